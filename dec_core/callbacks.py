@@ -1,0 +1,243 @@
+"""Keras-style callbacks: how progress flows out of the engine.
+
+A callback is a plain object whose hooks do nothing by default. The estimator
+calls them at each phase of training:
+
+* ``on_train_begin(logs)`` / ``on_train_end(logs)``: the whole ``fit``.
+* ``on_pretrain_begin(logs)`` / ``on_pretrain_epoch_end(epoch, logs)`` /
+  ``on_pretrain_end(logs)``: autoencoder pretraining. ``logs`` holds
+  ``loss`` (mean reconstruction MSE of the epoch), ``stage`` (``"end_to_end"``,
+  ``"layer_1"`` ... or ``"finetune"``), and ``epochs`` (the stage's total).
+* ``on_kmeans_end(logs)``: the k-means initialisation. ``logs`` holds
+  ``labels`` (n,), ``centers`` (k, embedding_dim), ``embedding`` (n, e) and,
+  with ``y``, ``acc``/``nmi``/``ari``.
+* ``on_dec_begin(logs)`` / ``on_dec_update(iteration, logs)`` /
+  ``on_dec_end(logs)``: the clustering phase. An update is one recomputation
+  of the target distribution. ``logs`` holds ``loss`` (mean KL of the batches
+  since the last update; ``nan`` at the first), ``delta_label`` (share of
+  labels changed since the last update), ``iteration`` (batches so far),
+  ``max_iter``, and with ``y`` ``acc``/``nmi``/``ari``. It also carries the
+  arrays ``labels``, ``q``, ``p`` and ``embedding`` for live views; they are
+  not kept in :attr:`DEC.history_`.
+
+A callback asks to stop by setting ``self.model.stop_training = True``, where
+``self.model`` is the estimator (set through :meth:`Callback.set_model`). The
+estimator then finishes the current step and keeps what it has learned.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_pretrain_begin",
+    "on_pretrain_epoch_end",
+    "on_pretrain_end",
+    "on_kmeans_end",
+    "on_dec_begin",
+    "on_dec_update",
+    "on_dec_end",
+)
+
+
+class Callback:
+    """Base class for DEC callbacks; every hook is a no-op.
+
+    Attributes
+    ----------
+    model : DEC or None
+        The estimator being trained, set by :meth:`set_model`.
+    """
+
+    def __init__(self) -> None:
+        self.model: Any = None
+
+    def set_model(self, model: Any) -> None:
+        """Remember the estimator, so a hook can set ``model.stop_training``."""
+        self.model = model
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Called once at the start of ``fit``."""
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Called once at the end of ``fit``, also after a stop."""
+
+    def on_pretrain_begin(self, logs: dict | None = None) -> None:
+        """Called before autoencoder pretraining."""
+
+    def on_pretrain_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Called after every pretraining epoch of every stage."""
+
+    def on_pretrain_end(self, logs: dict | None = None) -> None:
+        """Called after pretraining (or when it is skipped)."""
+
+    def on_kmeans_end(self, logs: dict | None = None) -> None:
+        """Called after the k-means initialisation of the centroids."""
+
+    def on_dec_begin(self, logs: dict | None = None) -> None:
+        """Called before the first DEC update."""
+
+    def on_dec_update(self, iteration: int, logs: dict | None = None) -> None:
+        """Called at every target-distribution update of DEC."""
+
+    def on_dec_end(self, logs: dict | None = None) -> None:
+        """Called when DEC stops: converged, ``max_iter`` or a stop request."""
+
+
+class CallbackList(Callback):
+    """Dispatch each hook to a list of callbacks, in order."""
+
+    def __init__(self, callbacks: Iterable[Callback] | None = None) -> None:
+        super().__init__()
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not all(callable(getattr(cb, hook, None)) for hook in ("set_model", *HOOKS)):
+                raise ValueError(
+                    f"Every callback must be a dec_core.callbacks.Callback; received: {cb!r}"
+                )
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def on_train_begin(self, logs=None):
+        self._call("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        self._call("on_train_end", logs)
+
+    def on_pretrain_begin(self, logs=None):
+        self._call("on_pretrain_begin", logs)
+
+    def on_pretrain_epoch_end(self, epoch, logs=None):
+        self._call("on_pretrain_epoch_end", epoch, logs)
+
+    def on_pretrain_end(self, logs=None):
+        self._call("on_pretrain_end", logs)
+
+    def on_kmeans_end(self, logs=None):
+        self._call("on_kmeans_end", logs)
+
+    def on_dec_begin(self, logs=None):
+        self._call("on_dec_begin", logs)
+
+    def on_dec_update(self, iteration, logs=None):
+        self._call("on_dec_update", iteration, logs)
+
+    def on_dec_end(self, logs=None):
+        self._call("on_dec_end", logs)
+
+
+class StopOnEvent(Callback):
+    """Stop training when a :class:`threading.Event` is set.
+
+    This is how a UI thread stops a worker: it sets the event, and the worker
+    stops at its next pretraining epoch or DEC update (or, inside an epoch,
+    at the next batch, since the estimator also polls ``should_stop``).
+
+    Parameters
+    ----------
+    event : threading.Event
+        The flag to watch.
+    """
+
+    def __init__(self, event: threading.Event) -> None:
+        super().__init__()
+        self.event = event
+
+    def should_stop(self) -> bool:
+        """Whether the event is set; polled between batches."""
+        return self.event.is_set()
+
+    def _check(self) -> None:
+        if self.event.is_set() and self.model is not None:
+            self.model.stop_training = True
+
+    def on_pretrain_epoch_end(self, epoch, logs=None):
+        self._check()
+
+    def on_kmeans_end(self, logs=None):
+        self._check()
+
+    def on_dec_update(self, iteration, logs=None):
+        self._check()
+
+
+class ProgressLogger(Callback):
+    """Write one line per epoch and per update to a text stream (stderr).
+
+    Parameters
+    ----------
+    stream : file-like, default=sys.stderr
+        Where the lines go.
+    every : int, default=1
+        Print every ``every``-th pretraining epoch and DEC update.
+    """
+
+    def __init__(self, stream: Any = None, every: int = 1) -> None:
+        super().__init__()
+        import sys
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.every = max(1, int(every))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    @staticmethod
+    def _scores(logs: dict) -> str:
+        keys = [k for k in ("acc", "nmi", "ari") if k in logs]
+        return "".join(f" {k}={logs[k]:.4f}" for k in keys)
+
+    def on_pretrain_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        total = logs.get("epochs", 0)
+        if (epoch + 1) % self.every == 0 or epoch + 1 == total:
+            self._print(
+                f"[pretrain {logs.get('stage', '')}] epoch {epoch + 1}/{total} "
+                f"loss={logs.get('loss', float('nan')):.5f}"
+            )
+
+    def on_kmeans_end(self, logs=None):
+        self._print(f"[kmeans] init done{self._scores(logs or {})}")
+
+    def on_dec_update(self, iteration, logs=None):
+        logs = logs or {}
+        update = logs.get("update", 0)
+        if update % self.every == 0:
+            self._print(
+                f"[dec] iter {iteration}/{logs.get('max_iter', '?')} "
+                f"loss={logs.get('loss', float('nan')):.5f} "
+                f"delta_label={logs.get('delta_label', float('nan')):.4f}"
+                f"{self._scores(logs)}"
+            )
+
+    def on_dec_end(self, logs=None):
+        logs = logs or {}
+        self._print(f"[dec] stopped: {logs.get('reason', '')}{self._scores(logs)}")
+
+
+def scalar_logs(logs: dict | None) -> dict[str, float | int | str]:
+    """The JSON-friendly part of ``logs``: numbers and strings, no arrays."""
+    out: dict[str, float | int | str] = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, (bool, np.bool_)):
+            out[key] = bool(value)
+        elif isinstance(value, (int, np.integer)):
+            out[key] = int(value)
+        elif isinstance(value, (float, np.floating)):
+            out[key] = float(value)
+        elif isinstance(value, str):
+            out[key] = value
+    return out

@@ -1,0 +1,635 @@
+"""The DEC estimator: pretrain, k-means init, then self-training on KL(P||Q)."""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import time
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from .autoencoder import (
+    PretrainConfig,
+    build_autoencoder,
+    make_optimizer,
+    pretrain_autoencoder,
+)
+from .callbacks import CallbackList, scalar_logs
+from .layers import ClusteringLayer, target_distribution
+from .metrics import clustering_scores
+
+DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
+
+# name -> (kind, low, high, low_closed, high_closed) or (kind, choices)
+_CONSTRAINTS: dict[str, tuple] = {
+    "n_clusters": ("int", 1, None),
+    "alpha": ("real", 0, None, False),
+    "pretrain": ("choice", ("end_to_end", "layerwise")),
+    "pretrain_epochs": ("int", 0, None),
+    "layer_epochs": ("int", 0, None),
+    "pretrain_batch_size": ("int", 1, None),
+    "pretrain_optimizer": ("choice", ("adam", "sgd")),
+    "pretrain_lr": ("real", 0, None, False),
+    "pretrain_noise": ("real", 0, None, True),
+    "init": ("choice", ("glorot_uniform", "dec")),
+    "dropout": ("real", 0, 1, True, False),
+    "batch_size": ("int", 1, None),
+    "optimizer": ("choice", ("adam", "sgd")),
+    "learning_rate": ("real", 0, None, False),
+    "momentum": ("real", 0, 1, True, False),
+    "update_interval": ("int", 1, None),
+    "tol": ("real", 0, 1, True, True),
+    "max_iter": ("int", 0, None),
+    "gamma": ("real", 0, None, True),
+    "n_init": ("int", 1, None),
+    "verbose": ("int", 0, None),
+}
+
+
+def _check_param(name: str, value) -> None:
+    rule = _CONSTRAINTS[name]
+    kind = rule[0]
+    if kind == "choice":
+        if value not in rule[1]:
+            raise ValueError(f"The '{name}' parameter must be one of {list(rule[1])}. Got {value!r}.")
+        return
+    if kind == "int":
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        if not ok or value < rule[1]:
+            raise ValueError(
+                f"The '{name}' parameter must be an int >= {rule[1]}. Got {value!r}."
+            )
+        return
+    low, high = rule[1], rule[2]
+    low_closed = rule[3] if len(rule) > 3 else True
+    high_closed = rule[4] if len(rule) > 4 else True
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = value >= low if low_closed else value > low
+    if ok and high is not None:
+        ok = value <= high if high_closed else value < high
+    if not ok:
+        lo = "[" if low_closed else "("
+        hi = ("]" if high_closed else ")") if high is not None else ")"
+        raise ValueError(
+            f"The '{name}' parameter must be a real number in {lo}{low}, "
+            f"{'inf' if high is None else high}{hi}. Got {value!r}."
+        )
+
+
+def check_dims(dims, n_features: int | None = None) -> list[int]:
+    """Validate layer sizes ``[n_features, hidden..., embedding_dim]``.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        At least two entries, all positive integers.
+    n_features : int, optional
+        The data's width; ``dims[0]`` must equal it.
+
+    Returns
+    -------
+    list of int
+    """
+    try:
+        dims = list(dims)
+    except TypeError as err:
+        raise ValueError(f"dims must be a list of positive integers. Got {dims!r}.") from err
+    if len(dims) < 2:
+        raise ValueError(
+            f"dims needs at least an input width and an embedding size, e.g. [64, 10]. Got {dims!r}."
+        )
+    for i, v in enumerate(dims):
+        if isinstance(v, bool) or not isinstance(v, (numbers.Integral, float, np.floating)):
+            raise ValueError(f"dims[{i}]={v!r} is not an integer; dims={dims!r}.")
+        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+            raise ValueError(f"dims[{i}]={v!r} is not an integer; dims={dims!r}.")
+        if v <= 0:
+            raise ValueError(f"dims[{i}]={v!r} must be a positive integer; dims={dims!r}.")
+    dims = [int(v) for v in dims]
+    if n_features is not None and dims[0] != n_features:
+        raise ValueError(
+            f"dims[0]={dims[0]} does not match the data's width n_features={n_features}; "
+            f"dims must start at the number of input features."
+        )
+    return dims
+
+
+class _Events:
+    """Routes pretraining events to the callbacks and the history."""
+
+    def __init__(self, est: DEC, cbs: CallbackList):
+        self.est = est
+        self.cbs = cbs
+        self.should_stop = est._should_stop
+
+    def epoch(self, stage: str, epoch: int, total: int, logs: dict) -> bool:
+        logs = {**logs, "stage": stage, "epochs": total}
+        hist = self.est.history_["pretrain"]
+        for key, value in (("loss", logs["loss"]), ("stage", stage), ("epoch", epoch)):
+            hist.setdefault(key, []).append(value)
+        self.cbs.on_pretrain_epoch_end(epoch, logs)
+        if not np.isfinite(logs["loss"]):
+            self.est.stop_training = True
+            self.est.stop_reason_ = (
+                f"pretraining loss became {logs['loss']} at epoch {epoch + 1} of stage "
+                f"{stage!r}: lower pretrain_lr (now {self.est.pretrain_lr})."
+            )
+        return self.est._should_stop()
+
+
+class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Deep Embedded Clustering (Xie, Girshick & Farhadi, ICML 2016).
+
+    Pretrains a symmetric dense autoencoder, places centroids with k-means in
+    its embedding, then trains encoder and centroids together to minimise
+    ``KL(P || Q)``, where ``Q`` is a Student's t soft assignment and ``P`` a
+    sharpened copy of it recomputed every ``update_interval`` batches. With
+    ``gamma > 0`` the decoder stays and its reconstruction loss, weighted by
+    ``gamma``, is added (IDEC, Guo et al. 2017).
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters.
+    dims : list of int, default=None
+        ``[n_features, hidden..., embedding_dim]``. None means
+        ``[n_features, 500, 500, 2000, 10]``, the paper's network.
+    alpha : float, default=1.0
+        Degrees of freedom of the Student's t kernel.
+    pretrain : {"end_to_end", "layerwise"}, default="end_to_end"
+        End to end (DEC-keras) or greedy layer-wise with dropout, then
+        end-to-end fine-tuning (the paper).
+    pretrain_epochs : int, default=50
+        End-to-end epochs (fine-tuning epochs after layer-wise). 0 skips
+        pretraining.
+    layer_epochs : int, default=25
+        Epochs per layer with ``pretrain="layerwise"``.
+    pretrain_batch_size : int, default=256
+    pretrain_optimizer : {"adam", "sgd"}, default="adam"
+    pretrain_lr : float, default=1e-3
+    pretrain_noise : float, default=0.0
+        Std of Gaussian noise added to the input while pretraining
+        (a denoising autoencoder); 0 turns it off.
+    init : {"glorot_uniform", "dec"}, default="glorot_uniform"
+        Kernel initialiser; ``"dec"`` is DEC-keras's VarianceScaling(1/3).
+    dropout : float, default=0.2
+        Dropout rate of layer-wise pretraining.
+    batch_size : int, default=256
+        Batch size of the clustering phase.
+    optimizer : {"adam", "sgd"}, default="sgd"
+        Optimizer of the clustering phase.
+    learning_rate : float, default=0.01
+    momentum : float, default=0.9
+        Momentum of SGD (both phases).
+    update_interval : int, default=140
+        Batches between recomputations of the target distribution ``P``.
+    tol : float, default=0.001
+        Stop when the share of labels that changed between two updates
+        falls below ``tol``.
+    max_iter : int, default=20000
+        Maximum number of clustering-phase batches.
+    gamma : float, default=0.0
+        Weight of the reconstruction loss in the clustering phase
+        (0: DEC; > 0: IDEC, which keeps the decoder).
+    n_init : int, default=20
+        k-means restarts for the initial centroids.
+    random_state : int, default=None
+        Seeds weights, shuffling, dropout and k-means. An int makes ``fit``
+        reproducible; note that it seeds Keras' global generators
+        (``keras.utils.set_random_seed``) inside ``fit``.
+    verbose : int, default=0
+        1 prints progress to stderr.
+    strategy : tf.distribute.Strategy, default=None
+        Build and train the models under this strategy's scope.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training sample after training.
+    cluster_centers_ : ndarray of shape (n_clusters, embedding_dim)
+        Centroids in the embedding.
+    history_ : dict
+        ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
+        "dec": {"iteration", "loss", "delta_label", ["acc", "nmi", "ari"]}}``,
+        lists of plain numbers and strings (JSON-ready).
+    n_iter_ : int
+        Clustering-phase batches run.
+    stop_reason_ : str
+        Why training ended: converged, max_iter, stopped, or a fault message.
+    timings_ : dict
+        Seconds spent in ``pretrain``, ``kmeans``, ``dec`` and ``total``.
+    kmeans_labels_ : ndarray of shape (n_samples,)
+        The k-means initialisation's labels (autoencoder + k-means).
+    n_features_in_ : int
+    dims_ : list of int
+        The layer sizes actually used.
+    autoencoder_ : keras.Model
+    encoder_ : keras.Model
+
+    Examples
+    --------
+    >>> from dec_core import DEC, load_dataset
+    >>> data = load_dataset("digits")
+    >>> dec = DEC(10, dims=[64, 256, 256, 512, 10], random_state=0).fit(data.x)
+    >>> dec.predict(data.x[:5])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 10,
+        *,
+        dims: Sequence[int] | None = None,
+        alpha: float = 1.0,
+        pretrain: str = "end_to_end",
+        pretrain_epochs: int = 50,
+        layer_epochs: int = 25,
+        pretrain_batch_size: int = 256,
+        pretrain_optimizer: str = "adam",
+        pretrain_lr: float = 1e-3,
+        pretrain_noise: float = 0.0,
+        init: str = "glorot_uniform",
+        dropout: float = 0.2,
+        batch_size: int = 256,
+        optimizer: str = "sgd",
+        learning_rate: float = 0.01,
+        momentum: float = 0.9,
+        update_interval: int = 140,
+        tol: float = 0.001,
+        max_iter: int = 20000,
+        gamma: float = 0.0,
+        n_init: int = 20,
+        random_state: int | None = None,
+        verbose: int = 0,
+        strategy=None,
+    ):
+        self.n_clusters = n_clusters
+        self.dims = dims
+        self.alpha = alpha
+        self.pretrain = pretrain
+        self.pretrain_epochs = pretrain_epochs
+        self.layer_epochs = layer_epochs
+        self.pretrain_batch_size = pretrain_batch_size
+        self.pretrain_optimizer = pretrain_optimizer
+        self.pretrain_lr = pretrain_lr
+        self.pretrain_noise = pretrain_noise
+        self.init = init
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.update_interval = update_interval
+        self.tol = tol
+        self.max_iter = max_iter
+        self.gamma = gamma
+        self.n_init = n_init
+        self.random_state = random_state
+        self.verbose = verbose
+        self.strategy = strategy
+
+    # ------------------------------------------------------------------ checks
+    def _validate_params(self) -> None:
+        for name in _CONSTRAINTS:
+            _check_param(name, getattr(self, name))
+        if self.random_state is not None and not isinstance(self.random_state, numbers.Integral):
+            raise ValueError(
+                f"The 'random_state' parameter must be an int or None. Got {self.random_state!r}."
+            )
+
+    def _validate_data(self, X, *, reset: bool) -> np.ndarray:
+        X = check_array(X, dtype=np.float32, ensure_min_samples=1, input_name="X")
+        if reset:
+            if X.shape[0] < self.n_clusters:
+                raise ValueError(
+                    f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
+                )
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but this DEC was fitted with "
+                f"n_features_in_={self.n_features_in_}."
+            )
+        return np.ascontiguousarray(X)
+
+    def _should_stop(self) -> bool:
+        return bool(self.stop_training) or any(
+            getattr(cb, "should_stop", lambda: False)() for cb in self._callbacks.callbacks
+        )
+
+    def _scope(self):
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+
+    # --------------------------------------------------------------- training
+    def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None) -> DEC:
+        """Pretrain, initialise with k-means, and run DEC.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, finite numbers.
+        y : array-like of shape (n_samples,), optional
+            True labels, used only to record ACC / NMI / ARI in the history.
+        callbacks : list of dec_core.callbacks.Callback, optional
+            Progress hooks; any may set ``model.stop_training = True``.
+        autoencoder : keras.Model, optional
+            A pretrained autoencoder (e.g. another estimator's
+            ``autoencoder_``) whose weights are copied; pretraining is then
+            skipped.
+
+        Returns
+        -------
+        self : DEC
+        """
+        t_start = time.perf_counter()
+        self._validate_params()
+        X = self._validate_data(X, reset=True)
+        if y is not None:
+            y = np.asarray(y).ravel()
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
+                )
+        n, d = X.shape
+        dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
+        self.n_features_in_ = d
+        self.dims_ = dims
+        self.history_ = {"pretrain": {}, "kmeans": {}, "dec": {}}
+        self.timings_ = {"pretrain": 0.0, "kmeans": 0.0, "dec": 0.0, "total": 0.0}
+        self.stop_training = False
+        self.stop_reason_ = ""
+        self.n_iter_ = 0
+        cbs = list(callbacks or [])
+        if self.verbose:
+            from .callbacks import ProgressLogger
+
+            cbs.append(ProgressLogger())
+        self._callbacks = CallbackList(cbs)
+        self._callbacks.set_model(self)
+        seed = self.random_state
+        if seed is not None:
+            keras.utils.set_random_seed(int(seed))
+        self._callbacks.on_train_begin({"n_samples": n, "n_features": d, "dims": dims})
+
+        # ---- 1. autoencoder
+        t0 = time.perf_counter()
+        with self._scope():
+            self.autoencoder_, self.encoder_ = build_autoencoder(dims, init=self.init, seed=seed)
+        self._callbacks.on_pretrain_begin({"scheme": self.pretrain})
+        if autoencoder is not None:
+            self._copy_autoencoder(autoencoder)
+        elif self.pretrain_epochs > 0 or (self.pretrain == "layerwise" and self.layer_epochs > 0):
+            cfg = PretrainConfig(
+                scheme=self.pretrain,
+                epochs=self.pretrain_epochs,
+                layer_epochs=self.layer_epochs,
+                batch_size=self.pretrain_batch_size,
+                optimizer=self.pretrain_optimizer,
+                learning_rate=self.pretrain_lr,
+                momentum=self.momentum,
+                dropout=self.dropout,
+                noise=self.pretrain_noise,
+                shuffle_seed=seed,
+            )
+            with self._scope():
+                pretrain_autoencoder(self.autoencoder_, X, cfg, _Events(self, self._callbacks))
+        self.timings_["pretrain"] = time.perf_counter() - t0
+        self._callbacks.on_pretrain_end({"seconds": self.timings_["pretrain"]})
+
+        # ---- 2. k-means in the embedding
+        t0 = time.perf_counter()
+        self._X = tf.constant(X)  # (n, d), lives once on the device
+        z = self._embed(X)
+        if not np.all(np.isfinite(z)):
+            raise ValueError(
+                "The embedding holds NaN or inf after pretraining: "
+                f"lower pretrain_lr (now {self.pretrain_lr})."
+            )
+        km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(z)
+        self.kmeans_labels_ = km.labels_.astype(np.int64)
+        with self._scope():
+            self._build_clustering(km.cluster_centers_)
+        self.cluster_centers_ = km.cluster_centers_.astype(np.float32)
+        self.timings_["kmeans"] = time.perf_counter() - t0
+        logs = {"labels": self.kmeans_labels_, "centers": self.cluster_centers_, "embedding": z}
+        if y is not None:
+            logs.update(clustering_scores(y, self.kmeans_labels_))
+        self.history_["kmeans"] = scalar_logs(logs)
+        self._callbacks.on_kmeans_end(logs)
+
+        # ---- 3. DEC self-training
+        t0 = time.perf_counter()
+        self._y = y
+        self._rng = np.random.default_rng(seed)
+        self._labels_last = self.kmeans_labels_
+        self._order = self._rng.permutation(n)
+        self._cursor = 0
+        self._update = 0
+        self._batch_losses: list[float] = []
+        self._callbacks.on_dec_begin({"max_iter": self.max_iter})
+        with self._scope():
+            while not self._dec_step():
+                pass
+        self.timings_["dec"] = time.perf_counter() - t0
+
+        self._finish()
+        self.timings_["total"] = time.perf_counter() - t_start
+        self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
+        return self
+
+    def _copy_autoencoder(self, source: keras.Model) -> None:
+        src = [w.shape for w in source.get_weights()]
+        dst = [w.shape for w in self.autoencoder_.get_weights()]
+        if src != dst:
+            raise ValueError(
+                f"The given autoencoder's weight shapes {src} do not match dims={self.dims_}."
+            )
+        self.autoencoder_.set_weights(source.get_weights())
+
+    def _build_clustering(self, centers: np.ndarray) -> None:
+        """The training model ``x -> (q, x_hat)`` and its compiled step."""
+        self.clustering_layer_ = ClusteringLayer(
+            self.n_clusters, alpha=self.alpha, initial_centers=centers, name="clustering"
+        )
+        q = self.clustering_layer_(self.encoder_.output)
+        self.model_ = keras.Model(
+            self.autoencoder_.input, [q, self.autoencoder_.output], name="dec"
+        )
+        self._dec_optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum)
+        # IDEC keeps the decoder; plain DEC trains only encoder and centroids.
+        if self.gamma > 0:
+            variables = self.model_.trainable_variables
+        else:
+            variables = self.encoder_.trainable_variables + self.clustering_layer_.trainable_variables
+        self._train_vars = variables
+        self._dec_optimizer.build(variables)
+        gamma = float(self.gamma)
+        model, opt = self.model_, self._dec_optimizer
+
+        @tf.function(reduce_retracing=True)
+        def train_step(xb, pb):
+            # xb: (B, d), pb: (B, k)
+            with tf.GradientTape() as tape:
+                qb, xr = model(xb, training=True)
+                qb = tf.clip_by_value(qb, 1e-12, 1.0)
+                kl = tf.reduce_mean(tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1))
+                loss = kl
+                if gamma > 0:
+                    loss = kl + gamma * tf.reduce_mean(tf.square(xr - xb))
+            grads = tape.gradient(loss, variables)
+            opt.apply_gradients(zip(grads, variables))
+            return loss
+
+        self._train_step = train_step
+
+    def _dec_step(self) -> bool:
+        """One target update, then up to ``update_interval`` batches.
+
+        Returns True when training is over (converged, max_iter, stopped).
+        """
+        n = self._X.shape[0]
+        q = self._soft_assign(self._X)
+        labels = q.argmax(axis=1)
+        delta = float(np.mean(labels != self._labels_last))
+        self._labels_last = labels
+        loss = float(np.mean(self._batch_losses)) if self._batch_losses else float("nan")
+        self._batch_losses = []
+        p = target_distribution(q)
+        logs = {
+            "update": self._update,
+            "iteration": self.n_iter_,
+            "max_iter": self.max_iter,
+            "loss": loss,
+            "delta_label": delta,
+        }
+        if self._y is not None:
+            logs.update(clustering_scores(self._y, labels))
+        hist = self.history_["dec"]
+        for key, value in scalar_logs(logs).items():
+            if key != "max_iter":
+                hist.setdefault(key, []).append(value)
+        self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
+        self._callbacks.on_dec_update(
+            self._update, {**logs, "labels": labels, "q": q, "p": p, "embedding": self._last_z}
+        )
+        self._update += 1
+        if not np.isfinite(loss) and self._update > 1:
+            self.stop_reason_ = (
+                f"KL loss became {loss} at iteration {self.n_iter_}: "
+                f"lower learning_rate (now {self.learning_rate})."
+            )
+            return True
+        if self._update > 1 and delta < self.tol:
+            self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={self.tol}"
+            return True
+        if self.n_iter_ >= self.max_iter:
+            self.stop_reason_ = f"reached max_iter={self.max_iter}"
+            return True
+        if self._should_stop():
+            self.stop_reason_ = self.stop_reason_ or "stopped by request"
+            return True
+        p_t = tf.constant(p)
+        steps = min(self.update_interval, self.max_iter - self.n_iter_)
+        for _ in range(steps):
+            if self._cursor >= n:
+                self._order = self._rng.permutation(n)
+                self._cursor = 0
+            idx = self._order[self._cursor : self._cursor + self.batch_size]
+            self._cursor += self.batch_size
+            idx_t = tf.constant(idx)
+            loss_t = self._train_step(tf.gather(self._X, idx_t), tf.gather(p_t, idx_t))
+            self._batch_losses.append(float(loss_t))
+            self.n_iter_ += 1
+            if self._should_stop():
+                break
+        return False
+
+    def _finish(self) -> None:
+        """Final labels and centroids; also after a stop."""
+        self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
+        self.labels_ = self._soft_assign(self._X).argmax(axis=1).astype(np.int64)
+        if not self.stop_reason_:
+            self.stop_reason_ = "stopped by request" if self.stop_training else "done"
+        self.history_["stop_reason"] = self.stop_reason_
+        self._callbacks.on_dec_end(
+            {"reason": self.stop_reason_, "iteration": self.n_iter_, **(
+                clustering_scores(self._y, self.labels_) if self._y is not None else {}
+            )}
+        )
+        # Drop the training-only state: the data and the callbacks.
+        self._X = None
+        self._y = None
+        self._last_z = None
+        self._callbacks = CallbackList()
+
+    # --------------------------------------------------------------- inference
+    def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """(z, q) for all rows of X, in large batches: ((n, e), (n, k))."""
+        zs, qs = [], []
+        n = X.shape[0]
+        for i in range(0, n, batch):
+            z = self.encoder_(X[i : i + batch], training=False)
+            zs.append(np.asarray(z))
+            if hasattr(self, "clustering_layer_"):
+                qs.append(np.asarray(self.clustering_layer_(z)))
+        z = np.concatenate(zs) if zs else np.zeros((0, self.dims_[-1]), np.float32)
+        q = np.concatenate(qs) if qs else None
+        return z, q
+
+    def _embed(self, X) -> np.ndarray:
+        return self._forward(X)[0]
+
+    def _soft_assign(self, X) -> np.ndarray:
+        z, q = self._forward(X)
+        self._last_z = z
+        return q
+
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, ("cluster_centers_", "encoder_"))
+        if not hasattr(self, "labels_"):
+            raise NotFittedError("This DEC instance has not finished fitting yet.")
+
+    def transform(self, X) -> np.ndarray:
+        """Embed ``X`` with the trained encoder.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, embedding_dim)
+        """
+        self._check_fitted()
+        return self._embed(self._validate_data(X, reset=False))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Soft assignments ``q`` (rows sum to 1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_clusters)
+        """
+        self._check_fitted()
+        return self._forward(self._validate_data(X, reset=False))[1]
+
+    def predict(self, X) -> np.ndarray:
+        """The most likely cluster of each row of ``X``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.predict_proba(X).argmax(axis=1).astype(np.int64)
+
+    def fit_predict(self, X, y=None, callbacks=None, **kwargs) -> np.ndarray:
+        """Fit, then return ``labels_``."""
+        return self.fit(X, y, callbacks=callbacks, **kwargs).labels_
+
+    def score(self, X, y) -> float:
+        """Clustering accuracy (Hungarian matching) of ``predict(X)`` against ``y``."""
+        from .metrics import cluster_acc
+
+        return cluster_acc(y, self.predict(X))
