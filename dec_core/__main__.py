@@ -1,0 +1,7 @@
+"""``python -m dec_core``: see :mod:`dec_core.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

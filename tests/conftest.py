@@ -1,0 +1,30 @@
+"""Shared test set-up: quiet TensorFlow, tiny data, the MNIST test file."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "data" / "mnist.npz"))
+
+
+@pytest.fixture
+def mnist_path() -> Path:
+    if not MNIST_PATH.is_file():
+        pytest.skip(f"MNIST test file not found at {MNIST_PATH}")
+    return MNIST_PATH
+
+
+@pytest.fixture
+def blobs():
+    """Four well-separated blobs in 8-d: (x float32 (200, 8), y int64 (200,))."""
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(n_samples=200, n_features=8, centers=4, cluster_std=0.5,
+                      center_box=(-10, 10), random_state=0)
+    return x.astype(np.float32), y.astype(np.int64)
