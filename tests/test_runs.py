@@ -1,0 +1,90 @@
+import json
+
+import numpy as np
+import pytest
+
+from dec_core import DEC
+from dec_core.runs import list_runs, load_run, sanitize_run_name, save_run
+
+TINY = dict(dims=[8, 32, 16, 4], pretrain_epochs=2, batch_size=64, update_interval=5,
+            max_iter=20, n_init=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(n_samples=120, n_features=8, centers=3, random_state=1)
+    x = x.astype(np.float32)
+    return DEC(3, **TINY).fit(x, y), x, y
+
+
+def test_save_load_predicts_identically(fitted, tmp_path):
+    dec, x, y = fitted
+    snaps = np.zeros((2, 5, 4), np.float32)
+    path = save_run(tmp_path / "run1", dec, x, y, dataset={"name": "blobs"},
+                    arrays={"snapshots": snaps})
+    run = load_run(path)
+    np.testing.assert_array_equal(run.estimator.predict(x), dec.predict(x))
+    np.testing.assert_allclose(run.estimator.predict_proba(x), dec.predict_proba(x), atol=1e-6)
+    np.testing.assert_array_equal(run.labels, dec.labels_)
+    assert run.embedding.shape == (120, 4) and run.proba.shape == (120, 3)
+    np.testing.assert_array_equal(run.y_true, y)
+    assert run.arrays["snapshots"].shape == (2, 5, 4)
+    assert run.config["dataset"]["name"] == "blobs"
+    assert set(run.scores) == {"acc", "nmi", "ari"}
+    assert run.history["history"]["dec"]["delta_label"]
+    # The folder is plain files anyone can read.
+    assert json.loads((path / "config.json").read_text())["dims"] == [8, 32, 16, 4]
+    assert (path / "labels.csv").read_text().startswith("index,cluster,true_label\n0,")
+
+
+def test_overwrite_is_whole_and_leaves_no_temporaries(fitted, tmp_path):
+    dec, x, y = fitted
+    save_run(tmp_path / "r", dec, x)
+    save_run(tmp_path / "r", dec, x, y)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    assert load_run(tmp_path / "r").y_true is not None
+
+
+def test_incomplete_runs_are_flagged(fitted, tmp_path):
+    dec, x, _ = fitted
+    save_run(tmp_path / "good", dec, x)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    truncated = tmp_path / "truncated"
+    save_run(truncated, dec, x)
+    with open(truncated / "labels.npy", "r+b") as fh:
+        fh.truncate(10)
+    (tmp_path / ".tmp-inprogress-1234").mkdir()
+    runs = {r.name: r for r in list_runs(tmp_path)}
+    assert set(runs) == {"good", "broken", "truncated"}
+    assert runs["good"].complete
+    assert not runs["broken"].complete and "manifest" in runs["broken"].problem
+    assert not runs["truncated"].complete and "labels.npy" in runs["truncated"].problem
+    with pytest.raises(ValueError, match="not a complete run"):
+        load_run(broken)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd", "etc_passwd"),
+    ("/abs/path", "abs_path"),
+    ("my run #1", "my_run_1"),
+    ("digits-2026", "digits-2026"),
+])
+def test_sanitize_run_name(name, expected):
+    assert sanitize_run_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["", "..", "/", "...///"])
+def test_sanitize_rejects_empty(name):
+    with pytest.raises(ValueError, match="usable"):
+        sanitize_run_name(name)
+
+
+def test_save_unfitted_raises(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        save_run(tmp_path / "x", DEC(2))
