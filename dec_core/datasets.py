@@ -1,0 +1,635 @@
+"""Datasets for DEC: built-in sets, Keras-layout MNIST files and user files.
+
+Every loader returns a :class:`Dataset` with ``x`` as float32 of shape
+``(n_samples, n_features)``. Nothing here touches the network unless a Keras
+loader is asked for and no local file is found, and nothing is ever unpickled.
+
+Examples
+--------
+>>> from dec_core.datasets import load_dataset
+>>> ds = load_dataset("digits", n_samples=500, random_state=0)
+>>> ds.x.shape, ds.image_shape
+((500, 64), (8, 8))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_ENV = "DEC_DATA_DIR"
+"""Environment variable naming a folder with ``mnist.npz`` / ``fashion_mnist.npz``."""
+
+MAX_LABELS = 256
+"""The most distinct labels a user file may carry (more is almost surely not a label)."""
+
+MAX_CELLS = 200_000_000
+"""The most values (rows x columns) a user file may declare (800 MB as float32)."""
+
+SCALINGS = ("auto", "minmax", "standard", "none")
+
+
+@dataclass
+class Dataset:
+    """A data set ready for DEC.
+
+    Attributes
+    ----------
+    x : ndarray of shape (n_samples, n_features), float32
+        The scaled features; images are flattened row-major.
+    y : ndarray of shape (n_samples,), int64, or None
+        True labels when known, as 0..n_classes-1.
+    name : str
+        Short name, e.g. ``"digits"``.
+    image_shape : tuple of int or None
+        ``(height, width)`` when each row is an image, else None.
+    class_names : list of str or None
+        The original label values, index-aligned with ``y``.
+    description : str
+        One line for people.
+    indices : ndarray of int or None
+        Row indices into the full source when subsampled.
+    """
+
+    x: np.ndarray
+    y: np.ndarray | None
+    name: str
+    image_shape: tuple[int, int] | None = None
+    class_names: list[str] | None = None
+    description: str = ""
+    indices: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_classes(self) -> int | None:
+        return None if self.y is None else int(len(np.unique(self.y)))
+
+
+# ----------------------------------------------------------------------------
+# helpers
+
+
+def _encode_labels(y) -> tuple[np.ndarray, list[str]]:
+    """Map arbitrary label values to 0..k-1; returns (codes int64, names)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        y = y.reshape(-1)
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)):
+            raise ValueError("Labels contain NaN or inf values.")
+        if np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+    values, codes = np.unique(y, return_inverse=True)
+    if len(values) > MAX_LABELS:
+        raise ValueError(
+            f"The label column has {len(values):,} distinct values; at most {MAX_LABELS} are "
+            "allowed. Is it really a label column? Choose label_column='none' if not."
+        )
+    return codes.astype(np.int64), [str(v) for v in values]
+
+
+def _check_x(x: np.ndarray, source: str) -> np.ndarray:
+    """Check a feature matrix for shape, dtype and finiteness; return float32 2-D."""
+    if x.dtype == object or x.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{source}: the data has dtype {x.dtype}; numeric values are required."
+        )
+    if x.ndim == 1:
+        raise ValueError(
+            f"{source}: the array is 1-D with shape {x.shape}; expected rows of samples, "
+            "shape (n_samples, n_features) or (n_samples, height, width)."
+        )
+    if x.ndim > 3:
+        raise ValueError(
+            f"{source}: the array has {x.ndim} dimensions, shape {x.shape}; expected 2 "
+            "(samples x features) or 3 (samples x height x width)."
+        )
+    if x.shape[0] < 2:
+        raise ValueError(f"{source}: {x.shape[0]} sample(s); at least 2 are needed to cluster.")
+    if int(np.prod(x.shape[1:])) < 1:
+        raise ValueError(f"{source}: the samples have no features (shape {x.shape}).")
+    x = x.reshape(x.shape[0], -1)
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x)
+        if bad.any():
+            rows = np.unique(np.nonzero(bad)[0])
+            raise ValueError(
+                f"{source}: {int(bad.sum())} NaN or inf value(s), in {len(rows)} row(s) "
+                f"(first at row {int(rows[0])}). Remove or impute them first."
+            )
+    return x.astype(np.float32, copy=False)
+
+
+def _scale(x: np.ndarray, scale: str, is_image: bool, raw_max: float | None = None) -> np.ndarray:
+    if scale not in SCALINGS:
+        raise ValueError(f"scale must be one of {SCALINGS}, got {scale!r}.")
+    if scale == "auto":
+        scale = "minmax" if is_image else "standard"
+    x = np.array(x, dtype=np.float32, copy=True)
+    if scale == "minmax":
+        if is_image:
+            # pixels: one range for all features, so images keep their contrast
+            lo = 0.0 if raw_max is not None else float(x.min())
+            hi = float(raw_max) if raw_max is not None else float(x.max())
+            x -= lo
+            if hi - lo > 0:
+                x /= hi - lo
+        else:
+            lo, hi = x.min(axis=0), x.max(axis=0)
+            span = np.where(hi - lo > 0, hi - lo, 1.0)
+            x = (x - lo) / span
+    elif scale == "standard":
+        mean, std = x.mean(axis=0), x.std(axis=0)
+        x = (x - mean) / np.where(std > 0, std, 1.0)
+    return x.astype(np.float32, copy=False)
+
+
+def stratified_subsample(n_total: int, n_samples: int | None, y: np.ndarray | None,
+                         random_state: int | None = 0) -> np.ndarray | None:
+    """Indices of a seeded (stratified, when ``y`` is given) subsample, sorted.
+
+    Returns None when no subsampling is needed.
+    """
+    if n_samples is None or n_samples >= n_total:
+        return None
+    if isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    rng = np.random.default_rng(random_state)
+    if y is None:
+        return np.sort(rng.choice(n_total, size=int(n_samples), replace=False))
+    classes, counts = np.unique(y, return_counts=True)
+    # Largest-remainder allocation keeps class shares and the exact total.
+    quota = counts * (n_samples / n_total)
+    take = np.floor(quota).astype(int)
+    rest = int(n_samples - take.sum())
+    order = np.argsort(-(quota - take), kind="stable")
+    take[order[:rest]] += 1
+    take = np.minimum(take, counts)
+    picked = []
+    for cls, k in zip(classes, take):
+        members = np.flatnonzero(y == cls)
+        picked.append(rng.choice(members, size=int(k), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def _finish(x, y, *, name, image_shape, scale, n_samples, random_state, class_names=None,
+            description="", raw_max=None) -> Dataset:
+    x = np.asarray(x)
+    x = x.reshape(x.shape[0], -1)
+    y_codes = None
+    if y is not None:
+        y_codes, names = _encode_labels(y)
+        class_names = class_names or names
+        if len(y_codes) != x.shape[0]:
+            raise ValueError(
+                f"{name}: {x.shape[0]} samples but {len(y_codes)} labels; they must match."
+            )
+    idx = stratified_subsample(x.shape[0], n_samples, y_codes, random_state)
+    if idx is not None:
+        x = x[idx]
+        if y_codes is not None:
+            y_codes = y_codes[idx]
+    x = _scale(x, scale, image_shape is not None, raw_max)
+    return Dataset(x=x, y=y_codes, name=name, image_shape=image_shape,
+                   class_names=class_names, description=description, indices=idx)
+
+
+# ----------------------------------------------------------------------------
+# built-in sets
+
+
+def _load_digits(**_) -> tuple:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return (d.data.astype(np.float32), d.target, (8, 8), 16.0,
+            "scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes)")
+
+
+def _find_keras_file(kind: str, path) -> Path | None:
+    if path is not None:
+        p = Path(path).expanduser()
+        if p.is_dir():
+            p = p / f"{kind}.npz"
+        if not p.is_file():
+            raise ValueError(f"{kind}: no file at {p}.")
+        return p
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    if data_dir:
+        p = Path(data_dir).expanduser() / f"{kind}.npz"
+        if p.is_file():
+            return p
+    return None
+
+
+def load_keras_npz(path, source: str = "file") -> tuple[np.ndarray, np.ndarray]:
+    """Read a Keras-layout ``.npz`` (x_train, y_train, x_test, y_test) without pickle.
+
+    Returns train and test concatenated: ``(x uint8 (n, h, w), y (n,))``.
+    """
+    with _open_npz(path, source) as npz:
+        keys = set(npz.files)
+        need = {"x_train", "y_train", "x_test", "y_test"}
+        if not need <= keys:
+            raise ValueError(
+                f"{source}: expected the Keras layout with keys {sorted(need)}, found "
+                f"{sorted(keys)}."
+            )
+        x = np.concatenate([npz["x_train"], npz["x_test"]])
+        y = np.concatenate([npz["y_train"], npz["y_test"]])
+    return x, y
+
+
+def _keras_set(kind: str, title: str):
+    def load(path=None, **_):
+        local = _find_keras_file(kind, path)
+        if local is not None:
+            x, y = load_keras_npz(local, source=str(local))
+        else:
+            try:
+                import keras
+
+                loader = getattr(keras.datasets, kind)
+                (xa, ya), (xb, yb) = loader.load_data()
+            except Exception as err:  # no network, no cache
+                raise ValueError(
+                    f"{kind}: could not download it ({type(err).__name__}: {err}). Offline, "
+                    f"pass path= to a Keras-layout .npz or set {DATA_DIR_ENV} to a folder "
+                    f"holding {kind}.npz."
+                ) from err
+            x, y = np.concatenate([xa, xb]), np.concatenate([ya, yb])
+        if x.ndim != 3:
+            raise ValueError(f"{kind}: expected images of shape (n, h, w), got {x.shape}.")
+        return (x, y, tuple(int(s) for s in x.shape[1:]), 255.0,
+                f"{title} ({x.shape[0]:,} images {x.shape[1]}x{x.shape[2]}, 10 classes)")
+
+    return load
+
+
+def _synthetic(kind: str):
+    def load(n_samples=None, random_state=0, noise=None, n_clusters=None, n_features=2, **_):
+        from sklearn import datasets as skd
+
+        n = int(n_samples) if n_samples else (1500 if kind == "blobs" else 1000)
+        if kind == "blobs":
+            k = int(n_clusters or 5)
+            x, y = skd.make_blobs(n_samples=n, n_features=int(n_features), centers=k,
+                                  cluster_std=1.0 if noise is None else float(noise),
+                                  random_state=random_state)
+            text = f"{k} Gaussian blobs in {int(n_features)}-d (convex clusters)"
+        elif kind == "moons":
+            x, y = skd.make_moons(n_samples=n, noise=0.08 if noise is None else float(noise),
+                                  random_state=random_state)
+            text = "two interleaved half moons (non-convex clusters)"
+        else:
+            x, y = skd.make_circles(n_samples=n, noise=0.05 if noise is None else float(noise),
+                                    factor=0.5, random_state=random_state)
+            text = "two concentric circles (non-convex clusters)"
+        return x.astype(np.float32), y, None, None, text
+
+    return load
+
+
+# name -> loader returning (x raw, y raw or None, image_shape, pixel max, description)
+_LOADERS: dict[str, Callable] = {
+    "digits": _load_digits,
+    "mnist": _keras_set("mnist", "MNIST handwritten digits"),
+    "fashion_mnist": _keras_set("fashion_mnist", "Fashion-MNIST clothing images"),
+    "blobs": _synthetic("blobs"),
+    "moons": _synthetic("moons"),
+    "circles": _synthetic("circles"),
+}
+DATASETS: tuple[str, ...] = (*_LOADERS, "file")
+"""Names accepted by :func:`load_dataset`."""
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot"]
+
+
+# ----------------------------------------------------------------------------
+# user files
+
+
+def _open_npz(source_bytes_or_path, source: str):
+    try:
+        obj = source_bytes_or_path
+        if isinstance(obj, (bytes, bytearray)):
+            obj = io.BytesIO(obj)
+        npz = np.load(obj, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"{source}: not a readable .npz file ({err}).") from err
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ValueError(f"{source}: expected an .npz archive, found a single array.")
+    return npz
+
+
+def _read_array(npz, key: str, source: str) -> np.ndarray:
+    try:
+        return npz[key]
+    except ValueError as err:  # object arrays need pickle, which we refuse
+        raise ValueError(
+            f"{source}: array {key!r} holds Python objects and would need pickle to load; "
+            "refused for safety. Save plain numeric arrays."
+        ) from err
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"{source}: array {key!r} is damaged ({err}).") from err
+
+
+def _check_npy_header(head: bytes, source: str) -> None:
+    """Refuse huge declared shapes before numpy allocates anything."""
+    try:
+        buf = io.BytesIO(head)
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{source}: not a valid .npy file ({err}).") from err
+    if dtype.hasobject:
+        raise ValueError(
+            f"{source}: the array holds Python objects (dtype {dtype}) and would need pickle; "
+            "refused for safety. Save a plain numeric array."
+        )
+    cells = int(np.prod(shape, dtype=np.float64)) if shape else 1
+    if cells > MAX_CELLS:
+        raise ValueError(
+            f"{source}: the file declares shape {shape} ({cells:,} values), more than the "
+            f"{MAX_CELLS:,} allowed."
+        )
+
+
+def _load_npy(raw: bytes, source: str) -> np.ndarray:
+    if not raw.startswith(b"\x93NUMPY"):
+        raise ValueError(f"{source}: not a .npy file (it does not start with the NumPy magic).")
+    _check_npy_header(raw[:4096], source)
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as err:
+        raise ValueError(f"{source}: cannot read the array ({err}).") from err
+
+
+def _load_npz_user(raw: bytes, source: str):
+    if not raw.startswith(b"PK"):
+        raise ValueError(f"{source}: not a .npz file (it is not a zip archive).")
+    with _open_npz(raw, source) as npz:
+        keys = list(npz.files)
+        if not keys:
+            raise ValueError(f"{source}: the archive is empty.")
+        for key in keys:  # check declared shapes before reading anything
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                name = key + ".npy" if key + ".npy" in zf.namelist() else key
+                with zf.open(name) as fh:
+                    _check_npy_header(fh.read(4096), f"{source}[{key}]")
+        if {"x_train", "x_test"} <= set(keys):
+            x = np.concatenate([_read_array(npz, "x_train", source),
+                                _read_array(npz, "x_test", source)])
+            y = np.concatenate([_read_array(npz, "y_train", source),
+                                _read_array(npz, "y_test", source)]) \
+                if {"y_train", "y_test"} <= set(keys) else None
+            return x, y
+        xkey = next((k for k in ("x", "X", "data") if k in keys), None)
+        if xkey is None:
+            if len(keys) == 1:
+                xkey = keys[0]
+            else:
+                raise ValueError(
+                    f"{source}: expected a key 'x' (and optionally 'y'); found {keys}."
+                )
+        x = _read_array(npz, xkey, source)
+        ykey = next((k for k in ("y", "Y", "labels", "target") if k in keys), None)
+        y = _read_array(npz, ykey, source) if ykey else None
+    return x, y
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _load_csv(raw: bytes, source: str, label_column) -> tuple[np.ndarray, np.ndarray | None,
+                                                               list[str] | None]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{source}: not a text CSV file (it is not UTF-8: {err}).") from err
+    if "\x00" in text:
+        raise ValueError(f"{source}: not a text CSV file (it holds binary data).")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ValueError(f"{source}: the file is empty.")
+    try:
+        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t ")
+        delim = dialect.delimiter
+    except csv.Error:
+        delim = ","
+    rows = list(csv.reader(lines, delimiter=delim, skipinitialspace=True))
+    header = None
+    if not all(_is_number(c) for c in rows[0] if c.strip()):
+        header, rows = [c.strip() for c in rows[0]], rows[1:]
+    if not rows:
+        raise ValueError(f"{source}: the file has a header but no data rows.")
+    width = len(header) if header else len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            line = i + 1 + (header is not None)
+            raise ValueError(
+                f"{source}: ragged rows: line {line} has {len(row)} fields, expected {width}."
+            )
+    if len(rows) * width > MAX_CELLS:
+        raise ValueError(f"{source}: {len(rows):,} rows x {width} columns is too large.")
+    table = np.array(rows, dtype=object)
+
+    # Which column holds labels?
+    names = header or [f"column {j}" for j in range(width)]
+    col = None
+    is_index = isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool)
+    if not is_index and label_column in (None, "none", False):
+        col = None
+    elif label_column == "auto":
+        if header:
+            for j, h in enumerate(header):
+                if h.lower() in ("label", "labels", "y", "target", "class"):
+                    col = j
+                    break
+        if col is None:
+            # a last column of text among numeric columns is a label column
+            last = table[:, -1]
+            if width > 1 and not all(_is_number(v) for v in last):
+                col = width - 1
+    elif is_index:
+        col = int(label_column) % width if -width <= label_column < width else None
+        if col is None:
+            raise ValueError(f"{source}: label_column {label_column} is outside 0..{width - 1}.")
+    else:
+        if not header or label_column not in header:
+            raise ValueError(
+                f"{source}: no column named {label_column!r}; columns are {names}."
+            )
+        col = header.index(label_column)
+
+    y = None
+    if col is not None:
+        y = np.array([str(v).strip() for v in table[:, col]])
+        table = np.delete(table, col, axis=1)
+        names = [n for j, n in enumerate(names) if j != col]
+        if all(_is_number(v) for v in y):
+            y = y.astype(np.float64)
+    if table.shape[1] == 0:
+        raise ValueError(f"{source}: no feature columns are left after the label column.")
+    x = np.empty(table.shape, dtype=np.float64)
+    for j in range(table.shape[1]):
+        for i in range(table.shape[0]):
+            v = str(table[i, j]).strip()
+            try:
+                x[i, j] = float(v)
+            except ValueError:
+                line = i + 1 + (header is not None)
+                raise ValueError(
+                    f"{source}: non-numeric value {v!r} in column {names[j]!r} at line {line}."
+                ) from None
+    return x, y, names
+
+
+def _read_user_file(path=None, data: bytes | None = None, filename: str | None = None,
+                    label_column="auto"):
+    if data is None:
+        if path is None:
+            raise ValueError("dataset 'file' needs path= or data= (the file's bytes).")
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise ValueError(f"No file at {p}.")
+        size = p.stat().st_size
+        if size > MAX_CELLS * 4:
+            raise ValueError(f"{p.name}: {size:,} bytes is too large to load.")
+        data = p.read_bytes()
+        filename = filename or p.name
+    filename = filename or "upload"
+    source = filename
+    if len(data) == 0:
+        raise ValueError(f"{source}: the file is empty.")
+    ext = Path(filename).suffix.lower()
+    if ext == ".npy":
+        x, y = _load_npy(data, source), None
+    elif ext == ".npz":
+        x, y = _load_npz_user(data, source)
+    elif ext in (".csv", ".txt", ".tsv", ""):
+        x, y, _ = _load_csv(data, source, label_column)
+    else:
+        raise ValueError(f"{source}: unsupported file type {ext!r}; use .csv, .npy or .npz.")
+    x = np.asarray(x)
+    image_shape = None
+    if x.ndim == 3:
+        image_shape = (int(x.shape[1]), int(x.shape[2]))
+    x = _check_x(x, source)
+    if y is not None:
+        y = np.asarray(y)
+        if y.dtype == object or y.dtype.kind not in "biufU":
+            raise ValueError(f"{source}: labels have dtype {y.dtype}; expected numbers or text.")
+        if y.reshape(-1).shape[0] != x.shape[0]:
+            raise ValueError(
+                f"{source}: {x.shape[0]} samples but {y.reshape(-1).shape[0]} labels."
+            )
+    # square pixel rows in [0, 255] or [0, 1] are images, e.g. a flattened MNIST
+    if image_shape is None and x.shape[1] >= 16:
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side == x.shape[1] and x.min() >= 0 and x.max() <= 255:
+            image_shape = (side, side)
+    raw_max = None
+    if image_shape is not None:
+        raw_max = 255.0 if x.max() > 1 else 1.0
+    return x, y, image_shape, raw_max, f"user file {filename} ({x.shape[0]:,} x {x.shape[1]})"
+
+
+# ----------------------------------------------------------------------------
+# the entry point
+
+
+def load_dataset(
+    name: str = "digits",
+    *,
+    n_samples: int | None = None,
+    scale: str = "auto",
+    random_state: int | None = 0,
+    path: str | os.PathLike | None = None,
+    data: bytes | None = None,
+    filename: str | None = None,
+    label_column: str | int | None = "auto",
+    **options,
+) -> Dataset:
+    """Load a data set by name, subsample it and scale it.
+
+    Parameters
+    ----------
+    name : str, default="digits"
+        One of :data:`DATASETS`: ``digits``, ``mnist``, ``fashion_mnist``, ``blobs``,
+        ``moons``, ``circles`` or ``file``.
+    n_samples : int, optional
+        Keep a seeded subsample of this size, stratified by label when labels exist.
+        For synthetic sets, the number of points generated.
+    scale : {"auto", "minmax", "standard", "none"}, default="auto"
+        ``auto`` maps pixels to [0, 1] and standardises tabular data.
+    random_state : int or None, default=0
+        Seed for subsampling and synthetic data.
+    path : path-like, optional
+        For ``mnist`` / ``fashion_mnist``: a Keras-layout ``.npz`` (or a folder holding
+        ``mnist.npz``); otherwise the ``DEC_DATA_DIR`` environment variable is searched,
+        then the Keras downloader. For ``file``: a ``.csv``, ``.npy`` or ``.npz``.
+    data, filename : bytes, str, optional
+        For ``file``: the file's bytes (an upload) and its name, which gives the type.
+    label_column : "auto", "none", int or str, default="auto"
+        For CSV files: which column holds labels. ``auto`` takes a column named
+        label / y / target / class, or a last column of text.
+    **options
+        Extra options for synthetic sets: ``noise``, ``n_clusters``, ``n_features``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        With a message naming the problem, for unknown names and bad files.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+    if scale not in SCALINGS:
+        raise ValueError(f"scale must be one of {SCALINGS}, got {scale!r}.")
+    if n_samples is not None and (isinstance(n_samples, bool) or int(n_samples) != n_samples
+                                  or n_samples < 2):
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    class_names = None
+    if name == "file":
+        x, y, image_shape, raw_max, text = _read_user_file(path, data, filename, label_column)
+        label = Path(filename or (path and str(path)) or "upload").name
+    elif name in ("blobs", "moons", "circles"):
+        x, y, image_shape, raw_max, text = _LOADERS[name](
+            n_samples=n_samples, random_state=random_state, **options)
+        n_samples = None  # generated at that size already
+        label = name
+    else:
+        x, y, image_shape, raw_max, text = _LOADERS[name](path=path)
+        label = name
+        if name == "fashion_mnist":
+            class_names = FASHION_CLASSES
+    return _finish(x, y, name=label, image_shape=image_shape, scale=scale,
+                   n_samples=n_samples, random_state=random_state, class_names=class_names,
+                   description=text, raw_max=raw_max)

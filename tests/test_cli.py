@@ -1,0 +1,76 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dec_core.cli import main
+from dec_core.runs import load_run
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_cli_run_digits_prints_figures(capsys, tmp_path):
+    code = main(["run", "--dataset", "digits", "--n-samples", "300", "--dims", "32,10",
+                 "--pretrain-epochs", "2", "--max-iter", "20", "--seed", "1",
+                 "--out", str(tmp_path / "run")])
+    assert code == 0
+    out = capsys.readouterr()
+    result = last_json(out.out)
+    for key in ("dataset", "n_samples", "acc", "nmi", "ari", "pretrain_seconds", "dec_seconds",
+                "total_seconds", "n_iter"):
+        assert key in result
+    assert result["dataset"] == "digits" and result["n_samples"] == 300
+    assert 0 <= result["acc"] <= 1
+    assert "[pretrain" in out.err  # progress goes to stderr
+    run = load_run(tmp_path / "run")
+    assert run.labels.shape == (300,)
+
+
+def test_cli_config_file_and_flags(capsys, tmp_path):
+    config = {"dataset": "blobs", "dims": [16, 4], "pretrain_epochs": 1, "max_iter": 10,
+              "n_clusters": 3, "seed": 0, "n_init": 2}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(config))
+    assert main(["run", "--config", str(path), "--quiet"]) == 0
+    result = last_json(capsys.readouterr().out)
+    assert result["dataset"] == "blobs" and result["n_clusters"] == 3
+
+
+def test_cli_same_seed_same_result(capsys):
+    args = ["run", "--dataset", "digits", "--n-samples", "200", "--dims", "16,10",
+            "--pretrain-epochs", "1", "--max-iter", "10", "--seed", "3", "--quiet"]
+    main(args)
+    first = last_json(capsys.readouterr().out)
+    main(args)
+    second = last_json(capsys.readouterr().out)
+    assert first["acc"] == second["acc"] and first["nmi"] == second["nmi"]
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--dataset", "nope"], "nope"),
+    (["--dataset", "digits", "--n-samples", "5", "--n-clusters", "10"], "n_clusters"),
+])
+def test_cli_bad_input_exits_2(args, match, capsys):
+    assert main(["run", *args, "--quiet"]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_cli_mnist_from_local_file(mnist_path, capsys):
+    code = main(["run", "--dataset", "mnist", "--data-path", str(mnist_path), "--n-samples",
+                 "500", "--dims", "64,10", "--pretrain-epochs", "1", "--max-iter", "10",
+                 "--quiet"])
+    assert code == 0
+    result = last_json(capsys.readouterr().out)
+    assert result["dataset"] == "mnist" and result["n_samples"] == 500
+
+
+def test_module_entry_point_and_no_streamlit():
+    code = ("import sys, dec_core, dec_core.cli, dec_core.estimator, dec_core.runs, "
+            "dec_core.datasets; assert 'streamlit' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    proc = subprocess.run([sys.executable, "-m", "dec_core", "--help"], capture_output=True,
+                          text=True, check=True)
+    assert "run" in proc.stdout

@@ -1,0 +1,165 @@
+import io
+
+import numpy as np
+import pytest
+
+from dec_core.datasets import (
+    DATA_DIR_ENV,
+    DATASETS,
+    MAX_LABELS,
+    load_dataset,
+    stratified_subsample,
+)
+
+
+def npy_bytes(arr) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=True)
+    return buf.getvalue()
+
+
+def npz_bytes(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_digits_default_is_offline_and_scaled():
+    ds = load_dataset()
+    assert ds.name == "digits" and ds.x.shape == (1797, 64) and ds.x.dtype == np.float32
+    assert ds.image_shape == (8, 8)
+    assert ds.x.min() == 0.0 and ds.x.max() == 1.0
+    assert ds.y.dtype == np.int64 and ds.n_classes == 10
+
+
+def test_subsample_is_seeded_and_stratified():
+    a = load_dataset("digits", n_samples=500, random_state=1)
+    b = load_dataset("digits", n_samples=500, random_state=1)
+    c = load_dataset("digits", n_samples=500, random_state=2)
+    assert a.n_samples == 500
+    np.testing.assert_array_equal(a.indices, b.indices)
+    assert not np.array_equal(a.indices, c.indices)
+    full = load_dataset("digits")
+    share_full = np.bincount(full.y) / full.n_samples
+    share_sub = np.bincount(a.y) / a.n_samples
+    assert np.abs(share_full - share_sub).max() < 0.01
+
+
+def test_stratified_subsample_exact_total():
+    y = np.array([0] * 7 + [1] * 3 + [2] * 90)
+    idx = stratified_subsample(100, 10, y, random_state=0)
+    assert len(idx) == 10 and len(np.unique(idx)) == 10
+    assert np.bincount(y[idx], minlength=3)[2] == 9
+
+
+@pytest.mark.parametrize("name", ["blobs", "moons", "circles"])
+def test_synthetic_sets(name):
+    ds = load_dataset(name, n_samples=300, random_state=0)
+    assert ds.x.shape == (300, 2) and ds.image_shape is None
+    # standardised tabular data
+    np.testing.assert_allclose(ds.x.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(ds.x.std(axis=0), 1, atol=1e-4)
+
+
+def test_all_names_listed():
+    assert {"digits", "mnist", "fashion_mnist", "blobs", "moons", "file"} <= set(DATASETS)
+
+
+def test_mnist_from_path_and_env(mnist_path, monkeypatch):
+    ds = load_dataset("mnist", path=mnist_path, n_samples=1000)
+    assert ds.x.shape == (1000, 784) and ds.image_shape == (28, 28)
+    assert 0.0 <= ds.x.min() and ds.x.max() <= 1.0 and ds.n_classes == 10
+    monkeypatch.setenv(DATA_DIR_ENV, str(mnist_path.parent))
+    again = load_dataset("mnist", n_samples=1000)
+    np.testing.assert_array_equal(ds.x, again.x)
+
+
+def test_mnist_missing_offline_file_message(tmp_path):
+    with pytest.raises(ValueError, match="no file"):
+        load_dataset("mnist", path=tmp_path / "nothing.npz")
+
+
+def test_csv_with_header_and_label_column():
+    data = b"a,b,label\n1,2,cat\n3,4,dog\n5,6,cat\n7,8,dog\n"
+    ds = load_dataset("file", data=data, filename="t.csv", scale="none")
+    np.testing.assert_array_equal(ds.x, [[1, 2], [3, 4], [5, 6], [7, 8]])
+    np.testing.assert_array_equal(ds.y, [0, 1, 0, 1])
+    assert ds.class_names == ["cat", "dog"] and ds.image_shape is None
+
+
+def test_csv_without_header_no_labels(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("1,2,3\n4,5,6\n7,8,9\n")
+    ds = load_dataset("file", path=path, scale="none", label_column="none")
+    assert ds.x.shape == (3, 3) and ds.y is None
+
+
+def test_csv_numeric_label_by_index():
+    data = b"0,1.5,2\n1,2.5,3\n0,3.5,4\n"
+    ds = load_dataset("file", data=data, filename="x.csv", label_column=0, scale="none")
+    assert ds.x.shape == (3, 2)
+    np.testing.assert_array_equal(ds.y, [0, 1, 0])
+
+
+def test_npy_and_npz_round_trip():
+    x = np.random.default_rng(0).random((20, 5)).astype(np.float32)
+    ds = load_dataset("file", data=npy_bytes(x), filename="x.npy", scale="none")
+    np.testing.assert_allclose(ds.x, x)
+    y = np.arange(20) % 3
+    ds = load_dataset("file", data=npz_bytes(x=x, y=y), filename="x.npz", scale="none")
+    np.testing.assert_allclose(ds.x, x)
+    np.testing.assert_array_equal(ds.y, y)
+
+
+def test_npz_images_keep_their_shape():
+    x = np.random.default_rng(0).integers(0, 256, (30, 6, 6), dtype=np.uint8)
+    ds = load_dataset("file", data=npz_bytes(x=x), filename="img.npz")
+    assert ds.image_shape == (6, 6) and ds.x.shape == (30, 36) and ds.x.max() <= 1.0
+
+
+BAD_FILES = [
+    ("empty.csv", b"", "empty"),
+    ("header.csv", b"a,b,c\n", "no data rows"),
+    ("one.csv", b"1,2,3\n", "at least 2"),
+    ("ragged.csv", b"1,2,3\n4,5\n6,7,8\n", "ragged"),
+    ("text.csv", b"a,b\n1,2\nx,4\n5,6\n", "non-numeric value 'x'"),
+    ("nan.csv", b"1,2\nnan,4\n5,6\n", "NaN or inf"),
+    ("inf.csv", b"1,2\ninf,4\n5,6\n", "NaN or inf"),
+    ("labels.csv", b"a,label\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(1000)),
+     f"at most {MAX_LABELS}"),
+    ("five.npy", npy_bytes(np.zeros((2, 2, 2, 2, 2))), "5 dimensions"),
+    ("obj.npz", npz_bytes(x=np.array([[1, "a"], [None, 2]], dtype=object)), "pickle"),
+    ("obj.npy", npy_bytes(np.array([1, None], dtype=object)), "pickle"),
+    ("fake.npy", b"1,2,3\n4,5,6\n", "not a .npy"),
+    ("fake.npz", b"just some text", "not a .npz"),
+    ("binary.csv", npy_bytes(np.zeros((3, 3))), "not a text CSV"),
+    ("strings.npy", npy_bytes(np.array([["a", "b"], ["c", "d"]])), "numeric"),
+    ("vector.npy", npy_bytes(np.arange(10.0)), "1-D"),
+    ("weird.xlsx", b"PK\x03\x04", "unsupported file type"),
+]
+
+
+@pytest.mark.parametrize("filename, data, match", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_files_get_clear_errors(filename, data, match):
+    with pytest.raises(ValueError, match=match):
+        load_dataset("file", data=data, filename=filename)
+
+
+def test_huge_declared_shape_is_refused_before_allocation():
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**6, 10**6)})
+    data = header.getvalue()  # magic + header only: no payload was ever written
+    with pytest.raises(ValueError, match="declares shape"):
+        load_dataset("file", data=data, filename="huge.npy")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name": "nope"}, "Unknown dataset 'nope'"),
+    ({"scale": "log"}, "scale"),
+    ({"n_samples": 1}, "n_samples"),
+    ({"name": "file"}, "path= or data="),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_dataset(**kwargs)
