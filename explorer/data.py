@@ -1,0 +1,54 @@
+"""Load the session's data set from its spec (no streamlit here).
+
+Pages wrap :func:`load` in ``st.cache_data``; the job runner calls it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from dec_core.datasets import Dataset, load_dataset
+
+from . import settings
+from .state import dataset_options
+
+
+def upload_digest(data: bytes) -> str:
+    """A short content hash: the cache key of an upload."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def check_upload_size(n_rows: int, n_cols: int) -> None:
+    """Refuse uploads with more values than the server allows."""
+    cap = settings.max_upload_cells()
+    if n_rows * n_cols > cap:
+        raise ValueError(
+            f"The upload holds {n_rows:,} rows x {n_cols:,} columns = {n_rows * n_cols:,} "
+            f"values; this server accepts at most {cap:,} (DEC_MAX_UPLOAD_CELLS)."
+        )
+
+
+def load(spec: dict, upload: dict | None = None) -> Dataset:
+    """The :class:`Dataset` a data spec describes.
+
+    Parameters
+    ----------
+    spec : dict
+        The ``data`` section of the session state.
+    upload : dict, optional
+        ``{"name": filename, "bytes": content}``, needed when ``spec["name"] == "file"``.
+
+    Raises
+    ------
+    ValueError
+        With a message for people, for any bad spec or file.
+    """
+    data_dir = settings.data_dir()
+    opts = dataset_options(spec, str(data_dir) if data_dir else None)
+    if spec["name"] == "file":
+        if not upload:
+            raise ValueError("No file uploaded yet: choose a CSV, NPY or NPZ file.")
+        ds = load_dataset("file", data=upload["bytes"], filename=upload["name"], **opts)
+        check_upload_size(ds.n_samples, ds.n_features)
+        return ds
+    return load_dataset(spec["name"], **opts)
