@@ -1,0 +1,66 @@
+"""Small Streamlit helpers every page shares: state set-up and widget binding.
+
+Widgets are bound to the flat setting dicts of :mod:`explorer.state` with keys
+``"<section>.<field>"`` (e.g. ``"train.tol"``), so a setting survives page
+switches (Streamlit drops the state of widgets that are not drawn) and maps
+directly onto a URL query parameter.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+from .state import ensure_defaults
+
+OWNER_PARAM = "owner"
+
+
+def init_page() -> None:
+    """Defaults, and this browser's owner token (kept in the URL across refreshes)."""
+    ensure_defaults(st.session_state)
+    if "owner" not in st.session_state:
+        token = st.query_params.get(OWNER_PARAM, "")
+        if not (isinstance(token, str) and 16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+            token = secrets.token_urlsafe(18)
+        st.session_state["owner"] = token
+    if st.query_params.get(OWNER_PARAM) != st.session_state["owner"]:
+        st.query_params[OWNER_PARAM] = st.session_state["owner"]
+
+
+def bind(section: str, field: str) -> str:
+    """The widget key for ``section.field``, seeded from the setting dict.
+
+    Use as ``st.slider(..., key=bind("train", "tol"))`` then call :func:`store`
+    (or read ``st.session_state[section][field]`` after :func:`store_all`).
+    """
+    key = f"{section}.{field}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state[section][field]
+    return key
+
+
+def store(section: str, field: str):
+    """Copy the widget's value back into the setting dict; returns it."""
+    key = f"{section}.{field}"
+    if key in st.session_state:
+        st.session_state[section][field] = st.session_state[key]
+    return st.session_state[section][field]
+
+
+def store_all(section: str) -> dict:
+    """:func:`store` for every field of a section that has a widget; returns the section."""
+    for field in list(st.session_state[section]):
+        store(section, field)
+    return st.session_state[section]
+
+
+def set_setting(section: str, field: str, value) -> None:
+    """Change a setting and its widget together.
+
+    Call it from a widget callback (``on_click`` / ``on_change``): Streamlit forbids
+    changing a drawn widget's key later in the same run.
+    """
+    st.session_state[section][field] = value
+    st.session_state[f"{section}.{field}"] = value
