@@ -1,0 +1,451 @@
+"""Training jobs that outlive the script run: a thread pool with a queue.
+
+Streamlit reruns a page's script on every click, and a refresh starts a new
+session, so training cannot live in the script run. A :class:`JobManager`
+(one per server process) runs each job in its own thread, at most
+``max_jobs`` at a time; later jobs wait in a queue. The worker never calls
+``st.*``: it records events into its :class:`Job`, which pages poll.
+
+Each job belongs to an *owner* token (one per browser, kept in the URL). Every
+lookup takes the owner, so no session sees or stops another's job. A finished
+job saves its run folder whether or not anybody is watching.
+
+This module never imports streamlit.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import secrets
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dec_core.callbacks import Callback, StopOnEvent
+
+from . import settings
+from .data import load as load_data
+from .data import upload_digest
+from .state import PRETRAIN_KEYS, dec_params
+
+SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
+MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
+STATES_ACTIVE = ("queued", "running")
+
+
+@dataclass
+class Job:
+    """One training job and everything the page needs to draw it.
+
+    Lists are appended by the worker thread and only read by pages; use
+    :meth:`view` for a consistent copy.
+    """
+
+    id: str
+    owner: str
+    config: dict                      # {"data": ..., "model": ..., "train": ...}
+    upload: dict | None = field(default=None, repr=False)
+    name: str = ""
+    step_mode: bool = False
+    state: str = "queued"             # queued | running | done | stopped | failed
+    phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
+    message: str = ""
+    error: str = ""
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    first_event: float | None = None  # when the first chart point arrived
+    pretrain: list = field(default_factory=list)   # dicts: epoch, stage, loss, seconds
+    pretrain_epochs: int = 0
+    kmeans: dict = field(default_factory=dict)     # scores of AE + k-means
+    dec: list = field(default_factory=list)        # dicts: update, iteration, loss, delta_label, acc...
+    snapshots: list = field(default_factory=list, repr=False)  # (m, e) float32 per update
+    snapshot_labels: list = field(default_factory=list, repr=False)
+    snapshot_index: np.ndarray | None = field(default=None, repr=False)
+    step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
+    reused_autoencoder: bool = False
+    dataset_info: dict = field(default_factory=dict)
+    run_path: str | None = None
+    scores: dict = field(default_factory=dict)
+    estimator: object = field(default=None, repr=False)  # the fitted DEC, once done
+    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    # step mode: the worker waits at each DEC update until given a credit
+    _credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), repr=False)
+    _playing: threading.Event = field(default_factory=threading.Event, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.state in STATES_ACTIVE
+
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.time()) - self.started
+
+    def progress(self) -> tuple[float, float | None]:
+        """(fraction done 0..1, seconds left or None) for a progress bar.
+
+        Pretraining counts for its share of the expected time; DEC progress is
+        the larger of iterations / max_iter and how far the changed-label
+        share has fallen towards ``tol`` on a log scale.
+        """
+        if self.state not in STATES_ACTIVE:
+            return 1.0, 0.0
+        if self.phase in ("queued", "loading"):
+            return 0.0, None
+        train = self.config["train"]
+        pre_frac = 1.0
+        if self.pretrain_epochs and not self.reused_autoencoder:
+            pre_frac = min(1.0, len(self.pretrain) / self.pretrain_epochs)
+        dec_frac = 0.0
+        if self.dec:
+            it = self.dec[-1]["iteration"] / max(1, int(train["max_iter"]))
+            deltas = [d["delta_label"] for d in self.dec[1:]]
+            conv = 0.0
+            if deltas and deltas[0] > 0:
+                d0, d, tol = deltas[0], max(deltas[-1], 1e-9), max(float(train["tol"]), 1e-6)
+                if d0 > tol:
+                    conv = math.log(d0 / d) / math.log(d0 / tol)
+            dec_frac = float(np.clip(max(it, conv), 0.0, 0.99))
+        pre_share = 0.0 if self.reused_autoencoder else 0.8
+        frac = pre_share * pre_frac + (1 - pre_share) * dec_frac
+        eta = None
+        spent = self.elapsed()
+        if frac > 0.02 and not self.step_mode:
+            eta = spent * (1 - frac) / frac
+        return float(frac), eta
+
+    def view(self) -> dict:
+        """A copy of the job's public state, safe to read while it runs."""
+        with self.lock:
+            frac, eta = self.progress()
+            return {
+                "id": self.id, "name": self.name, "state": self.state, "phase": self.phase,
+                "message": self.message, "error": self.error, "created": self.created,
+                "started": self.started, "finished": self.finished,
+                "elapsed": self.elapsed(), "progress": frac, "eta": eta,
+                "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
+                "kmeans": dict(self.kmeans), "dec": list(self.dec),
+                "reused_autoencoder": self.reused_autoencoder,
+                "dataset": dict(self.dataset_info), "run_path": self.run_path,
+                "scores": dict(self.scores), "config": copy.deepcopy(self.config),
+                "step_mode": self.step_mode, "playing": self._playing.is_set(),
+                "first_event": self.first_event, "step_info": dict(self.step_info),
+            }
+
+    # -- step mode controls (called from pages)
+    def step(self, n: int = 1) -> None:
+        """Allow ``n`` more DEC updates (step mode)."""
+        for _ in range(n):
+            self._credits.release()
+
+    def play(self) -> None:
+        self._playing.set()
+        self._credits.release()
+
+    def pause(self) -> None:
+        self._playing.clear()
+
+
+class _Recorder(Callback):
+    """Copies training events into the job; in step mode, waits at each update."""
+
+    def __init__(self, job: Job, n_rows: int, seed: int) -> None:
+        super().__init__()
+        self.job = job
+        rng = np.random.default_rng(seed)
+        m = min(n_rows, SNAPSHOT_POINTS)
+        self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
+        job.snapshot_index = self.index
+        self._t0 = time.perf_counter()
+
+    def _mark(self) -> None:
+        if self.job.first_event is None:
+            self.job.first_event = time.time()
+
+    def on_pretrain_begin(self, logs=None):
+        self.job.phase = "pretraining"
+        self._t0 = time.perf_counter()
+
+    def on_pretrain_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        with self.job.lock:
+            self.job.pretrain.append({
+                "epoch": len(self.job.pretrain) + 1, "stage": logs.get("stage", ""),
+                "loss": float(logs.get("loss", float("nan"))),
+                "seconds": time.perf_counter() - self._t0,
+            })
+        self._mark()
+
+    def on_kmeans_end(self, logs=None):
+        logs = logs or {}
+        with self.job.lock:
+            self.job.phase = "dec"
+            self.job.kmeans = {k: float(logs[k]) for k in ("acc", "nmi", "ari") if k in logs}
+        self._mark()
+
+    def on_dec_update(self, update, logs=None):
+        logs = logs or {}
+        row = {k: float(logs[k]) for k in ("loss", "delta_label", "acc", "nmi", "ari")
+               if k in logs}
+        row.update(update=int(update), iteration=int(logs.get("iteration", 0)))
+        z = logs.get("embedding")
+        q, p = logs.get("q"), logs.get("p")
+        with self.job.lock:
+            self.job.dec.append(row)
+            if z is not None:
+                self.job.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
+                self.job.snapshot_labels.append(np.asarray(logs["labels"])[self.index])
+            if q is not None and p is not None:
+                self.job.step_info = {
+                    "update": int(update),
+                    "q": np.asarray(q)[self.index], "p": np.asarray(p)[self.index],
+                    "f": np.asarray(q).sum(axis=0),
+                    "sizes": np.bincount(np.asarray(logs["labels"]), minlength=q.shape[1]),
+                    "confidence": np.asarray(q).max(axis=1),
+                    "labels": np.asarray(logs["labels"]),
+                }
+        self._mark()
+        if self.job.step_mode:
+            self._wait_for_step()
+
+    def _wait_for_step(self) -> None:
+        job = self.job
+        while not job.stop_event.is_set():
+            if job._playing.is_set():
+                time.sleep(0.05)  # let the page draw each update while playing
+                return
+            if job._credits.acquire(timeout=0.2):
+                if not job._playing.is_set():
+                    return
+        if self.model is not None:
+            self.model.stop_training = True
+
+
+class JobManager:
+    """Runs jobs in threads, at most ``max_jobs`` at once, first in first out.
+
+    Parameters
+    ----------
+    max_jobs : int, optional
+        Concurrent jobs; default :func:`explorer.settings.max_jobs` (CPU cores).
+    runs_dir : path-like, optional
+        Where finished runs are saved, in one folder per owner.
+    ae_cache_size : int, default=4
+        How many pretrained autoencoders to keep for reuse.
+    """
+
+    def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4):
+        self.max_jobs = int(max_jobs or settings.max_jobs())
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
+        self._jobs: dict[str, Job] = {}
+        self._queue: list[str] = []
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._ae_cache: OrderedDict[str, dict] = OrderedDict()
+        self._ae_cache_size = ae_cache_size
+
+    # ------------------------------------------------------------- public API
+    def submit(self, owner: str, config: dict, upload: dict | None = None, *,
+               name: str = "", step_mode: bool = False) -> Job:
+        """Queue a job for ``owner``; it starts as soon as a slot is free."""
+        job = Job(id=secrets.token_urlsafe(12), owner=owner, config=copy.deepcopy(config),
+                  upload=upload, name=name or config["data"]["name"], step_mode=step_mode)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._queue.append(job.id)
+        self._dispatch()
+        return job
+
+    def get(self, job_id: str | None, owner: str) -> Job | None:
+        """The job, if it exists and belongs to ``owner``; else None."""
+        job = self._jobs.get(job_id or "")
+        return job if job is not None and job.owner == owner else None
+
+    def jobs_for(self, owner: str) -> list[Job]:
+        """This owner's jobs, newest first."""
+        return sorted((j for j in self._jobs.values() if j.owner == owner),
+                      key=lambda j: j.created, reverse=True)
+
+    def queue_position(self, job: Job) -> int | None:
+        """1-based place in the queue, or None when not queued."""
+        with self._lock:
+            return self._queue.index(job.id) + 1 if job.id in self._queue else None
+
+    def stop(self, job_id: str, owner: str) -> bool:
+        """Ask a job to stop (a queued one is dropped); True when it was found."""
+        job = self.get(job_id, owner)
+        if job is None:
+            return False
+        job.stop_event.set()
+        with self._lock:
+            if job.id in self._queue:
+                self._queue.remove(job.id)
+                job.state, job.phase, job.finished = "stopped", "finished", time.time()
+                job.message = "stopped before it started"
+        return True
+
+    def running_count(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def wait(self, job: Job, timeout: float = 600.0) -> bool:
+        """Block until the job leaves the active states (tests, CLI); True if it did."""
+        end = time.time() + timeout
+        while job.active and time.time() < end:
+            time.sleep(0.05)
+        return not job.active
+
+    # -------------------------------------------------------------- internals
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._queue and len(self._running) < self.max_jobs:
+                job = self._jobs[self._queue.pop(0)]
+                self._running.add(job.id)
+                job.state, job.phase, job.started = "running", "loading", time.time()
+                threading.Thread(target=self._work, args=(job,), daemon=True,
+                                 name=f"dec-job-{job.id[:6]}").start()
+
+    def _work(self, job: Job) -> None:
+        try:
+            self._train(job)
+        except Exception as err:  # report, never kill the server
+            job.state = "failed"
+            job.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
+            job.message = "".join(traceback.format_exception_only(type(err), err)).strip()
+        finally:
+            job.finished = time.time()
+            job.phase = "finished"
+            job.upload = None  # the bytes are not needed any more
+            with self._lock:
+                self._running.discard(job.id)
+            self._dispatch()
+
+    def _ae_key(self, job: Job, dims: list[int]) -> str:
+        cfg = job.config
+        # Built-in data sets share pretrained weights across sessions (nothing
+        # private in them); an upload's weights stay with its owner.
+        payload = {
+            "data": cfg["data"], "dims": dims,
+            "upload": upload_digest(job.upload["bytes"]) if job.upload else None,
+            "owner": job.owner if job.upload else None,
+            **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _train(self, job: Job) -> None:
+        from sklearn.cluster import KMeans
+
+        from dec_core.autoencoder import build_autoencoder
+        from dec_core.estimator import DEC
+        from dec_core.metrics import clustering_scores
+        from dec_core.runs import save_run
+
+        from .resources import check_fits
+
+        ds = load_data(job.config["data"], job.upload)
+        params = dec_params(job.config["model"], job.config["train"], ds.n_features, ds.n_classes)
+        check_fits(ds.n_samples, params["dims"], params["n_clusters"])
+        if params["n_clusters"] > ds.n_samples:
+            raise ValueError(
+                f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
+            )
+        job.dataset_info = {"name": ds.name, "n_samples": ds.n_samples,
+                            "n_features": ds.n_features, "n_classes": ds.n_classes,
+                            "image_shape": ds.image_shape, "class_names": ds.class_names}
+        est = DEC(**params)
+        key = self._ae_key(job, params["dims"])
+        cached = self._ae_cache.get(key)
+        job.pretrain_epochs = (
+            int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
+            if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
+        recorder = _Recorder(job, ds.n_samples, params["random_state"])
+        callbacks = [recorder, StopOnEvent(job.stop_event), _Keep(self, key, cached is None)]
+        autoencoder = None
+        if cached is not None:
+            self._ae_cache.move_to_end(key)
+            autoencoder, _ = build_autoencoder(params["dims"], seed=0)
+            autoencoder.set_weights(cached["weights"])
+            job.reused_autoencoder = True
+            job.pretrain.extend(cached["pretrain"])
+            job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
+        est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
+
+        job.phase = "saving"
+        baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
+        if ds.y is not None:
+            km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
+            baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
+            baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
+            baselines["dec"] = clustering_scores(ds.y, est.labels_)
+        arrays: dict[str, np.ndarray] = {}
+        if ds.image_shape is not None:
+            arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
+        elif ds.x.size <= MAX_X_VALUES:
+            arrays["x"] = ds.x
+        with job.lock:
+            if job.snapshots:
+                arrays["snapshots"] = np.stack(job.snapshots)
+                arrays["snapshot_labels"] = np.stack(job.snapshot_labels).astype(np.int64)
+                arrays["snapshot_index"] = job.snapshot_index.astype(np.int64)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = self.runs_dir / job.owner / f"{stamp}-{ds.name}-{job.id[:6]}"
+        extra = {
+            "app": {**copy.deepcopy(job.config), "name": job.name},
+            "image_shape": list(ds.image_shape) if ds.image_shape else None,
+            "class_names": ds.class_names,
+            "baselines": baselines,
+            "stop_reason": est.stop_reason_,
+            "timings": est.timings_,
+        }
+        save_run(folder, est, ds.x, ds.y, dataset={"name": ds.name, **job.dataset_info},
+                 extra=extra, arrays=arrays)
+        job.run_path = str(folder)
+        job.scores = baselines["dec"] or {}
+        job.estimator = est
+        stopped = job.stop_event.is_set()
+        job.state = "stopped" if stopped else "done"
+        job.message = est.stop_reason_
+
+
+class _Keep(Callback):
+    """Stores the pretrained autoencoder's weights for reuse, before DEC changes them."""
+
+    def __init__(self, manager: JobManager, key: str, store: bool) -> None:
+        super().__init__()
+        self.manager, self.key, self.store = manager, key, store
+
+    def on_kmeans_end(self, logs=None):
+        est = self.model
+        if not self.store or est is None or est.stop_training:
+            return  # a stopped pretraining is not worth reusing
+        hist = est.history_.get("pretrain", {})
+        pretrain = [{"epoch": i + 1, "stage": s, "loss": float(v), "seconds": 0.0}
+                    for i, (s, v) in enumerate(zip(hist.get("stage", []), hist.get("loss", [])))]
+        cache = self.manager._ae_cache
+        cache[self.key] = {"weights": est.autoencoder_.get_weights(), "pretrain": pretrain}
+        cache.move_to_end(self.key)
+        while len(cache) > self.manager._ae_cache_size:
+            cache.popitem(last=False)
+
+
+_MANAGER: JobManager | None = None
+_MANAGER_LOCK = threading.Lock()
+
+
+def manager() -> JobManager:
+    """The process-wide job manager (shared by every session of the server)."""
+    global _MANAGER
+    with _MANAGER_LOCK:
+        if _MANAGER is None:
+            _MANAGER = JobManager()
+        return _MANAGER

@@ -1,0 +1,72 @@
+"""Resource checks before training: refuse what would not fit, and say why."""
+
+from __future__ import annotations
+
+import os
+
+MAX_LABELS = 256
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new allocations (MemAvailable), or a cap.
+
+    ``DEC_MAX_MEMORY_MB`` caps it (a shared server gives each job less).
+    """
+    avail = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            avail = 8 * 1024**3
+    cap = os.environ.get("DEC_MAX_MEMORY_MB")
+    if cap:
+        try:
+            avail = min(avail, int(cap) * 1024**2)
+        except ValueError:
+            pass
+    return avail
+
+
+def estimate_bytes(n_samples: int, dims: list[int], n_clusters: int, batch_size: int = 256) -> int:
+    """A generous estimate of the memory one DEC job needs, in bytes.
+
+    Counts the data (NumPy copy, TF constant, scaled copy), weights with their
+    gradients and two Adam slots, a batch's activations, the full-data q, p
+    and embedding, and a fixed allowance for TensorFlow itself.
+    """
+    d = dims[0]
+    params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:])) * 2 + n_clusters * dims[-1]
+    data = 3 * n_samples * d * 4
+    weights = 4 * params * 4
+    activations = 4 * batch_size * sum(dims) * 2 * 4
+    full = n_samples * (3 * n_clusters + 2 * dims[-1]) * 4 + n_samples * d * 4  # q, p, z, x_hat
+    return int(data + weights + activations + full + 300 * 1024**2)
+
+
+def human(nbytes: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if nbytes < 1024 or unit == "TB":
+            return f"{nbytes:,.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
+        nbytes /= 1024
+    return f"{nbytes:.1f} TB"
+
+
+def check_fits(n_samples: int, dims: list[int], n_clusters: int, batch_size: int = 256) -> int:
+    """Raise ValueError when a job would not fit in memory; return the estimate."""
+    need = estimate_bytes(n_samples, dims, n_clusters, batch_size)
+    have = available_memory()
+    if need > 0.8 * have:
+        raise ValueError(
+            f"This job needs about {human(need)} of memory ({n_samples:,} samples x "
+            f"{dims[0]:,} features, dims {dims}); only {human(have)} is available. "
+            "Subsample the data or use smaller layers."
+        )
+    return need

@@ -1,0 +1,118 @@
+"""Runs: this browser's jobs (running, queued, finished) and saved runs.
+
+Open a run in Explore, compare runs' metrics, download labels, config and model.
+"""
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dec_core.runs import list_runs
+from explorer.jobs import manager
+from explorer.state import cli_config
+from explorer.theme import color, layout
+from explorer.ui import init_page
+
+init_page()
+owner = st.session_state["owner"]
+jobs = manager()
+root = jobs.runs_dir / owner
+
+st.title("Runs")
+
+# ------------------------------------------------------------------- jobs
+mine = jobs.jobs_for(owner)
+if mine:
+    st.subheader("Jobs on this server")
+    rows = []
+    for job in mine:
+        v = job.view()
+        pos = jobs.queue_position(job)
+        status = {"queued": f"queued (position {pos})", "running": f"running: {v['phase']}"}.get(
+            v["state"], v["state"])
+        rows.append({"job": v["name"], "status": status, "progress": v["progress"],
+                     "elapsed (s)": round(v["elapsed"], 1),
+                     "ACC": v["scores"].get("acc"), "run": v["run_path"] or ""})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
+        "ACC": st.column_config.NumberColumn(format="%.3f"),
+    })
+    if any(j.active for j in mine):
+        st.caption("Jobs keep running when you leave or refresh; the Train page shows the "
+                   "latest one live.")
+        st.button("Refresh", icon=":material/refresh:")
+
+# ------------------------------------------------------------------- runs
+st.subheader("Saved runs")
+runs = list_runs(root)
+complete = [r for r in runs if r.complete]
+broken = [r for r in runs if not r.complete]
+if broken:
+    with st.expander(f"{len(broken)} incomplete run folder(s) skipped"):
+        for r in broken:
+            st.warning(f"`{r.name}`: {r.problem}")
+if not complete:
+    st.info("No saved runs yet. Every training you start on the Train page is saved here when "
+            "it finishes (even if you close the tab).")
+    st.stop()
+
+table = pd.DataFrame([{
+    "name": r.name, "created": r.created, "dataset": r.dataset, "samples": r.n_samples,
+    "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
+} for r in complete])
+picked = st.dataframe(
+    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+    key="runs_table",
+    column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("ACC", "NMI", "ARI")},
+)
+rows = list(picked.selection.rows) if picked is not None else []
+if not rows:
+    st.caption("Select one run to open or download it, or several to compare them.")
+    rows = [0]
+chosen = [complete[i] for i in rows]
+
+if len(chosen) > 1:
+    fig = go.Figure()
+    for j, metric in enumerate(("acc", "nmi", "ari")):
+        fig.add_trace(go.Bar(name=metric.upper(), x=[r.name for r in chosen],
+                             y=[r.scores.get(metric) for r in chosen], marker_color=color(j)))
+    fig.update_yaxes(title="score", range=[0, 1])
+    fig.update_xaxes(title="run")
+    st.plotly_chart(layout(fig, "Compare runs: ACC / NMI / ARI", height=360), key="compare")
+
+run = chosen[0]
+st.markdown(f"**{run.name}**")
+c1, c2, c3, c4 = st.columns(4)
+
+
+def _open(path: str) -> None:
+    st.session_state["run_path"] = path
+
+
+if c1.button("Open in Explore", type="primary", on_click=_open, args=(str(run.path),),
+             icon=":material/scatter_plot:"):
+    try:
+        st.switch_page("pages/explore.py")
+    except Exception:  # no navigation (page run alone)
+        st.success("Opened: go to the Explore page.")
+labels_csv = run.path / "labels.csv"
+if labels_csv.is_file():
+    c2.download_button("Labels (CSV)", labels_csv.read_bytes(), f"{run.name}-labels.csv",
+                       "text/csv", icon=":material/download:")
+model_file = run.path / "model.keras"
+if model_file.is_file():
+    c3.download_button("Model (.keras)", model_file.read_bytes(), f"{run.name}.keras",
+                       "application/octet-stream", icon=":material/download:")
+try:
+    config = json.loads((run.path / "config.json").read_text(encoding="utf-8"))
+    app_cfg = config.get("extra", {}).get("app")
+    if app_cfg:
+        cli = cli_config(app_cfg["data"], app_cfg["model"], app_cfg["train"])
+        c4.download_button("Config (JSON for the CLI)", json.dumps(cli, indent=2),
+                           f"{run.name}-config.json", "application/json",
+                           icon=":material/download:",
+                           help="Run it headless: python -m dec_core run --config FILE")
+except (OSError, ValueError, KeyError) as err:
+    st.warning(f"Cannot read this run's config: {err}")
