@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
 
-from explorer.ui import init_page  # noqa: E402
+from explorer.ui import init_page, sync_url  # noqa: E402
 
 st.set_page_config(page_title="DEC Explorer", page_icon="assets/icon.svg", layout="wide")
 init_page()
@@ -25,4 +25,7 @@ PAGES = {
         st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
     ],
 }
-st.navigation(PAGES).run()
+try:
+    st.navigation(PAGES).run()
+finally:  # also after st.stop(): keep the URL in step with the settings
+    sync_url()

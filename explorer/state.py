@@ -121,3 +121,68 @@ def cli_config(data: dict, model: dict, train: dict) -> dict:
     if int(model["n_clusters"]):
         config["n_clusters"] = int(model["n_clusters"])
     return config
+
+
+# ---------------------------------------------------------------------------
+# settings <-> URL query parameters ("train.tol=0.001", "model.hidden=500,500,2000,10")
+
+
+def _encode(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _decode(text: str, default):
+    if isinstance(default, bool):
+        if text not in ("0", "1", "true", "false"):
+            raise ValueError(text)
+        return text in ("1", "true")
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, float) or default is None:
+        if default is None and text in ("", "None", "none"):
+            return None
+        value = float(text)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(text)
+        return value
+    if isinstance(default, list):
+        return [int(v) for v in text.split(",") if v.strip()]
+    return text
+
+
+def to_query(state) -> dict[str, str]:
+    """The settings that differ from the defaults, as query parameters."""
+    out = {}
+    for section, defaults in SECTIONS.items():
+        current = state.get(section) or {}
+        for key, default in defaults.items():
+            value = current.get(key, default)
+            if value != default:
+                out[f"{section}.{key}"] = _encode(value)
+    return out
+
+
+def from_query(params) -> tuple[dict, list[str]]:
+    """Settings found in query parameters, and messages about bad ones.
+
+    Returns ``({"data": {...}, "model": {...}, "train": {...}}, problems)``;
+    unknown parameters are ignored, and bad values are reported and skipped.
+    """
+    found: dict = {section: {} for section in SECTIONS}
+    problems: list[str] = []
+    for name in list(params.keys()):
+        section, _, key = str(name).partition(".")
+        if section not in SECTIONS or key not in SECTIONS[section]:
+            continue
+        text = params[name]
+        if isinstance(text, list):
+            text = text[-1] if text else ""
+        try:
+            found[section][key] = _decode(str(text), SECTIONS[section][key])
+        except ValueError:
+            problems.append(f"Ignored the link's setting {name}={text!r}: not a valid value.")
+    return found, problems

@@ -54,7 +54,9 @@ def delta_label_figure(dec: list[dict], tol: float) -> go.Figure:
     fig.add_hline(y=max(tol, 1e-5), line={"color": ACCENT, "dash": "dash"},
                   annotation_text=f"tol = {tol:g} (stop below)", annotation_position="top right")
     fig.update_xaxes(title="DEC iteration (batches)")
-    fig.update_yaxes(title="share of changed labels", type="log")
+    decades = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    fig.update_yaxes(title="share of changed labels (log)", type="log", tickvals=decades,
+                     ticktext=[f"{v:.3%}".rstrip("0").rstrip(".") for v in decades])
     return layout(fig, "DEC: changed-label share per update", height=300)
 
 

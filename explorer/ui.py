@@ -12,14 +12,22 @@ import secrets
 
 import streamlit as st
 
-from .state import ensure_defaults
+from .state import SECTIONS, ensure_defaults, from_query, to_query
 
 OWNER_PARAM = "owner"
 
 
 def init_page() -> None:
-    """Defaults, and this browser's owner token (kept in the URL across refreshes)."""
+    """Defaults, settings from the URL (once per session), and the owner token."""
     ensure_defaults(st.session_state)
+    if not st.session_state.get("_url_loaded"):
+        st.session_state["_url_loaded"] = True
+        found, problems = from_query(st.query_params)
+        for section, values in found.items():
+            st.session_state[section].update(values)
+        st.session_state["url_problems"] = problems
+    for problem in st.session_state.get("url_problems", []):
+        st.warning(problem)
     if "owner" not in st.session_state:
         token = st.query_params.get(OWNER_PARAM, "")
         if not (isinstance(token, str) and 16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
@@ -64,3 +72,15 @@ def set_setting(section: str, field: str, value) -> None:
     """
     st.session_state[section][field] = value
     st.session_state[f"{section}.{field}"] = value
+
+
+def sync_url() -> None:
+    """Write every non-default setting into the URL, so the link reopens this experiment."""
+    wanted = to_query(st.session_state)
+    for name in list(st.query_params.keys()):
+        section = str(name).partition(".")[0]
+        if section in SECTIONS and name not in wanted:
+            del st.query_params[name]
+    for name, value in wanted.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value

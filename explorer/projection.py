@@ -1,0 +1,155 @@
+"""2-D / 3-D projections of DEC embeddings for the Explore page (no streamlit here).
+
+* :func:`sample_indices`: a fixed random subsample of rows for big data.
+* :func:`project`: UMAP or PCA of an embedding.
+* :func:`shared_frame`: the embedding snapshots of every DEC update in one
+  shared coordinate frame, so points move between frames and axes stay put.
+
+UMAP's first call in a process JIT-compiles with numba (10-20 s once); PCA is
+instant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METHODS = ("umap", "pca")
+
+
+def sample_indices(n: int, max_points: int, seed: int = 0) -> np.ndarray:
+    """Sorted row indices of a random subsample of at most ``max_points`` rows.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    max_points : int
+        Largest sample; all rows when ``n <= max_points`` (or ``max_points <= 0``).
+    seed : int, default=0
+        Seed of the draw: the same arguments give the same rows.
+
+    Returns
+    -------
+    ndarray of shape (min(n, max_points),), dtype int64
+    """
+    n = int(n)
+    if max_points <= 0 or n <= max_points:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=int(max_points), replace=False)).astype(np.int64)
+
+
+def _pad(coords: np.ndarray, n_components: int) -> np.ndarray:
+    """Zero columns up to ``n_components`` (an embedding narrower than asked)."""
+    if coords.shape[1] >= n_components:
+        return coords[:, :n_components]
+    out = np.zeros((coords.shape[0], n_components), dtype=coords.dtype)
+    out[:, : coords.shape[1]] = coords
+    return out
+
+
+def _pca(x: np.ndarray, n_components: int):
+    from sklearn.decomposition import PCA
+
+    k = max(1, min(n_components, x.shape[0], x.shape[1]))
+    return PCA(n_components=k, random_state=0).fit(x)
+
+
+def _umap(n: int, n_components: int, seed: int):
+    import umap
+
+    return umap.UMAP(n_components=n_components, random_state=seed,
+                     n_neighbors=max(2, min(15, n - 1)), min_dist=0.1)
+
+
+def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
+            seed: int = 0) -> np.ndarray:
+    """Project an embedding to 2-D or 3-D.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, e)
+        The points.
+    method : {"umap", "pca"}, default="umap"
+        UMAP (``n_neighbors=15, min_dist=0.1``) or PCA. UMAP falls back to PCA
+        for fewer than 5 points.
+    n_components : {2, 3}, default=2
+        Output dimensions.
+    seed : int, default=0
+        UMAP's ``random_state``.
+
+    Returns
+    -------
+    ndarray of shape (n, n_components), dtype float32
+    """
+    x = np.asarray(embedding, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"The embedding must be 2-D (n, e); received shape {x.shape}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}; received {method!r}.")
+    n_components = int(n_components)
+    if x.shape[0] == 0:
+        return np.zeros((0, n_components), dtype=np.float32)
+    if method == "umap" and x.shape[0] >= 5:
+        coords = _umap(x.shape[0], n_components, seed).fit_transform(x)
+    else:
+        coords = _pca(x, n_components).transform(x)
+    return _pad(np.asarray(coords, dtype=np.float32), n_components)
+
+
+def shared_frame(snapshots: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """Snapshots of the embedding at each DEC update, in one 2-D frame.
+
+    Parameters
+    ----------
+    snapshots : ndarray of shape (u, m, e)
+        The embedding of the same ``m`` rows at each of ``u`` updates.
+    method : {"pca", "umap"}, default="pca"
+        ``"pca"`` fits one PCA on all snapshots stacked; ``"umap"`` fits UMAP
+        on the final snapshot and ``transform``s the earlier ones into it.
+    seed : int, default=0
+        UMAP's ``random_state``.
+
+    Returns
+    -------
+    ndarray of shape (u, m, 2), dtype float32
+    """
+    s = np.asarray(snapshots, dtype=np.float32)
+    if s.ndim != 3:
+        raise ValueError(f"snapshots must be 3-D (updates, points, dims); received {s.shape}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}; received {method!r}.")
+    u, m, e = s.shape
+    if u == 0 or m == 0:
+        return np.zeros((u, m, 2), dtype=np.float32)
+    if method == "umap" and m >= 5:
+        reducer = _umap(m, 2, seed).fit(s[-1])
+        frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
+        coords = np.stack([np.asarray(f, dtype=np.float32) for f in frames])
+    else:
+        flat = s.reshape(u * m, e)
+        coords = _pad(_pca(flat, 2).transform(flat).astype(np.float32), 2).reshape(u, m, 2)
+    return coords.astype(np.float32)
+
+
+def axis_ranges(coords: np.ndarray, pad: float = 0.05) -> list[list[float]]:
+    """``[[lo, hi], ...]`` per coordinate over all points, widened by ``pad``.
+
+    Parameters
+    ----------
+    coords : ndarray of shape (..., d)
+    pad : float, default=0.05
+        Share of the span added on each side.
+
+    Returns
+    -------
+    list of d ``[lo, hi]`` pairs
+    """
+    c = np.asarray(coords, dtype=np.float64).reshape(-1, np.shape(coords)[-1])
+    out = []
+    for j in range(c.shape[1]):
+        col = c[:, j][np.isfinite(c[:, j])]
+        lo, hi = (float(col.min()), float(col.max())) if col.size else (0.0, 1.0)
+        span = hi - lo or 1.0
+        out.append([lo - pad * span, hi + pad * span])
+    return out
