@@ -223,6 +223,36 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def recover_runs(root: str | os.PathLike) -> list[Path]:
+    """Put back runs whose save was killed between its two renames.
+
+    :func:`_swap_into_place` moves the old run aside, then renames the new one
+    into place. A crash between the two leaves no folder under the run's name;
+    this renames the old run back (or, if it is gone, a complete new one), so
+    the outcome is the old state or the new one. Returns the folders restored.
+    """
+    root = Path(root)
+    restored: list[Path] = []
+    if not root.is_dir():
+        return restored
+    # newest candidates first; an ".old-" copy is a finished earlier state
+    for prefix in (_OLD_PREFIX, _TMP_PREFIX):
+        for p in sorted(root.glob(prefix + "*"), key=lambda q: q.stat().st_mtime, reverse=True):
+            name = p.name[len(prefix):-9] if re.search(r"-[0-9a-f]{8}$", p.name) else ""
+            if not name or not p.is_dir():
+                continue
+            target = root / name
+            if target.exists() or check_run(p):
+                continue
+            try:
+                os.replace(p, target)
+            except OSError:
+                continue
+            _fsync_dir(root)
+            restored.append(target)
+    return restored
+
+
 def check_run(path: str | os.PathLike) -> str:
     """Why the run folder is incomplete, or ``""`` when it is whole."""
     path = Path(path)
@@ -279,6 +309,8 @@ def load_run(path: str | os.PathLike) -> Run:
     from .layers import ClusteringLayer
 
     path = Path(path)
+    if not path.exists():
+        recover_runs(path.parent)
     problem = check_run(path)
     if problem:
         raise ValueError(f"{path} is not a complete run: {problem}.")
@@ -340,6 +372,7 @@ def list_runs(root: str | os.PathLike) -> list[RunInfo]:
     root = Path(root)
     if not root.is_dir():
         return []
+    recover_runs(root)
     out = []
     for p in root.iterdir():
         if not p.is_dir() or p.name.startswith((_TMP_PREFIX, _OLD_PREFIX, ".")):

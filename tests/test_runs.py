@@ -88,3 +88,20 @@ def test_save_unfitted_raises(tmp_path):
 
     with pytest.raises(NotFittedError):
         save_run(tmp_path / "x", DEC(2))
+
+
+def test_crash_between_renames_restores_the_old_run(fitted, tmp_path):
+    """The one window where no folder has the run's name: old moved aside, new not in."""
+    import os
+
+    from dec_core.runs import list_runs, load_run, save_run
+
+    est, x, y = fitted
+    path = save_run(tmp_path / "r", est, x, y)
+    os.replace(path, tmp_path / ".old-r-0123abcd")          # the first rename happened
+    save_run(tmp_path / "scratch", est, x, y)
+    os.replace(tmp_path / "scratch", tmp_path / ".tmp-r-89abcdef")  # the new one, complete
+    infos = list_runs(tmp_path)
+    assert [i.name for i in infos if i.name == "r"] == ["r"]
+    assert load_run(tmp_path / "r").labels.shape == (x.shape[0],)
+    assert not (tmp_path / ".old-r-0123abcd").exists()  # the old state came back

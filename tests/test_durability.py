@@ -1,0 +1,77 @@
+"""Fault test: SIGKILL a process in the middle of saving runs, again and again.
+
+Every run on disk must afterwards load (and predict as saved) or be flagged
+incomplete; the run being overwritten must hold the old state or the new one.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from dec_core import DEC
+from dec_core.runs import list_runs, load_run, save_run
+
+CHILD = textwrap.dedent("""
+    import sys, numpy as np
+    from dec_core.runs import load_run, save_run
+    root, base = sys.argv[1], sys.argv[2]
+    run = load_run(base)
+    x = np.load(base + "/x.npy")
+    i = 0
+    print("ready", flush=True)
+    while True:
+        save_run(root + "/shared", run.estimator, x, run.y_true)   # overwrite in place
+        save_run(root + f"/new-{i}", run.estimator, x, run.y_true)  # a fresh folder
+        i += 1
+""")
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(c, 0.3, (40, 6)) for c in (-3, 0, 3)]).astype(np.float32)
+    y = np.repeat(np.arange(3), 40)
+    est = DEC(3, dims=[6, 8, 3], pretrain_epochs=2, max_iter=20, n_init=2,
+              random_state=0).fit(x, y)
+    path = tmp_path_factory.mktemp("base") / "base"
+    save_run(path, est, x, y)
+    np.save(path / "x.npy", x)
+    return path, x, est.predict(x)
+
+
+def test_sigkill_during_saves_loses_nothing(base_run, tmp_path):
+    base, x, expected = base_run
+    root = tmp_path / "runs"
+    root.mkdir()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    rng = random.Random(0)
+    kills = 0
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(base)],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        runs = list_runs(root)  # also restores a run caught between its renames
+        for info in runs:
+            if info.complete:
+                run = load_run(info.path)
+                np.testing.assert_array_equal(run.estimator.predict(x), expected)
+            else:
+                assert info.problem
+        if any(r.name == "shared" for r in runs) or (root / "shared").exists():
+            shared = load_run(root / "shared")  # old or new, never half
+            np.testing.assert_array_equal(shared.labels, expected)
+    assert kills == 6
+    assert (root / "shared").exists()
+    for hidden in root.glob(".*"):  # leftovers are only temporaries, never listed
+        assert hidden.name.startswith((".tmp-", ".old-"))
