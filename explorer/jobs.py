@@ -72,6 +72,7 @@ class Job:
     snapshot_index: np.ndarray | None = field(default=None, repr=False)
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
     reused_autoencoder: bool = False
+    ae_embedding: np.ndarray | None = field(default=None, repr=False)
     dataset_info: dict = field(default_factory=dict)
     run_path: str | None = None
     scores: dict = field(default_factory=dict)
@@ -191,6 +192,8 @@ class _Recorder(Callback):
         with self.job.lock:
             self.job.phase = "dec"
             self.job.kmeans = {k: float(logs[k]) for k in ("acc", "nmi", "ari") if k in logs}
+            if logs.get("embedding") is not None:  # (n, e) pretrained embedding, for N2D
+                self.job.ae_embedding = np.asarray(logs["embedding"], dtype=np.float32)
         self._mark()
 
     def on_dec_update(self, update, logs=None):
@@ -393,6 +396,8 @@ class JobManager:
         elif ds.x.size <= MAX_X_VALUES:
             arrays["x"] = ds.x
         with job.lock:
+            if job.ae_embedding is not None:
+                arrays["ae_embedding"] = job.ae_embedding
             if job.snapshots:
                 arrays["snapshots"] = np.stack(job.snapshots)
                 arrays["snapshot_labels"] = np.stack(job.snapshot_labels).astype(np.int64)
