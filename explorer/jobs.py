@@ -71,6 +71,7 @@ class Job:
     snapshot_labels: list = field(default_factory=list, repr=False)
     snapshot_index: np.ndarray | None = field(default=None, repr=False)
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
+    sharpening: list = field(default_factory=list)  # mean max q and max p per update
     reused_autoencoder: bool = False
     ae_embedding: np.ndarray | None = field(default=None, repr=False)
     dataset_info: dict = field(default_factory=dict)
@@ -141,6 +142,8 @@ class Job:
                 "scores": dict(self.scores), "config": copy.deepcopy(self.config),
                 "step_mode": self.step_mode, "playing": self._playing.is_set(),
                 "first_event": self.first_event, "step_info": dict(self.step_info),
+                "sharpening": list(self.sharpening),
+                "waiting": self.step_mode and self.phase == "dec" and not self._playing.is_set(),
             }
 
     # -- step mode controls (called from pages)
@@ -209,6 +212,9 @@ class _Recorder(Callback):
                 self.job.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
                 self.job.snapshot_labels.append(np.asarray(logs["labels"])[self.index])
             if q is not None and p is not None:
+                self.job.sharpening.append({
+                    "update": int(update), "q_conf": float(np.asarray(q).max(axis=1).mean()),
+                    "p_conf": float(np.asarray(p).max(axis=1).mean())})
                 self.job.step_info = {
                     "update": int(update),
                     "q": np.asarray(q)[self.index], "p": np.asarray(p)[self.index],

@@ -15,6 +15,15 @@ import streamlit as st
 from .state import SECTIONS, ensure_defaults, from_query, to_query
 
 OWNER_PARAM = "owner"
+PRESENT_PARAM = "present"
+# Parts of the pages a presenter can hide (the link carries the choice).
+HIDEABLE = {
+    "data_options": "Data: dataset choice and options",
+    "model_editor": "Model: the layer editor",
+    "train_settings": "Train: the settings panel",
+    "explain": "Formula panels",
+    "charts_metrics": "Train: the ACC / NMI / ARI chart (no spoilers)",
+}
 
 
 def init_page() -> None:
@@ -26,6 +35,8 @@ def init_page() -> None:
         for section, values in found.items():
             st.session_state[section].update(values)
         st.session_state["url_problems"] = problems
+        hidden = str(st.query_params.get(PRESENT_PARAM, ""))
+        st.session_state["present"] = [h for h in hidden.split(",") if h in HIDEABLE]
     for problem in st.session_state.get("url_problems", []):
         st.warning(problem)
     if "owner" not in st.session_state:
@@ -74,9 +85,26 @@ def set_setting(section: str, field: str, value) -> None:
     st.session_state[f"{section}.{field}"] = value
 
 
+def shown(part: str) -> bool:
+    """False when presenter mode hides ``part`` (one of :data:`HIDEABLE`)."""
+    return part not in st.session_state.get("present", [])
+
+
+def share_query() -> dict[str, str]:
+    """The query parameters of a link that reopens this experiment (no owner, no job)."""
+    query = to_query(st.session_state)
+    if st.session_state.get("present"):
+        query[PRESENT_PARAM] = ",".join(st.session_state["present"])
+    return query
+
+
 def sync_url() -> None:
     """Write every non-default setting into the URL, so the link reopens this experiment."""
     wanted = to_query(st.session_state)
+    if st.session_state.get("present"):
+        wanted[PRESENT_PARAM] = ",".join(st.session_state["present"])
+    elif PRESENT_PARAM in st.query_params:
+        del st.query_params[PRESENT_PARAM]
     for name in list(st.query_params.keys()):
         section = str(name).partition(".")[0]
         if section in SECTIONS and name not in wanted:

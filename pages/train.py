@@ -10,7 +10,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.state import TRAIN_DEFAULTS
-from explorer.ui import bind, init_page, store_all
+from explorer.ui import bind, init_page, shown, store_all
 
 init_page()
 jobs = manager()
@@ -30,58 +30,64 @@ st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
            "and Model pages.")
 
 # ------------------------------------------------------------------ settings
-with st.expander("Settings", expanded=False):
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Pretraining** (the autoencoder)")
-        st.radio("Scheme", ["end_to_end", "layerwise"], key=bind("train", "pretrain"),
-                 horizontal=True, format_func=lambda s: s.replace("_", " "),
-                 help="End to end trains the whole autoencoder at once (DEC-keras). Layer-wise "
-                      "trains one denoising layer pair at a time with dropout 0.2, then "
-                      "fine-tunes (the paper's way; slower).")
-        st.number_input("Epochs", 0, 2000, key=bind("train", "pretrain_epochs"),
-                        help="Passes over the data for end-to-end (fine-tuning) training. "
-                             "Usually 50-300; 0 skips pretraining.")
-        if train["pretrain"] == "layerwise" or st.session_state.get("train.pretrain") == "layerwise":
-            st.number_input("Epochs per layer", 0, 1000, key=bind("train", "layer_epochs"),
-                            help="Greedy layer-wise epochs for each layer pair. Usually 10-50.")
-        st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024],
-                         key=bind("train", "pretrain_batch_size"),
-                         help="Samples per gradient step. Small data likes 32-128; MNIST 256.")
-        st.selectbox("Optimizer", ["adam", "sgd"], key=bind("train", "pretrain_optimizer"),
-                     help="Adam needs little tuning (lr ~1e-3); SGD with momentum 0.9 is the "
-                          "reference's choice (lr ~1 with its init).")
-        st.number_input("Learning rate", 1e-6, 10.0, key=bind("train", "pretrain_lr"),
-                        format="%.5f", help="Adam: 1e-4 to 3e-3. SGD: 0.01 to 1.")
-        st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
-                  help="Std of Gaussian noise added to inputs while pretraining (a denoising "
-                       "autoencoder). 0.1-0.3 often gives k-means a cleaner embedding.")
-    with right:
-        st.markdown("**DEC** (self-training)")
-        st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
-                        help="Batches between recomputing the target P on all data. The paper "
-                             "uses 140 for MNIST; small data wants 10-50.")
-        st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
-                        help="Stop when fewer than this share of points change cluster "
-                             "between updates. Usually 0.001.")
-        st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
-                        help="Upper bound on DEC batches. 20,000 is plenty; tol stops earlier.")
-        st.select_slider("DEC batch size", [32, 64, 128, 256, 512, 1024],
-                         key=bind("train", "batch_size"), help="Usually 256.")
-        st.number_input("DEC learning rate", 1e-6, 1.0, key=bind("train", "learning_rate"),
-                        format="%.4f", help="SGD with momentum 0.9; the paper uses 0.01.")
-        st.number_input("IDEC gamma", 0.0, 10.0, key=bind("train", "gamma"), step=0.05,
-                        help="Weight of the reconstruction loss kept during clustering "
-                             "(IDEC). 0 is plain DEC; IDEC uses 0.1.")
-        st.number_input("Seed", 0, 10**6, key=bind("train", "seed"),
-                        help="Random seed for weights, shuffling and k-means.")
+def settings_panel() -> None:
+    """Every pretraining and DEC setting, bound to st.session_state['train']."""
+    with st.expander("Settings", expanded=False):
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Pretraining** (the autoencoder)")
+            st.radio("Scheme", ["end_to_end", "layerwise"], key=bind("train", "pretrain"),
+                     horizontal=True, format_func=lambda s: s.replace("_", " "),
+                     help="End to end trains the whole autoencoder at once (DEC-keras). Layer-wise "
+                          "trains one denoising layer pair at a time with dropout 0.2, then "
+                          "fine-tunes (the paper's way; slower).")
+            st.number_input("Epochs", 0, 2000, key=bind("train", "pretrain_epochs"),
+                            help="Passes over the data for end-to-end (fine-tuning) training. "
+                                 "Usually 50-300; 0 skips pretraining.")
+            if train["pretrain"] == "layerwise" or st.session_state.get("train.pretrain") == "layerwise":
+                st.number_input("Epochs per layer", 0, 1000, key=bind("train", "layer_epochs"),
+                                help="Greedy layer-wise epochs for each layer pair. Usually 10-50.")
+            st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024],
+                             key=bind("train", "pretrain_batch_size"),
+                             help="Samples per gradient step. Small data likes 32-128; MNIST 256.")
+            st.selectbox("Optimizer", ["adam", "sgd"], key=bind("train", "pretrain_optimizer"),
+                         help="Adam needs little tuning (lr ~1e-3); SGD with momentum 0.9 is the "
+                              "reference's choice (lr ~1 with its init).")
+            st.number_input("Learning rate", 1e-6, 10.0, key=bind("train", "pretrain_lr"),
+                            format="%.5f", help="Adam: 1e-4 to 3e-3. SGD: 0.01 to 1.")
+            st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
+                      help="Std of Gaussian noise added to inputs while pretraining (a denoising "
+                           "autoencoder). 0.1-0.3 often gives k-means a cleaner embedding.")
+        with right:
+            st.markdown("**DEC** (self-training)")
+            st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
+                            help="Batches between recomputing the target P on all data. The paper "
+                                 "uses 140 for MNIST; small data wants 10-50.")
+            st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
+                            help="Stop when fewer than this share of points change cluster "
+                                 "between updates. Usually 0.001.")
+            st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
+                            help="Upper bound on DEC batches. 20,000 is plenty; tol stops earlier.")
+            st.select_slider("DEC batch size", [32, 64, 128, 256, 512, 1024],
+                             key=bind("train", "batch_size"), help="Usually 256.")
+            st.number_input("DEC learning rate", 1e-6, 1.0, key=bind("train", "learning_rate"),
+                            format="%.4f", help="SGD with momentum 0.9; the paper uses 0.01.")
+            st.number_input("IDEC gamma", 0.0, 10.0, key=bind("train", "gamma"), step=0.05,
+                            help="Weight of the reconstruction loss kept during clustering "
+                                 "(IDEC). 0 is plain DEC; IDEC uses 0.1.")
+            st.number_input("Seed", 0, 10**6, key=bind("train", "seed"),
+                            help="Random seed for weights, shuffling and k-means.")
 
-    def _reset():
-        for k, v in TRAIN_DEFAULTS.items():
-            st.session_state["train"][k] = v
-            st.session_state[f"train.{k}"] = v
+        def _reset():
+            for k, v in TRAIN_DEFAULTS.items():
+                st.session_state["train"][k] = v
+                st.session_state[f"train.{k}"] = v
 
-    st.button("Reset to defaults", on_click=_reset)
+        st.button("Reset to defaults", on_click=_reset)
+
+
+if shown("train_settings"):
+    settings_panel()
 train = store_all("train")
 
 # ---------------------------------------------------------------- start/stop
@@ -164,7 +170,7 @@ def draw(job_id: str) -> None:
             st.plotly_chart(charts.placeholder("DEC: changed-label share per update",
                                                f"stops below tol = {tol:g}"), key="delta_chart")
     with c4:
-        if v["dec"] and "acc" in v["dec"][0]:
+        if v["dec"] and "acc" in v["dec"][0] and shown("charts_metrics"):
             st.plotly_chart(charts.metrics_figure(v["dec"], v["kmeans"]), key="metrics_chart")
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")

@@ -1,0 +1,67 @@
+"""AppTest: step mode on the Learn page advances exactly one update per Step."""
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def fresh_manager(tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+
+    monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(jobs_module, "_MANAGER", None)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label).value
+
+
+def test_formulas_are_shown():
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=60).run()
+    assert not at.exception
+    assert len(at.latex) == 6  # AE loss, k-means, q, p, KL, stop rule
+    assert any("Start in step mode" in i.value for i in at.info)
+
+
+def test_step_mode_one_update_per_step():
+    from explorer.jobs import manager
+
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=60)
+    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
+    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
+                                 "tol": 0.0}
+    at.run()
+    button(at, "Start in step mode").click().run()
+    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
+    end = time.time() + 90
+    while not job.dec and time.time() < end:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    at.run()
+    assert not at.exception
+    assert metric(at, "Target update") == "0"
+    assert len(at.get("plotly_chart")) == 4  # confidence, sharpening, q vs p, sizes
+    for expected in ("1", "2"):
+        before = len(job.dec)
+        button(at, "Step").click().run()
+        end = time.time() + 30
+        while len(job.dec) == before and time.time() < end:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert len(job.dec) == before + 1  # exactly one
+        at.run()
+        assert metric(at, "Target update") == expected
+    button(at, "Stop").click().run()
+    assert manager().wait(job, 60)
+    assert job.state == "stopped"
