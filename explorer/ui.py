@@ -26,8 +26,26 @@ HIDEABLE = {
 }
 
 
+def ensure_navigation() -> None:
+    """Route a server's very first request through ``app.py``'s ``st.navigation``.
+
+    Streamlit treats a ``pages/`` folder beside the main script as an old-style
+    multipage app until some session has called ``st.navigation``; a deep link
+    (``/train?...``) opened first on a fresh server would then run the page
+    alone, without the app's layout and sidebar. Flip the flag and rerun.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the old mode
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def init_page() -> None:
     """Defaults, settings from the URL (once per session), and the owner token."""
+    ensure_navigation()
     ensure_defaults(st.session_state)
     if not st.session_state.get("_url_loaded"):
         st.session_state["_url_loaded"] = True

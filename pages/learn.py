@@ -53,7 +53,7 @@ def _control(action: str):
         manager().stop(j.id, st.session_state["owner"])
 
 
-c = st.columns([1.4, 1, 1, 1, 1, 3])
+c = st.columns([1.9, 1, 1, 1, 1, 2.5])
 c[0].button("Start in step mode", type="primary", on_click=_start, disabled=active,
             icon=":material/school:",
             help="Pretrain and run k-means as usual, then pause before every DEC update.")
