@@ -417,6 +417,8 @@ class JobManager:
             "baselines": baselines,
             "stop_reason": est.stop_reason_,
             "timings": est.timings_,
+            "job": {"id": job.id, "queued": job.created, "started": job.started,
+                    "trained": time.time()},
         }
         save_run(folder, est, ds.x, ds.y, dataset={"name": ds.name, **job.dataset_info},
                  extra=extra, arrays=arrays)
