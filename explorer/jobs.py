@@ -78,6 +78,7 @@ class Job:
     run_path: str | None = None
     scores: dict = field(default_factory=dict)
     estimator: object = field(default=None, repr=False)  # the fitted DEC, once done
+    warnings: list = field(default_factory=list)   # things people should know about the result
     stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
     # step mode: the worker waits at each DEC update until given a credit
     _credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), repr=False)
@@ -142,7 +143,7 @@ class Job:
                 "scores": dict(self.scores), "config": copy.deepcopy(self.config),
                 "step_mode": self.step_mode, "playing": self._playing.is_set(),
                 "first_event": self.first_event, "step_info": dict(self.step_info),
-                "sharpening": list(self.sharpening),
+                "sharpening": list(self.sharpening), "warnings": list(self.warnings),
                 "waiting": self.step_mode and self.phase == "dec" and not self._playing.is_set(),
             }
 
@@ -428,6 +429,15 @@ class JobManager:
         stopped = job.stop_event.is_set()
         job.state = "stopped" if stopped else "done"
         job.message = est.stop_reason_
+        sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
+        empty = np.flatnonzero(sizes == 0).tolist()
+        if empty:  # a cluster that lost all its points: legal, but worth saying
+            job.warnings.append(
+                f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
+                f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
+                "lower DEC learning rate.")
+        if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
+            job.warnings.append(est.stop_reason_)
 
 
 class _Keep(Callback):

@@ -144,6 +144,8 @@ def draw(job_id: str) -> None:
     else:
         verb = "Stopped" if v["state"] == "stopped" else "Finished"
         st.success(f"{verb} in {v['elapsed']:.1f} s — {v['message']}")
+    for warning in v["warnings"]:
+        st.warning(warning)
     if v["reused_autoencoder"]:
         st.caption("Only DEC settings changed, so the pretrained autoencoder was reused.")
 

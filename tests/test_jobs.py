@@ -143,3 +143,10 @@ def test_config_is_copied(jobs):
     assert job.config["train"]["max_iter"] == 40
     jobs.wait(job, 120)
     assert copy.deepcopy(job.view())["state"] == "done"
+
+
+def test_nan_loss_and_empty_clusters_are_reported(jobs):
+    job = jobs.submit("alice" * 4, tiny_config(learning_rate=1e30, max_iter=60))
+    assert jobs.wait(job, 120)
+    assert job.state == "done", job.error
+    assert job.warnings and any("learning_rate" in w or "empty" in w for w in job.warnings)
