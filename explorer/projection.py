@@ -11,6 +11,9 @@ instant.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
 
 METHODS = ("umap", "pca")
@@ -55,6 +58,14 @@ def _pca(x: np.ndarray, n_components: int):
     return PCA(n_components=k, random_state=0).fit(x)
 
 
+@contextmanager
+def _quiet_umap():
+    """Hide UMAP's "n_jobs overridden by setting random_state" warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        yield
+
+
 def _umap(n: int, n_components: int, seed: int):
     import umap
 
@@ -91,7 +102,8 @@ def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
     if x.shape[0] == 0:
         return np.zeros((0, n_components), dtype=np.float32)
     if method == "umap" and x.shape[0] >= 5:
-        coords = _umap(x.shape[0], n_components, seed).fit_transform(x)
+        with _quiet_umap():
+            coords = _umap(x.shape[0], n_components, seed).fit_transform(x)
     else:
         coords = _pca(x, n_components).transform(x)
     return _pad(np.asarray(coords, dtype=np.float32), n_components)
@@ -123,8 +135,9 @@ def shared_frame(snapshots: np.ndarray, method: str = "pca", seed: int = 0) -> n
     if u == 0 or m == 0:
         return np.zeros((u, m, 2), dtype=np.float32)
     if method == "umap" and m >= 5:
-        reducer = _umap(m, 2, seed).fit(s[-1])
-        frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
+        with _quiet_umap():
+            reducer = _umap(m, 2, seed).fit(s[-1])
+            frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
         coords = np.stack([np.asarray(f, dtype=np.float32) for f in frames])
     else:
         flat = s.reshape(u * m, e)

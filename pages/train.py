@@ -4,13 +4,17 @@ Training runs in a background job (explorer.jobs); this page only reads the
 job's state and draws it, polling with a fragment while the job is active.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+from dec_core.estimator import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from explorer import train_charts as charts
 from explorer.jobs import manager
-from explorer.state import TRAIN_DEFAULTS
-from explorer.ui import bind, init_page, shown, store_all
+from explorer.resources import check_fits
+from explorer.state import TRAIN_DEFAULTS, dec_params
+from explorer.ui import bind, current_dataset, init_page, shown, store_all
 
 init_page()
 jobs = manager()
@@ -94,6 +98,21 @@ train = store_all("train")
 job = jobs.get(st.session_state.get("job_id"), owner)
 active = job is not None and job.active
 
+# Refuse up front what cannot work: bad data, too many clusters, too little memory.
+problem = None
+try:
+    ds = current_dataset()
+    params = dec_params(model, train, ds.n_features, ds.n_classes)
+    check_dims(params["dims"], ds.n_features)
+    if params["n_clusters"] > ds.n_samples:
+        raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
+                         f"{ds.n_samples} samples; lower it on the Model page.")
+    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
+except ValueError as err:
+    problem = str(err)
+if problem:
+    st.error(problem)
+
 
 def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
@@ -108,7 +127,7 @@ def _stop():
 
 
 b1, b2, info = st.columns([1, 1, 4])
-b1.button("Start", type="primary", on_click=_start, disabled=active, icon=":material/play_arrow:",
+b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem), icon=":material/play_arrow:",
           help="Pretrain the autoencoder, run k-means in its embedding, then DEC.")
 b2.button("Stop", on_click=_stop, disabled=not active, icon=":material/stop:",
           help="Stop now; the model keeps what it has learned and is saved.")
@@ -193,7 +212,8 @@ def draw_result(job, v) -> None:
                        None if delta is None else f"{delta:+.3f} vs AE + k-means")
     run = None
     try:
-        run = _cached_run(v["run_path"])
+        manifest = Path(v["run_path"]) / "manifest.json"
+        run = _cached_run(v["run_path"], manifest.stat().st_mtime if manifest.exists() else 0)
     except ValueError as err:
         st.warning(f"The saved run could not be read back: {err}")
     if run is not None and run.y_true is not None:
@@ -211,7 +231,7 @@ def draw_result(job, v) -> None:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _cached_run(path: str):
+def _cached_run(path: str, mtime: float):
     from dec_core.runs import load_run
 
     return load_run(path)

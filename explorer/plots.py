@@ -1,0 +1,627 @@
+"""Plotly figures and tables for the Explore page (no streamlit here).
+
+Every builder is pure: arrays in, a ``plotly.graph_objects.Figure`` (or a
+pandas ``DataFrame``) out, with a title and axis labels. Colours come from
+:mod:`explorer.theme`, so cluster ``j`` has the same colour everywhere.
+
+* :func:`scatter_embedding`: the 2-D / 3-D map, one trace per colour, each
+  point's row index in ``customdata[:, 0]`` (selection reads it back with
+  :func:`rows_from_selection`).
+* :func:`confusion_heatmap`: the Hungarian-matched confusion matrix.
+* :func:`image_grid`: images as one tiled picture with coloured borders.
+* :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC.
+* :func:`evolution_figure`: the embedding across DEC updates, as an animation
+  with a slider, in one fixed frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .projection import axis_ranges
+from .theme import CONTINUOUS, NEUTRAL, color, layout
+
+HOVER_LABELS = ("index", "true label", "cluster", "confidence")
+WEBGL_ABOVE = 3000
+
+
+def class_color_index(y_true: np.ndarray, labels: np.ndarray) -> dict:
+    """The colour index of each class: the cluster it was matched to.
+
+    Classes are matched to clusters with the Hungarian algorithm
+    (:func:`dec_core.metrics.cluster_acc`), so a class and "its" cluster share
+    ``theme.color``. Classes left unmatched (more classes than clusters) get
+    indices after the largest cluster id.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,)
+        True labels.
+    labels : ndarray of shape (n,)
+        Cluster ids.
+
+    Returns
+    -------
+    dict
+        ``{class_label: colour_index}`` for every class in ``y_true``.
+    """
+    from dec_core.metrics import cluster_acc
+
+    _, mapping = cluster_acc(y_true, labels, return_mapping=True)
+    by_class = {cls: clu for clu, cls in mapping.items()}
+    out, extra = {}, int(np.max(labels)) + 1 if len(labels) else 0
+    for cls in np.unique(y_true).tolist():
+        if cls in by_class:
+            out[cls] = int(by_class[cls])
+        else:
+            out[cls] = extra
+            extra += 1
+    return out
+
+
+def hover_template(labels: Sequence[str] = HOVER_LABELS,
+                   formats: Mapping[str, str] | None = None) -> str:
+    """A hovertemplate naming each ``customdata`` column.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The name of column ``i`` of ``customdata``.
+    formats : mapping, optional
+        d3 formats by name (default ``{"confidence": ".3f"}``).
+    """
+    formats = {"confidence": ".3f"} if formats is None else formats
+    parts = []
+    for i, name in enumerate(labels):
+        fmt = f":{formats[name]}" if name in formats else ""
+        parts.append(f"{name}: %{{customdata[{i}]{fmt}}}")
+    return "<br>".join(parts) + "<extra>%{fullData.name}</extra>"
+
+
+def scatter_embedding(
+    coords: np.ndarray,
+    groups: np.ndarray,
+    customdata: np.ndarray,
+    *,
+    group_names: Mapping | None = None,
+    group_colors: Mapping | None = None,
+    hover_labels: Sequence[str] = HOVER_LABELS,
+    title: str = "Embedding",
+    axis_title: str = "UMAP",
+    marker_size: float | None = None,
+    webgl: bool | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """A 2-D or 3-D scatter of the embedding, one trace per colour group.
+
+    Parameters
+    ----------
+    coords : ndarray of shape (n, 2) or (n, 3)
+        Projected points.
+    groups : ndarray of shape (n,)
+        The group (cluster or class) of each point; one trace per group, in
+        sorted order.
+    customdata : array-like of shape (n, c)
+        Per-point data for the hover; column 0 must be the row index in the
+        run, which selections return (``point_index`` is per trace).
+    group_names : mapping, optional
+        Legend name of each group (default ``str(group)``).
+    group_colors : mapping, optional
+        Colour of each group (default ``theme.color(group)``).
+    hover_labels : sequence of str
+        Names of the ``customdata`` columns, shown in the hover.
+    title, axis_title : str
+        Figure title; axes are named ``"<axis_title> 1"``, ``"... 2"`` ...
+    marker_size : float, optional
+        Default: smaller for more points.
+    webgl : bool, optional
+        Use ``Scattergl`` (2-D only); default when more than 3,000 points.
+    height : int, default=620
+
+    Returns
+    -------
+    go.Figure
+    """
+    coords = np.asarray(coords)
+    groups = np.asarray(groups)
+    custom = np.asarray(customdata, dtype=object)
+    if custom.ndim == 1:
+        custom = custom[:, None]
+    n, dims = coords.shape
+    if dims not in (2, 3):
+        raise ValueError(f"coords must have 2 or 3 columns; received {dims}.")
+    if groups.shape[0] != n or custom.shape[0] != n:
+        raise ValueError(
+            f"coords, groups and customdata must have the same length; received {n}, "
+            f"{groups.shape[0]} and {custom.shape[0]}."
+        )
+    if webgl is None:
+        webgl = n > WEBGL_ABOVE
+    size = marker_size or (7 if n <= 1000 else 5 if n <= 5000 else 3)
+    template = hover_template(hover_labels[: custom.shape[1]])
+    fig = go.Figure()
+    for g in np.unique(groups).tolist():
+        mask = groups == g
+        name = str(group_names.get(g, g)) if group_names else str(g)
+        col = group_colors.get(g, color(g)) if group_colors else color(g)
+        marker = {"size": size if dims == 2 else max(2, size - 3), "color": col,
+                  "line": {"width": 0}, "opacity": 0.85}
+        common = {"mode": "markers", "name": name, "customdata": custom[mask],
+                  "hovertemplate": template, "marker": marker, "legendgroup": name}
+        if dims == 3:
+            fig.add_trace(go.Scatter3d(x=coords[mask, 0], y=coords[mask, 1],
+                                       z=coords[mask, 2], **common))
+        else:
+            cls = go.Scattergl if webgl else go.Scatter
+            fig.add_trace(cls(x=coords[mask, 0], y=coords[mask, 1], **common))
+    if dims == 3:
+        fig.update_layout(scene={"xaxis_title": f"{axis_title} 1", "yaxis_title": f"{axis_title} 2",
+                                 "zaxis_title": f"{axis_title} 3"})
+    else:
+        fig.update_xaxes(title=f"{axis_title} 1", zeroline=False)
+        fig.update_yaxes(title=f"{axis_title} 2", zeroline=False)
+        fig.update_layout(dragmode="lasso", hovermode="closest")
+    fig = layout(fig, title, height=height)
+    fig.update_layout(legend={"itemsizing": "constant", "title": {"text": "colour"}})
+    return fig
+
+
+def rows_from_selection(selection) -> np.ndarray:
+    """Row indices of the selected points of :func:`scatter_embedding`.
+
+    Parameters
+    ----------
+    selection : mapping
+        ``st.plotly_chart(..., on_select="rerun")``'s ``event.selection`` (or
+        the event itself); each point's ``customdata[0]`` is its row index.
+
+    Returns
+    -------
+    ndarray of int64
+        Unique row indices, sorted; empty when nothing is selected.
+    """
+    if not selection:
+        return np.zeros(0, dtype=np.int64)
+    if "selection" in selection:
+        selection = selection["selection"]
+    rows = []
+    for point in (selection.get("points") or []) if selection else []:
+        data = point.get("customdata")
+        if data is None:
+            continue
+        first = data[0] if isinstance(data, (list, tuple)) else data
+        try:
+            rows.append(int(first))
+        except (TypeError, ValueError):
+            continue
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
+def _colored(text: str, col: str) -> str:
+    return f'<span style="color:{col}">■</span> {text}'
+
+
+def confusion_heatmap(
+    matrix: np.ndarray,
+    classes: Sequence,
+    clusters: Sequence,
+    *,
+    normalize: bool = False,
+    class_names: Sequence[str] | None = None,
+    class_colors: Mapping | None = None,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The Hungarian-matched confusion matrix as an annotated heatmap.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_classes, n_clusters)
+        From :func:`dec_core.metrics.matched_confusion_matrix` (counts, or
+        row shares with ``normalize=True``).
+    classes : sequence
+        Row labels (class ids); ``class_names[c]`` names class ``c`` if given.
+    clusters : sequence
+        Column labels (cluster ids) in the matched order.
+    normalize : bool, default=False
+        Whether ``matrix`` holds row shares (shown as percentages).
+    class_names : sequence of str, optional
+    class_colors : mapping, optional
+        Colour of each class's tick (default: the colour of the cluster it
+        faces, so ticks match the map).
+    title : str, optional
+    height : int, optional
+
+    Returns
+    -------
+    go.Figure
+        Rows: true classes (top to bottom); columns: clusters; tick labels
+        carry a square in the cluster's theme colour.
+    """
+    matrix = np.asarray(matrix)
+    classes = list(classes)
+    clusters = [int(c) for c in clusters]
+    names = [str(class_names[c]) if class_names is not None and 0 <= int(c) < len(class_names)
+             else str(c) for c in classes]
+    if class_colors is None:
+        class_colors = {c: color(clusters[i]) if i < len(clusters) else NEUTRAL
+                        for i, c in enumerate(classes)}
+    y_text = [_colored(n, class_colors.get(c, NEUTRAL)) for c, n in zip(classes, names)]
+    x_text = [_colored(f"cluster {c}", color(c)) for c in clusters]
+    xs, ys = list(range(len(clusters))), list(range(len(classes)))
+    fmt = ".0%" if normalize else "d"
+    fig = go.Figure(go.Heatmap(
+        z=matrix, x=xs, y=ys, colorscale=CONTINUOUS,
+        zmin=0, zmax=1 if normalize else None,
+        texttemplate=f"%{{z:{fmt}}}", textfont={"size": 11},
+        customdata=np.array([[[n, c] for c in clusters] for n in names], dtype=object),
+        hovertemplate=("true class %{customdata[0]}<br>cluster %{customdata[1]}<br>"
+                       + ("share %{z:.1%}" if normalize else "count %{z}") + "<extra></extra>"),
+        colorbar={"title": {"text": "row share" if normalize else "count"},
+                  "tickformat": ".0%" if normalize else None},
+    ))
+    fig.update_xaxes(title="cluster (matched)", tickmode="array", tickvals=xs, ticktext=x_text,
+                     side="bottom", showgrid=False)
+    fig.update_yaxes(title="true class", tickmode="array", tickvals=ys, ticktext=y_text,
+                     autorange="reversed", showgrid=False)
+    title = title or ("Confusion matrix after Hungarian matching"
+                      + (" (row-normalised)" if normalize else " (counts)"))
+    return layout(fig, title, height=height or max(360, 44 * len(classes) + 160))
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def image_grid(
+    images: np.ndarray,
+    *,
+    titles: Sequence[str] | None = None,
+    border_colors: Sequence[str] | None = None,
+    hover: Sequence[str] | None = None,
+    ncols: int = 10,
+    row_labels: Sequence[str] | None = None,
+    row_colors: Sequence[str] | None = None,
+    title: str | None = None,
+    tile_px: int = 64,
+    height: int | None = None,
+) -> go.Figure:
+    """Images tiled into one picture, each framed in a colour.
+
+    Parameters
+    ----------
+    images : ndarray of shape (m, h, w), uint8
+        Grey levels 0..255.
+    titles : sequence of str, optional
+        A short caption above each image.
+    border_colors : sequence of str, optional
+        The frame colour of each image (hex); default light grey.
+    hover : sequence of str, optional
+        Hover text of each image (HTML allowed).
+    ncols : int, default=10
+        Images per row.
+    row_labels, row_colors : sequence of str, optional
+        A label left of each row (e.g. ``"cluster 3"``) and its colour.
+    title : str, optional
+    tile_px : int, default=64
+        Height of one row in screen pixels (sets the figure height).
+    height : int, optional
+        Overrides the computed height.
+
+    Returns
+    -------
+    go.Figure
+        One ``go.Image`` trace, plus an invisible scatter carrying the hover
+        text when ``hover`` is given.
+    """
+    imgs = np.asarray(images)
+    if imgs.ndim != 3:
+        raise ValueError(f"images must be (m, h, w); received shape {imgs.shape}.")
+    imgs = np.clip(imgs, 0, 255).astype(np.uint8)
+    m, h, w = imgs.shape
+    ncols = max(1, min(int(ncols), max(m, 1)))
+    nrows = max(1, -(-m // ncols))
+    pad = max(1, round(max(h, w) / 10))
+    gap = max(1, pad)
+    band = max(3, round(h * 0.4)) if titles is not None else 0
+    tile_h, tile_w = h + 2 * pad + band, w + 2 * pad
+    canvas = np.full((nrows * (tile_h + gap) - gap, ncols * (tile_w + gap) - gap, 3), 255,
+                     dtype=np.uint8)
+    centers, annotations = [], []
+    for i in range(m):
+        r, c = divmod(i, ncols)
+        top, left = r * (tile_h + gap) + band, c * (tile_w + gap)
+        frame = _rgb(border_colors[i]) if border_colors is not None else (210, 210, 210)
+        canvas[top: top + h + 2 * pad, left: left + w + 2 * pad] = frame
+        canvas[top + pad: top + pad + h, left + pad: left + pad + w] = imgs[i][:, :, None]
+        centers.append((left + tile_w / 2 - 0.5, top + pad + h / 2 - 0.5))
+        if titles is not None:
+            annotations.append({
+                "x": left + tile_w / 2 - 0.5, "y": top - 0.5, "text": str(titles[i]),
+                "showarrow": False, "yanchor": "bottom", "xanchor": "center",
+                "font": {"size": 10, "color": border_colors[i] if border_colors is not None
+                         else "#333"},
+            })
+    if row_labels is not None:
+        for r, text in enumerate(row_labels[:nrows]):
+            col = row_colors[r] if row_colors is not None else "#333"
+            annotations.append({
+                "x": -1, "y": r * (tile_h + gap) + band + (h + 2 * pad) / 2, "text": f"<b>{text}</b>",
+                "showarrow": False, "xanchor": "right", "yanchor": "middle",
+                "font": {"size": 12, "color": col},
+            })
+    fig = go.Figure(go.Image(z=canvas, hoverinfo="skip"))
+    if hover is not None and m:
+        xs, ys = zip(*centers)
+        fig.add_trace(go.Scatter(x=list(xs), y=list(ys), mode="markers", hovertext=list(hover),
+                                 hoverinfo="text", marker={"size": 1, "opacity": 0},
+                                 showlegend=False, name="images"))
+        fig.update_layout(hoverdistance=-1, hovermode="closest")
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, showgrid=False, zeroline=False)
+    fig.update_layout(annotations=annotations)
+    fig = layout(fig, title, height=height or (nrows * tile_px + (60 if title else 20)))
+    if row_labels is not None:
+        fig.update_layout(margin={"l": 90})
+    return fig
+
+
+METHOD_NAMES = {
+    "kmeans_raw": "k-means on raw data",
+    "ae_kmeans": "autoencoder + k-means",
+    "dec": "DEC",
+}
+
+
+def metrics_table(baselines: Mapping | None, ae_kmeans: Mapping | None = None,
+                  dec: Mapping | None = None) -> pd.DataFrame:
+    """ACC / NMI / ARI of k-means on raw data, AE + k-means and DEC.
+
+    Parameters
+    ----------
+    baselines : mapping, optional
+        ``extra["baselines"]``: ``{"kmeans_raw": {...}, "ae_kmeans": {...},
+        "dec": {...}}``; a value may be None (no labels, or not computed).
+    ae_kmeans : mapping, optional
+        Fallback for the AE + k-means row (``history["kmeans"]``).
+    dec : mapping, optional
+        Fallback for the DEC row (``run.scores``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: method names; columns ``ACC``, ``NMI``, ``ARI`` (NaN where
+        unknown).
+    """
+    baselines = dict(baselines or {})
+    fallbacks = {"ae_kmeans": ae_kmeans, "dec": dec}
+    rows = {}
+    for key, name in METHOD_NAMES.items():
+        src = baselines.get(key) or fallbacks.get(key) or {}
+        rows[name] = {m.upper(): _num(src.get(m)) for m in ("acc", "nmi", "ari")}
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=["ACC", "NMI", "ARI"])
+    df.index.name = "method"
+    return df
+
+
+def _num(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def evolution_figure(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_clusters: int | None = None,
+    index: np.ndarray | None = None,
+    frame_names: Sequence[str] | None = None,
+    frame_titles: Sequence[str] | None = None,
+    step_labels: Sequence[str] | None = None,
+    title: str = "Embedding across DEC updates",
+    axis_title: str = "PC",
+    height: int = 560,
+) -> go.Figure:
+    """An animation of the embedding snapshots, one frame per DEC update.
+
+    Parameters
+    ----------
+    coords : ndarray of shape (u, m, 2)
+        The snapshots in one shared frame (:func:`explorer.projection.shared_frame`).
+    labels : ndarray of shape (u, m)
+        The cluster of each point at each update (sets its colour).
+    n_clusters : int, optional
+        Number of clusters (default: the largest label + 1); every frame has
+        one trace per cluster, so traces line up across frames.
+    index : ndarray of shape (m,), optional
+        Row index of each point (hover, and ``ids`` for smooth transitions).
+    frame_names : sequence of str, optional
+        Name of each frame, also its slider label (default ``"update <u>"``).
+    frame_titles : sequence of str, optional
+        A line shown under the title while the frame is on (e.g. its ACC).
+    step_labels : sequence of str, optional
+        Short slider labels (default: ``frame_names``); plotly thins them out
+        when they would overlap.
+    title, axis_title : str
+    height : int, default=560
+
+    Returns
+    -------
+    go.Figure
+        Frame 0 drawn; ``fig.frames`` holds all ``u`` frames; a slider and a
+        play button step through them. The axis ranges are fixed.
+    """
+    coords = np.asarray(coords)
+    labels = np.asarray(labels)
+    if coords.ndim != 3 or coords.shape[2] != 2 or labels.shape != coords.shape[:2]:
+        raise ValueError(
+            f"coords must be (u, m, 2) and labels (u, m); received {coords.shape} and "
+            f"{labels.shape}."
+        )
+    u, m, _ = coords.shape
+    k = int(n_clusters or (int(labels.max()) + 1 if labels.size else 1))
+    index = np.arange(m) if index is None else np.asarray(index)
+    names = list(frame_names) if frame_names is not None else [f"update {i}" for i in range(u)]
+
+    def traces(f: int) -> list[go.Scatter]:
+        out = []
+        for j in range(k):
+            mask = labels[f] == j
+            out.append(go.Scatter(
+                x=coords[f, mask, 0], y=coords[f, mask, 1], mode="markers",
+                name=f"cluster {j}", ids=[str(i) for i in index[mask]],
+                customdata=index[mask],
+                hovertemplate="index: %{customdata}<extra>%{fullData.name}</extra>",
+                marker={"color": color(j), "size": 6, "opacity": 0.85},
+            ))
+        return out
+
+    def heading(f: int) -> dict:
+        sub = frame_titles[f] if frame_titles is not None else names[f]
+        return {"title": {"text": f"<b>{title}</b><br><sup>{sub}</sup>", "x": 0.0,
+                          "xanchor": "left"}}
+
+    fig = go.Figure(data=traces(0) if u else [],
+                    frames=[go.Frame(data=traces(f), name=names[f], layout=heading(f))
+                            for f in range(u)])
+    steps = list(step_labels) if step_labels is not None else names
+    (xr, yr) = axis_ranges(coords) if u and m else ([0, 1], [0, 1])
+    fig.update_xaxes(title=f"{axis_title} 1", range=xr, autorange=False, zeroline=False)
+    fig.update_yaxes(title=f"{axis_title} 2", range=yr, autorange=False, zeroline=False)
+    anim = {"frame": {"duration": 700, "redraw": True}, "transition": {"duration": 400},
+            "fromcurrent": True, "mode": "immediate"}
+    fig.update_layout(
+        updatemenus=[{
+            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left",
+            "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": [None, anim]},
+                {"label": "❚❚ Pause", "method": "animate",
+                 "args": [[None], {"frame": {"duration": 0, "redraw": True},
+                                   "mode": "immediate", "transition": {"duration": 0}}]},
+            ],
+        }],
+        sliders=[{
+            "active": 0, "x": 0.16, "len": 0.84, "y": -0.08, "yanchor": "top",
+            "currentvalue": {"visible": False},
+            "steps": [{"label": steps[f], "method": "animate",
+                       "args": [[names[f]], {"frame": {"duration": 0, "redraw": True},
+                                              "mode": "immediate",
+                                              "transition": {"duration": 300}}]}
+                      for f in range(u)],
+        }],
+    )
+    fig = layout(fig, title, height=height)
+    if u:
+        fig.update_layout(**heading(0))
+    fig.update_layout(margin={"b": 110, "t": 70})
+    return fig
+
+
+def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method") -> go.Figure:
+    """Grouped bars of :func:`metrics_table`: one group per metric, one bar per method.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Index: methods; columns: metrics.
+    title : str
+
+    Returns
+    -------
+    go.Figure
+        One bar trace per method (theme colours 7, 1, 0 for the three methods).
+    """
+    method_colors = [NEUTRAL, color(1), color(0)]
+    fig = go.Figure()
+    for i, (method, row) in enumerate(table.iterrows()):
+        values = [None if pd.isna(v) else float(v) for v in row.to_numpy()]
+        fig.add_trace(go.Bar(
+            x=list(table.columns), y=values, name=str(method),
+            marker_color=method_colors[i % len(method_colors)],
+            text=["" if v is None else f"{v:.3f}" for v in values], textposition="outside",
+            hovertemplate="%{fullData.name}<br>%{x} %{y:.3f}<extra></extra>",
+        ))
+    fig.update_yaxes(title="score", range=[0, 1.1])
+    fig.update_xaxes(title="metric")
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
+    return layout(fig, title, height=380)
+
+
+def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndarray | None = None,
+                         class_names: Sequence[str] | None = None,
+                         title: str = "Cluster sizes") -> go.Figure:
+    """Bars of the number of members of each cluster, in the cluster colours.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n,)
+        Cluster ids.
+    n_clusters : int
+        Number of clusters (empty ones get a zero bar).
+    y_true : ndarray of shape (n,), optional
+        With labels, the hover names each cluster's most common class and its share.
+    class_names : sequence of str, optional
+        Names of the class codes in ``y_true``.
+    title : str
+
+    Returns
+    -------
+    go.Figure
+        One bar trace with ``n_clusters`` bars.
+    """
+    labels = np.asarray(labels)
+    sizes = np.bincount(labels, minlength=n_clusters)[:n_clusters] if labels.size else \
+        np.zeros(n_clusters, dtype=int)
+    hover = []
+    for j in range(n_clusters):
+        text = f"cluster {j}: {sizes[j]:,} members"
+        if y_true is not None and sizes[j]:
+            vals, counts = np.unique(np.asarray(y_true)[labels == j], return_counts=True)
+            top = int(np.argmax(counts))
+            cls = int(vals[top])
+            name = class_names[cls] if class_names is not None and 0 <= cls < len(class_names) \
+                else cls
+            text += f"<br>most common class {name} ({counts[top] / sizes[j]:.0%})"
+        hover.append(text)
+    fig = go.Figure(go.Bar(
+        x=[f"{j}" for j in range(n_clusters)], y=sizes, marker_color=[color(j) for j in range(n_clusters)],
+        hovertext=hover, hoverinfo="text", name="members",
+    ))
+    fig.update_xaxes(title="cluster", type="category")
+    fig.update_yaxes(title="members")
+    return layout(fig, title, height=380)
+
+
+def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
+                         title: str = "Confidence of the assignments (max q)") -> go.Figure:
+    """Histogram of each sample's largest soft assignment.
+
+    Parameters
+    ----------
+    confidence : ndarray of shape (n,)
+        ``proba.max(axis=1)``, in [1/k, 1].
+    bins : int, default=40
+    title : str
+
+    Returns
+    -------
+    go.Figure
+        One histogram trace over [0, 1].
+    """
+    conf = np.asarray(confidence, dtype=float)
+    fig = go.Figure(go.Histogram(
+        x=conf, xbins={"start": 0.0, "end": 1.0 + 1e-9, "size": 1.0 / bins},
+        marker_color=color(0), name="samples",
+        hovertemplate="confidence %{x}<br>%{y} samples<extra></extra>",
+    ))
+    fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])
+    fig.update_yaxes(title="samples")
+    return layout(fig, title, height=320)

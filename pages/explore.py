@@ -1,0 +1,399 @@
+"""Explore: look inside a trained DEC run.
+
+The run shown is ``st.session_state["run_path"]`` (set by the Train page when a
+job finishes, or by "Open in Explore" on the Runs page). Tabs: the UMAP / PCA
+map of the embedding with box / lasso selection, the Hungarian-matched
+confusion matrix, per-cluster galleries of the most and least confident
+members, the metrics against the baselines, and the embedding's evolution
+across DEC updates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dec_core.metrics import matched_confusion_matrix
+from dec_core.runs import MANIFEST, load_run
+from explorer import plots, projection
+from explorer.theme import color
+from explorer.ui import init_page
+
+init_page()
+
+MAP_METHODS = {"UMAP": "umap", "PCA (fast)": "pca"}
+EVOLUTION_METHODS = {"PCA on all updates (fast)": "pca", "UMAP fit on the final update": "umap"}
+DEFAULT_POINTS = 5000
+MAX_SELECTION_IMAGES = 120
+MAX_TABLE_FEATURES = 16
+MAX_FRAMES = 60  # evolution frames drawn (evenly spaced over the updates)
+
+
+def _mtime(path: str) -> float:
+    try:
+        return (Path(path) / MANIFEST).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the run…")
+def _load(path: str, mtime: float):
+    return load_run(path)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _projection(path: str, mtime: float, method: str, n_components: int, max_points: int,
+                seed: int) -> tuple[np.ndarray, np.ndarray]:
+    run = _load(path, mtime)
+    idx = projection.sample_indices(run.embedding.shape[0], max_points, seed)
+    return idx, projection.project(run.embedding[idx], method, n_components, seed)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _frames(path: str, mtime: float, method: str, seed: int, chosen: tuple[int, ...]) -> np.ndarray:
+    run = _load(path, mtime)
+    return projection.shared_frame(run.arrays["snapshots"][list(chosen)], method, seed)
+
+
+def _page_links() -> None:
+    try:
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.page_link("pages/train.py", label="Train a model", icon=":material/play_circle:")
+        c2.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_open:")
+    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+        pass
+
+
+st.title("Explore")
+run_path = st.session_state.get("run_path")
+if not run_path:
+    st.info("No run to explore yet. Train a model on the **Train** page, or open a saved run "
+            "on the **Runs** page.")
+    _page_links()
+    st.stop()
+
+run_path = str(run_path)
+mtime = _mtime(run_path)
+try:
+    run = _load(run_path, mtime)
+except (ValueError, OSError) as err:
+    st.error(f"This run cannot be opened: {err}")
+    _page_links()
+    st.stop()
+if run.embedding is None or run.proba is None:
+    st.error("This run was saved without its embedding (the data was not given to save_run), "
+             "so there is nothing to explore.")
+    st.stop()
+
+# ------------------------------------------------------------------ the run
+extra = run.config.get("extra") or {}
+app_cfg = extra.get("app") or {}
+hist = run.history.get("history", run.history) or {}
+labels = np.asarray(run.labels, dtype=np.int64)
+proba = np.asarray(run.proba)
+confidence = proba.max(axis=1)
+n = labels.shape[0]
+k = int(run.config.get("params", {}).get("n_clusters") or proba.shape[1])
+y_true = None if run.y_true is None else np.asarray(run.y_true)
+class_names = extra.get("class_names")
+image_shape = extra.get("image_shape") or run.config.get("dataset", {}).get("image_shape")
+x_images = run.arrays.get("x_images")
+x_table = run.arrays.get("x")
+is_images = x_images is not None and image_shape is not None
+
+
+def class_name(c) -> str:
+    if class_names is not None and 0 <= int(c) < len(class_names):
+        return str(class_names[int(c)])
+    return str(c)
+
+
+def images_of(rows: np.ndarray) -> np.ndarray:
+    h, w = (int(v) for v in image_shape)
+    return np.asarray(x_images[rows]).reshape(len(rows), h, w)
+
+
+def hover_of(rows: np.ndarray) -> list[str]:
+    out = []
+    for r in rows:
+        t = f"<br>true label {class_name(y_true[r])}" if y_true is not None else ""
+        out.append(f"index {r}<br>cluster {labels[r]}{t}<br>confidence {confidence[r]:.3f}")
+    return out
+
+
+def table_of(rows: np.ndarray, with_cluster: bool = True) -> pd.DataFrame:
+    df = pd.DataFrame({"index": rows})
+    if with_cluster:
+        df["cluster"] = labels[rows]
+    df["confidence"] = confidence[rows]
+    if y_true is not None:
+        df["true label"] = [class_name(c) for c in y_true[rows]]
+    if x_table is not None:
+        feats = np.asarray(x_table[rows])[:, :MAX_TABLE_FEATURES]
+        for j in range(feats.shape[1]):
+            df[f"x{j}"] = feats[:, j]
+    else:
+        for j in range(min(run.embedding.shape[1], MAX_TABLE_FEATURES)):
+            df[f"z{j}"] = run.embedding[rows, j]
+    return df
+
+
+name = app_cfg.get("name") or Path(run_path).name
+dataset = run.config.get("dataset", {}).get("name", "")
+st.caption(f"**{name}** · {dataset} · {n:,} samples · {k} clusters · embedding "
+           f"{run.embedding.shape[1]}-d · {extra.get('stop_reason') or hist.get('stop_reason', '')}")
+
+baselines = extra.get("baselines") or {}
+table = plots.metrics_table(baselines, hist.get("kmeans"), run.scores)
+if table.notna().any().any():
+    cols = st.columns(3)
+    ae = table.loc["autoencoder + k-means"]
+    for col, metric in zip(cols, ("ACC", "NMI", "ARI")):
+        value, ref = table.loc["DEC", metric], ae[metric]
+        diff = None if np.isnan(value) or np.isnan(ref) else round(value - ref, 3) + 0.0
+        col.metric(f"DEC {metric}", "–" if np.isnan(value) else f"{value:.3f}",
+                   None if diff is None else f"{diff:+.3f} vs AE + k-means",
+                   delta_color="off" if diff == 0 else "normal")
+
+tab_map, tab_cm, tab_gal, tab_metrics, tab_evo = st.tabs(
+    ["Embedding map", "Confusion matrix", "Galleries", "Metrics", "Evolution"])
+
+# ------------------------------------------------------------------ map
+with tab_map:
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 0.8, 2])
+    method_label = c1.radio("Projection", list(MAP_METHODS), key="explore_method",
+                            horizontal=True,
+                            help="UMAP keeps neighbourhoods (its first run compiles code, "
+                                 "~20 s); PCA is a fast linear view.")
+    color_by = c2.radio("Colour by", ["cluster", "true label"], key="explore_color",
+                        horizontal=True, disabled=y_true is None,
+                        help="True labels take the colour of the cluster they were matched "
+                             "to (Hungarian), so a class and its cluster share a colour.")
+    three_d = c3.toggle("3-D", key="explore_3d", help="Selection works in the 2-D view only.")
+    max_points = n
+    if n > 500:
+        max_points = c4.slider("Points shown (random sample)", min_value=500,
+                               max_value=max(n, 500), value=min(n, DEFAULT_POINTS), step=100,
+                               key="explore_points",
+                               help="UMAP on many points is slow; the sample is fixed per seed.")
+    seed = 0
+    method = MAP_METHODS[method_label]
+    dims = 3 if three_d else 2
+    spinner = ("Computing UMAP (the first time compiles with numba, ~20 s)…"
+               if method == "umap" else "Computing PCA…")
+    with st.spinner(spinner):
+        idx, coords = _projection(run_path, mtime, method, dims, int(max_points), seed)
+
+    by_class = color_by == "true label" and y_true is not None
+    if by_class:
+        cmap = plots.class_color_index(y_true, labels)
+        matched = {c: j for c, j in cmap.items() if j < k}
+        groups = y_true[idx]
+        group_names = {c: f"{class_name(c)} → cluster {matched[c]}" if c in matched
+                       else f"{class_name(c)} (unmatched)" for c in cmap}
+        group_colors = {c: color(j) for c, j in cmap.items()}
+    else:
+        groups = labels[idx]
+        group_names = {j: f"cluster {j}" for j in range(k)}
+        group_colors = None
+    true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None
+                else ["–"] * len(idx))
+    custom = np.empty((len(idx), 4), dtype=object)
+    custom[:, 0] = idx
+    custom[:, 1] = true_col
+    custom[:, 2] = labels[idx]
+    custom[:, 3] = np.round(confidence[idx].astype(float), 4)
+    axis = "UMAP" if method == "umap" else "PC"
+    what = "true label" if by_class else "cluster"
+    fig = plots.scatter_embedding(
+        coords, groups, custom, group_names=group_names, group_colors=group_colors,
+        title=f"{method_label.split(' ')[0]} of the DEC embedding ({len(idx):,} of {n:,} "
+              f"points), coloured by {what}", axis_title=axis)
+    if three_d:
+        st.plotly_chart(fig, key="explore_map3d")
+        rows = np.zeros(0, dtype=np.int64)
+    else:
+        event = st.plotly_chart(fig, key="explore_map", on_select="rerun",
+                                selection_mode=("box", "lasso", "points"))
+        rows = plots.rows_from_selection(getattr(event, "selection", None) if event else None)
+
+    if three_d:
+        st.caption("Drag to rotate, scroll to zoom. Selection works in the 2-D view: turn "
+                   "3-D off to pick samples.")
+    elif rows.size == 0:
+        st.caption("Draw a box or a lasso around points (tools at the top right of the chart), "
+                   "or click a point, to see those samples here. Double-click clears it.")
+    else:
+        st.markdown(f"**{rows.size:,} selected** · clusters: " + ", ".join(
+            f"{j} ({c})" for j, c in zip(*np.unique(labels[rows], return_counts=True))))
+        if is_images:
+            shown = rows[:MAX_SELECTION_IMAGES]
+            if rows.size > shown.size:
+                st.caption(f"Showing the first {shown.size} of {rows.size:,}.")
+            grid = plots.image_grid(images_of(shown), border_colors=[color(j) for j in labels[shown]],
+                                    hover=hover_of(shown), ncols=20,
+                                    title="Selected samples (frame = cluster colour)",
+                                    tile_px=64)
+            st.plotly_chart(grid, key="explore_selection_grid")
+        else:
+            st.dataframe(table_of(rows), hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------ confusion matrix
+with tab_cm:
+    if y_true is None:
+        st.info("This data set has no true labels, so there is no confusion matrix.")
+    else:
+        cm_plot, cm_side = st.columns([4, 1])
+        norm = cm_side.toggle("Row-normalised", key="explore_cm_norm",
+                              help="Each row as shares of its class instead of counts.")
+        matrix, classes, clusters = matched_confusion_matrix(y_true, labels, normalize=norm)
+        cm_plot.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
+                                                     class_names=class_names),
+                             key="explore_confusion")
+        cm_side.caption("Each cluster is matched to one class (Hungarian algorithm) and placed in that "
+                   "class's column, so a perfect clustering is a diagonal. The coloured squares "
+                   "are the cluster colours used in the map and the galleries.")
+
+# ------------------------------------------------------------------ galleries
+with tab_gal:
+    c1, c2 = st.columns([2, 2])
+    sizes = np.bincount(labels, minlength=k)
+    options = ["all"] + list(range(k))
+    choice = c1.selectbox("Cluster", options, key="explore_gallery_cluster",
+                          format_func=lambda o: "All clusters" if o == "all"
+                          else f"cluster {o} ({sizes[o]:,} members)")
+    per = c2.slider("Samples per side", 3, 20, 8, key="explore_gallery_n")
+    st.caption("Confidence is a sample's largest soft assignment q (its cluster's share). "
+               "The most confident members show what a cluster stands for; the least "
+               "confident are the borderline cases DEC is unsure about.")
+
+    def ranked(j: int) -> tuple[np.ndarray, np.ndarray]:
+        members = np.flatnonzero(labels == j)
+        order = members[np.argsort(-confidence[members], kind="stable")]
+        return order[:per], order[::-1][:per]
+
+    clusters_shown = list(range(k)) if choice == "all" else [int(choice)]
+    if is_images:
+        h, w = (int(v) for v in image_shape)
+        if choice == "all":
+            g_cols = st.columns(2)
+            for which, pos in (("Most confident", 0), ("Least confident", 1)):
+                tiles, borders, hovers = [], [], []
+                for j in clusters_shown:
+                    picked = ranked(j)[pos]
+                    tiles.append(images_of(picked))
+                    borders += [color(j)] * len(picked)
+                    hovers += hover_of(picked)
+                    blank = per - len(picked)
+                    tiles.append(np.full((blank, h, w), 255, dtype=np.uint8))
+                    borders += ["#ffffff"] * blank
+                    hovers += [f"cluster {j}: no more members"] * blank
+                g_cols[pos].plotly_chart(plots.image_grid(
+                    np.concatenate(tiles), border_colors=borders, hover=hovers, ncols=per,
+                    row_labels=[f"cluster {j} ({sizes[j]})" for j in clusters_shown],
+                    row_colors=[color(j) for j in clusters_shown],
+                    title=f"{which} members (row = cluster)", tile_px=56),
+                    key=f"explore_gallery_{pos}")
+        else:
+            j = int(choice)
+            most, least = ranked(j)
+            g1, g2 = st.columns(2)
+            for col, which, picked in ((g1, "most", most), (g2, "least", least)):
+                with col:
+                    if picked.size == 0:
+                        st.info(f"Cluster {j} is empty.")
+                        continue
+                    st.plotly_chart(plots.image_grid(
+                        images_of(picked), border_colors=[color(j)] * len(picked),
+                        titles=[f"q={confidence[r]:.2f}" for r in picked], hover=hover_of(picked),
+                        ncols=min(per, 5), title=f"Cluster {j}: {which} confident", tile_px=110),
+                        key=f"explore_gallery_{which}")
+    else:
+        frames = []
+        for j in clusters_shown:
+            most, least = ranked(j)
+            for which, picked in (("most confident", most), ("least confident", least)):
+                df = table_of(picked)
+                df.insert(1, "rank", which)
+                frames.append(df)
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        st.dataframe(df, hide_index=True, width="stretch", column_config={
+            "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0,
+                                                          max_value=1.0, format="%.3f")})
+
+# ------------------------------------------------------------------ metrics
+with tab_metrics:
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        st.markdown("**Clustering quality** (higher is better)")
+        if table.notna().any().any():
+            st.dataframe(table, width="stretch", column_config={
+                m: st.column_config.NumberColumn(m, format="%.3f") for m in ("ACC", "NMI", "ARI")})
+            st.plotly_chart(plots.metrics_figure(table), key="explore_metrics_chart")
+            st.caption("ACC: accuracy after matching clusters to classes (Hungarian). NMI: "
+                       "normalised mutual information. ARI: adjusted Rand index (0 = chance).")
+        else:
+            st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
+    with c2:
+        st.plotly_chart(plots.cluster_sizes_figure(labels, k, y_true=y_true,
+                                                    class_names=class_names),
+                        key="explore_sizes")
+        st.plotly_chart(plots.confidence_histogram(confidence), key="explore_confidence")
+        st.caption(f"With {k} clusters, a sample's confidence is at least 1/{k} = {1 / k:.2f} "
+                   "(no preference) and at most 1 (fully in one cluster).")
+
+# ------------------------------------------------------------------ evolution
+with tab_evo:
+    snaps = run.arrays.get("snapshots")
+    snap_labels = run.arrays.get("snapshot_labels")
+    if snaps is None or snap_labels is None or len(snaps) == 0:
+        st.info("This run has no embedding snapshots (they are recorded by the Train page).")
+    else:
+        evo_label = st.radio("Shared frame", list(EVOLUTION_METHODS), key="explore_evo_method",
+                             horizontal=True,
+                             help="All updates are drawn in one coordinate frame so that "
+                                  "movement is real movement; axes stay fixed.")
+        evo_method = EVOLUTION_METHODS[evo_label]
+        n_snaps = len(snaps)
+        chosen = tuple(sorted(set(np.linspace(0, n_snaps - 1, min(n_snaps, MAX_FRAMES))
+                                  .round().astype(int).tolist())))
+        with st.spinner("Projecting the snapshots…"):
+            coords_u = _frames(run_path, mtime, evo_method, 0, chosen)
+        dec_hist = hist.get("dec") or {}
+
+        def at(key: str, i: int):
+            values = dec_hist.get(key) or []
+            v = values[i] if i < len(values) else None
+            return v if v is not None and np.isfinite(v) else None
+
+        names, titles, steps = [], [], []
+        for i in chosen:
+            u = at("update", i)
+            u = int(u) if u is not None else i
+            names.append(f"update {u}")
+            steps.append(str(u))
+            parts = [f"update {u} of {int(at('update', n_snaps - 1) or n_snaps - 1)}"]
+            if at("iteration", i) is not None:
+                parts.append(f"iteration {int(at('iteration', i)):,}")
+            for key in ("acc", "nmi"):
+                if at(key, i) is not None:
+                    parts.append(f"{key.upper()} {at(key, i):.3f}")
+            if at("delta_label", i) is not None and i > 0:
+                parts.append(f"labels changed {at('delta_label', i):.1%}")
+            titles.append(" · ".join(parts))
+        index = run.arrays.get("snapshot_index")
+        fig = plots.evolution_figure(
+            coords_u, snap_labels[list(chosen)], n_clusters=k, index=index, frame_names=names,
+            frame_titles=titles, step_labels=steps,
+            axis_title="PC" if evo_method == "pca" else "UMAP",
+            title=f"The embedding across DEC updates ({snaps.shape[1]:,} tracked points), "
+                  "coloured by their cluster at each update")
+        if len(chosen) < n_snaps:
+            st.caption(f"{n_snaps} updates recorded; {len(chosen)} evenly spaced ones are shown.")
+        st.plotly_chart(fig, key="explore_evolution")
+        st.caption("Update 0 is the embedding right after the k-means initialisation. Press "
+                   "Play or drag the slider: DEC pulls points towards their cluster centres "
+                   "and sharpens the clusters.")

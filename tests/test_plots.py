@@ -1,0 +1,156 @@
+"""Figure builders and projection helpers of the Explore page (no streamlit)."""
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dec_core.metrics import matched_confusion_matrix
+from explorer import plots, projection
+from explorer.theme import color
+
+
+@pytest.fixture
+def toy():
+    rng = np.random.default_rng(0)
+    n = 120
+    y = np.repeat(np.arange(3), n // 3)
+    labels = (y + 1) % 3  # a permuted perfect clustering
+    labels[:5] = 0
+    emb = rng.normal(size=(n, 5)).astype(np.float32) + 4 * labels[:, None]
+    return emb, y, labels
+
+
+def test_sample_indices_deterministic_sorted_and_all_when_small():
+    a = projection.sample_indices(10_000, 500, seed=3)
+    b = projection.sample_indices(10_000, 500, seed=3)
+    assert np.array_equal(a, b) and a.size == 500 and np.all(np.diff(a) > 0)
+    assert not np.array_equal(a, projection.sample_indices(10_000, 500, seed=4))
+    assert np.array_equal(projection.sample_indices(50, 500), np.arange(50))
+    assert a.dtype == np.int64
+
+
+def test_project_pca_shapes(toy):
+    emb, _, _ = toy
+    for dims in (2, 3):
+        out = projection.project(emb, "pca", dims)
+        assert out.shape == (emb.shape[0], dims) and out.dtype == np.float32
+    # an embedding narrower than the output is zero-padded
+    assert projection.project(emb[:, :2], "pca", 3).shape == (emb.shape[0], 3)
+    with pytest.raises(ValueError, match="method"):
+        projection.project(emb, "tsne")
+
+
+def test_shared_frame_shape_and_one_frame(toy):
+    emb, _, _ = toy
+    snaps = np.stack([emb * s for s in (1.0, 1.5, 2.0)])
+    coords = projection.shared_frame(snaps)
+    assert coords.shape == (3, emb.shape[0], 2)
+    # one linear frame: scaling the embedding scales its coordinates alike
+    np.testing.assert_allclose(coords[2] - coords[2].mean(0), 2 * (coords[0] - coords[0].mean(0)),
+                               rtol=1e-3, atol=1e-3)
+    ranges = projection.axis_ranges(coords)
+    assert len(ranges) == 2 and all(lo < hi for lo, hi in ranges)
+
+
+def test_scatter_one_trace_per_group_with_row_indices(toy):
+    emb, y, labels = toy
+    idx = np.arange(0, emb.shape[0], 2)
+    coords = projection.project(emb[idx], "pca", 2)
+    custom = np.empty((idx.size, 4), dtype=object)
+    custom[:, 0], custom[:, 1], custom[:, 2], custom[:, 3] = idx, y[idx], labels[idx], 0.9
+    fig = plots.scatter_embedding(coords, labels[idx], custom, title="t")
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == np.unique(labels[idx]).size
+    assert sum(len(t.x) for t in fig.data) == idx.size
+    rows = np.concatenate([np.asarray(t.customdata)[:, 0].astype(int) for t in fig.data])
+    assert sorted(rows.tolist()) == idx.tolist()
+    for t in fig.data:
+        g = int(t.name)
+        assert t.marker.color == color(g)
+        assert set(labels[np.asarray(t.customdata)[:, 0].astype(int)]) == {g}
+    assert fig.layout.xaxis.title.text == "UMAP 1" and fig.layout.title.text == "t"
+    fig3 = plots.scatter_embedding(projection.project(emb[idx], "pca", 3), labels[idx], custom)
+    assert all(isinstance(t, go.Scatter3d) for t in fig3.data)
+    big = plots.scatter_embedding(coords, labels[idx], custom, webgl=True)
+    assert all(isinstance(t, go.Scattergl) for t in big.data)
+
+
+def test_rows_from_selection():
+    sel = {"points": [{"customdata": [7, "3", 1, 0.5]}, {"customdata": [2, "1", 0, 0.9]},
+                      {"customdata": [7, "3", 1, 0.5]}, {"x": 1}]}
+    assert plots.rows_from_selection(sel).tolist() == [2, 7]
+    assert plots.rows_from_selection({"selection": sel}).tolist() == [2, 7]
+    assert plots.rows_from_selection(None).size == 0
+    assert plots.rows_from_selection({"points": []}).size == 0
+
+
+def test_class_colors_follow_matched_clusters(toy):
+    _, y, labels = toy
+    cmap = plots.class_color_index(y, labels)
+    assert cmap == {0: 1, 1: 2, 2: 0}
+
+
+def test_confusion_heatmap_counts_and_normalised(toy):
+    _, y, labels = toy
+    m, classes, clusters = matched_confusion_matrix(y, labels)
+    fig = plots.confusion_heatmap(m, classes, clusters, class_names=["a", "b", "c"])
+    assert fig.layout.xaxis.title.text == "cluster (matched)"
+    assert fig.layout.yaxis.title.text == "true class"
+    assert np.asarray(fig.data[0].z).sum() == y.size
+    assert color(int(clusters[0])) in fig.layout.xaxis.ticktext[0]
+    mn, classes, clusters = matched_confusion_matrix(y, labels, normalize=True)
+    fig = plots.confusion_heatmap(mn, classes, clusters, normalize=True)
+    np.testing.assert_allclose(np.asarray(fig.data[0].z).sum(axis=1), 1.0)
+    assert "row-normalised" in fig.layout.title.text
+
+
+def test_image_grid_tiles_borders_and_hover():
+    imgs = np.zeros((7, 8, 8), dtype=np.uint8)
+    imgs[:, 2:6, 2:6] = 200
+    borders = [color(i) for i in range(7)]
+    fig = plots.image_grid(imgs, titles=[str(i) for i in range(7)], border_colors=borders,
+                           hover=[f"i{i}" for i in range(7)], ncols=3, title="grid",
+                           row_labels=["r0", "r1", "r2"])
+    assert isinstance(fig.data[0], go.Image) and len(fig.data) == 2
+    canvas = np.asarray(fig.data[0].z)
+    assert canvas.ndim == 3 and canvas.shape[2] == 3
+    assert len(fig.data[1].x) == 7
+    # the first tile's frame is cluster 0's colour
+    r, g, b = (int(color(0)[i: i + 2], 16) for i in (1, 3, 5))
+    assert ((canvas == [r, g, b]).all(axis=2)).any()
+    assert len(fig.layout.annotations) == 7 + 3
+    assert len(plots.image_grid(imgs[:2]).data) == 1
+
+
+def test_metrics_table_and_fallbacks():
+    base = {"kmeans_raw": {"acc": 0.5, "nmi": 0.4, "ari": 0.3}, "ae_kmeans": None, "dec": None}
+    df = plots.metrics_table(base, {"acc": 0.6, "nmi": 0.5, "ari": 0.4},
+                             {"acc": 0.8, "nmi": 0.7, "ari": 0.6})
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == ["ACC", "NMI", "ARI"]
+    assert df.loc["autoencoder + k-means", "ACC"] == 0.6 and df.loc["DEC", "ARI"] == 0.6
+    empty = plots.metrics_table({"kmeans_raw": None, "ae_kmeans": None, "dec": None})
+    assert empty.isna().all().all() and len(empty) == 3
+    fig = plots.metrics_figure(df)
+    assert len(fig.data) == 3
+    sizes = plots.cluster_sizes_figure(np.array([0, 0, 2]), 4, y_true=np.array([1, 1, 0]))
+    assert list(sizes.data[0].y) == [2, 0, 1, 0]
+    hist = plots.confidence_histogram(np.array([0.2, 0.5, 0.9]))
+    assert len(hist.data) == 1 and hist.layout.xaxis.title.text
+
+
+def test_evolution_figure_frames_and_fixed_axes(toy):
+    emb, _, labels = toy
+    u = 4
+    snaps = np.stack([emb * (1 + 0.2 * i) for i in range(u)])
+    coords = projection.shared_frame(snaps)
+    lab = np.stack([labels] * u)
+    fig = plots.evolution_figure(coords, lab, n_clusters=3, index=np.arange(emb.shape[0]) + 100)
+    assert len(fig.frames) == u
+    assert all(len(f.data) == 3 for f in fig.frames) and len(fig.data) == 3
+    assert sum(len(t.x) for t in fig.frames[-1].data) == emb.shape[0]
+    assert fig.layout.xaxis.autorange is False and fig.layout.xaxis.range is not None
+    lo, hi = fig.layout.xaxis.range
+    assert lo <= coords[..., 0].min() and hi >= coords[..., 0].max()
+    assert len(fig.layout.sliders[0].steps) == u
+    assert min(int(i) for t in fig.data for i in t.customdata) == 100
