@@ -130,3 +130,20 @@ def sync_url() -> None:
     for name, value in wanted.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
+
+
+@st.cache_data(max_entries=8, show_spinner="Loading the data…")
+def _load_cached(spec_items: tuple, digest: str | None, _upload: dict | None):
+    from .data import load
+
+    return load(dict(spec_items), _upload)
+
+
+def current_dataset():
+    """The session's data set (cached across reruns and sessions), or raise ValueError."""
+    from .data import upload_digest
+
+    spec = st.session_state["data"]
+    upload = st.session_state.get("upload") if spec["name"] == "file" else None
+    digest = upload_digest(upload["bytes"]) if upload else None
+    return _load_cached(tuple(sorted(spec.items())), digest, upload)
