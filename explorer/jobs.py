@@ -1,10 +1,16 @@
-"""Training jobs that outlive the script run: a thread pool with a queue.
+"""Training jobs that outlive the script run: worker processes with a queue.
 
 Streamlit reruns a page's script on every click, and a refresh starts a new
 session, so training cannot live in the script run. A :class:`JobManager`
-(one per server process) runs each job in its own thread, at most
-``max_jobs`` at a time; later jobs wait in a queue. The worker never calls
-``st.*``: it records events into its :class:`Job`, which pages poll.
+(one per server process) runs each job in its own worker *process*, at most
+``max_jobs`` at a time; later jobs wait in a queue. A process, not a thread:
+TensorFlow's training loop then never competes with the UI for Python's GIL
+(a busy UI thread made in-process training several times slower), a crash in
+native code cannot take the server down, and Stop can always end a job.
+
+The worker never calls ``st.*``: it sends events (epochs, updates, the result)
+over a queue; a thread in the server copies them into the :class:`Job`, which
+pages poll.
 
 Each job belongs to an *owner* token (one per browser, kept in the URL). Every
 lookup takes the owner, so no session sees or stops another's job. A finished
@@ -19,10 +25,12 @@ import copy
 import hashlib
 import json
 import math
+import multiprocessing
+import os
+import queue
 import secrets
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +44,7 @@ from .data import load as load_data
 from .data import upload_digest
 from .state import PRETRAIN_KEYS, dec_params
 
+_MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
 STATES_ACTIVE = ("queued", "running")
@@ -67,23 +76,30 @@ class Job:
     pretrain_epochs: int = 0
     kmeans: dict = field(default_factory=dict)     # scores of AE + k-means
     dec: list = field(default_factory=list)        # dicts: update, iteration, loss, delta_label, acc...
-    snapshots: list = field(default_factory=list, repr=False)  # (m, e) float32 per update
-    snapshot_labels: list = field(default_factory=list, repr=False)
-    snapshot_index: np.ndarray | None = field(default=None, repr=False)
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
     sharpening: list = field(default_factory=list)  # mean max q and max p per update
     reused_autoencoder: bool = False
-    ae_embedding: np.ndarray | None = field(default=None, repr=False)
     dataset_info: dict = field(default_factory=dict)
     run_path: str | None = None
     scores: dict = field(default_factory=dict)
-    estimator: object = field(default=None, repr=False)  # the fitted DEC, once done
+    pid: int | None = None
     warnings: list = field(default_factory=list)   # things people should know about the result
-    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    # shared with the worker process
+    stop_event: object = field(default_factory=_MP.Event, repr=False)
     # step mode: the worker waits at each DEC update until given a credit
-    _credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0), repr=False)
-    _playing: threading.Event = field(default_factory=threading.Event, repr=False)
+    _credits: object = field(default_factory=lambda: _MP.Semaphore(0), repr=False)
+    _playing: object = field(default_factory=_MP.Event, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _estimator: object = field(default=None, repr=False)
+
+    @property
+    def estimator(self):
+        """The fitted DEC, loaded from the saved run (None until the job is done)."""
+        if self._estimator is None and self.run_path:
+            from dec_core.runs import load_run
+
+            self._estimator = load_run(self.run_path).estimator
+        return self._estimator
 
     @property
     def active(self) -> bool:
@@ -162,83 +178,192 @@ class Job:
 
 
 class _Recorder(Callback):
-    """Copies training events into the job; in step mode, waits at each update."""
+    """Runs in the worker: sends training events; in step mode, waits at each update."""
 
-    def __init__(self, job: Job, n_rows: int, seed: int) -> None:
+    def __init__(self, events, n_rows: int, seed: int, step_mode: bool, credits, playing,
+                 stop) -> None:
         super().__init__()
-        self.job = job
+        self.events, self.step_mode = events, step_mode
+        self.credits, self.playing, self.stop = credits, playing, stop
         rng = np.random.default_rng(seed)
         m = min(n_rows, SNAPSHOT_POINTS)
         self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
-        job.snapshot_index = self.index
+        self.snapshots: list[np.ndarray] = []
+        self.snapshot_labels: list[np.ndarray] = []
+        self.ae_embedding: np.ndarray | None = None
         self._t0 = time.perf_counter()
-
-    def _mark(self) -> None:
-        if self.job.first_event is None:
-            self.job.first_event = time.time()
 
     def on_pretrain_begin(self, logs=None):
-        self.job.phase = "pretraining"
         self._t0 = time.perf_counter()
+        self.events.put(("phase", "pretraining"))
 
     def on_pretrain_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        with self.job.lock:
-            self.job.pretrain.append({
-                "epoch": len(self.job.pretrain) + 1, "stage": logs.get("stage", ""),
-                "loss": float(logs.get("loss", float("nan"))),
-                "seconds": time.perf_counter() - self._t0,
-            })
-        self._mark()
+        self.events.put(("epoch", {
+            "stage": logs.get("stage", ""), "loss": float(logs.get("loss", float("nan"))),
+            "seconds": time.perf_counter() - self._t0}))
+
+    def on_pretrain_end(self, logs=None):
+        self.events.put(("phase", "kmeans"))
 
     def on_kmeans_end(self, logs=None):
         logs = logs or {}
-        with self.job.lock:
-            self.job.phase = "dec"
-            self.job.kmeans = {k: float(logs[k]) for k in ("acc", "nmi", "ari") if k in logs}
-            if logs.get("embedding") is not None:  # (n, e) pretrained embedding, for N2D
-                self.job.ae_embedding = np.asarray(logs["embedding"], dtype=np.float32)
-        self._mark()
+        if logs.get("embedding") is not None:  # (n, e) pretrained embedding, for N2D
+            self.ae_embedding = np.asarray(logs["embedding"], dtype=np.float32)
+        self.events.put(("kmeans", {k: float(logs[k]) for k in ("acc", "nmi", "ari") if k in logs}))
 
     def on_dec_update(self, update, logs=None):
         logs = logs or {}
         row = {k: float(logs[k]) for k in ("loss", "delta_label", "acc", "nmi", "ari")
                if k in logs}
         row.update(update=int(update), iteration=int(logs.get("iteration", 0)))
-        z = logs.get("embedding")
-        q, p = logs.get("q"), logs.get("p")
-        with self.job.lock:
-            self.job.dec.append(row)
-            if z is not None:
-                self.job.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
-                self.job.snapshot_labels.append(np.asarray(logs["labels"])[self.index])
-            if q is not None and p is not None:
-                self.job.sharpening.append({
-                    "update": int(update), "q_conf": float(np.asarray(q).max(axis=1).mean()),
-                    "p_conf": float(np.asarray(p).max(axis=1).mean())})
-                self.job.step_info = {
-                    "update": int(update),
-                    "q": np.asarray(q)[self.index], "p": np.asarray(p)[self.index],
-                    "f": np.asarray(q).sum(axis=0),
-                    "sizes": np.bincount(np.asarray(logs["labels"]), minlength=q.shape[1]),
-                    "confidence": np.asarray(q).max(axis=1),
-                    "labels": np.asarray(logs["labels"]),
-                }
-        self._mark()
-        if self.job.step_mode:
+        z, q, p = logs.get("embedding"), logs.get("q"), logs.get("p")
+        labels = np.asarray(logs["labels"])
+        if z is not None:
+            self.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
+            self.snapshot_labels.append(labels[self.index])
+        payload = {"row": row}
+        if q is not None and p is not None:
+            q, p = np.asarray(q), np.asarray(p)
+            payload["sharpening"] = {"update": int(update), "q_conf": float(q.max(axis=1).mean()),
+                                     "p_conf": float(p.max(axis=1).mean())}
+            payload["step_info"] = {
+                "update": int(update), "q": q[self.index], "p": p[self.index],
+                "f": q.sum(axis=0), "sizes": np.bincount(labels, minlength=q.shape[1]),
+                "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
+            }
+        self.events.put(("dec", payload))
+        if self.step_mode:
             self._wait_for_step()
 
     def _wait_for_step(self) -> None:
-        job = self.job
-        while not job.stop_event.is_set():
-            if job._playing.is_set():
+        while not self.stop.is_set():
+            if self.playing.is_set():
                 time.sleep(0.05)  # let the page draw each update while playing
                 return
-            if job._credits.acquire(timeout=0.2):
-                if not job._playing.is_set():
+            if self.credits.acquire(timeout=0.2):
+                if not self.playing.is_set():
                     return
         if self.model is not None:
             self.model.stop_training = True
+
+
+class _SaveAutoencoder(Callback):
+    """Runs in the worker: stores the pretrained weights for reuse, before DEC changes them."""
+
+    def __init__(self, path: str | None, events) -> None:
+        super().__init__()
+        self.path, self.events = path, events
+
+    def on_kmeans_end(self, logs=None):
+        est = self.model
+        if not self.path or est is None or est.stop_training:
+            return  # a stopped pretraining is not worth reusing
+        hist = est.history_.get("pretrain", {})
+        pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
+                    for s, v in zip(hist.get("stage", []), hist.get("loss", []))]
+        weights = est.autoencoder_.get_weights()
+        tmp = f"{self.path}.tmp-{os.getpid()}.npz"
+        np.savez(tmp, *weights)
+        os.replace(tmp, self.path)
+        self.events.put(("ae_saved", {"path": self.path, "pretrain": pretrain}))
+
+
+def _worker_main(spec: dict, events, credits, playing, stop) -> None:
+    """The worker process: load the data, fit DEC, save the run, report."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        result = _train_in_worker(spec, events, credits, playing, stop)
+        events.put(("done", result))
+    except BaseException as err:  # report everything; the server stays up
+        msg = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+        events.put(("failed", msg))
+    events.close()
+    events.join_thread()
+
+
+def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
+    from sklearn.cluster import KMeans
+
+    from dec_core.autoencoder import build_autoencoder
+    from dec_core.estimator import DEC
+    from dec_core.metrics import clustering_scores
+    from dec_core.runs import save_run
+
+    from .resources import check_fits
+
+    config = spec["config"]
+    events.put(("phase", "loading"))
+    ds = load_data(config["data"], spec["upload"])
+    params = dec_params(config["model"], config["train"], ds.n_features, ds.n_classes)
+    if params["n_clusters"] > ds.n_samples:
+        raise ValueError(
+            f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
+        )
+    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
+    info = {"name": ds.name, "n_samples": ds.n_samples, "n_features": ds.n_features,
+            "n_classes": ds.n_classes, "image_shape": ds.image_shape,
+            "class_names": ds.class_names}
+    pretrain_epochs = (
+        int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
+        if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
+    events.put(("dataset", {"info": info, "pretrain_epochs": pretrain_epochs}))
+    est = DEC(**params)
+    recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
+                         credits, playing, stop)
+    callbacks = [recorder, StopOnEvent(stop)]
+    autoencoder = None
+    if spec.get("ae_load"):
+        autoencoder, _ = build_autoencoder(params["dims"], seed=0)
+        with np.load(spec["ae_load"], allow_pickle=False) as npz:
+            autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
+    else:
+        callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
+    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
+
+    events.put(("phase", "saving"))
+    baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
+    if ds.y is not None:
+        km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
+        baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
+        baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
+        baselines["dec"] = clustering_scores(ds.y, est.labels_)
+    arrays: dict[str, np.ndarray] = {}
+    if ds.image_shape is not None:
+        arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
+    elif ds.x.size <= MAX_X_VALUES:
+        arrays["x"] = ds.x
+    if recorder.ae_embedding is not None:
+        arrays["ae_embedding"] = recorder.ae_embedding
+    if recorder.snapshots:
+        arrays["snapshots"] = np.stack(recorder.snapshots)
+        arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
+        arrays["snapshot_index"] = recorder.index.astype(np.int64)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(spec["runs_dir"]) / spec["owner"] / f"{stamp}-{ds.name}-{spec['id'][:6]}"
+    extra = {
+        "app": {**copy.deepcopy(config), "name": spec["name"]},
+        "image_shape": list(ds.image_shape) if ds.image_shape else None,
+        "class_names": ds.class_names,
+        "baselines": baselines,
+        "stop_reason": est.stop_reason_,
+        "timings": est.timings_,
+        "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
+                "trained": time.time()},
+    }
+    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra, arrays=arrays)
+    warnings = []
+    sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
+    empty = np.flatnonzero(sizes == 0).tolist()
+    if empty:  # a cluster that lost all its points: legal, but worth saying
+        warnings.append(
+            f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
+            f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
+            "lower DEC learning rate.")
+    if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
+        warnings.append(est.stop_reason_)
+    return {"run_path": str(folder), "scores": baselines["dec"] or {},
+            "message": est.stop_reason_, "warnings": warnings}
 
 
 class JobManager:
@@ -326,139 +451,132 @@ class JobManager:
                                  name=f"dec-job-{job.id[:6]}").start()
 
     def _work(self, job: Job) -> None:
+        """Start the worker process and copy its events into the job until it ends."""
+        events = _MP.Queue()
+        key = self._ae_key(job)
+        cached = self._ae_cache.get(key)
+        if cached is not None and not Path(cached["path"]).is_file():
+            self._ae_cache.pop(key, None)
+            cached = None
+        spec = {
+            "id": job.id, "owner": job.owner, "name": job.name, "config": job.config,
+            "upload": job.upload, "step_mode": job.step_mode, "runs_dir": str(self.runs_dir),
+            "created": job.created, "started": job.started,
+            "ae_load": cached["path"] if cached else None,
+            "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
+        }
+        if cached is not None:
+            self._ae_cache.move_to_end(key)
+            job.reused_autoencoder = True
+            job.pretrain.extend(
+                {**row, "epoch": i + 1} for i, row in enumerate(cached["pretrain"]))
+            job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
+        proc = None
         try:
-            self._train(job)
+            proc = _MP.Process(target=_worker_main, name=f"dec-job-{job.id[:6]}", daemon=True,
+                               args=(spec, events, job._credits, job._playing, job.stop_event))
+            proc.start()
+            job.pid = proc.pid
+            job.upload = None  # the worker has its copy
+            stop_seen = None
+            while True:
+                try:
+                    kind, payload = events.get(timeout=0.3)
+                except queue.Empty:
+                    if not proc.is_alive():
+                        try:  # the last words may still be in the pipe
+                            kind, payload = events.get(timeout=1.0)
+                        except queue.Empty:
+                            raise RuntimeError(
+                                f"the worker process ended unexpectedly (exit code "
+                                f"{proc.exitcode}); it may have run out of memory") from None
+                    elif job.stop_event.is_set():
+                        stop_seen = stop_seen or time.time()
+                        if time.time() - stop_seen > 60:  # it does not listen: end it
+                            proc.terminate()
+                        continue
+                    else:
+                        continue
+                if self._apply(job, key, kind, payload):
+                    break
         except Exception as err:  # report, never kill the server
             job.state = "failed"
-            job.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
-            job.message = "".join(traceback.format_exception_only(type(err), err)).strip()
+            job.error = str(err)
         finally:
+            if proc is not None:
+                proc.join(timeout=30)
+                if proc.is_alive():
+                    proc.terminate()
+                    proc.join(timeout=5)
+            events.close()
             job.finished = time.time()
             job.phase = "finished"
-            job.upload = None  # the bytes are not needed any more
+            job.upload = None
             with self._lock:
                 self._running.discard(job.id)
             self._dispatch()
 
-    def _ae_key(self, job: Job, dims: list[int]) -> str:
+    def _apply(self, job: Job, key: str, kind: str, payload) -> bool:
+        """Copy one worker event into the job; True when the job is over."""
+        with job.lock:
+            if kind == "phase":
+                job.phase = payload
+            elif kind == "dataset":
+                job.dataset_info = payload["info"]
+                job.pretrain_epochs = payload["pretrain_epochs"]
+            elif kind == "epoch":
+                job.pretrain.append({**payload, "epoch": len(job.pretrain) + 1})
+            elif kind == "kmeans":
+                job.kmeans = payload
+                job.phase = "dec"
+            elif kind == "dec":
+                job.dec.append(payload["row"])
+                if "sharpening" in payload:
+                    job.sharpening.append(payload["sharpening"])
+                    job.step_info = payload["step_info"]
+            elif kind == "ae_saved":
+                self._remember_autoencoder(key, payload)
+            elif kind == "done":
+                job.run_path = payload["run_path"]
+                job.scores = payload["scores"]
+                job.warnings.extend(payload["warnings"])
+                job.message = payload["message"]
+                job.state = "stopped" if job.stop_event.is_set() else "done"
+                return True
+            elif kind == "failed":
+                job.state, job.error = "failed", payload
+                return True
+            if kind in ("epoch", "kmeans", "dec") and job.first_event is None:
+                job.first_event = time.time()
+        return False
+
+    def _cache_dir(self) -> Path:
+        path = self.runs_dir / ".cache"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _remember_autoencoder(self, key: str, payload: dict) -> None:
+        cache = self._ae_cache
+        cache[key] = payload
+        cache.move_to_end(key)
+        while len(cache) > self._ae_cache_size:
+            _, old = cache.popitem(last=False)
+            try:
+                os.remove(old["path"])
+            except OSError:
+                pass
+
+    def _ae_key(self, job: Job) -> str:
         cfg = job.config
         # Built-in data sets share pretrained weights across sessions (nothing
         # private in them); an upload's weights stay with its owner.
         payload = {
-            "data": cfg["data"], "dims": dims,
+            "data": cfg["data"], "hidden": cfg["model"]["hidden"],
             "upload": upload_digest(job.upload["bytes"]) if job.upload else None,
             "owner": job.owner if job.upload else None,
             **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-    def _train(self, job: Job) -> None:
-        from sklearn.cluster import KMeans
-
-        from dec_core.autoencoder import build_autoencoder
-        from dec_core.estimator import DEC
-        from dec_core.metrics import clustering_scores
-        from dec_core.runs import save_run
-
-        from .resources import check_fits
-
-        ds = load_data(job.config["data"], job.upload)
-        params = dec_params(job.config["model"], job.config["train"], ds.n_features, ds.n_classes)
-        check_fits(ds.n_samples, params["dims"], params["n_clusters"])
-        if params["n_clusters"] > ds.n_samples:
-            raise ValueError(
-                f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
-            )
-        job.dataset_info = {"name": ds.name, "n_samples": ds.n_samples,
-                            "n_features": ds.n_features, "n_classes": ds.n_classes,
-                            "image_shape": ds.image_shape, "class_names": ds.class_names}
-        est = DEC(**params)
-        key = self._ae_key(job, params["dims"])
-        cached = self._ae_cache.get(key)
-        job.pretrain_epochs = (
-            int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
-            if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
-        recorder = _Recorder(job, ds.n_samples, params["random_state"])
-        callbacks = [recorder, StopOnEvent(job.stop_event), _Keep(self, key, cached is None)]
-        autoencoder = None
-        if cached is not None:
-            self._ae_cache.move_to_end(key)
-            autoencoder, _ = build_autoencoder(params["dims"], seed=0)
-            autoencoder.set_weights(cached["weights"])
-            job.reused_autoencoder = True
-            job.pretrain.extend(cached["pretrain"])
-            job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
-        est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
-
-        job.phase = "saving"
-        baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
-        if ds.y is not None:
-            km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
-            baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
-            baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
-            baselines["dec"] = clustering_scores(ds.y, est.labels_)
-        arrays: dict[str, np.ndarray] = {}
-        if ds.image_shape is not None:
-            arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
-        elif ds.x.size <= MAX_X_VALUES:
-            arrays["x"] = ds.x
-        with job.lock:
-            if job.ae_embedding is not None:
-                arrays["ae_embedding"] = job.ae_embedding
-            if job.snapshots:
-                arrays["snapshots"] = np.stack(job.snapshots)
-                arrays["snapshot_labels"] = np.stack(job.snapshot_labels).astype(np.int64)
-                arrays["snapshot_index"] = job.snapshot_index.astype(np.int64)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = self.runs_dir / job.owner / f"{stamp}-{ds.name}-{job.id[:6]}"
-        extra = {
-            "app": {**copy.deepcopy(job.config), "name": job.name},
-            "image_shape": list(ds.image_shape) if ds.image_shape else None,
-            "class_names": ds.class_names,
-            "baselines": baselines,
-            "stop_reason": est.stop_reason_,
-            "timings": est.timings_,
-            "job": {"id": job.id, "queued": job.created, "started": job.started,
-                    "trained": time.time()},
-        }
-        save_run(folder, est, ds.x, ds.y, dataset={"name": ds.name, **job.dataset_info},
-                 extra=extra, arrays=arrays)
-        job.run_path = str(folder)
-        job.scores = baselines["dec"] or {}
-        job.estimator = est
-        stopped = job.stop_event.is_set()
-        job.state = "stopped" if stopped else "done"
-        job.message = est.stop_reason_
-        sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
-        empty = np.flatnonzero(sizes == 0).tolist()
-        if empty:  # a cluster that lost all its points: legal, but worth saying
-            job.warnings.append(
-                f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
-                f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
-                "lower DEC learning rate.")
-        if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
-            job.warnings.append(est.stop_reason_)
-
-
-class _Keep(Callback):
-    """Stores the pretrained autoencoder's weights for reuse, before DEC changes them."""
-
-    def __init__(self, manager: JobManager, key: str, store: bool) -> None:
-        super().__init__()
-        self.manager, self.key, self.store = manager, key, store
-
-    def on_kmeans_end(self, logs=None):
-        est = self.model
-        if not self.store or est is None or est.stop_training:
-            return  # a stopped pretraining is not worth reusing
-        hist = est.history_.get("pretrain", {})
-        pretrain = [{"epoch": i + 1, "stage": s, "loss": float(v), "seconds": 0.0}
-                    for i, (s, v) in enumerate(zip(hist.get("stage", []), hist.get("loss", [])))]
-        cache = self.manager._ae_cache
-        cache[self.key] = {"weights": est.autoencoder_.get_weights(), "pretrain": pretrain}
-        cache.move_to_end(self.key)
-        while len(cache) > self.manager._ae_cache_size:
-            cache.popitem(last=False)
 
 
 _MANAGER: JobManager | None = None
