@@ -52,3 +52,11 @@ def load(spec: dict, upload: dict | None = None) -> Dataset:
         check_upload_size(ds.n_samples, ds.n_features)
         return ds
     return load_dataset(spec["name"], **opts)
+
+
+def check_upload(name: str, content: bytes, spec: dict) -> tuple[Dataset | None, str | None]:
+    """Load an upload with the current options: ``(dataset, None)`` or ``(None, reason)``."""
+    try:
+        return load({**spec, "name": "file"}, {"name": name, "bytes": content}), None
+    except ValueError as err:
+        return None, str(err)
