@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -366,6 +367,30 @@ def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
             "message": est.stop_reason_, "warnings": warnings}
 
 
+_START_LOCK = threading.Lock()
+
+
+def _start_without_main(proc) -> None:
+    """Start a spawned process without re-running the parent's ``__main__``.
+
+    "spawn" normally re-imports the parent's main script in the child. Under
+    Streamlit that is the page being run (``app.py`` or a page file), which
+    must not run again inside a worker; hide it while the child is prepared.
+    """
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        saved = {k: main.__dict__.pop(k) for k in ("__file__",) if main and k in main.__dict__}
+        spec = getattr(main, "__spec__", None)
+        try:
+            if main is not None:
+                main.__spec__ = None
+            proc.start()
+        finally:
+            if main is not None:
+                main.__dict__.update(saved)
+                main.__spec__ = spec
+
+
 class JobManager:
     """Runs jobs in threads, at most ``max_jobs`` at once, first in first out.
 
@@ -475,7 +500,7 @@ class JobManager:
         try:
             proc = _MP.Process(target=_worker_main, name=f"dec-job-{job.id[:6]}", daemon=True,
                                args=(spec, events, job._credits, job._playing, job.stop_event))
-            proc.start()
+            _start_without_main(proc)
             job.pid = proc.pid
             job.upload = None  # the worker has its copy
             stop_seen = None

@@ -67,7 +67,7 @@ picked = st.dataframe(
     key="runs_table",
     column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("ACC", "NMI", "ARI")},
 )
-rows = list(picked.selection.rows) if picked is not None else []
+rows = [r for r in (picked.selection.rows if picked is not None else []) if r < len(complete)]
 if not rows:
     st.caption("Select one run to open or download it, or several to compare them.")
     rows = [0]

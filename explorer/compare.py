@@ -1,0 +1,562 @@
+"""Method comparison on the same data and the same pretrained embedding (no streamlit).
+
+The Compare page sets five clusterings of one data set side by side:
+
+* ``kmeans_raw``: k-means on the raw features (:func:`kmeans_raw`);
+* ``ae_kmeans``: k-means in the pretrained autoencoder's embedding (DEC's start);
+* ``dec``: DEC, self-training with KL(P || Q);
+* ``idec``: IDEC, DEC plus ``gamma`` times the reconstruction loss
+  (:func:`companion_config` makes the config of the run that is missing);
+* ``n2d``: N2D (McConville et al., 2020), UMAP of the pretrained embedding
+  to ``k`` dimensions, then a Gaussian mixture (:func:`n2d`).
+
+:func:`align_to` and :func:`color_ids` give every method's clusters one
+colour scheme: each cluster takes the colour of the true class it matches
+(Hungarian), and each class the colour of its DEC cluster, so DEC's colours
+are those of the Explore page. :func:`comparison_table` builds the ACC / NMI /
+ARI table and :func:`style_table` highlights the best value per metric.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
+METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
+IDEC_GAMMA = 0.1
+HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
+
+
+def method_names(gamma: float = IDEC_GAMMA) -> dict[str, str]:
+    """Display names of the methods, IDEC with its ``gamma``."""
+    return {
+        "kmeans_raw": "k-means on raw data",
+        "ae_kmeans": "AE + k-means",
+        "dec": "DEC",
+        "idec": f"IDEC (γ = {gamma:g})",
+        "n2d": "N2D (UMAP + GMM)",
+    }
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def kmeans_raw(x: np.ndarray, k: int, seed: int = 0, n_init: int = 10) -> np.ndarray:
+    """k-means on the raw features.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+        The data, as the autoencoder saw it.
+    k : int
+        Number of clusters.
+    seed : int, default=0
+        ``random_state`` of k-means.
+    n_init : int, default=10
+        Restarts; the best inertia wins.
+
+    Returns
+    -------
+    ndarray of shape (n,), dtype int64
+        Cluster ids in ``0 .. k-1``.
+    """
+    from sklearn.cluster import KMeans
+
+    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    km = KMeans(n_clusters=int(k), n_init=int(n_init), random_state=int(seed))
+    return km.fit_predict(x).astype(np.int64)
+
+
+def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
+        n_neighbors: int = 20) -> np.ndarray:
+    """N2D: UMAP of an embedding to ``k`` dimensions, then a Gaussian mixture.
+
+    McConville et al. (2020), "N2D: (Not Too) Deep Clustering via Clustering
+    the Local Manifold of an Autoencoded Embedding": UMAP with
+    ``n_components = k``, ``n_neighbors = 20`` and ``min_dist = 0`` learns the
+    local manifold of the pretrained autoencoder's embedding, and a GMM with
+    full covariances clusters it.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, e)
+        The pretrained autoencoder's embedding.
+    k : int
+        Number of clusters (and of UMAP dimensions).
+    seed : int, default=0
+        ``random_state`` of UMAP, the sample and the GMM.
+    max_fit : int, default=10000
+        UMAP is fitted on at most this many random rows; the other rows are
+        placed with ``transform``.
+    n_neighbors : int, default=20
+        UMAP's neighbourhood size (capped at ``n - 1``).
+
+    Returns
+    -------
+    ndarray of shape (n,), dtype int64
+        Cluster ids in ``0 .. k-1``.
+    """
+    import umap
+    from sklearn.mixture import GaussianMixture
+
+    z = np.asarray(embedding, dtype=np.float32)
+    if z.ndim != 2:
+        raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
+    n, k = z.shape[0], int(k)
+    if n < max(k, 3):
+        raise ValueError(f"N2D needs at least {max(k, 3)} points; received {n}.")
+    rng = np.random.default_rng(seed)
+    fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
+                else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
+    reducer = umap.UMAP(n_components=k, n_neighbors=max(2, min(int(n_neighbors), len(fit_rows) - 1)),
+                        min_dist=0.0, random_state=int(seed),
+                        init="spectral" if len(fit_rows) > k + 1 else "random")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*k >= N.*")
+        fitted = reducer.fit_transform(z[fit_rows])
+        manifold = np.empty((n, k), dtype=np.float64)
+        manifold[fit_rows] = fitted
+        rest = np.setdiff1d(np.arange(n), fit_rows)
+        if rest.size:
+            manifold[rest] = reducer.transform(z[rest])
+    gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=int(seed))
+    return gmm.fit(manifold[fit_rows]).predict(manifold).astype(np.int64)
+
+
+_UMAP_WARM = False
+
+
+def warm_up_umap(k: int = 2) -> float:
+    """Compile UMAP's numba code once per process (10-20 s) so timings leave it out.
+
+    Fits and transforms 60 random points; later calls return at once.
+
+    Returns
+    -------
+    float
+        Seconds spent (0.0 when already warm).
+    """
+    global _UMAP_WARM
+    if _UMAP_WARM:
+        return 0.0
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(80, 4)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import umap
+
+        reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
+                            random_state=0).fit(z[:60])
+        reducer.transform(z[60:])
+    _UMAP_WARM = True
+    return time.perf_counter() - t0
+
+
+def timed(fn, *args, **kwargs) -> tuple[object, float]:
+    """``(fn(*args, **kwargs), seconds it took)``."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------- matching
+
+
+def align_to(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Rename clusters after the reference group each one matches best.
+
+    The clusters of ``labels`` are matched one to one to the groups of
+    ``reference`` by the Hungarian algorithm on their overlap counts; a
+    matched cluster takes its group's id. Clusters left over (more clusters
+    than groups) get new ids after ``max(reference)``, largest cluster first.
+
+    Parameters
+    ----------
+    reference : ndarray of shape (n,)
+        Non-negative integer ids (true classes, or another method's clusters).
+    labels : ndarray of shape (n,)
+        The cluster ids to rename.
+
+    Returns
+    -------
+    ndarray of shape (n,), dtype int64
+
+    Examples
+    --------
+    >>> align_to(np.array([0, 0, 1, 1, 2]), np.array([5, 5, 3, 3, 9])).tolist()
+    [0, 0, 1, 1, 2]
+    """
+    ref = np.asarray(reference).ravel().astype(np.int64)
+    lab = np.asarray(labels).ravel()
+    if ref.shape != lab.shape:
+        raise ValueError(f"reference and labels must have the same length; received "
+                         f"{ref.shape[0]} and {lab.shape[0]}.")
+    if ref.size and ref.min() < 0:
+        raise ValueError("reference ids must be non-negative integers.")
+    clusters, inv = np.unique(lab, return_inverse=True)
+    groups, ginv = np.unique(ref, return_inverse=True)
+    counts = np.zeros((clusters.size, groups.size), dtype=np.int64)
+    np.add.at(counts, (inv, ginv), 1)
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    new = np.full(clusters.size, -1, dtype=np.int64)
+    new[rows] = groups[cols]
+    left = [r for r in np.argsort(-counts.sum(axis=1), kind="stable") if new[r] < 0]
+    start = int(ref.max()) + 1 if ref.size else 0
+    for i, r in enumerate(left):
+        new[r] = start + i
+    return new[inv]
+
+
+def class_codes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)``: the sorted distinct labels and each row's index in them."""
+    classes, codes = np.unique(np.asarray(y).ravel(), return_inverse=True)
+    return classes, codes.astype(np.int64)
+
+
+def color_ids(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
+              anchor: str = "dec") -> dict[str, np.ndarray]:
+    """One colour scheme for every method: the same colour means the same group.
+
+    With true labels, each method's clusters are matched to the classes
+    (:func:`align_to`), and each class is drawn in the colour of the
+    ``anchor`` cluster it matches, so the anchor (DEC) keeps its own cluster
+    ids (the colours of the Explore page). Without labels, every method is
+    matched to the anchor's clusters directly.
+
+    Parameters
+    ----------
+    results : mapping of str to ndarray of shape (n,)
+        Cluster ids per method; must contain ``anchor``.
+    y : ndarray of shape (n,), optional
+        True labels (any values).
+    anchor : str, default="dec"
+        The method whose cluster ids are the colours.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n,)
+        Colour index per row (use ``theme.color``) for each method, plus
+        ``"truth"`` (the classes) when ``y`` is given.
+    """
+    base = np.asarray(results[anchor]).astype(np.int64)
+    if y is None:
+        return {name: base.copy() if name == anchor else align_to(base, labels)
+                for name, labels in results.items()}
+    _, codes = class_codes(y)
+    # colour of each class code: the anchor cluster matched to it
+    class_color = align_to(base, codes)
+    lookup = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+    lookup[codes] = class_color
+    used_max = int(max(lookup.max(), base.max()))
+    out = {"truth": lookup[codes]}
+    for name, labels in results.items():
+        if name == anchor:  # matched clusters keep their ids anyway; so do leftovers
+            out[name] = base.copy()
+            continue
+        aligned = align_to(codes, labels)  # class codes; leftovers above codes.max()
+        colors = np.empty_like(aligned)
+        inside = aligned <= codes.max()
+        colors[inside] = lookup[aligned[inside]]
+        if (~inside).any():
+            extra = np.unique(aligned[~inside])
+            remap = {int(v): used_max + 1 + i for i, v in enumerate(extra)}
+            colors[~inside] = [remap[int(v)] for v in aligned[~inside]]
+        out[name] = colors
+    return out
+
+
+# ---------------------------------------------------------------------------- table
+
+
+def comparison_table(y: np.ndarray | None, results: Mapping[str, np.ndarray | None],
+                     times: Mapping[str, float | None] | None = None, *,
+                     names: Mapping[str, str] | None = None,
+                     reference: np.ndarray | None = None,
+                     status: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """ACC / NMI / ARI (and time) of each method, one row per method.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,) or None
+        True labels. Without them, ``reference`` (e.g. DEC's clusters) is
+        scored against instead and the columns are named ``NMI vs ref`` /
+        ``ARI vs ref`` (no ACC).
+    results : mapping of str to ndarray or None
+        Cluster ids per method key (see :data:`METHODS`); None for a method
+        not computed yet (its row is kept, with NaN scores).
+    times : mapping of str to float, optional
+        Seconds per method (NaN when missing).
+    names : mapping of str to str, optional
+        Row names per key (default :func:`method_names`).
+    reference : ndarray of shape (n,), optional
+        Scored against when ``y`` is None.
+    status : mapping of str to str, optional
+        A note per method (e.g. "press Compute"), in a ``Status`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``method`` (display names); columns ``ACC``, ``NMI``, ``ARI``
+        (or the ``vs ref`` pair), ``Clusters``, ``Time (s)`` and ``Status``.
+    """
+    from dec_core.metrics import ari as ari_score
+    from dec_core.metrics import cluster_acc, nmi
+
+    names = dict(names or method_names())
+    times = dict(times or {})
+    status = dict(status or {})
+    truth = y if y is not None else reference
+    cols = list(METRICS) if y is not None else ["NMI vs ref", "ARI vs ref"]
+    rows = {}
+    for key, labels in results.items():
+        row = {c: float("nan") for c in cols}
+        row["Clusters"] = pd.NA
+        if labels is not None:
+            labels = np.asarray(labels)
+            row["Clusters"] = int(np.unique(labels).size)
+            if truth is not None:
+                if y is not None:
+                    row["ACC"] = cluster_acc(truth, labels)
+                    row["NMI"], row["ARI"] = nmi(truth, labels), ari_score(truth, labels)
+                else:
+                    row["NMI vs ref"] = nmi(truth, labels)
+                    row["ARI vs ref"] = ari_score(truth, labels)
+        t = times.get(key)
+        row["Time (s)"] = float("nan") if t is None else float(t)
+        row["Status"] = status.get(key, "done" if labels is not None else "")
+        rows[names.get(key, key)] = row
+    df = pd.DataFrame.from_dict(rows, orient="index",
+                                columns=[*cols, "Clusters", "Time (s)", "Status"])
+    df["Clusters"] = df["Clusters"].astype("Int64")
+    df.index.name = "method"
+    return df
+
+
+def score_columns(df: pd.DataFrame) -> list[str]:
+    """The score columns of a :func:`comparison_table` (higher is better)."""
+    return [c for c in df.columns if c in METRICS or c.endswith("vs ref")]
+
+
+def best_rows(df: pd.DataFrame) -> dict[str, list[str]]:
+    """Per score column, the method(s) with the highest value (ties all count)."""
+    out = {}
+    for c in score_columns(df):
+        col = pd.to_numeric(df[c], errors="coerce")
+        if col.notna().any():
+            out[c] = [str(i) for i in col.index[np.isclose(col, col.max(), equal_nan=False)]]
+    return out
+
+
+def style_table(df: pd.DataFrame, props: str = HIGHLIGHT):
+    """A pandas ``Styler``: scores to 3 decimals, the best per metric highlighted."""
+    scores = score_columns(df)
+
+    def _best(col: pd.Series) -> list[str]:
+        vals = pd.to_numeric(col, errors="coerce")
+        if not vals.notna().any():
+            return [""] * len(col)
+        return [props if (pd.notna(v) and np.isclose(v, vals.max())) else "" for v in vals]
+
+    return (df.style.apply(_best, subset=scores)
+            .format("{:.3f}", subset=scores, na_rep="—")
+            .format("{:.1f}", subset=["Time (s)"], na_rep="—"))
+
+
+# ------------------------------------------------------------------ data and runs
+
+
+def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str, float]:
+    """The config of the run that completes DEC vs IDEC, and which one it is.
+
+    Parameters
+    ----------
+    app : mapping
+        ``run.config["extra"]["app"]``: ``{"data", "model", "train", ...}``;
+        missing settings take the app's defaults.
+    gamma : float, default=0.1
+        IDEC's reconstruction weight when the run is plain DEC.
+
+    Returns
+    -------
+    config : dict
+        ``{"data", "model", "train"}`` with ``train["gamma"]`` changed.
+    method : {"idec", "dec"}
+        ``"idec"`` when the run is DEC (``gamma == 0``); ``"dec"`` when the
+        run already is IDEC, and the companion is plain DEC.
+    run_gamma : float
+        The run's own ``gamma``.
+    """
+    from .state import SECTIONS
+
+    config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
+              for k in ("data", "model", "train")}
+    run_gamma = float(config["train"].get("gamma") or 0.0)
+    if run_gamma > 0:
+        config["train"]["gamma"] = 0.0
+        return config, "dec", run_gamma
+    config["train"]["gamma"] = float(gamma)
+    return config, "idec", run_gamma
+
+
+def _floats(obj):
+    """Numbers as floats (``0`` and ``0.0`` compare equal), recursively."""
+    if isinstance(obj, Mapping):
+        return {str(k): _floats(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_floats(v) for v in obj]
+    if isinstance(obj, (int, float, np.integer, np.floating)) and not isinstance(obj, bool):
+        return float(obj)
+    return obj
+
+
+def _normal(obj) -> str:
+    return json.dumps(_floats(obj), sort_keys=True, default=str)
+
+
+def find_run(root: str | os.PathLike, config: Mapping, n_samples: int | None = None,
+             exclude: str | os.PathLike | None = None) -> Path | None:
+    """The newest complete run under ``root`` trained with exactly ``config``.
+
+    Parameters
+    ----------
+    root : path-like
+        A folder of run folders (one owner's).
+    config : mapping
+        ``{"data", "model", "train"}`` as submitted to the job manager.
+    n_samples : int, optional
+        Also require this many samples.
+    exclude : path-like, optional
+        A run folder to skip (the run being compared).
+
+    Returns
+    -------
+    Path or None
+    """
+    from dec_core.runs import MANIFEST, check_run
+
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    want = {k: _normal(config[k]) for k in ("data", "model", "train")}
+    found: list[tuple[float, Path]] = []
+    for p in root.iterdir():
+        if not p.is_dir() or p.name.startswith(".") or (exclude and p == Path(exclude)):
+            continue
+        try:
+            cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        app = (cfg.get("extra") or {}).get("app") or {}
+        if any(_normal(app.get(k)) != want[k] for k in want):
+            continue
+        if n_samples is not None and int(cfg.get("n_samples", -1)) != int(n_samples):
+            continue
+        if check_run(p):
+            continue
+        found.append(((p / MANIFEST).stat().st_mtime, p))
+    return max(found)[1] if found else None
+
+
+def run_features(run, upload: Mapping | None = None) -> np.ndarray:
+    """The data the run was trained on, as float32 (n, d).
+
+    Uses, in order: the saved table ``arrays["x"]`` (exact); the data set
+    reloaded from ``extra["app"]["data"]`` with :func:`explorer.data.load`
+    (exact, when it has the run's number of rows); the saved images
+    ``arrays["x_images"] / 255`` (to 1/510).
+
+    Raises
+    ------
+    ValueError
+        When none of them is available.
+    """
+    n = int(np.asarray(run.labels).shape[0])
+    if run.arrays.get("x") is not None:
+        return np.asarray(run.arrays["x"], dtype=np.float32)
+    spec = ((run.config.get("extra") or {}).get("app") or {}).get("data")
+    if spec:
+        try:
+            from .data import load
+            from .state import DATA_DEFAULTS
+
+            ds = load({**DATA_DEFAULTS, **spec}, dict(upload) if upload else None)
+            if ds.x.shape[0] == n:
+                return np.asarray(ds.x, dtype=np.float32)
+        except (ValueError, OSError, KeyError, TypeError):
+            pass
+    if run.arrays.get("x_images") is not None:
+        imgs = np.asarray(run.arrays["x_images"])
+        return (imgs.reshape(imgs.shape[0], -1).astype(np.float32) / 255.0)
+    raise ValueError("The run was saved without its data (too large to keep), and the data "
+                     "set cannot be reloaded: k-means on raw data needs it.")
+
+
+def pretrained_embedding(run) -> tuple[np.ndarray, bool]:
+    """``(embedding, is_pretrained)``: the autoencoder's embedding before DEC.
+
+    Runs saved before the job kept it fall back to the final DEC embedding
+    (``is_pretrained`` False).
+    """
+    z = run.arrays.get("ae_embedding")
+    if z is not None:
+        return np.asarray(z, dtype=np.float32), True
+    return np.asarray(run.embedding, dtype=np.float32), False
+
+
+def step_seconds(timings: Mapping | None, method: str) -> float | None:
+    """Seconds of a method's own step from a run's ``timings``.
+
+    ``ae_kmeans`` is the k-means step; ``dec`` / ``idec`` are k-means plus the
+    self-training (the shared pretraining is not counted).
+    """
+    if not timings:
+        return None
+    if method == "ae_kmeans":
+        return float(timings.get("kmeans", 0.0))
+    return float(timings.get("kmeans", 0.0)) + float(timings.get("dec", 0.0))
+
+
+def light_run(path: str | os.PathLike):
+    """A run folder's arrays and settings, without loading its Keras model.
+
+    Returns a :class:`dec_core.runs.Run` whose ``estimator`` is None: labels,
+    k-means labels, embedding, true labels, config, history and ``arrays``.
+
+    Raises
+    ------
+    ValueError
+        If the folder is not a complete run.
+    """
+    from dec_core.runs import Run, check_run
+
+    path = Path(path)
+    problem = check_run(path)
+    if problem:
+        raise ValueError(f"{path} is not a complete run: {problem}.")
+
+    def npy(name: str):
+        f = path / name
+        return np.load(f, allow_pickle=False) if f.is_file() else None
+
+    history = json.loads((path / "history.json").read_text(encoding="utf-8"))
+    return Run(
+        path=path, estimator=None,
+        config=json.loads((path / "config.json").read_text(encoding="utf-8")),
+        history=history, labels=npy("labels.npy"), kmeans_labels=npy("kmeans_labels.npy"),
+        embedding=npy("embedding.npy"), proba=npy("proba.npy"), y_true=npy("y_true.npy"),
+        scores=history.get("scores", {}),
+        arrays={f.stem: np.load(f, allow_pickle=False)
+                for f in sorted((path / "arrays").glob("*.npy"))},
+    )

@@ -1,0 +1,359 @@
+"""Compare: five clustering methods on the same data and the same pretrained embedding.
+
+For the current run (``st.session_state["run_path"]``): k-means on the raw
+data, autoencoder + k-means, DEC, IDEC (a background job that reuses the
+pretrained autoencoder) and N2D (UMAP + GMM on the pretrained embedding).
+A table of ACC / NMI / ARI and time, then one panel per method in one shared
+2-D frame, every method's clusters coloured after the class they match.
+The pure logic lives in :mod:`explorer.compare`.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from dec_core.runs import MANIFEST
+from explorer import compare, plots, projection
+from explorer.data import upload_digest
+from explorer.jobs import manager
+from explorer.theme import color
+from explorer.ui import init_page
+
+MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
+N2D_MAX_FIT = 10_000       # UMAP of N2D is fitted on at most this many rows
+FRAMES = {"UMAP": "umap", "PCA (instant)": "pca"}
+PANEL_HEIGHT = 380
+
+
+def _mtime(path: str) -> float:
+    try:
+        return (Path(path) / MANIFEST).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the run…")
+def _load(path: str, mtime: float):
+    return compare.light_run(path)
+
+
+@st.cache_data(max_entries=16, show_spinner="k-means on the raw data (10 restarts)…")
+def _kmeans_raw(path: str, mtime: float, k: int, seed: int, upload_key: str | None,
+                _upload: dict | None) -> tuple[np.ndarray, float]:
+    x = compare.run_features(_load(path, mtime), _upload)
+    return compare.timed(compare.kmeans_raw, x, k, seed)
+
+
+@st.cache_data(max_entries=16, show_spinner="N2D: UMAP of the pretrained embedding to k "
+               "dimensions, then a Gaussian mixture (the first UMAP of the server compiles "
+               "code, ~20 s)…")
+def _n2d(path: str, mtime: float, k: int, seed: int) -> tuple[np.ndarray, float]:
+    z, _ = compare.pretrained_embedding(_load(path, mtime))
+    compare.warm_up_umap(k)  # numba compiles once per server; not N2D's time
+    return compare.timed(compare.n2d, z, k, seed, N2D_MAX_FIT)
+
+
+@st.cache_data(max_entries=16, show_spinner="2-D view of the pretrained embedding…")
+def _frame(path: str, mtime: float, method: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    z, _ = compare.pretrained_embedding(_load(path, mtime))
+    idx = projection.sample_indices(z.shape[0], MAX_POINTS, seed)
+    return idx, projection.project(z[idx], method, 2, seed)
+
+
+def _page_links() -> None:
+    try:
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.page_link("pages/train.py", label="Train a model", icon=":material/play_circle:")
+        c2.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_open:")
+    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+        pass
+
+
+def explain() -> None:
+    with st.expander("How the five methods work", icon=":material/school:"):
+        st.markdown(
+            "All five cluster **the same samples** into the same number of clusters $k$. "
+            "The four deep methods also share **one pretrained autoencoder** "
+            "$f_\\theta$ (encoder) — they differ only in what they do with its embedding "
+            "$z_i = f_\\theta(x_i)$.")
+        st.markdown("**1. k-means on raw data** — no network: k-means (10 restarts) on the "
+                    "pixels / features, minimising")
+        st.latex(r"\min_{\mu}\ \sum_i \min_j \lVert x_i - \mu_j \rVert^2")
+        st.markdown("**2. Autoencoder + k-means** — the same k-means, on the embedding $z_i$ of "
+                    "the pretrained autoencoder. This is DEC's starting point.")
+        st.markdown("**3. DEC** (Xie et al., 2016) — starts from (2), then trains encoder and "
+                    "centroids together to match a sharpened target $P$ of the soft "
+                    "assignments $Q$ (Student's $t$):")
+        st.latex(r"q_{ij} \propto \Big(1 + \tfrac{\lVert z_i-\mu_j\rVert^2}{\alpha}\Big)"
+                 r"^{-\frac{\alpha+1}{2}},\quad p_{ij} \propto \frac{q_{ij}^2 / f_j}"
+                 r"{\sum_{j'} q_{ij'}^2 / f_{j'}},\quad L = \mathrm{KL}(P\,\|\,Q)")
+        st.markdown("**4. IDEC** (Guo et al., 2017) — DEC that keeps the decoder $g$: the "
+                    "reconstruction loss stays in the objective, so the embedding cannot "
+                    "drift away from the data while it is pulled towards the clusters:")
+        st.latex(r"L = \mathrm{KL}(P\,\|\,Q) + \gamma\, \tfrac{1}{n}\sum_i "
+                 r"\lVert x_i - g(f_\theta(x_i)) \rVert^2,\qquad \gamma = 0.1")
+        st.markdown("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
+                    "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
+                    "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
+                    "covariances clusters it. Cheap, and often as good as DEC.")
+        st.markdown("**Scores** — ACC matches clusters to classes one to one (Hungarian) and "
+                    "counts the matched share; NMI and ARI compare the partitions and ignore "
+                    "the cluster numbers. All are 1 for a perfect clustering; ARI is about 0 "
+                    "for a random one. The colours of the panels use the same matching: a "
+                    "cluster takes the colour of the class it is matched to, so the same colour "
+                    "means the same group in every panel (and DEC keeps its Explore colours).")
+
+
+def main() -> None:
+    """The page (a function, so that a job worker process that re-imports this
+    script as ``__mp_main__`` draws nothing)."""
+    # ------------------------------------------------------------------ the run
+    init_page()
+    st.title("Compare methods")
+    run_path = st.session_state.get("run_path")
+    if not run_path:
+        st.info("No run to compare yet. Train a model on the **Train** page (or open a saved run "
+                "on the **Runs** page); this page then sets it beside k-means, IDEC and N2D on the "
+                "same data and the same pretrained autoencoder.")
+        _page_links()
+        explain()
+        st.stop()
+
+    run_path = str(run_path)
+    mtime = _mtime(run_path)
+    try:
+        run = _load(run_path, mtime)
+    except (ValueError, OSError) as err:
+        st.error(f"This run cannot be opened: {err}")
+        _page_links()
+        st.stop()
+
+    extra = run.config.get("extra") or {}
+    app_cfg = extra.get("app") or {}
+    timings = run.history.get("timings") or {}
+    labels = np.asarray(run.labels, dtype=np.int64)
+    n = labels.shape[0]
+    k = int(run.config.get("params", {}).get("n_clusters") or np.unique(labels).size)
+    y_true = None if run.y_true is None else np.asarray(run.y_true)
+    class_names = extra.get("class_names")
+    z_pre, is_pretrained = compare.pretrained_embedding(run)
+    owner = st.session_state["owner"]
+    jobs = manager()
+
+    companion_cfg, companion_key, run_gamma = compare.companion_config(app_cfg)
+    run_key = "idec" if companion_key == "dec" else "dec"
+    names = compare.method_names(run_gamma if run_key == "idec" else compare.IDEC_GAMMA)
+    name = app_cfg.get("name") or Path(run_path).name
+    dataset = run.config.get("dataset", {}).get("name", "")
+    st.caption(f"**{name}** · {dataset} · {n:,} samples · {k} clusters · embedding "
+               f"{z_pre.shape[1]}-d · this run is **{names[run_key]}**")
+    explain()
+
+    if not is_pretrained:
+        st.warning("This run was saved without the pretrained embedding (an older run), so N2D and "
+                   "the 2-D views use its final DEC embedding instead.")
+
+    def class_name(c) -> str:
+        if class_names is not None and isinstance(c, (int, np.integer)) and 0 <= int(c) < len(class_names):
+            return str(class_names[int(c)])
+        return str(c)
+
+    # ---------------------------------------------------------- companion job (IDEC or DEC)
+    data_name = companion_cfg["data"].get("name")
+    upload = st.session_state.get("upload") if data_name == "file" else None
+    job_ids = st.session_state.setdefault("cmp_jobs", {})
+    companion_job = jobs.get(job_ids.get(run_path), owner)
+    companion_active = companion_job is not None and companion_job.active
+    companion_path = None
+    if companion_job is not None and companion_job.state in ("done", "stopped") and companion_job.run_path:
+        companion_path = companion_job.run_path
+    elif companion_job is None:  # trained earlier (another session, before a refresh)?
+        found = compare.find_run(jobs.runs_dir / owner, companion_cfg, n, exclude=run_path)
+        companion_path = str(found) if found else None
+    can_train = data_name != "file" or upload is not None
+
+    def _start_companion() -> None:
+        job = manager().submit(st.session_state["owner"], companion_cfg, upload,
+                               name=f"{name} · {names[companion_key]}")
+        st.session_state.setdefault("cmp_jobs", {})[run_path] = job.id
+
+    # ------------------------------------------------------------------ controls
+    computed = st.session_state.setdefault("cmp_computed", {})
+    c1, c2, c3, c4 = st.columns([1.3, 1.3, 0.8, 1.4], vertical_alignment="bottom")
+    seed = int(c3.number_input(
+        "Seed", 0, 10**6, value=int(companion_cfg["train"].get("seed", 0)), key="cmp_seed",
+        help="Random seed of k-means on raw data, N2D (UMAP and the mixture) and the 2-D views. "
+             "DEC and IDEC keep the seed they were trained with."))
+    compute_key = f"{run_path}|{seed}"
+    if c1.button("Compute k-means and N2D", type="primary", icon=":material/calculate:",
+                 help="Run k-means on the raw data (10 restarts) and N2D (UMAP to k dimensions + "
+                      "Gaussian mixture) on the pretrained embedding, and a UMAP 2-D view. Seconds "
+                      "on digits; the first UMAP of the server compiles code (~20 s). Results are "
+                      "cached.", key="cmp_compute"):
+        computed[compute_key] = True
+    is_computed = bool(computed.get(compute_key))
+    gamma_txt = f"γ = {compare.IDEC_GAMMA:g}" if companion_key == "idec" else "γ = 0"
+    label = f"Train {'IDEC' if companion_key == 'idec' else 'DEC'} ({gamma_txt})"
+    c2.button(label, on_click=_start_companion, icon=":material/play_arrow:", key="cmp_train",
+              disabled=companion_active or companion_path is not None or not can_train,
+              help=("Train the same model with the reconstruction loss kept during clustering "
+                    "(IDEC, γ = 0.1), as a background job. Data, autoencoder and every other setting "
+                    "are this run's, so the pretrained autoencoder is reused when it is still in "
+                    "this server's cache (then only the clustering phase runs)."
+                    if companion_key == "idec" else
+                    "This run is IDEC; train plain DEC (γ = 0) with every other setting the same, "
+                    "as a background job that reuses the pretrained autoencoder when cached.")
+              + ("" if can_train else " Upload the run's file again on the Data page first."))
+    frame_label = c4.radio(
+        "2-D view", list(FRAMES), horizontal=True, key="cmp_frame",
+        help="One shared 2-D map of the pretrained embedding for every panel, so panels differ "
+             "only in their colours. UMAP keeps neighbourhoods (computed with Compute); PCA is a "
+             "fast linear view.")
+
+    def companion_status() -> None:
+        """Progress of the IDEC / DEC job; re-run by the fragment timer while it trains."""
+        job = manager().get(st.session_state.get("cmp_jobs", {}).get(run_path),
+                            st.session_state["owner"])
+        what = names[companion_key]
+        if job is None:
+            if companion_path is not None:
+                st.caption(f"{what}: using the run trained earlier with the same settings "
+                           f"({Path(companion_path).name}).")
+            return
+        v = job.view()
+        if v["state"] == "queued":
+            st.info(f"{what}: waiting in the queue (position {manager().queue_position(job)}).")
+        elif v["state"] == "running":
+            reuse = " · reusing the pretrained autoencoder" if v["reused_autoencoder"] else ""
+            st.progress(v["progress"], text=f"**{what}**: {v['phase']} · {v['progress']:.0%} · "
+                        f"{v['elapsed']:.0f} s{reuse}")
+        elif v["state"] == "failed":
+            st.error(f"{what} failed: {v['error']}")
+        else:
+            reuse = " (pretrained autoencoder reused)" if v["reused_autoencoder"] else ""
+            st.success(f"{what} finished in {v['elapsed']:.1f} s{reuse}.")
+        if companion_active and not job.active:
+            st.rerun()  # the job ended: redraw the table with its row
+
+    st.fragment(run_every=1.0 if companion_active else None)(companion_status)()
+
+    # ------------------------------------------------------------------ results
+    results: dict[str, np.ndarray | None] = dict.fromkeys(compare.METHODS)
+    times: dict[str, float | None] = dict.fromkeys(compare.METHODS)
+    status: dict[str, str] = {}
+    errors: list[str] = []
+
+    results["ae_kmeans"] = None if run.kmeans_labels is None else np.asarray(run.kmeans_labels)
+    times["ae_kmeans"] = compare.step_seconds(timings, "ae_kmeans")
+    results[run_key] = labels
+    times[run_key] = compare.step_seconds(timings, run_key)
+
+    if companion_path is not None:
+        try:
+            other = _load(companion_path, _mtime(companion_path))
+            if other.labels.shape[0] == n:
+                results[companion_key] = np.asarray(other.labels)
+                times[companion_key] = compare.step_seconds(other.history.get("timings"),
+                                                            companion_key)
+            else:
+                status[companion_key] = "different data size"
+        except (ValueError, OSError) as err:
+            status[companion_key] = "unreadable run"
+            errors.append(f"The {names[companion_key]} run cannot be opened: {err}")
+    elif companion_active:
+        status[companion_key] = "training…"
+    else:
+        status[companion_key] = f"press “{label}”"
+
+    upload_key = upload_digest(upload["bytes"]) if upload else None
+    if is_computed:
+        try:
+            results["kmeans_raw"], times["kmeans_raw"] = _kmeans_raw(
+                run_path, mtime, k, seed, upload_key, upload)
+        except ValueError as err:
+            status["kmeans_raw"] = "no data"
+            errors.append(str(err))
+        try:
+            results["n2d"], times["n2d"] = _n2d(run_path, mtime, k, seed)
+        except ValueError as err:
+            status["n2d"] = "failed"
+            errors.append(f"N2D: {err}")
+    else:
+        status["kmeans_raw"] = status["n2d"] = "press Compute"
+
+    for msg in errors:
+        st.warning(msg)
+
+    table = compare.comparison_table(y_true, results, times, names=names,
+                                     reference=labels if y_true is None else None, status=status)
+    st.subheader("Scores")
+    if y_true is None:
+        st.info("This data has no true labels, so ACC cannot be computed: NMI and ARI are measured "
+                f"against this run's clusters ({names[run_key]}) instead — agreement, not accuracy.")
+    st.dataframe(compare.style_table(table), key="cmp_table", placeholder="—",
+                 column_config={
+                     "Time (s)": st.column_config.NumberColumn(
+                         help="Seconds of the method's own step. The deep methods also share the "
+                              "autoencoder pretraining, not counted here."),
+                     "Clusters": st.column_config.NumberColumn(
+                         help="Non-empty clusters: a method can leave some of the k empty."),
+                 })
+    pre = float(timings.get("pretrain") or 0.0)
+    pretrained_here = bool(((run.history.get("history") or {}).get("pretrain") or {}).get("loss"))
+    pre_txt = (f"the autoencoder pretraining they share took {pre:.1f} s" if pretrained_here
+               else "this run reused an autoencoder pretrained by an earlier run")
+    st.caption(f"Highlighted: the best value of each score. Time is each method's own step on this "
+               f"server; {pre_txt}. N2D's UMAP is fitted on at most {N2D_MAX_FIT:,} points.")
+
+    # ------------------------------------------------------------------ 2-D views
+    st.subheader("The clusters in one 2-D map")
+    frame = FRAMES[frame_label]
+    if frame == "umap" and not is_computed:
+        frame = "pca"
+        st.caption("Showing PCA: press **Compute k-means and N2D** for the UMAP view.")
+    idx, coords = _frame(run_path, mtime, frame, seed)
+    available = {key: lab for key, lab in results.items() if lab is not None}
+    ids = compare.color_ids(available, y_true, anchor=run_key)
+    axis = "UMAP" if frame == "umap" else "PC"
+    st.caption(f"{len(idx):,} of {n:,} points, placed by a {axis} map of the "
+               f"{'pretrained' if is_pretrained else 'final'} embedding; only the colours change "
+               "between panels. Same colour = matched to the same class.")
+
+    panels: list[tuple[str, str, np.ndarray, np.ndarray]] = []  # title, key, colour ids, raw ids
+    if y_true is not None:
+        panels.append(("True classes", "truth", ids["truth"], y_true))
+        classes, first = np.unique(y_true, return_index=True)
+        swatches = " ".join(
+            f'<span style="color:{color(int(ids["truth"][i]))}">&#9632;</span>&nbsp;'
+            f"{html.escape(class_name(c))}" for c, i in zip(classes.tolist(), first))
+        st.markdown(f"<small>Classes: {swatches}</small>", unsafe_allow_html=True)
+    for key in compare.METHODS:
+        if key in available:
+            score = table.loc[names[key]]
+            sub = (f" · ACC {score['ACC']:.3f}" if y_true is not None
+                   else f" · NMI vs ref {score['NMI vs ref']:.3f}")
+            panels.append((names[key] + sub, key, ids[key], available[key]))
+    true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None else ["–"] * len(idx))
+    for start in range(0, len(panels), 3):
+        cols = st.columns(3)
+        for col, (title, key, cid, raw) in zip(cols, panels[start:start + 3]):
+            custom = np.column_stack([idx, true_col, np.asarray(raw)[idx]])
+            fig = plots.scatter_embedding(
+                coords, cid[idx], custom, hover_labels=("index", "true label", "cluster"),
+                title=title, axis_title=axis, height=PANEL_HEIGHT,
+                marker_size=5 if len(idx) <= 1000 else 3)
+            fig.update_layout(showlegend=False, dragmode="pan", margin={"l": 10, "r": 10, "b": 10})
+            fig.update_xaxes(showticklabels=False, title=None)
+            fig.update_yaxes(showticklabels=False, title=None)
+            col.plotly_chart(fig, key=f"cmp_panel_{key}")
+    missing = [names[m] for m in compare.METHODS if m not in available]
+    if missing:
+        st.caption("Not shown yet: " + ", ".join(missing) + ".")
+
+
+if __name__ != "__mp_main__":
+    main()

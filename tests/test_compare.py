@@ -1,0 +1,202 @@
+"""Method comparison: k-means raw, AE + k-means, DEC, IDEC, N2D; the Compare page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import compare
+from explorer.jobs import JobManager
+from explorer.state import ensure_defaults
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "compare.py")
+OWNER = "alice" * 4
+
+
+def tiny_config(**train) -> dict:
+    state: dict = {}
+    ensure_defaults(state)
+    state["data"].update(name="digits", n_samples=300)
+    state["model"].update(hidden=[16, 10])  # dims [64, 16, 10]
+    state["train"].update({"pretrain_epochs": 2, "max_iter": 50, "update_interval": 10,
+                           "batch_size": 64, **train})
+    return {k: state[k] for k in ("data", "model", "train")}
+
+
+def train(jobs: JobManager, config: dict):
+    job = jobs.submit(OWNER, config)
+    assert jobs.wait(job, 120), "the job did not finish"
+    assert job.state == "done", job.error
+    return job
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A DEC run and its IDEC companion, trained by one job manager."""
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"))
+    dec = train(jobs, tiny_config())
+    run = compare.light_run(dec.run_path)
+    config, key, gamma = compare.companion_config(run.config["extra"]["app"])
+    assert (key, gamma, config["train"]["gamma"]) == ("idec", 0.0, compare.IDEC_GAMMA)
+    idec = train(jobs, config)
+    return {"jobs": jobs, "dec": dec, "idec": idec, "run": run, "config": config}
+
+
+# ------------------------------------------------------------------ pure functions
+
+
+def test_align_to_maps_permuted_labels_back():
+    y = np.repeat(np.arange(5), 20)
+    perm = np.array([3, 0, 4, 1, 2])
+    np.testing.assert_array_equal(compare.align_to(y, perm[y]), y)
+    # one class split in two clusters: the bigger half keeps the class, the rest is new
+    labels = perm[y].copy()
+    labels[:5] = 9
+    out = compare.align_to(y, labels)
+    np.testing.assert_array_equal(out[5:], y[5:])
+    assert set(out[:5]) == {5}
+
+
+def test_color_ids_share_one_scheme():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 200)
+    dec = (y + 1) % 4                   # DEC's ids: a permutation of the classes
+    km = np.array([2, 3, 0, 1])[y]      # another permutation, same groups
+    ids = compare.color_ids({"dec": dec, "kmeans_raw": km}, y)
+    np.testing.assert_array_equal(ids["dec"], dec)          # the anchor keeps its colours
+    np.testing.assert_array_equal(ids["kmeans_raw"], dec)   # same group, same colour
+    np.testing.assert_array_equal(ids["truth"], dec)
+    no_labels = compare.color_ids({"dec": dec, "kmeans_raw": km})
+    np.testing.assert_array_equal(no_labels["kmeans_raw"], dec)
+    assert "truth" not in no_labels
+
+
+def test_companion_of_an_idec_run_is_dec():
+    config, key, gamma = compare.companion_config(tiny_config(gamma=0.2))
+    assert (key, gamma, config["train"]["gamma"]) == ("dec", 0.2, 0.0)
+
+
+def test_table_marks_missing_methods_and_highlights_the_best():
+    y = np.repeat(np.arange(3), 10)
+    table = compare.comparison_table(
+        y, {"dec": y, "kmeans_raw": np.zeros(30, int), "n2d": None},
+        {"dec": 1.0}, status={"n2d": "press Compute"})
+    assert table.loc["DEC", "ACC"] == 1.0 and np.isnan(table.loc["N2D (UMAP + GMM)", "ACC"])
+    assert table.loc["N2D (UMAP + GMM)", "Status"] == "press Compute"
+    assert compare.best_rows(table) == {m: ["DEC"] for m in ("ACC", "NMI", "ARI")}
+    html = compare.style_table(table).to_html()
+    assert html.count("font-weight: 700") == 1  # one CSS rule for the three best cells
+    unlabelled = compare.comparison_table(None, {"dec": y}, reference=y)
+    assert list(unlabelled.columns[:2]) == ["NMI vs ref", "ARI vs ref"]
+
+
+# ----------------------------------------------------------------- on real runs
+
+
+def test_all_five_methods_on_digits(runs):
+    run, idec = runs["run"], runs["idec"]
+    assert idec.reused_autoencoder  # only gamma changed
+    idec_run = compare.light_run(idec.run_path)
+    np.testing.assert_array_equal(idec_run.kmeans_labels, run.kmeans_labels)
+    z, pretrained = compare.pretrained_embedding(run)
+    assert pretrained and z.shape == (300, 10)
+    x = compare.run_features(run)
+    assert x.shape == (300, 64)
+    results = {
+        "kmeans_raw": compare.kmeans_raw(x, 10, seed=0),
+        "ae_kmeans": run.kmeans_labels,
+        "dec": run.labels,
+        "idec": idec_run.labels,
+        "n2d": compare.n2d(z, 10, seed=0, max_fit=200),  # fit on 200, transform 100
+    }
+    table = compare.comparison_table(run.y_true, results, {"dec": 1.0})
+    assert len(table) == 5
+    scores = table[["ACC", "NMI", "ARI"]].to_numpy(dtype=float)
+    assert np.isfinite(scores).all()
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert table.loc["k-means on raw data", "ACC"] > 0.5  # digits are easy for k-means
+    assert set(compare.color_ids(results, run.y_true)) == {*results, "truth"}
+
+
+def test_find_run_finds_the_companion(runs):
+    jobs, dec, idec = runs["jobs"], runs["dec"], runs["idec"]
+    root = jobs.runs_dir / OWNER
+    assert compare.find_run(root, runs["config"], 300) == Path(idec.run_path)
+    assert compare.find_run(root, runs["config"], 299) is None
+    assert compare.find_run(root, tiny_config(gamma=0.3)) is None
+    dec_cfg = tiny_config()
+    assert compare.find_run(root, dec_cfg, exclude=dec.run_path) is None
+
+
+# ---------------------------------------------------------------------- the page
+
+
+def test_page_without_a_run_points_to_train():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert any("Train" in i.value for i in at.info)
+
+
+def test_page_compares_all_five(tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs")
+    monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(jobs_module, "_MANAGER", jobs)
+    dec = train(jobs, tiny_config())
+
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = dec.run_path
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 5 and table["ACC"].notna().sum() == 2  # AE + k-means, DEC
+    assert len(at.get("plotly_chart")) == 3  # truth, AE + k-means, DEC (PCA frame)
+
+    at.button(key="cmp_compute").click().run()
+    assert not at.exception, at.exception
+    at.button(key="cmp_train").click().run()
+    assert not at.exception, at.exception
+    end = time.time() + 120
+    while time.time() < end:
+        table = at.dataframe[0].value
+        if table["ACC"].notna().all():
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    scores = table[["ACC", "NMI", "ARI"]].to_numpy(dtype=float)
+    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
+    assert at.button(key="cmp_train").disabled  # IDEC done: nothing left to train
+    assert any("reused" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) == 6  # truth + five methods
+    at.radio(key="cmp_frame").set_value("PCA (instant)").run()
+    assert not at.exception, at.exception
+
+
+def test_page_on_an_unlabelled_older_run(tmp_path):
+    from fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "nolabels", n=150, labels=False, n_updates=2)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("pretrained embedding" in w.value for w in at.warning)  # falls back to DEC's
+    assert any("no true labels" in i.value for i in at.info)
+    at.button(key="cmp_compute").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == ["NMI vs ref", "ARI vs ref"]
+    filled = table["NMI vs ref"].notna()
+    assert filled.sum() == 4  # all but the IDEC run, not trained here
+    assert table.loc["DEC", "NMI vs ref"] == pytest.approx(1.0)
