@@ -26,10 +26,10 @@ import hashlib
 import json
 import math
 import multiprocessing
+import multiprocessing.spawn as _spawn
 import os
 import queue
 import secrets
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -367,7 +367,23 @@ def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
             "message": est.stop_reason_, "warnings": warnings}
 
 
-_START_LOCK = threading.Lock()
+_NO_MAIN = threading.local()
+
+
+def _preparation_data(name):
+    data = _spawn._dec_explorer_original(name)
+    if getattr(_spawn._dec_explorer_flag, "on", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+# Installed once per process, even if this module is imported again.
+if not hasattr(_spawn, "_dec_explorer_original"):
+    _spawn._dec_explorer_original = _spawn.get_preparation_data
+    _spawn._dec_explorer_flag = _NO_MAIN
+    _spawn.get_preparation_data = _preparation_data
+_NO_MAIN = _spawn._dec_explorer_flag
 
 
 def _start_without_main(proc) -> None:
@@ -375,20 +391,14 @@ def _start_without_main(proc) -> None:
 
     "spawn" normally re-imports the parent's main script in the child. Under
     Streamlit that is the page being run (``app.py`` or a page file), which
-    must not run again inside a worker; hide it while the child is prepared.
+    must not run again inside a worker. The flag is per thread, so other
+    sessions' script runs are not disturbed.
     """
-    main = sys.modules.get("__main__")
-    with _START_LOCK:
-        saved = {k: main.__dict__.pop(k) for k in ("__file__",) if main and k in main.__dict__}
-        spec = getattr(main, "__spec__", None)
-        try:
-            if main is not None:
-                main.__spec__ = None
-            proc.start()
-        finally:
-            if main is not None:
-                main.__dict__.update(saved)
-                main.__spec__ = spec
+    _NO_MAIN.on = True
+    try:
+        proc.start()
+    finally:
+        _NO_MAIN.on = False
 
 
 class JobManager:
