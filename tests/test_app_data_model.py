@@ -59,7 +59,7 @@ def test_bad_upload_gets_a_reason(name, content, match):
 @pytest.mark.parametrize("name, content, match", BAD[:4] + BAD[8:11],
                          ids=[b[0] for b in BAD[:4] + BAD[8:11]])
 def test_data_page_shows_error_and_stays_usable(name, content, match):
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
     at.session_state["data"] = {**DATA_DEFAULTS, "name": "file"}
     at.session_state["upload"] = {"name": name, "bytes": content}
     at.run()
@@ -72,7 +72,7 @@ def test_data_page_shows_error_and_stays_usable(name, content, match):
 def test_good_upload_previews():
     x = np.random.default_rng(0).random((50, 3))
     csv = "a,b,c,label\n" + "".join(f"{r[0]},{r[1]},{r[2]},{i % 2}\n" for i, r in enumerate(x))
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
     at.session_state["data"] = {**DATA_DEFAULTS, "name": "file"}
     at.session_state["upload"] = {"name": "ok.csv", "bytes": csv.encode()}
     at.run()
@@ -81,7 +81,7 @@ def test_good_upload_previews():
 
 
 def test_data_page_default_and_switch():
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180).run()
     assert not at.exception
     assert [m.value for m in at.metric] == ["1,797", "64", "10", "8x8"]
     assert len(at.get("plotly_chart")) == 2  # image grid and class balance
@@ -98,7 +98,7 @@ def test_mnist_offline_explains_data_dir(monkeypatch, tmp_path):
         raise OSError("no network")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
     at.session_state["data"] = {**DATA_DEFAULTS, "name": "mnist"}
     at.run()
     assert not at.exception
@@ -106,7 +106,7 @@ def test_mnist_offline_explains_data_dir(monkeypatch, tmp_path):
 
 
 def test_model_page_validates_and_presets():
-    at = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=180).run()
     assert not at.exception
     assert at.metric[0].label == "Parameters"
     at.text_input(key="model_hidden_text").set_value("500,0,10").run()

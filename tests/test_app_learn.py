@@ -26,7 +26,7 @@ def metric(at, label):
 
 
 def test_formulas_are_shown():
-    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180).run()
     assert not at.exception
     assert len(at.latex) == 6  # AE loss, k-means, q, p, KL, stop rule
     assert any("Start in step mode" in i.value for i in at.info)
@@ -35,7 +35,7 @@ def test_formulas_are_shown():
 def test_step_mode_one_update_per_step():
     from explorer.jobs import manager
 
-    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
     at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
                                 "label_column": "auto", "noise": None}
     at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}

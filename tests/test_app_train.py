@@ -41,14 +41,14 @@ def wait_done(at, timeout=120):
 
 
 def test_train_page_idle():
-    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
     assert not at.exception
     assert any("Start" in i.value for i in at.info)
     assert button(at, "Stop").disabled
 
 
 def test_train_end_to_end_then_runs_page():
-    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=60)).run()
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
     button(at, "Start").click().run()
     assert not at.exception
     assert "job_id" in at.session_state
@@ -63,7 +63,7 @@ def test_train_end_to_end_then_runs_page():
     run_path = at.session_state["run_path"]
     assert Path(run_path).is_dir()
 
-    runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=60)
+    runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180)
     runs.session_state["owner"] = at.session_state["owner"]
     runs.run()
     assert not runs.exception
@@ -72,11 +72,11 @@ def test_train_end_to_end_then_runs_page():
 
 
 def test_refresh_reattaches_by_url():
-    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=60)).run()
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
     button(at, "Start").click().run()
     owner, job_id = at.session_state["owner"], at.session_state["job_id"]
     # a new session (a refresh) with the same URL finds the job
-    fresh = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=60)
+    fresh = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     fresh.query_params["owner"] = owner
     fresh.query_params["job"] = job_id
     fresh.run()
@@ -84,13 +84,13 @@ def test_refresh_reattaches_by_url():
     wait_done(fresh)
     assert fresh.success
     # another browser (another owner) does not see it
-    stranger = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=60)
+    stranger = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     stranger.query_params["job"] = job_id
     stranger.run()
     assert "job_id" not in stranger.session_state
 
 
 def test_runs_page_empty():
-    at = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180).run()
     assert not at.exception
     assert any("No saved runs" in i.value for i in at.info)

@@ -1,0 +1,95 @@
+"""Shareable setups: settings in the URL fill every widget; exported configs run in the CLI."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from explorer.state import cli_config, ensure_defaults, from_query, to_query
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_query_round_trip():
+    state = {}
+    ensure_defaults(state)
+    state["data"].update(name="moons", n_samples=500, noise=0.12)
+    state["model"].update(hidden=[64, 32, 2], alpha=2.0)
+    state["train"].update(tol=0.01, pretrain="layerwise", gamma=0.1)
+    found, problems = from_query(to_query(state))
+    assert not problems
+    for section in ("data", "model", "train"):
+        for key, value in found[section].items():
+            assert state[section][key] == value
+
+
+def test_train_widgets_show_url_values():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.query_params.update({"train.tol": "0.02", "train.pretrain_epochs": "7",
+                            "train.pretrain": "layerwise", "train.learning_rate": "0.005",
+                            "train.update_interval": "40", "train.gamma": "0.1",
+                            "train.pretrain_batch_size": "128", "train.seed": "3"})
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="train.tol").value == 0.02
+    assert at.number_input(key="train.pretrain_epochs").value == 7
+    assert at.radio(key="train.pretrain").value == "layerwise"
+    assert at.number_input(key="train.learning_rate").value == 0.005
+    assert at.number_input(key="train.update_interval").value == 40
+    assert at.number_input(key="train.gamma").value == 0.1
+    assert at.select_slider(key="train.pretrain_batch_size").value == 128
+    assert at.number_input(key="train.seed").value == 3
+
+
+def test_data_and_model_widgets_show_url_values():
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
+    at.query_params.update({"data.name": "blobs", "data.n_samples": "400", "data.seed": "5",
+                            "data.scale": "minmax", "data.noise": "0.7"})
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="data.name").value == "blobs"
+    assert at.number_input(key="data.n_samples").value == 400
+    assert at.number_input(key="data.seed").value == 5
+    assert at.selectbox(key="data.scale").value == "minmax"
+    assert at.slider(key="data.noise").value == 0.7
+    assert at.metric[0].value == "400"
+    model = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=180)
+    model.query_params.update({"model.hidden": "32,8", "model.alpha": "2.5",
+                               "model.n_clusters": "4"})
+    model.run()
+    assert not model.exception
+    assert model.text_input(key="model_hidden_text").value == "32,8"
+    assert model.number_input(key="model.alpha").value == 2.5
+    assert model.number_input(key="model.n_clusters").value == 4
+
+
+def test_bad_url_values_are_reported_not_fatal():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.query_params.update({"train.tol": "lots", "train.max_iter": "12"})
+    at.run()
+    assert not at.exception
+    assert any("train.tol" in w.value for w in at.warning)
+    assert at.number_input(key="train.max_iter").value == 12
+
+
+def test_exported_config_reproduces_labels_in_the_cli(tmp_path, capsys):
+    from dec_core.cli import main
+    from dec_core.runs import load_run
+    from explorer.jobs import JobManager
+
+    state = {}
+    ensure_defaults(state)
+    state["data"].update(n_samples=300, seed=4)
+    state["model"].update(hidden=[32, 10])
+    state["train"].update(pretrain_epochs=3, max_iter=60, update_interval=15, seed=2)
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs")
+    job = jobs.submit("teacher" * 3, {k: state[k] for k in ("data", "model", "train")})
+    assert jobs.wait(job, 180) and job.state == "done", job.error
+    config = cli_config(state["data"], state["model"], state["train"])
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "cli-run"), "--quiet"]) == 0
+    app_labels = load_run(job.run_path).labels
+    cli_labels = load_run(tmp_path / "cli-run").labels
+    np.testing.assert_array_equal(app_labels, cli_labels)
