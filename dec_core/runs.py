@@ -293,21 +293,24 @@ def _load_npy(path: Path):
     return np.load(path, allow_pickle=False) if path.is_file() else None
 
 
-def load_run(path: str | os.PathLike) -> Run:
+def load_run(path: str | os.PathLike, *, with_model: bool = True) -> Run:
     """Load a run folder saved by :func:`save_run`.
 
     The estimator predicts exactly as it did when saved.
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder.
+    with_model : bool, default=True
+        Load the Keras model and rebuild the estimator. With False, only the
+        arrays and JSON are read (fast, no TensorFlow) and ``estimator`` is None.
 
     Raises
     ------
     ValueError
         If the folder is not a complete run.
     """
-    import keras
-
-    from .estimator import DEC
-    from .layers import ClusteringLayer
-
     path = Path(path)
     if not path.exists():
         recover_runs(path.parent)
@@ -316,6 +319,31 @@ def load_run(path: str | os.PathLike) -> Run:
         raise ValueError(f"{path} is not a complete run: {problem}.")
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     history = json.loads((path / "history.json").read_text(encoding="utf-8"))
+    labels = np.load(path / "labels.npy", allow_pickle=False)
+    kmeans = _load_npy(path / "kmeans_labels.npy")
+    est = _load_estimator(path, config, history, labels, kmeans) if with_model else None
+    return Run(
+        path=path,
+        estimator=est,
+        config=config,
+        history=history,
+        labels=labels,
+        kmeans_labels=kmeans,
+        embedding=_load_npy(path / "embedding.npy"),
+        proba=_load_npy(path / "proba.npy"),
+        arrays={f.stem: _load_npy(f) for f in sorted((path / "arrays").glob("*.npy"))},
+        y_true=_load_npy(path / "y_true.npy"),
+        scores=history.get("scores", {}),
+    )
+
+
+def _load_estimator(path: Path, config: dict, history: dict, labels, kmeans):
+    """Rebuild a fitted DEC from ``model.keras`` (``safe_mode=True``: no code runs)."""
+    import keras
+
+    from .estimator import DEC
+    from .layers import ClusteringLayer
+
     model = keras.saving.load_model(
         path / "model.keras", custom_objects={"ClusteringLayer": ClusteringLayer}, safe_mode=True
     )
@@ -331,23 +359,9 @@ def load_run(path: str | os.PathLike) -> Run:
     est.timings_ = history["timings"]
     est.stop_reason_ = history["stop_reason"]
     est.n_iter_ = int(history["n_iter"])
-    labels = np.load(path / "labels.npy", allow_pickle=False)
     est.labels_ = labels
-    kmeans = _load_npy(path / "kmeans_labels.npy")
     est.kmeans_labels_ = kmeans
-    return Run(
-        path=path,
-        estimator=est,
-        config=config,
-        history=history,
-        labels=labels,
-        kmeans_labels=kmeans,
-        embedding=_load_npy(path / "embedding.npy"),
-        proba=_load_npy(path / "proba.npy"),
-        arrays={f.stem: _load_npy(f) for f in sorted((path / "arrays").glob("*.npy"))},
-        y_true=_load_npy(path / "y_true.npy"),
-        scores=history.get("scores", {}),
-    )
+    return est
 
 
 @dataclass

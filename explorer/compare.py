@@ -531,32 +531,8 @@ def step_seconds(timings: Mapping | None, method: str) -> float | None:
 def light_run(path: str | os.PathLike):
     """A run folder's arrays and settings, without loading its Keras model.
 
-    Returns a :class:`dec_core.runs.Run` whose ``estimator`` is None: labels,
-    k-means labels, embedding, true labels, config, history and ``arrays``.
-
-    Raises
-    ------
-    ValueError
-        If the folder is not a complete run.
+    Raises ValueError for an incomplete run; see :func:`dec_core.runs.load_run`.
     """
-    from dec_core.runs import Run, check_run
+    from dec_core.runs import load_run
 
-    path = Path(path)
-    problem = check_run(path)
-    if problem:
-        raise ValueError(f"{path} is not a complete run: {problem}.")
-
-    def npy(name: str):
-        f = path / name
-        return np.load(f, allow_pickle=False) if f.is_file() else None
-
-    history = json.loads((path / "history.json").read_text(encoding="utf-8"))
-    return Run(
-        path=path, estimator=None,
-        config=json.loads((path / "config.json").read_text(encoding="utf-8")),
-        history=history, labels=npy("labels.npy"), kmeans_labels=npy("kmeans_labels.npy"),
-        embedding=npy("embedding.npy"), proba=npy("proba.npy"), y_true=npy("y_true.npy"),
-        scores=history.get("scores", {}),
-        arrays={f.stem: np.load(f, allow_pickle=False)
-                for f in sorted((path / "arrays").glob("*.npy"))},
-    )
+    return load_run(path, with_model=False)

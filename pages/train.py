@@ -4,6 +4,7 @@ Training runs in a background job (explorer.jobs); this page only reads the
 job's state and draws it, polling with a fragment while the job is active.
 """
 
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -13,7 +14,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.resources import check_fits
-from explorer.state import TRAIN_DEFAULTS, dec_params
+from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params
 from explorer.ui import bind, current_dataset, init_page, shown, store_all
 
 init_page()
@@ -223,6 +224,7 @@ def draw_result(job, v) -> None:
         st.plotly_chart(charts.confusion_figure(matrix, classes, clusters,
                                                 v["dataset"].get("class_names"), normalize=norm),
                         key="confusion_chart")
+    _exports(v)
     try:
         st.page_link("pages/explore.py", label="Explore the clusters",
                      icon=":material/scatter_plot:")
@@ -230,11 +232,43 @@ def draw_result(job, v) -> None:
         pass
 
 
+def _exports(v) -> None:
+    """Downloads: charts (HTML), labels (CSV), the CLI config (JSON), the model (.keras)."""
+    run_dir = Path(v["run_path"])
+    cfg = v["config"]
+    figs = [charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]),
+            charts.kl_loss_figure(v["dec"]), charts.delta_label_figure(v["dec"], float(
+                cfg["train"]["tol"]))]
+    if v["dec"] and "acc" in v["dec"][0]:
+        figs.append(charts.metrics_figure(v["dec"], v["kmeans"]))
+    html = "<html><head><meta charset='utf-8'><title>DEC training charts</title></head><body>"
+    html += "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
+                    for i, f in enumerate(figs)) + "</body></html>"
+    st.caption("Export — each chart also saves as PNG from its camera icon.")
+    c = st.columns(4)
+    c[0].download_button("Charts (HTML)", html, "dec-training-charts.html", "text/html",
+                         icon=":material/download:", help="All training charts, interactive.")
+    if (run_dir / "labels.csv").is_file():
+        c[1].download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes(),
+                             "labels.csv", "text/csv", icon=":material/download:",
+                             help="index, cluster and true label of every sample.")
+    config = cli_config(cfg["data"], cfg["model"], cfg["train"])
+    c[2].download_button("Config (JSON)", json.dumps(config, indent=2), "dec-config.json",
+                         "application/json", icon=":material/download:",
+                         help="Reproduce this run headless: python -m dec_core run --config "
+                              "dec-config.json")
+    if (run_dir / "model.keras").is_file():
+        c[3].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes(),
+                             "dec-model.keras", "application/octet-stream",
+                             icon=":material/download:",
+                             help="The Keras model x -> (q, x_hat), with its ClusteringLayer.")
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _cached_run(path: str, mtime: float):
     from dec_core.runs import load_run
 
-    return load_run(path)
+    return load_run(path, with_model=False)
 
 
 job_id = st.session_state.get("job_id")

@@ -74,3 +74,22 @@ def test_module_entry_point_and_no_streamlit():
     proc = subprocess.run([sys.executable, "-m", "dec_core", "--help"], capture_output=True,
                           text=True, check=True)
     assert "run" in proc.stdout
+
+
+def test_cli_config_data_seed_picks_the_subsample(monkeypatch):
+    import dec_core.datasets as datasets
+    from dec_core import cli
+
+    seen = []
+    real = datasets.load_dataset
+
+    def spy(name, **opts):
+        seen.append(opts["random_state"])
+        return real(name, **opts)
+
+    monkeypatch.setattr(datasets, "load_dataset", spy)
+    base = {"dataset": "blobs", "dims": [8, 3], "pretrain_epochs": 1, "max_iter": 5,
+            "n_clusters": 3, "n_init": 1, "n_samples": 60}
+    cli.run({**base, "seed": 4, "data_seed": 7}, quiet=True)
+    cli.run({**base, "seed": 4}, quiet=True)
+    assert seen == [7, 4]

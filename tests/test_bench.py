@@ -1,0 +1,80 @@
+"""The benchmark command: result files, summaries, resuming (tiny budgets)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dec_core import bench
+from dec_core.cli import main
+
+TINY = ["--set", "n_samples=300", "--set", "dims=[32,10]", "--set", "pretrain_epochs=2",
+        "--set", "max_iter=20", "--set", "n_init=2", "--matmul-size", "256", "--quiet"]
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
+    code = main(["bench", "--protocol", "digits", "--seeds", "0,1", "--out-dir", str(tmp_path),
+                 *TINY])
+    assert code == 0
+    summary = last_json(capsys.readouterr().out)
+    assert summary["protocol"] == "digits"
+    result = json.loads((tmp_path / "digits.json").read_text())
+    assert [r["seed"] for r in result["runs"]] == [0, 1]
+    assert result["data"]["n_samples"] == 300 and result["dims"] == [64, 32, 10]
+    for run in result["runs"]:
+        assert 0 <= run["acc"] <= 1 and 0 <= run["kmeans"]["acc"] <= 1
+        assert set(run["seconds"]) == {"pretrain", "kmeans", "dec", "total"}
+        assert run["pretrain_samples_per_s"] > 0 and run["pretrain_gflops"] > 0
+    s = result["summary"]
+    accs = [r["acc"] for r in result["runs"]]
+    assert s["acc"]["mean"] == pytest.approx(np.mean(accs))
+    assert s["acc"]["std"] == pytest.approx(np.std(accs, ddof=1))
+    assert result["matmul"]["best"] > 0 and 0 < s["pretrain_fraction_of_matmul"]
+    md = (tmp_path / "digits.md").read_text()
+    assert "| seed | ACC | NMI | ARI" in md and "mean ± std" in md and "GFLOP/s" in md
+    assert result["command"].startswith("python -m dec_core bench --protocol digits")
+
+
+def test_digits_protocol_is_the_cli_default():
+    from dec_core.cli import PRESETS
+
+    config = bench.protocol_config("digits")
+    for key, value in PRESETS["digits"].items():
+        assert config[key] == value
+
+
+def test_flops_per_sample():
+    # 12 * (4*3 + 3*2) - 2 * 4 * 3
+    assert bench.pretrain_flops_per_sample([4, 3, 2]) == 12 * 18 - 24
+
+
+def test_unknown_protocol_and_bad_override(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--protocol", "nope"])
+    assert main(["bench", "--protocol", "digits", "--set", "novalue", "--out-dir",
+                 str(tmp_path), "--quiet"]) == 2
+
+
+def test_mnist_paper_resumes(tmp_path, mnist_path, capsys):
+    args = ["bench", "--protocol", "mnist-paper", "--seeds", "0", "--data-path", str(mnist_path),
+            "--out-dir", str(tmp_path), *TINY[:-1]]
+    assert main(args) == 0
+    work = tmp_path / "mnist-paper-work"
+    assert (work / "seed0-autoencoder.npz").is_file() and (work / "seed0-result.json").is_file()
+    first = json.loads((tmp_path / "mnist-paper.json").read_text())["runs"][0]
+    capsys.readouterr()
+    # Same command: the finished seed is reused.
+    assert main(args) == 0
+    assert "already done" in capsys.readouterr().err
+    again = json.loads((tmp_path / "mnist-paper.json").read_text())["runs"][0]
+    assert again == first
+    # One more epoch: pretraining continues from the 2-epoch checkpoint.
+    assert main([*args, "--set", "pretrain_epochs=3"]) == 0
+    err = capsys.readouterr().err
+    assert "resuming" in err and "epoch 3/3" in err and "epoch 1/3" not in err
+    with np.load(work / "seed0-autoencoder.npz") as npz:
+        assert int(npz["epochs_done"]) == 3 and len(npz["losses"]) == 3
