@@ -95,3 +95,30 @@ def test_start_tiny_config_until_confusion_matrix(server, browser):
     page.reload()
     page.get_by_text("Finished in").first.wait_for(timeout=60_000)
     page.close()
+
+
+def test_share_link_reopens_the_same_experiment(server, browser):
+    """A teacher's link opens the same settings in a fresh browser (another context)."""
+    teacher = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    teacher.goto(f"{server}/train?model.hidden=48,12&train.tol=0.02&train.pretrain_epochs=7"
+                 "&data.n_samples=500")
+    teacher.get_by_text("autoencoder d-48-12").first.wait_for(timeout=60_000)
+    teacher.get_by_text("Share / present").click()
+    code = teacher.locator("[data-testid='stCode'] code").first
+    code.wait_for(timeout=30_000)
+    link = code.inner_text().strip()
+    assert "owner=" not in link and "model.hidden=48,12" in link
+    if link.startswith("?"):
+        link = f"{server}/train{link}"
+    teacher.screenshot(path=str(ARTIFACTS / "share-link.png"))
+    student = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    student.goto(link)
+    student.get_by_text("500 samples").first.wait_for(timeout=60_000)
+    assert student.get_by_text("autoencoder d-48-12").count() == 1
+    student.get_by_text("Settings").first.click()
+    tol = student.get_by_role("spinbutton", name="Tolerance (tol)")
+    tol.wait_for(timeout=30_000)
+    assert float(tol.input_value()) == 0.02
+    assert int(student.get_by_role("spinbutton", name="Epochs", exact=True).input_value()) == 7
+    assert student.url.split("owner=")[1].split("&")[0] not in teacher.url  # a new owner
+    student.screenshot(path=str(ARTIFACTS / "share-link-student.png"))
