@@ -147,3 +147,50 @@ def current_dataset():
     upload = st.session_state.get("upload") if spec["name"] == "file" else None
     digest = upload_digest(upload["bytes"]) if upload else None
     return _load_cached(tuple(sorted(spec.items())), digest, upload)
+
+
+def run_mtime(path) -> float:
+    """The run's manifest time: part of every cache key, so a re-saved run is re-read."""
+    from pathlib import Path
+
+    try:
+        return (Path(path) / "manifest.json").stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the run…")
+def load_run_cached(path: str, mtime: float):
+    """A run's arrays and settings (no Keras model), cached per path and save time."""
+    from dec_core.runs import load_run
+
+    return load_run(path, with_model=False)
+
+
+def run_page_links() -> None:
+    """Links to where a run comes from: the Train and Runs pages."""
+    try:
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.page_link("pages/train.py", label="Train a model", icon=":material/play_circle:")
+        c2.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_open:")
+    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+        pass
+
+
+def current_run_or_stop(empty_message: str, on_empty=None):
+    """``(path, mtime, run)`` of the session's run; else a message and ``st.stop()``."""
+    run_path = st.session_state.get("run_path")
+    if not run_path:
+        st.info(empty_message)
+        run_page_links()
+        if on_empty is not None:
+            on_empty()
+        st.stop()
+    run_path = str(run_path)
+    mtime = run_mtime(run_path)
+    try:
+        return run_path, mtime, load_run_cached(run_path, mtime)
+    except (ValueError, OSError) as err:
+        st.error(f"This run cannot be opened: {err}")
+        run_page_links()
+        st.stop()

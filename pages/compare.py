@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from dec_core.runs import MANIFEST
 from explorer import compare, plots, projection
 from explorer.data import upload_digest
 from explorer.jobs import manager
 from explorer.theme import color
-from explorer.ui import init_page
+from explorer.ui import current_run_or_stop, init_page, load_run_cached, run_mtime
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
 N2D_MAX_FIT = 10_000       # UMAP of N2D is fitted on at most this many rows
@@ -29,16 +28,8 @@ FRAMES = {"UMAP": "umap", "PCA (instant)": "pca"}
 PANEL_HEIGHT = 380
 
 
-def _mtime(path: str) -> float:
-    try:
-        return (Path(path) / MANIFEST).stat().st_mtime
-    except OSError:
-        return 0.0
 
-
-@st.cache_resource(max_entries=6, show_spinner="Loading the run…")
-def _load(path: str, mtime: float):
-    return compare.light_run(path)
+_load = load_run_cached
 
 
 @st.cache_data(max_entries=16, show_spinner="k-means on the raw data (10 restarts)…")
@@ -63,14 +54,6 @@ def _frame(path: str, mtime: float, method: str, seed: int) -> tuple[np.ndarray,
     idx = projection.sample_indices(z.shape[0], MAX_POINTS, seed)
     return idx, projection.project(z[idx], method, 2, seed)
 
-
-def _page_links() -> None:
-    try:
-        c1, c2, _ = st.columns([1, 1, 3])
-        c1.page_link("pages/train.py", label="Train a model", icon=":material/play_circle:")
-        c2.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_open:")
-    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
-        pass
 
 
 def explain() -> None:
@@ -114,23 +97,10 @@ def main() -> None:
     # ------------------------------------------------------------------ the run
     init_page()
     st.title("Compare methods")
-    run_path = st.session_state.get("run_path")
-    if not run_path:
-        st.info("No run to compare yet. Train a model on the **Train** page (or open a saved run "
-                "on the **Runs** page); this page then sets it beside k-means, IDEC and N2D on the "
-                "same data and the same pretrained autoencoder.")
-        _page_links()
-        explain()
-        st.stop()
-
-    run_path = str(run_path)
-    mtime = _mtime(run_path)
-    try:
-        run = _load(run_path, mtime)
-    except (ValueError, OSError) as err:
-        st.error(f"This run cannot be opened: {err}")
-        _page_links()
-        st.stop()
+    run_path, mtime, run = current_run_or_stop(
+        "No run to compare yet. Train a model on the **Train** page (or open a saved run on "
+        "the **Runs** page); this page then sets it beside k-means, IDEC and N2D on the same "
+        "data and the same pretrained autoencoder.", on_empty=explain)
 
     extra = run.config.get("extra") or {}
     app_cfg = extra.get("app") or {}
@@ -254,7 +224,7 @@ def main() -> None:
 
     if companion_path is not None:
         try:
-            other = _load(companion_path, _mtime(companion_path))
+            other = _load(companion_path, run_mtime(companion_path))
             if other.labels.shape[0] == n:
                 results[companion_key] = np.asarray(other.labels)
                 times[companion_key] = compare.step_seconds(other.history.get("timings"),

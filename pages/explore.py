@@ -17,10 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from dec_core.metrics import matched_confusion_matrix
-from dec_core.runs import MANIFEST, load_run
 from explorer import plots, projection
 from explorer.theme import color
-from explorer.ui import init_page
+from explorer.ui import current_run_or_stop, init_page, load_run_cached
 
 init_page()
 
@@ -32,16 +31,8 @@ MAX_TABLE_FEATURES = 16
 MAX_FRAMES = 60  # evolution frames drawn (evenly spaced over the updates)
 
 
-def _mtime(path: str) -> float:
-    try:
-        return (Path(path) / MANIFEST).stat().st_mtime
-    except OSError:
-        return 0.0
 
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the run…")
-def _load(path: str, mtime: float):
-    return load_run(path)
+_load = load_run_cached
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -58,31 +49,11 @@ def _frames(path: str, mtime: float, method: str, seed: int, chosen: tuple[int, 
     return projection.shared_frame(run.arrays["snapshots"][list(chosen)], method, seed)
 
 
-def _page_links() -> None:
-    try:
-        c1, c2, _ = st.columns([1, 1, 3])
-        c1.page_link("pages/train.py", label="Train a model", icon=":material/play_circle:")
-        c2.page_link("pages/runs.py", label="Open a saved run", icon=":material/folder_open:")
-    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
-        pass
-
 
 st.title("Explore")
-run_path = st.session_state.get("run_path")
-if not run_path:
-    st.info("No run to explore yet. Train a model on the **Train** page, or open a saved run "
-            "on the **Runs** page.")
-    _page_links()
-    st.stop()
-
-run_path = str(run_path)
-mtime = _mtime(run_path)
-try:
-    run = _load(run_path, mtime)
-except (ValueError, OSError) as err:
-    st.error(f"This run cannot be opened: {err}")
-    _page_links()
-    st.stop()
+run_path, mtime, run = current_run_or_stop(
+    "No run to explore yet. Train a model on the **Train** page, or open a saved run on the "
+    "**Runs** page.")
 if run.embedding is None or run.proba is None:
     st.error("This run was saved without its embedding (the data was not given to save_run), "
              "so there is nothing to explore.")
