@@ -1,86 +1,331 @@
 """Facts about an autoencoder shape: parameters, FLOPs, a time estimate, a drawing.
 
 No streamlit here; the Model page shows what these return.
+
+The autoencoder is symmetric: ``dims = [d, h1, ..., hk, e]`` gives the encoder
+``d -> h1 -> ... -> hk -> e`` and the mirrored decoder ``e -> hk -> ... -> h1 -> d``,
+every layer dense (weights and a bias).
+
+Examples
+--------
+>>> dims = [64, 32, 10]
+>>> param_count(dims)  # (64*32+32) + (32*10+10) + (10*32+32) + (32*64+64)
+4874
+>>> flops_per_sample(dims)
+9472
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Sequence
+
+TRAINING_FACTOR = 3
+"""A training step costs about 3 forward passes (forward, input gradients, weight gradients)."""
 
 
-def layer_pairs(dims: list[int]) -> list[tuple[int, int]]:
-    """(in, out) of every dense layer of the symmetric autoencoder, encoder then decoder."""
+def layer_pairs(dims: Sequence[int]) -> list[tuple[int, int]]:
+    """The ``(inputs, outputs)`` of every dense layer, encoder then decoder.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+
+    Returns
+    -------
+    list of tuple of int
+        ``2 * (len(dims) - 1)`` pairs.
+    """
+    dims = [int(v) for v in dims]
     enc = list(zip(dims[:-1], dims[1:]))
     dec = [(b, a) for a, b in reversed(enc)]
     return enc + dec
 
 
-def param_count(dims: list[int]) -> int:
-    """Weights and biases of the autoencoder built from ``dims``."""
+def param_count(dims: Sequence[int]) -> int:
+    """Weights and biases of the autoencoder built from ``dims``.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+
+    Returns
+    -------
+    int
+        The same number Keras' ``count_params()`` reports for the autoencoder.
+    """
     return sum(a * b + b for a, b in layer_pairs(dims))
 
 
-def flops_per_sample(dims: list[int]) -> int:
-    """Forward FLOPs for one sample (2 per multiply-add); training is about 3x this."""
+def flops_per_sample(dims: Sequence[int]) -> int:
+    """Forward-pass floating-point operations for one sample.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+
+    Returns
+    -------
+    int
+        Two operations (a multiply and an add) per weight; biases and
+        activations are ignored. A training step costs about
+        :data:`TRAINING_FACTOR` times this.
+    """
     return sum(2 * a * b for a, b in layer_pairs(dims))
 
 
+def training_flops_per_sample(dims: Sequence[int]) -> int:
+    """FLOPs of one training step per sample: about 3x the forward pass.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+
+    Returns
+    -------
+    int
+    """
+    return TRAINING_FACTOR * flops_per_sample(dims)
+
+
 def matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
-    """This machine's float32 matmul rate in GFLOP/s (NumPy, best of ``repeats``)."""
+    """This machine's float32 matrix-multiply rate, measured with NumPy.
+
+    Parameters
+    ----------
+    n : int, default=1024
+        Multiply two ``n x n`` float32 matrices.
+    repeats : int, default=3
+        Timed runs after one warm-up; the fastest counts.
+
+    Returns
+    -------
+    float
+        GFLOP/s (``2 n^3`` operations per product).
+    """
     import numpy as np
 
     a = np.random.default_rng(0).random((n, n), dtype=np.float32)
     b = np.random.default_rng(1).random((n, n), dtype=np.float32)
     a @ b  # warm-up
     best = float("inf")
-    for _ in range(repeats):
+    for _ in range(max(1, int(repeats))):
         t0 = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best / 1e9
+    return 2 * n**3 / max(best, 1e-9) / 1e9
 
 
-def seconds_per_epoch(dims: list[int], n_samples: int, gflops: float,
-                      efficiency: float = 0.5) -> float:
-    """Estimated seconds for one pretraining epoch over ``n_samples``.
+def seconds_per_epoch(dims: Sequence[int], n_samples: int, gflops: float,
+                      efficiency: float = 0.5, batch_size: int | None = None,
+                      batch_overhead_s: float = 0.005) -> float:
+    """Estimated seconds of one pretraining epoch over ``n_samples``.
 
-    Training costs about three forward passes (forward, and backward for
-    inputs and weights); small layers reach only part of the peak rate,
-    hence ``efficiency``.
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+    n_samples : int
+        Samples seen per epoch.
+    gflops : float
+        The machine's measured matmul rate (see :func:`matmul_gflops`).
+    efficiency : float, default=0.5
+        The share of that rate small dense layers reach in practice.
+    batch_size : int, optional
+        When given, add ``batch_overhead_s`` for each of the
+        ``ceil(n_samples / batch_size)`` batches.
+    batch_overhead_s : float, default=0.005
+        The framework's fixed cost per training step on a CPU (Keras: a few
+        milliseconds); it dominates for tiny networks.
+
+    Returns
+    -------
+    float
+        ``training_flops_per_sample * n_samples / (gflops * 1e9 * efficiency)``
+        plus the per-batch overhead: an estimate, good to a factor of about 2.
     """
-    work = 3 * flops_per_sample(dims) * n_samples
-    return work / (max(gflops, 1e-3) * 1e9 * efficiency)
+    work = training_flops_per_sample(dims) * int(n_samples)
+    seconds = work / (max(float(gflops), 1e-3) * 1e9 * max(float(efficiency), 1e-3))
+    if batch_size:
+        seconds += -(-int(n_samples) // max(1, int(batch_size))) * float(batch_overhead_s)
+    return seconds
 
 
 def human_count(n: float) -> str:
+    """A count with a k / M / G suffix, e.g. ``1.5 M``.
+
+    Parameters
+    ----------
+    n : float
+
+    Returns
+    -------
+    str
+    """
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{int(n)}"
 
 
-def autoencoder_dot(dims: list[int], max_units_drawn: int = 2000) -> str:
-    """A Graphviz DOT drawing: input, encoder, the embedding, decoder, reconstruction."""
-    enc = dims
-    dec = list(reversed(dims))
-    names = ([f"input\\n{enc[0]}"] + [f"{u}\\nReLU" for u in enc[1:-1]] + [f"embedding z\\n{enc[-1]}"]
-             + [f"{u}\\nReLU" for u in dec[1:-1]] + [f"reconstruction\\n{dec[-1]}"])
+def human_seconds(s: float) -> str:
+    """A duration for people: ``0.04 s``, ``12 s``, ``3.5 min``, ``2.1 h``.
+
+    Parameters
+    ----------
+    s : float
+        Seconds.
+
+    Returns
+    -------
+    str
+    """
+    if s < 1:
+        return f"{s:.2f} s"
+    if s < 90:
+        return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
+    if s < 5400:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def parse_hidden(text: str, n_features: int) -> list[int]:
+    """Read hidden sizes typed as ``"500, 500, 2000, 10"`` and validate them.
+
+    Parameters
+    ----------
+    text : str
+        Layer widths after the input width, separated by commas or spaces.
+    n_features : int
+        The data's width ``d``; the full dims are ``[d, *hidden]``.
+
+    Returns
+    -------
+    list of int
+        The hidden sizes (without ``d``).
+
+    Raises
+    ------
+    ValueError
+        For an empty entry, a value that is not a whole number, zero or a
+        negative size; the message comes from
+        :func:`dec_core.estimator.check_dims` where it can.
+    """
+    from dec_core.estimator import check_dims  # imports Keras: keep it lazy
+
+    tokens = [t for t in re.split(r"[,;\s]+", str(text).strip()) if t]
+    if not tokens:
+        raise ValueError("Give at least the embedding size, e.g. 10 (or 500,500,2000,10).")
+    hidden = []
+    for tok in tokens:
+        try:
+            hidden.append(int(tok))
+        except ValueError:
+            raise ValueError(
+                f"Layer sizes must be whole numbers separated by commas; {tok!r} is not one "
+                f"(in {text!r})."
+            ) from None
+    return check_dims([int(n_features), *hidden], int(n_features))[1:]
+
+
+def layer_table(dims: Sequence[int]) -> list[dict]:
+    """One row per dense layer: part, shape, activation, parameters, FLOPs.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+
+    Returns
+    -------
+    list of dict
+        Keys ``layer``, ``part`` (encoder / decoder), ``in``, ``out``,
+        ``activation``, ``parameters`` and ``forward FLOPs``.
+    """
+    pairs = layer_pairs(dims)
+    n_enc = len(pairs) // 2
+    rows = []
+    for i, (a, b) in enumerate(pairs):
+        enc = i < n_enc
+        last = i == n_enc - 1 or i == len(pairs) - 1
+        rows.append({
+            "layer": f"{'encoder' if enc else 'decoder'} {i % n_enc + 1}",
+            "part": "encoder" if enc else "decoder",
+            "in": a,
+            "out": b,
+            "activation": "linear" if last else "ReLU",
+            "parameters": a * b + b,
+            "forward FLOPs": 2 * a * b,
+        })
+    return rows
+
+
+def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
+                    alpha: float | None = None, max_units_drawn: int = 2000) -> str:
+    """A Graphviz DOT drawing of the autoencoder (and the clustering head).
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_features, hidden..., embedding_dim]``.
+    n_clusters : int, optional
+        When given, draw DEC's clustering layer (``k`` centroids) on the embedding.
+    alpha : float, optional
+        Student's t degrees of freedom, shown in the clustering box.
+    max_units_drawn : int, default=2000
+        Box heights grow with the layer width up to this many units.
+
+    Returns
+    -------
+    str
+        A ``digraph`` left to right: input, encoder layers (blue), the
+        embedding ``z`` (red), decoder layers (green), the reconstruction.
+    """
+    dims = [int(v) for v in dims]
+    enc, dec = dims, list(reversed(dims))
     sizes = enc + dec[1:]
+    mid = len(enc) - 1
+    labels = ([f"input x\\n{enc[0]}"] + [f"{u}\\nReLU" for u in enc[1:-1]]
+              + [f"embedding z\\n{enc[-1]}"] + [f"{u}\\nReLU" for u in dec[1:-1]]
+              + [f"reconstruction x̂\\n{dec[-1]}"])
+    biggest = min(max(sizes), max_units_drawn)
     lines = [
         "digraph AE {",
-        '  rankdir=LR; bgcolor="transparent"; nodesep=0.15;',
+        '  rankdir=LR; bgcolor="transparent"; nodesep=0.2; ranksep=0.35;',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
-        'color="#9aa0a6", fillcolor="#f0f2f6"];',
+        'color="#9aa0a6", fillcolor="#f0f2f6", width=0.8];',
         '  edge [color="#9aa0a6", arrowsize=0.6];',
+        '  graph [fontname="Helvetica", fontsize=11, fontcolor="#555555", style="rounded,dashed", '
+        'color="#c7cbd1", labeljust="l"];',
     ]
-    biggest = max(sizes)
-    mid = len(enc) - 1
-    for i, (name, units) in enumerate(zip(names, sizes)):
-        height = 0.4 + 1.6 * min(units, max_units_drawn) / min(biggest, max_units_drawn)
+
+    def node(i: int) -> str:
+        units = sizes[i]
+        height = 0.45 + 1.6 * min(units, max_units_drawn) / biggest
         fill = "#ffe3e3" if i == mid else ("#e8f1fb" if i < mid else "#eaf6ea")
-        lines.append(f'  n{i} [label="{name}", height={height:.2f}, fillcolor="{fill}"];')
+        edge = ', color="#d62728", penwidth=1.5' if i == mid else ""
+        return f'    n{i} [label="{labels[i]}", height={height:.2f}, fillcolor="{fill}"{edge}];'
+
+    for part, members in (("encoder", range(1, mid)), ("decoder", range(mid + 1, len(sizes) - 1))):
+        if len(members):
+            lines.append(f'  subgraph cluster_{part[:3]} {{ label="{part}";')
+            lines += [node(i) for i in members]
+            lines.append("  }")
+    lines += [node(0), node(mid), node(len(sizes) - 1)]
     for i in range(len(sizes) - 1):
-        label = "encoder" if i < mid else "decoder"
-        lines.append(f'  n{i} -> n{i + 1} [tooltip="{label}"];')
+        lines.append(f"  n{i} -> n{i + 1};")
+    if n_clusters:
+        text = f"clustering layer\\n{int(n_clusters)} centroids μ"
+        if alpha is not None:
+            text += f"\\nStudent's t, α={float(alpha):g}"
+        lines.append(f'  q [label="{text}\\n→ soft assignment q", shape=box, '
+                     'style="rounded,filled,dashed", fillcolor="#fff4e0", color="#ff7f0e"];')
+        lines.append(f'  n{mid} -> q [color="#ff7f0e", style=dashed];')
+        lines.append(f"  {{ rank=same; n{mid}; q; }}")
     lines.append("}")
     return "\n".join(lines)

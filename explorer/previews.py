@@ -1,56 +1,177 @@
-"""Figures for the Data page's previews (no streamlit here)."""
+"""Figures and small helpers for the Data page's previews (no streamlit here)."""
 
 from __future__ import annotations
+
+import csv
 
 import numpy as np
 import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
 
-from .theme import color, layout
+from .plots import image_grid
+from .theme import NEUTRAL, color, layout
+
+SYNTHETIC_NOISE = {"blobs": 1.0, "moons": 0.08, "circles": 0.05}
+"""The noise each synthetic set starts with (blob std, or the jitter of moons / circles)."""
+
+NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
+"""The noise slider's upper end per synthetic set."""
+
+LABEL_NAMES = ("label", "labels", "y", "target", "class")
+"""Header names the CSV loader takes as the label column under ``auto``."""
 
 
-def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0) -> tuple[np.ndarray, list[str], list[int]]:
-    """A few images of each class (or random ones without labels).
+def class_name(ds: Dataset, c: int) -> str:
+    """The original label of class index ``c``."""
+    names = ds.class_names
+    return str(names[c]) if names is not None and 0 <= c < len(names) else str(c)
 
-    Returns ``(images uint8 (m, h, w), titles, class index of each)``.
+
+def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,
+                  max_classes: int = 20) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """A few images of each class (random ones when there are no labels).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A data set with ``image_shape``.
+    per_class : int, default=6
+        Images per class; ``10 * per_class`` in all without labels.
+    seed : int, default=0
+    max_classes : int, default=20
+        Show at most this many classes.
+
+    Returns
+    -------
+    images : ndarray of shape (m, h, w), uint8
+        Grey levels stretched to 0..255 over the chosen images.
+    classes : list of int
+        The class index of each image, or -1 without labels.
+    rows : ndarray of int
+        The row of each image in ``ds.x``.
     """
+    if ds.image_shape is None:
+        raise ValueError("sample_images needs a data set of images.")
     rng = np.random.default_rng(seed)
     h, w = ds.image_shape
     if ds.y is None:
-        idx = rng.choice(ds.n_samples, size=min(ds.n_samples, 10 * per_class), replace=False)
-        classes = [0] * len(idx)
+        idx = np.sort(rng.choice(ds.n_samples, size=min(ds.n_samples, 10 * per_class),
+                                 replace=False))
+        classes = [-1] * len(idx)
     else:
-        idx, classes = [], []
-        for c in np.unique(ds.y)[:20]:
+        picked, classes = [], []
+        for c in np.unique(ds.y)[:max_classes]:
             members = np.flatnonzero(ds.y == c)
-            pick = rng.choice(members, size=min(per_class, len(members)), replace=False)
-            idx.extend(pick.tolist())
+            pick = np.sort(rng.choice(members, size=min(per_class, len(members)), replace=False))
+            picked.extend(pick.tolist())
             classes.extend([int(c)] * len(pick))
-        idx = np.asarray(idx)
+        idx = np.asarray(picked, dtype=int)
     x = ds.x[idx]
     lo, hi = float(x.min()), float(x.max())
     imgs = np.clip((x - lo) / (hi - lo if hi > lo else 1.0) * 255, 0, 255).astype(np.uint8)
-    names = ds.class_names
-    titles = [str(names[c]) if names is not None and c < len(names) else str(c) for c in classes]
-    return imgs.reshape(-1, h, w), titles, classes
+    return imgs.reshape(-1, h, w), classes, idx
+
+
+def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
+                         tile_px: int = 46) -> go.Figure:
+    """A grid of sample images: one row per class, framed in the class colour.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A data set with ``image_shape``.
+    per_class : int, default=12
+        Images per class (one row each); without labels, 5 rows of this many
+        random images.
+    seed : int, default=0
+    tile_px : int, default=46
+        Height of one row on screen.
+
+    Returns
+    -------
+    go.Figure
+        The class name stands left of its row; hovering an image names its
+        class and row in the data.
+    """
+    imgs, classes, rows = sample_images(ds, per_class=per_class, seed=seed)
+    hover = [f"class {class_name(ds, c)}<br>row {int(r)}" if c >= 0 else f"row {int(r)}"
+             for c, r in zip(classes, rows)]
+    borders = [color(c) if c >= 0 else NEUTRAL for c in classes]
+    if ds.y is None:
+        return image_grid(imgs, border_colors=borders, hover=hover, ncols=per_class,
+                          tile_px=tile_px, title=f"{len(imgs)} random images (no labels)")
+    # pad short classes with blank tiles so that every class keeps its own row
+    h, w = ds.image_shape
+    order = list(dict.fromkeys(classes))
+    grid, grid_borders, grid_hover = [], [], []
+    for c in order:
+        members = [i for i, ci in enumerate(classes) if ci == c]
+        for j in range(per_class):
+            if j < len(members):
+                i = members[j]
+                grid.append(imgs[i])
+                grid_borders.append(borders[i])
+                grid_hover.append(hover[i])
+            else:
+                grid.append(np.full((h, w), 255, dtype=np.uint8))
+                grid_borders.append("#ffffff")
+                grid_hover.append("")
+    title = f"Sample images: {per_class} per class, framed in the class colour"
+    if len(order) < ds.n_classes:
+        title += f" (the first {len(order)} of {ds.n_classes} classes)"
+    return image_grid(np.stack(grid), border_colors=grid_borders, hover=grid_hover,
+                      ncols=per_class, tile_px=tile_px, title=title,
+                      row_labels=[class_name(ds, c) for c in order],
+                      row_colors=[color(c) for c in order])
 
 
 def class_balance_figure(ds: Dataset) -> go.Figure:
-    """Bar chart of samples per class, each bar in its class colour."""
+    """Bar chart of samples per class, each bar in its class colour.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A data set with labels.
+
+    Returns
+    -------
+    go.Figure
+    """
+    if ds.y is None:
+        raise ValueError("class_balance_figure needs labels.")
     counts = np.bincount(ds.y)
-    names = [str(ds.class_names[c]) if ds.class_names is not None else str(c)
-             for c in range(len(counts))]
-    fig = go.Figure(go.Bar(x=names, y=counts, marker_color=[color(c) for c in range(len(counts))],
-                           hovertemplate="class %{x}<br>%{y} samples<extra></extra>"))
+    names = [class_name(ds, c) for c in range(len(counts))]
+    share = counts / max(1, counts.sum())
+    fig = go.Figure(go.Bar(
+        x=names, y=counts, marker_color=[color(c) for c in range(len(counts))],
+        customdata=share * 100,
+        hovertemplate="class %{x}<br>%{y:,} samples (%{customdata:.1f}%)<extra></extra>"))
     fig.update_xaxes(title="class", type="category")
     fig.update_yaxes(title="samples")
-    return layout(fig, f"Class balance ({len(counts)} classes)", height=320)
+    ratio = counts.max() / max(1, counts.min())
+    note = "balanced" if ratio < 1.5 else f"largest / smallest = {ratio:.1f}"
+    return layout(fig, f"Class balance: {len(counts)} classes, {note}", height=320)
 
 
 def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
                     names: list[str] | None = None) -> go.Figure:
-    """Two features against each other, coloured by class when there are labels."""
+    """Two features against each other, coloured by class when there are labels.
+
+    Parameters
+    ----------
+    ds : Dataset
+    fx, fy : int
+        Feature indices for the horizontal and vertical axes.
+    max_points : int, default=5000
+        Draw a seeded random subset of at most this many points.
+    names : list of str, optional
+        Feature names; default ``feature j``.
+
+    Returns
+    -------
+    go.Figure
+    """
     rng = np.random.default_rng(0)
     idx = np.arange(ds.n_samples)
     if len(idx) > max_points:
@@ -64,12 +185,106 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
     else:
         for c in np.unique(ds.y[idx]):
             sel = idx[ds.y[idx] == c]
-            name = str(ds.class_names[c]) if ds.class_names is not None else str(c)
             fig.add_trace(go.Scattergl(x=ds.x[sel, fx], y=ds.x[sel, fy], mode="markers",
                                        marker={"size": 5, "color": color(int(c)), "opacity": 0.75},
-                                       name=f"class {name}"))
+                                       name=f"class {class_name(ds, int(c))}"))
     fig.update_xaxes(title=label(fx))
     fig.update_yaxes(title=label(fy))
     return layout(fig, f"{label(fx)} vs {label(fy)}"
                   + (f" ({len(idx):,} of {ds.n_samples:,} points)" if len(idx) < ds.n_samples else ""),
                   height=420)
+
+
+def csv_header(raw: bytes) -> list[str] | None:
+    """The header of a CSV file, or None when its first row is numbers (or unreadable).
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+
+    Returns
+    -------
+    list of str or None
+    """
+    try:
+        text = raw[:65536].decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError:
+        return None
+    first = next((ln for ln in text.splitlines() if ln.strip()), None)
+    if first is None:
+        return None
+    try:
+        delim = csv.Sniffer().sniff(first, delimiters=",;\t ").delimiter
+    except csv.Error:
+        delim = ","
+    cells = [c.strip() for c in next(csv.reader([first], delimiter=delim, skipinitialspace=True))]
+
+    def number(text: str) -> bool:
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    if all(number(c) for c in cells if c):
+        return None
+    return cells
+
+
+def feature_names(header: list[str] | None, n_features: int, label_column,
+                  has_labels: bool) -> list[str]:
+    """Names of the feature columns of a loaded CSV (``feature j`` when unknown).
+
+    Parameters
+    ----------
+    header : list of str or None
+        From :func:`csv_header`.
+    n_features : int
+        The loaded data set's width.
+    label_column : str or int
+        The setting the file was loaded with.
+    has_labels : bool
+        Whether the loaded data set has labels (a column was taken out).
+
+    Returns
+    -------
+    list of str
+        ``n_features`` names.
+    """
+    fallback = [f"feature {j}" for j in range(n_features)]
+    if not header:
+        return fallback
+    if len(header) == n_features and not has_labels:
+        return list(header)
+    if len(header) != n_features + 1 or not has_labels:
+        return fallback
+    col = None
+    if label_column in header:
+        col = header.index(label_column)
+    elif label_column == "auto":
+        col = next((j for j, h in enumerate(header) if h.lower() in LABEL_NAMES),
+                   len(header) - 1)
+    if col is None:
+        return fallback
+    return [h for j, h in enumerate(header) if j != col]
+
+
+def value_summary(ds: Dataset) -> str:
+    """One line on the scaled values: range, mean and spread.
+
+    Parameters
+    ----------
+    ds : Dataset
+
+    Returns
+    -------
+    str
+    """
+    x = ds.x
+
+    def num(v) -> str:
+        return f"{round(float(v), 2) + 0.0:.2f}"  # no "-0.00"
+
+    return (f"After scaling the values lie in [{num(x.min())}, {num(x.max())}], "
+            f"mean {num(x.mean())}, standard deviation {num(x.std())}.")

@@ -89,7 +89,11 @@ def dataset_options(data: dict, data_dir: str | None = None) -> dict:
     if data["name"] in ("mnist", "fashion_mnist") and data_dir:
         opts["path"] = data_dir
     if data["name"] == "file":
-        opts["label_column"] = data.get("label_column", "auto")
+        column = data.get("label_column", "auto")
+        # a column index from a link or a widget arrives as text
+        if isinstance(column, str) and column.lstrip("-").isdigit():
+            column = int(column)
+        opts["label_column"] = column
     if data["name"] in ("blobs", "moons", "circles") and data.get("noise") is not None:
         opts["noise"] = float(data["noise"])
     return opts

@@ -3,11 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from explorer import previews
-from explorer.data import check_upload
-from explorer.plots import image_grid
-from explorer.theme import color
-from explorer.ui import bind, current_dataset, init_page, shown, store
+from explorer import previews, settings
+from explorer.data import check_upload, upload_digest
+from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
 init_page()
 
@@ -20,103 +18,180 @@ NAMES = {
     "circles": "Circles (synthetic, non-convex)",
     "file": "Upload a file (CSV / NPY / NPZ)",
 }
+SYNTHETIC = tuple(previews.SYNTHETIC_NOISE)
 
 st.title("Data")
+st.caption("What DEC will cluster. Labels are never used to train; they only score the "
+           "clusters afterwards and colour the charts.")
 data = st.session_state["data"]
+if isinstance(data["label_column"], str) and data["label_column"].isdigit():
+    data["label_column"] = int(data["label_column"])  # a column index, as a link carries it
+
+
+def _on_name_change():
+    """A new data set starts from its own noise level."""
+    set_setting("data", "noise", previews.SYNTHETIC_NOISE.get(st.session_state["data.name"]))
+
+
+def _upload_panel():
+    """The file uploader and the CSV label column; stores an upload only when it loads."""
+    up = st.file_uploader(
+        "CSV, NPY or NPZ file", type=["csv", "tsv", "txt", "npy", "npz"], key="data_file",
+        help="CSV: one sample per row, with or without a header, numbers only except an "
+             "optional label column. NPY: an array (n, d) or images (n, h, w). NPZ: keys x "
+             "(and y), or the Keras layout x_train/y_train/x_test/y_test. Never unpickled.")
+    content = up.getvalue() if up is not None else None
+    current = st.session_state.get("upload")
+    source = content if content is not None else (current or {}).get("bytes")
+    fname = up.name if up is not None else (current or {}).get("name", "")
+    if not fname.lower().endswith((".npy", ".npz")):  # CSV (or no file yet)
+        header = previews.csv_header(source) if source else None
+        options = ["auto", "none", *(header or range(_csv_width(source)))]
+        if data["label_column"] not in options:
+            set_setting("data", "label_column", "auto")
+        st.selectbox(
+            "Label column (CSV)", options, key=bind("data", "label_column"),
+            format_func=lambda v: {"auto": "auto-detect", "none": "none (no labels)"}.get(
+                v, f"column {v}" if isinstance(v, int) else v),
+            help="Which CSV column holds the true labels; it is taken out of the features. "
+                 "auto-detect takes a column named label / y / target / class, or a last "
+                 "column of text. Labels only score the clusters; at most 256 classes.")
+        store("data", "label_column")
+
+    if up is None:
+        st.session_state.pop("upload_check", None)
+    elif current is None or current["bytes"] != content or current["name"] != up.name:
+        key = (up.name, upload_digest(content), tuple(sorted(data.items(), key=str)))
+        check = st.session_state.get("upload_check")
+        if not check or check["key"] != key:
+            _, problem = check_upload(up.name, content, data)
+            check = {"key": key, "error": problem}
+            st.session_state["upload_check"] = check
+            if problem is None:
+                st.session_state["upload"] = {"name": up.name, "bytes": content}
+        if check["error"]:
+            kept = st.session_state.get("upload")
+            st.error(check["error"] + (f" The previous file, {kept['name']}, stays selected."
+                                       if kept else ""), icon=":material/error:")
+    kept = st.session_state.get("upload")
+    if kept and (up is None or kept["name"] != up.name or kept["bytes"] != content):
+        st.caption(f"Using {kept['name']} ({len(kept['bytes']):,} bytes), the last good upload.")
+
+
+def _csv_width(raw: bytes | None) -> int:
+    """Columns of a header-less CSV (0 when unknown), for the label column choice."""
+    if not raw:
+        return 0
+    try:
+        first = next(ln for ln in raw[:65536].decode("utf-8-sig").splitlines() if ln.strip())
+    except (UnicodeDecodeError, StopIteration):
+        return 0
+    delim = max(",;\t", key=first.count)
+    return min(first.count(delim) + 1, 1000) if delim in first else 0
 
 
 if shown("data_options"):
-    left, right = st.columns([2, 3])
+    left, right = st.columns([2, 3], gap="large")
     with left:
         st.selectbox("Data set", list(NAMES), format_func=NAMES.get, key=bind("data", "name"),
+                     on_change=_on_name_change,
                      help="Digits needs nothing else and trains in seconds. MNIST and "
-                          "Fashion-MNIST need the network or DEC_DATA_DIR. Synthetic sets show "
+                          "Fashion-MNIST read DEC_DATA_DIR (or download). Synthetic sets show "
                           "where k-means-style clustering struggles (moons, circles).")
         name = store("data", "name")
-        synthetic = name in ("blobs", "moons", "circles")
-        st.number_input("Points to generate" if synthetic else "Subsample size (0 = all)",
+        synthetic = name in SYNTHETIC
+        st.number_input("Points to generate (0 = default)" if synthetic
+                        else "Subsample size (0 = all)",
                         0, 100_000, step=100, key=bind("data", "n_samples"),
-                        help="A seeded, class-stratified subsample keeps training quick; "
-                             "MNIST is 70,000 images, 5,000-10,000 train in a minute or two. "
-                             "For synthetic sets, how many points to draw (0 = default).")
+                        help="A seeded, class-stratified subsample keeps training quick: "
+                             "2,000-10,000 samples train in a minute or two on a CPU; MNIST has "
+                             "70,000. For synthetic sets, how many points to draw (0 = 1,500 "
+                             "blobs, 1,000 moons or circles). At least 2.")
         store("data", "n_samples")
         st.selectbox("Scaling", ["auto", "minmax", "standard", "none"], key=bind("data", "scale"),
                      help="auto: pixels to [0, 1], tabular columns standardised (mean 0, sd 1). "
-                          "minmax maps each column to [0, 1].")
+                          "minmax maps each column (images: all pixels) to [0, 1]; standard "
+                          "gives each column mean 0 and sd 1; none keeps the raw values.")
         store("data", "scale")
         st.number_input("Seed", 0, 10**6, key=bind("data", "seed"),
-                        help="Seed of the subsample and of synthetic data.")
+                        help="Seed of the subsample and of synthetic data (any integer, "
+                             "0-1,000,000); the same seed gives the same samples.")
         store("data", "seed")
         if synthetic:
-            if data.get("noise") is None:
-                data["noise"] = {"blobs": 1.0, "moons": 0.08, "circles": 0.05}[name]
-            st.slider("Noise", 0.0, 3.0 if name == "blobs" else 0.5, key=bind("data", "noise"),
-                      step=0.01, help="Spread of the points: blob std, or jitter of moons and "
-                                      "circles. More noise, harder clusters.")
+            top = previews.NOISE_MAX[name]
+            if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
+                set_setting("data", "noise", previews.SYNTHETIC_NOISE[name])
+            st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
+                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name == 'blobs' else 'the jitter of the points (usually 0.02-0.2)'}. "
+                           "More noise, harder clusters.")
             store("data", "noise")
         if name == "file":
-            st.text_input("Label column (CSV)", key=bind("data", "label_column"),
-                          help="auto takes a column named label / y / target / class, or a last "
-                               "column of text; none means no labels; or give a column name or "
-                               "index.")
-            store("data", "label_column")
-            up = st.file_uploader("CSV, NPY or NPZ file", type=["csv", "tsv", "txt", "npy", "npz"],
-                                  help="CSV with or without header; .npy (n, d) or (n, h, w); "
-                                       ".npz with keys x (and y). Files are never unpickled.")
-            if up is not None:
-                content = up.getvalue()
-                current = st.session_state.get("upload")
-                if current is None or current["bytes"] != content or current["name"] != up.name:
-                    ds_new, problem = check_upload(up.name, content, data)
-                    if problem:
-                        st.session_state["upload_error"] = f"{up.name}: {problem}"
-                    else:
-                        st.session_state["upload"] = {"name": up.name, "bytes": content}
-                        st.session_state["upload_error"] = ""
-            if st.session_state.get("upload_error"):
-                st.error(st.session_state["upload_error"]
-                         + (" The previous upload stays selected." if st.session_state.get("upload")
-                            else ""))
-    with right:
-        preview_box = st.container()
+            _upload_panel()
+        st.caption("DEC sees each sample as a row of d numbers; images are flattened row by "
+                   "row, so it knows nothing of neighbouring pixels.")
+    preview_box = right.container()
 else:
     preview_box = st.container()
 
 with preview_box:
+    if data["name"] == "file" and not st.session_state.get("upload"):
+        st.info("Choose a CSV, NPY or NPZ file to preview it here.", icon=":material/upload_file:")
+        st.stop()
     try:
         ds = current_dataset()
     except ValueError as err:
-        st.error(str(err))
+        st.error(str(err), icon=":material/error:")
         if data["name"] in ("mnist", "fashion_mnist"):
-            st.info("Offline? Set the environment variable DEC_DATA_DIR to a folder holding "
-                    f"{data['name']}.npz in the Keras layout (x_train, y_train, x_test, y_test), "
-                    "e.g. `DEC_DATA_DIR=../shared/data streamlit run app.py`, or upload the "
-                    ".npz with 'Upload a file'.")
+            folder = settings.data_dir()
+            where = (f"DEC_DATA_DIR is `{folder}`; put `{data['name']}.npz` there" if folder else
+                     "Offline? Start the app with the environment variable DEC_DATA_DIR set to a "
+                     f"folder holding `{data['name']}.npz`")
+            st.info(f"{where} in the Keras layout (arrays x_train, y_train, x_test, y_test), "
+                    "e.g. `DEC_DATA_DIR=../shared/data streamlit run app.py`; or upload that "
+                    ".npz with 'Upload a file'.", icon=":material/info:")
         st.stop()
+    except Exception as err:  # never a traceback on this page
+        st.error(f"The data could not be loaded: {type(err).__name__}: {err}",
+                 icon=":material/error:")
+        st.stop()
+
     m = st.columns(4)
-    m[0].metric("Samples", f"{ds.n_samples:,}")
-    m[1].metric("Features (d)", f"{ds.n_features:,}")
-    m[2].metric("Classes", ds.n_classes if ds.n_classes is not None else "no labels")
-    m[3].metric("Image", f"{ds.image_shape[0]}x{ds.image_shape[1]}" if ds.image_shape else "tabular")
-    st.caption(ds.description)
+    m[0].metric("Samples", f"{ds.n_samples:,}", help="n, the rows DEC clusters.")
+    m[1].metric("Features (d)", f"{ds.n_features:,}", help="d, the input width of the "
+                "autoencoder (the Model page starts from it).")
+    m[2].metric("Classes", ds.n_classes if ds.n_classes is not None else "none",
+                help="Distinct true labels; with n_clusters = 0 DEC looks for this many.")
+    m[3].metric("Image", f"{ds.image_shape[0]}x{ds.image_shape[1]}" if ds.image_shape
+                else "tabular", help="Height x width when each row is an image.")
+    st.caption(f"{ds.description}. {previews.value_summary(ds)}")
+
     if ds.image_shape is not None:
-        imgs, titles, classes = previews.sample_images(ds, per_class=6)
-        st.plotly_chart(image_grid(imgs, titles=titles, border_colors=[color(c) for c in classes],
-                                   ncols=12, title="Sample images (framed in their class colour)"),
-                        key="data_grid")
+        st.plotly_chart(previews.image_preview_figure(ds), width="stretch", key="data_grid")
     else:
         names = [f"feature {j}" for j in range(ds.n_features)]
+        upload = st.session_state.get("upload")
+        if data["name"] == "file" and upload and not upload["name"].lower().endswith((".npy", ".npz")):
+            names = previews.feature_names(previews.csv_header(upload["bytes"]), ds.n_features,
+                                           data["label_column"], ds.y is not None)
+        if len(set(names)) < len(names):  # duplicate header names
+            names = [f"{n} ({j})" for j, n in enumerate(names)]
         if ds.n_features >= 2:
+            for key, default in (("data_fx", 0), ("data_fy", 1)):
+                if st.session_state.get(key, default) >= ds.n_features:
+                    st.session_state[key] = default
             a, b = st.columns(2)
             fx = a.selectbox("x axis", range(ds.n_features), format_func=names.__getitem__,
-                             key="data_fx", help="Feature on the horizontal axis.")
+                             key="data_fx", help="The feature on the horizontal axis "
+                             "(after scaling).")
             fy = b.selectbox("y axis", range(ds.n_features), index=1,
                              format_func=names.__getitem__, key="data_fy",
-                             help="Feature on the vertical axis.")
-            st.plotly_chart(previews.feature_scatter(ds, fx, fy), key="data_scatter")
+                             help="The feature on the vertical axis (after scaling).")
+            st.plotly_chart(previews.feature_scatter(ds, fx, fy, names=names), width="stretch",
+                            key="data_scatter")
         table = pd.DataFrame(ds.x[:200], columns=names)
         if ds.y is not None:
-            table.insert(0, "label", ds.y[:200])
-        st.dataframe(table, height=240, width="stretch")
+            table.insert(0, "label" if "label" not in names else "true label", [previews.class_name(ds, int(c)) for c in ds.y[:200]])
+        with st.expander(f"The first {len(table)} rows (scaled)", expanded=ds.n_features < 2):
+            st.dataframe(table, height=260, width="stretch")
     if ds.y is not None:
-        st.plotly_chart(previews.class_balance_figure(ds), key="data_balance")
+        st.plotly_chart(previews.class_balance_figure(ds), width="stretch", key="data_balance")

@@ -1,103 +1,137 @@
 """Model: the autoencoder's layer sizes, what they cost, and the clustering head."""
 
+import re
+
+import pandas as pd
 import streamlit as st
 
-from dec_core.estimator import check_dims
 from explorer import model_info as mi
 from explorer.state import MODEL_PRESETS
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
 init_page()
 st.title("Model")
-st.caption("A symmetric dense autoencoder d → hidden → embedding → hidden → d, with ReLU "
-           "inside and linear embedding and output layers; then a clustering layer on the "
-           "embedding.")
+st.caption("A symmetric dense autoencoder d → hidden → embedding z → hidden → d, with ReLU "
+           "inside and linear embedding and output layers; then DEC's clustering layer on z.")
 
 try:
     ds = current_dataset()
-except ValueError as err:
-    st.error(f"The data set cannot be loaded: {err}")
+except Exception as err:  # ValueError for bad specs; never a traceback here
+    st.error(f"The data set cannot be loaded, so the input width d is unknown: {err}",
+             icon=":material/error:")
+    st.info("Pick a data set that loads on the Data page.", icon=":material/dataset:")
     st.stop()
 d = ds.n_features
 model = st.session_state["model"]
+TEXT = "model_hidden_text"  # the text input's key
+PRESET_HELP = {
+    "Fast": "quick to train on a CPU; a good default for teaching demos.",
+    "DEC paper": "the paper's network (Xie et al., 2016); slow on a CPU for big data.",
+    "Tiny": "one small hidden layer; a first look in seconds.",
+}
+
+
+def _text(hidden) -> str:
+    return ",".join(str(int(h)) for h in hidden)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[,;\s]+", str(text).strip()) if t]
 
 
 def _apply_text():
-    text = st.session_state["model_hidden_text"]
+    """Validate the typed sizes; keep the last valid ones on a bad entry."""
     try:
-        hidden = [int(v) for v in text.replace(",", " ").split()]
-    except ValueError:
-        st.session_state["model_error"] = (
-            f"Layer sizes must be whole numbers separated by commas, got {text!r}.")
-        return
-    try:
-        check_dims([d, *hidden], d)
-        if not hidden:
-            raise ValueError("Give at least the embedding size, e.g. 10.")
+        hidden = mi.parse_hidden(st.session_state[TEXT], d)
     except ValueError as err:
         st.session_state["model_error"] = str(err)
         return
     st.session_state["model_error"] = ""
-    st.session_state["model"]["hidden"] = hidden
+    set_setting("model", "hidden", hidden)
 
 
 def _preset(hidden):
     set_setting("model", "hidden", list(hidden))
-    st.session_state["model_hidden_text"] = ",".join(map(str, hidden))
+    st.session_state[TEXT] = _text(hidden)
     st.session_state["model_error"] = ""
 
+
+# The text follows the setting when it was changed elsewhere (a preset, a link, a loaded
+# run), unless it holds a bad entry the user is fixing.
+if TEXT not in st.session_state:
+    st.session_state[TEXT] = _text(model["hidden"])
+    st.session_state["model_error"] = ""
+elif not st.session_state.get("model_error") and \
+        _tokens(st.session_state[TEXT]) != [str(h) for h in model["hidden"]]:
+    st.session_state[TEXT] = _text(model["hidden"])
 
 if shown("model_editor"):
     st.subheader("Layer sizes")
     cols = st.columns(len(MODEL_PRESETS))
     for col, (name, hidden) in zip(cols, MODEL_PRESETS.items()):
         col.button(name, on_click=_preset, args=(hidden,), width="stretch",
-                   help=f"Hidden sizes {hidden}: " + (
-                       "the paper's network; slow on a CPU for big data." if "paper" in name
-                       else "quick to train; good for teaching demos." if "Fast" in name
-                       else "tiny; for a first look in seconds."))
-    if "model_hidden_text" not in st.session_state:
-        st.session_state["model_hidden_text"] = ",".join(map(str, model["hidden"]))
-    st.text_input(f"Hidden sizes after the input width d = {d}", key="model_hidden_text",
-                  on_change=_apply_text,
+                   type="primary" if list(hidden) == list(model["hidden"]) else "secondary",
+                   help=f"Hidden sizes {_text(hidden)}: "
+                        + next((v for k, v in PRESET_HELP.items() if name.startswith(k)), ""))
+    st.text_input(f"Hidden sizes after the input width d = {d}", key=TEXT, on_change=_apply_text,
                   help="Comma-separated layer widths from the first hidden layer to the "
-                       "embedding, e.g. 500,500,2000,10. The decoder mirrors them. Usually "
-                       "2-4 layers of 64-2000 units and an embedding of 2-20.")
+                       "embedding, e.g. 500,500,2000,10; the decoder mirrors them. Usually 1-4 "
+                       "hidden layers of 64-2000 units and an embedding of 2-20 (10 in the "
+                       "paper). Press Enter to apply.")
     if st.session_state.get("model_error"):
-        st.error(st.session_state["model_error"] + " The last valid sizes are kept: "
-                 + ",".join(map(str, model["hidden"])))
+        st.error(f"{st.session_state['model_error']} The last valid sizes stay in use: "
+                 f"{_text(model['hidden'])}.", icon=":material/error:")
 
 dims = [d, *model["hidden"]]
 train = st.session_state["train"]
 gflops = st.cache_resource(mi.matmul_gflops, show_spinner="Measuring this machine…")()
-per_epoch = mi.seconds_per_epoch(dims, ds.n_samples, gflops)
+batch = int(train.get("pretrain_batch_size", 64))
+per_epoch = mi.seconds_per_epoch(dims, ds.n_samples, gflops, batch_size=batch)
+epochs = int(train.get("pretrain_epochs", 100))
 c = st.columns(4)
 c[0].metric("Parameters", mi.human_count(mi.param_count(dims)),
-            help="Weights and biases of encoder and decoder.")
+            help="Weights and biases of the encoder and the decoder (the clustering layer "
+                 "adds k x embedding size centroids).")
 c[1].metric("FLOPs per sample", mi.human_count(mi.flops_per_sample(dims)),
-            help="One forward pass; a training step costs about 3x.")
-c[2].metric("Est. seconds / epoch", f"{per_epoch:.2f}",
-            help=f"An estimate: {ds.n_samples:,} samples x 3 forward passes at half of this "
-                 f"machine's measured {gflops:.0f} GFLOP/s float32 matmul rate.")
-c[3].metric("Est. pretraining", f"{per_epoch * int(train['pretrain_epochs']):.0f} s",
-            help=f"{train['pretrain_epochs']} epochs (Train page) at the estimate per epoch.")
-st.graphviz_chart(mi.autoencoder_dot(dims), width="stretch")
-st.caption("Encoder in blue, the embedding z in red, decoder in green; box heights follow "
-           "the layer widths.")
+            help="One forward pass through encoder and decoder, 2 FLOPs per weight. "
+                 "A training step costs about 3x.")
+c[2].metric("Est. time per epoch", mi.human_seconds(per_epoch),
+            help="An estimate for pretraining on this machine: see the note below.")
+c[3].metric("Est. pretraining", mi.human_seconds(per_epoch * epochs),
+            help=f"{epochs} epochs (set on the Train page) at the estimated time per epoch.")
+st.caption(
+    f"Training costs ≈ 3 x forward = {mi.human_count(mi.training_flops_per_sample(dims))} FLOPs "
+    f"per sample. **Estimates**, for {ds.n_samples:,} samples in batches of {batch}: this "
+    f"machine multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, 1024 x 1024, "
+    "measured once); small layers reach about half of that, and Keras adds a few "
+    "milliseconds per batch. Expect the real time within a factor of about 2.")
+
+st.graphviz_chart(mi.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),
+                                     model["alpha"]), width="stretch")
+st.caption("Encoder in blue, the embedding z in red, decoder in green; box heights follow the "
+           "layer widths. The pretraining loss compares the reconstruction x̂ with x; DEC then "
+           "drops the decoder and refines the encoder with the clustering layer.")
+with st.expander("Layer by layer"):
+    st.dataframe(pd.DataFrame(mi.layer_table(dims)), hide_index=True, width="stretch")
 
 st.subheader("Clustering")
 left, right = st.columns(2)
 n_labels = ds.n_classes
-left.number_input("Number of clusters (0 = number of labels)", 0, max(2, ds.n_samples),
+left.number_input("Number of clusters k (0 = number of labels)", 0, max(2, ds.n_samples),
                   key=bind("model", "n_clusters"),
-                  help="k, the number of centroids. 0 uses the number of true labels "
-                       f"({n_labels or 'none here, so 10'}). Must not exceed the samples.")
+                  help="k, the number of centroids, usually 2-50. 0 uses the number of true "
+                       f"labels ({n_labels or 'none here, so 10'}). At most the number of "
+                       "samples.")
 k = store("model", "n_clusters") or (n_labels or 10)
-left.caption(f"DEC will look for **{k}** clusters.")
+left.caption(f"DEC will look for **{k}** clusters"
+             + (" (the number of labels)." if not model["n_clusters"] and n_labels
+                else " (no labels, so 10)." if not model["n_clusters"] else "."))
 if k > ds.n_samples:
-    st.error(f"n_clusters={k} is more than the {ds.n_samples} samples.")
+    st.error(f"n_clusters={k} is more than the {ds.n_samples} samples.", icon=":material/error:")
 right.number_input("alpha (Student's t degrees of freedom)", 0.01, 100.0,
                    key=bind("model", "alpha"), step=0.5,
-                   help="Shape of the soft assignment q. 1 (the paper's choice) gives heavy "
-                        "tails; larger alpha approaches a Gaussian kernel. Usually 1.")
+                   help="The shape of the soft assignment q_ij ∝ (1 + ||z_i - μ_j||² / α)^"
+                        "(-(α+1)/2). 1, the paper's choice, gives heavy tails; a large alpha "
+                        "approaches a Gaussian kernel. Usually 1 (range 0.1-10).")
 store("model", "alpha")
+right.caption("The paper keeps α = 1 and does not tune it.")

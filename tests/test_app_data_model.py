@@ -1,4 +1,4 @@
-"""AppTest: the Data and Model pages, and bad uploads through the page's loader."""
+"""AppTest: the Data and Model pages; bad uploads through the page's loader; previews."""
 
 import io
 from pathlib import Path
@@ -7,10 +7,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dec_core.datasets import load_dataset
+from explorer import previews
 from explorer.data import check_upload
 from explorer.state import DATA_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA_PAGE = str(ROOT / "pages/data.py")
+MODEL_PAGE = str(ROOT / "pages/model.py")
 
 
 def npy(arr) -> bytes:
@@ -32,8 +36,15 @@ def huge_header() -> bytes:
     return buf.getvalue()
 
 
+def data_page(**data) -> AppTest:
+    at = AppTest.from_file(DATA_PAGE, default_timeout=60)
+    at.session_state["data"] = {**DATA_DEFAULTS, **data}
+    return at
+
+
 BAD = [
     ("empty.csv", b"", "empty"),
+    ("blank.csv", b"\n \n", "empty"),
     ("header.csv", b"a,b,c\n", "no data rows"),
     ("one-row.csv", b"1,2,3\n", "at least 2"),
     ("ragged.csv", b"1,2,3\n4,5\n", "ragged"),
@@ -41,12 +52,17 @@ BAD = [
     ("nan.csv", b"1,2\nnan,4\n5,6\n", "NaN or inf"),
     ("inf.csv", b"1,2\n-inf,4\n5,6\n", "NaN or inf"),
     ("labels.csv", b"a,label\n" + b"".join(b"%d,c%d\n" % (i, i) for i in range(1000)),
-     "distinct values"),
+     "1,000 distinct values"),
     ("five.npy", npy(np.zeros((2, 2, 2, 2, 2))), "5 dimensions"),
+    ("vector.npy", npy(np.arange(5.0)), "1-D"),
     ("object.npz", npz(x=np.array([[1, None]], dtype=object)), "pickle"),
+    ("object.npy", npy(np.array([[1, None]], dtype=object)), "pickle"),
+    ("strings.npy", npy(np.array([["a", "b"], ["c", "d"]])), "numeric values are required"),
     ("liar.npy", b"this is text, not numpy", "not a .npy"),
     ("liar.npz", b"\x93NUMPY but not a zip", "not a .npz"),
+    ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text CSV"),
     ("huge.npy", huge_header(), "declares shape"),
+    ("data.xlsx", b"PK\x03\x04", "unsupported file type"),
 ]
 
 
@@ -56,67 +72,174 @@ def test_bad_upload_gets_a_reason(name, content, match):
     assert ds is None and match in problem
 
 
-@pytest.mark.parametrize("name, content, match", BAD[:4] + BAD[8:11],
-                         ids=[b[0] for b in BAD[:4] + BAD[8:11]])
-def test_data_page_shows_error_and_stays_usable(name, content, match):
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
-    at.session_state["data"] = {**DATA_DEFAULTS, "name": "file"}
+def test_good_uploads_load():
+    x = np.random.default_rng(0).random((20, 4)).astype(np.float32)
+    for name, content in [("x.npy", npy(x)), ("x.npz", npz(x=x, y=np.arange(20) % 2)),
+                          ("x.csv", b"1,2\n3,4\n5,6\n")]:
+        ds, problem = check_upload(name, content, dict(DATA_DEFAULTS))
+        assert problem is None and ds.n_samples >= 3
+
+
+@pytest.mark.parametrize("name, content, match", [BAD[0], BAD[4], BAD[9], BAD[11], BAD[14]],
+                         ids=["empty", "ragged", "five-d", "object", "liar"])
+def test_data_page_shows_error_for_broken_stored_upload(name, content, match):
+    at = data_page(name="file")
     at.session_state["upload"] = {"name": name, "bytes": content}
     at.run()
     assert not at.exception
     assert any(match in e.value for e in at.error)
     at.selectbox(key="data.name").set_value("digits").run()  # still usable
-    assert not at.exception and at.metric[0].value == "1,797"
+    assert not at.exception and not at.error and at.metric[0].value == "1,797"
 
 
-def test_good_upload_previews():
+def test_file_without_upload_asks_for_one():
+    at = data_page(name="file").run()
+    assert not at.exception and not at.error
+    assert any("Choose a CSV" in i.value for i in at.info)
+
+
+def test_good_upload_previews_and_label_column():
     x = np.random.default_rng(0).random((50, 3))
     csv = "a,b,c,label\n" + "".join(f"{r[0]},{r[1]},{r[2]},{i % 2}\n" for i, r in enumerate(x))
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
-    at.session_state["data"] = {**DATA_DEFAULTS, "name": "file"}
+    at = data_page(name="file")
     at.session_state["upload"] = {"name": "ok.csv", "bytes": csv.encode()}
     at.run()
     assert not at.exception and not at.error
-    assert [m.value for m in at.metric][:3] == ["50", "3", "2"]
+    assert [m.value for m in at.metric] == ["50", "3", "2", "tabular"]
+    assert at.selectbox(key="data_fx").options == ["a", "b", "c"]  # names from the header
+    assert at.selectbox(key="data.label_column").options == [
+        "auto-detect", "none (no labels)", "a", "b", "c", "label"]
+    at.selectbox(key="data.label_column").set_value("none").run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:3] == ["50", "4", "none"]
+    assert at.session_state["data"]["label_column"] == "none"
+
+
+def test_headerless_csv_label_by_index():
+    rows = "".join(f"{i},{i % 3},{i * 2}\n" for i in range(30))
+    at = data_page(name="file", label_column="1")  # as a link carries it
+    at.session_state["upload"] = {"name": "plain.csv", "bytes": rows.encode()}
+    at.run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:3] == ["30", "2", "3"]
+
+
+def test_unlabeled_image_upload():
+    imgs = np.random.default_rng(0).integers(0, 256, (30, 8, 8)).astype(np.uint8)
+    at = data_page(name="file")
+    at.session_state["upload"] = {"name": "imgs.npy", "bytes": npy(imgs)}
+    at.run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric] == ["30", "64", "none", "8x8"]
+    assert not [s for s in at.selectbox if s.key == "data.label_column"]  # CSV only
+    assert len(at.get("plotly_chart")) == 1  # images; no class balance without labels
 
 
 def test_data_page_default_and_switch():
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180).run()
-    assert not at.exception
+    at = AppTest.from_file(DATA_PAGE, default_timeout=60).run()
+    assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["1,797", "64", "10", "8x8"]
     assert len(at.get("plotly_chart")) == 2  # image grid and class balance
     at.selectbox(key="data.name").set_value("blobs").run()
     assert not at.exception and at.session_state["data"]["name"] == "blobs"
     assert at.metric[3].value == "tabular" and len(at.dataframe) == 1
+    assert [m.value for m in at.metric][:3] == ["1,500", "2", "5"]
+    assert len(at.get("plotly_chart")) == 2  # scatter and class balance
+
+
+def test_noise_follows_the_synthetic_set():
+    at = data_page(name="blobs").run()
+    assert at.slider(key="data.noise").value == 1.0
+    at.slider(key="data.noise").set_value(2.5).run()
+    at.selectbox(key="data.name").set_value("moons").run()
+    assert not at.exception
+    assert at.session_state["data"]["noise"] == pytest.approx(0.08)
+    assert at.slider(key="data.noise").max == 0.5
 
 
 def test_mnist_offline_explains_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("DEC_DATA_DIR", str(tmp_path))  # a folder without mnist.npz
-    import keras
-
-    def no_network(*a, **k):
-        raise OSError("no network")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
-    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
-    at.session_state["data"] = {**DATA_DEFAULTS, "name": "mnist"}
-    at.run()
+    at = data_page(name="mnist").run()
     assert not at.exception
-    assert at.error and any("DEC_DATA_DIR" in i.value for i in at.info)
+    assert at.error and any("DEC_DATA_DIR" in i.value and "mnist.npz" in i.value
+                            for i in at.info)
 
 
 def test_model_page_validates_and_presets():
-    at = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=180).run()
-    assert not at.exception
-    assert at.metric[0].label == "Parameters"
-    at.text_input(key="model_hidden_text").set_value("500,0,10").run()
-    assert at.error and "dims" in at.error[0].value
-    assert at.session_state["model"]["hidden"] == [256, 256, 512, 10]  # kept
-    at.text_input(key="model_hidden_text").set_value("5.5,10").run()
-    assert at.error and "whole numbers" in at.error[0].value
+    at = AppTest.from_file(MODEL_PAGE, default_timeout=60).run()
+    assert not at.exception and not at.error
+    assert [m.label for m in at.metric] == ["Parameters", "FLOPs per sample",
+                                            "Est. time per epoch", "Est. pretraining"]
+    assert at.metric[0].value == "438.3 k"  # digits: 64-256-256-512-10 and back
+    for bad, match in [("500,0,10", "positive integer"), ("5.5,10", "whole numbers"),
+                       ("", "embedding size"), ("-3,10", "positive integer")]:
+        at.text_input(key="model_hidden_text").set_value(bad).run()
+        assert not at.exception
+        assert at.error and match in at.error[0].value, bad
+        assert at.session_state["model"]["hidden"] == [256, 256, 512, 10]  # kept
     paper = next(b for b in at.button if "paper" in b.label)
     paper.click().run()
     assert at.session_state["model"]["hidden"] == [500, 500, 2000, 10]
-    assert not at.error
+    assert not at.error and at.text_input(key="model_hidden_text").value == "500,500,2000,10"
     at.text_input(key="model_hidden_text").set_value("32, 10").run()
-    assert at.session_state["model"]["hidden"] == [32, 10]
+    assert at.session_state["model"]["hidden"] == [32, 10] and not at.error
+    assert at.metric[0].value == mi_count([64, 32, 10])
+
+
+def test_model_page_clusters_and_outside_changes():
+    at = AppTest.from_file(MODEL_PAGE, default_timeout=60).run()
+    assert any("**10** clusters" in c.value for c in at.caption)
+    at.number_input(key="model.n_clusters").set_value(4).run()
+    assert at.session_state["model"]["n_clusters"] == 4
+    assert any("**4** clusters" in c.value for c in at.caption)
+    at.session_state["model"]["hidden"] = [64, 10]  # e.g. a run loaded on another page
+    at.run()
+    assert at.text_input(key="model_hidden_text").value == "64,10"
+
+
+def mi_count(dims) -> str:
+    from explorer import model_info as mi
+
+    return mi.human_count(mi.param_count(dims))
+
+
+# ---------------------------------------------------------------------------
+# preview helpers
+
+
+def test_preview_figures():
+    ds = load_dataset("digits", n_samples=200)
+    fig = previews.image_preview_figure(ds)
+    assert fig.layout.title.text.startswith("Sample images")
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == [f"<b>{c}</b>" for c in range(10)]  # one row per class
+    assert len(fig.data[1].hovertext) == 120 and fig.data[1].hovertext[0].startswith("class 0")
+    bars = previews.class_balance_figure(ds)
+    assert list(bars.data[0].marker.color[:2]) == ["#1f77b4", "#ff7f0e"]
+    assert bars.layout.xaxis.title.text == "class" and bars.layout.yaxis.title.text == "samples"
+    moons = load_dataset("moons", n_samples=100)
+    assert "-0.00" not in previews.value_summary(moons) and "mean 0.00" in previews.value_summary(moons)
+    scatter = previews.feature_scatter(moons, 0, 1, names=["u", "v"])
+    assert len(scatter.data) == 2 and scatter.layout.xaxis.title.text == "u"
+    unlabeled = load_dataset("file", data=npy(np.random.default_rng(0).random((30, 4, 4))),
+                             filename="imgs.npy")
+    assert "no labels" in previews.image_preview_figure(unlabeled).layout.title.text
+
+
+@pytest.mark.parametrize("raw, header", [
+    (b"a,b,label\n1,2,x\n", ["a", "b", "label"]),
+    (b"a;b\n1;2\n", ["a", "b"]),
+    (b"1,2,3\n4,5,6\n", None),
+    (b"", None),
+    (b"\x89PNG\x00", None),
+])
+def test_csv_header(raw, header):
+    assert previews.csv_header(raw) == header
+
+
+def test_feature_names():
+    header = ["a", "label", "b"]
+    assert previews.feature_names(header, 2, "auto", True) == ["a", "b"]
+    assert previews.feature_names(header, 3, "none", False) == header
+    assert previews.feature_names(["a", "b", "kind"], 2, "auto", True) == ["a", "b"]
+    assert previews.feature_names(None, 2, "auto", True) == ["feature 0", "feature 1"]

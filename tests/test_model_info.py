@@ -1,30 +1,88 @@
+"""The Model page's pure helpers: counts, FLOPs, the time estimate, parsing, the drawing."""
+
 import pytest
 
 from explorer import model_info as mi
 
 
-def test_counts_match_keras():
+@pytest.mark.parametrize("dims", [[64, 32, 10], [784, 500, 500, 2000, 10], [5, 2]])
+def test_counts_match_keras(dims):
     from dec_core.autoencoder import build_autoencoder
 
-    dims = [64, 32, 10]
     model, _ = build_autoencoder(dims)
     assert mi.param_count(dims) == model.count_params()
+    assert sum(r["parameters"] for r in mi.layer_table(dims)) == model.count_params()
+
+
+def test_flops():
+    dims = [64, 32, 10]
     assert mi.flops_per_sample(dims) == 2 * (64 * 32 + 32 * 10) * 2
+    assert mi.training_flops_per_sample(dims) == 3 * mi.flops_per_sample(dims)
+    assert sum(r["forward FLOPs"] for r in mi.layer_table(dims)) == mi.flops_per_sample(dims)
+
+
+def test_layer_table_mirrors_the_encoder():
+    rows = mi.layer_table([64, 256, 10])
+    assert [(r["in"], r["out"]) for r in rows] == [(64, 256), (256, 10), (10, 256), (256, 64)]
+    assert [r["activation"] for r in rows] == ["ReLU", "linear", "ReLU", "linear"]
+    assert [r["part"] for r in rows] == ["encoder", "encoder", "decoder", "decoder"]
 
 
 def test_estimate_scales_with_data_and_rate():
     dims = [784, 500, 500, 2000, 10]
     one = mi.seconds_per_epoch(dims, 1000, gflops=100)
+    assert one == pytest.approx(3 * mi.flops_per_sample(dims) * 1000 / (100e9 * 0.5))
     assert mi.seconds_per_epoch(dims, 2000, gflops=100) == pytest.approx(2 * one)
     assert mi.seconds_per_epoch(dims, 1000, gflops=200) == pytest.approx(one / 2)
-    assert mi.matmul_gflops(n=256, repeats=1) > 0
+    # 16 batches of 64 add 16 x the per-batch overhead
+    with_batches = mi.seconds_per_epoch(dims, 1000, gflops=100, batch_size=64,
+                                        batch_overhead_s=0.01)
+    assert with_batches == pytest.approx(one + 0.16)
+    assert mi.matmul_gflops(n=128, repeats=1) > 0
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("500,500,2000,10", [500, 500, 2000, 10]),
+    (" 32 10 ", [32, 10]),
+    ("64;10", [64, 10]),
+    ("10", [10]),
+])
+def test_parse_hidden_accepts(text, hidden):
+    assert mi.parse_hidden(text, 64) == hidden
+
+
+@pytest.mark.parametrize("text, match", [
+    ("", "at least the embedding"),
+    ("  , ", "at least the embedding"),
+    ("500,0,10", "positive integer"),
+    ("-5,10", "positive integer"),
+    ("5.5,10", "whole numbers"),
+    ("abc", "whole numbers"),
+    ("1e3,10", "whole numbers"),
+])
+def test_parse_hidden_rejects(text, match):
+    with pytest.raises(ValueError, match=match):
+        mi.parse_hidden(text, 64)
 
 
 def test_dot_has_every_layer():
     dot = mi.autoencoder_dot([64, 256, 10])
-    assert dot.startswith("digraph") and "embedding z" in dot and "reconstruction" in dot
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}")
+    assert "embedding z" in dot and "reconstruction" in dot and "input x" in dot
     assert dot.count("->") == 4  # 5 boxes: 64, 256, 10, 256, 64
+    assert "cluster_enc" in dot and "cluster_dec" in dot and "clustering layer" not in dot
 
 
-def test_human_count():
+def test_dot_with_clustering_head_and_no_hidden_layer():
+    dot = mi.autoencoder_dot([64, 10], n_clusters=7, alpha=1.0)
+    assert "7 centroids" in dot and "α=1" in dot
+    assert dot.count("->") == 3  # 64 -> 10 -> 64, and z -> q
+    assert "cluster_enc" not in dot  # no empty encoder box
+
+
+def test_human_formats():
     assert mi.human_count(1_500_000) == "1.5 M" and mi.human_count(999) == "999"
+    assert mi.human_count(2_300) == "2.3 k" and mi.human_count(4e9) == "4.0 G"
+    assert mi.human_seconds(0.123) == "0.12 s"
+    assert mi.human_seconds(5) == "5.0 s" and mi.human_seconds(42) == "42 s"
+    assert mi.human_seconds(600) == "10.0 min" and mi.human_seconds(7200) == "2.0 h"
