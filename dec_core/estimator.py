@@ -17,15 +17,21 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .autoencoder import (
     PretrainConfig,
+    StepRunner,
+    batch_plan,
     build_autoencoder,
+    image_side,
     make_optimizer,
     pretrain_autoencoder,
+    random_shift,
+    use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
+_STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
 
 # name -> (kind, low, high, low_closed, high_closed) or (kind, choices)
 _CONSTRAINTS: dict[str, tuple] = {
@@ -38,6 +44,8 @@ _CONSTRAINTS: dict[str, tuple] = {
     "pretrain_optimizer": ("choice", ("adam", "sgd")),
     "pretrain_lr": ("real", 0, None, False),
     "pretrain_noise": ("real", 0, None, True),
+    "pretrain_schedule": ("choice", ("constant", "cosine")),
+    "augment_shift": ("int", 0, None),
     "init": ("choice", ("glorot_uniform", "dec")),
     "dropout": ("real", 0, 1, True, False),
     "batch_size": ("int", 1, None),
@@ -178,6 +186,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     pretrain_noise : float, default=0.0
         Std of Gaussian noise added to the input while pretraining
         (a denoising autoencoder); 0 turns it off.
+    pretrain_schedule : {"constant", "cosine"}, default="constant"
+        Learning rate of end-to-end pretraining: constant, or cosine decay
+        from ``pretrain_lr`` to 0 over the epochs.
+    augment_shift : int, default=0
+        Data augmentation for image rows (``n_features`` a square, e.g. 8x8):
+        every sample is translated by a random offset of up to this many
+        pixels, in end-to-end pretraining (the augmented image is also the
+        reconstruction target) and in the clustering phase, where ``q`` of
+        the shifted sample is trained towards ``p`` of the clean one
+        (DEC-DA, Guo et al. 2018). 0 turns it off.
     init : {"glorot_uniform", "dec"}, default="glorot_uniform"
         Kernel initialiser; ``"dec"`` is DEC-keras's VarianceScaling(1/3).
     dropout : float, default=0.2
@@ -208,7 +226,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     verbose : int, default=0
         1 prints progress to stderr.
     strategy : tf.distribute.Strategy, default=None
-        Build and train the models under this strategy's scope.
+        Build and train the models under this strategy's scope: pretraining
+        and the clustering phase both run each batch split across the
+        strategy's replicas (``strategy.run``), gradients summed. None: the
+        default device (a GPU when TensorFlow sees one; there the hidden
+        layers use bfloat16 mixed precision and the train loops XLA).
 
     Attributes
     ----------
@@ -255,6 +277,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         pretrain_optimizer: str = "adam",
         pretrain_lr: float = 1e-3,
         pretrain_noise: float = 0.0,
+        pretrain_schedule: str = "constant",
+        augment_shift: int = 0,
         init: str = "glorot_uniform",
         dropout: float = 0.2,
         batch_size: int = 256,
@@ -280,6 +304,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.pretrain_optimizer = pretrain_optimizer
         self.pretrain_lr = pretrain_lr
         self.pretrain_noise = pretrain_noise
+        self.pretrain_schedule = pretrain_schedule
+        self.augment_shift = augment_shift
         self.init = init
         self.dropout = dropout
         self.batch_size = batch_size
@@ -357,6 +383,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
                 )
         n, d = X.shape
+        if self.augment_shift > 0:
+            image_side(d)
         dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
         self.n_features_in_ = d
         self.dims_ = dims
@@ -379,33 +407,26 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
         # ---- 1. autoencoder
         t0 = time.perf_counter()
+        self._X = tf.constant(X)  # (n, d), lives once on the device for all phases
         with self._scope():
-            self.autoencoder_, self.encoder_ = build_autoencoder(dims, init=self.init, seed=seed)
+            self.autoencoder_, self.encoder_ = build_autoencoder(
+                dims, init=self.init, seed=seed, mixed_precision=use_mixed_precision()
+            )
         self._callbacks.on_pretrain_begin({"scheme": self.pretrain})
         if autoencoder is not None:
             self._copy_autoencoder(autoencoder)
         elif self.pretrain_epochs > 0 or (self.pretrain == "layerwise" and self.layer_epochs > 0):
-            cfg = PretrainConfig(
-                scheme=self.pretrain,
-                epochs=self.pretrain_epochs,
-                layer_epochs=self.layer_epochs,
-                batch_size=self.pretrain_batch_size,
-                optimizer=self.pretrain_optimizer,
-                learning_rate=self.pretrain_lr,
-                momentum=self.momentum,
-                dropout=self.dropout,
-                noise=self.pretrain_noise,
-                shuffle_seed=seed,
-            )
+            cfg = self._pretrain_config()
             with self._scope():
-                pretrain_autoencoder(self.autoencoder_, X, cfg, _Events(self, self._callbacks))
+                pretrain_autoencoder(
+                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks)
+                )
         self.timings_["pretrain"] = time.perf_counter() - t0
         self._callbacks.on_pretrain_end({"seconds": self.timings_["pretrain"]})
 
         # ---- 2. k-means in the embedding
         t0 = time.perf_counter()
-        self._X = tf.constant(X)  # (n, d), lives once on the device
-        z = self._embed(X)
+        z = self._embed(self._X)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The embedding holds NaN or inf after pretraining: "
@@ -428,10 +449,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._y = y
         self._rng = np.random.default_rng(seed)
         self._labels_last = self.kmeans_labels_
-        self._order = self._rng.permutation(n)
-        self._cursor = 0
+        self._plan_state: dict = {}
         self._update = 0
-        self._batch_losses: list[float] = []
+        self._loss_sum, self._loss_count = 0.0, 0
         self._callbacks.on_dec_begin({"max_iter": self.max_iter})
         with self._scope():
             while not self._dec_step():
@@ -442,6 +462,23 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.timings_["total"] = time.perf_counter() - t_start
         self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
         return self
+
+    def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
+        """The pretraining settings these parameters stand for."""
+        return PretrainConfig(
+            scheme=self.pretrain,
+            epochs=self.pretrain_epochs if epochs is None else int(epochs),
+            layer_epochs=self.layer_epochs,
+            batch_size=self.pretrain_batch_size,
+            optimizer=self.pretrain_optimizer,
+            learning_rate=self.pretrain_lr,
+            momentum=self.momentum,
+            dropout=self.dropout,
+            noise=self.pretrain_noise,
+            lr_schedule=self.pretrain_schedule,
+            augment_shift=self.augment_shift,
+            shuffle_seed=self.random_state,
+        )
 
     def _copy_autoencoder(self, source: keras.Model) -> None:
         src = [w.shape for w in source.get_weights()]
@@ -462,7 +499,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             self.autoencoder_.input, [q, self.autoencoder_.output], name="dec"
         )
         self._dec_optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum)
-        # IDEC keeps the decoder; plain DEC trains only encoder and centroids.
+        # IDEC keeps the decoder; plain DEC trains only encoder and centroids
+        # (and never runs the decoder).
         if self.gamma > 0:
             variables = self.model_.trainable_variables
         else:
@@ -470,36 +508,40 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._train_vars = variables
         self._dec_optimizer.build(variables)
         gamma = float(self.gamma)
-        model, opt = self.model_, self._dec_optimizer
+        model, encoder, clustering = self.model_, self.encoder_, self.clustering_layer_
+        shift = int(self.augment_shift)
+        side = image_side(self.n_features_in_) if shift > 0 else 0
 
-        @tf.function(reduce_retracing=True)
-        def train_step(xb, pb):
-            # xb: (B, d), pb: (B, k)
-            with tf.GradientTape() as tape:
+        def loss_fn(xb, pb, seed_pair):
+            # xb: (B, d), pb: (B, k) -> per-sample KL(p || q) [+ gamma * MSE]: (B,)
+            if shift > 0:
+                xb = random_shift(xb, side, shift, seed_pair)
+            if gamma > 0:
                 qb, xr = model(xb, training=True)
-                qb = tf.clip_by_value(qb, 1e-12, 1.0)
-                kl = tf.reduce_mean(tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1))
-                loss = kl
-                if gamma > 0:
-                    loss = kl + gamma * tf.reduce_mean(tf.square(xr - xb))
-            grads = tape.gradient(loss, variables)
-            opt.apply_gradients(zip(grads, variables))
+            else:
+                qb = clustering(encoder(xb, training=True))
+            qb = tf.clip_by_value(tf.cast(qb, tf.float32), 1e-12, 1.0)
+            loss = tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1)
+            if gamma > 0:
+                xr = tf.cast(xr, tf.float32)
+                loss = loss + gamma * tf.reduce_mean(tf.square(xr - xb), axis=1)
             return loss
 
-        self._train_step = train_step
+        self._runner = StepRunner(loss_fn, variables, self._dec_optimizer, self._X,
+                                  seed=self.random_state)
 
     def _dec_step(self) -> bool:
         """One target update, then up to ``update_interval`` batches.
 
         Returns True when training is over (converged, max_iter, stopped).
         """
-        n = self._X.shape[0]
+        n = int(self._X.shape[0])
         q = self._soft_assign(self._X)
         labels = q.argmax(axis=1)
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
-        loss = float(np.mean(self._batch_losses)) if self._batch_losses else float("nan")
-        self._batch_losses = []
+        loss = self._loss_sum / self._loss_count if self._loss_count else float("nan")
+        self._loss_sum, self._loss_count = 0.0, 0
         p = target_distribution(q)
         logs = {
             "update": self._update,
@@ -536,16 +578,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             return True
         p_t = tf.constant(p)
         steps = min(self.update_interval, self.max_iter - self.n_iter_)
-        for _ in range(steps):
-            if self._cursor >= n:
-                self._order = self._rng.permutation(n)
-                self._cursor = 0
-            idx = self._order[self._cursor : self._cursor + self.batch_size]
-            self._cursor += self.batch_size
-            idx_t = tf.constant(idx)
-            loss_t = self._train_step(tf.gather(self._X, idx_t), tf.gather(p_t, idx_t))
-            self._batch_losses.append(float(loss_t))
-            self.n_iter_ += 1
+        done = 0
+        while done < steps:
+            # Many batches per compiled call, one host sync per call; stop
+            # requests are polled between calls.
+            s = min(_STEPS_PER_CALL, steps - done)
+            idx = batch_plan(n, self.batch_size, s, self._rng, self._plan_state)
+            self._loss_sum += float(self._runner.run(idx, p_t))
+            self._loss_count += s
+            self.n_iter_ += s
+            done += s
             if self._should_stop():
                 break
         return False
@@ -566,21 +608,47 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._X = None
         self._y = None
         self._last_z = None
+        self._runner = None  # it holds the data tensor
         self._callbacks = CallbackList()
 
     # --------------------------------------------------------------- inference
-    def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-        """(z, q) for all rows of X, in large batches: ((n, e), (n, k))."""
+    def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
+        """(z, q) for all rows of X, in large compiled batches: ((n, e), (n, k))."""
+        fn = self._forward_fn()
         zs, qs = [], []
-        n = X.shape[0]
+        n = int(X.shape[0])
         for i in range(0, n, batch):
-            z = self.encoder_(X[i : i + batch], training=False)
-            zs.append(np.asarray(z))
-            if hasattr(self, "clustering_layer_"):
-                qs.append(np.asarray(self.clustering_layer_(z)))
-        z = np.concatenate(zs) if zs else np.zeros((0, self.dims_[-1]), np.float32)
-        q = np.concatenate(qs) if qs else None
+            z, q = fn(X[i : i + batch])
+            zs.append(z)
+            qs.append(q)
+        if not zs:
+            k = self.n_clusters if hasattr(self, "clustering_layer_") else 0
+            return np.zeros((0, self.dims_[-1]), np.float32), (np.zeros((0, k), np.float32)
+                                                                if k else None)
+        z = (tf.concat(zs, 0) if len(zs) > 1 else zs[0]).numpy()
+        q = None
+        if qs[0] is not None:
+            q = (tf.concat(qs, 0) if len(qs) > 1 else qs[0]).numpy()
         return z, q
+
+    def _forward_fn(self):
+        """A compiled ``x -> (z, q)`` (q None before the clustering layer exists)."""
+        clustering = getattr(self, "clustering_layer_", None)
+        key = (id(self.encoder_), id(clustering))
+        cached = getattr(self, "_fwd_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        encoder = self.encoder_
+
+        @tf.function(reduce_retracing=True)
+        def fwd(xb):
+            z = tf.cast(encoder(xb, training=False), tf.float32)
+            if clustering is None:
+                return z, None
+            return z, tf.cast(clustering(z), tf.float32)
+
+        self._fwd_cache = (key, fwd)
+        return fwd
 
     def _embed(self, X) -> np.ndarray:
         return self._forward(X)[0]

@@ -165,3 +165,25 @@ def test_predict_with_wrong_width(blobs):
     dec = DEC(4, **TINY).fit(x)
     with pytest.raises(ValueError, match="features"):
         dec.predict(x[:, :5])
+
+
+def test_augment_shift_on_image_rows():
+    import tensorflow as tf
+
+    from dec_core.autoencoder import random_shift
+
+    x = np.arange(1, 2 * 16 + 1, dtype=np.float32).reshape(2, 16)
+    y = random_shift(tf.constant(x), 4, 1, tf.constant([1, 2], tf.int64)).numpy()
+    for a, b in zip(x.reshape(2, 4, 4), y.reshape(2, 4, 4)):
+        # a translation by at most one pixel: the 2x2 centre survives somewhere
+        assert set(a[1:3, 1:3].ravel()) <= set(b.ravel())
+    rng = np.random.default_rng(0)
+    images = rng.random((120, 16)).astype(np.float32)
+    dec = DEC(3, **{**TINY, "dims": [16, 8, 3]}, augment_shift=1).fit(images)
+    assert dec.labels_.shape == (120,)
+
+
+def test_augment_shift_needs_square_rows(blobs):
+    x, _ = blobs  # 8 features: not a square
+    with pytest.raises(ValueError, match="square"):
+        DEC(4, **TINY, augment_shift=1).fit(x)

@@ -1,0 +1,500 @@
+"""Benchmarks: ``python -m dec_core bench --protocol NAME --seeds 0,1,2``.
+
+A protocol is a named, fixed configuration (data set, network, schedules).
+The bench runs it once per seed and writes
+
+* ``<out-dir>/<protocol>.json``: every figure of every seed, the mean and
+  standard deviation over seeds, the machine, the command and the load;
+* ``<out-dir>/<protocol>.md``: the same as a Markdown table.
+
+Figures: ACC / NMI / ARI of DEC and of its k-means initialisation, wall time
+of each phase (pretrain, kmeans, dec, total), DEC iterations, and the
+pretraining throughput (samples/s, achieved GFLOP/s) as a fraction of this
+machine's float32 matmul rate, measured in the same run.
+
+Protocols:
+
+``digits``
+    The CLI's and the app's default configuration on scikit-learn's 8x8
+    digits (1,797 samples), end to end through ``DEC.fit``.
+``mnist-quick``
+    10,000 MNIST samples (a fixed stratified subsample, ``data_seed=0``),
+    dims 784-500-500-2000-10, a pretraining budget of a few minutes on a
+    2-core CPU.
+``mnist-paper``
+    All 70,000 MNIST samples with the DEC-keras reference settings: 300
+    epochs of end-to-end pretraining with SGD(lr=1, momentum=0.9), batch
+    256, VarianceScaling(1/3, fan_in, uniform) init; DEC with SGD(0.01,
+    0.9), batch 256, update interval 140, tol 0.001. Long on a CPU, so it is
+    resumable: the autoencoder is checkpointed every few epochs and each
+    finished seed is saved, under ``--work-dir``; run the same command again
+    to continue. Uses the GPU when TensorFlow sees one.
+
+Give MNIST with ``--data-path ../shared/data/mnist.npz`` (or ``DEC_DATA_DIR``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+PROTOCOLS: dict[str, dict] = {
+    "digits": {
+        "description": "sklearn digits (1,797 x 64), the CLI/app default config, end to end",
+        "config": {"dataset": "digits"},  # + cli.PRESETS["digits"]
+        "resumable": False,
+    },
+    "mnist-quick": {
+        "description": "10,000 MNIST samples, dims 784-500-500-2000-10, a few minutes of pretraining",
+        "config": {
+            "dataset": "mnist",
+            "n_samples": 10000,
+            "data_seed": 0,
+            "dims": [500, 500, 2000, 10],
+            "pretrain_epochs": 60,
+            "pretrain_batch_size": 256,
+            "pretrain_optimizer": "adam",
+            "pretrain_lr": 0.001,
+            "pretrain_schedule": "cosine",
+            "pretrain_noise": 0.2,
+            "batch_size": 256,
+            "update_interval": 40,
+            "tol": 0.001,
+        },
+        "resumable": False,
+    },
+    "mnist-paper": {
+        "description": "all 70,000 MNIST samples, DEC-keras reference settings (300 epochs SGD lr=1)",
+        "config": {
+            "dataset": "mnist",
+            "dims": [500, 500, 2000, 10],
+            "init": "dec",
+            "pretrain": "end_to_end",
+            "pretrain_epochs": 300,
+            "pretrain_batch_size": 256,
+            "pretrain_optimizer": "sgd",
+            "pretrain_lr": 1.0,
+            "pretrain_schedule": "constant",
+            "pretrain_noise": 0.0,
+            "momentum": 0.9,
+            "optimizer": "sgd",
+            "learning_rate": 0.01,
+            "batch_size": 256,
+            "update_interval": 140,
+            "tol": 0.001,
+            "max_iter": 20000,
+            "n_init": 20,
+        },
+        "resumable": True,
+        "checkpoint_every": 5,
+    },
+}
+
+
+# --------------------------------------------------------------------- machine
+def matmul_gflops(n: int = 3072, repeats: int = 3) -> dict[str, float]:
+    """This machine's float32 matmul rate on an ``n x n`` square product.
+
+    Returns
+    -------
+    dict
+        ``{"tensorflow": GFLOP/s, "numpy": GFLOP/s, "best": max of both, "n": n}``;
+        each the best of ``repeats`` timed runs after a warm-up.
+    """
+    import tensorflow as tf
+
+    flops = 2.0 * n**3
+    a = tf.random.uniform((n, n), dtype=tf.float32, seed=0)
+    mm = tf.function(lambda m: tf.reduce_sum(tf.matmul(m, m)[0, :1]))
+    mm(a).numpy()
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        mm(a).numpy()
+        best = min(best, time.perf_counter() - t0)
+    tf_rate = flops / best / 1e9
+    b = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b @ b
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        b @ b
+        best = min(best, time.perf_counter() - t0)
+    np_rate = flops / best / 1e9
+    return {"n": n, "tensorflow": tf_rate, "numpy": np_rate, "best": max(tf_rate, np_rate)}
+
+
+def machine_info() -> dict:
+    """CPU, cores, accelerator, library versions and load average."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "gpus": gpus,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def pretrain_flops_per_sample(dims: Sequence[int]) -> float:
+    """Matmul FLOPs of one end-to-end pretraining step, per sample.
+
+    Forward through encoder and decoder is ``4 S`` with ``S = sum d_i d_{i+1}``;
+    the backward pass adds ``4 S`` for the weight gradients and ``4 S`` for the
+    input gradients, less the first layer's (the data needs none).
+    """
+    s = sum(int(a) * int(b) for a, b in zip(dims[:-1], dims[1:]))
+    return float(12 * s - 2 * int(dims[0]) * int(dims[1]))
+
+
+# --------------------------------------------------------------------- configs
+def protocol_config(name: str, overrides: dict | None = None) -> dict:
+    """The full config of a protocol (with the CLI preset for ``digits``)."""
+    from .cli import PRESETS
+
+    if name not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}.")
+    config = copy.deepcopy(PROTOCOLS[name]["config"])
+    for key, value in PRESETS.get(config["dataset"], {}).items():
+        config.setdefault(key, copy.deepcopy(value))
+    config.update(overrides or {})
+    return config
+
+
+def _dec_params(config: dict, n_features: int, n_classes: int | None) -> dict:
+    from .cli import DEC_KEYS
+
+    params = {k: config[k] for k in DEC_KEYS if k in config}
+    params.setdefault("n_clusters", n_classes or 10)
+    hidden = list(config["dims"])
+    dims = hidden if hidden and hidden[0] == n_features and len(hidden) > 2 else [n_features, *hidden]
+    params["dims"] = dims
+    return params
+
+
+# --------------------------------------------------------------------- resumable pretraining
+class _Checkpointer:
+    """Pretraining events that checkpoint the autoencoder every few epochs."""
+
+    def __init__(self, path: Path, autoencoder, every: int, done: int, total: int,
+                 seconds: float, losses: list[float], log):
+        self.path, self.autoencoder, self.every = path, autoencoder, max(1, int(every))
+        self.done, self.total, self.seconds0, self.losses = done, total, seconds, losses
+        self.t0 = time.perf_counter()
+        self.log = log
+
+    def seconds(self) -> float:
+        return self.seconds0 + time.perf_counter() - self.t0
+
+    def should_stop(self) -> bool:
+        return False
+
+    def epoch(self, stage: str, epoch: int, total: int, logs: dict) -> bool:
+        self.done += 1
+        self.losses.append(float(logs["loss"]))
+        if self.done % self.every == 0 or self.done == self.total:
+            save_autoencoder(self.path, self.autoencoder, self.done, self.seconds(), self.losses)
+        self.log(f"[pretrain] epoch {self.done}/{self.total} loss={logs['loss']:.5f} "
+                 f"({self.seconds():.0f} s)")
+        return not np.isfinite(logs["loss"])
+
+
+def save_autoencoder(path: Path, autoencoder, epochs_done: int, seconds: float,
+                     losses: list[float]) -> None:
+    """Atomically save the autoencoder's weights and the pretraining progress."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    weights = autoencoder.get_weights()
+    np.savez(tmp, *weights, epochs_done=np.int64(epochs_done), seconds=np.float64(seconds),
+             losses=np.asarray(losses, np.float64), n_weights=np.int64(len(weights)))
+    os.replace(tmp, path)
+
+
+def load_autoencoder_checkpoint(path: Path, autoencoder) -> tuple[int, float, list[float]]:
+    """Load weights saved by :func:`save_autoencoder`; returns (epochs_done, seconds, losses)."""
+    with np.load(path, allow_pickle=False) as npz:
+        n = int(npz["n_weights"])
+        autoencoder.set_weights([npz[f"arr_{i}"] for i in range(n)])
+        return int(npz["epochs_done"]), float(npz["seconds"]), npz["losses"].tolist()
+
+
+def _pretrain_resumable(est, x, ckpt: Path, every: int, log) -> tuple[object, float, list]:
+    """Pretrain (or continue pretraining) ``est``'s autoencoder with checkpoints."""
+    import keras
+
+    from .autoencoder import build_autoencoder, pretrain_autoencoder, use_mixed_precision
+
+    seed = est.random_state
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
+    with est._scope():
+        ae, _ = build_autoencoder(est.dims, init=est.init, seed=seed,
+                                  mixed_precision=use_mixed_precision())
+    done, seconds, losses = 0, 0.0, []
+    if ckpt.is_file():
+        done, seconds, losses = load_autoencoder_checkpoint(ckpt, ae)
+        log(f"[pretrain] resuming from {ckpt} at epoch {done}/{est.pretrain_epochs}")
+    remaining = est.pretrain_epochs - done
+    if remaining > 0:
+        cfg = est._pretrain_config(epochs=remaining)
+        if done:  # a fresh shuffle stream for the continuation
+            cfg.shuffle_seed = (seed or 0) * 100003 + done
+        events = _Checkpointer(ckpt, ae, every, done, est.pretrain_epochs, seconds, losses, log)
+        with est._scope():
+            pretrain_autoencoder(ae, x, cfg, events)
+        seconds = events.seconds()
+        save_autoencoder(ckpt, ae, events.done, seconds, losses)
+    return ae, seconds, losses
+
+
+# --------------------------------------------------------------------- one seed
+def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | None = None,
+             log=None) -> dict:
+    """Run one seed of a protocol on loaded data; returns its figures."""
+    from .estimator import DEC
+    from .metrics import clustering_scores
+
+    log = log or (lambda text: None)
+    spec = PROTOCOLS[protocol]
+    params = _dec_params(config, data.n_features, data.n_classes)
+    est = DEC(random_state=seed, **params)
+    t0 = time.perf_counter()
+    if spec.get("resumable") and work_dir is not None:
+        ckpt = work_dir / f"seed{seed}-autoencoder.npz"
+        ae, pretrain_s, _ = _pretrain_resumable(est, data.x, ckpt, spec.get("checkpoint_every", 5),
+                                                log)
+        est.fit(data.x, data.y, autoencoder=ae)
+        timings = dict(est.timings_)
+        timings["pretrain"] = pretrain_s
+        timings["total"] = pretrain_s + est.timings_["total"]
+    else:
+        est.fit(data.x, data.y)
+        timings = dict(est.timings_)
+    wall = time.perf_counter() - t0
+    samples = est.pretrain_epochs * data.n_samples if est.pretrain == "end_to_end" else None
+    out = {
+        "seed": int(seed),
+        **clustering_scores(data.y, est.labels_),
+        "kmeans": {k: est.history_["kmeans"].get(k) for k in ("acc", "nmi", "ari")},
+        "seconds": {k: float(v) for k, v in timings.items()},
+        "wall_seconds": wall,
+        "n_iter": int(est.n_iter_),
+        "n_updates": len(est.history_["dec"].get("iteration", [])),
+        "stop_reason": est.stop_reason_,
+        "pretrain_epochs": int(est.pretrain_epochs),
+    }
+    if samples and timings["pretrain"] > 0:
+        rate = samples / timings["pretrain"]
+        out["pretrain_samples_per_s"] = rate
+        out["pretrain_gflops"] = rate * pretrain_flops_per_sample(est.dims_) / 1e9
+    return out
+
+
+# --------------------------------------------------------------------- summary
+def _mean_std(values: list[float]) -> dict[str, float]:
+    arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    if arr.size == 0:
+        return {"mean": float("nan"), "std": float("nan")}
+    return {"mean": float(arr.mean()), "std": float(arr.std(ddof=1) if arr.size > 1 else 0.0)}
+
+
+def summarise(runs: list[dict], matmul: dict) -> dict:
+    """Mean and standard deviation (ddof=1) over seeds of every figure."""
+    summary: dict = {}
+    for key in ("acc", "nmi", "ari", "wall_seconds", "n_iter", "pretrain_samples_per_s",
+                "pretrain_gflops"):
+        summary[key] = _mean_std([r.get(key) for r in runs])
+    for key in ("acc", "nmi", "ari"):
+        summary[f"kmeans_{key}"] = _mean_std([r["kmeans"].get(key) for r in runs])
+    for phase in ("pretrain", "kmeans", "dec", "total"):
+        summary[f"{phase}_seconds"] = _mean_std([r["seconds"].get(phase) for r in runs])
+    g = summary["pretrain_gflops"]["mean"]
+    summary["pretrain_fraction_of_matmul"] = g / matmul["best"] if np.isfinite(g) else None
+    return summary
+
+
+def _fmt(stat: dict, digits: int = 3) -> str:
+    if not np.isfinite(stat["mean"]):
+        return "n/a"
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def markdown(result: dict) -> str:
+    """The result as a Markdown section: header lines, per-seed rows, mean ± std."""
+    m, s = result["machine"], result["summary"]
+    mm = result["matmul"]
+    lines = [
+        f"### {result['protocol']}: {PROTOCOLS[result['protocol']]['description']}",
+        "",
+        f"- date: {result['date']}",
+        f"- machine: {m['cpu']}, {m['cores']} cores"
+        + (f", GPU {', '.join(m['gpus'])}" if m["gpus"] else ", no GPU")
+        + f"; TensorFlow {m['tensorflow']}, Keras {m['keras']}",
+        f"- load average at start / end: {result['load_start']} / {result['load_end']}",
+        f"- command: `{result['command']}`",
+        f"- data: {result['data']['name']}, {result['data']['n_samples']:,} x "
+        f"{result['data']['n_features']}; dims {result['dims']}",
+        f"- matmul rate ({mm['n']}x{mm['n']} float32): TensorFlow {mm['tensorflow']:.0f} "
+        f"GFLOP/s, NumPy {mm['numpy']:.0f} GFLOP/s",
+        "",
+        "| seed | ACC | NMI | ARI | k-means ACC | pretrain s | k-means s | DEC s | total s "
+        "| DEC iters | pretrain samples/s | GFLOP/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["runs"]:
+        sec = r["seconds"]
+        lines.append(
+            f"| {r['seed']} | {r['acc']:.3f} | {r['nmi']:.3f} | {r['ari']:.3f} "
+            f"| {r['kmeans']['acc']:.3f} | {sec['pretrain']:.1f} | {sec['kmeans']:.1f} "
+            f"| {sec['dec']:.1f} | {sec['total']:.1f} | {r['n_iter']} "
+            f"| {r.get('pretrain_samples_per_s', float('nan')):,.0f} "
+            f"| {r.get('pretrain_gflops', float('nan')):.0f} |"
+        )
+    frac = s["pretrain_fraction_of_matmul"]
+    lines += [
+        f"| **mean ± std** | {_fmt(s['acc'])} | {_fmt(s['nmi'])} | {_fmt(s['ari'])} "
+        f"| {_fmt(s['kmeans_acc'])} | {_fmt(s['pretrain_seconds'], 1)} "
+        f"| {_fmt(s['kmeans_seconds'], 1)} | {_fmt(s['dec_seconds'], 1)} "
+        f"| {_fmt(s['total_seconds'], 1)} | {_fmt(s['n_iter'], 0)} "
+        f"| {_fmt(s['pretrain_samples_per_s'], 0)} | {_fmt(s['pretrain_gflops'], 0)} |",
+        "",
+        f"Pretraining ran at {'n/a' if frac is None else f'{100 * frac:.0f}%'} of the measured "
+        f"matmul rate ({mm['best']:.0f} GFLOP/s). Data loading took "
+        f"{result['load_seconds']:.1f} s (once, not in the per-seed totals).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------- driver
+def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = None,
+              out_dir: str | os.PathLike = "bench-results", work_dir: str | os.PathLike | None = None,
+              overrides: dict | None = None, fresh: bool = False, quiet: bool = False,
+              command: str | None = None, matmul_size: int = 3072) -> dict:
+    """Run ``protocol`` for each seed; write ``<out_dir>/<protocol>.json`` and ``.md``.
+
+    Parameters
+    ----------
+    protocol : str
+        A key of :data:`PROTOCOLS`.
+    seeds : sequence of int
+        One full run per seed (weights, shuffling, k-means).
+    data_path : str, optional
+        MNIST ``.npz`` (Keras layout) or a folder holding it.
+    out_dir : path-like, default="bench-results"
+    work_dir : path-like, optional
+        Checkpoints and finished seeds of a resumable protocol; default
+        ``<out_dir>/<protocol>-work``.
+    overrides : dict, optional
+        Config keys to change (for tests and experiments; recorded in the result).
+    fresh : bool, default=False
+        Ignore the saved checkpoints and finished seeds.
+    quiet : bool, default=False
+        No progress on stderr.
+    command : str, optional
+        The command line to record.
+    matmul_size : int, default=3072
+        Side of the square matmul that measures this machine's float32 rate.
+
+    Returns
+    -------
+    dict
+        What was written to the JSON file.
+    """
+    from .datasets import load_dataset
+
+    def log(text: str) -> None:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    config = protocol_config(protocol, overrides)
+    spec = PROTOCOLS[protocol]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(work_dir) if work_dir is not None else out_dir / f"{protocol}-work"
+    if fresh and work.exists():
+        for f in work.glob("seed*"):
+            f.unlink()
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
+    log(f"[bench] {protocol}: measuring the matmul rate")
+    matmul = matmul_gflops(matmul_size)
+    log(f"[bench] matmul: TF {matmul['tensorflow']:.0f} GFLOP/s, NumPy {matmul['numpy']:.0f} GFLOP/s")
+
+    t0 = time.perf_counter()
+    opts: dict = {"n_samples": config.get("n_samples"),
+                  "random_state": config.get("data_seed", 0)}
+    if data_path:
+        opts["path"] = data_path
+    data = load_dataset(config["dataset"], **opts)
+    load_seconds = time.perf_counter() - t0
+    log(f"[bench] data {data.name}: {data.x.shape} in {load_seconds:.1f} s")
+
+    runs = []
+    for seed in seeds:
+        done_file = work / f"seed{seed}-result.json"
+        if spec.get("resumable") and done_file.is_file() and not fresh:
+            r = json.loads(done_file.read_text(encoding="utf-8"))
+            if r.get("config") == config:
+                log(f"[bench] seed {seed}: already done (from {done_file})")
+                runs.append(r["run"])
+                continue
+        log(f"[bench] seed {seed}: running")
+        r = run_seed(protocol, config, data, int(seed), work_dir=work, log=log)
+        log(f"[bench] seed {seed}: acc={r['acc']:.4f} nmi={r['nmi']:.4f} ari={r['ari']:.4f} "
+            f"pretrain={r['seconds']['pretrain']:.1f}s kmeans={r['seconds']['kmeans']:.1f}s "
+            f"dec={r['seconds']['dec']:.1f}s total={r['seconds']['total']:.1f}s")
+        runs.append(r)
+        if spec.get("resumable"):
+            work.mkdir(parents=True, exist_ok=True)
+            done_file.write_text(json.dumps({"config": config, "run": r}), encoding="utf-8")
+
+    result = {
+        "protocol": protocol,
+        "description": spec["description"],
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": command or f"python -m dec_core bench --protocol {protocol} "
+                              f"--seeds {','.join(str(s) for s in seeds)}",
+        "machine": machine_info(),
+        "load_start": [round(v, 2) for v in load_start] if load_start else None,
+        "load_end": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "matmul": matmul,
+        "config": config,
+        "overrides": overrides or {},
+        "data": {"name": data.name, "n_samples": data.n_samples, "n_features": data.n_features},
+        "dims": _dec_params(config, data.n_features, data.n_classes)["dims"],
+        "load_seconds": load_seconds,
+        "runs": runs,
+        "summary": summarise(runs, matmul),
+    }
+    (out_dir / f"{protocol}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    (out_dir / f"{protocol}.md").write_text(markdown(result), encoding="utf-8")
+    log(f"[bench] wrote {out_dir / f'{protocol}.json'} and {out_dir / f'{protocol}.md'}")
+    return result
