@@ -44,21 +44,22 @@ MODEL_DEFAULTS: dict = {
 }
 
 TRAIN_DEFAULTS: dict = {
-    # pretraining
+    # pretraining (the tuned digits defaults of dec_core.cli.PRESETS, see docs/benchmarks.md)
     "pretrain": "end_to_end",
-    "pretrain_epochs": 100,
+    "pretrain_epochs": 200,
     "layer_epochs": 25,
     "pretrain_batch_size": 64,
     "pretrain_optimizer": "adam",
-    "pretrain_lr": 0.001,
-    "pretrain_noise": 0.3,
+    "pretrain_lr": 0.002,
+    "pretrain_schedule": "cosine",
+    "pretrain_noise": 0.4,
     # DEC
-    "batch_size": 256,
+    "batch_size": 64,
     "optimizer": "sgd",
     "learning_rate": 0.01,
-    "update_interval": 30,
-    "tol": 0.001,
-    "max_iter": 20000,
+    "update_interval": 60,
+    "tol": 0.0001,
+    "max_iter": 3000,
     "gamma": 0.0,
     "seed": 0,
 }
@@ -68,7 +69,8 @@ SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAU
 # Settings that change the pretrained autoencoder; the rest only affect DEC,
 # so changing them reuses the cached autoencoder.
 PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "layer_epochs", "pretrain_batch_size",
-                 "pretrain_optimizer", "pretrain_lr", "pretrain_noise", "seed")
+                 "pretrain_optimizer", "pretrain_lr", "pretrain_schedule", "pretrain_noise",
+                 "seed")
 
 
 def ensure_defaults(state: MutableMapping) -> None:

@@ -60,7 +60,11 @@ def settings_panel() -> None:
                               "reference's choice (lr ~1 with its init).")
             st.number_input("Learning rate", 1e-6, 10.0, key=bind("train", "pretrain_lr"),
                             format="%.5f", help="Adam: 1e-4 to 3e-3. SGD: 0.01 to 1.")
-            st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
+            st.radio("Learning-rate schedule", ["cosine", "constant"], horizontal=True,
+                 key=bind("train", "pretrain_schedule"),
+                 help="cosine decays the learning rate to 0 over the epochs (steadier end "
+                      "points); constant keeps it fixed (the reference's choice).")
+        st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
                       help="Std of Gaussian noise added to inputs while pretraining (a denoising "
                            "autoencoder). 0.1-0.3 often gives k-means a cleaner embedding.")
         with right:
