@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filebytes import npy_bytes, npz_bytes
 from streamlit.testing.v1 import AppTest
 
 from dec_core.datasets import load_dataset
@@ -17,16 +18,7 @@ DATA_PAGE = str(ROOT / "pages/data.py")
 MODEL_PAGE = str(ROOT / "pages/model.py")
 
 
-def npy(arr) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=True)
-    return buf.getvalue()
-
-
-def npz(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+npy, npz = npy_bytes, npz_bytes
 
 
 def huge_header() -> bytes:

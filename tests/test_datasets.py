@@ -2,6 +2,7 @@ import io
 
 import numpy as np
 import pytest
+from filebytes import npy_bytes, npz_bytes
 
 from dec_core.datasets import (
     DATA_DIR_ENV,
@@ -10,18 +11,6 @@ from dec_core.datasets import (
     load_dataset,
     stratified_subsample,
 )
-
-
-def npy_bytes(arr) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=True)
-    return buf.getvalue()
-
-
-def npz_bytes(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
 
 
 def test_digits_default_is_offline_and_scaled():
