@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
+
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -16,12 +19,15 @@ class ClusteringLayer(keras.layers.Layer):
         q_ij = q_ij / sum_j' q_ij'
 
     the kernel of a Student's t distribution with ``alpha`` degrees of
-    freedom (Xie, Girshick & Farhadi, 2016, eq. 1).
+    freedom (Xie, Girshick & Farhadi, 2016, eq. 1). It is computed in log
+    space, ``log q_ij = -(alpha + 1) / 2 * log1p(|z_i - mu_j|^2 / alpha)``
+    followed by a softmax over ``j``, so a large ``alpha`` or far points do
+    not underflow to ``0 / 0`` in float32.
 
     Parameters
     ----------
     n_clusters : int
-        Number of centroids, at least 1.
+        Number of centroids, at least 1 (a Python or NumPy integer).
     alpha : float, default=1.0
         Degrees of freedom of the Student's t kernel, > 0.
     initial_centers : array-like of shape (n_clusters, embedding_dim), optional
@@ -36,16 +42,18 @@ class ClusteringLayer(keras.layers.Layer):
 
     def __init__(self, n_clusters: int, alpha: float = 1.0, initial_centers=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(n_clusters, int) or isinstance(n_clusters, bool) or n_clusters < 1:
+        if (not isinstance(n_clusters, numbers.Integral) or isinstance(n_clusters, (bool, np.bool_))
+                or n_clusters < 1):
             raise ValueError(
                 "Received an invalid value for `n_clusters`, expected a positive integer. "
                 f"Received: n_clusters={n_clusters!r}"
             )
-        if not alpha > 0:
+        if (not isinstance(alpha, numbers.Real) or isinstance(alpha, (bool, np.bool_))
+                or not np.isfinite(alpha) or not alpha > 0):
             raise ValueError(
                 f"Received an invalid value for `alpha`, expected a number > 0. Received: alpha={alpha!r}"
             )
-        self.n_clusters = n_clusters
+        self.n_clusters = int(n_clusters)
         self.alpha = float(alpha)
         self.initial_centers = initial_centers
 
@@ -64,8 +72,9 @@ class ClusteringLayer(keras.layers.Layer):
         # inputs: (B, e); clusters: (k, e) -> squared distances (B, k)
         diff = ops.expand_dims(inputs, 1) - ops.expand_dims(self.clusters, 0)
         dist2 = ops.sum(ops.square(diff), axis=-1)
-        q = ops.power(1.0 + dist2 / self.alpha, -(self.alpha + 1.0) / 2.0)
-        return q / ops.sum(q, axis=1, keepdims=True)
+        # log of the unnormalised kernel, then a softmax: stable for any alpha
+        logits = -(self.alpha + 1.0) / 2.0 * ops.log1p(dist2 / self.alpha)
+        return ops.softmax(logits, axis=1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n_clusters)
@@ -91,8 +100,6 @@ def target_distribution(q):
     -------
     p : ndarray of shape (n_samples, n_clusters)
     """
-    import numpy as np
-
     q = np.asarray(q, dtype=np.float64)
     weight = q**2 / np.maximum(q.sum(axis=0), 1e-12)
     return (weight / weight.sum(axis=1, keepdims=True)).astype(np.float32)
