@@ -11,23 +11,28 @@ calls them at each phase of training:
 * ``on_kmeans_end(logs)``: the k-means initialisation. ``logs`` holds
   ``labels`` (n,), ``centers`` (k, embedding_dim), ``embedding`` (n, e) and,
   with ``y``, ``acc``/``nmi``/``ari``.
-* ``on_dec_begin(logs)`` / ``on_dec_update(iteration, logs)`` /
-  ``on_dec_end(logs)``: the clustering phase. An update is one recomputation
-  of the target distribution. ``logs`` holds ``loss`` (mean KL of the batches
-  since the last update; ``nan`` at the first), ``delta_label`` (share of
-  labels changed since the last update), ``iteration`` (batches so far),
-  ``max_iter``, and with ``y`` ``acc``/``nmi``/``ari``. It also carries the
-  arrays ``labels``, ``q``, ``p`` and ``embedding`` for live views; they are
-  not kept in :attr:`DEC.history_`.
+* ``on_dec_begin(logs)`` / ``on_dec_update(update, logs)`` /
+  ``on_dec_end(logs)``: the clustering phase (DEC or IDEC). An update is one
+  recomputation of the target distribution; ``update`` counts them from 0
+  (the k-means initialisation). ``logs`` holds ``update``, ``iteration``
+  (batches so far), ``max_iter``, ``delta_label`` (share of labels changed
+  since the last update), the means per batch since the last update of
+  ``loss`` (the total), ``kl`` (KL(P||Q)) and, for IDEC, ``reconstruction``
+  (``nan`` at update 0), and with ``y`` ``acc``/``nmi``/``ari``. It also
+  carries the arrays ``labels``, ``q``, ``p`` and ``embedding`` for live
+  views; they are not kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
+  ``max_iter`` and ``method``; ``on_dec_end`` gets ``reason``, ``iteration``
+  and ``diverged``.
 
 A callback asks to stop by setting ``self.model.stop_training = True``, where
-``self.model`` is the estimator (set through :meth:`Callback.set_model`). The
-estimator then finishes the current step and keeps what it has learned.
+``self.model`` is the estimator (set through :meth:`Callback.set_model`), or
+by a ``should_stop()`` method returning True, which the estimator polls
+between compiled batch loops. The estimator then finishes the current step,
+keeps what it has learned and records ``stop_reason_ = "stopped by request"``.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -83,11 +88,11 @@ class Callback:
     def on_dec_begin(self, logs: dict | None = None) -> None:
         """Called before the first DEC update."""
 
-    def on_dec_update(self, iteration: int, logs: dict | None = None) -> None:
-        """Called at every target-distribution update of DEC."""
+    def on_dec_update(self, update: int, logs: dict | None = None) -> None:
+        """Called at every target-distribution update (``update`` = 0, 1, 2 ...)."""
 
     def on_dec_end(self, logs: dict | None = None) -> None:
-        """Called when DEC stops: converged, ``max_iter`` or a stop request."""
+        """Called when DEC stops: converged, ``max_iter``, a stop request or divergence."""
 
 
 class CallbackList(Callback):
@@ -132,27 +137,29 @@ class CallbackList(Callback):
     def on_dec_begin(self, logs=None):
         self._call("on_dec_begin", logs)
 
-    def on_dec_update(self, iteration, logs=None):
-        self._call("on_dec_update", iteration, logs)
+    def on_dec_update(self, update, logs=None):
+        self._call("on_dec_update", update, logs)
 
     def on_dec_end(self, logs=None):
         self._call("on_dec_end", logs)
 
 
 class StopOnEvent(Callback):
-    """Stop training when a :class:`threading.Event` is set.
+    """Stop training when an event is set.
 
-    This is how a UI thread stops a worker: it sets the event, and the worker
-    stops at its next pretraining epoch or DEC update (or, inside an epoch,
-    at the next batch, since the estimator also polls ``should_stop``).
+    This is how the app stops a training worker process: the server sets a
+    ``multiprocessing`` event shared with the worker, and the worker stops at
+    its next pretraining epoch or DEC update, or sooner, since the estimator
+    also polls ``should_stop`` between compiled batch loops. A
+    :class:`threading.Event` works the same within one process.
 
     Parameters
     ----------
-    event : threading.Event
-        The flag to watch.
+    event : threading.Event or multiprocessing.Event
+        The flag to watch (anything with ``is_set()``).
     """
 
-    def __init__(self, event: threading.Event) -> None:
+    def __init__(self, event: Any) -> None:
         super().__init__()
         self.event = event
 
@@ -170,7 +177,7 @@ class StopOnEvent(Callback):
     def on_kmeans_end(self, logs=None):
         self._check()
 
-    def on_dec_update(self, iteration, logs=None):
+    def on_dec_update(self, update, logs=None):
         self._check()
 
 
@@ -212,13 +219,14 @@ class ProgressLogger(Callback):
     def on_kmeans_end(self, logs=None):
         self._print(f"[kmeans] init done{self._scores(logs or {})}")
 
-    def on_dec_update(self, iteration, logs=None):
+    def on_dec_update(self, update, logs=None):
         logs = logs or {}
-        update = logs.get("update", 0)
         if update % self.every == 0:
+            terms = "".join(f" {k}={logs[k]:.5f}" for k in ("kl", "reconstruction") if k in logs)
             self._print(
-                f"[dec] iter {iteration}/{logs.get('max_iter', '?')} "
-                f"loss={logs.get('loss', float('nan')):.5f} "
+                f"[dec] update {update} · batch {logs.get('iteration', '?')}/"
+                f"{logs.get('max_iter', '?')} "
+                f"loss={logs.get('loss', float('nan')):.5f}{terms} "
                 f"delta_label={logs.get('delta_label', float('nan')):.4f}"
                 f"{self._scores(logs)}"
             )
