@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import numbers
 import time
+import warnings
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -55,10 +57,19 @@ _CONSTRAINTS: dict[str, tuple] = {
     "update_interval": ("int", 1, None),
     "tol": ("real", 0, 1, True, True),
     "max_iter": ("int", 0, None),
-    "gamma": ("real", 0, None, True),
+    "method": ("choice", ("dec", "idec")),
+    "gamma": ("real", 0, None, False),
     "n_init": ("int", 1, None),
     "verbose": ("int", 0, None),
 }
+
+
+class DivergenceWarning(UserWarning):
+    """The clustering phase diverged (a NaN or infinite loss or weights).
+
+    The estimator restored its last finite state and stopped; its
+    ``stop_reason_`` says what to change.
+    """
 
 
 def _check_param(name: str, value) -> None:
@@ -90,6 +101,16 @@ def _check_param(name: str, value) -> None:
             f"The '{name}' parameter must be a real number in {lo}{low}, "
             f"{'inf' if high is None else high}{hi}. Got {value!r}."
         )
+
+
+def _cast(name: str, value):
+    """A checked parameter as a plain Python number (Keras refuses e.g. an int learning rate)."""
+    kind = _CONSTRAINTS[name][0]
+    if kind == "int":
+        return int(value)
+    if kind == "real":
+        return float(value)
+    return value
 
 
 def check_dims(dims, n_features: int | None = None) -> list[int]:
@@ -159,9 +180,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     Pretrains a symmetric dense autoencoder, places centroids with k-means in
     its embedding, then trains encoder and centroids together to minimise
     ``KL(P || Q)``, where ``Q`` is a Student's t soft assignment and ``P`` a
-    sharpened copy of it recomputed every ``update_interval`` batches. With
-    ``gamma > 0`` the decoder stays and its reconstruction loss, weighted by
-    ``gamma``, is added (IDEC, Guo et al. 2017).
+    sharpened copy of it recomputed every ``update_interval`` batches.
+
+    With ``method="idec"`` (Guo, Gao, Liu & Yin, IJCAI 2017) the decoder
+    stays and the whole autoencoder trains on
+    ``L = L_r + gamma * KL(P || Q)``, where ``L_r`` is the reconstruction
+    mean squared error, so the embedding keeps the data's local structure.
 
     Parameters
     ----------
@@ -214,9 +238,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         falls below ``tol``.
     max_iter : int, default=20000
         Maximum number of clustering-phase batches.
-    gamma : float, default=0.0
-        Weight of the reconstruction loss in the clustering phase
-        (0: DEC; > 0: IDEC, which keeps the decoder).
+    method : {"dec", "idec"}, default="dec"
+        ``"dec"`` minimises ``KL(P || Q)`` and trains encoder and centroids
+        only; ``"idec"`` minimises ``L_r + gamma * KL(P || Q)`` and also
+        trains the decoder. ``L_r`` is the squared reconstruction error
+        averaged over features and samples (Keras' ``"mse"``, as in the
+        authors' code).
+    gamma : float, default=0.1
+        Coefficient of the clustering loss, IDEC only (> 0; the paper's
+        0.1). Ignored with ``method="dec"``.
     n_init : int, default=20
         k-means restarts for the initial centroids.
     random_state : int, default=None
@@ -240,12 +270,23 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Centroids in the embedding.
     history_ : dict
         ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
-        "dec": {"iteration", "loss", "delta_label", ["acc", "nmi", "ari"]}}``,
-        lists of plain numbers and strings (JSON-ready).
+        "dec": {"update", "iteration", "loss", "kl", ["reconstruction"],
+        "delta_label", ["acc", "nmi", "ari"]}, "stop_reason": str}``, lists of
+        plain numbers and strings (JSON-ready). One ``"dec"`` entry per
+        target update: ``iteration`` counts batches so far; ``loss`` (the
+        total), ``kl`` and, for IDEC, ``reconstruction`` are means per batch
+        since the previous update (``nan`` at update 0).
     n_iter_ : int
-        Clustering-phase batches run.
+        Clustering-phase batches behind the final model.
     stop_reason_ : str
-        Why training ended: converged, max_iter, stopped, or a fault message.
+        Why training ended, in words: ``"converged: ..."``,
+        ``"reached max_iter=..."``, ``"stopped by request"``, or
+        ``"diverged: ..."`` with what to change.
+    diverged_ : bool
+        True when the clustering phase diverged (NaN or infinite loss or
+        weights). Weights, centroids, labels and history are then those of
+        the last finite target update, and a :class:`DivergenceWarning` was
+        issued.
     timings_ : dict
         Seconds spent in ``pretrain``, ``kmeans``, ``dec`` and ``total``.
     kmeans_labels_ : ndarray of shape (n_samples,)
@@ -288,7 +329,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         update_interval: int = 140,
         tol: float = 0.001,
         max_iter: int = 20000,
-        gamma: float = 0.0,
+        method: str = "dec",
+        gamma: float = 0.1,
         n_init: int = 20,
         random_state: int | None = None,
         verbose: int = 0,
@@ -315,6 +357,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.update_interval = update_interval
         self.tol = tol
         self.max_iter = max_iter
+        self.method = method
         self.gamma = gamma
         self.n_init = n_init
         self.random_state = random_state
@@ -322,13 +365,20 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.strategy = strategy
 
     # ------------------------------------------------------------------ checks
-    def _validate_params(self) -> None:
+    def _validate_params(self) -> SimpleNamespace:
+        """Check every parameter; return them as plain Python ints, floats and strings."""
+        values = {}
         for name in _CONSTRAINTS:
-            _check_param(name, getattr(self, name))
-        if self.random_state is not None and not isinstance(self.random_state, numbers.Integral):
-            raise ValueError(
-                f"The 'random_state' parameter must be an int or None. Got {self.random_state!r}."
-            )
+            value = getattr(self, name)
+            _check_param(name, value)
+            values[name] = _cast(name, value)
+        seed = self.random_state
+        if seed is not None and (
+            not isinstance(seed, numbers.Integral) or isinstance(seed, (bool, np.bool_))
+        ):
+            raise ValueError(f"The 'random_state' parameter must be an int or None. Got {seed!r}.")
+        values["random_state"] = None if seed is None else int(seed)
+        return SimpleNamespace(**values)
 
     def _validate_data(self, X, *, reset: bool) -> np.ndarray:
         X = check_array(X, dtype=np.float32, ensure_min_samples=1, input_name="X")
@@ -354,7 +404,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     # --------------------------------------------------------------- training
     def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None) -> DEC:
-        """Pretrain, initialise with k-means, and run DEC.
+        """Pretrain, initialise with k-means, and run DEC (or IDEC).
+
+        Every call starts afresh from the current parameters: nothing of an
+        earlier fit (network, centroids, compiled functions) is reused.
 
         Parameters
         ----------
@@ -372,9 +425,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         self : DEC
+
+        Warns
+        -----
+        DivergenceWarning
+            When the clustering phase diverges; the last finite state is kept.
         """
         t_start = time.perf_counter()
-        self._validate_params()
+        self._p = p = self._validate_params()
         X = self._validate_data(X, reset=True)
         if y is not None:
             y = np.asarray(y).ravel()
@@ -383,26 +441,28 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
                 )
         n, d = X.shape
-        if self.augment_shift > 0:
+        if p.augment_shift > 0:
             image_side(d)
         dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
+        self._reset_fitted_state()
         self.n_features_in_ = d
         self.dims_ = dims
         self.history_ = {"pretrain": {}, "kmeans": {}, "dec": {}}
         self.timings_ = {"pretrain": 0.0, "kmeans": 0.0, "dec": 0.0, "total": 0.0}
         self.stop_training = False
         self.stop_reason_ = ""
+        self.diverged_ = False
         self.n_iter_ = 0
         cbs = list(callbacks or [])
-        if self.verbose:
+        if p.verbose:
             from .callbacks import ProgressLogger
 
             cbs.append(ProgressLogger())
         self._callbacks = CallbackList(cbs)
         self._callbacks.set_model(self)
-        seed = self.random_state
+        seed = p.random_state
         if seed is not None:
-            keras.utils.set_random_seed(int(seed))
+            keras.utils.set_random_seed(seed)
         self._callbacks.on_train_begin({"n_samples": n, "n_features": d, "dims": dims})
 
         # ---- 1. autoencoder
@@ -410,12 +470,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._X = tf.constant(X)  # (n, d), lives once on the device for all phases
         with self._scope():
             self.autoencoder_, self.encoder_ = build_autoencoder(
-                dims, init=self.init, seed=seed, mixed_precision=use_mixed_precision()
+                dims, init=p.init, seed=seed, mixed_precision=use_mixed_precision()
             )
-        self._callbacks.on_pretrain_begin({"scheme": self.pretrain})
+        self._callbacks.on_pretrain_begin({"scheme": p.pretrain})
         if autoencoder is not None:
             self._copy_autoencoder(autoencoder)
-        elif self.pretrain_epochs > 0 or (self.pretrain == "layerwise" and self.layer_epochs > 0):
+        elif p.pretrain_epochs > 0 or (p.pretrain == "layerwise" and p.layer_epochs > 0):
             cfg = self._pretrain_config()
             with self._scope():
                 pretrain_autoencoder(
@@ -430,9 +490,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The embedding holds NaN or inf after pretraining: "
-                f"lower pretrain_lr (now {self.pretrain_lr})."
+                f"lower pretrain_lr (now {p.pretrain_lr:g})."
             )
-        km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(z)
+        km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
         self.kmeans_labels_ = km.labels_.astype(np.int64)
         with self._scope():
             self._build_clustering(km.cluster_centers_)
@@ -444,7 +504,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.history_["kmeans"] = scalar_logs(logs)
         self._callbacks.on_kmeans_end(logs)
 
-        # ---- 3. DEC self-training
+        # ---- 3. DEC / IDEC self-training
         t0 = time.perf_counter()
         self._y = y
         self._rng = np.random.default_rng(seed)
@@ -452,7 +512,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._plan_state: dict = {}
         self._update = 0
         self._loss_sum, self._loss_count = 0.0, 0
-        self._callbacks.on_dec_begin({"max_iter": self.max_iter})
+        self._snapshot: dict | None = None
+        self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method})
         with self._scope():
             while not self._dec_step():
                 pass
@@ -463,21 +524,31 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
         return self
 
+    def _reset_fitted_state(self) -> None:
+        """Forget everything an earlier ``fit`` left: a refit starts from the parameters."""
+        for key in list(self.__dict__):
+            if key.endswith("_") and not key.startswith("__"):
+                del self.__dict__[key]
+        for key in ("_fwd_cache", "_runner", "_snapshot", "_train_vars", "_dec_optimizer",
+                    "_term_sums"):
+            self.__dict__.pop(key, None)
+
     def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
         """The pretraining settings these parameters stand for."""
+        p = self._validate_params()
         return PretrainConfig(
-            scheme=self.pretrain,
-            epochs=self.pretrain_epochs if epochs is None else int(epochs),
-            layer_epochs=self.layer_epochs,
-            batch_size=self.pretrain_batch_size,
-            optimizer=self.pretrain_optimizer,
-            learning_rate=self.pretrain_lr,
-            momentum=self.momentum,
-            dropout=self.dropout,
-            noise=self.pretrain_noise,
-            lr_schedule=self.pretrain_schedule,
-            augment_shift=self.augment_shift,
-            shuffle_seed=self.random_state,
+            scheme=p.pretrain,
+            epochs=p.pretrain_epochs if epochs is None else int(epochs),
+            layer_epochs=p.layer_epochs,
+            batch_size=p.pretrain_batch_size,
+            optimizer=p.pretrain_optimizer,
+            learning_rate=p.pretrain_lr,
+            momentum=p.momentum,
+            dropout=p.dropout,
+            noise=p.pretrain_noise,
+            lr_schedule=p.pretrain_schedule,
+            augment_shift=p.augment_shift,
+            shuffle_seed=p.random_state,
         )
 
     def _copy_autoencoder(self, source: keras.Model) -> None:
@@ -491,63 +562,100 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _build_clustering(self, centers: np.ndarray) -> None:
         """The training model ``x -> (q, x_hat)`` and its compiled step."""
+        p = self._p
         self.clustering_layer_ = ClusteringLayer(
-            self.n_clusters, alpha=self.alpha, initial_centers=centers, name="clustering"
+            p.n_clusters, alpha=p.alpha, initial_centers=centers, name="clustering"
         )
         q = self.clustering_layer_(self.encoder_.output)
         self.model_ = keras.Model(
             self.autoencoder_.input, [q, self.autoencoder_.output], name="dec"
         )
-        self._dec_optimizer = make_optimizer(self.optimizer, self.learning_rate, self.momentum)
+        self._dec_optimizer = make_optimizer(p.optimizer, p.learning_rate, p.momentum)
+        idec = p.method == "idec"
         # IDEC keeps the decoder; plain DEC trains only encoder and centroids
         # (and never runs the decoder).
-        if self.gamma > 0:
+        if idec:
             variables = self.model_.trainable_variables
         else:
             variables = self.encoder_.trainable_variables + self.clustering_layer_.trainable_variables
         self._train_vars = variables
         self._dec_optimizer.build(variables)
-        gamma = float(self.gamma)
+        # IDEC's two terms, summed over the samples since the last target update
+        # (the runner only returns the total); SUM adds up the replicas' shares.
+        self._term_sums = {
+            name: tf.Variable(0.0, trainable=False, name=f"{name}_sum",
+                              aggregation=tf.VariableAggregation.SUM)
+            for name in (("kl", "reconstruction") if idec else ())
+        }
+        sums = self._term_sums
+        gamma = p.gamma
         model, encoder, clustering = self.model_, self.encoder_, self.clustering_layer_
-        shift = int(self.augment_shift)
+        shift = p.augment_shift
         side = image_side(self.n_features_in_) if shift > 0 else 0
 
         def loss_fn(xb, pb, seed_pair):
-            # xb: (B, d), pb: (B, k) -> per-sample KL(p || q) [+ gamma * MSE]: (B,)
+            # xb: (B, d), pb: (B, k) -> per-sample loss (B,)
             if shift > 0:
                 xb = random_shift(xb, side, shift, seed_pair)
-            if gamma > 0:
+            if idec:
                 qb, xr = model(xb, training=True)
             else:
                 qb = clustering(encoder(xb, training=True))
             qb = tf.clip_by_value(tf.cast(qb, tf.float32), 1e-12, 1.0)
-            loss = tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1)
-            if gamma > 0:
-                xr = tf.cast(xr, tf.float32)
-                loss = loss + gamma * tf.reduce_mean(tf.square(xr - xb), axis=1)
-            return loss
+            kl = tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1)
+            if not idec:
+                return kl  # DEC: L = KL(P || Q)
+            # IDEC (Guo et al., IJCAI 2017): L = L_r + gamma * L_c. The authors'
+            # code (github.com/XifengGuo/IDEC, IDEC.py) compiles the outputs
+            # [clustering, decoder] with loss {'kld', 'mse'} and
+            # loss_weights=[gamma, 1], gamma=0.1 "coefficient of clustering
+            # loss"; Keras' 'mse' is the mean over features, as here.
+            rec = tf.reduce_mean(tf.square(tf.cast(xr, tf.float32) - xb), axis=1)
+            sums["kl"].assign_add(tf.reduce_sum(tf.stop_gradient(kl)))
+            sums["reconstruction"].assign_add(tf.reduce_sum(tf.stop_gradient(rec)))
+            return rec + gamma * kl
 
         self._runner = StepRunner(loss_fn, variables, self._dec_optimizer, self._X,
-                                  seed=self.random_state)
+                                  seed=p.random_state)
+
+    def _interval_terms(self) -> dict[str, float]:
+        """Mean per batch, since the last update, of the loss and its terms (nan if none)."""
+        count = self._loss_count
+        loss = self._loss_sum / count if count else float("nan")
+        self._loss_sum, self._loss_count = 0.0, 0
+        if self._p.method == "dec":
+            return {"loss": loss, "kl": loss}
+        rows = count * min(self._p.batch_size, int(self._X.shape[0]))
+        terms = {"loss": loss}
+        for name, var in self._term_sums.items():
+            terms[name] = float(var.numpy()) / rows if rows else float("nan")
+            var.assign(0.0)
+        return terms
 
     def _dec_step(self) -> bool:
         """One target update, then up to ``update_interval`` batches.
 
-        Returns True when training is over (converged, max_iter, stopped).
+        Returns True when training is over (stopped, converged, max_iter,
+        diverged).
         """
+        p = self._p
         n = int(self._X.shape[0])
+        trained = self._loss_count > 0
+        terms = self._interval_terms()
         q = self._soft_assign(self._X)
+        if trained and not (
+            all(np.isfinite(v) for v in terms.values()) and np.all(np.isfinite(q))
+        ):
+            return self._restore_last_finite(terms["loss"])
         labels = q.argmax(axis=1)
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
-        loss = self._loss_sum / self._loss_count if self._loss_count else float("nan")
-        self._loss_sum, self._loss_count = 0.0, 0
-        p = target_distribution(q)
+        target = target_distribution(q)
         logs = {
             "update": self._update,
             "iteration": self.n_iter_,
-            "max_iter": self.max_iter,
-            "loss": loss,
+            "max_iter": p.max_iter,
+            **terms,
             "delta_label": delta,
         }
         if self._y is not None:
@@ -557,33 +665,35 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             if key != "max_iter":
                 hist.setdefault(key, []).append(value)
         self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
+        # The state to fall back on if the next interval diverges.
+        self._snapshot = {
+            "update": self._update,
+            "iteration": self.n_iter_,
+            "weights": [np.array(v.numpy()) for v in self._train_vars],
+        }
         self._callbacks.on_dec_update(
-            self._update, {**logs, "labels": labels, "q": q, "p": p, "embedding": self._last_z}
+            self._update,
+            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z},
         )
         self._update += 1
-        if not np.isfinite(loss) and self._update > 1:
-            self.stop_reason_ = (
-                f"KL loss became {loss} at iteration {self.n_iter_}: "
-                f"lower learning_rate (now {self.learning_rate})."
-            )
-            return True
-        if self._update > 1 and delta < self.tol:
-            self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={self.tol}"
-            return True
-        if self.n_iter_ >= self.max_iter:
-            self.stop_reason_ = f"reached max_iter={self.max_iter}"
-            return True
+        # A stop request first: a Stop during the interval is never "converged".
         if self._should_stop():
             self.stop_reason_ = self.stop_reason_ or "stopped by request"
             return True
-        p_t = tf.constant(p)
-        steps = min(self.update_interval, self.max_iter - self.n_iter_)
+        if self._update > 1 and delta < p.tol:
+            self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
+            return True
+        if self.n_iter_ >= p.max_iter:
+            self.stop_reason_ = f"reached max_iter={p.max_iter}"
+            return True
+        p_t = tf.constant(target)
+        steps = min(p.update_interval, p.max_iter - self.n_iter_)
         done = 0
         while done < steps:
             # Many batches per compiled call, one host sync per call; stop
             # requests are polled between calls.
             s = min(_STEPS_PER_CALL, steps - done)
-            idx = batch_plan(n, self.batch_size, s, self._rng, self._plan_state)
+            idx = batch_plan(n, p.batch_size, s, self._rng, self._plan_state)
             self._loss_sum += float(self._runner.run(idx, p_t))
             self._loss_count += s
             self.n_iter_ += s
@@ -591,6 +701,25 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             if self._should_stop():
                 break
         return False
+
+    def _restore_last_finite(self, loss: float) -> bool:
+        """Go back to the state of the last finite update, say why, warn; returns True."""
+        snap = self._snapshot
+        for var, value in zip(self._train_vars, snap["weights"]):
+            var.assign(value)
+        first_bad, last_bad = snap["iteration"], self.n_iter_
+        self.n_iter_ = snap["iteration"]
+        self.diverged_ = True
+        what = (f"the clustering loss became {loss}" if not np.isfinite(loss)
+                else "the weights became NaN or infinite")
+        lr = self._p.learning_rate
+        self.stop_reason_ = (
+            f"diverged: {what} between batches {first_bad} and {last_bad}; the last finite "
+            f"state (update {snap['update']}, batch {first_bad}) was restored. "
+            f"Lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
+        )
+        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
+        return True
 
     def _finish(self) -> None:
         """Final labels and centroids; also after a stop."""
@@ -600,15 +729,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             self.stop_reason_ = "stopped by request" if self.stop_training else "done"
         self.history_["stop_reason"] = self.stop_reason_
         self._callbacks.on_dec_end(
-            {"reason": self.stop_reason_, "iteration": self.n_iter_, **(
-                clustering_scores(self._y, self.labels_) if self._y is not None else {}
-            )}
+            {"reason": self.stop_reason_, "iteration": self.n_iter_, "diverged": self.diverged_,
+             **(clustering_scores(self._y, self.labels_) if self._y is not None else {})}
         )
-        # Drop the training-only state: the data and the callbacks.
+        # Drop the training-only state: the data, the callbacks, the fallback.
         self._X = None
         self._y = None
         self._last_z = None
         self._runner = None  # it holds the data tensor
+        self._snapshot = None
         self._callbacks = CallbackList()
 
     # --------------------------------------------------------------- inference
@@ -622,7 +751,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             zs.append(z)
             qs.append(q)
         if not zs:
-            k = self.n_clusters if hasattr(self, "clustering_layer_") else 0
+            k = int(self.n_clusters) if hasattr(self, "clustering_layer_") else 0
             return np.zeros((0, self.dims_[-1]), np.float32), (np.zeros((0, k), np.float32)
                                                                 if k else None)
         z = (tf.concat(zs, 0) if len(zs) > 1 else zs[0]).numpy()
@@ -634,11 +763,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     def _forward_fn(self):
         """A compiled ``x -> (z, q)`` (q None before the clustering layer exists)."""
         clustering = getattr(self, "clustering_layer_", None)
-        key = (id(self.encoder_), id(clustering))
-        cached = getattr(self, "_fwd_cache", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
         encoder = self.encoder_
+        cached = getattr(self, "_fwd_cache", None)
+        # keyed on the objects themselves (an id() can be reused after a refit)
+        if cached is not None and cached[0] is encoder and cached[1] is clustering:
+            return cached[2]
 
         @tf.function(reduce_retracing=True)
         def fwd(xb):
@@ -647,7 +776,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 return z, None
             return z, tf.cast(clustering(z), tf.float32)
 
-        self._fwd_cache = (key, fwd)
+        self._fwd_cache = (encoder, clustering, fwd)
         return fwd
 
     def _embed(self, X) -> np.ndarray:

@@ -23,8 +23,8 @@ class Recorder(Callback):
     def on_kmeans_end(self, logs=None):
         self.events.append(("kmeans", logs["labels"].shape, logs.get("acc")))
 
-    def on_dec_update(self, iteration, logs=None):
-        self.events.append(("dec", iteration, logs["delta_label"], logs["q"].shape))
+    def on_dec_update(self, update, logs=None):
+        self.events.append(("dec", update, logs["delta_label"], logs["q"].shape))
 
 
 def test_blobs_reach_perfect_accuracy(blobs):
@@ -74,7 +74,7 @@ def test_same_seed_same_labels(blobs):
 
 def test_idec_and_layerwise(blobs):
     x, y = blobs
-    dec = DEC(4, pretrain="layerwise", layer_epochs=1, gamma=0.1, **TINY).fit(x, y)
+    dec = DEC(4, pretrain="layerwise", layer_epochs=1, method="idec", **TINY).fit(x, y)
     stages = set(dec.history_["pretrain"]["stage"])
     assert stages == {"layer_1", "layer_2", "layer_3", "finetune"}
     assert dec.predict(x).shape == (200,)
@@ -125,6 +125,11 @@ def test_predict_before_fit():
     ({"update_interval": 0}, "update_interval"),
     ({"optimizer": "rmsprop"}, "optimizer"),
     ({"n_clusters": 0}, "n_clusters"),
+    ({"method": "both"}, "method"),
+    ({"gamma": 0.0}, "gamma"),
+    ({"gamma": -0.1}, "gamma"),
+    ({"learning_rate": np.nan}, "learning_rate"),
+    ({"batch_size": 64.0}, "batch_size"),
 ])
 def test_invalid_params(params, match, blobs):
     x, _ = blobs
@@ -187,3 +192,198 @@ def test_augment_shift_needs_square_rows(blobs):
     x, _ = blobs  # 8 features: not a square
     with pytest.raises(ValueError, match="square"):
         DEC(4, **TINY, augment_shift=1).fit(x)
+
+
+# ---------------------------------------------------------------- IDEC
+class DecoderAtInit(Callback):
+    """Keeps a copy of the decoder's weights as they were after pretraining."""
+
+    def on_kmeans_end(self, logs=None):
+        self.weights = [w.copy() for w in self.model.autoencoder_.get_weights()]
+
+
+def test_defaults_are_dec_and_the_papers_gamma():
+    params = DEC().get_params()
+    assert params["method"] == "dec" and params["gamma"] == 0.1
+
+
+def test_idec_minimises_reconstruction_plus_gamma_kl(blobs):
+    x, y = blobs
+    at_init = DecoderAtInit()
+    dec = DEC(4, method="idec", gamma=0.5, **TINY).fit(x, y, callbacks=[at_init])
+    hist = dec.history_["dec"]
+    assert len(hist["loss"]) > 1
+    loss, kl, rec = (np.array(hist[k][1:]) for k in ("loss", "kl", "reconstruction"))
+    assert np.all(kl > 0) and np.all(rec > 0)
+    # L = L_r + gamma * KL (Guo et al. 2017), not KL + gamma * L_r
+    np.testing.assert_allclose(loss, rec + 0.5 * kl, rtol=1e-4)
+    assert np.isnan(hist["kl"][0]) and np.isnan(hist["reconstruction"][0])
+    # IDEC trains the decoder too
+    changed = [not np.array_equal(a, b)
+               for a, b in zip(at_init.weights, dec.autoencoder_.get_weights())]
+    assert all(changed)
+
+
+def test_dec_leaves_the_decoder_alone_and_logs_kl(blobs):
+    x, _ = blobs
+    at_init = DecoderAtInit()
+    dec = DEC(4, **TINY).fit(x, callbacks=[at_init])
+    hist = dec.history_["dec"]
+    assert "reconstruction" not in hist
+    np.testing.assert_array_equal(hist["kl"][1:], hist["loss"][1:])
+    n_enc = len(dec.encoder_.get_weights())
+    for a, b in zip(at_init.weights[n_enc:], dec.autoencoder_.get_weights()[n_enc:]):
+        np.testing.assert_array_equal(a, b)
+
+
+class UpdateLogs(Callback):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_dec_update(self, update, logs=None):
+        self.calls.append((update, logs))
+
+
+def test_on_dec_update_gets_the_update_number_and_the_terms(blobs):
+    x, _ = blobs
+    rec = UpdateLogs()
+    DEC(4, method="idec", **{**TINY, "tol": 0.0}).fit(x, callbacks=[rec])
+    assert [u for u, _ in rec.calls] == list(range(len(rec.calls)))
+    for update, logs in rec.calls:
+        assert logs["update"] == update
+        assert logs["iteration"] == update * TINY["update_interval"]  # batches so far
+        assert {"loss", "kl", "reconstruction"} <= set(logs)
+
+
+def test_progress_text_shows_updates_and_real_batch_counts(blobs):
+    import io
+
+    from dec_core.callbacks import ProgressLogger
+
+    x, _ = blobs
+    out = io.StringIO()
+    DEC(4, method="idec", **{**TINY, "tol": 0.0}).fit(x, callbacks=[ProgressLogger(out)])
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("[dec] update")]
+    assert lines[0].startswith("[dec] update 0 · batch 0/30 ")
+    assert lines[2].startswith("[dec] update 2 · batch 10/30 ")
+    assert "kl=" in lines[2] and "reconstruction=" in lines[2]
+
+
+# ---------------------------------------------------------------- divergence
+def three_blobs():
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(n_samples=300, n_features=4, centers=3, random_state=0)
+    return x.astype(np.float32), y
+
+
+@pytest.mark.parametrize("params", [
+    {"method": "idec", "learning_rate": 50.0},   # the issue's reproduction (as IDEC)
+    {"method": "dec", "learning_rate": 1e12},
+])
+def test_a_diverging_fit_keeps_its_last_finite_state(params):
+    from dec_core.estimator import DivergenceWarning
+
+    x, y = three_blobs()
+    with pytest.warns(DivergenceWarning, match="learning_rate"):
+        dec = DEC(n_clusters=3, dims=[4, 16, 2], pretrain_epochs=2, random_state=0,
+                  **params).fit(x, y)
+    assert dec.diverged_
+    assert dec.stop_reason_.startswith("diverged:")
+    assert f"now {params['learning_rate']:g}" in dec.stop_reason_
+    assert np.all(np.isfinite(dec.cluster_centers_))
+    q = dec.predict_proba(x)
+    assert np.all(np.isfinite(q))
+    np.testing.assert_allclose(q.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(dec.labels_, dec.predict(x))
+    hist = dec.history_["dec"]
+    assert all(np.isfinite(v) for v in hist["loss"][1:])
+    assert dec.n_iter_ == hist["iteration"][-1]
+    # the first interval diverged: the state is the k-means initialisation
+    assert cluster_acc(dec.kmeans_labels_, dec.labels_) > 0.95
+    assert len(np.unique(dec.labels_)) == 3
+
+
+class PoisonAtUpdate(Callback):
+    """Puts a NaN into the encoder at one update: the next interval diverges."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_dec_update(self, update, logs=None):
+        if update == self.at:
+            self.labels = logs["labels"].copy()
+            self.centers = self.model.cluster_centers_.copy()
+            kernel = self.model.encoder_.layers[-1].kernel
+            kernel.assign(np.full(kernel.shape, np.nan, np.float32))
+
+
+def test_divergence_restores_weights_labels_and_history_of_the_last_finite_update(blobs):
+    from dec_core.estimator import DivergenceWarning
+
+    x, y = blobs
+    poison = PoisonAtUpdate(2)
+    with pytest.warns(DivergenceWarning):
+        dec = DEC(4, **{**TINY, "tol": 0.0}).fit(x, y, callbacks=[poison])
+    assert dec.diverged_
+    assert dec.history_["dec"]["update"] == [0, 1, 2]
+    assert dec.n_iter_ == 2 * TINY["update_interval"]
+    np.testing.assert_array_equal(dec.labels_, poison.labels)
+    np.testing.assert_allclose(dec.cluster_centers_, poison.centers)
+    assert np.all(np.isfinite(dec.transform(x)))
+    assert "between batches 10 and 15" in dec.stop_reason_
+    assert dec.history_["stop_reason"] == dec.stop_reason_
+
+
+# ---------------------------------------------------------------- scikit-learn semantics
+def test_refit_after_set_params_uses_the_new_dims():
+    x, _ = three_blobs()
+    small = dict(pretrain_epochs=2, update_interval=5, max_iter=10, n_init=2, random_state=0)
+    dec = DEC(3, dims=[4, 16, 2], **small).fit(x)
+    assert dec.transform(x).shape == (300, 2)
+    dec.set_params(dims=[4, 16, 3]).fit(x)
+    assert dec.transform(x).shape == (300, 3)
+    assert dec.cluster_centers_.shape == (3, 3)
+    assert dec.predict_proba(x).shape == (300, 3)
+    dec.set_params(n_clusters=4).fit(x)
+    assert dec.predict_proba(x).shape == (300, 4)
+
+
+def test_refit_does_not_reuse_compiled_or_cached_state():
+    x, _ = three_blobs()
+    dec = DEC(3, dims=[4, 16, 2], pretrain_epochs=2, max_iter=5, update_interval=5,
+              n_init=2, random_state=0).fit(x)
+    first = (dec.clustering_layer_, dec.model_, dec.encoder_)
+    dec.fit(x)
+    assert all(a is not b for a, b in zip(first, (dec.clustering_layer_, dec.model_,
+                                                 dec.encoder_)))
+
+
+def test_numpy_and_int_numbers_are_accepted():
+    x, _ = three_blobs()
+    dec = DEC(np.int64(3), dims=[4, np.int32(16), 2], pretrain_epochs=np.int64(2),
+              pretrain_lr=np.float32(1e-3), batch_size=np.int32(64), learning_rate=1,
+              momentum=0, alpha=np.float64(1.0), tol=0, update_interval=np.int16(5),
+              max_iter=10, n_init=np.int8(2), random_state=np.int64(0)).fit(x)
+    assert dec.predict_proba(x).shape == (300, 3)
+    assert dec.n_iter_ == 10
+
+
+# ---------------------------------------------------------------- stop requests
+class StopAfterFirstBatches(Callback):
+    """Asks to stop as soon as some batches ran: in the middle of an interval."""
+
+    def should_stop(self):
+        return self.model is not None and self.model.n_iter_ > 0
+
+
+def test_stop_in_the_middle_of_an_interval_is_not_converged(blobs):
+    x, _ = blobs
+    # tol=1 would call any update "converged"; update_interval > one compiled call
+    dec = DEC(4, **{**TINY, "update_interval": 500, "max_iter": 1000, "tol": 1.0}).fit(
+        x, callbacks=[StopAfterFirstBatches()])
+    assert 0 < dec.n_iter_ < 500
+    assert dec.stop_reason_ == "stopped by request"
+    assert not dec.diverged_
