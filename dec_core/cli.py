@@ -43,7 +43,7 @@ DEC_KEYS = (
     "pretrain_batch_size", "pretrain_optimizer", "pretrain_lr", "pretrain_noise",
     "pretrain_schedule", "augment_shift", "init",
     "dropout", "batch_size", "optimizer", "learning_rate", "momentum", "update_interval",
-    "tol", "max_iter", "gamma", "n_init",
+    "tol", "max_iter", "method", "gamma", "n_init",
 )
 
 
@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--n-clusters", type=int, help="default: the number of labels")
     run.add_argument("--pretrain-epochs", type=int)
     run.add_argument("--pretrain", choices=["end_to_end", "layerwise"])
-    run.add_argument("--gamma", type=float, help="IDEC reconstruction weight (0 = DEC)")
+    run.add_argument("--method", choices=["dec", "idec"], help="DEC (default) or IDEC")
+    run.add_argument("--gamma", type=float,
+                     help="IDEC: coefficient of the clustering loss, L = L_r + gamma*KL (default 0.1)")
     run.add_argument("--max-iter", type=int)
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
@@ -125,6 +127,7 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "n_clusters": args.n_clusters,
         "pretrain_epochs": args.pretrain_epochs,
         "pretrain": args.pretrain,
+        "method": args.method,
         "gamma": args.gamma,
         "max_iter": args.max_iter,
         "seed": args.seed,
