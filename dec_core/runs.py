@@ -37,6 +37,7 @@ MANIFEST = "manifest.json"
 _TMP_PREFIX = ".tmp-"
 _OLD_PREFIX = ".old-"
 _NAME_OK = re.compile(r"[^A-Za-z0-9._-]+")
+_DEFAULT_GAMMA = 0.1  # DEC's default gamma (IDEC's paper value); no TensorFlow import here
 
 
 def sanitize_run_name(name: str, max_length: int = 80) -> str:
@@ -110,6 +111,37 @@ def estimator_config(estimator) -> dict:
     params.pop("strategy", None)
     if params.get("dims") is not None:
         params["dims"] = [int(v) for v in params["dims"]]
+    return params
+
+
+def upgrade_params(params: dict) -> dict:
+    """Parameters of a run saved before ``method`` existed, in today's terms.
+
+    Before IDEC followed the paper, ``gamma`` weighted the reconstruction
+    loss and ``gamma=0`` meant plain DEC. Without a ``method``: ``gamma`` 0
+    (or absent) becomes ``method="dec"`` with today's default ``gamma``;
+    ``gamma > 0`` becomes ``method="idec"`` with the same number (the old
+    weighting cannot be reproduced, so such a run is loaded as IDEC).
+
+    Parameters
+    ----------
+    params : dict
+        Estimator parameters as saved in ``config.json``.
+
+    Returns
+    -------
+    dict
+        A new dict; ``params`` itself is not changed.
+    """
+    params = dict(params)
+    if "method" in params:
+        return params
+    gamma = params.get("gamma") or 0.0
+    if gamma > 0:
+        params["method"] = "idec"
+    else:
+        params["method"] = "dec"
+        params["gamma"] = _DEFAULT_GAMMA
     return params
 
 
@@ -296,7 +328,9 @@ def _load_npy(path: Path):
 def load_run(path: str | os.PathLike, *, with_model: bool = True) -> Run:
     """Load a run folder saved by :func:`save_run`.
 
-    The estimator predicts exactly as it did when saved.
+    The estimator predicts exactly as it did when saved. Runs saved before
+    the ``method`` parameter existed are read through :func:`upgrade_params`
+    (``config["params"]`` shows the upgraded parameters).
 
     Parameters
     ----------
@@ -318,6 +352,8 @@ def load_run(path: str | os.PathLike, *, with_model: bool = True) -> Run:
     if problem:
         raise ValueError(f"{path} is not a complete run: {problem}.")
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    if isinstance(config.get("params"), dict):
+        config["params"] = upgrade_params(config["params"])
     history = json.loads((path / "history.json").read_text(encoding="utf-8"))
     labels = np.load(path / "labels.npy", allow_pickle=False)
     kmeans = _load_npy(path / "kmeans_labels.npy")

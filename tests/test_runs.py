@@ -105,3 +105,51 @@ def test_crash_between_renames_restores_the_old_run(fitted, tmp_path):
     assert [i.name for i in infos if i.name == "r"] == ["r"]
     assert load_run(tmp_path / "r").labels.shape == (x.shape[0],)
     assert not (tmp_path / ".old-r-0123abcd").exists()  # the old state came back
+
+
+def _make_old_run(path, params_edit):
+    """Rewrite a saved run's config as a version without ``method`` would have."""
+    config_path = path / "config.json"
+    config = json.loads(config_path.read_text())
+    config["params"].pop("method")
+    config["params"].update(params_edit)
+    config_path.write_text(json.dumps(config, indent=2))
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["config.json"] = config_path.stat().st_size
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("old_gamma, method, gamma", [
+    (0.0, "dec", 0.1),    # gamma=0 meant plain DEC
+    (0.3, "idec", 0.3),   # gamma>0 meant IDEC (the old weighting can't be reproduced)
+])
+def test_runs_saved_before_method_existed(fitted, tmp_path, old_gamma, method, gamma):
+    dec, x, y = fitted
+    path = save_run(tmp_path / "old", dec, x, y)
+    _make_old_run(path, {"gamma": old_gamma})
+    for run in (load_run(path), load_run(path, with_model=False)):
+        assert run.config["params"]["method"] == method
+        assert run.config["params"]["gamma"] == gamma
+    est = load_run(path).estimator
+    assert (est.method, est.gamma) == (method, gamma)
+    np.testing.assert_array_equal(est.predict(x), dec.predict(x))
+    # the loaded parameters are valid: the estimator can be refitted
+    est.set_params(max_iter=5).fit(x)
+    assert est.labels_.shape == (120,)
+
+
+def test_idec_run_round_trip(fitted, tmp_path):
+    _, x, y = fitted
+    idec = DEC(3, method="idec", gamma=0.2, **TINY).fit(x, y)
+    run = load_run(save_run(tmp_path / "idec", idec, x, y))
+    assert (run.estimator.method, run.estimator.gamma) == ("idec", 0.2)
+    assert run.history["history"]["dec"]["reconstruction"][1] > 0
+    np.testing.assert_allclose(run.estimator.predict_proba(x), idec.predict_proba(x), atol=1e-6)
+
+
+def test_upgrade_uses_the_estimators_default_gamma():
+    from dec_core.runs import upgrade_params
+
+    assert upgrade_params({"gamma": 0.0})["gamma"] == DEC().gamma
+    assert upgrade_params({})["method"] == "dec"
+    assert upgrade_params({"method": "dec", "gamma": 0.5}) == {"method": "dec", "gamma": 0.5}
