@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "DEC": "estimator",
+    "DivergenceWarning": "estimator",
     "check_dims": "estimator",
     "ClusteringLayer": "layers",
     "target_distribution": "layers",
