@@ -714,9 +714,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 else "the weights became NaN or infinite")
         lr = self._p.learning_rate
         self.stop_reason_ = (
-            f"diverged: {what} between batches {first_bad} and {last_bad}; the last finite "
-            f"state (update {snap['update']}, batch {first_bad}) was restored. "
-            f"Lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
+            f"diverged: {what} between batches {first_bad} and {last_bad}, so the last "
+            f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
+            f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
         )
         warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
         return True

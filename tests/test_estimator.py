@@ -291,7 +291,7 @@ def test_a_diverging_fit_keeps_its_last_finite_state(params):
                   **params).fit(x, y)
     assert dec.diverged_
     assert dec.stop_reason_.startswith("diverged:")
-    assert f"now {params['learning_rate']:g}" in dec.stop_reason_
+    assert f"lower learning_rate (now {params['learning_rate']:g})" in dec.stop_reason_
     assert np.all(np.isfinite(dec.cluster_centers_))
     q = dec.predict_proba(x)
     assert np.all(np.isfinite(q))
