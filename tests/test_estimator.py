@@ -387,3 +387,16 @@ def test_stop_in_the_middle_of_an_interval_is_not_converged(blobs):
     assert 0 < dec.n_iter_ < 500
     assert dec.stop_reason_ == "stopped by request"
     assert not dec.diverged_
+
+
+@pytest.mark.parametrize("alpha", [0.01, 1.0, 100.0])
+def test_any_alpha_of_the_app_trains_without_nan(alpha):
+    # far-apart points: with alpha=100 the textbook kernel underflows to 0/0
+    x, y = three_blobs()
+    dec = DEC(3, dims=[4, 16, 2], alpha=alpha, pretrain_epochs=2, update_interval=5,
+              max_iter=20, n_init=2, random_state=0).fit(100.0 * x, y)
+    q = dec.predict_proba(100.0 * x)
+    assert np.all(np.isfinite(q))
+    np.testing.assert_allclose(q.sum(1), 1.0, atol=1e-5)
+    assert np.all(np.isfinite(dec.history_["dec"]["loss"][1:])), dec.stop_reason_
+    assert not dec.diverged_, dec.stop_reason_
