@@ -227,7 +227,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     batch_size : int, default=256
         Batch size of the clustering phase.
     optimizer : {"adam", "sgd"}, default="sgd"
-        Optimizer of the clustering phase.
+        Optimizer of the clustering phase. IDEC scales the clustering
+        gradient by ``gamma``, so DEC's SGD(0.01) barely moves its clusters;
+        the authors used Adam(1e-3) on MNIST and SGD(0.1, momentum 0.99) on
+        USPS. docs/benchmarks.md ("DEC vs IDEC") compares them.
     learning_rate : float, default=0.01
     momentum : float, default=0.9
         Momentum of SGD (both phases).
