@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from dec_core.datasets import LABEL_NAMES, Dataset
-from dec_core.files import csv_layout
+from dec_core.datasets import Dataset
+from dec_core.files import CsvLayout, csv_layout, label_column_index
 
 from .plots import image_grid
 from .theme import NEUTRAL, color, layout
@@ -254,14 +254,15 @@ def feature_names(header: list[str] | None, n_features: int, label_column,
         return list(header)
     if len(header) != n_features + 1 or not has_labels:
         return fallback
-    col = None
-    if label_column in header:
-        col = header.index(label_column)
-    elif label_column == "auto":
-        col = next((j for j, h in enumerate(header) if h.lower() in LABEL_NAMES),
-                   len(header) - 1)
-    if col is None:
+    # the loader's rule (dec_core.files.label_column_index); under "auto" a column
+    # that is not named as a label one was the last column, of text
+    layout = CsvLayout(delimiter=",", header=list(header), width=len(header), sample=[])
+    try:
+        col = label_column_index(layout, label_column)
+    except ValueError:
         return fallback
+    if col is None:
+        col = len(header) - 1
     return [h for j, h in enumerate(header) if j != col]
 
 

@@ -235,6 +235,8 @@ def test_feature_names():
     assert previews.feature_names(header, 3, "none", False) == header
     assert previews.feature_names(["a", "b", "kind"], 2, "auto", True) == ["a", "b"]
     assert previews.feature_names(None, 2, "auto", True) == ["feature 0", "feature 1"]
+    assert previews.feature_names(header, 2, 0, True) == ["label", "b"]  # a column index
+    assert previews.feature_names(header, 2, "1", True) == ["feature 0", "feature 1"]
 
 
 def test_data_page_says_where_labels_are_used():
