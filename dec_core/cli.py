@@ -30,19 +30,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="train DEC on a dataset and print the figures")
     run.add_argument("--config", type=Path, help="a JSON config (e.g. exported from the app)")
-    run.add_argument("--dataset", help="digits, mnist, fashion_mnist, blobs, moons, circles, file")
+    run.add_argument("--dataset", help="digits (default), mnist, fashion_mnist, blobs, moons, "
+                                       "circles, file; picks the preset of dec_core.presets")
     run.add_argument("--data-path", help="a local file (.npz in Keras layout, .csv, .npy, .npz)")
     run.add_argument("--n-samples", type=int, help="stratified subsample size")
-    run.add_argument("--dims", type=_int_list, help="hidden sizes, e.g. 500,500,2000,10")
-    run.add_argument("--n-clusters", type=int, help="default: the number of labels")
-    run.add_argument("--pretrain-epochs", type=int)
-    run.add_argument("--pretrain", choices=["end_to_end", "layerwise"])
+    run.add_argument("--dims", type=_int_list,
+                     help="hidden sizes after the input width, e.g. 500,500,2000,10 "
+                          "(default: the preset's)")
+    run.add_argument("--n-clusters", type=int,
+                     help="default: the number of distinct labels (10 without labels)")
+    run.add_argument("--pretrain-epochs", type=int, help="default: the preset's")
+    run.add_argument("--pretrain", choices=["end_to_end", "layerwise"],
+                     help="default: end_to_end")
     run.add_argument("--method", choices=["dec", "idec"],
                      help="dec: L = KL(P||Q) (default); idec: L = L_r + gamma * KL(P||Q), "
                           "keeping the decoder (Guo et al. 2017)")
     run.add_argument("--gamma", type=float,
                      help="IDEC: coefficient of the clustering loss (default 0.1; > 0)")
-    run.add_argument("--max-iter", type=int)
+    run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -23,7 +23,7 @@ import copy
 from collections.abc import MutableMapping
 
 from dec_core.datasets import SYNTHETIC_NOISE
-from dec_core.presets import IMAGES, estimator_params, legacy_method, preset_for
+from dec_core.presets import IMAGES, TABULAR, estimator_params, legacy_method, preset_for
 
 DATA_DEFAULTS: dict = {
     "name": "digits",      # one of dec_core.datasets.DATASETS
@@ -34,9 +34,6 @@ DATA_DEFAULTS: dict = {
     "noise": None,         # synthetic sets: None = dec_core.datasets.SYNTHETIC_NOISE
 }
 
-MODEL_KEYS = ("hidden", "n_clusters", "alpha")
-
-
 def _dims_name(title: str, hidden: list[int]) -> str:
     return f"{title} (d-{'-'.join(str(h) for h in hidden)})"
 
@@ -44,6 +41,7 @@ def _dims_name(title: str, hidden: list[int]) -> str:
 MODEL_PRESETS: dict[str, list[int]] = {
     _dims_name("Fast", preset_for("digits")["dims"]): preset_for("digits")["dims"],
     _dims_name("DEC paper", IMAGES["dims"]): list(IMAGES["dims"]),
+    _dims_name("Small", TABULAR["dims"]): list(TABULAR["dims"]),
     "Tiny (d-64-10)": [64, 10],
 }
 

@@ -269,7 +269,7 @@ def test_over_limit_upload_is_refused_from_its_shape(monkeypatch):
 
 
 def test_new_data_set_brings_its_preset_but_keeps_changed_settings(monkeypatch, tmp_path):
-    from dec_core.presets import DIGITS, IMAGES
+    from dec_core.presets import DIGITS, IMAGES, TABULAR
 
     monkeypatch.setenv("DEC_DATA_DIR", str(tmp_path))  # MNIST missing: the page says so
     at = data_page()
@@ -282,8 +282,10 @@ def test_new_data_set_brings_its_preset_but_keeps_changed_settings(monkeypatch, 
     assert at.session_state["train"]["pretrain_batch_size"] == IMAGES["pretrain_batch_size"]
     assert at.session_state["train"]["pretrain_epochs"] == 7  # the user's own choice stays
     at.selectbox(key="data.name").set_value("blobs").run()
-    assert at.session_state["model"]["hidden"] == DIGITS["dims"]
-    assert at.session_state["train"]["pretrain_batch_size"] == DIGITS["pretrain_batch_size"]
+    assert at.session_state["model"]["hidden"] == TABULAR["dims"]
+    assert at.session_state["train"]["pretrain_batch_size"] == TABULAR["pretrain_batch_size"]
+    assert at.session_state["train"]["pretrain_noise"] == TABULAR["pretrain_noise"]
+    assert at.session_state["train"]["pretrain_epochs"] == 7
 
 
 def state_train() -> dict:

@@ -193,4 +193,8 @@ def test_settings_follow_the_data_set_unless_changed():
     assert changes[("model", "hidden")] == presets.IMAGES["dims"]
     assert changes[("train", "pretrain_batch_size")] == presets.IMAGES["pretrain_batch_size"]
     assert ("train", "pretrain_epochs") not in changes
-    assert state.preset_changes(model, train, "digits", "blobs") == []  # same preset
+    images = state.model_defaults("mnist")
+    assert state.preset_changes(images, train, "mnist", "fashion_mnist") == []  # same preset
+    changes = {(s, k): v for s, k, v in state.preset_changes(model, train, "digits", "file")}
+    assert changes == {("model", "hidden"): presets.TABULAR["dims"],
+                       ("train", "pretrain_noise"): presets.TABULAR["pretrain_noise"]}
