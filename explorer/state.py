@@ -77,12 +77,20 @@ PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "layer_epochs", "pretrain_batch_
 
 
 def ensure_defaults(state: MutableMapping) -> None:
-    """Fill missing sections (and missing keys in them) with the defaults."""
+    """Fill missing sections (and missing keys in them) with the defaults.
+
+    Train settings from before ``method`` (a loaded old run) are read by
+    :func:`dec_core.presets.legacy_method`: ``gamma > 0`` meant IDEC.
+    """
     for section, defaults in SECTIONS.items():
         current = state.get(section)
         if not isinstance(current, dict):
             state[section] = copy.deepcopy(defaults)
         else:
+            if section == "train" and "method" not in current:
+                legacy = legacy_method(current)
+                current.clear()
+                current.update(legacy)
             for key, value in defaults.items():
                 current.setdefault(key, copy.deepcopy(value))
 

@@ -198,3 +198,15 @@ def test_settings_follow_the_data_set_unless_changed():
     changes = {(s, k): v for s, k, v in state.preset_changes(model, train, "digits", "file")}
     assert changes == {("model", "hidden"): presets.TABULAR["dims"],
                        ("train", "pretrain_noise"): presets.TABULAR["pretrain_noise"]}
+
+
+@pytest.mark.parametrize("train, method, gamma", [
+    ({"gamma": 0.0, "tol": 0.01}, "dec", 0.1),
+    ({"gamma": 0.3}, "idec", 0.3),
+    ({"method": "dec", "gamma": 0.5}, "dec", 0.5),
+])
+def test_old_train_settings_in_the_session_get_a_method(train, method, gamma):
+    session = {"train": dict(train)}
+    state.ensure_defaults(session)
+    assert (session["train"]["method"], session["train"]["gamma"]) == (method, gamma)
+    assert set(session["train"]) == set(state.TRAIN_DEFAULTS)
