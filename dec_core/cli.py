@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 from .bench import PROTOCOLS
+from .datasets import SYNTHETIC_NOISE
 from .presets import estimator_params, legacy_method, preset_for
-
-SYNTHETIC = ("blobs", "moons", "circles")
 
 
 def _int_list(text: str) -> list[int]:
@@ -134,7 +133,7 @@ def data_options(config: dict) -> dict:
     if config.get("data_path"):
         opts["path"] = config["data_path"]
     keys = ["scale", "label_column"] if config["dataset"] == "file" else ["scale"]
-    if config["dataset"] in SYNTHETIC:
+    if config["dataset"] in SYNTHETIC_NOISE:
         keys.append("noise")
     for key in keys:
         if config.get(key) is not None:
