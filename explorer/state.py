@@ -116,6 +116,14 @@ def preset_changes(model: dict, train: dict, old: str, new: str) -> list[tuple[s
     return changes
 
 
+def _label_column(data: dict):
+    column = data.get("label_column", "auto")
+    # a column index from a link or a widget arrives as text
+    if isinstance(column, str) and column.lstrip("-").isdigit():
+        column = int(column)
+    return column
+
+
 def dataset_options(data: dict, data_dir: str | None = None) -> dict:
     """Keyword arguments for :func:`dec_core.datasets.load_dataset` (no upload bytes)."""
     opts: dict = {"n_samples": int(data["n_samples"]) or None, "scale": data["scale"],
@@ -123,11 +131,7 @@ def dataset_options(data: dict, data_dir: str | None = None) -> dict:
     if data["name"] in ("mnist", "fashion_mnist") and data_dir:
         opts["path"] = data_dir
     if data["name"] == "file":
-        column = data.get("label_column", "auto")
-        # a column index from a link or a widget arrives as text
-        if isinstance(column, str) and column.lstrip("-").isdigit():
-            column = int(column)
-        opts["label_column"] = column
+        opts["label_column"] = _label_column(data)
     if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
         opts["noise"] = float(data["noise"])
     return opts
@@ -161,7 +165,7 @@ def cli_config(data: dict, model: dict, train: dict) -> dict:
     if int(data["n_samples"]):
         config["n_samples"] = int(data["n_samples"])
     if data["name"] == "file":
-        config["label_column"] = data.get("label_column", "auto")
+        config["label_column"] = _label_column(data)
     if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
         config["noise"] = float(data["noise"])
     if int(model["n_clusters"]):

@@ -210,3 +210,17 @@ def test_old_train_settings_in_the_session_get_a_method(train, method, gamma):
     state.ensure_defaults(session)
     assert (session["train"]["method"], session["train"]["gamma"]) == (method, gamma)
     assert set(session["train"]) == set(state.TRAIN_DEFAULTS)
+
+
+def test_exported_config_keeps_the_label_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(CSV)
+    data = {**state.DATA_DEFAULTS, "name": "file", "label_column": "3"}  # as a link carries it
+    config = state.cli_config(data, state.MODEL_DEFAULTS, state.TRAIN_DEFAULTS)
+    assert config["label_column"] == 3
+    exported = tmp_path / "c.json"
+    exported.write_text(json.dumps(config))
+    ds, _ = _cli_side(["--config", str(exported), "--data-path", str(path)])
+    app = app_load(data, {"name": "t.csv", "bytes": CSV})
+    np.testing.assert_array_equal(ds.x, app.x)
+    assert ds.n_features == 3 and ds.n_classes == 3
