@@ -16,11 +16,12 @@ Protocols:
 
 ``digits``
     The CLI's and the app's default configuration on scikit-learn's 8x8
-    digits (1,797 samples), end to end through ``DEC.fit``.
+    digits (1,797 samples, :data:`dec_core.presets.DIGITS`), end to end
+    through ``DEC.fit``.
 ``mnist-quick``
-    10,000 MNIST samples (a fixed stratified subsample, ``data_seed=0``),
-    dims 784-500-500-2000-10, a pretraining budget of a few minutes on a
-    2-core CPU.
+    10,000 MNIST samples (a fixed stratified subsample, ``data_seed=0``) with
+    the MNIST-like images preset (:data:`dec_core.presets.IMAGES`): dims
+    784-500-500-2000-10, a pretraining budget of a few minutes on a 2-core CPU.
 ``mnist-paper``
     All 70,000 MNIST samples with the DEC-keras reference settings: 300
     epochs of end-to-end pretraining with SGD(lr=1, momentum=0.9), batch
@@ -47,29 +48,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .presets import DIGITS, IMAGES, estimator_params
+
 PROTOCOLS: dict[str, dict] = {
     "digits": {
         "description": "sklearn digits (1,797 x 64), the CLI/app default config, end to end",
-        "config": {"dataset": "digits"},  # + cli.PRESETS["digits"]
+        "config": {"dataset": "digits", **DIGITS},
         "resumable": False,
     },
     "mnist-quick": {
         "description": "10,000 MNIST samples, dims 784-500-500-2000-10, a few minutes of pretraining",
-        "config": {
-            "dataset": "mnist",
-            "n_samples": 10000,
-            "data_seed": 0,
-            "dims": [500, 500, 2000, 10],
-            "pretrain_epochs": 60,
-            "pretrain_batch_size": 256,
-            "pretrain_optimizer": "adam",
-            "pretrain_lr": 0.001,
-            "pretrain_schedule": "cosine",
-            "pretrain_noise": 0.2,
-            "batch_size": 256,
-            "update_interval": 40,
-            "tol": 0.001,
-        },
+        "config": {"dataset": "mnist", "n_samples": 10000, "data_seed": 0, **IMAGES},
         "resumable": False,
     },
     "mnist-paper": {
@@ -177,27 +166,17 @@ def pretrain_flops_per_sample(dims: Sequence[int]) -> float:
 
 # --------------------------------------------------------------------- configs
 def protocol_config(name: str, overrides: dict | None = None) -> dict:
-    """The full config of a protocol (with the CLI preset for ``digits``)."""
-    from .cli import PRESETS
+    """The full config of a protocol, with ``overrides`` applied.
 
+    ``digits`` and ``mnist-quick`` are the presets of :mod:`dec_core.presets`;
+    ``mnist-paper`` is a fixed reference and takes nothing from them (its
+    finished seeds are matched by config when resuming).
+    """
     if name not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}.")
     config = copy.deepcopy(PROTOCOLS[name]["config"])
-    for key, value in PRESETS.get(config["dataset"], {}).items():
-        config.setdefault(key, copy.deepcopy(value))
     config.update(overrides or {})
     return config
-
-
-def _dec_params(config: dict, n_features: int, n_classes: int | None) -> dict:
-    from .cli import DEC_KEYS
-
-    params = {k: config[k] for k in DEC_KEYS if k in config}
-    params.setdefault("n_clusters", n_classes or 10)
-    hidden = list(config["dims"])
-    dims = hidden if hidden and hidden[0] == n_features and len(hidden) > 2 else [n_features, *hidden]
-    params["dims"] = dims
-    return params
 
 
 # --------------------------------------------------------------------- resumable pretraining
@@ -284,7 +263,7 @@ def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | N
 
     log = log or (lambda text: None)
     spec = PROTOCOLS[protocol]
-    params = _dec_params(config, data.n_features, data.n_classes)
+    params = estimator_params(config, data.n_features, data.n_classes)
     est = DEC(random_state=seed, **params)
     t0 = time.perf_counter()
     if spec.get("resumable") and work_dir is not None:
@@ -489,7 +468,7 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
         "config": config,
         "overrides": overrides or {},
         "data": {"name": data.name, "n_samples": data.n_samples, "n_features": data.n_features},
-        "dims": _dec_params(config, data.n_features, data.n_classes)["dims"],
+        "dims": estimator_params(config, data.n_features, data.n_classes)["dims"],
         "load_seconds": load_seconds,
         "runs": runs,
         "summary": summarise(runs, matmul),

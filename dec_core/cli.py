@@ -12,39 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-# Per-dataset defaults: good results quickly on a 2-core CPU. Anything not
-# listed falls back to the estimator's own defaults.
-PRESETS: dict[str, dict] = {
-    # Tuned on 2 cores (issue 4, see docs/benchmarks.md): a denoising
-    # autoencoder (Gaussian input noise 0.4) pretrained for 200 epochs of
-    # small batches with Adam and a cosine learning-rate decay, then DEC with
-    # batch 64, a target update every 60 batches and tol 1e-4 (DEC keeps
-    # improving well past tol 1e-3 on 1,797 samples).
-    "digits": {
-        "dims": [256, 256, 512, 10],
-        "pretrain_epochs": 200,
-        "pretrain_batch_size": 64,
-        "pretrain_lr": 0.002,
-        "pretrain_schedule": "cosine",
-        "pretrain_noise": 0.4,
-        "batch_size": 64,
-        "update_interval": 60,
-        "tol": 0.0001,
-        "max_iter": 3000,
-    },
-    "mnist": {"dims": [500, 500, 2000, 10], "pretrain_epochs": 50},
-    "fashion_mnist": {"dims": [500, 500, 2000, 10], "pretrain_epochs": 50},
-}
-DEFAULT_PRESET = {"dims": [64, 64, 128, 10], "pretrain_epochs": 50}
-
-# Config keys that are DEC parameters (the rest describe the data or the run).
-DEC_KEYS = (
-    "n_clusters", "alpha", "pretrain", "pretrain_epochs", "layer_epochs",
-    "pretrain_batch_size", "pretrain_optimizer", "pretrain_lr", "pretrain_noise",
-    "pretrain_schedule", "augment_shift", "init",
-    "dropout", "batch_size", "optimizer", "learning_rate", "momentum", "update_interval",
-    "tol", "max_iter", "method", "gamma", "n_init",
-)
+from .bench import PROTOCOLS
+from .datasets import SYNTHETIC_NOISE
+from .presets import estimator_params, legacy_method, preset_for
 
 
 def _int_list(text: str) -> list[int]:
@@ -59,22 +29,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="train DEC on a dataset and print the figures")
     run.add_argument("--config", type=Path, help="a JSON config (e.g. exported from the app)")
-    run.add_argument("--dataset", help="digits, mnist, fashion_mnist, blobs, moons, circles, file")
+    run.add_argument("--dataset", help="digits (default), mnist, fashion_mnist, blobs, moons, "
+                                       "circles, file; picks the preset of dec_core.presets")
     run.add_argument("--data-path", help="a local file (.npz in Keras layout, .csv, .npy, .npz)")
     run.add_argument("--n-samples", type=int, help="stratified subsample size")
-    run.add_argument("--dims", type=_int_list, help="hidden sizes, e.g. 500,500,2000,10")
-    run.add_argument("--n-clusters", type=int, help="default: the number of labels")
-    run.add_argument("--pretrain-epochs", type=int)
-    run.add_argument("--pretrain", choices=["end_to_end", "layerwise"])
-    run.add_argument("--method", choices=["dec", "idec"], help="DEC (default) or IDEC")
+    run.add_argument("--dims", type=_int_list,
+                     help="hidden sizes after the input width, e.g. 500,500,2000,10 "
+                          "(default: the preset's)")
+    run.add_argument("--n-clusters", type=int,
+                     help="default: the number of distinct labels (10 without labels)")
+    run.add_argument("--pretrain-epochs", type=int, help="default: the preset's")
+    run.add_argument("--pretrain", choices=["end_to_end", "layerwise"],
+                     help="default: end_to_end")
+    run.add_argument("--method", choices=["dec", "idec"],
+                     help="dec: L = KL(P||Q) (default); idec: L = L_r + gamma * KL(P||Q), "
+                          "keeping the decoder (Guo et al. 2017)")
     run.add_argument("--gamma", type=float,
-                     help="IDEC: coefficient of the clustering loss, L = L_r + gamma*KL (default 0.1)")
-    run.add_argument("--max-iter", type=int)
+                     help="IDEC: coefficient of the clustering loss (default 0.1; > 0)")
+    run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
-
-    from .bench import PROTOCOLS
 
     bench = sub.add_parser(
         "bench", help="run a benchmark protocol over seeds; write JSON and Markdown results")
@@ -110,7 +85,11 @@ def _overrides(items: list[str]) -> dict:
 
 
 def resolve_config(args: argparse.Namespace) -> dict:
-    """Merge, in rising priority: the preset, ``--config``, explicit flags."""
+    """Merge, in rising priority: the data set's preset, ``--config``, explicit flags.
+
+    The preset comes from :func:`dec_core.presets.preset_for`, the same
+    defaults the app starts from.
+    """
     config: dict = {}
     if args.config is not None:
         try:
@@ -119,6 +98,7 @@ def resolve_config(args: argparse.Namespace) -> dict:
             raise ValueError(f"Cannot read config {args.config}: {err}") from err
         if not isinstance(config, dict):
             raise ValueError(f"Config {args.config} must hold a JSON object.")
+        config = legacy_method(config)  # saved before `method`: gamma > 0 meant IDEC
     flags = {
         "dataset": args.dataset,
         "data_path": args.data_path,
@@ -135,10 +115,30 @@ def resolve_config(args: argparse.Namespace) -> dict:
     config.update({k: v for k, v in flags.items() if v is not None})
     config.setdefault("dataset", "digits")
     config.setdefault("seed", 0)
-    preset = PRESETS.get(config["dataset"], DEFAULT_PRESET)
-    for key, value in preset.items():
+    for key, value in preset_for(config["dataset"]).items():
         config.setdefault(key, value)
     return config
+
+
+def data_options(config: dict) -> dict:
+    """Keyword arguments for :func:`dec_core.datasets.load_dataset` from a config.
+
+    ``data_seed`` (default: ``seed``) seeds the subsample and synthetic data;
+    ``data_path``, ``scale``, ``label_column`` (files) and ``noise``
+    (synthetic sets) are passed on when the config holds them.
+    """
+    data_seed = config.get("data_seed")
+    opts = {"n_samples": config.get("n_samples") or None,
+            "random_state": int(config.get("seed", 0) if data_seed is None else data_seed)}
+    if config.get("data_path"):
+        opts["path"] = config["data_path"]
+    keys = ["scale", "label_column"] if config["dataset"] == "file" else ["scale"]
+    if config["dataset"] in SYNTHETIC_NOISE:
+        keys.append("noise")
+    for key in keys:
+        if config.get(key) is not None:
+            opts[key] = config[key]
+    return opts
 
 
 def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
@@ -149,24 +149,13 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
     from .metrics import clustering_scores
 
     t0 = time.perf_counter()
-    data_seed = config.get("data_seed")
-    data_opts = {"n_samples": config.get("n_samples"),
-                 "random_state": config["seed"] if data_seed is None else int(data_seed)}
-    if config.get("data_path"):
-        data_opts["path"] = config["data_path"]
-    for key in ("scale", "label_column"):
-        if key in config:
-            data_opts[key] = config[key]
+    data_opts = data_options(config)
     data = load_dataset(config["dataset"], **data_opts)
     load_seconds = time.perf_counter() - t0
 
-    params = {k: config[k] for k in DEC_KEYS if k in config}
-    if "n_clusters" not in params:
-        params["n_clusters"] = data.n_classes or 10
-    hidden = list(config["dims"])
-    # Accept both "hidden sizes" and full dims that already start at the width.
-    dims = hidden if hidden and hidden[0] == data.x.shape[1] and len(hidden) > 2 else [data.x.shape[1], *hidden]
-    dec = DEC(dims=dims, random_state=config["seed"], **params)
+    params = estimator_params(config, data.n_features, data.n_classes)
+    dims = params["dims"]
+    dec = DEC(random_state=config["seed"], **params)
     callbacks = [] if quiet else [ProgressLogger(every=10)]
     if not quiet:
         print(f"[data] {data.name}: x{data.x.shape}, classes={data.n_classes}, "

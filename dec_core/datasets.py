@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import zipfile
@@ -23,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .files import LABEL_NAMES as LABEL_NAMES  # header names of a label column (auto)
+from .files import read_csv
 
 DATA_DIR_ENV = "DEC_DATA_DIR"
 """Environment variable naming a folder with ``mnist.npz`` / ``fashion_mnist.npz``."""
@@ -34,6 +36,12 @@ MAX_CELLS = 200_000_000
 """The most values (rows x columns) a user file may declare (800 MB as float32)."""
 
 SCALINGS = ("auto", "minmax", "standard", "none")
+
+SYNTHETIC_NOISE: dict[str, float] = {"blobs": 1.0, "moons": 0.08, "circles": 0.05}
+"""The default noise of each synthetic set: the blobs' std, the jitter of moons / circles."""
+
+SYNTHETIC_POINTS: dict[str, int] = {"blobs": 1500, "moons": 1000, "circles": 1000}
+"""Points generated when ``n_samples`` is not given."""
 
 
 @dataclass
@@ -77,6 +85,31 @@ class Dataset:
     @property
     def n_classes(self) -> int | None:
         return None if self.y is None else int(len(np.unique(self.y)))
+
+    def class_name(self, c: int) -> str:
+        """The original label of class index ``c`` (see :func:`class_name`)."""
+        return class_name(self.class_names, c)
+
+
+def class_name(names, c) -> str:
+    """The original label of class index ``c``: ``names[c]`` when known, else ``str(c)``.
+
+    Parameters
+    ----------
+    names : sequence of str or None
+        Class names, index-aligned with the class codes (``Dataset.class_names``).
+    c : int
+        A class index.
+
+    Returns
+    -------
+    str
+    """
+    try:
+        i = int(c)
+    except (TypeError, ValueError):
+        return str(c)
+    return str(names[i]) if names is not None and 0 <= i < len(names) else str(c)
 
 
 # ----------------------------------------------------------------------------
@@ -123,7 +156,8 @@ def _check_x(x: np.ndarray, source: str) -> np.ndarray:
     if int(np.prod(x.shape[1:])) < 1:
         raise ValueError(f"{source}: the samples have no features (shape {x.shape}).")
     x = x.reshape(x.shape[0], -1)
-    if x.dtype.kind == "f":
+    # a float64 sum is finite exactly when every value is (no n x d mask for good data)
+    if x.dtype.kind == "f" and not np.isfinite(np.sum(x, dtype=np.float64)):
         bad = ~np.isfinite(x)
         if bad.any():
             rows = np.unique(np.nonzero(bad)[0])
@@ -134,12 +168,28 @@ def _check_x(x: np.ndarray, source: str) -> np.ndarray:
     return x.astype(np.float32, copy=False)
 
 
-def _scale(x: np.ndarray, scale: str, is_image: bool, raw_max: float | None = None) -> np.ndarray:
+def _column_mean_std(x: np.ndarray, block: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and std (float64), a block of rows at a time (no n x d temporary)."""
+    n = x.shape[0]
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for i in range(0, n, block):
+        total += x[i:i + block].sum(axis=0, dtype=np.float64)
+    mean = total / n
+    sq = np.zeros_like(mean)
+    for i in range(0, n, block):
+        d = x[i:i + block] - mean
+        sq += np.einsum("ij,ij->j", d, d)
+    return mean, np.sqrt(sq / n)
+
+
+def _scale(x: np.ndarray, scale: str, is_image: bool, raw_max: float | None = None,
+           copy: bool = True) -> np.ndarray:
+    """Scale ``x`` (float32); in place when ``copy=False`` and it is float32 already."""
     if scale not in SCALINGS:
         raise ValueError(f"scale must be one of {SCALINGS}, got {scale!r}.")
     if scale == "auto":
         scale = "minmax" if is_image else "standard"
-    x = np.array(x, dtype=np.float32, copy=True)
+    x = np.array(x, dtype=np.float32, copy=True) if copy else np.asarray(x, dtype=np.float32)
     if scale == "minmax":
         if is_image:
             # pixels: one range for all features, so images keep their contrast
@@ -150,12 +200,13 @@ def _scale(x: np.ndarray, scale: str, is_image: bool, raw_max: float | None = No
                 x /= hi - lo
         else:
             lo, hi = x.min(axis=0), x.max(axis=0)
-            span = np.where(hi - lo > 0, hi - lo, 1.0)
-            x = (x - lo) / span
+            x -= lo
+            x /= np.where(hi - lo > 0, hi - lo, 1.0)
     elif scale == "standard":
-        mean, std = x.mean(axis=0), x.std(axis=0)
-        x = (x - mean) / np.where(std > 0, std, 1.0)
-    return x.astype(np.float32, copy=False)
+        mean, std = _column_mean_std(x)
+        x -= mean.astype(np.float32)
+        x /= np.where(std > 0, std, 1.0).astype(np.float32)
+    return x
 
 
 def stratified_subsample(n_total: int, n_samples: int | None, y: np.ndarray | None,
@@ -187,7 +238,7 @@ def stratified_subsample(n_total: int, n_samples: int | None, y: np.ndarray | No
 
 
 def _finish(x, y, *, name, image_shape, scale, n_samples, random_state, class_names=None,
-            description="", raw_max=None) -> Dataset:
+            description="", raw_max=None, owned=False) -> Dataset:
     x = np.asarray(x)
     x = x.reshape(x.shape[0], -1)
     y_codes = None
@@ -203,7 +254,8 @@ def _finish(x, y, *, name, image_shape, scale, n_samples, random_state, class_na
         x = x[idx]
         if y_codes is not None:
             y_codes = y_codes[idx]
-    x = _scale(x, scale, image_shape is not None, raw_max)
+    # every loader hands over a fresh array, so scaling may work in place
+    x = _scale(x, scale, image_shape is not None, raw_max, copy=not owned)
     return Dataset(x=x, y=y_codes, name=name, image_shape=image_shape,
                    class_names=class_names, description=description, indices=idx)
 
@@ -284,19 +336,20 @@ def _synthetic(kind: str):
     def load(n_samples=None, random_state=0, noise=None, n_clusters=None, n_features=2, **_):
         from sklearn import datasets as skd
 
-        n = int(n_samples) if n_samples else (1500 if kind == "blobs" else 1000)
+        n = int(n_samples) if n_samples else SYNTHETIC_POINTS[kind]
+        noise = SYNTHETIC_NOISE[kind] if noise is None else float(noise)
         if kind == "blobs":
             k = int(n_clusters or 5)
             x, y = skd.make_blobs(n_samples=n, n_features=int(n_features), centers=k,
-                                  cluster_std=1.0 if noise is None else float(noise),
+                                  cluster_std=noise,
                                   random_state=random_state)
             text = f"{k} Gaussian blobs in {int(n_features)}-d (convex clusters)"
         elif kind == "moons":
-            x, y = skd.make_moons(n_samples=n, noise=0.08 if noise is None else float(noise),
+            x, y = skd.make_moons(n_samples=n, noise=noise,
                                   random_state=random_state)
             text = "two interleaved half moons (non-convex clusters)"
         else:
-            x, y = skd.make_circles(n_samples=n, noise=0.05 if noise is None else float(noise),
+            x, y = skd.make_circles(n_samples=n, noise=noise,
                                     factor=0.5, random_state=random_state)
             text = "two concentric circles (non-convex clusters)"
         return x.astype(np.float32), y, None, None, text
@@ -349,7 +402,7 @@ def _read_array(npz, key: str, source: str) -> np.ndarray:
         raise ValueError(f"{source}: array {key!r} is damaged ({err}).") from err
 
 
-def _check_npy_header(head: bytes, source: str) -> None:
+def _check_npy_header(head: bytes, source: str, max_cells: int = MAX_CELLS) -> None:
     """Refuse huge declared shapes before numpy allocates anything."""
     try:
         buf = io.BytesIO(head)
@@ -366,24 +419,24 @@ def _check_npy_header(head: bytes, source: str) -> None:
             "refused for safety. Save a plain numeric array."
         )
     cells = int(np.prod(shape, dtype=np.float64)) if shape else 1
-    if cells > MAX_CELLS:
+    if cells > max_cells:
         raise ValueError(
             f"{source}: the file declares shape {shape} ({cells:,} values), more than the "
-            f"{MAX_CELLS:,} allowed."
+            f"{max_cells:,} allowed."
         )
 
 
-def _load_npy(raw: bytes, source: str) -> np.ndarray:
+def _load_npy(raw: bytes, source: str, max_cells: int) -> np.ndarray:
     if not raw.startswith(b"\x93NUMPY"):
         raise ValueError(f"{source}: not a .npy file (it does not start with the NumPy magic).")
-    _check_npy_header(raw[:4096], source)
+    _check_npy_header(raw[:4096], source, max_cells)
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except ValueError as err:
         raise ValueError(f"{source}: cannot read the array ({err}).") from err
 
 
-def _load_npz_user(raw: bytes, source: str):
+def _load_npz_user(raw: bytes, source: str, max_cells: int):
     if not raw.startswith(b"PK"):
         raise ValueError(f"{source}: not a .npz file (it is not a zip archive).")
     with _open_npz(raw, source) as npz:
@@ -394,7 +447,7 @@ def _load_npz_user(raw: bytes, source: str):
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 name = key + ".npy" if key + ".npy" in zf.namelist() else key
                 with zf.open(name) as fh:
-                    _check_npy_header(fh.read(4096), f"{source}[{key}]")
+                    _check_npy_header(fh.read(4096), f"{source}[{key}]", max_cells)
         if {"x_train", "x_test"} <= set(keys):
             x = np.concatenate([_read_array(npz, "x_train", source),
                                 _read_array(npz, "x_test", source)])
@@ -416,100 +469,18 @@ def _load_npz_user(raw: bytes, source: str):
     return x, y
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _load_csv(raw: bytes, source: str, label_column) -> tuple[np.ndarray, np.ndarray | None,
-                                                               list[str] | None]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{source}: not a text CSV file (it is not UTF-8: {err}).") from err
-    if "\x00" in text:
-        raise ValueError(f"{source}: not a text CSV file (it holds binary data).")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise ValueError(f"{source}: the file is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t ")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ","
-    rows = list(csv.reader(lines, delimiter=delim, skipinitialspace=True))
-    header = None
-    if not all(_is_number(c) for c in rows[0] if c.strip()):
-        header, rows = [c.strip() for c in rows[0]], rows[1:]
-    if not rows:
-        raise ValueError(f"{source}: the file has a header but no data rows.")
-    width = len(header) if header else len(rows[0])
-    for i, row in enumerate(rows):
-        if len(row) != width:
-            line = i + 1 + (header is not None)
-            raise ValueError(
-                f"{source}: ragged rows: line {line} has {len(row)} fields, expected {width}."
-            )
-    if len(rows) * width > MAX_CELLS:
-        raise ValueError(f"{source}: {len(rows):,} rows x {width} columns is too large.")
-    table = np.array(rows, dtype=object)
-
-    # Which column holds labels?
-    names = header or [f"column {j}" for j in range(width)]
-    col = None
-    is_index = isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool)
-    if not is_index and label_column in (None, "none", False):
-        col = None
-    elif label_column == "auto":
-        if header:
-            for j, h in enumerate(header):
-                if h.lower() in ("label", "labels", "y", "target", "class"):
-                    col = j
-                    break
-        if col is None:
-            # a last column of text among numeric columns is a label column
-            last = table[:, -1]
-            if width > 1 and not all(_is_number(v) for v in last):
-                col = width - 1
-    elif is_index:
-        col = int(label_column) % width if -width <= label_column < width else None
-        if col is None:
-            raise ValueError(f"{source}: label_column {label_column} is outside 0..{width - 1}.")
-    else:
-        if not header or label_column not in header:
-            raise ValueError(
-                f"{source}: no column named {label_column!r}; columns are {names}."
-            )
-        col = header.index(label_column)
-
-    y = None
-    if col is not None:
-        y = np.array([str(v).strip() for v in table[:, col]])
-        table = np.delete(table, col, axis=1)
-        names = [n for j, n in enumerate(names) if j != col]
-        if all(_is_number(v) for v in y):
-            y = y.astype(np.float64)
-    if table.shape[1] == 0:
-        raise ValueError(f"{source}: no feature columns are left after the label column.")
-    x = np.empty(table.shape, dtype=np.float64)
-    for j in range(table.shape[1]):
-        for i in range(table.shape[0]):
-            v = str(table[i, j]).strip()
-            try:
-                x[i, j] = float(v)
-            except ValueError:
-                line = i + 1 + (header is not None)
-                raise ValueError(
-                    f"{source}: non-numeric value {v!r} in column {names[j]!r} at line {line}."
-                ) from None
-    return x, y, names
+def _load_csv(raw: bytes, source: str, label_column, max_cells: int):
+    x, y, _ = read_csv(raw, source, label_column, max_cells=max_cells)
+    if y is not None:
+        try:
+            y = y.astype(np.float64)  # numeric labels sort as numbers
+        except ValueError:
+            pass
+    return x, y
 
 
 def _read_user_file(path=None, data: bytes | None = None, filename: str | None = None,
-                    label_column="auto"):
+                    label_column="auto", max_cells: int = MAX_CELLS):
     if data is None:
         if path is None:
             raise ValueError("dataset 'file' needs path= or data= (the file's bytes).")
@@ -527,11 +498,11 @@ def _read_user_file(path=None, data: bytes | None = None, filename: str | None =
         raise ValueError(f"{source}: the file is empty.")
     ext = Path(filename).suffix.lower()
     if ext == ".npy":
-        x, y = _load_npy(data, source), None
+        x, y = _load_npy(data, source, max_cells), None
     elif ext == ".npz":
-        x, y = _load_npz_user(data, source)
+        x, y = _load_npz_user(data, source, max_cells)
     elif ext in (".csv", ".txt", ".tsv", ""):
-        x, y, _ = _load_csv(data, source, label_column)
+        x, y = _load_csv(data, source, label_column, max_cells)
     else:
         raise ValueError(f"{source}: unsupported file type {ext!r}; use .csv, .npy or .npz.")
     x = np.asarray(x)
@@ -572,6 +543,7 @@ def load_dataset(
     data: bytes | None = None,
     filename: str | None = None,
     label_column: str | int | None = "auto",
+    max_cells: int | None = None,
     **options,
 ) -> Dataset:
     """Load a data set by name, subsample it and scale it.
@@ -597,6 +569,10 @@ def load_dataset(
     label_column : "auto", "none", int or str, default="auto"
         For CSV files: which column holds labels. ``auto`` takes a column named
         label / y / target / class, or a last column of text.
+    max_cells : int, optional
+        For ``file``: refuse a file with more values than this before reading
+        it (for a CSV its shape is estimated from the line count); default
+        :data:`MAX_CELLS`.
     **options
         Extra options for synthetic sets: ``noise``, ``n_clusters``, ``n_features``.
 
@@ -618,7 +594,8 @@ def load_dataset(
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
     class_names = None
     if name == "file":
-        x, y, image_shape, raw_max, text = _read_user_file(path, data, filename, label_column)
+        x, y, image_shape, raw_max, text = _read_user_file(
+            path, data, filename, label_column, MAX_CELLS if max_cells is None else int(max_cells))
         label = Path(filename or (path and str(path)) or "upload").name
     elif name in ("blobs", "moons", "circles"):
         x, y, image_shape, raw_max, text = _LOADERS[name](
@@ -632,4 +609,4 @@ def load_dataset(
             class_names = FASHION_CLASSES
     return _finish(x, y, name=label, image_shape=image_shape, scale=scale,
                    n_samples=n_samples, random_state=random_state, class_names=class_names,
-                   description=text, raw_max=raw_max)
+                   description=text, raw_max=raw_max, owned=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from dec_core.datasets import Dataset, load_dataset
+from dec_core.files import FileTooLarge
 
 from . import settings
 from .state import dataset_options
@@ -18,14 +19,16 @@ def upload_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def _too_large(n_rows: int, n_cols: int, cap: int) -> str:
+    return (f"The upload holds {n_rows:,} rows x {n_cols:,} columns = {n_rows * n_cols:,} "
+            f"values; this server accepts at most {cap:,} (DEC_MAX_UPLOAD_CELLS).")
+
+
 def check_upload_size(n_rows: int, n_cols: int) -> None:
     """Refuse uploads with more values than the server allows."""
     cap = settings.max_upload_cells()
     if n_rows * n_cols > cap:
-        raise ValueError(
-            f"The upload holds {n_rows:,} rows x {n_cols:,} columns = {n_rows * n_cols:,} "
-            f"values; this server accepts at most {cap:,} (DEC_MAX_UPLOAD_CELLS)."
-        )
+        raise ValueError(_too_large(n_rows, n_cols, cap))
 
 
 def load(spec: dict, upload: dict | None = None) -> Dataset:
@@ -48,7 +51,12 @@ def load(spec: dict, upload: dict | None = None) -> Dataset:
     if spec["name"] == "file":
         if not upload:
             raise ValueError("No file uploaded yet: choose a CSV, NPY or NPZ file.")
-        ds = load_dataset("file", data=upload["bytes"], filename=upload["name"], **opts)
+        cap = settings.max_upload_cells()
+        try:  # an over-limit file is refused from its shape, before it is parsed
+            ds = load_dataset("file", data=upload["bytes"], filename=upload["name"],
+                              max_cells=cap, **opts)
+        except FileTooLarge as err:
+            raise ValueError(_too_large(err.n_rows, err.n_cols, cap)) from None
         check_upload_size(ds.n_samples, ds.n_features)
         return ds
     return load_dataset(spec["name"], **opts)

@@ -2,30 +2,49 @@
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
+from dec_core.files import CsvLayout, csv_layout, label_column_index
 
 from .plots import image_grid
 from .theme import NEUTRAL, color, layout
 
-SYNTHETIC_NOISE = {"blobs": 1.0, "moons": 0.08, "circles": 0.05}
-"""The noise each synthetic set starts with (blob std, or the jitter of moons / circles)."""
-
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
 """The noise slider's upper end per synthetic set."""
 
-LABEL_NAMES = ("label", "labels", "y", "target", "class")
-"""Header names the CSV loader takes as the label column under ``auto``."""
+BLANK_BORDER = "#ffffff"
+"""The frame of a blank tile."""
 
 
-def class_name(ds: Dataset, c: int) -> str:
-    """The original label of class index ``c``."""
-    names = ds.class_names
-    return str(names[c]) if names is not None and 0 <= c < len(names) else str(c)
+def pad_row(images: np.ndarray, borders: list[str], hovers: list[str], per_row: int,
+            blank_hover: str = "") -> tuple[np.ndarray, list[str], list[str]]:
+    """Pad one row of image tiles with blank (white) tiles up to ``per_row``.
+
+    Used where every class or cluster keeps its own row of an image grid.
+
+    Parameters
+    ----------
+    images : ndarray of shape (m, h, w), uint8
+        The row's tiles, ``m <= per_row``.
+    borders, hovers : list of str
+        The frame colour and the hover text of each tile.
+    per_row : int
+        Tiles in a full row.
+    blank_hover : str, default=""
+        The hover text of a blank tile.
+
+    Returns
+    -------
+    images : ndarray of shape (per_row, h, w), uint8
+    borders, hovers : list of str
+    """
+    blank = max(0, per_row - len(images))
+    h, w = images.shape[1:]
+    pad = np.full((blank, h, w), 255, dtype=np.uint8)
+    return (np.concatenate([np.asarray(images, dtype=np.uint8), pad]),
+            [*borders, *[BLANK_BORDER] * blank], [*hovers, *[blank_hover] * blank])
 
 
 def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,
@@ -95,34 +114,28 @@ def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
         class and row in the data.
     """
     imgs, classes, rows = sample_images(ds, per_class=per_class, seed=seed)
-    hover = [f"class {class_name(ds, c)}<br>row {int(r)}" if c >= 0 else f"row {int(r)}"
+    hover = [f"class {ds.class_name(c)}<br>row {int(r)}" if c >= 0 else f"row {int(r)}"
              for c, r in zip(classes, rows)]
     borders = [color(c) if c >= 0 else NEUTRAL for c in classes]
     if ds.y is None:
         return image_grid(imgs, border_colors=borders, hover=hover, ncols=per_class,
                           tile_px=tile_px, title=f"{len(imgs)} random images (no labels)")
     # pad short classes with blank tiles so that every class keeps its own row
-    h, w = ds.image_shape
     order = list(dict.fromkeys(classes))
     grid, grid_borders, grid_hover = [], [], []
     for c in order:
-        members = [i for i, ci in enumerate(classes) if ci == c]
-        for j in range(per_class):
-            if j < len(members):
-                i = members[j]
-                grid.append(imgs[i])
-                grid_borders.append(borders[i])
-                grid_hover.append(hover[i])
-            else:
-                grid.append(np.full((h, w), 255, dtype=np.uint8))
-                grid_borders.append("#ffffff")
-                grid_hover.append("")
+        members = [i for i, ci in enumerate(classes) if ci == c][:per_class]
+        tiles, b, t = pad_row(imgs[members], [borders[i] for i in members],
+                              [hover[i] for i in members], per_class)
+        grid.append(tiles)
+        grid_borders += b
+        grid_hover += t
     title = f"Sample images: {per_class} per class, framed in the class colour"
     if len(order) < ds.n_classes:
         title += f" (the first {len(order)} of {ds.n_classes} classes)"
-    return image_grid(np.stack(grid), border_colors=grid_borders, hover=grid_hover,
+    return image_grid(np.concatenate(grid), border_colors=grid_borders, hover=grid_hover,
                       ncols=per_class, tile_px=tile_px, title=title,
-                      row_labels=[class_name(ds, c) for c in order],
+                      row_labels=[ds.class_name(c) for c in order],
                       row_colors=[color(c) for c in order])
 
 
@@ -141,7 +154,7 @@ def class_balance_figure(ds: Dataset) -> go.Figure:
     if ds.y is None:
         raise ValueError("class_balance_figure needs labels.")
     counts = np.bincount(ds.y)
-    names = [class_name(ds, c) for c in range(len(counts))]
+    names = [ds.class_name(c) for c in range(len(counts))]
     share = counts / max(1, counts.sum())
     fig = go.Figure(go.Bar(
         x=names, y=counts, marker_color=[color(c) for c in range(len(counts))],
@@ -187,7 +200,7 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
             sel = idx[ds.y[idx] == c]
             fig.add_trace(go.Scattergl(x=ds.x[sel, fx], y=ds.x[sel, fy], mode="markers",
                                        marker={"size": 5, "color": color(int(c)), "opacity": 0.75},
-                                       name=f"class {class_name(ds, int(c))}"))
+                                       name=f"class {ds.class_name(int(c))}"))
     fig.update_xaxes(title=label(fx))
     fig.update_yaxes(title=label(fy))
     return layout(fig, f"{label(fx)} vs {label(fy)}"
@@ -198,38 +211,20 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
 def csv_header(raw: bytes) -> list[str] | None:
     """The header of a CSV file, or None when its first row is numbers (or unreadable).
 
-    Parameters
-    ----------
-    raw : bytes
-        The file's content.
-
-    Returns
-    -------
-    list of str or None
+    Read by :func:`dec_core.files.csv_layout`, as the loader reads it.
     """
     try:
-        text = raw[:65536].decode("utf-8-sig", errors="strict")
-    except UnicodeDecodeError:
+        return csv_layout(raw).header
+    except ValueError:
         return None
-    first = next((ln for ln in text.splitlines() if ln.strip()), None)
-    if first is None:
-        return None
+
+
+def csv_width(raw: bytes) -> int:
+    """Fields per row of a CSV file (0 when unreadable), as the loader counts them."""
     try:
-        delim = csv.Sniffer().sniff(first, delimiters=",;\t ").delimiter
-    except csv.Error:
-        delim = ","
-    cells = [c.strip() for c in next(csv.reader([first], delimiter=delim, skipinitialspace=True))]
-
-    def number(text: str) -> bool:
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
-
-    if all(number(c) for c in cells if c):
-        return None
-    return cells
+        return csv_layout(raw).width
+    except ValueError:
+        return 0
 
 
 def feature_names(header: list[str] | None, n_features: int, label_column,
@@ -259,14 +254,15 @@ def feature_names(header: list[str] | None, n_features: int, label_column,
         return list(header)
     if len(header) != n_features + 1 or not has_labels:
         return fallback
-    col = None
-    if label_column in header:
-        col = header.index(label_column)
-    elif label_column == "auto":
-        col = next((j for j, h in enumerate(header) if h.lower() in LABEL_NAMES),
-                   len(header) - 1)
-    if col is None:
+    # the loader's rule (dec_core.files.label_column_index); under "auto" a column
+    # that is not named as a label one was the last column, of text
+    layout = CsvLayout(delimiter=",", header=list(header), width=len(header), sample=[])
+    try:
+        col = label_column_index(layout, label_column)
+    except ValueError:
         return fallback
+    if col is None:
+        col = len(header) - 1
     return [h for j, h in enumerate(header) if j != col]
 
 

@@ -22,47 +22,50 @@ from __future__ import annotations
 import copy
 from collections.abc import MutableMapping
 
+from dec_core.datasets import SYNTHETIC_NOISE
+from dec_core.presets import IMAGES, TABULAR, estimator_params, legacy_method, preset_for
+
 DATA_DEFAULTS: dict = {
     "name": "digits",      # one of dec_core.datasets.DATASETS
     "n_samples": 0,        # 0 = all
     "scale": "auto",
     "seed": 0,
     "label_column": "auto",  # CSV uploads
-    "noise": None,         # synthetic sets
+    "noise": None,         # synthetic sets: None = dec_core.datasets.SYNTHETIC_NOISE
 }
 
+def _dims_name(title: str, hidden: list[int]) -> str:
+    return f"{title} (d-{'-'.join(str(h) for h in hidden)})"
+
+
 MODEL_PRESETS: dict[str, list[int]] = {
-    "Fast (d-256-256-512-10)": [256, 256, 512, 10],
-    "DEC paper (d-500-500-2000-10)": [500, 500, 2000, 10],
+    _dims_name("Fast", preset_for("digits")["dims"]): preset_for("digits")["dims"],
+    _dims_name("DEC paper", IMAGES["dims"]): list(IMAGES["dims"]),
+    _dims_name("Small", TABULAR["dims"]): list(TABULAR["dims"]),
     "Tiny (d-64-10)": [64, 10],
 }
 
-MODEL_DEFAULTS: dict = {
-    "hidden": [256, 256, 512, 10],  # sizes after the input width d
-    "n_clusters": 0,                 # 0 = the number of labels (10 if none)
-    "alpha": 1.0,
-}
 
-TRAIN_DEFAULTS: dict = {
-    # pretraining (the tuned digits defaults of dec_core.cli.PRESETS, see docs/benchmarks.md)
-    "pretrain": "end_to_end",
-    "pretrain_epochs": 200,
-    "layer_epochs": 25,
-    "pretrain_batch_size": 64,
-    "pretrain_optimizer": "adam",
-    "pretrain_lr": 0.002,
-    "pretrain_schedule": "cosine",
-    "pretrain_noise": 0.4,
-    # DEC
-    "batch_size": 64,
-    "optimizer": "sgd",
-    "learning_rate": 0.01,
-    "update_interval": 60,
-    "tol": 0.0001,
-    "max_iter": 3000,
-    "gamma": 0.0,
-    "seed": 0,
-}
+def model_defaults(dataset: str = "digits") -> dict:
+    """The model section's defaults for a data set (from :func:`dec_core.presets.preset_for`)."""
+    preset = preset_for(dataset)
+    return {
+        "hidden": preset["dims"],  # sizes after the input width d
+        "n_clusters": 0,           # 0 = the number of labels (10 if none)
+        "alpha": preset["alpha"],
+    }
+
+
+def train_defaults(dataset: str = "digits") -> dict:
+    """The train section's defaults for a data set: its preset's DEC keys and ``seed``."""
+    preset = preset_for(dataset)
+    train = {k: v for k, v in preset.items() if k not in ("dims", "alpha")}
+    train["seed"] = 0
+    return train
+
+
+MODEL_DEFAULTS: dict = model_defaults(DATA_DEFAULTS["name"])
+TRAIN_DEFAULTS: dict = train_defaults(DATA_DEFAULTS["name"])
 
 SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAULTS}
 
@@ -74,14 +77,51 @@ PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "layer_epochs", "pretrain_batch_
 
 
 def ensure_defaults(state: MutableMapping) -> None:
-    """Fill missing sections (and missing keys in them) with the defaults."""
+    """Fill missing sections (and missing keys in them) with the defaults.
+
+    Train settings from before ``method`` (a loaded old run) are read by
+    :func:`dec_core.presets.legacy_method`: ``gamma > 0`` meant IDEC.
+    """
     for section, defaults in SECTIONS.items():
         current = state.get(section)
         if not isinstance(current, dict):
             state[section] = copy.deepcopy(defaults)
         else:
+            if section == "train" and "method" not in current:
+                legacy = legacy_method(current)
+                current.clear()
+                current.update(legacy)
             for key, value in defaults.items():
                 current.setdefault(key, copy.deepcopy(value))
+
+
+def preset_changes(model: dict, train: dict, old: str, new: str) -> list[tuple[str, str, object]]:
+    """Settings that follow a change of data set from ``old`` to ``new``.
+
+    A setting still at ``old``'s preset value moves to ``new``'s (e.g. from
+    digits to MNIST: the paper's network and larger batches); one the user
+    changed stays.
+
+    Returns
+    -------
+    list of (section, key, value)
+    """
+    before = {"model": model_defaults(old), "train": train_defaults(old)}
+    after = {"model": model_defaults(new), "train": train_defaults(new)}
+    changes = []
+    for section, current in (("model", model), ("train", train)):
+        for key, value in after[section].items():
+            if current.get(key) == before[section].get(key) and current.get(key) != value:
+                changes.append((section, key, copy.deepcopy(value)))
+    return changes
+
+
+def _label_column(data: dict):
+    column = data.get("label_column", "auto")
+    # a column index from a link or a widget arrives as text
+    if isinstance(column, str) and column.lstrip("-").isdigit():
+        column = int(column)
+    return column
 
 
 def dataset_options(data: dict, data_dir: str | None = None) -> dict:
@@ -91,22 +131,22 @@ def dataset_options(data: dict, data_dir: str | None = None) -> dict:
     if data["name"] in ("mnist", "fashion_mnist") and data_dir:
         opts["path"] = data_dir
     if data["name"] == "file":
-        column = data.get("label_column", "auto")
-        # a column index from a link or a widget arrives as text
-        if isinstance(column, str) and column.lstrip("-").isdigit():
-            column = int(column)
-        opts["label_column"] = column
-    if data["name"] in ("blobs", "moons", "circles") and data.get("noise") is not None:
+        opts["label_column"] = _label_column(data)
+    if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
         opts["noise"] = float(data["noise"])
     return opts
 
 
 def dec_params(model: dict, train: dict, n_features: int, n_labels: int | None) -> dict:
-    """Keyword arguments for :class:`dec_core.DEC` from the model and train sections."""
-    params = {k: v for k, v in train.items() if k != "seed"}
-    params["dims"] = [int(n_features), *[int(h) for h in model["hidden"]]]
-    params["n_clusters"] = int(model["n_clusters"]) or (n_labels or 10)
-    params["alpha"] = float(model["alpha"])
+    """Keyword arguments for :class:`dec_core.DEC` from the model and train sections.
+
+    Built by :func:`dec_core.presets.estimator_params`, as the CLI builds them;
+    ``n_clusters = 0`` means the number of true labels (10 without labels).
+    """
+    config = {k: v for k, v in train.items() if k != "seed"}
+    config.update(dims=[int(h) for h in model["hidden"]], alpha=float(model["alpha"]),
+                  n_clusters=int(model["n_clusters"]))
+    params = estimator_params(config, n_features, n_labels)
     params["random_state"] = int(train["seed"])
     return params
 
@@ -124,6 +164,10 @@ def cli_config(data: dict, model: dict, train: dict) -> dict:
     })
     if int(data["n_samples"]):
         config["n_samples"] = int(data["n_samples"])
+    if data["name"] == "file":
+        config["label_column"] = _label_column(data)
+    if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
+        config["noise"] = float(data["noise"])
     if int(model["n_clusters"]):
         config["n_clusters"] = int(model["n_clusters"])
     return config
@@ -169,6 +213,8 @@ def to_query(state) -> dict[str, str]:
             value = current.get(key, default)
             if value != default:
                 out[f"{section}.{key}"] = _encode(value)
+    if "train.gamma" in out:  # so that the link never reads as one from before `method`
+        out["train.method"] = _encode((state.get("train") or {}).get("method", "dec"))
     return out
 
 
@@ -191,4 +237,6 @@ def from_query(params) -> tuple[dict, list[str]]:
             found[section][key] = _decode(str(text), SECTIONS[section][key])
         except ValueError:
             problems.append(f"Ignored the link's setting {name}={text!r}: not a valid value.")
+    # A link from before `method` (to_query writes method beside any gamma).
+    found["train"] = legacy_method(found["train"])
     return found, problems

@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
 from explorer import previews, settings
 from explorer.data import check_upload, upload_digest
+from explorer.state import preset_changes
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
 init_page()
@@ -18,19 +20,29 @@ NAMES = {
     "circles": "Circles (synthetic, non-convex)",
     "file": "Upload a file (CSV / NPY / NPZ)",
 }
-SYNTHETIC = tuple(previews.SYNTHETIC_NOISE)
+SYNTHETIC = tuple(SYNTHETIC_NOISE)
 
 st.title("Data")
-st.caption("What DEC will cluster. Labels are never used to train; they only score the "
-           "clusters afterwards and colour the charts.")
+st.caption("What DEC will cluster. The true labels never enter training. They are used in "
+           "two places: the number of clusters defaults to the number of classes (choose "
+           "another on the Model page), and after training they score the clusters (ACC, "
+           "NMI, ARI) and colour the charts.")
 data = st.session_state["data"]
 if isinstance(data["label_column"], str) and data["label_column"].isdigit():
     data["label_column"] = int(data["label_column"])  # a column index, as a link carries it
 
 
 def _on_name_change():
-    """A new data set starts from its own noise level."""
-    set_setting("data", "noise", previews.SYNTHETIC_NOISE.get(st.session_state["data.name"]))
+    """A new data set starts from its own noise level and preset.
+
+    Model and train settings still at the old data set's preset move to the
+    new one's (dec_core.presets); settings the user changed stay.
+    """
+    old, new = st.session_state["data"]["name"], st.session_state["data.name"]
+    set_setting("data", "noise", SYNTHETIC_NOISE.get(new))
+    for section, key, value in preset_changes(st.session_state["model"],
+                                              st.session_state["train"], old, new):
+        set_setting(section, key, value)
 
 
 def _upload_panel():
@@ -46,7 +58,8 @@ def _upload_panel():
     fname = up.name if up is not None else (current or {}).get("name", "")
     if not fname.lower().endswith((".npy", ".npz")):  # CSV (or no file yet)
         header = previews.csv_header(source) if source else None
-        options = ["auto", "none", *(header or range(_csv_width(source)))]
+        width = min(previews.csv_width(source), 1000) if source else 0
+        options = ["auto", "none", *(header or range(width))]
         if data["label_column"] not in options:
             set_setting("data", "label_column", "auto")
         st.selectbox(
@@ -78,18 +91,6 @@ def _upload_panel():
         st.caption(f"Using {kept['name']} ({len(kept['bytes']):,} bytes), the last good upload.")
 
 
-def _csv_width(raw: bytes | None) -> int:
-    """Columns of a header-less CSV (0 when unknown), for the label column choice."""
-    if not raw:
-        return 0
-    try:
-        first = next(ln for ln in raw[:65536].decode("utf-8-sig").splitlines() if ln.strip())
-    except (UnicodeDecodeError, StopIteration):
-        return 0
-    delim = max(",;\t", key=first.count)
-    return min(first.count(delim) + 1, 1000) if delim in first else 0
-
-
 if shown("data_options"):
     left, right = st.columns([2, 3], gap="large")
     with left:
@@ -105,8 +106,9 @@ if shown("data_options"):
                         0, 100_000, step=100, key=bind("data", "n_samples"),
                         help="A seeded, class-stratified subsample keeps training quick: "
                              "2,000-10,000 samples train in a minute or two on a CPU; MNIST has "
-                             "70,000. For synthetic sets, how many points to draw (0 = 1,500 "
-                             "blobs, 1,000 moons or circles). At least 2.")
+                             "70,000. For synthetic sets, how many points to draw (0 = "
+                             f"{SYNTHETIC_POINTS['blobs']:,} blobs, {SYNTHETIC_POINTS['moons']:,} "
+                             "moons or circles). At least 2.")
         store("data", "n_samples")
         st.selectbox("Scaling", ["auto", "minmax", "standard", "none"], key=bind("data", "scale"),
                      help="auto: pixels to [0, 1], tabular columns standardised (mean 0, sd 1). "
@@ -120,10 +122,10 @@ if shown("data_options"):
         if synthetic:
             top = previews.NOISE_MAX[name]
             if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
-                set_setting("data", "noise", previews.SYNTHETIC_NOISE[name])
+                set_setting("data", "noise", SYNTHETIC_NOISE[name])
             st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
-                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name == 'blobs' else 'the jitter of the points (usually 0.02-0.2)'}. "
-                           "More noise, harder clusters.")
+                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name == 'blobs' else 'the jitter of the points (usually 0.02-0.2)'}; "
+                           f"default {SYNTHETIC_NOISE[name]}. More noise, harder clusters.")
             store("data", "noise")
         if name == "file":
             _upload_panel()
@@ -190,7 +192,7 @@ with preview_box:
                             key="data_scatter")
         table = pd.DataFrame(ds.x[:200], columns=names)
         if ds.y is not None:
-            table.insert(0, "label" if "label" not in names else "true label", [previews.class_name(ds, int(c)) for c in ds.y[:200]])
+            table.insert(0, "label" if "label" not in names else "true label", [ds.class_name(int(c)) for c in ds.y[:200]])
         with st.expander(f"The first {len(table)} rows (scaled)", expanded=ds.n_features < 2):
             st.dataframe(table, height=260, width="stretch")
     if ds.y is not None:

@@ -235,3 +235,60 @@ def test_feature_names():
     assert previews.feature_names(header, 3, "none", False) == header
     assert previews.feature_names(["a", "b", "kind"], 2, "auto", True) == ["a", "b"]
     assert previews.feature_names(None, 2, "auto", True) == ["feature 0", "feature 1"]
+    assert previews.feature_names(header, 2, 0, True) == ["label", "b"]  # a column index
+    assert previews.feature_names(header, 2, "1", True) == ["feature 0", "feature 1"]
+
+
+def test_data_page_says_where_labels_are_used():
+    at = AppTest.from_file(DATA_PAGE, default_timeout=60).run()
+    text = " ".join(c.value for c in at.caption)
+    assert "never used" not in text
+    assert "number of clusters defaults to the number of classes" in text
+    assert "score the clusters" in text
+
+
+def test_label_column_choice_reads_the_file_as_the_loader_does():
+    rows = "".join(f"{i} {i % 3} {i * 2}\n" for i in range(30))  # white-space separated
+    at = data_page(name="file")
+    at.session_state["upload"] = {"name": "plain.txt", "bytes": rows.encode()}
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.label_column").options == [
+        "auto-detect", "none (no labels)", "column 0", "column 1", "column 2"]
+    assert [m.value for m in at.metric][:2] == ["30", "3"]
+
+
+def test_over_limit_upload_is_refused_from_its_shape(monkeypatch):
+    monkeypatch.setenv("DEC_MAX_UPLOAD_CELLS", "100")
+    # a bad value at row 40: refused for its size before the parser gets there
+    raw = b"a,b,label\n" + b"1,2,x\n" * 39 + b"oops,2,x\n" + b"1,2,y\n" * 20
+    ds, problem = check_upload("big.csv", raw, dict(DATA_DEFAULTS))
+    assert ds is None
+    assert problem == ("The upload holds 60 rows x 2 columns = 120 values; this server "
+                       "accepts at most 100 (DEC_MAX_UPLOAD_CELLS).")
+
+
+def test_new_data_set_brings_its_preset_but_keeps_changed_settings(monkeypatch, tmp_path):
+    from dec_core.presets import DIGITS, IMAGES, TABULAR
+
+    monkeypatch.setenv("DEC_DATA_DIR", str(tmp_path))  # MNIST missing: the page says so
+    at = data_page()
+    at.session_state["model"] = {"hidden": list(DIGITS["dims"]), "n_clusters": 0, "alpha": 1.0}
+    at.session_state["train"] = {**state_train(), "pretrain_epochs": 7}
+    at.run()
+    at.selectbox(key="data.name").set_value("mnist").run()
+    assert not at.exception
+    assert at.session_state["model"]["hidden"] == IMAGES["dims"]
+    assert at.session_state["train"]["pretrain_batch_size"] == IMAGES["pretrain_batch_size"]
+    assert at.session_state["train"]["pretrain_epochs"] == 7  # the user's own choice stays
+    at.selectbox(key="data.name").set_value("blobs").run()
+    assert at.session_state["model"]["hidden"] == TABULAR["dims"]
+    assert at.session_state["train"]["pretrain_batch_size"] == TABULAR["pretrain_batch_size"]
+    assert at.session_state["train"]["pretrain_noise"] == TABULAR["pretrain_noise"]
+    assert at.session_state["train"]["pretrain_epochs"] == 7
+
+
+def state_train() -> dict:
+    from explorer.state import TRAIN_DEFAULTS
+
+    return dict(TRAIN_DEFAULTS)

@@ -40,11 +40,19 @@ def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
 
 
 def test_digits_protocol_is_the_cli_default():
-    from dec_core.cli import PRESETS
+    from dec_core.cli import build_parser, resolve_config
+    from dec_core.presets import DIGITS
 
     config = bench.protocol_config("digits")
-    for key, value in PRESETS["digits"].items():
-        assert config[key] == value
+    cli_config = resolve_config(build_parser().parse_args(["run", "--dataset", "digits"]))
+    for key, value in DIGITS.items():
+        assert config[key] == value == cli_config[key]
+
+
+def test_mnist_paper_takes_nothing_from_the_presets():
+    # its finished seeds are matched by config when resuming: a preset change must not
+    # invalidate them
+    assert bench.protocol_config("mnist-paper") == bench.PROTOCOLS["mnist-paper"]["config"]
 
 
 def test_flops_per_sample():

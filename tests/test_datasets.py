@@ -152,3 +152,44 @@ def test_huge_declared_shape_is_refused_before_allocation():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         load_dataset(**kwargs)
+
+
+@pytest.mark.parametrize("raw, x, y", [
+    (b"1 2  3\n4 5 6\n", [[1, 2, 3], [4, 5, 6]], None),                      # white space
+    (b'"a","b","label"\n"1","2","x"\n"3","4","y"\n', [[1, 2], [3, 4]], ["x", "y"]),  # quotes
+    (b"\xef\xbb\xbfa;b\r\n1;2\r\n\r\n3;4\r\n", [[1, 2], [3, 4]], None),        # BOM, CRLF
+    (b"1,2\n \n3,4\n", [[1, 2], [3, 4]], None),                               # blank line
+    (b"1,2,3\n4,5,6\n7,8,z\n", [[1, 2], [4, 5], [7, 8]], ["3", "6", "z"]),     # late text
+])
+def test_csv_layouts(raw, x, y):
+    ds = load_dataset("file", data=raw, filename="t.csv", scale="none")
+    np.testing.assert_array_equal(ds.x, x)
+    assert (ds.y is None) == (y is None)
+    if y is not None:
+        assert [ds.class_name(c) for c in ds.y] == y
+
+
+def test_csv_ragged_row_beside_a_text_label():
+    with pytest.raises(ValueError, match="line 3 has 4 fields, expected 3"):
+        load_dataset("file", data=b"a,b,label\n1,2,x\n3,4,5,y\n", filename="t.csv")
+
+
+def test_over_limit_csv_is_refused_before_parsing():
+    from dec_core.files import FileTooLarge
+
+    # Row 50 is not a number: parsing would stop there with another message.
+    raw = b"a,b,label\n" + b"1,2,x\n" * 49 + b"oops,2,x\n" + b"1,2,y\n" * 50
+    with pytest.raises(FileTooLarge, match="100 rows x 2 columns = 200 values") as info:
+        load_dataset("file", data=raw, filename="t.csv", max_cells=199)
+    assert (info.value.n_rows, info.value.n_cols, info.value.limit) == (100, 2, 199)
+    with pytest.raises(ValueError, match="non-numeric value 'oops'"):
+        load_dataset("file", data=raw, filename="t.csv", max_cells=200)
+    with pytest.raises(ValueError, match="more than the 10 allowed"):
+        load_dataset("file", data=npy_bytes(np.zeros((4, 4))), filename="x.npy", max_cells=10)
+
+
+def test_class_name():
+    from dec_core.datasets import class_name
+
+    assert class_name(["cat", "dog"], 1) == "dog" and class_name(["cat"], np.int64(0)) == "cat"
+    assert class_name(None, 3) == "3" and class_name(["cat"], 5) == "5"
