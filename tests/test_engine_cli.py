@@ -1,6 +1,7 @@
 """The CLI's IDEC switches reach the estimator."""
 
-from dec_core.cli import DEC_KEYS, build_parser, resolve_config
+from dec_core.cli import build_parser, resolve_config
+from dec_core.presets import DEC_KEYS
 
 
 def test_method_and_gamma_flags():
