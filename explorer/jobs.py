@@ -553,7 +553,7 @@ class JobManager:
                     proc.terminate()
                     proc.join(timeout=5)
             events.close()
-            job.finished = time.time()
+            job.finished = job.finished or time.time()
             job.phase = "finished"
             job.upload = None
             with self._lock:
@@ -585,9 +585,12 @@ class JobManager:
                 job.scores = payload["scores"]
                 job.warnings.extend(payload["warnings"])
                 job.message = payload["message"]
+                # the clock stops with the state, not when the worker process exits
+                job.finished, job.phase = time.time(), "finished"
                 job.state = "stopped" if job.stop_event.is_set() else "done"
                 return True
             elif kind == "failed":
+                job.finished = time.time()
                 job.state, job.error = "failed", payload
                 return True
             if kind in ("epoch", "kmeans", "dec") and job.first_event is None:

@@ -187,7 +187,8 @@ def training_status() -> None:
     A fragment: it polls the job on its own timer (the page's polling fragment
     reruns only itself, so a status drawn once per full run would go stale, e.g.
     "loading" during the whole run). Its slot is drawn even when empty, so the
-    sidebar elements after it keep their place whether a job runs or not.
+    sidebar elements after it keep their place whether a job runs or not (an
+    element that moves shows twice while a rerun replaces the sidebar).
     """
     from .jobs import manager
 
@@ -195,10 +196,13 @@ def training_status() -> None:
     job = manager().get(job_id, owner)
 
     def status() -> None:
+        # Always one element: an empty one replaces a finished job's bar at once
+        # (an element not redrawn lingers until the whole run ends).
+        slot = st.empty()
         current = manager().get(job_id, owner)
         if current is not None and current.active:
             v = current.view()
-            st.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
+            slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
 
     st.fragment(run_every=0.7 if job is not None and job.active else None)(status)()
 
