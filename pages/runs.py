@@ -105,7 +105,10 @@ if len(chosen) > 1:
     st.plotly_chart(layout(fig, "Compare runs: ACC / NMI / ARI", height=360), key="compare")
 
 run = chosen[0]
-st.markdown(f"**{run.name}**")
+scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", "ari")
+                    if isinstance(run.scores.get(m), (int, float)))
+st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
+            + (f" · {scores}" if scores else " · no true labels, so no scores"))
 c1, c2, c3, c4 = st.columns(4)
 
 
