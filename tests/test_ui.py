@@ -214,3 +214,29 @@ def test_ensure_navigation_leaves_the_old_pages_mode_and_reruns(tmp_path):
     # first run in the old mode; flipped, the script ran again in the new one
     assert at.session_state["modes"] == [True, False]
     assert PagesManager.uses_pages_directory is False
+
+
+def test_runs_page_says_it_in_words(jobs, fake_run, monkeypatch):
+    """Statuses and phases as people read them; a run is named by its folder, not its path."""
+    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    done = finished_job(jobs, TOKEN, fake_run)
+    running = Job(id="job-def456", owner=TOKEN, config=done.config, name="digits",
+                  state="running", phase="pretraining", started=time.time())
+    jobs._jobs[running.id] = running
+    at = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=240).run()
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("status")
+    assert list(table.index) == ["running: 1/3 Pretraining the autoencoder", "finished"]
+    assert table.loc["finished", "data"] == "digits, 150 samples"
+    assert table.loc["finished", "run"] == "20261123-101500-digits-abc123"
+    header = next(m.value for m in at.markdown if m.value.startswith("**20261123"))
+    assert "150 samples" in header and "ACC" in header
+
+
+def test_a_bad_url_value_is_reported_once(jobs):
+    """app.py sets up state without drawing; the page shows the warning, once."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params["train.tol"] = "lots"
+    at.run()
+    assert not at.exception
+    assert sum("train.tol" in w.value for w in at.warning) == 1
