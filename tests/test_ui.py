@@ -240,3 +240,15 @@ def test_a_bad_url_value_is_reported_once(jobs):
     at.run()
     assert not at.exception
     assert sum("train.tol" in w.value for w in at.warning) == 1
+
+
+def test_finished_in_is_fixed_when_the_job_is_done(jobs):
+    """"Finished in X s" must not grow while the worker process winds down."""
+    job = Job(id="job-ghi789", owner=TOKEN, config={}, state="running", phase="saving",
+              started=time.time() - 3)
+    payload = {"run_path": "/nowhere", "scores": {}, "warnings": [], "message": "converged"}
+    assert jobs._apply(job, "key", "done", payload)
+    assert job.state == "done" and job.phase == "finished" and job.finished is not None
+    first = job.elapsed()
+    time.sleep(0.05)
+    assert job.elapsed() == first
