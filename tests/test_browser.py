@@ -144,7 +144,9 @@ def test_start_tiny_config_until_confusion_matrix(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(WATCH_FINISH)
     page.goto(f"{server}/train?{TINY}")
-    page.get_by_role("button", name="Start").click()
+    start = page.get_by_role("button", name="Start")
+    start.wait_for(timeout=120_000)  # a server's first page imports TensorFlow
+    start.click()
     t0 = time.time()
     page.get_by_text("Autoencoder pretraining: reconstruction loss").first.wait_for(timeout=60_000)
     page.get_by_text("Confusion matrix after Hungarian matching").first.wait_for(timeout=180_000)
