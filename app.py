@@ -6,20 +6,25 @@ Run with ``streamlit run app.py``. The pages live in ``pages/``; the engine is
 
 import os
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
 
-from explorer.jobs import manager  # noqa: E402
-from explorer.ui import HIDEABLE, init_page, share_query, sync_url  # noqa: E402
+from explorer.ui import (  # noqa: E402
+    init_state,
+    nav_menu,
+    remember_owner,
+    share_panel,
+    sync_url,
+    training_status,
+)
 
 ROOT = Path(__file__).parent
 st.set_page_config(page_title="DEC Explorer", page_icon=str(ROOT / "assets/icon.svg"),
                    layout="wide")
-init_page()
+init_state()
 
 SPEC = {  # group -> (file, title, icon)
     "Experiment": [
@@ -39,27 +44,20 @@ PAGES = {
             for f, t, i in items if (ROOT / f).is_file()]
     for group, items in SPEC.items()
 }
-page = st.navigation(PAGES)
+# The menu is drawn by nav_menu: with a pages/ folder, Streamlit's own sidebar
+# menu would first list the raw file names on a fresh server
+# (.streamlit/config.toml sets client.showSidebarNavigation = false).
+page = st.navigation(PAGES, position="hidden")
 
+# Every sidebar element keeps its place from run to run (the training status is
+# a slot that may stay empty), so a rerun never shows an element twice.
 with st.sidebar:
     st.markdown("### DEC Explorer")
     st.caption("Deep Embedded Clustering (Xie, Girshick & Farhadi, 2016), live.")
-    job = manager().get(st.session_state.get("job_id"), st.session_state["owner"])
-    if job is not None and job.active:
-        v = job.view()
-        st.progress(v["progress"], text=f"Training: {v['phase']}")
-    with st.expander("Share / present", icon=":material/share:"):
-        st.multiselect("Hide in presenter mode", list(HIDEABLE), format_func=HIDEABLE.get,
-                       key="present",
-                       help="Controls to hide while presenting; the link below carries the "
-                            "choice, so students see the same view.")
-        try:
-            parts = urlsplit(st.context.url or "")
-            base = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else ""
-        except Exception:  # no browser context (tests)
-            base = ""
-        st.caption("Link to this experiment (every setting of Data, Model and Train):")
-        st.code(f"{base}?{urlencode(share_query(), safe=',')}", language=None, wrap_lines=True)
+    nav_menu(PAGES)
+    training_status()
+    share_panel()
+    remember_owner()
 
 try:
     page.run()

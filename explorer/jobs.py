@@ -12,7 +12,7 @@ The worker never calls ``st.*``: it sends events (epochs, updates, the result)
 over a queue; a thread in the server copies them into the :class:`Job`, which
 pages poll.
 
-Each job belongs to an *owner* token (one per browser, kept in the URL). Every
+Each job belongs to an *owner* token (one per browser, kept in a cookie). Every
 lookup takes the owner, so no session sees or stops another's job. A finished
 job saves its run folder whether or not anybody is watching.
 
@@ -341,7 +341,7 @@ def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
         arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
         arrays["snapshot_index"] = recorder.index.astype(np.int64)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(spec["runs_dir"]) / spec["owner"] / f"{stamp}-{ds.name}-{spec['id'][:6]}"
+    folder = Path(spec["runs_dir"]) / owner_dir(spec["owner"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
     extra = {
         "app": {**copy.deepcopy(config), "name": spec["name"]},
         "image_shape": list(ds.image_shape) if ds.image_shape else None,
@@ -368,6 +368,15 @@ def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
 
 
 _NO_MAIN = threading.local()
+
+
+def owner_dir(owner: str) -> str:
+    """The name of ``owner``'s run folder: 16 hex digits of the token's sha256.
+
+    Never the token itself, so a run path on screen does not hand out the key
+    that sees and stops the owner's jobs.
+    """
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
 
 
 def _preparation_data(name):
@@ -544,7 +553,7 @@ class JobManager:
                     proc.terminate()
                     proc.join(timeout=5)
             events.close()
-            job.finished = time.time()
+            job.finished = job.finished or time.time()
             job.phase = "finished"
             job.upload = None
             with self._lock:
@@ -576,9 +585,12 @@ class JobManager:
                 job.scores = payload["scores"]
                 job.warnings.extend(payload["warnings"])
                 job.message = payload["message"]
+                # the clock stops with the state, not when the worker process exits
+                job.finished, job.phase = time.time(), "finished"
                 job.state = "stopped" if job.stop_event.is_set() else "done"
                 return True
             elif kind == "failed":
+                job.finished = time.time()
                 job.state, job.error = "failed", payload
                 return True
             if kind in ("epoch", "kmeans", "dec") and job.first_event is None:

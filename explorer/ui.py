@@ -8,12 +8,15 @@ directly onto a URL query parameter.
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import streamlit as st
 
 from .state import SECTIONS, ensure_defaults, from_query, to_query
 
+OWNER_COOKIE = "dec_owner"
+# Links from before the cookie carried the token as ``?owner=``; it is dropped.
 OWNER_PARAM = "owner"
 PRESENT_PARAM = "present"
 # Parts of the pages a presenter can hide (the link carries the choice).
@@ -24,27 +27,79 @@ HIDEABLE = {
     "explain": "Formula panels",
     "charts_metrics": "Train: the ACC / NMI / ARI chart (no spoilers)",
 }
+# A job's phase as people read it (Train page, sidebar, Runs page).
+PHASES = {"queued": "Waiting in the queue", "loading": "Loading data",
+          "pretraining": "1/3 Pretraining the autoencoder", "kmeans": "2/3 k-means in the embedding",
+          "dec": "3/3 DEC self-training", "saving": "Saving the run", "finished": "Finished"}
+
+
+def phase_text(phase: str) -> str:
+    """The words for a job phase (``"loading"`` -> ``"Loading data"``)."""
+    return PHASES.get(phase, phase.replace("_", " ").capitalize())
 
 
 def ensure_navigation() -> None:
     """Route a server's very first request through ``app.py``'s ``st.navigation``.
 
-    Streamlit treats a ``pages/`` folder beside the main script as an old-style
-    multipage app until some session has called ``st.navigation``; a deep link
-    (``/train?...``) opened first on a fresh server would then run the page
-    alone, without the app's layout and sidebar. Flip the flag and rerun.
+    Workaround, private API: Streamlit treats a ``pages/`` folder beside the main
+    script as an old-style (v1) multipage app until some session has called
+    ``st.navigation``; a deep link (``/train?...``) opened first on a fresh server
+    then runs the page alone, without the app's layout and sidebar. Upstream:
+    streamlit/streamlit#10276 (review of "Default to MPAv2": with a ``pages``
+    folder plus ``st.navigation``, opening a URL path directly "sometimes
+    completely switches back to MPAv1"). No public switch exists in Streamlit
+    1.67 and the project keeps ``pages/`` at the top level, so flip the flag
+    ``st.navigation`` itself flips, and rerun.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a future Streamlit without the old mode
         return
-    if PagesManager.uses_pages_directory:
+    if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
 
 
-def init_page() -> None:
-    """Defaults, settings from the URL (once per session), and the owner token."""
+def _valid_token(token: object) -> bool:
+    return (isinstance(token, str) and 16 <= len(token) <= 64
+            and token.replace("-", "").replace("_", "").isalnum() and token.isascii())
+
+
+def owner_cookie() -> str | None:
+    """The owner token this browser sent in its cookie when the session opened, if valid."""
+    try:
+        token = st.context.cookies.get(OWNER_COOKIE)
+    except Exception:  # no browser context
+        return None
+    return token if _valid_token(token) else None
+
+
+def remember_owner() -> None:
+    """Store the session's owner token in a cookie, where a projector does not show it.
+
+    ``st.context.cookies`` only reads cookies, so a tiny script in the page
+    (``st.html`` with JavaScript) writes it; a refresh then sends it back and
+    :func:`init_state` reattaches the session to its jobs. Draws nothing when the
+    browser already sent this token.
+    """
+    owner = st.session_state["owner"]
+    if owner_cookie() == owner:
+        return
+    st.html(
+        "<script>document.cookie = " + json.dumps(f"{OWNER_COOKIE}={owner}")
+        + " + '; path=/; max-age=31536000; SameSite=Strict'"
+        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True)
+
+
+def init_state() -> None:
+    """Defaults, settings from the URL (once per session), and the owner token.
+
+    The token (it lets a browser see and stop its jobs) comes from the browser's
+    cookie, or is new; it never goes into the URL, so a projected address bar or
+    a copied link does not hand out control. :func:`remember_owner` writes the
+    cookie.
+    """
     ensure_navigation()
     ensure_defaults(st.session_state)
     if not st.session_state.get("_url_loaded"):
@@ -55,15 +110,17 @@ def init_page() -> None:
         st.session_state["url_problems"] = problems
         hidden = str(st.query_params.get(PRESENT_PARAM, ""))
         st.session_state["present"] = [h for h in hidden.split(",") if h in HIDEABLE]
+    if "owner" not in st.session_state:
+        st.session_state["owner"] = owner_cookie() or secrets.token_urlsafe(18)
+    if OWNER_PARAM in st.query_params:
+        del st.query_params[OWNER_PARAM]
+
+
+def init_page() -> None:
+    """:func:`init_state`, then the warnings about URL values that could not be used."""
+    init_state()
     for problem in st.session_state.get("url_problems", []):
         st.warning(problem)
-    if "owner" not in st.session_state:
-        token = st.query_params.get(OWNER_PARAM, "")
-        if not (isinstance(token, str) and 16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
-            token = secrets.token_urlsafe(18)
-        st.session_state["owner"] = token
-    if st.query_params.get(OWNER_PARAM) != st.session_state["owner"]:
-        st.query_params[OWNER_PARAM] = st.session_state["owner"]
 
 
 def bind(section: str, field: str) -> str:
@@ -114,6 +171,63 @@ def share_query() -> dict[str, str]:
     if st.session_state.get("present"):
         query[PRESENT_PARAM] = ",".join(st.session_state["present"])
     return query
+
+
+def nav_menu(pages: dict) -> None:
+    """The app's page menu, one group of page links per section of ``pages``."""
+    for group, items in pages.items():
+        st.caption(f"**{group}**")
+        for page in items:
+            st.page_link(page)
+
+
+def training_status() -> None:
+    """The session's training job in the sidebar, live while it runs.
+
+    A fragment: it polls the job on its own timer (the page's polling fragment
+    reruns only itself, so a status drawn once per full run would go stale, e.g.
+    "loading" during the whole run). Its slot is drawn even when empty, so the
+    sidebar elements after it keep their place whether a job runs or not (an
+    element that moves shows twice while a rerun replaces the sidebar).
+    """
+    from .jobs import manager
+
+    owner, job_id = st.session_state["owner"], st.session_state.get("job_id")
+    job = manager().get(job_id, owner)
+
+    def status() -> None:
+        # Always one element: an empty one replaces a finished job's bar at once
+        # (an element not redrawn lingers until the whole run ends).
+        slot = st.empty()
+        current = manager().get(job_id, owner)
+        if current is not None and current.active:
+            v = current.view()
+            slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
+
+    st.fragment(run_every=0.7 if job is not None and job.active else None)(status)()
+
+
+def share_link() -> str:
+    """The link that reopens this experiment (settings and presenter choice; no owner, no job)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else ""
+    except Exception:  # no browser context (tests)
+        base = ""
+    return f"{base}?{urlencode(share_query(), safe=',')}"
+
+
+def share_panel() -> None:
+    """The sidebar's "Share / present" panel: presenter mode and the share link."""
+    with st.expander("Share / present", icon=":material/share:"):
+        st.multiselect("Hide in presenter mode", list(HIDEABLE), format_func=HIDEABLE.get,
+                       key="present",
+                       help="Controls to hide while presenting; the link below carries the "
+                            "choice, so students see the same view.")
+        st.caption("Link to this experiment (every setting of Data, Model and Train):")
+        st.code(share_link(), language=None, wrap_lines=True)
 
 
 def sync_url() -> None:

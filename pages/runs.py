@@ -4,23 +4,44 @@ Open a run in Explore, compare runs' metrics, download labels, config and model.
 """
 
 import json
+import time
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dec_core.runs import list_runs
-from explorer.jobs import manager
+from explorer.jobs import manager, owner_dir
 from explorer.state import cli_config
 from explorer.theme import color, layout
-from explorer.ui import init_page
+from explorer.ui import init_page, phase_text
 
 init_page()
 owner = st.session_state["owner"]
 jobs = manager()
-root = jobs.runs_dir / owner
+root = jobs.runs_dir / owner_dir(owner)  # a digest: the token itself is never on screen
 
 st.title("Runs")
+
+
+def job_status(v: dict, position: int | None) -> str:
+    """A job's state in words (the table's "status" column)."""
+    if v["state"] == "queued":
+        return f"waiting in the queue (position {position})"
+    if v["state"] == "running":
+        return f"running: {phase_text(v['phase'])}"
+    if v["state"] == "failed":
+        return f"failed: {v['error']}"
+    return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+
+
+def job_data(v: dict) -> str:
+    """What a job trains on: the data set and its size (the table's "data" column)."""
+    data = v["config"]["data"]
+    n = data.get("n_samples")
+    return f"{data['name']}, {n:,} samples" if n else f"{data['name']}, all samples"
+
 
 # ------------------------------------------------------------------- jobs
 mine = jobs.jobs_for(owner)
@@ -29,12 +50,12 @@ if mine:
     rows = []
     for job in mine:
         v = job.view()
-        pos = jobs.queue_position(job)
-        status = {"queued": f"queued (position {pos})", "running": f"running: {v['phase']}"}.get(
-            v["state"], v["state"])
-        rows.append({"job": v["name"], "status": status, "progress": v["progress"],
-                     "elapsed (s)": round(v["elapsed"], 1),
-                     "ACC": v["scores"].get("acc"), "run": v["run_path"] or ""})
+        rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
+                     "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
+                     "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
+                     "ACC": v["scores"].get("acc"),
+                     # the folder's name only: its path holds this browser's folder
+                     "run": Path(v["run_path"]).name if v["run_path"] else ""})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
         "ACC": st.column_config.NumberColumn(format="%.3f"),
@@ -55,11 +76,12 @@ if broken:
             st.warning(f"`{r.name}`: {r.problem}")
 if not complete:
     st.info("No saved runs yet. Every training you start on the Train page is saved here when "
-            "it finishes (even if you close the tab).")
+            "it finishes or you stop it (even if you close the tab).")
     st.stop()
 
 table = pd.DataFrame([{
-    "name": r.name, "created": r.created, "dataset": r.dataset, "samples": r.n_samples,
+    "run": r.name, "created": r.created.replace("T", " ")[:19], "dataset": r.dataset,
+    "samples": r.n_samples,
     "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
 } for r in complete])
 picked = st.dataframe(
@@ -83,7 +105,10 @@ if len(chosen) > 1:
     st.plotly_chart(layout(fig, "Compare runs: ACC / NMI / ARI", height=360), key="compare")
 
 run = chosen[0]
-st.markdown(f"**{run.name}**")
+scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", "ari")
+                    if isinstance(run.scores.get(m), (int, float)))
+st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
+            + (f" · {scores}" if scores else " · no true labels, so no scores"))
 c1, c2, c3, c4 = st.columns(4)
 
 

@@ -15,7 +15,7 @@ from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.resources import check_fits
 from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params
-from explorer.ui import bind, current_dataset, init_page, shown, store_all
+from explorer.ui import bind, current_dataset, init_page, phase_text, shown, store_all
 
 init_page()
 jobs = manager()
@@ -137,11 +137,6 @@ b1.button("Start", type="primary", on_click=_start, disabled=active or bool(prob
 b2.button("Stop", on_click=_stop, disabled=not active, icon=":material/stop:",
           help="Stop now; the model keeps what it has learned and is saved.")
 
-PHASES = {"queued": "Waiting in the queue", "loading": "Loading data",
-          "pretraining": "1/3 Pretraining the autoencoder", "kmeans": "2/3 k-means in the embedding",
-          "dec": "3/3 DEC self-training", "saving": "Saving the run", "finished": "Finished"}
-
-
 def _fmt_eta(seconds):
     if seconds is None:
         return "estimating…"
@@ -160,7 +155,7 @@ def draw(job_id: str) -> None:
         st.info(f"Queued: position {pos} — {manager().max_jobs} job(s) run at once on this "
                 "server; yours starts when a slot frees up.")
     elif v["state"] == "running":
-        phase = PHASES.get(v["phase"], v["phase"])
+        phase = phase_text(v["phase"])
         st.progress(v["progress"], text=f"**{phase}** · {v['progress']:.0%} · "
                     f"{v['elapsed']:.0f} s elapsed · {_fmt_eta(v['eta'])}")
     elif v["state"] == "failed":
@@ -282,8 +277,10 @@ if job_id is None:
 else:
 
     def live():
-        draw(job_id)
         j = manager().get(job_id, st.session_state["owner"])
         if active and (j is None or not j.active):
-            st.rerun()  # the job ended: redraw the whole page without the timer
+            # The job ended: redraw the whole page before showing the result, so
+            # "Finished" never appears beside a disabled Start or a stale sidebar.
+            st.rerun()
+        draw(job_id)
     st.fragment(run_every=0.7 if active else None)(live)()

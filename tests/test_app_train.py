@@ -71,19 +71,22 @@ def test_train_end_to_end_then_runs_page():
     assert len(runs.get("download_button")) == 3  # labels CSV, model, CLI config
 
 
-def test_refresh_reattaches_by_url():
+def test_refresh_reattaches_by_url(monkeypatch):
+    import explorer.ui as ui
+
     at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
     button(at, "Start").click().run()
     owner, job_id = at.session_state["owner"], at.session_state["job_id"]
-    # a new session (a refresh) with the same URL finds the job
+    # a new session (a refresh) with the same URL and the owner cookie finds the job
+    monkeypatch.setattr(ui, "owner_cookie", lambda: owner)
     fresh = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
-    fresh.query_params["owner"] = owner
     fresh.query_params["job"] = job_id
     fresh.run()
     assert fresh.session_state["job_id"] == job_id
     wait_done(fresh)
     assert fresh.success
     # another browser (another owner) does not see it
+    monkeypatch.setattr(ui, "owner_cookie", lambda: None)
     stranger = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     stranger.query_params["job"] = job_id
     stranger.run()

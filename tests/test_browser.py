@@ -27,13 +27,20 @@ if not Path(CHROMIUM).exists():
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port: from ``DEC_TEST_PORTS`` ("8742-8749") when set, else any."""
+    low, _, high = os.environ.get("DEC_TEST_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in DEC_TEST_PORTS={os.environ['DEC_TEST_PORTS']}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_server(tmp_path_factory):
+    """A fresh ``streamlit run app.py``: (url, stop)."""
     port = free_port()
     env = {**os.environ, "DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
            "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -54,13 +61,23 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start")
+
+    def stop():
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+    return url, stop
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url, stop = start_server(tmp_path_factory)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop()
 
 
 @pytest.fixture(scope="module")
@@ -72,28 +89,88 @@ def browser():
         b.close()
 
 
+# Checked at every change of the page: what a projector would show at that moment.
+WATCH_FINISH = """
+window.__glitches = [];
+new MutationObserver(() => {
+  const text = document.body.innerText;
+  if (!text.includes('Finished in')) return;
+  const start = [...document.querySelectorAll('button')].find(b => b.innerText.includes('Start'));
+  const side = document.querySelector('[data-testid=stSidebar]');
+  const shares = [...document.querySelectorAll('[data-testid=stExpander] summary')]
+      .filter(e => e.innerText.includes('Share / present')).length;
+  if (start && start.disabled) window.__glitches.push('Start disabled');
+  if (side && side.innerText.includes('Training:')) window.__glitches.push('sidebar training');
+  if (shares > 1) window.__glitches.push('two Share panels');
+}).observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
+"""
+# Every page-menu label drawn while the app loads.
+WATCH_MENU = """
+window.__menu = new Set();
+new MutationObserver(() => {
+  document.querySelectorAll('[data-testid=stSidebarNav] a, [data-testid=stPageLink] a')
+      .forEach(a => window.__menu.add(a.innerText.trim().split('\\n').pop().trim()));
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def owner_cookie(page) -> str | None:
+    """The owner token the app stored in this browser's cookie."""
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "dec_owner"), None)
+
+
+def test_fresh_server_first_paint_shows_only_the_app_menu(tmp_path_factory, browser):
+    """Streamlit's old pages/ menu (raw file names) never appears, even on a fresh server."""
+    url, stop = start_server(tmp_path_factory)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.add_init_script(WATCH_MENU)
+        page.goto(f"{url}/train?data.n_samples=300")  # a deep link, the server's first request
+        page.get_by_text("Share / present").first.wait_for(timeout=120_000)
+        page.get_by_text("Compare methods").first.wait_for(timeout=30_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "fresh-server-first-paint.png"))
+        menu = set(page.evaluate("[...window.__menu]"))
+        assert menu == {"Data", "Model", "Train", "Explore", "Runs", "Step by step",
+                        "Compare methods"}
+        assert page.get_by_role("heading", name="Train").count() == 1
+        page.close()
+    finally:
+        stop()
+
+
 def test_start_tiny_config_until_confusion_matrix(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(WATCH_FINISH)
     page.goto(f"{server}/train?{TINY}")
-    page.get_by_role("button", name="Start").click()
+    start = page.get_by_role("button", name="Start")
+    start.wait_for(timeout=120_000)  # a server's first page imports TensorFlow
+    start.click()
     t0 = time.time()
     page.get_by_text("Autoencoder pretraining: reconstruction loss").first.wait_for(timeout=60_000)
     page.get_by_text("Confusion matrix after Hungarian matching").first.wait_for(timeout=180_000)
     elapsed = time.time() - t0
     page.get_by_text("Finished in").first.wait_for(timeout=10_000)
-    # the page redraws without the polling timer: Start is enabled again
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some("
-        "b => b.innerText.includes('Start') && !b.disabled)", timeout=20_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "train-finished-0.5s.png"))
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(ARTIFACTS / "train-finished-3s.png"))
+    # "Finished" was never on screen beside a disabled Start, a sidebar still
+    # training, or two Share panels
+    assert page.evaluate("window.__glitches") == []
     page.screenshot(path=str(ARTIFACTS / "train-finished.png"), full_page=True)
     assert page.get_by_text("Training failed").count() == 0
     assert elapsed < 180
-    # the URL keeps the settings and the job, so a refresh reattaches
+    # the URL keeps the settings and the job, the owner token stays in a cookie
     assert "model.hidden=32%2C10" in page.url or "model.hidden=32,10" in page.url
-    assert "job=" in page.url
-    page.reload()
+    assert "job=" in page.url and "owner=" not in page.url
+    token = owner_cookie(page)
+    # on screen nowhere (the page source has it only in the script that sets the cookie)
+    assert token and token not in page.url and token not in page.inner_text("body")
+    page.reload()  # a refresh reattaches: the job from the URL, the owner from the cookie
     page.get_by_text("Finished in").first.wait_for(timeout=60_000)
+    assert owner_cookie(page) == token and token not in page.url
     page.close()
 
 
@@ -120,5 +197,8 @@ def test_share_link_reopens_the_same_experiment(server, browser):
     tol.wait_for(timeout=30_000)
     assert float(tol.input_value()) == 0.02
     assert int(student.get_by_role("spinbutton", name="Epochs", exact=True).input_value()) == 7
-    assert student.url.split("owner=")[1].split("&")[0] not in teacher.url  # a new owner
+    student.get_by_text("Share / present").click()
+    student.locator("[data-testid='stCode'] code").first.wait_for(timeout=30_000)
+    assert owner_cookie(student) != owner_cookie(teacher)  # a new owner
+    assert owner_cookie(teacher) not in link and "owner=" not in student.url
     student.screenshot(path=str(ARTIFACTS / "share-link-student.png"))

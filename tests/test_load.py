@@ -78,7 +78,7 @@ def test_concurrent_sessions_queue_and_stay_apart(capped_server):
         # every session's Runs page lists exactly its own run
         owners = []
         for page in pages:
-            owner = page.url.split("owner=")[1].split("&")[0]
+            owner = next(c["value"] for c in page.context.cookies() if c["name"] == "dec_owner")
             owners.append(owner)
             page.get_by_role("link", name="Runs").click()
             page.get_by_text("Saved runs").wait_for(timeout=30_000)
@@ -87,7 +87,9 @@ def test_concurrent_sessions_queue_and_stay_apart(capped_server):
                                      f"load-runs-{owners.index(owner)}.png"))
         browser.close()
     assert len(set(owners)) == SESSIONS
-    folders = {o: sorted((runs / o).iterdir()) for o in owners}
+    from explorer.jobs import owner_dir
+
+    folders = {o: sorted((runs / owner_dir(o)).iterdir()) for o in owners}
     assert all(len(f) == 1 for f in folders.values())
     # the cap held: at no moment did more than CAP jobs train at once
     spans = []
