@@ -230,7 +230,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Optimizer of the clustering phase. IDEC scales the clustering
         gradient by ``gamma``, so DEC's SGD(0.01) barely moves its clusters;
         the authors used Adam(1e-3) on MNIST and SGD(0.1, momentum 0.99) on
-        USPS. docs/benchmarks.md ("DEC vs IDEC") compares them.
+        USPS. The latter trained IDEC best on digits and 10k MNIST
+        (docs/benchmarks.md, "DEC vs IDEC"): ``optimizer="sgd",
+        learning_rate=0.1, momentum=0.99``.
     learning_rate : float, default=0.01
     momentum : float, default=0.9
         Momentum of SGD (both phases).
