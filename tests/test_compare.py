@@ -125,7 +125,7 @@ def test_all_five_methods_on_digits(runs):
 
 def test_find_run_finds_the_companion(runs):
     jobs, dec, idec = runs["jobs"], runs["dec"], runs["idec"]
-    root = jobs.runs_dir / OWNER
+    root = jobs.owner_path(OWNER)
     assert compare.find_run(root, runs["config"], 300) == Path(idec.run_path)
     assert compare.find_run(root, runs["config"], 299) is None
     assert compare.find_run(root, tiny_config(gamma=0.3)) is None
