@@ -16,7 +16,9 @@ begins training the moment a job arrives. Each process runs one job and exits.
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -185,7 +187,14 @@ def process_main(inbox, events, controls: Controls) -> None:
     try:
         warm_up()
         events.put(ev.Ready())
-        spec = inbox.get()
+        parent = multiprocessing.parent_process()
+        while True:
+            try:
+                spec = inbox.get(timeout=1.0)
+                break
+            except queue.Empty:  # a warm worker must not outlive a killed server
+                if parent is not None and not parent.is_alive():
+                    return
         if spec is not None:
             run_job(spec, events, controls)
     finally:
