@@ -38,7 +38,7 @@ def train(jobs: JobManager, config: dict):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """A DEC run and its IDEC companion, trained by one job manager."""
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"))
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"), in_process=True)
     dec = train(jobs, tiny_config())
     run = compare.light_run(dec.run_path)
     config, key, gamma = compare.companion_config(run.config["extra"]["app"])
@@ -145,7 +145,7 @@ def test_page_without_a_run_points_to_train():
 def test_page_compares_all_five(tmp_path, monkeypatch):
     import explorer.jobs as jobs_module
 
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs")
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
     monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(jobs_module, "_MANAGER", jobs)
     dec = train(jobs, tiny_config())
