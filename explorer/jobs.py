@@ -22,14 +22,24 @@ finished job saves its run folder whether or not anybody is watching.
 
 How a page polls cheaply
 ------------------------
-Every applied event bumps ``job.version``. A live view keeps the version it
-last drew and asks ``job.view(since_version=last)``: that returns None at the
-cost of one comparison when nothing changed, and the page redraws nothing but
-its clock (``job.elapsed()``, ``job.state``). Only when the version moved does
-it get the full view (lists shared with the job, read-only) and redraw its
-charts. ``manager().get``, ``queue_position`` and ``jobs_for`` are O(1) or
-O(this owner's jobs); none scans every job on the server. A queued page needs
-only ``queue_position`` (cached between queue changes) and can poll slowly.
+Every change a page could draw bumps ``job.version`` (each applied event, the
+start, the end, play / pause). A live view keeps the version it last drew and
+asks for a view only when it moved::
+
+    v = job.view(since_version=st.session_state.get("drawn_version"))
+    if v is None:          # nothing new: one int comparison, no copy, no lock
+        ...                # redraw at most the clock (job.elapsed(), job.progress())
+    else:
+        st.session_state["drawn_version"] = v["version"]
+        ...                # redraw the charts from v
+
+A queued job's version does not move while it waits; its place does:
+``manager().queue_position(job)`` is O(1) (cached between queue changes), so
+a queued page compares that number and can poll slowly. ``manager().get`` is
+O(1) and ``jobs_for`` O(that owner's jobs); nothing a page calls scans every
+job on the server, and no lock is held across slow work (process start,
+unpickling, disk). A full ``view()`` costs about 25 µs (shallow copies of the
+lists; the rows themselves and ``step_info`` are shared and read-only).
 
 This module never imports streamlit.
 """
@@ -71,7 +81,7 @@ def owner_dir(owner: str) -> str:
     return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: compared and hashed by identity
 class Job:
     """One training job and everything the page needs to draw it.
 
@@ -495,7 +505,7 @@ class JobManager:
                 job = self._jobs.pop(jid, None)
                 if job is not None:
                     mine = self._by_owner.get(job.owner, [])
-                    if job in mine:
+                    if job in mine:  # the oldest come first: O(1) in practice
                         mine.remove(job)
                     if not mine:
                         self._by_owner.pop(job.owner, None)
@@ -589,7 +599,7 @@ class JobManager:
             if pinned:
                 self._unpin_autoencoder(pinned)
             with job.lock:
-                job.finished = time.time()
+                job.finished = job.finished or time.time()
                 job.phase = "finished"
                 job.upload = None
                 job.version += 1
@@ -640,6 +650,8 @@ class JobManager:
                     raise TypeError(f"unknown worker event {event!r}")
             if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
                 job.first_event = time.time()
+            if over:  # the page sees the end now, not after the process has exited
+                job.phase, job.finished = "finished", time.time()
             job.version += 1
         if isinstance(event, ev.AutoencoderSaved):
             self._remember_autoencoder(key, event)
