@@ -18,7 +18,7 @@ from explorer.ui import init_page
 init_page()
 owner = st.session_state["owner"]
 jobs = manager()
-root = jobs.runs_dir / owner
+root = jobs.owner_path(owner)  # runs_dir / owner_dir(owner): never the token
 
 st.title("Runs")
 
