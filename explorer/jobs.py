@@ -1,20 +1,45 @@
-"""Training jobs that outlive the script run: worker processes with a queue.
+"""Training jobs that outlive the script run: the server side (queue, state, controls).
 
 Streamlit reruns a page's script on every click, and a refresh starts a new
 session, so training cannot live in the script run. A :class:`JobManager`
-(one per server process) runs each job in its own worker *process*, at most
-``max_jobs`` at a time; later jobs wait in a queue. A process, not a thread:
-TensorFlow's training loop then never competes with the UI for Python's GIL
-(a busy UI thread made in-process training several times slower), a crash in
-native code cannot take the server down, and Stop can always end a job.
+(one per server process, :func:`manager`) runs each job in its own worker
+*process* (:mod:`explorer.worker`), at most ``max_jobs`` at a time; later jobs
+wait in a queue. A process, not a thread: TensorFlow's training loop then
+never competes with the UI for Python's GIL, a crash in native code cannot
+take the server down, and Stop can always end a job (after a grace period the
+process is terminated). With ``warm_workers=1`` one process is started ahead
+of time and waits with TensorFlow imported, so a job's first chart comes
+within a few seconds of Start; it is replaced after each use.
 
-The worker never calls ``st.*``: it sends events (epochs, updates, the result)
-over a queue; a thread in the server copies them into the :class:`Job`, which
-pages poll.
+The worker never calls ``st.*``: it sends typed events (:mod:`explorer.events`)
+over a queue; one thread per running job in the server applies them to the
+:class:`Job`, which pages poll.
 
-Each job belongs to an *owner* token (one per browser, kept in a cookie). Every
-lookup takes the owner, so no session sees or stops another's job. A finished
-job saves its run folder whether or not anybody is watching.
+Each job belongs to an *owner* token (one per browser). Every lookup takes
+the owner, so no session sees or stops another's job, and runs are saved in
+the folder :func:`owner_dir` names (a digest, never the token itself). A
+finished job saves its run folder whether or not anybody is watching.
+
+How a page polls cheaply
+------------------------
+Every change a page could draw bumps ``job.version`` (each applied event, the
+start, the end, play / pause). A live view keeps the version it last drew and
+asks for a view only when it moved::
+
+    v = job.view(since_version=st.session_state.get("drawn_version"))
+    if v is None:          # nothing new: one int comparison, no copy, no lock
+        ...                # redraw at most the clock (job.elapsed(), job.progress())
+    else:
+        st.session_state["drawn_version"] = v["version"]
+        ...                # redraw the charts from v
+
+A queued job's version does not move while it waits; its place does:
+``manager().queue_position(job)`` is O(1) (cached between queue changes), so
+a queued page compares that number and can poll slowly. ``manager().get`` is
+O(1) and ``jobs_for`` O(that owner's jobs); nothing a page calls scans every
+job on the server, and no lock is held across slow work (process start,
+unpickling, disk). A full ``view()`` costs about 25 µs (shallow copies of the
+lists; the rows themselves and ``step_info`` are shared and read-only).
 
 This module never imports streamlit.
 """
@@ -26,37 +51,43 @@ import hashlib
 import json
 import math
 import multiprocessing
-import multiprocessing.spawn as _spawn
+import multiprocessing.spawn
 import os
 import queue
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from dec_core.callbacks import Callback, StopOnEvent
-
+from . import events as ev
 from . import settings
-from .data import load as load_data
 from .data import upload_digest
-from .state import PRETRAIN_KEYS, dec_params
+from .state import PRETRAIN_KEYS
+from .worker import Controls, process_main, run_job
 
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
-SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
-MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
 STATES_ACTIVE = ("queued", "running")
 
 
-@dataclass
+def owner_dir(owner: str) -> str:
+    """The name of ``owner``'s run folder: 16 hex digits of the token's SHA-256.
+
+    The token itself never appears on disk or on screen.
+    """
+    return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(eq=False)  # a job is itself: compared and hashed by identity
 class Job:
     """One training job and everything the page needs to draw it.
 
-    Lists are appended by the worker thread and only read by pages; use
-    :meth:`view` for a consistent copy.
+    The manager's thread for the job applies the worker's events; pages read
+    :meth:`view` and use the step controls. ``version`` grows by one with every
+    change a page could draw.
     """
 
     id: str
@@ -85,13 +116,14 @@ class Job:
     scores: dict = field(default_factory=dict)
     pid: int | None = None
     warnings: list = field(default_factory=list)   # things people should know about the result
-    # shared with the worker process
-    stop_event: object = field(default_factory=_MP.Event, repr=False)
-    # step mode: the worker waits at each DEC update until given a credit
-    _credits: object = field(default_factory=lambda: _MP.Semaphore(0), repr=False)
-    _playing: object = field(default_factory=_MP.Event, repr=False)
+    version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
+    # step controls: the page's wishes, handed to the worker's Controls once it has one
+    _controls: Controls | None = field(default=None, repr=False)
+    _stop_requested: bool = field(default=False, repr=False)
+    _playing: bool = field(default=False, repr=False)
+    _credits: int = field(default=0, repr=False)
 
     @property
     def estimator(self):
@@ -104,9 +136,21 @@ class Job:
 
     @property
     def active(self) -> bool:
+        """Whether the job is queued or running."""
         return self.state in STATES_ACTIVE
 
+    @property
+    def playing(self) -> bool:
+        """Step mode: whether updates run on without Step (after :meth:`play`)."""
+        return self._playing
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether Stop was pressed for this job."""
+        return self._stop_requested
+
     def elapsed(self) -> float:
+        """Seconds since the job started (0 while queued), up to when it finished."""
         if self.started is None:
             return 0.0
         return (self.finished or time.time()) - self.started
@@ -129,10 +173,10 @@ class Job:
         dec_frac = 0.0
         if self.dec:
             it = self.dec[-1]["iteration"] / max(1, int(train["max_iter"]))
-            deltas = [d["delta_label"] for d in self.dec[1:]]
             conv = 0.0
-            if deltas and deltas[0] > 0:
-                d0, d, tol = deltas[0], max(deltas[-1], 1e-9), max(float(train["tol"]), 1e-6)
+            if len(self.dec) > 1 and self.dec[1]["delta_label"] > 0:
+                d0 = self.dec[1]["delta_label"]
+                d, tol = max(self.dec[-1]["delta_label"], 1e-9), max(float(train["tol"]), 1e-6)
                 if d0 > tol:
                     conv = math.log(d0 / d) / math.log(d0 / tol)
             dec_frac = float(np.clip(max(it, conv), 0.0, 0.99))
@@ -144,12 +188,29 @@ class Job:
             eta = spent * (1 - frac) / frac
         return float(frac), eta
 
-    def view(self) -> dict:
-        """A copy of the job's public state, safe to read while it runs."""
+    def view(self, since_version: int | None = None) -> dict | None:
+        """The job's public state as a dict, safe to read while it runs.
+
+        Parameters
+        ----------
+        since_version : int, optional
+            The ``"version"`` of the view the caller drew last. When the job has
+            not changed since, return None at once (nothing to redraw).
+
+        Returns
+        -------
+        dict or None
+            Lists (``pretrain``, ``dec``, ``sharpening``, ``warnings``) are
+            shallow copies; their rows and ``step_info`` are shared and must
+            not be changed.
+        """
+        if since_version is not None and since_version == self.version:
+            return None
         with self.lock:
             frac, eta = self.progress()
             return {
                 "id": self.id, "name": self.name, "state": self.state, "phase": self.phase,
+                "version": self.version,
                 "message": self.message, "error": self.error, "created": self.created,
                 "started": self.started, "finished": self.finished,
                 "elapsed": self.elapsed(), "progress": frac, "eta": eta,
@@ -158,280 +219,183 @@ class Job:
                 "reused_autoencoder": self.reused_autoencoder,
                 "dataset": dict(self.dataset_info), "run_path": self.run_path,
                 "scores": dict(self.scores), "config": copy.deepcopy(self.config),
-                "step_mode": self.step_mode, "playing": self._playing.is_set(),
+                "step_mode": self.step_mode, "playing": self._playing,
                 "first_event": self.first_event, "step_info": dict(self.step_info),
                 "sharpening": list(self.sharpening), "warnings": list(self.warnings),
-                "waiting": self.step_mode and self.phase == "dec" and not self._playing.is_set(),
+                "waiting": self.step_mode and self.phase == "dec" and not self._playing,
             }
 
     # -- step mode controls (called from pages)
     def step(self, n: int = 1) -> None:
-        """Allow ``n`` more DEC updates (step mode)."""
-        for _ in range(n):
-            self._credits.release()
+        """Step mode: let ``n`` more DEC updates through."""
+        with self.lock:
+            if self._controls is None:
+                self._credits += n
+            else:
+                for _ in range(n):
+                    self._controls.credits.release()
 
     def play(self) -> None:
-        self._playing.set()
-        self._credits.release()
+        """Step mode: run the updates one after another until :meth:`pause`."""
+        with self.lock:
+            self._playing = True
+            if self._controls is not None:
+                self._controls.playing.set()
+                self._controls.credits.release()
+            self.version += 1
 
     def pause(self) -> None:
-        self._playing.clear()
+        """Step mode: hold after the current update."""
+        with self.lock:
+            self._playing = False
+            if self._controls is not None:
+                self._controls.playing.clear()
+            self.version += 1
+
+    # -- called by the manager
+    def _request_stop(self) -> None:
+        with self.lock:
+            self._stop_requested = True
+            if self._controls is not None:
+                self._controls.stop.set()
+
+    def _attach(self, controls: Controls) -> None:
+        """Hand the page's wishes so far to the worker's controls."""
+        with self.lock:
+            self._controls = controls
+            if self._stop_requested:
+                controls.stop.set()
+            if self._playing:
+                controls.playing.set()
+            for _ in range(self._credits):
+                controls.credits.release()
+            self._credits = 0
 
 
-class _Recorder(Callback):
-    """Runs in the worker: sends training events; in step mode, waits at each update."""
+class _Runner:
+    """One worker: a process (or, in-process, a thread) with its inbox, events and controls."""
 
-    def __init__(self, events, n_rows: int, seed: int, step_mode: bool, credits, playing,
-                 stop) -> None:
-        super().__init__()
-        self.events, self.step_mode = events, step_mode
-        self.credits, self.playing, self.stop = credits, playing, stop
-        rng = np.random.default_rng(seed)
-        m = min(n_rows, SNAPSHOT_POINTS)
-        self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
-        self.snapshots: list[np.ndarray] = []
-        self.snapshot_labels: list[np.ndarray] = []
-        self.ae_embedding: np.ndarray | None = None
-        self._t0 = time.perf_counter()
+    def __init__(self, in_process: bool) -> None:
+        self.in_process = in_process
+        if in_process:
+            self.events: queue.Queue | object = queue.Queue()
+            self.controls = Controls.for_threads()
+            self.proc = None
+            self.thread: threading.Thread | None = None
+        else:
+            self.events = _MP.Queue()
+            self.inbox = _MP.Queue()
+            self.controls = Controls.for_processes(_MP)
+            self.proc = _MP.Process(target=process_main, name="dec-worker", daemon=True,
+                                    args=(self.inbox, self.events, self.controls))
+            _start_without_main(self.proc)
 
-    def on_pretrain_begin(self, logs=None):
-        self._t0 = time.perf_counter()
-        self.events.put(("phase", "pretraining"))
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else os.getpid()
 
-    def on_pretrain_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        self.events.put(("epoch", {
-            "stage": logs.get("stage", ""), "loss": float(logs.get("loss", float("nan"))),
-            "seconds": time.perf_counter() - self._t0}))
+    def run(self, spec: dict) -> None:
+        """Give the worker its job."""
+        if self.in_process:
+            self.thread = threading.Thread(target=run_job, daemon=True, name="dec-worker",
+                                           args=(spec, self.events, self.controls))
+            self.thread.start()
+        else:
+            self.inbox.put(spec)
 
-    def on_pretrain_end(self, logs=None):
-        self.events.put(("phase", "kmeans"))
+    def is_alive(self) -> bool:
+        if self.in_process:
+            return self.thread is not None and self.thread.is_alive()
+        return self.proc.is_alive()
 
-    def on_kmeans_end(self, logs=None):
-        logs = logs or {}
-        if logs.get("embedding") is not None:  # (n, e) pretrained embedding, for N2D
-            self.ae_embedding = np.asarray(logs["embedding"], dtype=np.float32)
-        self.events.put(("kmeans", {k: float(logs[k]) for k in ("acc", "nmi", "ari") if k in logs}))
+    @property
+    def exitcode(self) -> int | None:
+        return None if self.proc is None else self.proc.exitcode
 
-    def on_dec_update(self, update, logs=None):
-        logs = logs or {}
-        row = {k: float(logs[k]) for k in ("loss", "delta_label", "acc", "nmi", "ari")
-               if k in logs}
-        row.update(update=int(update), iteration=int(logs.get("iteration", 0)))
-        z, q, p = logs.get("embedding"), logs.get("q"), logs.get("p")
-        labels = np.asarray(logs["labels"])
-        if z is not None:
-            self.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
-            self.snapshot_labels.append(labels[self.index])
-        payload = {"row": row}
-        if q is not None and p is not None:
-            q, p = np.asarray(q), np.asarray(p)
-            payload["sharpening"] = {"update": int(update), "q_conf": float(q.max(axis=1).mean()),
-                                     "p_conf": float(p.max(axis=1).mean())}
-            payload["step_info"] = {
-                "update": int(update), "q": q[self.index], "p": p[self.index],
-                "f": q.sum(axis=0), "sizes": np.bincount(labels, minlength=q.shape[1]),
-                "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
-            }
-        self.events.put(("dec", payload))
-        if self.step_mode:
-            self._wait_for_step()
+    def kill(self) -> bool:
+        """End a worker process now (SIGKILL: also one that is stuck or stopped).
 
-    def _wait_for_step(self) -> None:
-        while not self.stop.is_set():
-            if self.playing.is_set():
-                time.sleep(0.05)  # let the page draw each update while playing
-                return
-            if self.credits.acquire(timeout=0.2):
-                if not self.playing.is_set():
-                    return
-        if self.model is not None:
-            self.model.stop_training = True
+        False for a thread, which cannot be ended from outside.
+        """
+        if self.proc is None:
+            return False
+        self.proc.kill()
+        return True
 
+    def close(self, timeout: float = 30.0) -> None:
+        """Wait for the worker to end (a process is terminated after ``timeout``)."""
+        if self.proc is not None:
+            self.proc.join(timeout=timeout)
+            if self.proc.is_alive():
+                self.proc.terminate()
+                self.proc.join(timeout=5)
+            self.events.close()
+            self.inbox.close()
+        elif self.thread is not None:
+            self.thread.join(timeout=timeout)
 
-class _SaveAutoencoder(Callback):
-    """Runs in the worker: stores the pretrained weights for reuse, before DEC changes them."""
-
-    def __init__(self, path: str | None, events) -> None:
-        super().__init__()
-        self.path, self.events = path, events
-
-    def on_kmeans_end(self, logs=None):
-        est = self.model
-        if not self.path or est is None or est.stop_training:
-            return  # a stopped pretraining is not worth reusing
-        hist = est.history_.get("pretrain", {})
-        pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
-                    for s, v in zip(hist.get("stage", []), hist.get("loss", []))]
-        weights = est.autoencoder_.get_weights()
-        tmp = f"{self.path}.tmp-{os.getpid()}.npz"
-        np.savez(tmp, *weights)
-        os.replace(tmp, self.path)
-        self.events.put(("ae_saved", {"path": self.path, "pretrain": pretrain}))
-
-
-def _worker_main(spec: dict, events, credits, playing, stop) -> None:
-    """The worker process: load the data, fit DEC, save the run, report."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        result = _train_in_worker(spec, events, credits, playing, stop)
-        events.put(("done", result))
-    except BaseException as err:  # report everything; the server stays up
-        msg = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
-        events.put(("failed", msg))
-    events.close()
-    events.join_thread()
-
-
-def _train_in_worker(spec: dict, events, credits, playing, stop) -> dict:
-    from sklearn.cluster import KMeans
-
-    from dec_core.autoencoder import build_autoencoder
-    from dec_core.estimator import DEC
-    from dec_core.metrics import clustering_scores
-    from dec_core.runs import save_run
-
-    from .resources import check_fits
-
-    config = spec["config"]
-    events.put(("phase", "loading"))
-    ds = load_data(config["data"], spec["upload"])
-    params = dec_params(config["model"], config["train"], ds.n_features, ds.n_classes)
-    if params["n_clusters"] > ds.n_samples:
-        raise ValueError(
-            f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
-        )
-    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
-    info = {"name": ds.name, "n_samples": ds.n_samples, "n_features": ds.n_features,
-            "n_classes": ds.n_classes, "image_shape": ds.image_shape,
-            "class_names": ds.class_names}
-    pretrain_epochs = (
-        int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
-        if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
-    events.put(("dataset", {"info": info, "pretrain_epochs": pretrain_epochs}))
-    est = DEC(**params)
-    recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
-                         credits, playing, stop)
-    callbacks = [recorder, StopOnEvent(stop)]
-    autoencoder = None
-    if spec.get("ae_load"):
-        autoencoder, _ = build_autoencoder(params["dims"], seed=0)
-        with np.load(spec["ae_load"], allow_pickle=False) as npz:
-            autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
-    else:
-        callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
-    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
-
-    events.put(("phase", "saving"))
-    baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
-    if ds.y is not None:
-        km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
-        baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
-        baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
-        baselines["dec"] = clustering_scores(ds.y, est.labels_)
-    arrays: dict[str, np.ndarray] = {}
-    if ds.image_shape is not None:
-        arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
-    elif ds.x.size <= MAX_X_VALUES:
-        arrays["x"] = ds.x
-    if recorder.ae_embedding is not None:
-        arrays["ae_embedding"] = recorder.ae_embedding
-    if recorder.snapshots:
-        arrays["snapshots"] = np.stack(recorder.snapshots)
-        arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
-        arrays["snapshot_index"] = recorder.index.astype(np.int64)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(spec["runs_dir"]) / owner_dir(spec["owner"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
-    extra = {
-        "app": {**copy.deepcopy(config), "name": spec["name"]},
-        "image_shape": list(ds.image_shape) if ds.image_shape else None,
-        "class_names": ds.class_names,
-        "baselines": baselines,
-        "stop_reason": est.stop_reason_,
-        "timings": est.timings_,
-        "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
-                "trained": time.time()},
-    }
-    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra, arrays=arrays)
-    warnings = []
-    sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
-    empty = np.flatnonzero(sizes == 0).tolist()
-    if empty:  # a cluster that lost all its points: legal, but worth saying
-        warnings.append(
-            f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
-            f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
-            "lower DEC learning rate.")
-    if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
-        warnings.append(est.stop_reason_)
-    return {"run_path": str(folder), "scores": baselines["dec"] or {},
-            "message": est.stop_reason_, "warnings": warnings}
-
-
-_NO_MAIN = threading.local()
-
-
-def owner_dir(owner: str) -> str:
-    """The name of ``owner``'s run folder: 16 hex digits of the token's sha256.
-
-    Never the token itself, so a run path on screen does not hand out the key
-    that sees and stops the owner's jobs.
-    """
-    return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
-
-
-def _preparation_data(name):
-    data = _spawn._dec_explorer_original(name)
-    if getattr(_spawn._dec_explorer_flag, "on", False):
-        data.pop("init_main_from_path", None)
-        data.pop("init_main_from_name", None)
-    return data
-
-
-# Installed once per process, even if this module is imported again.
-if not hasattr(_spawn, "_dec_explorer_original"):
-    _spawn._dec_explorer_original = _spawn.get_preparation_data
-    _spawn._dec_explorer_flag = _NO_MAIN
-    _spawn.get_preparation_data = _preparation_data
-_NO_MAIN = _spawn._dec_explorer_flag
-
-
-def _start_without_main(proc) -> None:
-    """Start a spawned process without re-running the parent's ``__main__``.
-
-    "spawn" normally re-imports the parent's main script in the child. Under
-    Streamlit that is the page being run (``app.py`` or a page file), which
-    must not run again inside a worker. The flag is per thread, so other
-    sessions' script runs are not disturbed.
-    """
-    _NO_MAIN.on = True
-    try:
-        proc.start()
-    finally:
-        _NO_MAIN.on = False
+    def discard(self) -> None:
+        """End an unused warm worker (it holds nothing worth keeping)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.close(timeout=5)
 
 
 class JobManager:
-    """Runs jobs in threads, at most ``max_jobs`` at once, first in first out.
+    """Runs jobs in worker processes, at most ``max_jobs`` at once, first in first out.
 
     Parameters
     ----------
     max_jobs : int, optional
         Concurrent jobs; default :func:`explorer.settings.max_jobs` (CPU cores).
     runs_dir : path-like, optional
-        Where finished runs are saved, in one folder per owner.
+        Where finished runs are saved, in one folder per owner (:func:`owner_dir`).
     ae_cache_size : int, default=4
         How many pretrained autoencoders to keep for reuse.
+    in_process : bool, default=False
+        Run each job in a thread of this process instead of a worker process
+        (tests: no TensorFlow start-up per job; Stop cannot force an end).
+    warm_workers : int, default=0
+        Worker processes kept started, with TensorFlow imported, waiting for a
+        job; each is replaced once its job has shown its first chart point.
+    keep_finished_s : float, default=21600
+        Finished jobs are forgotten this many seconds after they ended (their
+        runs stay on disk).
+    keep_finished : int, default=500
+        At most this many finished jobs are remembered; the oldest go first.
+    stop_grace_s : float, default=60
+        After Stop, a worker process that has not ended within this time is
+        terminated.
     """
 
-    def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4):
+    def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4, *,
+                 in_process: bool = False, warm_workers: int = 0,
+                 keep_finished_s: float = 6 * 3600, keep_finished: int = 500,
+                 stop_grace_s: float = 60.0):
         self.max_jobs = int(max_jobs or settings.max_jobs())
         self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
+        self.in_process = bool(in_process)
+        self.warm_workers = 0 if in_process else int(warm_workers)
+        self.keep_finished_s = float(keep_finished_s)
+        self.keep_finished = int(keep_finished)
+        self.stop_grace_s = float(stop_grace_s)
         self._jobs: dict[str, Job] = {}
+        self._by_owner: dict[str, list[Job]] = defaultdict(list)
+        self._finished: OrderedDict[str, float] = OrderedDict()  # id -> end time, in order
         self._queue: list[str] = []
+        self._positions: dict[str, int] | None = {}  # cache of queue positions
         self._running: set[str] = set()
         self._lock = threading.Lock()
+        self._ae_lock = threading.Lock()
         self._ae_cache: OrderedDict[str, dict] = OrderedDict()
         self._ae_cache_size = ae_cache_size
+        self._ae_pins: Counter[str] = Counter()  # path -> jobs loading it now
+        self._ae_doomed: set[str] = set()        # evicted while pinned: delete on unpin
+        self._warm: list[_Runner] = []
+        self._warm_lock = threading.Lock()
+        self._closed = False
+        if self.warm_workers:
+            self._top_up_warm()
 
     # ------------------------------------------------------------- public API
     def submit(self, owner: str, config: dict, upload: dict | None = None, *,
@@ -439,9 +403,12 @@ class JobManager:
         """Queue a job for ``owner``; it starts as soon as a slot is free."""
         job = Job(id=secrets.token_urlsafe(12), owner=owner, config=copy.deepcopy(config),
                   upload=upload, name=name or config["data"]["name"], step_mode=step_mode)
+        self._prune()
         with self._lock:
             self._jobs[job.id] = job
+            self._by_owner[owner].append(job)
             self._queue.append(job.id)
+            self._positions = None
         self._dispatch()
         return job
 
@@ -452,28 +419,43 @@ class JobManager:
 
     def jobs_for(self, owner: str) -> list[Job]:
         """This owner's jobs, newest first."""
-        return sorted((j for j in self._jobs.values() if j.owner == owner),
-                      key=lambda j: j.created, reverse=True)
+        with self._lock:
+            return list(reversed(self._by_owner.get(owner, ())))
+
+    def owner_path(self, owner: str) -> Path:
+        """The folder where ``owner``'s runs are saved."""
+        return self.runs_dir / owner_dir(owner)
 
     def queue_position(self, job: Job) -> int | None:
         """1-based place in the queue, or None when not queued."""
         with self._lock:
-            return self._queue.index(job.id) + 1 if job.id in self._queue else None
+            if self._positions is None:
+                self._positions = {jid: i + 1 for i, jid in enumerate(self._queue)}
+            return self._positions.get(job.id)
 
     def stop(self, job_id: str, owner: str) -> bool:
         """Ask a job to stop (a queued one is dropped); True when it was found."""
         job = self.get(job_id, owner)
         if job is None:
             return False
-        job.stop_event.set()
+        job._request_stop()
+        dropped = False
         with self._lock:
             if job.id in self._queue:
                 self._queue.remove(job.id)
+                self._positions = None
+                dropped = True
+        if dropped:
+            with job.lock:
                 job.state, job.phase, job.finished = "stopped", "finished", time.time()
                 job.message = "stopped before it started"
+                job.upload = None
+                job.version += 1
+            self._finish(job)
         return True
 
     def running_count(self) -> int:
+        """Jobs training now."""
         with self._lock:
             return len(self._running)
 
@@ -484,134 +466,236 @@ class JobManager:
             time.sleep(0.05)
         return not job.active
 
+    def close(self) -> None:
+        """Let the warm workers go (running jobs go on to their end)."""
+        self._closed = True
+        with self._warm_lock:
+            warm, self._warm = self._warm, []
+        for runner in warm:
+            runner.discard()
+
     # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
         with self._lock:
             while self._queue and len(self._running) < self.max_jobs:
                 job = self._jobs[self._queue.pop(0)]
+                self._positions = None
                 self._running.add(job.id)
                 job.state, job.phase, job.started = "running", "loading", time.time()
+                job.version += 1
                 threading.Thread(target=self._work, args=(job,), daemon=True,
                                  name=f"dec-job-{job.id[:6]}").start()
 
+    def _finish(self, job: Job) -> None:
+        with self._lock:
+            self._running.discard(job.id)
+            self._finished[job.id] = job.finished or time.time()
+        self._prune()
+        self._dispatch()
+
+    def _prune(self) -> None:
+        """Forget finished jobs older than ``keep_finished_s``, and all but ``keep_finished``."""
+        now = time.time()
+        with self._lock:
+            while self._finished:
+                jid, ended = next(iter(self._finished.items()))
+                if now - ended <= self.keep_finished_s and len(self._finished) <= self.keep_finished:
+                    break
+                self._finished.popitem(last=False)
+                job = self._jobs.pop(jid, None)
+                if job is not None:
+                    mine = self._by_owner.get(job.owner, [])
+                    if job in mine:  # the oldest come first: O(1) in practice
+                        mine.remove(job)
+                    if not mine:
+                        self._by_owner.pop(job.owner, None)
+
+    def _take_runner(self) -> _Runner:
+        """A warm worker when one is alive, else a fresh one."""
+        with self._warm_lock:
+            while self._warm:
+                runner = self._warm.pop(0)
+                if runner.is_alive():
+                    return runner
+                runner.close(timeout=1)
+        return _Runner(self.in_process)
+
+    def _top_up_warm(self) -> None:
+        """Start warm workers until ``warm_workers`` wait (never more)."""
+        if self._closed or not self.warm_workers:
+            return
+        with self._warm_lock:
+            missing = self.warm_workers - len(self._warm)
+        for _ in range(max(0, missing)):
+            runner = _Runner(in_process=False)  # starts the process; outside the lock
+            with self._warm_lock:
+                if len(self._warm) < self.warm_workers and not self._closed:
+                    self._warm.append(runner)
+                    runner = None
+            if runner is not None:
+                runner.discard()
+
     def _work(self, job: Job) -> None:
-        """Start the worker process and copy its events into the job until it ends."""
-        events = _MP.Queue()
+        """Give the job to a worker and apply its events to the job until it ends."""
         key = self._ae_key(job)
-        cached = self._ae_cache.get(key)
-        if cached is not None and not Path(cached["path"]).is_file():
-            self._ae_cache.pop(key, None)
-            cached = None
-        spec = {
-            "id": job.id, "owner": job.owner, "name": job.name, "config": job.config,
-            "upload": job.upload, "step_mode": job.step_mode, "runs_dir": str(self.runs_dir),
-            "created": job.created, "started": job.started,
-            "ae_load": cached["path"] if cached else None,
-            "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
-        }
-        if cached is not None:
-            self._ae_cache.move_to_end(key)
-            job.reused_autoencoder = True
-            job.pretrain.extend(
-                {**row, "epoch": i + 1} for i, row in enumerate(cached["pretrain"]))
-            job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
-        proc = None
+        runner = None
+        pinned = None
+        replaced = False
         try:
-            proc = _MP.Process(target=_worker_main, name=f"dec-job-{job.id[:6]}", daemon=True,
-                               args=(spec, events, job._credits, job._playing, job.stop_event))
-            _start_without_main(proc)
-            job.pid = proc.pid
+            cached = self._pin_autoencoder(key)
+            pinned = cached["path"] if cached else None
+            spec = {
+                "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
+                "step_mode": job.step_mode, "run_dir": str(self.owner_path(job.owner)),
+                "created": job.created, "started": job.started, "ae_load": pinned,
+                "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
+            }
+            with job.lock:
+                if cached is not None:
+                    job.reused_autoencoder = True
+                    job.pretrain.extend(
+                        {**row, "epoch": i + 1} for i, row in enumerate(cached["pretrain"]))
+                    job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
+                    job.version += 1
+            runner = self._take_runner()
+            job._attach(runner.controls)
+            runner.run(spec)
+            job.pid = runner.pid
             job.upload = None  # the worker has its copy
             stop_seen = None
             while True:
                 try:
-                    kind, payload = events.get(timeout=0.3)
+                    event = runner.events.get(timeout=0.3)
                 except queue.Empty:
-                    if not proc.is_alive():
+                    if not runner.is_alive():
                         try:  # the last words may still be in the pipe
-                            kind, payload = events.get(timeout=1.0)
+                            event = runner.events.get(timeout=1.0)
                         except queue.Empty:
+                            if stop_seen is not None:
+                                self._ended_by_stop(job)
+                                break
                             raise RuntimeError(
                                 f"the worker process ended unexpectedly (exit code "
-                                f"{proc.exitcode}); it may have run out of memory") from None
-                    elif job.stop_event.is_set():
+                                f"{runner.exitcode}); it may have run out of memory") from None
+                    elif job.stop_requested:
                         stop_seen = stop_seen or time.time()
-                        if time.time() - stop_seen > 60:  # it does not listen: end it
-                            proc.terminate()
+                        if time.time() - stop_seen >= self.stop_grace_s:
+                            runner.kill()  # it does not listen: end it
                         continue
                     else:
                         continue
-                if self._apply(job, key, kind, payload):
+                if not replaced and isinstance(event, (*ev.CHART_EVENTS, ev.Done, ev.Failed)):
+                    replaced = True  # the job is under way: now start its replacement
+                    threading.Thread(target=self._top_up_warm, daemon=True).start()
+                if self._apply(job, key, event):
                     break
         except Exception as err:  # report, never kill the server
-            job.state = "failed"
-            job.error = str(err)
+            with job.lock:
+                job.state = "failed"
+                job.error = str(err)
         finally:
-            if proc is not None:
-                proc.join(timeout=30)
-                if proc.is_alive():
-                    proc.terminate()
-                    proc.join(timeout=5)
-            events.close()
-            job.finished = job.finished or time.time()
-            job.phase = "finished"
-            job.upload = None
-            with self._lock:
-                self._running.discard(job.id)
-            self._dispatch()
+            if runner is not None:
+                runner.close()
+            if pinned:
+                self._unpin_autoencoder(pinned)
+            with job.lock:
+                job.finished = job.finished or time.time()
+                job.phase = "finished"
+                job.upload = None
+                job.version += 1
+            if not replaced:
+                self._top_up_warm()
+            self._finish(job)
 
-    def _apply(self, job: Job, key: str, kind: str, payload) -> bool:
-        """Copy one worker event into the job; True when the job is over."""
+    def _ended_by_stop(self, job: Job) -> None:
         with job.lock:
-            if kind == "phase":
-                job.phase = payload
-            elif kind == "dataset":
-                job.dataset_info = payload["info"]
-                job.pretrain_epochs = payload["pretrain_epochs"]
-            elif kind == "epoch":
-                job.pretrain.append({**payload, "epoch": len(job.pretrain) + 1})
-            elif kind == "kmeans":
-                job.kmeans = payload
-                job.phase = "dec"
-            elif kind == "dec":
-                job.dec.append(payload["row"])
-                if "sharpening" in payload:
-                    job.sharpening.append(payload["sharpening"])
-                    job.step_info = payload["step_info"]
-            elif kind == "ae_saved":
-                self._remember_autoencoder(key, payload)
-            elif kind == "done":
-                job.run_path = payload["run_path"]
-                job.scores = payload["scores"]
-                job.warnings.extend(payload["warnings"])
-                job.message = payload["message"]
-                # the clock stops with the state, not when the worker process exits
-                job.finished, job.phase = time.time(), "finished"
-                job.state = "stopped" if job.stop_event.is_set() else "done"
-                return True
-            elif kind == "failed":
-                job.finished = time.time()
-                job.state, job.error = "failed", payload
-                return True
-            if kind in ("epoch", "kmeans", "dec") and job.first_event is None:
-                job.first_event = time.time()
-        return False
+            job.state = "stopped"
+            job.message = (f"stopped: the worker did not end within {self.stop_grace_s:g} s "
+                           "of Stop, so it was ended; nothing was saved")
 
+    def _apply(self, job: Job, key: str, event: object) -> bool:
+        """Apply one worker event to the job; True when the job is over."""
+        over = False
+        with job.lock:
+            match event:
+                case ev.Phase(name=name):
+                    job.phase = name
+                case ev.DatasetLoaded(info=info, pretrain_epochs=n):
+                    job.dataset_info, job.pretrain_epochs = info, n
+                case ev.Epoch(stage=stage, loss=loss, seconds=seconds):
+                    job.pretrain.append({"stage": stage, "loss": loss, "seconds": seconds,
+                                         "epoch": len(job.pretrain) + 1})
+                case ev.KMeansDone(scores=scores):
+                    job.kmeans = scores
+                    job.phase = "dec"
+                case ev.DecUpdate(row=row, sharpening=sharpening, step_info=step_info):
+                    job.dec.append(row)
+                    if sharpening is not None:
+                        job.sharpening.append(sharpening)
+                        job.step_info = step_info
+                case ev.Done():
+                    job.run_path, job.scores = event.run_path, event.scores
+                    job.warnings.extend(event.warnings)
+                    job.message = event.message
+                    job.state = "stopped" if job.stop_requested else "done"
+                    over = True
+                case ev.Failed(error=error):
+                    job.state, job.error = "failed", error
+                    over = True
+                case ev.Ready():
+                    return False
+                case ev.AutoencoderSaved():
+                    pass
+                case _:
+                    raise TypeError(f"unknown worker event {event!r}")
+            if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
+                job.first_event = time.time()
+            if over:  # the page sees the end now, not after the process has exited
+                job.phase, job.finished = "finished", time.time()
+            job.version += 1
+        if isinstance(event, ev.AutoencoderSaved):
+            self._remember_autoencoder(key, event)
+        return over
+
+    # ------------------------------------------------------- autoencoder cache
     def _cache_dir(self) -> Path:
         path = self.runs_dir / ".cache"
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def _remember_autoencoder(self, key: str, payload: dict) -> None:
-        cache = self._ae_cache
-        cache[key] = payload
-        cache.move_to_end(key)
-        while len(cache) > self._ae_cache_size:
-            _, old = cache.popitem(last=False)
-            try:
-                os.remove(old["path"])
-            except OSError:
-                pass
+    def _pin_autoencoder(self, key: str) -> dict | None:
+        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None."""
+        with self._ae_lock:
+            cached = self._ae_cache.get(key)
+            if cached is None:
+                return None
+            if not Path(cached["path"]).is_file():
+                del self._ae_cache[key]
+                return None
+            self._ae_cache.move_to_end(key)
+            self._ae_pins[cached["path"]] += 1
+            return cached
+
+    def _unpin_autoencoder(self, path: str) -> None:
+        with self._ae_lock:
+            self._ae_pins[path] -= 1
+            if self._ae_pins[path] <= 0:
+                del self._ae_pins[path]
+                if path in self._ae_doomed:
+                    self._ae_doomed.discard(path)
+                    _remove(path)
+
+    def _remember_autoencoder(self, key: str, saved: ev.AutoencoderSaved) -> None:
+        with self._ae_lock:
+            self._ae_cache[key] = {"path": saved.path, "pretrain": saved.pretrain}
+            self._ae_cache.move_to_end(key)
+            while len(self._ae_cache) > self._ae_cache_size:
+                _, old = self._ae_cache.popitem(last=False)
+                if self._ae_pins[old["path"]] > 0:
+                    self._ae_doomed.add(old["path"])  # a worker is loading it: later
+                else:
+                    self._ae_pins.pop(old["path"], None)
+                    _remove(old["path"])
 
     def _ae_key(self, job: Job) -> str:
         cfg = job.config
@@ -626,14 +710,63 @@ class JobManager:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------- spawn fix
+_NO_MAIN = threading.local()
+
+
+def _start_without_main(proc) -> None:
+    """Start a spawned process without re-running the parent's ``__main__`` in it.
+
+    The "spawn" start method re-imports the parent's main module in the child
+    (as ``__mp_main__``). While Streamlit runs a page, ``sys.modules["__main__"]``
+    is that page's script, so every worker would run the page again, headless
+    (streamlit/streamlit#8957, "st.navigation ... does not allow multiprocessing";
+    also #4788). Neither Streamlit nor CPython offers a switch for this, so for
+    this one ``start`` call (this thread only; other sessions' starts are not
+    touched) the preparation data sent to the child leaves out the main module.
+    The worker needs nothing from it: its target lives in :mod:`explorer.worker`.
+    """
+    spawn = multiprocessing.spawn
+    if not hasattr(spawn, "_dec_explorer_original"):  # install once per process
+        original = spawn.get_preparation_data
+        flag = _NO_MAIN
+
+        def preparation_data(name):
+            data = original(name)
+            if getattr(flag, "on", False):
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+            return data
+
+        spawn._dec_explorer_original = original
+        spawn._dec_explorer_flag = flag
+        spawn.get_preparation_data = preparation_data
+    flag = spawn._dec_explorer_flag  # the same one even if this module was reloaded
+    flag.on = True
+    try:
+        proc.start()
+    finally:
+        flag.on = False
+
+
 _MANAGER: JobManager | None = None
 _MANAGER_LOCK = threading.Lock()
 
 
 def manager() -> JobManager:
-    """The process-wide job manager (shared by every session of the server)."""
+    """The process-wide job manager (shared by every session of the server).
+
+    It keeps :func:`explorer.settings.warm_workers` worker processes warm.
+    """
     global _MANAGER
     with _MANAGER_LOCK:
         if _MANAGER is None:
-            _MANAGER = JobManager()
+            _MANAGER = JobManager(warm_workers=settings.warm_workers())
         return _MANAGER

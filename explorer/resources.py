@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-MAX_LABELS = 256
-
 
 def available_memory() -> int:
     """Bytes of memory available to new allocations (MemAvailable), or a cap.

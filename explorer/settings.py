@@ -4,6 +4,7 @@
 ``DEC_DATA_DIR``   a folder with ``mnist.npz`` / ``fashion_mnist.npz`` (Keras layout).
 ``DEC_MAX_JOBS``   concurrent training jobs per server (default: CPU cores).
 ``DEC_MAX_UPLOAD_CELLS``  most values (rows x columns) an upload may hold.
+``DEC_WARM_WORKERS``  worker processes kept started and waiting for a job (default 1).
 """
 
 from __future__ import annotations
@@ -34,3 +35,15 @@ def max_upload_cells() -> int:
         return int(os.environ.get("DEC_MAX_UPLOAD_CELLS", str(20_000_000)))
     except ValueError:
         return 20_000_000
+
+
+def warm_workers() -> int:
+    """Worker processes the server keeps warm (TensorFlow imported, waiting for a job).
+
+    One makes Start show its first chart within seconds; 0 saves the memory of
+    an idle process (a few hundred MB).
+    """
+    try:
+        return max(0, int(os.environ.get("DEC_WARM_WORKERS", "1")))
+    except ValueError:
+        return 1

@@ -18,7 +18,7 @@ import streamlit as st
 
 from explorer import compare, plots, projection
 from explorer.data import upload_digest
-from explorer.jobs import manager, owner_dir
+from explorer.jobs import manager
 from explorer.theme import color
 from explorer.ui import current_run_or_stop, init_page, load_run_cached, run_mtime
 
@@ -142,7 +142,7 @@ def main() -> None:
     if companion_job is not None and companion_job.state in ("done", "stopped") and companion_job.run_path:
         companion_path = companion_job.run_path
     elif companion_job is None:  # trained earlier (another session, before a refresh)?
-        found = compare.find_run(jobs.runs_dir / owner_dir(owner), companion_cfg, n, exclude=run_path)
+        found = compare.find_run(jobs.owner_path(owner), companion_cfg, n, exclude=run_path)
         companion_path = str(found) if found else None
     can_train = data_name != "file" or upload is not None
 

@@ -57,7 +57,7 @@ c = st.columns([1.9, 1, 1, 1, 1, 2.5])
 c[0].button("Start in step mode", type="primary", on_click=_start, disabled=active,
             icon=":material/school:",
             help="Pretrain and run k-means as usual, then pause before every DEC update.")
-playing = bool(job and job._playing.is_set())
+playing = bool(job and job.playing)
 c[1].button("Step", on_click=_control, args=("step",), disabled=not active or playing,
             icon=":material/skip_next:", help="Compute exactly one more target update (P), "
             "then train update-interval batches towards it.")

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dec_core.runs import list_runs
-from explorer.jobs import manager, owner_dir
+from explorer.jobs import manager
 from explorer.state import cli_config
 from explorer.theme import color, layout
 from explorer.ui import init_page, phase_text
@@ -20,7 +20,7 @@ from explorer.ui import init_page, phase_text
 init_page()
 owner = st.session_state["owner"]
 jobs = manager()
-root = jobs.runs_dir / owner_dir(owner)  # a digest: the token itself is never on screen
+root = jobs.owner_path(owner)  # runs_dir / owner_dir(owner): never the token
 
 st.title("Runs")
 

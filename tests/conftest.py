@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# no pre-started TensorFlow worker per test server / manager (tests are not timed)
+os.environ.setdefault("DEC_WARM_WORKERS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "data" / "mnist.npz"))

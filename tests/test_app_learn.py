@@ -14,7 +14,8 @@ def fresh_manager(tmp_path, monkeypatch):
     import explorer.jobs as jobs_module
 
     monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setattr(jobs_module, "_MANAGER", None)
+    monkeypatch.setattr(jobs_module, "_MANAGER",
+                        jobs_module.JobManager(runs_dir=tmp_path / "runs", in_process=True))
 
 
 def button(at, label):

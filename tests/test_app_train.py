@@ -14,7 +14,8 @@ def runs_dir(tmp_path, monkeypatch):
     import explorer.jobs as jobs_module
 
     monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setattr(jobs_module, "_MANAGER", None)  # a fresh manager per test
+    monkeypatch.setattr(jobs_module, "_MANAGER",  # a fresh manager per test
+                        jobs_module.JobManager(runs_dir=tmp_path / "runs", in_process=True))
     return tmp_path / "runs"
 
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import compare
-from explorer.jobs import JobManager, owner_dir
+from explorer.jobs import JobManager
 from explorer.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def train(jobs: JobManager, config: dict):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """A DEC run and its IDEC companion, trained by one job manager."""
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"))
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"), in_process=True)
     dec = train(jobs, tiny_config())
     run = compare.light_run(dec.run_path)
     config, key, gamma = compare.companion_config(run.config["extra"]["app"])
@@ -125,7 +125,7 @@ def test_all_five_methods_on_digits(runs):
 
 def test_find_run_finds_the_companion(runs):
     jobs, dec, idec = runs["jobs"], runs["dec"], runs["idec"]
-    root = jobs.runs_dir / owner_dir(OWNER)
+    root = jobs.owner_path(OWNER)
     assert compare.find_run(root, runs["config"], 300) == Path(idec.run_path)
     assert compare.find_run(root, runs["config"], 299) is None
     assert compare.find_run(root, tiny_config(gamma=0.3)) is None
@@ -145,7 +145,7 @@ def test_page_without_a_run_points_to_train():
 def test_page_compares_all_five(tmp_path, monkeypatch):
     import explorer.jobs as jobs_module
 
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs")
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
     monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(jobs_module, "_MANAGER", jobs)
     dec = train(jobs, tiny_config())

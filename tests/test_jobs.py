@@ -1,15 +1,28 @@
-"""The background job runner: queue cap, ownership, stop, reuse, step mode."""
+"""The job runner: queue cap, ownership, stop, reuse, step mode, versions, workers.
 
-import copy
+Most tests run the worker in-process (``JobManager(in_process=True)``): the
+same worker code, without starting TensorFlow once per job. The tests at the
+end use real worker processes: a warm worker, crash isolation, hard stop.
+"""
+
+import multiprocessing
+import os
+import signal
+import sys
 import time
+import types
 
 import numpy as np
 import pytest
 
 from dec_core.runs import load_run
-from explorer.jobs import JobManager
+from explorer import events as ev
+from explorer import jobs as jobs_module
+from explorer.jobs import Job, JobManager, owner_dir
 from explorer.resources import check_fits, estimate_bytes
 from explorer.state import ensure_defaults
+
+ALICE, BOB, MALLORY = "alice" * 4, "bobby" * 4, "mallory" * 3
 
 
 def tiny_config(**train):
@@ -21,15 +34,31 @@ def tiny_config(**train):
     return {k: state[k] for k in ("data", "model", "train")}
 
 
-@pytest.fixture
-def jobs(tmp_path):
-    return JobManager(max_jobs=1, runs_dir=tmp_path)
+def wait_for(condition, timeout=60.0):
+    end = time.time() + timeout
+    while not condition():
+        if time.time() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
 
 
-def test_job_trains_and_saves_a_run(jobs):
-    job = jobs.submit("alice" * 4, tiny_config())
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory):
+    return JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("runs"), in_process=True)
+
+
+@pytest.fixture(scope="module")
+def finished(jobs):
+    """A tiny finished job, and the config dict it was submitted with."""
+    config = tiny_config()
+    job = jobs.submit(ALICE, config)
     assert jobs.wait(job, 120)
     assert job.state == "done", job.error
+    return job, config
+
+
+def test_job_trains_and_saves_a_run(finished):
+    job, _ = finished
     v = job.view()
     assert len(v["pretrain"]) == 2 and len(v["dec"]) >= 2
     assert set(v["kmeans"]) == {"acc", "nmi", "ari"}
@@ -45,108 +74,237 @@ def test_job_trains_and_saves_a_run(jobs):
     np.testing.assert_array_equal(run.labels, job.estimator.labels_)
 
 
-def test_queue_cap_and_positions(jobs):
-    a = jobs.submit("alice" * 4, tiny_config())
-    b = jobs.submit("bobby" * 4, tiny_config())
-    c = jobs.submit("bobby" * 4, tiny_config())
-    assert jobs.running_count() <= 1
-    assert jobs.queue_position(b) == 1 and jobs.queue_position(c) == 2
-    assert b.state == "queued"
+def test_config_is_copied(finished):
+    job, config = finished
+    config["train"]["max_iter"] = 1
+    assert job.config["train"]["max_iter"] == 40
+    assert job.view()["config"]["train"]["max_iter"] == 40
+
+
+def test_version_counts_every_applied_event(finished):
+    job, _ = finished
+    v = job.view()
+    # dispatch; Phase loading, DatasetLoaded, Phase pretraining, 2 Epochs, Phase kmeans,
+    # KMeansDone, AutoencoderSaved, one DecUpdate per update, Phase saving, Done; finish
+    assert v["version"] == 12 + len(v["dec"])
+    assert job.view(since_version=v["version"]) is None  # nothing new: nothing to draw
+    assert job.view(since_version=v["version"] - 1)["version"] == v["version"]
+
+
+def test_owners_are_isolated(jobs, finished):
+    job, _ = finished
+    assert jobs.get(job.id, MALLORY) is None
+    assert jobs.stop(job.id, MALLORY) is False
+    assert jobs.jobs_for(MALLORY) == []
+    assert jobs.jobs_for(ALICE)[-1] is job
+    folder = jobs.runs_dir / owner_dir(ALICE)
+    assert folder == jobs.owner_path(ALICE)
+    assert os.path.dirname(job.run_path) == str(folder)
+    assert ALICE not in job.run_path  # the token never names a folder
+
+
+def test_owner_dir_is_a_digest():
+    name = owner_dir(ALICE)
+    assert len(name) == 16 and int(name, 16) >= 0
+    assert name != owner_dir(BOB) and name == owner_dir(ALICE)
+
+
+def test_changing_dec_settings_reuses_the_autoencoder(jobs, finished):
+    first, _ = finished
+    second = jobs.submit(ALICE, tiny_config(learning_rate=0.005, tol=0.01))
+    assert jobs.wait(second, 120) and second.state == "done", second.error
+    assert not first.reused_autoencoder and second.reused_autoencoder
+    assert [r["epoch"] for r in second.pretrain] == [1, 2]  # the cached curve
+    # the k-means start is the same, since the embedding is the same
+    np.testing.assert_array_equal(first.estimator.kmeans_labels_,
+                                  second.estimator.kmeans_labels_)
+    third = jobs.submit(ALICE, tiny_config(pretrain_epochs=3))
+    assert jobs.wait(third, 120)
+    assert not third.reused_autoencoder
+
+
+def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
+    # a step-mode job holds the only slot until it is stopped
+    a = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    b = jobs.submit(BOB, tiny_config())
+    c = jobs.submit(BOB, tiny_config())
+    assert jobs.running_count() == 1 and a.state == "running"
+    assert (jobs.queue_position(a), jobs.queue_position(b), jobs.queue_position(c)) == (None, 1, 2)
+    assert jobs.stop(c.id, BOB)
+    assert c.state == "stopped" and jobs.queue_position(c) is None
+    assert c.message == "stopped before it started"
+    wait_for(lambda: len(a.dec) == 1)
+    assert b.state == "queued" and jobs.queue_position(b) == 1
+    jobs.stop(a.id, ALICE)
     seen_max = 0
-    while any(j.active for j in (a, b, c)):
+    end = time.time() + 120
+    while (a.active or b.active) and time.time() < end:
         seen_max = max(seen_max, jobs.running_count())
         time.sleep(0.02)
     assert seen_max == 1
-    assert all(j.state == "done" for j in (a, b, c))
-
-
-def test_owners_are_isolated(jobs):
-    job = jobs.submit("alice" * 4, tiny_config())
-    assert jobs.get(job.id, "mallory" * 3) is None
-    assert jobs.stop(job.id, "mallory" * 3) is False
-    assert jobs.jobs_for("mallory" * 3) == []
-    assert jobs.wait(job, 120) and job.state == "done"
-    assert str(jobs.runs_dir / ("alice" * 4)) in job.run_path
+    assert (a.state, b.state) == ("stopped", "done")
+    assert jobs.running_count() == 0
 
 
 def test_stop_keeps_a_usable_model(jobs):
-    job = jobs.submit("alice" * 4, tiny_config(pretrain_epochs=200))
-    while not job.pretrain:
-        time.sleep(0.02)
-    assert jobs.stop(job.id, "alice" * 4)
+    job = jobs.submit(ALICE, tiny_config(pretrain_epochs=200, pretrain_batch_size=16))
+    wait_for(lambda: job.pretrain or not job.active)
+    assert jobs.stop(job.id, ALICE)
     assert jobs.wait(job, 120)
     assert job.state == "stopped"
     assert len(job.pretrain) < 200
     assert load_run(job.run_path).labels.shape == (200,)
 
 
-def test_stop_a_queued_job(jobs):
-    a = jobs.submit("alice" * 4, tiny_config())
-    b = jobs.submit("alice" * 4, tiny_config())
-    assert jobs.stop(b.id, "alice" * 4)
-    assert b.state == "stopped" and jobs.queue_position(b) is None
-    jobs.wait(a, 120)
-
-
-def test_changing_dec_settings_reuses_the_autoencoder(jobs):
-    first = jobs.submit("alice" * 4, tiny_config())
-    jobs.wait(first, 120)
-    second = jobs.submit("alice" * 4, tiny_config(learning_rate=0.005, tol=0.01))
-    jobs.wait(second, 120)
-    assert not first.reused_autoencoder and second.reused_autoencoder
-    assert second.state == "done"
-    # the k-means start is the same, since the embedding is the same
-    np.testing.assert_array_equal(first.estimator.kmeans_labels_,
-                                  second.estimator.kmeans_labels_)
-    third = jobs.submit("alice" * 4, tiny_config(pretrain_epochs=3))
-    jobs.wait(third, 120)
-    assert not third.reused_autoencoder
-
-
 def test_bad_config_fails_with_a_message(jobs):
     config = tiny_config()
     config["model"]["n_clusters"] = 500
-    job = jobs.submit("alice" * 4, config)
-    jobs.wait(job, 60)
+    job = jobs.submit(ALICE, config)
+    assert jobs.wait(job, 60)
     assert job.state == "failed" and "n_clusters" in job.error
 
 
 def test_step_mode_advances_one_update_per_step(jobs):
-    job = jobs.submit("alice" * 4, tiny_config(max_iter=200, tol=0.0), step_mode=True)
-    while len(job.dec) < 1 and job.active:
-        time.sleep(0.02)
+    job = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    wait_for(lambda: job.dec or not job.active)
     time.sleep(0.5)
     assert len(job.dec) == 1  # waits at update 0
+    assert job.view()["waiting"] and not job.playing
     for expected in (2, 3, 4):
         job.step()
-        end = time.time() + 30
-        while len(job.dec) < expected and time.time() < end:
-            time.sleep(0.02)
+        wait_for(lambda: len(job.dec) >= expected, 30)  # noqa: B023
         time.sleep(0.3)
         assert len(job.dec) == expected
     info = job.view()["step_info"]
     assert info["q"].shape == info["p"].shape and info["f"].shape == (10,)
-    jobs.stop(job.id, "alice" * 4)
+    before = job.version
+    job.play()
+    assert job.playing and job.version > before
+    wait_for(lambda: len(job.dec) >= 6, 30)
+    job.pause()
+    assert not job.playing
+    jobs.stop(job.id, ALICE)
     assert jobs.wait(job, 60)
 
 
+def test_controls_given_before_the_worker_starts_reach_it():
+    job = Job(id="x", owner=ALICE, config={})
+    job.step(2)
+    job.play()
+    job._request_stop()
+    from explorer.worker import Controls
+
+    controls = Controls.for_threads()
+    job._attach(controls)
+    assert controls.stop.is_set() and controls.playing.is_set()
+    assert sum(controls.credits.acquire(blocking=False) for _ in range(4)) == 2
+
+
 def test_memory_check_names_the_sizes():
-    assert estimate_bytes(1000, [64, 32, 10], 10) > 0
+    assert estimate_bytes(1000, [64, 32, 10], 10) > estimate_bytes(100, [64, 32, 10], 10)
     with pytest.raises(ValueError, match="memory"):
         check_fits(10**8, [784, 500, 500, 2000, 10], 10)
 
 
-def test_config_is_copied(jobs):
-    config = tiny_config()
-    job = jobs.submit("alice" * 4, config)
-    config["train"]["max_iter"] = 1
-    assert job.config["train"]["max_iter"] == 40
-    jobs.wait(job, 120)
-    assert copy.deepcopy(job.view())["state"] == "done"
-
-
 def test_nan_loss_and_empty_clusters_are_reported(jobs):
-    job = jobs.submit("alice" * 4, tiny_config(learning_rate=1e30, max_iter=60))
+    job = jobs.submit(ALICE, tiny_config(learning_rate=1e30, max_iter=60))
     assert jobs.wait(job, 120)
     assert job.state == "done", job.error
     assert job.warnings and any("learning_rate" in w or "empty" in w for w in job.warnings)
+
+
+def test_unknown_events_are_refused(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
+    job = Job(id="x", owner=ALICE, config={})
+    with pytest.raises(TypeError, match="unknown worker event"):
+        jobs._apply(job, "key", ("phase", "dec"))  # the old tuple form
+    assert jobs._apply(job, "key", ev.Phase("dec")) is False and job.phase == "dec"
+
+
+def test_finished_jobs_are_pruned_by_age_and_count(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True, keep_finished=2,
+                      keep_finished_s=3600)
+    bad = tiny_config()
+    bad["model"]["n_clusters"] = 500  # fails fast, still a finished job
+    made = [jobs.submit(ALICE, bad) for _ in range(4)]
+    for job in made:
+        assert jobs.wait(job, 60)
+    jobs._prune()
+    assert [jobs.get(j.id, ALICE) is not None for j in made] == [False, False, True, True]
+    assert jobs.jobs_for(ALICE) == [made[3], made[2]]
+    jobs.keep_finished_s = 0.0
+    jobs._prune()
+    assert jobs.jobs_for(ALICE) == [] and jobs._jobs == {}
+
+
+def test_eviction_waits_for_the_worker_that_loads_the_file(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True, ae_cache_size=1)
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"ae{i}.npz"
+        path.write_bytes(b"weights")
+        paths.append(path)
+    jobs._remember_autoencoder("k0", ev.AutoencoderSaved(str(paths[0]), []))
+    pinned = jobs._pin_autoencoder("k0")  # a starting worker was handed this file
+    assert pinned["path"] == str(paths[0])
+    jobs._remember_autoencoder("k1", ev.AutoencoderSaved(str(paths[1]), []))  # evicts k0
+    assert jobs._pin_autoencoder("k0") is None
+    assert paths[0].is_file()  # still there while in use
+    jobs._unpin_autoencoder(str(paths[0]))
+    assert not paths[0].is_file() and paths[1].is_file()
+
+
+# ------------------------------------------------------------ real processes
+def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypatch):
+    """Under Streamlit ``__main__`` is the page; spawn would run it again in the worker."""
+    marker = tmp_path / "ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    ctx = multiprocessing.get_context("spawn")
+
+    plain = ctx.Process(target=time.sleep, args=(0,))
+    plain.start()
+    plain.join(60)
+    assert marker.exists()  # what happens without the fix: the "page" ran in the child
+    marker.unlink()
+
+    fixed = ctx.Process(target=time.sleep, args=(0,))
+    jobs_module._start_without_main(fixed)
+    fixed.join(60)
+    assert fixed.exitcode == 0 and not marker.exists()
+
+
+@pytest.fixture(scope="module")
+def procs(tmp_path_factory):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("proc_runs"),
+                      warm_workers=1, stop_grace_s=1.0)
+    yield jobs
+    jobs.close()
+
+
+def test_warm_worker_takes_the_job_and_a_crash_stays_in_it(procs):
+    warm_pid = procs._warm[0].pid
+    job = procs.submit(ALICE, tiny_config(pretrain_epochs=200, pretrain_batch_size=16))
+    wait_for(lambda: job.pretrain or not job.active, 120)
+    assert job.pid == warm_pid != os.getpid()
+    os.kill(job.pid, signal.SIGKILL)  # a crash in native code, say
+    assert procs.wait(job, 60)
+    assert job.state == "failed" and "ended unexpectedly" in job.error
+    after = procs.submit(ALICE, tiny_config())  # the server goes on
+    assert procs.wait(after, 120) and after.state == "done", after.error
+    assert after.pid not in (job.pid, os.getpid())
+
+
+def test_stop_ends_a_worker_that_does_not_answer(procs):
+    job = procs.submit(ALICE, tiny_config(pretrain_epochs=200, pretrain_batch_size=16))
+    wait_for(lambda: job.pretrain or not job.active, 120)
+    os.kill(job.pid, signal.SIGSTOP)  # a worker that cannot answer
+    assert procs.stop(job.id, ALICE)
+    assert procs.wait(job, 30)
+    assert job.state == "stopped" and "was ended" in job.message
+    with pytest.raises(ProcessLookupError):
+        os.kill(job.pid, 0)

@@ -83,7 +83,7 @@ def test_exported_config_reproduces_labels_in_the_cli(tmp_path, capsys):
     state["data"].update(n_samples=300, seed=4)
     state["model"].update(hidden=[32, 10])
     state["train"].update(pretrain_epochs=3, max_iter=60, update_interval=15, seed=2)
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs")
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
     job = jobs.submit("teacher" * 3, {k: state[k] for k in ("data", "model", "train")})
     assert jobs.wait(job, 180) and job.state == "done", job.error
     config = cli_config(state["data"], state["model"], state["train"])

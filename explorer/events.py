@@ -1,0 +1,105 @@
+"""What a training worker tells the server: one small dataclass per kind of event.
+
+The worker (:mod:`explorer.worker`) puts these on a queue; the server
+(:class:`explorer.jobs.JobManager`) applies them to its :class:`~explorer.jobs.Job`
+with ``match`` on the class. They cross a process boundary, so every field is
+plain data (numbers, strings, lists, dicts, NumPy arrays) that pickles.
+
+This module imports nothing heavy: both sides load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A pre-started worker has imported TensorFlow and waits for its job."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """The job moved to another phase: loading, pretraining, kmeans, dec or saving."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DatasetLoaded:
+    """The data set is loaded.
+
+    Attributes
+    ----------
+    info : dict
+        name, n_samples, n_features, n_classes, image_shape, class_names.
+    pretrain_epochs : int
+        Pretraining epochs the job will run (all stages together).
+    """
+
+    info: dict
+    pretrain_epochs: int
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One pretraining epoch ended: its stage, mean loss and seconds since pretraining began."""
+
+    stage: str
+    loss: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class KMeansDone:
+    """k-means in the pretrained embedding: ACC / NMI / ARI when labels are known."""
+
+    scores: dict
+
+
+@dataclass(frozen=True)
+class DecUpdate:
+    """A DEC target update.
+
+    Attributes
+    ----------
+    row : dict
+        update, iteration, loss, delta_label and, with labels, acc / nmi / ari.
+    sharpening : dict or None
+        update, mean max q (``q_conf``) and mean max p (``p_conf``).
+    step_info : dict or None
+        q and p of the tracked rows, f, cluster sizes, confidence and labels.
+    """
+
+    row: dict
+    sharpening: dict | None = None
+    step_info: dict | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class AutoencoderSaved:
+    """The pretrained weights are on disk at ``path`` with their loss curve, for reuse."""
+
+    path: str
+    pretrain: list
+
+
+@dataclass(frozen=True)
+class Done:
+    """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings."""
+
+    run_path: str
+    scores: dict
+    message: str
+    warnings: list
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The job failed; ``error`` says why in words a user can act on."""
+
+    error: str
+
+
+#: Events that put a new point on a chart.
+CHART_EVENTS = (Epoch, KMeansDone, DecUpdate)

@@ -1,0 +1,306 @@
+"""The worker side of a training job: load the data, fit DEC, save the run.
+
+A job runs in a worker *process* started by :class:`explorer.jobs.JobManager`
+(or, for tests, in a thread of the server when the manager is built with
+``in_process=True``; the code here is the same either way). The worker never
+calls ``st.*`` and never touches the server's :class:`~explorer.jobs.Job`: it
+reports through :mod:`explorer.events` put on a queue, and reads three
+controls (:class:`Controls`): stop, and the step-mode credits and play flag.
+
+:func:`process_main` is a worker process's entry point. It imports TensorFlow
+and the engine first, says :class:`~explorer.events.Ready`, then waits for one
+job spec on its inbox, so a process started ahead of time (a *warm* worker)
+begins training the moment a job arrives. Each process runs one job and exits.
+"""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dec_core.callbacks import Callback, StopOnEvent
+
+from . import events as ev
+from .data import load as load_data
+from .state import dec_params
+
+SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
+MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
+
+
+@dataclass
+class Controls:
+    """What the server can tell a running worker: stop, and step-mode credits / play.
+
+    Attributes
+    ----------
+    stop : Event
+        Set to end training; the model so far is still saved.
+    credits : Semaphore
+        Step mode: one release lets one more DEC update through.
+    playing : Event
+        Step mode: while set, updates run on without credits.
+    """
+
+    stop: object
+    credits: object
+    playing: object
+
+    @classmethod
+    def for_threads(cls) -> Controls:
+        """Controls for a worker that runs in a thread of this process."""
+        return cls(threading.Event(), threading.Semaphore(0), threading.Event())
+
+    @classmethod
+    def for_processes(cls, context) -> Controls:
+        """Controls shared with a worker process of the multiprocessing ``context``.
+
+        They must be handed to the process when it is created (inheritance).
+        """
+        return cls(context.Event(), context.Semaphore(0), context.Event())
+
+
+class _Recorder(Callback):
+    """Sends training events; in step mode, waits at each update for a credit."""
+
+    def __init__(self, events, n_rows: int, seed: int, step_mode: bool,
+                 controls: Controls) -> None:
+        super().__init__()
+        self.events, self.step_mode, self.controls = events, step_mode, controls
+        rng = np.random.default_rng(seed)
+        m = min(n_rows, SNAPSHOT_POINTS)
+        self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
+        self.snapshots: list[np.ndarray] = []
+        self.snapshot_labels: list[np.ndarray] = []
+        self.ae_embedding: np.ndarray | None = None
+        self._t0 = time.perf_counter()
+
+    def on_pretrain_begin(self, logs=None):
+        self._t0 = time.perf_counter()
+        self.events.put(ev.Phase("pretraining"))
+
+    def on_pretrain_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.events.put(ev.Epoch(stage=logs.get("stage", ""),
+                                 loss=float(logs.get("loss", float("nan"))),
+                                 seconds=time.perf_counter() - self._t0))
+
+    def on_pretrain_end(self, logs=None):
+        self.events.put(ev.Phase("kmeans"))
+
+    def on_kmeans_end(self, logs=None):
+        logs = logs or {}
+        if logs.get("embedding") is not None:  # (n, e) pretrained embedding, for N2D
+            self.ae_embedding = np.asarray(logs["embedding"], dtype=np.float32)
+        self.events.put(ev.KMeansDone({k: float(logs[k]) for k in ("acc", "nmi", "ari")
+                                       if k in logs}))
+
+    def on_dec_update(self, update, logs=None):
+        logs = logs or {}
+        row = {k: float(logs[k]) for k in ("loss", "kl", "reconstruction", "delta_label",
+                                           "acc", "nmi", "ari") if k in logs}
+        row.update(update=int(update), iteration=int(logs.get("iteration", 0)))
+        z, q, p = logs.get("embedding"), logs.get("q"), logs.get("p")
+        labels = np.asarray(logs["labels"])
+        if z is not None:
+            self.snapshots.append(np.asarray(z)[self.index].astype(np.float32))
+            self.snapshot_labels.append(labels[self.index])
+        sharpening = step_info = None
+        if q is not None and p is not None:
+            q, p = np.asarray(q), np.asarray(p)
+            sharpening = {"update": int(update), "q_conf": float(q.max(axis=1).mean()),
+                          "p_conf": float(p.max(axis=1).mean())}
+            step_info = {
+                "update": int(update), "q": q[self.index], "p": p[self.index],
+                "f": q.sum(axis=0), "sizes": np.bincount(labels, minlength=q.shape[1]),
+                "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
+            }
+        self.events.put(ev.DecUpdate(row, sharpening, step_info))
+        if self.step_mode:
+            self._wait_for_step()
+
+    def _wait_for_step(self) -> None:
+        c = self.controls
+        while not c.stop.is_set():
+            if c.playing.is_set():
+                time.sleep(0.05)  # let the page draw each update while playing
+                return
+            if c.credits.acquire(timeout=0.2):
+                if not c.playing.is_set():
+                    return
+        if self.model is not None:
+            self.model.stop_training = True
+
+
+class _SaveAutoencoder(Callback):
+    """Stores the pretrained weights for reuse, before DEC changes them."""
+
+    def __init__(self, path: str | None, events) -> None:
+        super().__init__()
+        self.path, self.events = path, events
+
+    def on_kmeans_end(self, logs=None):
+        est = self.model
+        if not self.path or est is None or est.stop_training:
+            return  # a stopped pretraining is not worth reusing
+        hist = est.history_.get("pretrain", {})
+        pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
+                    for s, v in zip(hist.get("stage", []), hist.get("loss", []))]
+        weights = est.autoencoder_.get_weights()
+        tmp = f"{self.path}.tmp-{os.getpid()}-{threading.get_ident()}.npz"
+        np.savez(tmp, *weights)
+        os.replace(tmp, self.path)
+        self.events.put(ev.AutoencoderSaved(self.path, pretrain))
+
+
+def warm_up() -> None:
+    """Import what a job needs (TensorFlow, Keras, the engine, scikit-learn) ahead of time."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import sklearn.cluster  # noqa: F401
+
+    import dec_core.autoencoder  # noqa: F401
+    import dec_core.estimator  # noqa: F401
+    import dec_core.metrics  # noqa: F401
+    import dec_core.runs  # noqa: F401
+
+
+def process_main(inbox, events, controls: Controls) -> None:
+    """A worker process: warm up, say Ready, run the one job that arrives, report, exit.
+
+    Parameters
+    ----------
+    inbox : multiprocessing.Queue
+        Delivers one job spec (see :func:`run_job`), or None to exit unused.
+    events : multiprocessing.Queue
+        Where :mod:`explorer.events` go.
+    controls : Controls
+        Made with :meth:`Controls.for_processes`.
+    """
+    try:
+        warm_up()
+        events.put(ev.Ready())
+        parent = multiprocessing.parent_process()
+        while True:
+            try:
+                spec = inbox.get(timeout=1.0)
+                break
+            except queue.Empty:  # a warm worker must not outlive a killed server
+                if parent is not None and not parent.is_alive():
+                    return
+        if spec is not None:
+            run_job(spec, events, controls)
+    finally:
+        events.close()
+        events.join_thread()  # flush the last events before the process ends
+
+
+def run_job(spec: dict, events, controls: Controls) -> None:
+    """Train one job and report; ends with exactly one Done or Failed event.
+
+    Parameters
+    ----------
+    spec : dict
+        id, name, config, upload, step_mode, run_dir (the owner's folder),
+        created, started, ae_load (weights to reuse) or ae_save (where to keep them).
+    events : queue-like
+        Receives :mod:`explorer.events` (``put``).
+    controls : Controls
+        Stop and step-mode controls.
+    """
+    try:
+        events.put(ev.Done(**_train(spec, events, controls)))
+    except BaseException as err:  # report everything; the server stays up
+        msg = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
+        events.put(ev.Failed(msg))
+
+
+def _train(spec: dict, events, controls: Controls) -> dict:
+    from sklearn.cluster import KMeans
+
+    from dec_core.autoencoder import build_autoencoder
+    from dec_core.estimator import DEC
+    from dec_core.metrics import clustering_scores
+    from dec_core.runs import save_run
+
+    from .resources import check_fits
+
+    config = spec["config"]
+    events.put(ev.Phase("loading"))
+    ds = load_data(config["data"], spec["upload"])
+    params = dec_params(config["model"], config["train"], ds.n_features, ds.n_classes)
+    if params["n_clusters"] > ds.n_samples:
+        raise ValueError(
+            f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
+        )
+    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
+    info = {"name": ds.name, "n_samples": ds.n_samples, "n_features": ds.n_features,
+            "n_classes": ds.n_classes, "image_shape": ds.image_shape,
+            "class_names": ds.class_names}
+    pretrain_epochs = (
+        int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
+        if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
+    events.put(ev.DatasetLoaded(info, pretrain_epochs))
+    est = DEC(**params)
+    recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
+                         controls)
+    callbacks = [recorder, StopOnEvent(controls.stop)]
+    autoencoder = None
+    if spec.get("ae_load"):
+        autoencoder, _ = build_autoencoder(params["dims"], seed=0)
+        with np.load(spec["ae_load"], allow_pickle=False) as npz:
+            autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
+    else:
+        callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
+    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
+
+    events.put(ev.Phase("saving"))
+    baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
+    if ds.y is not None:
+        km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
+        baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
+        baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
+        baselines["dec"] = clustering_scores(ds.y, est.labels_)
+    arrays: dict[str, np.ndarray] = {}
+    if ds.image_shape is not None:
+        arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
+    elif ds.x.size <= MAX_X_VALUES:
+        arrays["x"] = ds.x
+    if recorder.ae_embedding is not None:
+        arrays["ae_embedding"] = recorder.ae_embedding
+    if recorder.snapshots:
+        arrays["snapshots"] = np.stack(recorder.snapshots)
+        arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
+        arrays["snapshot_index"] = recorder.index.astype(np.int64)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(spec["run_dir"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
+    extra = {
+        "app": {**copy.deepcopy(config), "name": spec["name"]},
+        "image_shape": list(ds.image_shape) if ds.image_shape else None,
+        "class_names": ds.class_names,
+        "baselines": baselines,
+        "stop_reason": est.stop_reason_,
+        "timings": est.timings_,
+        "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
+                "trained": time.time()},
+    }
+    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra, arrays=arrays)
+    warnings = []
+    sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
+    empty = np.flatnonzero(sizes == 0).tolist()
+    if empty:  # a cluster that lost all its points: legal, but worth saying
+        warnings.append(
+            f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
+            f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
+            "lower DEC learning rate.")
+    if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
+        warnings.append(est.stop_reason_)
+    return {"run_path": str(folder), "scores": baselines["dec"] or {},
+            "message": est.stop_reason_, "warnings": warnings}
