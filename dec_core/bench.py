@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .presets import DIGITS, IMAGES, estimator_params
+from .presets import DIGITS, IMAGES, estimator_params, switch_method
 
 PROTOCOLS: dict[str, dict] = {
     "digits": {
@@ -175,7 +175,11 @@ def protocol_config(name: str, overrides: dict | None = None) -> dict:
     if name not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}.")
     config = copy.deepcopy(PROTOCOLS[name]["config"])
-    config.update(overrides or {})
+    overrides = dict(overrides or {})
+    if "method" in overrides and name != "mnist-paper":
+        # the method's own clustering optimiser, as in the CLI and the app (unless overridden)
+        config = switch_method(config, overrides["method"])
+    config.update(overrides)
     return config
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .bench import PROTOCOLS
 from .datasets import SYNTHETIC_NOISE
-from .presets import estimator_params, legacy_method, preset_for
+from .presets import METHOD_OPTIMIZER, estimator_params, legacy_method, preset_for
 
 
 def _int_list(text: str) -> list[int]:
@@ -115,7 +115,11 @@ def resolve_config(args: argparse.Namespace) -> dict:
     config.update({k: v for k, v in flags.items() if v is not None})
     config.setdefault("dataset", "digits")
     config.setdefault("seed", 0)
-    for key, value in preset_for(config["dataset"]).items():
+    preset = preset_for(config["dataset"])
+    # The clustering optimiser follows the method unless given (IDEC trains best with its own).
+    for key, value in METHOD_OPTIMIZER[config.get("method", preset["method"])].items():
+        config.setdefault(key, value)
+    for key, value in preset.items():
         config.setdefault(key, value)
     return config
 

@@ -224,3 +224,23 @@ def test_exported_config_keeps_the_label_column(tmp_path):
     app = app_load(data, {"name": "t.csv", "bytes": CSV})
     np.testing.assert_array_equal(ds.x, app.x)
     assert ds.n_features == 3 and ds.n_classes == 3
+
+
+def test_idec_gets_its_own_optimiser_everywhere():
+    from dec_core.bench import protocol_config
+    from dec_core.cli import build_parser, resolve_config
+    from dec_core.presets import METHOD_OPTIMIZER, preset_for, switch_method
+
+    idec = METHOD_OPTIMIZER["idec"]
+    assert idec == {"optimizer": "sgd", "learning_rate": 0.1, "momentum": 0.99}
+    cli = resolve_config(build_parser().parse_args(["run", "--method", "idec"]))
+    bench = protocol_config("digits", {"method": "idec"})
+    app = switch_method(preset_for("digits"), "idec")
+    for config in (cli, bench, app):
+        assert {k: config[k] for k in idec} == idec and config["method"] == "idec"
+    # back to DEC restores DEC's optimiser; a value the user chose stays
+    assert switch_method(app, "dec")["learning_rate"] == 0.01
+    mine = switch_method({**preset_for("digits"), "learning_rate": 0.05}, "idec")
+    assert mine["learning_rate"] == 0.05 and mine["momentum"] == 0.99
+    # an explicit override wins
+    assert protocol_config("digits", {"method": "idec", "learning_rate": 0.2})["learning_rate"] == 0.2
