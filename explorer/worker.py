@@ -300,7 +300,8 @@ def _train(spec: dict, events, controls: Controls) -> dict:
             f"{len(empty)} of {params['n_clusters']} clusters ended empty (cluster "
             f"{', '.join(map(str, empty))}): try fewer clusters, a larger alpha, or a "
             "lower DEC learning rate.")
-    if "lower" in est.stop_reason_:  # NaN / inf loss: the estimator says what to change
-        warnings.append(est.stop_reason_)
+    if est.diverged_:  # the estimator restored its last finite state and says what to change
+        warnings.append(f"Training {est.stop_reason_} The result shown is the model from the "
+                        "last update before that.")
     return {"run_path": str(folder), "scores": baselines["dec"] or {},
             "message": est.stop_reason_, "warnings": warnings}

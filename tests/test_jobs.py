@@ -207,11 +207,17 @@ def test_memory_check_names_the_sizes():
         check_fits(10**8, [784, 500, 500, 2000, 10], 10)
 
 
-def test_nan_loss_and_empty_clusters_are_reported(jobs):
+def test_a_diverged_fit_shows_the_restored_result_with_a_warning(jobs):
     job = jobs.submit(ALICE, tiny_config(learning_rate=1e30, max_iter=60))
     assert jobs.wait(job, 120)
     assert job.state == "done", job.error
-    assert job.warnings and any("learning_rate" in w or "empty" in w for w in job.warnings)
+    diverged = [w for w in job.warnings if "diverged" in w]
+    assert len(diverged) == 1 and "lower learning_rate" in diverged[0]
+    assert "last update before that" in diverged[0]
+    from dec_core.runs import load_run
+
+    run = load_run(job.run_path, with_model=False)  # the restored, finite result was saved
+    assert len(run.labels) == 200 and np.isfinite(run.proba).all()
 
 
 def test_unknown_events_are_refused(tmp_path):
