@@ -15,6 +15,7 @@ Pretraining:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,8 +58,6 @@ def use_mixed_precision(flag: bool | None = None) -> bool:
     The embedding and reconstruction layers, the losses and the clustering
     layer always stay float32.
     """
-    import os
-
     if flag is not None:
         return bool(flag)
     env = os.environ.get("DEC_MIXED_PRECISION")
@@ -254,8 +253,6 @@ def use_xla(flag: bool | None = None) -> bool:
     about 2x slower than TensorFlow's oneDNN kernels). XLA is turned off
     under a multi-replica ``tf.distribute`` strategy.
     """
-    import os
-
     import tensorflow as tf
 
     if flag is not None:
@@ -318,13 +315,14 @@ class StepRunner:
         See :func:`use_xla`.
     seed : int, optional
         Seeds the stateless noise streams.
-    fuse : bool, default=True
+    fuse : bool, optional
         Apply plain Adam / SGD with TensorFlow's fused kernels
-        (:func:`fused_update`); same arithmetic, fewer ops per step.
+        (:func:`fused_update`); same arithmetic, fewer ops per step. Default:
+        on, unless the environment variable ``DEC_FUSED_UPDATE`` is ``"0"``.
     """
 
     def __init__(self, loss_fn, variables, optimizer, x, *, jit_compile: bool | None = None,
-                 seed: int | None = None, fuse: bool = True):
+                 seed: int | None = None, fuse: bool | None = None):
         import tensorflow as tf
 
         self.strategy = tf.distribute.get_strategy()
@@ -338,6 +336,8 @@ class StepRunner:
         n_rep = strategy.num_replicas_in_sync
         variables_ = self.variables
         x_ = x
+        if fuse is None:
+            fuse = os.environ.get("DEC_FUSED_UPDATE", "1").strip() not in ("0", "false", "no", "")
         fused = fused_update(optimizer, variables_) if fuse else None
         self.fused = fused is not None
 

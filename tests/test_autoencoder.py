@@ -57,3 +57,23 @@ def test_fused_update_declines_what_it_cannot_match(make):
     opt = make()
     opt.build(model.trainable_variables)
     assert fused_update(opt, model.trainable_variables) is None
+
+
+def test_step_runner_uses_the_fused_update_unless_told_not_to(monkeypatch):
+    from dec_core.autoencoder import StepRunner, _mse_loss
+
+    x = tf.constant(np.random.default_rng(1).normal(size=(40, 6)).astype(np.float32))
+    idx = np.arange(40, dtype=np.int32).reshape(4, 10)
+    weights = {}
+    for env in ("1", "0"):
+        monkeypatch.setenv("DEC_FUSED_UPDATE", env)
+        model, _ = build_autoencoder([6, 16, 3], seed=0)
+        opt = make_optimizer("adam", 0.01)
+        opt.build(model.trainable_variables)
+        runner = StepRunner(_mse_loss(model, 0.1), model.trainable_variables, opt, x, seed=0,
+                            jit_compile=False)
+        assert runner.fused == (env == "1")
+        runner.run(idx)
+        weights[env] = model.get_weights()
+    for a, b in zip(weights["1"], weights["0"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
