@@ -294,14 +294,9 @@ def default_params() -> tuple[object, dict]:
     from .datasets import load_dataset
 
     data = load_dataset("digits")
-    try:  # dec_core.presets owns the defaults (issue 12 contract, decision 7)
-        from .presets import estimator_params, preset_for
+    from .presets import estimator_params, preset_for
 
-        params = estimator_params(preset_for("digits"), data.n_features, data.n_classes)
-    except ImportError:  # before dec_core/presets.py: the bench's digits protocol
-        from .bench import _dec_params, protocol_config
-
-        params = _dec_params(protocol_config("digits"), data.n_features, data.n_classes)
+    params = estimator_params(preset_for("digits"), data.n_features, data.n_classes)
     params["random_state"] = 0
     return data.x, params
 
