@@ -164,7 +164,14 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
     if not quiet:
         print(f"[data] {data.name}: x{data.x.shape}, classes={data.n_classes}, "
               f"dims={dims}", file=sys.stderr, flush=True)
-    dec.fit(data.x, data.y, callbacks=callbacks)
+    autoencoder, source = None, "live"
+    if config.get("autoencoder") == "shipped":  # as the app's "use the shipped autoencoder"
+        from .pretrained import find
+
+        shipped = find(data.x, dec.get_params())
+        if shipped is not None:
+            autoencoder, source = shipped.autoencoder(), "shipped"
+    dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder)
     result = {
         "dataset": data.name,
         "n_samples": int(data.x.shape[0]),
@@ -181,6 +188,7 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         "total_seconds": round(time.perf_counter() - t0, 3),
         "n_iter": int(dec.n_iter_),
         "stop_reason": dec.stop_reason_,
+        "autoencoder": source,
     }
     if out is not None:
         from .runs import save_run

@@ -85,6 +85,25 @@ class AutoencoderSaved:
 
 
 @dataclass(frozen=True)
+class AutoencoderReused:
+    """The worker starts from an autoencoder it did not pretrain now.
+
+    Parameters
+    ----------
+    source : {"shipped", "cached"}
+        ``"shipped"``: the pretrained autoencoder in ``assets/``
+        (:mod:`dec_core.pretrained`); ``"cached"``: an earlier job's, reused
+        because only DEC settings changed.
+    pretrain : list of dict
+        Its recorded pretraining curve, rows of ``stage``, ``loss`` (and
+        ``seconds`` when known), drawn as recorded.
+    """
+
+    source: str
+    pretrain: list
+
+
+@dataclass(frozen=True)
 class Done:
     """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings."""
 
@@ -102,4 +121,4 @@ class Failed:
 
 
 #: Events that put a new point on a chart.
-CHART_EVENTS = (Epoch, KMeansDone, DecUpdate)
+CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate)

@@ -71,6 +71,12 @@ from .worker import Controls, process_main, run_job
 
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
 STATES_ACTIVE = ("queued", "running")
+# Where a job's autoencoder came from, in words (the Train page and the saved run say it).
+AUTOENCODER_SOURCES = {
+    "live": "pretrained live",
+    "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
+    "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
+}
 
 
 def owner_dir(owner: str) -> str:
@@ -111,6 +117,7 @@ class Job:
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
     sharpening: list = field(default_factory=list)  # mean max q and max p per update
     reused_autoencoder: bool = False
+    autoencoder_source: str = "live"  # a key of AUTOENCODER_SOURCES
     dataset_info: dict = field(default_factory=dict)
     run_path: str | None = None
     scores: dict = field(default_factory=dict)
@@ -217,6 +224,7 @@ class Job:
                 "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
                 "kmeans": dict(self.kmeans), "dec": list(self.dec),
                 "reused_autoencoder": self.reused_autoencoder,
+                "autoencoder_source": self.autoencoder_source,
                 "dataset": dict(self.dataset_info), "run_path": self.run_path,
                 "scores": dict(self.scores), "config": copy.deepcopy(self.config),
                 "step_mode": self.step_mode, "playing": self._playing,
@@ -548,15 +556,9 @@ class JobManager:
                 "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
                 "step_mode": job.step_mode, "run_dir": str(self.owner_path(job.owner)),
                 "created": job.created, "started": job.started, "ae_load": pinned,
+                "ae_history": cached["pretrain"] if cached else None,
                 "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
             }
-            with job.lock:
-                if cached is not None:
-                    job.reused_autoencoder = True
-                    job.pretrain.extend(
-                        {**row, "epoch": i + 1} for i, row in enumerate(cached["pretrain"]))
-                    job.message = "reusing the pretrained autoencoder (only DEC settings changed)"
-                    job.version += 1
             runner = self._take_runner()
             job._attach(runner.controls)
             runner.run(spec)
@@ -646,6 +648,10 @@ class JobManager:
                     return False
                 case ev.AutoencoderSaved():
                     pass
+                case ev.AutoencoderReused(source=source, pretrain=rows):
+                    job.reused_autoencoder, job.autoencoder_source = True, source
+                    job.pretrain.extend({**row, "epoch": i + 1} for i, row in enumerate(rows))
+                    job.message = AUTOENCODER_SOURCES[source]
                 case _:
                     raise TypeError(f"unknown worker event {event!r}")
             if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
@@ -707,6 +713,8 @@ class JobManager:
             "owner": job.owner if job.upload else None,
             **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
         }
+        if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
+            payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

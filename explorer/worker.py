@@ -252,13 +252,24 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
                          controls)
     callbacks = [recorder, StopOnEvent(controls.stop)]
-    autoencoder = None
-    if spec.get("ae_load"):
+    autoencoder, source, history = None, "live", []
+    if config["train"].get("autoencoder") == "shipped":
+        from dec_core import pretrained
+
+        shipped = pretrained.find(ds.x, params)  # None unless data and settings match its record
+        if shipped is not None:
+            autoencoder, source, history = shipped.autoencoder(), "shipped", shipped.history
+    if autoencoder is None and spec.get("ae_load"):
         autoencoder, _ = build_autoencoder(params["dims"], seed=0)
         with np.load(spec["ae_load"], allow_pickle=False) as npz:
             autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
-    else:
+        source, history = "cached", spec.get("ae_history") or []
+    if autoencoder is None:
         callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
+    else:
+        events.put(ev.AutoencoderReused(source, [
+            {"stage": row.get("stage", ""), "loss": float(row["loss"]),
+             "seconds": float(row.get("seconds", 0.0))} for row in history]))
     est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
 
     events.put(ev.Phase("saving"))
@@ -287,6 +298,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         "class_names": ds.class_names,
         "baselines": baselines,
         "stop_reason": est.stop_reason_,
+        "autoencoder": source,  # live | shipped | cached
         "timings": est.timings_,
         "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
                 "trained": time.time()},

@@ -314,3 +314,25 @@ def test_stop_ends_a_worker_that_does_not_answer(procs):
     assert job.state == "stopped" and "was ended" in job.message
     with pytest.raises(ProcessLookupError):
         os.kill(job.pid, 0)
+
+
+def test_the_shipped_autoencoder_is_used_only_when_it_matches(jobs):
+    from dec_core.pretrained import load
+    from dec_core.runs import load_run
+
+    state = {}
+    ensure_defaults(state)  # the built-in default: digits, default dims and pretraining
+    assert state["train"]["autoencoder"] == "shipped"
+    state["train"].update(max_iter=60, update_interval=30)  # DEC settings: the match holds
+    job = jobs.submit(ALICE, {k: state[k] for k in ("data", "model", "train")})
+    assert jobs.wait(job, 180) and job.state == "done", job.error
+    recorded = load("digits").history
+    assert job.autoencoder_source == "shipped" and job.reused_autoencoder
+    assert [r["loss"] for r in job.pretrain] == [r["loss"] for r in recorded]  # as recorded
+    assert job.view()["autoencoder_source"] == "shipped"
+    run = load_run(job.run_path, with_model=False)
+    assert run.config["extra"]["autoencoder"] == "shipped"
+
+    live = jobs.submit(ALICE, tiny_config())  # other data and settings: pretrained live
+    assert jobs.wait(live, 120) and live.state == "done", live.error
+    assert live.autoencoder_source == "live" and len(live.pretrain) == 2
