@@ -150,8 +150,8 @@ def poll(keys: list[Hashable], label: str, every: float = 0.5) -> bool:
         if not left:
             st.rerun()  # the whole page, now with the results
         times = [t for k in left if (t := tasks().elapsed(k)) is not None]
-        text = (f"{label}… {max(times):.0f} s" if times
-                else f"{label}: waiting for another computation to finish…")
+        text = (f"{label}… {max(times):.0f} s so far." if times
+                else f"{label}: waiting for another computation to finish.")
         st.caption(f":material/hourglass_top: {text} You can keep working or switch pages "
                    "meanwhile; the result is kept.")
 
