@@ -691,7 +691,7 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
     conf = np.asarray(confidence, dtype=float)
     fig = go.Figure(go.Histogram(
         x=conf, xbins={"start": 0.0, "end": 1.0 + 1e-9, "size": 1.0 / bins},
-        marker_color=color(0), name="samples",
+        marker_color="#7d858f", name="samples",
         hovertemplate="confidence %{x}<br>%{y} samples<extra></extra>",
     ))
     fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])
