@@ -105,6 +105,8 @@ def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
     import umap
     from sklearn.mixture import GaussianMixture
 
+    from .projection import knn
+
     z = np.asarray(embedding, dtype=np.float32)
     if z.ndim != 2:
         raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
@@ -114,16 +116,21 @@ def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
     rng = np.random.default_rng(seed)
     fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
                 else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
-    reducer = umap.UMAP(n_components=k, n_neighbors=max(2, min(int(n_neighbors), len(fit_rows) - 1)),
-                        min_dist=0.0, random_state=int(seed),
-                        init="spectral" if len(fit_rows) > k + 1 else "random")
+    n_neighbors = max(2, min(int(n_neighbors), len(fit_rows) - 1))
+    rest = np.setdiff1d(np.arange(n), fit_rows)
+    extra = {}
+    if not rest.size:  # no transform needed: exact neighbours from scikit-learn (see projection)
+        extra["precomputed_knn"] = (*knn(z[fit_rows], n_neighbors), None)
+    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
+                        random_state=int(seed),
+                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*k >= N.*")
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
         fitted = reducer.fit_transform(z[fit_rows])
         manifold = np.empty((n, k), dtype=np.float64)
         manifold[fit_rows] = fitted
-        rest = np.setdiff1d(np.arange(n), fit_rows)
         if rest.size:
             manifold[rest] = reducer.transform(z[rest])
     gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=int(seed))

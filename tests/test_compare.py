@@ -277,3 +277,24 @@ def test_compute_runs_in_the_background(tmp_path, monkeypatch):
     table = run_until(at, lambda t: t["ACC"].notna().sum() == 4)
     assert table.loc["N2D (UMAP + GMM)", "Status"] == "done"
     assert at.get("subheader")[-1].value.endswith("UMAP")
+
+
+def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
+    """No n² Python-callback distances (slow, and they hold the GIL the server needs)."""
+    import sklearn.metrics.pairwise as pairwise
+
+    from explorer import projection
+
+    def forbidden(*args, **kwargs):
+        raise RuntimeError("UMAP computed all pairwise distances through a Python callback")
+
+    monkeypatch.setattr(pairwise, "_pairwise_callable", forbidden)
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(size=(60, 5)) + 6 * c for c in range(3)]).astype(np.float32)
+    coords = projection.project(z, "umap", 2, 0)
+    assert coords.shape == (180, 2) and np.isfinite(coords).all()
+    labels = compare.n2d(z, 3, seed=0)
+    assert compare.align_to(np.repeat(np.arange(3), 60), labels).tolist() == \
+        np.repeat(np.arange(3), 60).tolist()
+    idx, dist = projection.knn(z, 4)
+    assert (idx[:, 0] == np.arange(180)).all() and (dist[:, 0] == 0).all()
