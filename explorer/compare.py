@@ -402,11 +402,14 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
     """
     from .state import SECTIONS
 
+    # the run's method from its own settings, before the defaults fill the gaps (an old
+    # run has no "method", and the default one would hide its gamma > 0)
+    method = method_of(app.get("train"))
     config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
               for k in ("data", "model", "train")}
     train = config["train"]
     run_gamma = float(train.get("gamma") or 0.0)
-    if method_of(train) == "idec":
+    if method == "idec":
         train["method"] = "dec"
         train["gamma"] = run_gamma if run_gamma > 0 else float(gamma)
         return config, "dec", run_gamma

@@ -98,7 +98,9 @@ def test_companion_of_a_dec_run_is_idec_as_published():
     config, key, _ = compare.companion_config(tiny_config(method="dec", gamma=0.1))
     assert key == "idec"
     assert config["train"]["method"] == "idec" and config["train"]["gamma"] == 0.1
-    old, key, _ = compare.companion_config(tiny_config(gamma=0.0))  # saved before `method`
+    legacy = tiny_config(gamma=0.0)
+    legacy["train"].pop("method", None)  # saved before `method` existed
+    old, key, _ = compare.companion_config(legacy)
     assert key == "idec" and old["train"]["gamma"] == compare.IDEC_GAMMA == 0.1
 
 
@@ -106,7 +108,9 @@ def test_companion_of_an_idec_run_is_dec():
     config, key, gamma = compare.companion_config(tiny_config(method="idec", gamma=0.2))
     assert (key, gamma, config["train"]["method"]) == ("dec", 0.2, "dec")
     assert config["train"]["gamma"] > 0  # a valid estimator parameter, unused by DEC
-    old, key, _ = compare.companion_config(tiny_config(gamma=0.2))  # saved before `method`
+    legacy = tiny_config(gamma=0.2)
+    legacy["train"].pop("method", None)  # saved before `method` existed: gamma > 0 was IDEC
+    old, key, _ = compare.companion_config(legacy)
     assert key == "dec" and old["train"]["method"] == "dec"
 
 
