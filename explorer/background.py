@@ -117,7 +117,7 @@ def tasks() -> Tasks:
         return _TASKS
 
 
-def poll(keys: list[Hashable], label: str, every: float = 0.5) -> bool:
+def poll(keys: list[Hashable], label: str, every: float = 1.0) -> bool:
     """While any of ``keys`` computes, show ``label`` with a timer; rerun the page when done.
 
     Draws an ``st.fragment`` that reruns every ``every`` seconds and only
@@ -130,8 +130,10 @@ def poll(keys: list[Hashable], label: str, every: float = 0.5) -> bool:
         Keys submitted to :func:`tasks`.
     label : str
         What is being computed, e.g. ``"Computing UMAP"``.
-    every : float, default=0.5
-        Seconds between two checks.
+    every : float, default=1.0
+        Seconds between two checks. Each check is a fragment run, after which
+        Streamlit runs a full ``gc.collect(2)`` (``runner.postScriptGC``;
+        about 0.2 CPU-s with TensorFlow loaded), so checks are kept rare.
 
     Returns
     -------
