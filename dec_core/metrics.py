@@ -4,8 +4,8 @@
   clusters to classes found with the Hungarian algorithm (scipy).
 * :func:`nmi`, :func:`ari`: scikit-learn's normalised mutual information and
   adjusted Rand index.
-* :func:`matched_confusion_matrix`: the confusion matrix with clusters
-  reordered to face the classes they were matched to.
+* :func:`matched_confusion_matrix`: the confusion matrix whose column ``j``
+  holds the cluster matched to class ``j`` (or nothing), unmatched clusters last.
 """
 
 from __future__ import annotations
@@ -102,36 +102,66 @@ def clustering_scores(y_true, y_pred) -> dict[str, float]:
     }
 
 
-def matched_confusion_matrix(y_true, y_pred, *, normalize: bool = False):
-    """Confusion matrix with clusters ordered to face their matched classes.
+def matched_confusion_matrix(y_true, y_pred, *, normalize: bool = False,
+                             n_clusters: int | None = None):
+    """Confusion matrix whose column ``j`` faces class ``j``.
 
-    Rows are the true classes (sorted); columns are the clusters, ordered so
-    that column ``j`` holds the cluster matched to class ``j``. Unmatched
-    clusters (more clusters than classes) come last.
+    Clusters are matched one to one to classes with the Hungarian algorithm
+    (the matching of :func:`cluster_acc`). Column ``j`` holds the cluster
+    matched to class ``j``, or is an empty column (cluster id ``-1``) when no
+    cluster is matched to it (fewer clusters than classes). The clusters left
+    unmatched (more clusters than classes, or empty clusters) come after, in
+    increasing id. So the diagonal holds exactly the matched points: its sum
+    is ``cluster_acc(y_true, y_pred) * n_samples``.
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
+        True classes, and integer cluster ids (``-1`` is reserved for the
+        empty columns of the result).
     normalize : bool, default=False
         Divide each row by its class size (rows sum to 1).
+    n_clusters : int, optional
+        With integer cluster ids ``0 .. n_clusters - 1``: also show the
+        clusters that hold no point (e.g. emptied by DEC), as unmatched
+        columns of zeros.
 
     Returns
     -------
-    matrix : ndarray of shape (n_classes, n_clusters)
+    matrix : ndarray of shape (n_classes, n_classes + n_unmatched)
         Counts, or row shares with ``normalize=True``.
     classes : ndarray of shape (n_classes,)
-        The row labels.
-    clusters : ndarray of shape (n_clusters,)
-        The column labels (cluster ids), in the matched order.
+        The row labels, sorted.
+    clusters : ndarray of shape (n_classes + n_unmatched,), dtype int64
+        The cluster id of each column: ``clusters[j]`` is matched to
+        ``classes[j]`` for ``j < n_classes`` (``-1``: none), then the
+        unmatched clusters.
+
+    Examples
+    --------
+    >>> m, classes, clusters = matched_confusion_matrix(
+    ...     [0, 0, 1, 1, 1, 2, 2, 2], [5, 7, 5, 5, 5, 7, 7, 7])
+    >>> clusters.tolist()
+    [-1, 5, 7]
+    >>> int(m.trace())
+    6
     """
     counts, clusters, classes = contingency(y_true, y_pred)
     rows, cols = linear_sum_assignment(counts, maximize=True)
-    # Order the matched clusters by the class they face, then the rest.
-    by_class = dict(zip(cols.tolist(), rows.tolist()))
-    order = [by_class[c] for c in range(classes.size) if c in by_class]
-    order += [r for r in range(clusters.size) if r not in set(order)]
-    matrix = counts[order].T.astype(np.float64 if normalize else np.int64)
+    empty = np.zeros(classes.size, dtype=np.int64)
+    facing = dict(zip(cols.tolist(), rows.tolist()))  # class index -> row of counts
+    ids = [int(clusters[facing[j]]) if j in facing else -1 for j in range(classes.size)]
+    columns = [counts[facing[j]] if j in facing else empty for j in range(classes.size)]
+    taken = set(rows.tolist())
+    rest = {int(clusters[r]): counts[r] for r in range(clusters.size) if r not in taken}
+    if n_clusters is not None:  # clusters that hold no point at all
+        present = set(clusters.tolist())
+        rest.update({c: empty for c in range(int(n_clusters)) if c not in present})
+    for c in sorted(rest):
+        ids.append(c)
+        columns.append(rest[c])
+    matrix = np.stack(columns, axis=1).astype(np.float64 if normalize else np.int64)
     if normalize:
         sums = matrix.sum(axis=1, keepdims=True)
         matrix = np.divide(matrix, sums, out=np.zeros_like(matrix), where=sums > 0)
-    return matrix, classes, clusters[order]
+    return matrix, classes, np.asarray(ids, dtype=np.int64)

@@ -1,20 +1,23 @@
 """Method comparison on the same data and the same pretrained embedding (no streamlit).
 
-The Compare page sets five clusterings of one data set side by side:
+The Compare page sets five clusterings of one data set side by side (names
+and the raw k-means baseline come from :mod:`dec_core.baselines`):
 
-* ``kmeans_raw``: k-means on the raw features (:func:`kmeans_raw`);
+* ``kmeans_raw``: k-means on the raw features
+  (:func:`dec_core.baselines.kmeans_raw_labels`);
 * ``ae_kmeans``: k-means in the pretrained autoencoder's embedding (DEC's start);
-* ``dec``: DEC, self-training with KL(P || Q);
-* ``idec``: IDEC, DEC plus ``gamma`` times the reconstruction loss
+* ``dec``: DEC, self-training with ``L = KL(P || Q)``;
+* ``idec``: IDEC (Guo et al., 2017), which keeps the decoder:
+  ``L = L_r + gamma * KL(P || Q)`` with ``gamma = 0.1``
   (:func:`companion_config` makes the config of the run that is missing);
 * ``n2d``: N2D (McConville et al., 2020), UMAP of the pretrained embedding
   to ``k`` dimensions, then a Gaussian mixture (:func:`n2d`).
 
-:func:`align_to` and :func:`color_ids` give every method's clusters one
-colour scheme: each cluster takes the colour of the true class it matches
-(Hungarian), and each class the colour of its DEC cluster, so DEC's colours
-are those of the Explore page. :func:`comparison_table` builds the ACC / NMI /
-ARI table and :func:`style_table` highlights the best value per metric.
+:func:`align_to` and :func:`panel_colors` give every method's clusters the one
+colour rule of :mod:`explorer.theme`: class ``c`` is ``class_color(c)``, and
+each cluster takes the colour of the class it is matched to (Hungarian).
+:func:`comparison_table` builds the ACC / NMI / ARI table and
+:func:`style_table` highlights the best value per metric.
 """
 
 from __future__ import annotations
@@ -31,50 +34,43 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from dec_core.baselines import NAMES
+
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
 IDEC_GAMMA = 0.1
+"""IDEC's coefficient of the clustering loss, the paper's value."""
 HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
 
 
-def method_names(gamma: float = IDEC_GAMMA) -> dict[str, str]:
-    """Display names of the methods, IDEC with its ``gamma``."""
-    return {
-        "kmeans_raw": "k-means on raw data",
-        "ae_kmeans": "AE + k-means",
-        "dec": "DEC",
-        "idec": f"IDEC (γ = {gamma:g})",
-        "n2d": "N2D (UMAP + GMM)",
-    }
+def method_names() -> dict[str, str]:
+    """Display names of the methods (:data:`dec_core.baselines.NAMES`)."""
+    return dict(NAMES)
 
 
-# --------------------------------------------------------------------------- methods
-
-
-def kmeans_raw(x: np.ndarray, k: int, seed: int = 0, n_init: int = 10) -> np.ndarray:
-    """k-means on the raw features.
+def method_of(params: Mapping | None) -> str:
+    """``"dec"`` or ``"idec"``: the method a run's settings describe.
 
     Parameters
     ----------
-    x : ndarray of shape (n, d)
-        The data, as the autoencoder saw it.
-    k : int
-        Number of clusters.
-    seed : int, default=0
-        ``random_state`` of k-means.
-    n_init : int, default=10
-        Restarts; the best inertia wins.
+    params : mapping or None
+        Estimator parameters (``run.config["params"]``) or the app's train
+        settings (``extra["app"]["train"]``). Settings saved before
+        ``method`` existed mean plain DEC when ``gamma`` is 0 or missing,
+        and IDEC when ``gamma > 0``.
 
     Returns
     -------
-    ndarray of shape (n,), dtype int64
-        Cluster ids in ``0 .. k-1``.
+    str
     """
-    from sklearn.cluster import KMeans
+    params = params or {}
+    method = params.get("method")
+    if method in ("dec", "idec"):
+        return str(method)
+    return "idec" if float(params.get("gamma") or 0.0) > 0 else "dec"
 
-    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
-    km = KMeans(n_clusters=int(k), n_init=int(n_init), random_state=int(seed))
-    return km.fit_predict(x).astype(np.int64)
+
+# --------------------------------------------------------------------------- methods
 
 
 def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
@@ -109,6 +105,8 @@ def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
     import umap
     from sklearn.mixture import GaussianMixture
 
+    from .projection import knn
+
     z = np.asarray(embedding, dtype=np.float32)
     if z.ndim != 2:
         raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
@@ -118,16 +116,21 @@ def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
     rng = np.random.default_rng(seed)
     fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
                 else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
-    reducer = umap.UMAP(n_components=k, n_neighbors=max(2, min(int(n_neighbors), len(fit_rows) - 1)),
-                        min_dist=0.0, random_state=int(seed),
-                        init="spectral" if len(fit_rows) > k + 1 else "random")
+    n_neighbors = max(2, min(int(n_neighbors), len(fit_rows) - 1))
+    rest = np.setdiff1d(np.arange(n), fit_rows)
+    extra = {}
+    if not rest.size:  # no transform needed: exact neighbours from scikit-learn (see projection)
+        extra["precomputed_knn"] = (*knn(z[fit_rows], n_neighbors), None)
+    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
+                        random_state=int(seed),
+                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*k >= N.*")
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
         fitted = reducer.fit_transform(z[fit_rows])
         manifold = np.empty((n, k), dtype=np.float64)
         manifold[fit_rows] = fitted
-        rest = np.setdiff1d(np.arange(n), fit_rows)
         if rest.size:
             manifold[rest] = reducer.transform(z[rest])
     gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=int(seed))
@@ -219,62 +222,59 @@ def align_to(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return new[inv]
 
 
-def class_codes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(classes, codes)``: the sorted distinct labels and each row's index in them."""
-    classes, codes = np.unique(np.asarray(y).ravel(), return_inverse=True)
-    return classes, codes.astype(np.int64)
-
-
-def color_ids(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
-              anchor: str = "dec") -> dict[str, np.ndarray]:
-    """One colour scheme for every method: the same colour means the same group.
+def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
+                 anchor: str = "dec", n_clusters: int | None = None
+                 ) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, int]]]:
+    """The colour of every cluster of every method, under the one colour rule.
 
     With true labels, each method's clusters are matched to the classes
-    (:func:`align_to`), and each class is drawn in the colour of the
-    ``anchor`` cluster it matches, so the anchor (DEC) keeps its own cluster
-    ids (the colours of the Explore page). Without labels, every method is
-    matched to the anchor's clusters directly.
+    (Hungarian) and take their class's colour (:func:`explorer.plots.cluster_palette`,
+    the rule of the Explore page), and ``"truth"`` colours each class with
+    ``theme.class_color``. Without labels, the ``anchor``'s cluster ``j`` is
+    ``theme.color(j)`` and every other method's clusters take the colour of
+    the anchor cluster they overlap most (:func:`align_to`).
 
     Parameters
     ----------
     results : mapping of str to ndarray of shape (n,)
         Cluster ids per method; must contain ``anchor``.
     y : ndarray of shape (n,), optional
-        True labels (any values).
+        True labels (non-negative integers).
     anchor : str, default="dec"
-        The method whose cluster ids are the colours.
+        The method whose cluster ids give the colours when there are no labels.
+    n_clusters : int, optional
+        Colour the clusters ``0 .. n_clusters - 1`` that hold no point too.
 
     Returns
     -------
-    dict of str to ndarray of shape (n,)
-        Colour index per row (use ``theme.color``) for each method, plus
-        ``"truth"`` (the classes) when ``y`` is given.
+    colors : dict of str to dict of int to str
+        ``{method: {cluster: hex colour}}``, plus ``"truth"`` with labels.
+    matched : dict of str to dict of int to int
+        ``{method: {cluster: class}}`` (empty dicts without labels).
     """
+    from .plots import cluster_palette
+    from .theme import class_color, cluster_colors, color
+
+    colors: dict[str, dict[int, str]] = {}
+    matched: dict[str, dict[int, int]] = {}
+    if y is not None:
+        y = np.asarray(y).astype(np.int64)
+        colors["truth"] = {int(c): class_color(c) for c in np.unique(y)}
+        matched["truth"] = {}
+        for name, labels in results.items():
+            colors[name], matched[name] = cluster_palette(labels, y, n_clusters)
+        return colors, matched
     base = np.asarray(results[anchor]).astype(np.int64)
-    if y is None:
-        return {name: base.copy() if name == anchor else align_to(base, labels)
-                for name, labels in results.items()}
-    _, codes = class_codes(y)
-    # colour of each class code: the anchor cluster matched to it
-    class_color = align_to(base, codes)
-    lookup = np.zeros(int(codes.max()) + 1, dtype=np.int64)
-    lookup[codes] = class_color
-    used_max = int(max(lookup.max(), base.max()))
-    out = {"truth": lookup[codes]}
+    base_colors = cluster_colors(set(base.tolist()) | set(range(int(n_clusters or 0))))
     for name, labels in results.items():
-        if name == anchor:  # matched clusters keep their ids anyway; so do leftovers
-            out[name] = base.copy()
-            continue
-        aligned = align_to(codes, labels)  # class codes; leftovers above codes.max()
-        colors = np.empty_like(aligned)
-        inside = aligned <= codes.max()
-        colors[inside] = lookup[aligned[inside]]
-        if (~inside).any():
-            extra = np.unique(aligned[~inside])
-            remap = {int(v): used_max + 1 + i for i, v in enumerate(extra)}
-            colors[~inside] = [remap[int(v)] for v in aligned[~inside]]
-        out[name] = colors
-    return out
+        labels = np.asarray(labels).astype(np.int64)
+        if name == anchor:
+            colors[name] = dict(base_colors)
+        else:
+            pairs = dict(zip(labels.tolist(), align_to(base, labels).tolist()))
+            colors[name] = {int(c): color(a) for c, a in pairs.items()}
+        matched[name] = {}
+    return colors, matched
 
 
 # ---------------------------------------------------------------------------- table
@@ -386,27 +386,35 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
         ``run.config["extra"]["app"]``: ``{"data", "model", "train", ...}``;
         missing settings take the app's defaults.
     gamma : float, default=0.1
-        IDEC's reconstruction weight when the run is plain DEC.
+        IDEC's coefficient of the clustering loss when the run is plain DEC
+        (the paper's value).
 
     Returns
     -------
     config : dict
-        ``{"data", "model", "train"}`` with ``train["gamma"]`` changed.
+        ``{"data", "model", "train"}`` with ``train["method"]`` (and, for an
+        IDEC companion, ``train["gamma"]``) changed.
     method : {"idec", "dec"}
-        ``"idec"`` when the run is DEC (``gamma == 0``); ``"dec"`` when the
-        run already is IDEC, and the companion is plain DEC.
+        ``"idec"`` when the run is DEC; ``"dec"`` when the run is IDEC
+        (see :func:`method_of`).
     run_gamma : float
-        The run's own ``gamma``.
+        The run's own ``gamma`` (meaningful for IDEC runs only).
     """
     from .state import SECTIONS
 
+    # the run's method from its own settings, before the defaults fill the gaps (an old
+    # run has no "method", and the default one would hide its gamma > 0)
+    method = method_of(app.get("train"))
     config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
               for k in ("data", "model", "train")}
-    run_gamma = float(config["train"].get("gamma") or 0.0)
-    if run_gamma > 0:
-        config["train"]["gamma"] = 0.0
+    train = config["train"]
+    run_gamma = float(train.get("gamma") or 0.0)
+    if method == "idec":
+        train["method"] = "dec"
+        train["gamma"] = run_gamma if run_gamma > 0 else float(gamma)
         return config, "dec", run_gamma
-    config["train"]["gamma"] = float(gamma)
+    train["method"] = "idec"
+    train["gamma"] = float(gamma)
     return config, "idec", run_gamma
 
 

@@ -265,8 +265,33 @@ def layer_table(dims: Sequence[int]) -> list[dict]:
     return rows
 
 
+def clustering_phase_text(method: str = "dec", gamma: float = 0.1) -> str:
+    """What happens to the decoder after pretraining, for DEC or IDEC.
+
+    Parameters
+    ----------
+    method : {"dec", "idec"}, default="dec"
+    gamma : float, default=0.1
+        IDEC's coefficient of the clustering loss.
+
+    Returns
+    -------
+    str
+        One sentence (markdown) for the Model page.
+    """
+    if method == "idec":
+        return ("The pretraining loss compares the reconstruction x̂ with x. **IDEC keeps the "
+                "decoder**: it trains encoder, decoder and clustering layer together on "
+                f"L = L_r + γ·KL(P‖Q) with γ = {float(gamma):g}, so the reconstruction loss "
+                "L_r keeps the embedding faithful to the data.")
+    return ("The pretraining loss compares the reconstruction x̂ with x. **DEC then drops the "
+            "decoder** and refines the encoder with the clustering layer on L = KL(P‖Q) "
+            "(IDEC, set on the Train page, keeps it).")
+
+
 def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
-                    alpha: float | None = None, max_units_drawn: int = 2000) -> str:
+                    alpha: float | None = None, max_units_drawn: int = 2000,
+                    method: str | None = None) -> str:
     """A Graphviz DOT drawing of the autoencoder (and the clustering head).
 
     Parameters
@@ -279,6 +304,9 @@ def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
         Student's t degrees of freedom, shown in the clustering box.
     max_units_drawn : int, default=2000
         Box heights grow with the layer width up to this many units.
+    method : {"dec", "idec"}, optional
+        Label the decoder as used for pretraining only (DEC) or kept during
+        clustering (IDEC).
 
     Returns
     -------
@@ -311,7 +339,9 @@ def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
         edge = ', color="#d62728", penwidth=1.5' if i == mid else ""
         return f'    n{i} [label="{labels[i]}", height={height:.2f}, fillcolor="{fill}"{edge}];'
 
-    for part, members in (("encoder", range(1, mid)), ("decoder", range(mid + 1, len(sizes) - 1))):
+    decoder = {"dec": "decoder (pretraining only)", "idec": "decoder (kept by IDEC)"}.get(
+        method or "", "decoder")
+    for part, members in (("encoder", range(1, mid)), (decoder, range(mid + 1, len(sizes) - 1))):
         if len(members):
             lines.append(f'  subgraph cluster_{part[:3]} {{ label="{part}";')
             lines += [node(i) for i in members]

@@ -1,13 +1,16 @@
 """Plotly figures and tables for the Explore page (no streamlit here).
 
 Every builder is pure: arrays in, a ``plotly.graph_objects.Figure`` (or a
-pandas ``DataFrame``) out, with a title and axis labels. Colours come from
-:mod:`explorer.theme`, so cluster ``j`` has the same colour everywhere.
+pandas ``DataFrame``) out, with a title and axis labels. Colours follow the
+rule of :mod:`explorer.theme`: a class has one colour everywhere, and a
+cluster takes the colour of the class it is matched to
+(:func:`cluster_palette`, :func:`cluster_names`).
 
 * :func:`scatter_embedding`: the 2-D / 3-D map, one trace per colour, each
   point's row index in ``customdata[:, 0]`` (selection reads it back with
   :func:`rows_from_selection`).
-* :func:`confusion_heatmap`: the Hungarian-matched confusion matrix.
+* :func:`confusion_heatmap`: the Hungarian-matched confusion matrix, column
+  ``j`` facing class ``j``.
 * :func:`image_grid`: images as one tiled picture with coloured borders.
 * :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC.
 * :func:`evolution_figure`: the embedding across DEC updates, as an animation
@@ -22,44 +25,86 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dec_core.baselines import NAMES
+
 from .projection import axis_ranges
-from .theme import CONTINUOUS, NEUTRAL, color, layout
+from .theme import ACCENT, CONTINUOUS, NEUTRAL, class_color, cluster_colors, color, layout
 
 HOVER_LABELS = ("index", "true label", "cluster", "confidence")
 WEBGL_ABOVE = 3000
 
 
-def class_color_index(y_true: np.ndarray, labels: np.ndarray) -> dict:
-    """The colour index of each class: the cluster it was matched to.
+def cluster_palette(labels: np.ndarray, y_true: np.ndarray | None = None,
+                    n_clusters: int | None = None) -> tuple[dict[int, str], dict[int, int]]:
+    """The colour of every cluster under the one colour rule, and its matched class.
 
-    Classes are matched to clusters with the Hungarian algorithm
-    (:func:`dec_core.metrics.cluster_acc`), so a class and "its" cluster share
-    ``theme.color``. Classes left unmatched (more classes than clusters) get
-    indices after the largest cluster id.
+    With true labels, clusters are matched one to one to classes (Hungarian,
+    :func:`dec_core.metrics.cluster_acc`); a matched cluster takes
+    ``theme.class_color`` of its class, an unmatched one (more clusters than
+    classes, or empty) a colour no class uses. Without labels, cluster ``j``
+    is ``theme.color(j)``.
 
     Parameters
     ----------
-    y_true : ndarray of shape (n,)
-        True labels.
     labels : ndarray of shape (n,)
-        Cluster ids.
+        Cluster ids (non-negative integers).
+    y_true : ndarray of shape (n,), optional
+        True labels (non-negative integers).
+    n_clusters : int, optional
+        Also colour the clusters ``0 .. n_clusters - 1`` that hold no point.
 
     Returns
     -------
-    dict
-        ``{class_label: colour_index}`` for every class in ``y_true``.
+    colors : dict of int to str
+        ``{cluster: hex colour}``.
+    matched : dict of int to int
+        ``{cluster: class}`` for the matched clusters (empty without labels).
     """
+    labels = np.asarray(labels).astype(np.int64)
+    clusters = set(np.unique(labels).tolist())
+    if n_clusters is not None:
+        clusters |= set(range(int(n_clusters)))
+    if y_true is None or labels.size == 0:
+        return cluster_colors(clusters), {}
     from dec_core.metrics import cluster_acc
 
-    _, mapping = cluster_acc(y_true, labels, return_mapping=True)
-    by_class = {cls: clu for clu, cls in mapping.items()}
-    out, extra = {}, int(np.max(labels)) + 1 if len(labels) else 0
-    for cls in np.unique(y_true).tolist():
-        if cls in by_class:
-            out[cls] = int(by_class[cls])
+    y = np.asarray(y_true).astype(np.int64)
+    _, mapping = cluster_acc(y, labels, return_mapping=True)
+    matched = {int(c): int(k) for c, k in mapping.items()}
+    return cluster_colors(clusters, matched, int(y.max()) + 1), matched
+
+
+def cluster_names(clusters, matched: Mapping[int, int] | None = None,
+                  class_names: Sequence[str] | None = None, *,
+                  has_labels: bool = True) -> dict[int, str]:
+    """Legend names that mark each cluster's matched class: ``"cluster 3 → 1"``.
+
+    Parameters
+    ----------
+    clusters : iterable of int
+    matched : mapping of int to int, optional
+        ``{cluster: class}`` (see :func:`cluster_palette`).
+    class_names : sequence of str, optional
+        Names of the class labels.
+    has_labels : bool, default=True
+        Whether there are classes at all; without, names are ``"cluster j"``.
+
+    Returns
+    -------
+    dict of int to str
+    """
+    matched = dict(matched or {})
+    out = {}
+    for c in clusters:
+        c = int(c)
+        if not has_labels:
+            out[c] = f"cluster {c}"
+        elif c in matched:
+            k = matched[c]
+            name = class_names[k] if class_names is not None and 0 <= k < len(class_names) else k
+            out[c] = f"cluster {c} → {name}"
         else:
-            out[cls] = extra
-            extra += 1
+            out[c] = f"cluster {c} (no class)"
     return out
 
 
@@ -212,7 +257,7 @@ def confusion_heatmap(
     *,
     normalize: bool = False,
     class_names: Sequence[str] | None = None,
-    class_colors: Mapping | None = None,
+    column_colors: Sequence[str] | None = None,
     title: str | None = None,
     height: int | None = None,
 ) -> go.Figure:
@@ -220,52 +265,69 @@ def confusion_heatmap(
 
     Parameters
     ----------
-    matrix : ndarray of shape (n_classes, n_clusters)
+    matrix : ndarray of shape (n_classes, n_columns)
         From :func:`dec_core.metrics.matched_confusion_matrix` (counts, or
-        row shares with ``normalize=True``).
+        row shares with ``normalize=True``): column ``j < n_classes`` faces
+        class ``j``, the rest are unmatched clusters.
     classes : sequence
         Row labels (class ids); ``class_names[c]`` names class ``c`` if given.
-    clusters : sequence
-        Column labels (cluster ids) in the matched order.
+    clusters : sequence of int
+        The cluster of each column; ``-1`` marks an empty column (no cluster
+        matched to that class).
     normalize : bool, default=False
         Whether ``matrix`` holds row shares (shown as percentages).
     class_names : sequence of str, optional
-    class_colors : mapping, optional
-        Colour of each class's tick (default: the colour of the cluster it
-        faces, so ticks match the map).
+    column_colors : sequence of str, optional
+        Tick colour of each column (default: the class colour for the
+        columns that face a class, colours no class uses for the rest).
     title : str, optional
     height : int, optional
 
     Returns
     -------
     go.Figure
-        Rows: true classes (top to bottom); columns: clusters; tick labels
-        carry a square in the cluster's theme colour.
+        Rows: true classes (top to bottom), each tick with a square in its
+        ``class_color``; columns: the clusters, a matched one in the colour of
+        the class it faces, so the diagonal reads class by class.
     """
     matrix = np.asarray(matrix)
     classes = list(classes)
     clusters = [int(c) for c in clusters]
-    names = [str(class_names[c]) if class_names is not None and 0 <= int(c) < len(class_names)
+    n_classes = len(classes)
+    names = [str(class_names[int(c)]) if class_names is not None and 0 <= int(c) < len(class_names)
              else str(c) for c in classes]
-    if class_colors is None:
-        class_colors = {c: color(clusters[i]) if i < len(clusters) else NEUTRAL
-                        for i, c in enumerate(classes)}
-    y_text = [_colored(n, class_colors.get(c, NEUTRAL)) for c, n in zip(classes, names)]
-    x_text = [_colored(f"cluster {c}", color(c)) for c in clusters]
+    if column_colors is None:
+        matched = {c: int(classes[j]) for j, c in enumerate(clusters[:n_classes]) if c >= 0}
+        palette = cluster_colors([c for c in clusters if c >= 0], matched,
+                                 max((int(c) for c in classes), default=-1) + 1)
+        column_colors = [palette[c] if c >= 0 else NEUTRAL for c in clusters]
+    y_text = [_colored(n, class_color(c)) for c, n in zip(classes, names)]
+    x_text, col_names = [], []
+    for j, c in enumerate(clusters):
+        if c < 0:
+            x_text.append(f'<span style="color:{NEUTRAL}">none</span>')
+            col_names.append(f"none (no cluster is matched to class {names[j]})")
+        else:
+            x_text.append(_colored(f"{c}", column_colors[j]))
+            col_names.append(f"{c} (matched to class {names[j]})" if j < n_classes
+                             else f"{c} (matched to no class)")
     xs, ys = list(range(len(clusters))), list(range(len(classes)))
     fmt = ".0%" if normalize else "d"
     fig = go.Figure(go.Heatmap(
         z=matrix, x=xs, y=ys, colorscale=CONTINUOUS,
         zmin=0, zmax=1 if normalize else None,
         texttemplate=f"%{{z:{fmt}}}", textfont={"size": 11},
-        customdata=np.array([[[n, c] for c in clusters] for n in names], dtype=object),
+        customdata=np.array([[[n, c] for c in col_names] for n in names], dtype=object),
         hovertemplate=("true class %{customdata[0]}<br>cluster %{customdata[1]}<br>"
                        + ("share %{z:.1%}" if normalize else "count %{z}") + "<extra></extra>"),
         colorbar={"title": {"text": "row share" if normalize else "count"},
                   "tickformat": ".0%" if normalize else None},
     ))
-    fig.update_xaxes(title="cluster (matched)", tickmode="array", tickvals=xs, ticktext=x_text,
-                     side="bottom", showgrid=False)
+    if len(clusters) > n_classes:  # unmatched clusters start here
+        fig.add_vline(x=n_classes - 0.5, line={"color": NEUTRAL, "dash": "dot", "width": 2})
+    fig.update_xaxes(title="cluster (column j: the cluster matched to class j; unmatched last)",
+                     tickmode="array", tickvals=xs, ticktext=x_text, side="bottom",
+                     showgrid=False)
     fig.update_yaxes(title="true class", tickmode="array", tickvals=ys, ticktext=y_text,
                      autorange="reversed", showgrid=False)
     title = title or ("Confusion matrix after Hungarian matching"
@@ -371,38 +433,35 @@ def image_grid(
     return fig
 
 
-METHOD_NAMES = {
-    "kmeans_raw": "k-means on raw data",
-    "ae_kmeans": "autoencoder + k-means",
-    "dec": "DEC",
-}
-
-
 def metrics_table(baselines: Mapping | None, ae_kmeans: Mapping | None = None,
-                  dec: Mapping | None = None) -> pd.DataFrame:
-    """ACC / NMI / ARI of k-means on raw data, AE + k-means and DEC.
+                  dec: Mapping | None = None, *, method: str = "dec") -> pd.DataFrame:
+    """ACC / NMI / ARI of k-means on raw data, AE + k-means and the run's method.
 
     Parameters
     ----------
     baselines : mapping, optional
         ``extra["baselines"]``: ``{"kmeans_raw": {...}, "ae_kmeans": {...},
-        "dec": {...}}``; a value may be None (no labels, or not computed).
+        "dec": {...}}`` (the last is the run's own scores, DEC or IDEC); a
+        value may be None (no labels, or not computed).
     ae_kmeans : mapping, optional
         Fallback for the AE + k-means row (``history["kmeans"]``).
     dec : mapping, optional
-        Fallback for the DEC row (``run.scores``).
+        Fallback for the run's row (``run.scores``).
+    method : {"dec", "idec"}, default="dec"
+        The run's method: its row is named after it.
 
     Returns
     -------
     pandas.DataFrame
-        Index: method names; columns ``ACC``, ``NMI``, ``ARI`` (NaN where
-        unknown).
+        Index: method names from :data:`dec_core.baselines.NAMES`; columns
+        ``ACC``, ``NMI``, ``ARI`` (NaN where unknown).
     """
     baselines = dict(baselines or {})
     fallbacks = {"ae_kmeans": ae_kmeans, "dec": dec}
     rows = {}
-    for key, name in METHOD_NAMES.items():
+    for key in ("kmeans_raw", "ae_kmeans", "dec"):
         src = baselines.get(key) or fallbacks.get(key) or {}
+        name = NAMES[method if key == "dec" else key]
         rows[name] = {m.upper(): _num(src.get(m)) for m in ("acc", "nmi", "ari")}
     df = pd.DataFrame.from_dict(rows, orient="index", columns=["ACC", "NMI", "ARI"])
     df.index.name = "method"
@@ -425,6 +484,8 @@ def evolution_figure(
     frame_names: Sequence[str] | None = None,
     frame_titles: Sequence[str] | None = None,
     step_labels: Sequence[str] | None = None,
+    cluster_colors: Mapping[int, str] | None = None,
+    cluster_names: Mapping[int, str] | None = None,
     title: str = "Embedding across DEC updates",
     axis_title: str = "PC",
     height: int = 560,
@@ -449,6 +510,9 @@ def evolution_figure(
     step_labels : sequence of str, optional
         Short slider labels (default: ``frame_names``); plotly thins them out
         when they would overlap.
+    cluster_colors, cluster_names : mapping of int to str, optional
+        Colour and legend name of each cluster (default ``theme.color(j)``
+        and ``"cluster j"``); see :func:`cluster_palette`.
     title, axis_title : str
     height : int, default=560
 
@@ -476,10 +540,11 @@ def evolution_figure(
             mask = labels[f] == j
             out.append(go.Scatter(
                 x=coords[f, mask, 0], y=coords[f, mask, 1], mode="markers",
-                name=f"cluster {j}", ids=[str(i) for i in index[mask]],
-                customdata=index[mask],
+                name=(cluster_names or {}).get(j, f"cluster {j}"),
+                ids=[str(i) for i in index[mask]], customdata=index[mask],
                 hovertemplate="index: %{customdata}<extra>%{fullData.name}</extra>",
-                marker={"color": color(j), "size": 6, "opacity": 0.85},
+                marker={"color": (cluster_colors or {}).get(j, color(j)), "size": 6,
+                        "opacity": 0.85},
             ))
         return out
 
@@ -537,9 +602,10 @@ def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method"
     Returns
     -------
     go.Figure
-        One bar trace per method (theme colours 7, 1, 0 for the three methods).
+        One bar trace per method: greys for the baselines, the accent for the
+        run's method (no class colour, so a colour never means two things).
     """
-    method_colors = [NEUTRAL, color(1), color(0)]
+    method_colors = ["#c4c8cd", "#7d858f", ACCENT]
     fig = go.Figure()
     for i, (method, row) in enumerate(table.iterrows()):
         values = [None if pd.isna(v) else float(v) for v in row.to_numpy()]
@@ -557,6 +623,8 @@ def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method"
 
 def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndarray | None = None,
                          class_names: Sequence[str] | None = None,
+                         cluster_colors: Mapping[int, str] | None = None,
+                         cluster_names: Mapping[int, str] | None = None,
                          title: str = "Cluster sizes") -> go.Figure:
     """Bars of the number of members of each cluster, in the cluster colours.
 
@@ -570,6 +638,9 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
         With labels, the hover names each cluster's most common class and its share.
     class_names : sequence of str, optional
         Names of the class codes in ``y_true``.
+    cluster_colors, cluster_names : mapping of int to str, optional
+        Colour and name of each cluster (default ``theme.color(j)`` and
+        ``"cluster j"``); see :func:`cluster_palette`.
     title : str
 
     Returns
@@ -582,7 +653,7 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
         np.zeros(n_clusters, dtype=int)
     hover = []
     for j in range(n_clusters):
-        text = f"cluster {j}: {sizes[j]:,} members"
+        text = f"{(cluster_names or {}).get(j, f'cluster {j}')}: {sizes[j]:,} members"
         if y_true is not None and sizes[j]:
             vals, counts = np.unique(np.asarray(y_true)[labels == j], return_counts=True)
             top = int(np.argmax(counts))
@@ -592,7 +663,8 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
             text += f"<br>most common class {name} ({counts[top] / sizes[j]:.0%})"
         hover.append(text)
     fig = go.Figure(go.Bar(
-        x=[f"{j}" for j in range(n_clusters)], y=sizes, marker_color=[color(j) for j in range(n_clusters)],
+        x=[f"{j}" for j in range(n_clusters)], y=sizes,
+        marker_color=[(cluster_colors or {}).get(j, color(j)) for j in range(n_clusters)],
         hovertext=hover, hoverinfo="text", name="members",
     ))
     fig.update_xaxes(title="cluster", type="category")
@@ -619,7 +691,7 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
     conf = np.asarray(confidence, dtype=float)
     fig = go.Figure(go.Histogram(
         x=conf, xbins={"start": 0.0, "end": 1.0 + 1e-9, "size": 1.0 / bins},
-        marker_color=color(0), name="samples",
+        marker_color="#7d858f", name="samples",
         hovertemplate="confidence %{x}<br>%{y} samples<extra></extra>",
     ))
     fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])

@@ -6,7 +6,10 @@
   shared coordinate frame, so points move between frames and axes stay put.
 
 UMAP's first call in a process JIT-compiles with numba (10-20 s once); PCA is
-instant.
+instant. Where no ``transform`` is needed, UMAP gets its neighbours from
+scikit-learn (:func:`knn`): on fewer than 4,096 points UMAP would otherwise
+compute all n² distances through a Python callback (twice the CPU, and it holds
+the GIL the server needs), and on more it would compile NN-descent first.
 """
 
 from __future__ import annotations
@@ -60,17 +63,45 @@ def _pca(x: np.ndarray, n_components: int):
 
 @contextmanager
 def _quiet_umap():
-    """Hide UMAP's "n_jobs overridden by setting random_state" warning."""
+    """Hide UMAP's "n_jobs overridden by setting random_state" warning, and its
+    note that a reducer built on precomputed neighbours cannot transform."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
         yield
 
 
-def _umap(n: int, n_components: int, seed: int):
+def knn(x: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Euclidean nearest neighbours of every row, itself first, for UMAP.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, e)
+    n_neighbors : int
+        Neighbours per row, the row itself included (UMAP's convention).
+
+    Returns
+    -------
+    indices : ndarray of shape (n, n_neighbors), dtype int32
+    distances : ndarray of shape (n, n_neighbors), dtype float32
+        Pass ``(indices, distances, None)`` as UMAP's ``precomputed_knn``.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(x, dtype=np.float32)
+    dist, idx = NearestNeighbors(n_neighbors=int(n_neighbors)).fit(x).kneighbors(x)
+    return idx.astype(np.int32), dist.astype(np.float32)
+
+
+def _umap(n: int, n_components: int, seed: int, x: np.ndarray | None = None):
+    """UMAP for ``n`` points; with ``x``, its neighbours come from :func:`knn`
+    (then the reducer cannot ``transform`` new points)."""
     import umap
 
+    n_neighbors = max(2, min(15, n - 1))
+    extra = {} if x is None else {"precomputed_knn": (*knn(x, n_neighbors), None)}
     return umap.UMAP(n_components=n_components, random_state=seed,
-                     n_neighbors=max(2, min(15, n - 1)), min_dist=0.1)
+                     n_neighbors=n_neighbors, min_dist=0.1, **extra)
 
 
 def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
@@ -103,7 +134,7 @@ def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
         return np.zeros((0, n_components), dtype=np.float32)
     if method == "umap" and x.shape[0] >= 5:
         with _quiet_umap():
-            coords = _umap(x.shape[0], n_components, seed).fit_transform(x)
+            coords = _umap(x.shape[0], n_components, seed, x).fit_transform(x)
     else:
         coords = _pca(x, n_components).transform(x)
     return _pad(np.asarray(coords, dtype=np.float32), n_components)

@@ -1,65 +1,223 @@
 """Teaching mode: the formulas of each phase and the step-mode figures.
 
-No streamlit here: pages call :func:`panels` for the text and the ``*_figure``
-functions for plots built from a job's ``step_info`` (see explorer.jobs).
+No streamlit here: pages call :func:`panels` for the text (its defaults come
+from :data:`explorer.state.TRAIN_DEFAULTS`, never typed twice) and the
+``*_figure`` functions for plots built from a job's ``step_info`` (see
+explorer.jobs).
 """
 
 from __future__ import annotations
+
+import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .state import TRAIN_DEFAULTS
 from .theme import ACCENT, color, layout
 
-# (title, latex, explanation) for each phase, in order.
-PANELS: list[tuple[str, str, str]] = [
-    (
-        "1 · Pretrain an autoencoder",
-        r"\min_{\theta,\phi}\; \frac{1}{n}\sum_{i=1}^{n} \big\| x_i - g_\phi\!\big(f_\theta(x_i)\big)\big\|^2",
-        "The encoder $f_\\theta$ squeezes each sample into a short code $z_i = f_\\theta(x_i)$ "
-        "(10 numbers by default); the decoder $g_\\phi$ must rebuild the input from it. "
-        "What survives the bottleneck is what the data has in common, so similar samples get "
-        "similar codes. Adding noise to the input (a denoising autoencoder) makes the codes "
-        "sturdier.",
-    ),
-    (
-        "2 · Place the centroids with k-means",
-        r"\min_{\mu_1..\mu_k} \sum_{i} \min_j \| z_i - \mu_j \|^2",
-        "k-means in the 10-d embedding gives the starting centroids $\\mu_j$. DEC will move "
-        "them, and the encoder, together.",
-    ),
-    (
-        "3 · Soft assignment Q (Student's t)",
-        r"q_{ij} = \frac{\left(1 + \|z_i - \mu_j\|^2/\alpha\right)^{-\frac{\alpha+1}{2}}}"
-        r"{\sum_{j'} \left(1 + \|z_i - \mu_{j'}\|^2/\alpha\right)^{-\frac{\alpha+1}{2}}}",
-        "Each point gets a probability of belonging to each cluster: close to a centroid means "
-        "high $q_{ij}$. The heavy-tailed Student's t (with $\\alpha = 1$ degree of freedom) "
-        "keeps far points from being ignored.",
-    ),
-    (
-        "4 · Target distribution P (sharpened Q)",
-        r"p_{ij} = \frac{q_{ij}^2 / f_j}{\sum_{j'} q_{ij'}^2 / f_{j'}}, \qquad f_j = \sum_i q_{ij}",
-        "Squaring $q$ makes confident assignments more confident; dividing by the soft "
-        "cluster size $f_j$ stops big clusters from swallowing everything. P is recomputed on "
-        "all the data every *update interval* batches and held fixed in between: the model "
-        "learns from its own high-confidence guesses (self-training).",
-    ),
-    (
+DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
+
+
+def percent(share: float) -> str:
+    """A share as a percentage with enough digits to read it: ``0.0001`` -> ``"0.01 %"``.
+
+    Parameters
+    ----------
+    share : float
+        A fraction of 1.
+
+    Returns
+    -------
+    str
+    """
+    v = float(share) * 100
+    if abs(v) >= 10:
+        return f"{v:.0f} %"
+    return np.format_float_positional(v, precision=2, fractional=False, trim="-") + " %"
+
+
+def tol_text(tol: float, n_samples: int | None = None) -> str:
+    """What the stop threshold ``tol`` means, in percent and in points.
+
+    Parameters
+    ----------
+    tol : float
+        The share of points that must change cluster for training to go on.
+    n_samples : int, optional
+        Number of points; when one point is already more than ``tol``, say
+        that the rule means "no point changed".
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tol_text(0.0001, 1797)  # doctest: +NORMALIZE_WHITESPACE
+    'tol = 0.01 %: one point of 1,797 is 0.056 %, so training stops only when no point
+    changes cluster'
+    """
+    text = f"tol = {percent(tol)}"
+    if not n_samples:
+        return text
+    n = int(n_samples)
+    points = float(tol) * n
+    one = percent(1 / n)
+    if points < 1:
+        return (f"{text}: one point of {n:,} is {one}, so training stops only when no point "
+                "changes cluster")
+    return f"{text}: fewer than {math.ceil(points):,} of {n:,} points changing cluster"
+
+
+def stop_text(reason: str | None, n_samples: int | None = None) -> str:
+    """A run's stop reason written for people.
+
+    Parameters
+    ----------
+    reason : str or None
+        The estimator's ``stop_reason_``, e.g.
+        ``"converged: delta_label=0.00000 < tol=0.0001"`` or
+        ``"reached max_iter=3000"``; other texts are returned unchanged.
+    n_samples : int, optional
+        Number of points, to turn shares into points.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> stop_text("reached max_iter=3000")
+    'stopped at the limit of 3,000 DEC iterations (batches)'
+    """
+    text = (reason or "").strip()
+    conv = re.match(r"converged: delta_label=([0-9.eE+-]+) < tol=([0-9.eE+-]+)", text)
+    if conv:
+        delta, tol = float(conv.group(1)), float(conv.group(2))
+        changed = (f"{round(delta * n_samples):,} of {int(n_samples):,} points"
+                   if n_samples else percent(delta) + " of the points")
+        return (f"converged: {changed} changed cluster at the last update, below "
+                f"tol = {percent(tol)}")
+    limit = re.match(r"reached max_iter=(\d+)", text)
+    if limit:
+        return f"stopped at the limit of {int(limit.group(1)):,} DEC iterations (batches)"
+    if text == "stopped by request":
+        return "stopped by the user"
+    return text
+
+
+def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
+    """The loss panel for DEC or IDEC: ``(title, latex, explanation)``.
+
+    Parameters
+    ----------
+    method : {"dec", "idec"}, default="dec"
+    gamma : float, default=0.1
+        IDEC's coefficient of the clustering loss.
+
+    Returns
+    -------
+    tuple of str
+    """
+    if method == "idec":
+        return (
+            "5 · Loss: IDEC keeps the decoder",
+            r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q),\qquad "
+            r"L_r = \frac{1}{n}\sum_i \big\| x_i - g\big(f(x_i)\big)\big\|^2,"
+            rf"\qquad \gamma = {float(gamma):g}",
+            "IDEC (Guo et al., 2017) keeps training the decoder: the reconstruction loss "
+            "$L_r$ keeps weight 1 and the clustering loss is scaled by $\\gamma$ (0.1 in the "
+            "paper), so the embedding keeps the data's structure while it is pulled towards "
+            "the clusters. Plain DEC drops the decoder and minimises only $\\mathrm{KL}(P\\|Q)$.",
+        )
+    return (
         "5 · Loss: KL(P‖Q)",
         r"L = \mathrm{KL}(P\,\|\,Q) = \sum_i \sum_j p_{ij} \log \frac{p_{ij}}{q_{ij}}",
-        "Gradient steps on $L$ move the encoder and the centroids so that Q comes closer to the "
-        "sharper P. With IDEC, $\\gamma$ times the reconstruction loss is added, so the "
-        "embedding keeps the data's structure.",
-    ),
-    (
-        "6 · Stop rule",
-        r"\delta = \frac{1}{n}\sum_i \mathbb{1}\!\left[c_i^{(t)} \neq c_i^{(t-1)}\right] < \mathrm{tol},"
-        r"\qquad c_i = \arg\max_j q_{ij}",
-        "At each target update, count the share of points whose cluster changed. When it falls "
-        "below *tol* (0.1 % by default), the clusters have settled and training stops.",
-    ),
-]
+        "Gradient steps on $L$ move the encoder and the centroids so that Q comes closer to "
+        "the sharper P; the decoder is dropped. IDEC (Guo et al., 2017) keeps it and "
+        "minimises $L = L_r + \\gamma\\,\\mathrm{KL}(P\\|Q)$ with $\\gamma = 0.1$, "
+        "$L_r$ the reconstruction loss.",
+    )
+
+
+def panels(method: str = "dec", gamma: float | None = None, tol: float | None = None,
+           n_samples: int | None = None) -> list[tuple[str, str, str]]:
+    """The six formula panels ``(title, latex, explanation)``, in order.
+
+    Parameters
+    ----------
+    method : {"dec", "idec"}, default="dec"
+        Which loss panel 5 shows.
+    gamma : float, optional
+        IDEC's coefficient of the clustering loss (default: the app's).
+    tol : float, optional
+        The stop threshold in use; the app's default is always named too.
+    n_samples : int, optional
+        Number of points, to say what ``tol`` means in points (default: the
+        1,797 digits of the default data set).
+
+    Returns
+    -------
+    list of tuple of str
+    """
+    default_tol = float(TRAIN_DEFAULTS["tol"])
+    gamma = float(TRAIN_DEFAULTS.get("gamma") or 0.1) if gamma is None else float(gamma)
+    n = int(n_samples or DIGITS_SAMPLES)
+    tol = default_tol if tol is None else float(tol)
+    stop = (f"*tol* ({percent(default_tol)} by default)" if tol == default_tol
+            else f"*tol* (here {percent(tol)}; {percent(default_tol)} by default)")
+    where = f"{n:,} points" if n_samples else f"the {n:,} digits"
+    return [
+        (
+            "1 · Pretrain an autoencoder",
+            r"\min_{\theta,\phi}\; \frac{1}{n}\sum_{i=1}^{n} \big\| x_i - g_\phi\!\big(f_\theta(x_i)\big)\big\|^2",
+            "The encoder $f_\\theta$ squeezes each sample into a short code $z_i = f_\\theta(x_i)$ "
+            "(10 numbers by default); the decoder $g_\\phi$ must rebuild the input from it. "
+            "What survives the bottleneck is what the data has in common, so similar samples get "
+            "similar codes. Adding noise to the input (a denoising autoencoder) makes the codes "
+            "sturdier.",
+        ),
+        (
+            "2 · Place the centroids with k-means",
+            r"\min_{\mu_1..\mu_k} \sum_{i} \min_j \| z_i - \mu_j \|^2",
+            "k-means in the 10-d embedding gives the starting centroids $\\mu_j$. DEC will move "
+            "them, and the encoder, together.",
+        ),
+        (
+            "3 · Soft assignment Q (Student's t)",
+            r"q_{ij} = \frac{\left(1 + \|z_i - \mu_j\|^2/\alpha\right)^{-\frac{\alpha+1}{2}}}"
+            r"{\sum_{j'} \left(1 + \|z_i - \mu_{j'}\|^2/\alpha\right)^{-\frac{\alpha+1}{2}}}",
+            "Each point gets a probability of belonging to each cluster: close to a centroid means "
+            "high $q_{ij}$. The heavy-tailed Student's t (with $\\alpha = 1$ degree of freedom) "
+            "keeps far points from being ignored.",
+        ),
+        (
+            "4 · Target distribution P (sharpened Q)",
+            r"p_{ij} = \frac{q_{ij}^2 / f_j}{\sum_{j'} q_{ij'}^2 / f_{j'}}, \qquad f_j = \sum_i q_{ij}",
+            "Squaring $q$ makes confident assignments more confident; dividing by the soft "
+            "cluster size $f_j$ stops big clusters from swallowing everything. P is recomputed on "
+            "all the data every *update interval* batches and held fixed in between: the model "
+            "learns from its own high-confidence guesses (self-training).",
+        ),
+        loss_panel(method, gamma),
+        (
+            "6 · Stop rule",
+            r"\delta = \frac{1}{n}\sum_i \mathbb{1}\!\left[c_i^{(t)} \neq c_i^{(t-1)}\right] < \mathrm{tol},"
+            r"\qquad c_i = \arg\max_j q_{ij}",
+            "At each target update, count the share of points whose cluster changed. When it "
+            f"falls below {stop}, the clusters have settled and training stops. On {where}, "
+            f"one point is {percent(1 / n)}"
+            + (", so this tol means: stop when no point changes cluster." if tol * n < 1
+               else f", so it means: fewer than {math.ceil(tol * n):,} points changed."),
+        ),
+    ]
+
+
+PANELS: list[tuple[str, str, str]] = panels()
+"""The panels with the app's defaults (plain DEC)."""
 
 
 def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,

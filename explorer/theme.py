@@ -1,12 +1,16 @@
-"""One colour scheme for every view: cluster j (or class j) is ``color(j)``.
+"""One colour rule for every view.
 
-The same index gets the same colour in the UMAP view, the galleries, the
-confusion matrix and the class-balance bars, so a learner can follow a cluster
-from chart to chart. Labels are matched to clusters (Hungarian) before
-colouring by true label, so "class 3" and "the cluster it became" share a colour.
+* Class ``c`` is always :func:`class_color` ``(c)``: on the Data page, in the
+  Explore map and galleries, on the Compare panels, in the confusion matrix.
+* A cluster is drawn in the colour of the class it is matched to (Hungarian,
+  :func:`cluster_colors`), and its name says so ("cluster 3 → 1"). Clusters
+  matched to no class take colours no class uses.
+* Without labels there are no classes: cluster ``j`` is ``color(j)``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 # Plotly's "Dark24"-like qualitative set, reordered so the first 10 are the most distinct.
 PALETTE: tuple[str, ...] = (
@@ -26,7 +30,87 @@ def color(index: int) -> str:
 
 
 def colors(n: int) -> list[str]:
+    """The first ``n`` palette colours."""
     return [color(i) for i in range(n)]
+
+
+def class_color(c: int) -> str:
+    """The colour of class ``c`` (an integer label), the same on every page."""
+    return color(int(c))
+
+
+def cluster_colors(clusters: Iterable[int], mapping: Mapping[int, int] | None = None,
+                   n_classes: int | None = None) -> dict[int, str]:
+    """The colour of each cluster: that of the class it is matched to.
+
+    Parameters
+    ----------
+    clusters : iterable of int
+        The cluster ids to colour.
+    mapping : mapping of int to int, optional
+        ``{cluster: class}``, the Hungarian matching (e.g.
+        ``dec_core.metrics.cluster_acc(..., return_mapping=True)[1]``).
+        Without it (no labels), cluster ``j`` gets ``color(j)``.
+    n_classes : int, optional
+        One more than the largest class label; clusters matched to no class
+        get the palette colours from this index on, in id order, so they
+        never share a class's colour (until the palette runs out).
+
+    Returns
+    -------
+    dict of int to str
+    """
+    clusters = [int(c) for c in clusters]
+    if mapping is None:
+        return {c: color(c) for c in clusters}
+    mapping = {int(k): int(v) for k, v in mapping.items()}
+    start = n_classes if n_classes is not None else max(mapping.values(), default=-1) + 1
+    out, extra = {}, int(start)
+    for c in sorted(clusters):
+        if c in mapping:
+            out[c] = class_color(mapping[c])
+        else:
+            out[c] = color(extra)
+            extra += 1
+    return out
+
+
+def log_axis(values: Iterable[float], *, percent: bool = False) -> dict:
+    """Plotly axis settings for a log axis whose every tick reads as a number.
+
+    Ticks sit on the powers of ten (and on 2 and 5 times them when the data
+    spans under three decades), written out in full ("0.04", "2", "1,000")
+    or as percentages, never plotly's bare mantissas ("4" for 0.04).
+
+    Parameters
+    ----------
+    values : iterable of float
+        The data drawn on the axis (non-positive and non-finite values skipped).
+    percent : bool, default=False
+        Label the ticks as percentages of 1 ("0.1%").
+
+    Returns
+    -------
+    dict
+        ``{"type": "log", "tickmode": "array", "tickvals": [...], "ticktext": [...]}``
+        for ``fig.update_yaxes(**...)``.
+    """
+    import math
+
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v)) and v > 0]
+    lo, hi = (min(vals), max(vals)) if vals else (0.1, 1.0)
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    steps = (1, 2, 5) if last - first < 3 else (1,)
+    ticks = [m * 10.0 ** e for e in range(first, last + 1) for m in steps]
+    ticks = [t for t in ticks if lo / 1.0001 <= t * 2.2 and t / 2.2 <= hi * 1.0001] or ticks
+
+    def text(t: float) -> str:
+        v = t * 100 if percent else t
+        digits = -math.floor(math.log10(v)) if v < 1 else 0  # 0.04 -> 2 decimals
+        return f"{v:,.{digits}f}" + ("%" if percent else "")
+
+    return {"type": "log", "tickmode": "array", "tickvals": ticks,
+            "ticktext": [text(t) for t in ticks]}
 
 
 def layout(fig, title: str | None = None, height: int | None = None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .theme import ACCENT, NEUTRAL, color, layout
+from .theme import ACCENT, NEUTRAL, class_color, color, layout
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 
@@ -81,20 +81,36 @@ def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
 
 def confusion_figure(matrix: np.ndarray, classes, clusters, class_names=None,
                      normalize: bool = False) -> go.Figure:
-    """Heatmap of a matched confusion matrix: rows are classes, columns clusters."""
+    """Heatmap of a matched confusion matrix: rows are classes, column j faces class j.
+
+    ``clusters`` comes from :func:`dec_core.metrics.matched_confusion_matrix`:
+    ``-1`` marks a column no cluster is matched to. Ticks carry the class
+    colour (``theme.class_color``) of the class a row is, or a column faces.
+    """
     m = np.asarray(matrix, dtype=float)
     if normalize:
         m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     ylabels = [str(class_names[c]) if class_names is not None and c < len(class_names) else str(c)
                for c in classes]
+    clusters = [int(c) for c in clusters]
+    xnames = [f"c{c}" if c >= 0 else "none" for c in clusters]
+    xcolors = [class_color(classes[j]) if j < len(classes) and c >= 0 else NEUTRAL
+               for j, c in enumerate(clusters)]
     text = np.vectorize(lambda v: f"{v:.2f}" if normalize else f"{int(v)}")(m)
+    xs, ys = list(range(len(clusters))), list(range(len(ylabels)))
     fig = go.Figure(go.Heatmap(
-        z=m, x=[f"c{c}" for c in clusters], y=ylabels, colorscale="Blues", text=text,
-        texttemplate="%{text}", hovertemplate="class %{y}<br>cluster %{x}<br>%{z}<extra></extra>",
+        z=m, x=xs, y=ys, colorscale="Blues", text=text, texttemplate="%{text}",
+        customdata=[[[name, xname] for xname in xnames] for name in ylabels],
+        hovertemplate="class %{customdata[0]}<br>cluster %{customdata[1]}<br>%{z}<extra></extra>",
         showscale=False,
     ))
-    fig.update_xaxes(title="cluster (matched to classes)", side="bottom", type="category")
-    fig.update_yaxes(title="true class", autorange="reversed", type="category")
+    fig.update_xaxes(title="cluster (column j: the one matched to class j; unmatched last)",
+                     side="bottom", tickmode="array", tickvals=xs,
+                     ticktext=[f'<span style="color:{col}">■</span> {name}'
+                               for name, col in zip(xnames, xcolors)])
+    fig.update_yaxes(title="true class", autorange="reversed", tickmode="array", tickvals=ys,
+                     ticktext=[f'<span style="color:{class_color(c)}">■</span> {name}'
+                               for c, name in zip(classes, ylabels)])
     return layout(fig, "Confusion matrix after Hungarian matching"
                   + (" (row-normalised)" if normalize else " (counts)"), height=420)
 

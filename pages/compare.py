@@ -4,8 +4,10 @@ For the current run (``st.session_state["run_path"]``): k-means on the raw
 data, autoencoder + k-means, DEC, IDEC (a background job that reuses the
 pretrained autoencoder) and N2D (UMAP + GMM on the pretrained embedding).
 A table of ACC / NMI / ARI and time, then one panel per method in one shared
-2-D frame, every method's clusters coloured after the class they match.
-The pure logic lives in :mod:`explorer.compare`.
+2-D frame, every method's clusters in the colour of the class they match.
+k-means, N2D and the UMAP view run in background threads
+(:mod:`explorer.background`), so the page never waits on them. The pure
+logic lives in :mod:`explorer.compare`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
 from explorer import compare, plots, projection
+from explorer.background import poll, tasks
 from explorer.data import upload_digest
 from explorer.jobs import manager
-from explorer.theme import color
+from explorer.theme import class_color
 from explorer.ui import current_run_or_stop, init_page, load_run_cached, run_mtime
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
@@ -32,27 +36,29 @@ PANEL_HEIGHT = 380
 _load = load_run_cached
 
 
-@st.cache_data(max_entries=16, show_spinner="k-means on the raw data (10 restarts)…")
-def _kmeans_raw(path: str, mtime: float, k: int, seed: int, upload_key: str | None,
-                _upload: dict | None) -> tuple[np.ndarray, float]:
-    x = compare.run_features(_load(path, mtime), _upload)
-    return compare.timed(compare.kmeans_raw, x, k, seed)
+# The three parts of "Compute k-means and N2D": background tasks (explorer.background),
+# keyed by run, save time, k and seed, so they run once per server and survive reruns.
 
 
-@st.cache_data(max_entries=16, show_spinner="N2D: UMAP of the pretrained embedding to k "
-               "dimensions, then a Gaussian mixture (the first UMAP of the server compiles "
-               "code, ~20 s)…")
-def _n2d(path: str, mtime: float, k: int, seed: int) -> tuple[np.ndarray, float]:
-    z, _ = compare.pretrained_embedding(_load(path, mtime))
+def _kmeans_raw(run, k: int, seed: int, upload: dict | None) -> tuple[np.ndarray, float]:
+    x = compare.run_features(run, upload)
+    return compare.timed(kmeans_raw_labels, x, k, seed)
+
+
+def _n2d(z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
     compare.warm_up_umap(k)  # numba compiles once per server; not N2D's time
     return compare.timed(compare.n2d, z, k, seed, N2D_MAX_FIT)
 
 
-@st.cache_data(max_entries=16, show_spinner="2-D view of the pretrained embedding…")
-def _frame(path: str, mtime: float, method: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _umap_view(z: np.ndarray, idx: np.ndarray, seed: int) -> np.ndarray:
+    return projection.project(z[idx], "umap", 2, seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pca_view(path: str, mtime: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     z, _ = compare.pretrained_embedding(_load(path, mtime))
     idx = projection.sample_indices(z.shape[0], MAX_POINTS, seed)
-    return idx, projection.project(z[idx], method, 2, seed)
+    return idx, projection.project(z[idx], "pca", 2, seed)
 
 
 
@@ -63,8 +69,8 @@ def explain() -> None:
             "The four deep methods also share **one pretrained autoencoder** "
             "$f_\\theta$ (encoder) — they differ only in what they do with its embedding "
             "$z_i = f_\\theta(x_i)$.")
-        st.markdown("**1. k-means on raw data** — no network: k-means (10 restarts) on the "
-                    "pixels / features, minimising")
+        st.markdown(f"**1. k-means on raw data** — no network: k-means ({KMEANS_N_INIT} "
+                    "restarts) on the pixels / features, minimising")
         st.latex(r"\min_{\mu}\ \sum_i \min_j \lVert x_i - \mu_j \rVert^2")
         st.markdown("**2. Autoencoder + k-means** — the same k-means, on the embedding $z_i$ of "
                     "the pretrained autoencoder. This is DEC's starting point.")
@@ -75,10 +81,12 @@ def explain() -> None:
                  r"^{-\frac{\alpha+1}{2}},\quad p_{ij} \propto \frac{q_{ij}^2 / f_j}"
                  r"{\sum_{j'} q_{ij'}^2 / f_{j'}},\quad L = \mathrm{KL}(P\,\|\,Q)")
         st.markdown("**4. IDEC** (Guo et al., 2017) — DEC that keeps the decoder $g$: the "
-                    "reconstruction loss stays in the objective, so the embedding cannot "
-                    "drift away from the data while it is pulled towards the clusters:")
-        st.latex(r"L = \mathrm{KL}(P\,\|\,Q) + \gamma\, \tfrac{1}{n}\sum_i "
-                 r"\lVert x_i - g(f_\theta(x_i)) \rVert^2,\qquad \gamma = 0.1")
+                    "reconstruction loss keeps weight 1 and the clustering loss is scaled by "
+                    "$\\gamma$, so the embedding cannot drift away from the data while it is "
+                    "pulled towards the clusters:")
+        st.latex(r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q),\qquad L_r = \tfrac{1}{n}\sum_i "
+                 r"\lVert x_i - g(f_\theta(x_i)) \rVert^2,\qquad \gamma = "
+                 + f"{compare.IDEC_GAMMA:g}")
         st.markdown("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
                     "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
                     "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
@@ -86,9 +94,9 @@ def explain() -> None:
         st.markdown("**Scores** — ACC matches clusters to classes one to one (Hungarian) and "
                     "counts the matched share; NMI and ARI compare the partitions and ignore "
                     "the cluster numbers. All are 1 for a perfect clustering; ARI is about 0 "
-                    "for a random one. The colours of the panels use the same matching: a "
-                    "cluster takes the colour of the class it is matched to, so the same colour "
-                    "means the same group in every panel (and DEC keeps its Explore colours).")
+                    "for a random one. The colours use the same matching: each class keeps its "
+                    "colour on every page, and a cluster takes the colour of the class it is "
+                    "matched to, so the same colour means the same class in every panel.")
 
 
 def main() -> None:
@@ -116,11 +124,13 @@ def main() -> None:
 
     companion_cfg, companion_key, run_gamma = compare.companion_config(app_cfg)
     run_key = "idec" if companion_key == "dec" else "dec"
-    names = compare.method_names(run_gamma if run_key == "idec" else compare.IDEC_GAMMA)
+    names = compare.method_names()
     name = app_cfg.get("name") or Path(run_path).name
     dataset = run.config.get("dataset", {}).get("name", "")
-    st.caption(f"**{name}** · {dataset} · {n:,} samples · {k} clusters · embedding "
-               f"{z_pre.shape[1]}-d · this run is **{names[run_key]}**")
+    on = "" if not dataset or dataset.lower() in name.lower() else f" on {dataset}"
+    gamma_note = f" with γ = {run_gamma:g}" if run_key == "idec" else ""
+    st.caption(f"**{name}**{on}: {n:,} samples in {k} clusters, a {z_pre.shape[1]}-d "
+               f"embedding. This run is **{names[run_key]}**{gamma_note}.")
     explain()
 
     if not is_pretrained:
@@ -160,29 +170,34 @@ def main() -> None:
              "DEC and IDEC keep the seed they were trained with."))
     compute_key = f"{run_path}|{seed}"
     if c1.button("Compute k-means and N2D", type="primary", icon=":material/calculate:",
-                 help="Run k-means on the raw data (10 restarts) and N2D (UMAP to k dimensions + "
-                      "Gaussian mixture) on the pretrained embedding, and a UMAP 2-D view. Seconds "
-                      "on digits; the first UMAP of the server compiles code (~20 s). Results are "
-                      "cached.", key="cmp_compute"):
+                 help=f"Run k-means on the raw data ({KMEANS_N_INIT} restarts) and N2D (UMAP to k "
+                      "dimensions + Gaussian mixture) on the pretrained embedding, and a UMAP 2-D "
+                      "view, in the background: the page stays usable. Seconds on digits; the "
+                      "first UMAP of the server compiles code (~20 s). Results are kept.",
+                 key="cmp_compute"):
         computed[compute_key] = True
     is_computed = bool(computed.get(compute_key))
-    gamma_txt = f"γ = {compare.IDEC_GAMMA:g}" if companion_key == "idec" else "γ = 0"
-    label = f"Train {'IDEC' if companion_key == 'idec' else 'DEC'} ({gamma_txt})"
+    if companion_key == "idec":
+        label = f"Train IDEC (γ = {compare.IDEC_GAMMA:g})"
+        train_help = ("Train IDEC (Guo et al., 2017) as a background job: the same model, with "
+                      "the decoder kept during clustering, minimising L = L_r + γ·KL(P‖Q) "
+                      f"(γ = {compare.IDEC_GAMMA:g}). Data, autoencoder and every other setting "
+                      "are this run's, so the pretrained autoencoder is reused when it is still "
+                      "in this server's cache (then only the clustering phase runs).")
+    else:
+        label = "Train DEC"
+        train_help = ("This run is IDEC; train plain DEC (L = KL(P‖Q), the decoder dropped) "
+                      "with every other setting the same, as a background job that reuses the "
+                      "pretrained autoencoder when cached.")
     c2.button(label, on_click=_start_companion, icon=":material/play_arrow:", key="cmp_train",
               disabled=companion_active or companion_path is not None or not can_train,
-              help=("Train the same model with the reconstruction loss kept during clustering "
-                    "(IDEC, γ = 0.1), as a background job. Data, autoencoder and every other setting "
-                    "are this run's, so the pretrained autoencoder is reused when it is still in "
-                    "this server's cache (then only the clustering phase runs)."
-                    if companion_key == "idec" else
-                    "This run is IDEC; train plain DEC (γ = 0) with every other setting the same, "
-                    "as a background job that reuses the pretrained autoencoder when cached.")
+              help=train_help
               + ("" if can_train else " Upload the run's file again on the Data page first."))
     frame_label = c4.radio(
         "2-D view", list(FRAMES), horizontal=True, key="cmp_frame",
         help="One shared 2-D map of the pretrained embedding for every panel, so panels differ "
-             "only in their colours. UMAP keeps neighbourhoods (computed with Compute); PCA is a "
-             "fast linear view.")
+             "only in their colours. UMAP keeps neighbourhoods (computed by Compute k-means "
+             "and N2D; PCA is shown until then); PCA is a fast linear view.")
 
     def companion_status() -> None:
         """Progress of the IDEC / DEC job; re-run by the fragment timer while it trains."""
@@ -240,18 +255,29 @@ def main() -> None:
         status[companion_key] = f"press “{label}”"
 
     upload_key = upload_digest(upload["bytes"]) if upload else None
+    base_key = (run_path, mtime, k, seed)
+    task_keys = {"kmeans_raw": ("cmp_kmeans_raw", *base_key, upload_key),
+                 "n2d": ("cmp_n2d", *base_key), "umap": ("cmp_umap_view", run_path, mtime, seed)}
+    idx, pca_coords = _pca_view(run_path, mtime, seed)
+    futures = {}
     if is_computed:
-        try:
-            results["kmeans_raw"], times["kmeans_raw"] = _kmeans_raw(
-                run_path, mtime, k, seed, upload_key, upload)
-        except ValueError as err:
-            status["kmeans_raw"] = "no data"
-            errors.append(str(err))
-        try:
-            results["n2d"], times["n2d"] = _n2d(run_path, mtime, k, seed)
-        except ValueError as err:
-            status["n2d"] = "failed"
-            errors.append(f"N2D: {err}")
+        futures = {
+            "kmeans_raw": tasks().submit(task_keys["kmeans_raw"], _kmeans_raw, run, k, seed,
+                                         upload),
+            "n2d": tasks().submit(task_keys["n2d"], _n2d, z_pre, k, seed),
+            "umap": tasks().submit(task_keys["umap"], _umap_view, z_pre, idx, seed),
+        }
+        for key in ("kmeans_raw", "n2d"):
+            fut = futures[key]
+            if not fut.done():
+                status[key] = "computing…"
+            elif fut.exception() is not None:
+                status[key] = "no data" if key == "kmeans_raw" else "failed"
+                errors.append(f"{names[key]}: {fut.exception()}")
+            else:
+                results[key], times[key] = fut.result()
+        poll([task_keys[key] for key in futures],
+             "Computing k-means on raw data, N2D and the UMAP view")
     else:
         status["kmeans_raw"] = status["n2d"] = "press Compute"
 
@@ -280,40 +306,59 @@ def main() -> None:
                f"server; {pre_txt}. N2D's UMAP is fitted on at most {N2D_MAX_FIT:,} points.")
 
     # ------------------------------------------------------------------ 2-D views
-    st.subheader("The clusters in one 2-D map")
-    frame = FRAMES[frame_label]
-    if frame == "umap" and not is_computed:
-        frame = "pca"
-        st.caption("Showing PCA: press **Compute k-means and N2D** for the UMAP view.")
-    idx, coords = _frame(run_path, mtime, frame, seed)
+    wanted = FRAMES[frame_label]
+    coords, frame = pca_coords, "pca"
+    umap_fut = futures.get("umap")
+    if wanted == "umap" and umap_fut is not None and umap_fut.done():
+        if umap_fut.exception() is None:
+            coords, frame = umap_fut.result(), "umap"
+        else:
+            st.warning(f"The UMAP view failed ({umap_fut.exception()}); showing PCA.")
+    where = "pretrained" if is_pretrained else "final"
+    st.subheader(f"The clusters in one 2-D map: {'UMAP' if frame == 'umap' else 'PCA'}")
+    if wanted == "umap" and frame == "pca":
+        why = ("it is being computed" if umap_fut is not None and not umap_fut.done()
+               else "press **Compute k-means and N2D** to compute it" if umap_fut is None
+               else "it failed")
+        st.caption(f"Showing **PCA**, although UMAP is selected: {why}.")
     available = {key: lab for key, lab in results.items() if lab is not None}
-    ids = compare.color_ids(available, y_true, anchor=run_key)
+    colors, matched = compare.panel_colors(available, y_true, anchor=run_key, n_clusters=k)
     axis = "UMAP" if frame == "umap" else "PC"
-    st.caption(f"{len(idx):,} of {n:,} points, placed by a {axis} map of the "
-               f"{'pretrained' if is_pretrained else 'final'} embedding; only the colours change "
-               "between panels. Same colour = matched to the same class.")
+    st.caption(f"{len(idx):,} of {n:,} points, placed by a {'UMAP' if frame == 'umap' else 'PCA'} "
+               f"map of the {where} embedding; only the colours change between panels. "
+               + ("Each class keeps its colour (as on the Data and Explore pages); a cluster "
+                  "takes the colour of the class it is matched to (hover a point: "
+                  "'cluster 3 → 1')." if y_true is not None else
+                  f"No labels: clusters take the colour of the {names[run_key]} cluster they "
+                  "overlap most."))
 
-    panels: list[tuple[str, str, np.ndarray, np.ndarray]] = []  # title, key, colour ids, raw ids
+    panels: list[tuple[str, str, np.ndarray]] = []  # title, key, groups (raw ids)
     if y_true is not None:
-        panels.append(("True classes", "truth", ids["truth"], y_true))
-        classes, first = np.unique(y_true, return_index=True)
+        panels.append(("True classes", "truth", y_true))
+        classes = np.unique(y_true)
         swatches = " ".join(
-            f'<span style="color:{color(int(ids["truth"][i]))}">&#9632;</span>&nbsp;'
-            f"{html.escape(class_name(c))}" for c, i in zip(classes.tolist(), first))
+            f'<span style="color:{class_color(c)}">&#9632;</span>&nbsp;'
+            f"{html.escape(class_name(c))}" for c in classes.tolist())
         st.markdown(f"<small>Classes: {swatches}</small>", unsafe_allow_html=True)
     for key in compare.METHODS:
         if key in available:
             score = table.loc[names[key]]
             sub = (f" · ACC {score['ACC']:.3f}" if y_true is not None
                    else f" · NMI vs ref {score['NMI vs ref']:.3f}")
-            panels.append((names[key] + sub, key, ids[key], available[key]))
+            panels.append((names[key] + sub, key, available[key]))
     true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None else ["–"] * len(idx))
     for start in range(0, len(panels), 3):
         cols = st.columns(3)
-        for col, (title, key, cid, raw) in zip(cols, panels[start:start + 3]):
-            custom = np.column_stack([idx, true_col, np.asarray(raw)[idx]])
+        for col, (title, key, raw) in zip(cols, panels[start:start + 3]):
+            groups = np.asarray(raw)[idx]
+            tags = plots.cluster_names(colors[key], matched[key], class_names,
+                                       has_labels=y_true is not None)
+            cluster_col = (true_col if key == "truth"
+                           else [tags.get(int(c), str(c)) for c in groups])
+            custom = np.column_stack([idx, true_col, cluster_col])
             fig = plots.scatter_embedding(
-                coords, cid[idx], custom, hover_labels=("index", "true label", "cluster"),
+                coords, groups, custom, group_colors=colors[key],
+                hover_labels=("index", "true label", "cluster"),
                 title=title, axis_title=axis, height=PANEL_HEIGHT,
                 marker_size=5 if len(idx) <= 1000 else 3)
             fig.update_layout(showlegend=False, dragmode="pan", margin={"l": 10, "r": 10, "b": 10})

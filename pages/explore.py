@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dec_core.baselines import NAMES
 from dec_core.metrics import matched_confusion_matrix
-from explorer import plots, projection
-from explorer.theme import color
+from explorer import compare, plots, projection, teach
+from explorer.background import poll, tasks
+from explorer.theme import class_color
 from explorer.ui import current_run_or_stop, init_page, load_run_cached
 
 init_page()
@@ -36,17 +38,27 @@ _load = load_run_cached
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _projection(path: str, mtime: float, method: str, n_components: int, max_points: int,
-                seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _pca(path: str, mtime: float, n_components: int, max_points: int,
+         seed: int) -> tuple[np.ndarray, np.ndarray]:
     run = _load(path, mtime)
     idx = projection.sample_indices(run.embedding.shape[0], max_points, seed)
-    return idx, projection.project(run.embedding[idx], method, n_components, seed)
+    return idx, projection.project(run.embedding[idx], "pca", n_components, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _frames(path: str, mtime: float, method: str, seed: int, chosen: tuple[int, ...]) -> np.ndarray:
+def _pca_frames(path: str, mtime: float, seed: int, chosen: tuple[int, ...]) -> np.ndarray:
     run = _load(path, mtime)
-    return projection.shared_frame(run.arrays["snapshots"][list(chosen)], method, seed)
+    return projection.shared_frame(run.arrays["snapshots"][list(chosen)], "pca", seed)
+
+
+def _background(key: tuple, fn, *args):
+    """``fn(*args)``'s result when the background task ``key`` has it, else None
+    (started if needed), and its error if it failed."""
+    fut = tasks().submit(key, fn, *args)
+    if not fut.done():
+        return None, None
+    err = fut.exception()
+    return (None, err) if err is not None else (fut.result(), None)
 
 
 
@@ -114,20 +126,28 @@ def table_of(rows: np.ndarray, with_cluster: bool = True) -> pd.DataFrame:
 
 name = app_cfg.get("name") or Path(run_path).name
 dataset = run.config.get("dataset", {}).get("name", "")
-st.caption(f"**{name}** · {dataset} · {n:,} samples · {k} clusters · embedding "
-           f"{run.embedding.shape[1]}-d · {extra.get('stop_reason') or hist.get('stop_reason', '')}")
+method = compare.method_of(run.config.get("params") or app_cfg.get("train"))
+stop = teach.stop_text(extra.get("stop_reason") or hist.get("stop_reason"), n)
+on = "" if not dataset or dataset.lower() in name.lower() else f" on {dataset}"
+st.caption(f"**{name}**{on}: {NAMES[method]} put {n:,} samples in {k} clusters, through a "
+           f"{run.embedding.shape[1]}-d embedding." + (f" Training {stop}." if stop else ""))
 
 baselines = extra.get("baselines") or {}
-table = plots.metrics_table(baselines, hist.get("kmeans"), run.scores)
+table = plots.metrics_table(baselines, hist.get("kmeans"), run.scores, method=method)
 if table.notna().any().any():
     cols = st.columns(3)
-    ae = table.loc["autoencoder + k-means"]
+    ae = table.loc[NAMES["ae_kmeans"]]
     for col, metric in zip(cols, ("ACC", "NMI", "ARI")):
-        value, ref = table.loc["DEC", metric], ae[metric]
+        value, ref = table.loc[NAMES[method], metric], ae[metric]
         diff = None if np.isnan(value) or np.isnan(ref) else round(value - ref, 3) + 0.0
-        col.metric(f"DEC {metric}", "–" if np.isnan(value) else f"{value:.3f}",
-                   None if diff is None else f"{diff:+.3f} vs AE + k-means",
+        col.metric(f"{NAMES[method]} {metric}", "–" if np.isnan(value) else f"{value:.3f}",
+                   None if diff is None else f"{diff:+.3f} vs {NAMES['ae_kmeans']}",
                    delta_color="off" if diff == 0 else "normal")
+
+# One colour rule (explorer.theme): a class keeps its colour on every page, and a
+# cluster takes the colour of the class it is matched to; its name says which.
+cluster_colors, matched = plots.cluster_palette(labels, y_true, k)
+cluster_names = plots.cluster_names(range(k), matched, class_names, has_labels=y_true is not None)
 
 tab_map, tab_cm, tab_gal, tab_metrics, tab_evo = st.tabs(
     ["Embedding map", "Confusion matrix", "Galleries", "Metrics", "Evolution"])
@@ -141,8 +161,9 @@ with tab_map:
                                  "~20 s); PCA is a fast linear view.")
     color_by = c2.radio("Colour by", ["cluster", "true label"], key="explore_color",
                         horizontal=True, disabled=y_true is None,
-                        help="True labels take the colour of the cluster they were matched "
-                             "to (Hungarian), so a class and its cluster share a colour.")
+                        help="Each class has one colour on every page (as on the Data page). "
+                             "A cluster takes the colour of the class it is matched to "
+                             "(Hungarian), and its legend entry says which: 'cluster 3 → 1'.")
     three_d = c3.toggle("3-D", key="explore_3d", help="Selection works in the 2-D view only.")
     max_points = n
     if n > 500:
@@ -151,25 +172,28 @@ with tab_map:
                                key="explore_points",
                                help="UMAP on many points is slow; the sample is fixed per seed.")
     seed = 0
-    method = MAP_METHODS[method_label]
+    map_method = MAP_METHODS[method_label]
     dims = 3 if three_d else 2
-    spinner = ("Computing UMAP (the first time compiles with numba, ~20 s)…"
-               if method == "umap" else "Computing PCA…")
-    with st.spinner(spinner):
-        idx, coords = _projection(run_path, mtime, method, dims, int(max_points), seed)
+    idx, coords = _pca(run_path, mtime, dims, int(max_points), seed)
+    shown_method, umap_key, umap_error = "pca", None, None
+    if map_method == "umap":  # seconds: computed in the background, PCA until then
+        umap_key = ("explore_umap", run_path, mtime, dims, int(max_points), seed)
+        umap_coords, umap_error = _background(umap_key, projection.project,
+                                              np.asarray(run.embedding[idx]), "umap", dims, seed)
+        if umap_coords is not None:
+            coords, shown_method = umap_coords, "umap"
 
     by_class = color_by == "true label" and y_true is not None
     if by_class:
-        cmap = plots.class_color_index(y_true, labels)
-        matched = {c: j for c, j in cmap.items() if j < k}
+        cluster_of = {c: j for j, c in matched.items()}
         groups = y_true[idx]
-        group_names = {c: f"{class_name(c)} → cluster {matched[c]}" if c in matched
-                       else f"{class_name(c)} (unmatched)" for c in cmap}
-        group_colors = {c: color(j) for c, j in cmap.items()}
+        group_names = {c: f"{class_name(c)} (cluster {cluster_of[c]})" if c in cluster_of
+                       else f"{class_name(c)} (no cluster)" for c in np.unique(y_true).tolist()}
+        group_colors = {c: class_color(c) for c in group_names}
     else:
         groups = labels[idx]
-        group_names = {j: f"cluster {j}" for j in range(k)}
-        group_colors = None
+        group_names = cluster_names
+        group_colors = cluster_colors
     true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None
                 else ["–"] * len(idx))
     custom = np.empty((len(idx), 4), dtype=object)
@@ -177,12 +201,18 @@ with tab_map:
     custom[:, 1] = true_col
     custom[:, 2] = labels[idx]
     custom[:, 3] = np.round(confidence[idx].astype(float), 4)
-    axis = "UMAP" if method == "umap" else "PC"
-    what = "true label" if by_class else "cluster"
+    axis = "UMAP" if shown_method == "umap" else "PC"
+    what = ("true class" if by_class else
+            "cluster (in the colour of its matched class)" if y_true is not None else "cluster")
     fig = plots.scatter_embedding(
         coords, groups, custom, group_names=group_names, group_colors=group_colors,
-        title=f"{method_label.split(' ')[0]} of the DEC embedding ({len(idx):,} of {n:,} "
-              f"points), coloured by {what}", axis_title=axis)
+        title=f"{'UMAP' if shown_method == 'umap' else 'PCA'} of the {NAMES[method]} embedding "
+              f"({len(idx):,} of {n:,} points), coloured by {what}", axis_title=axis)
+    if umap_error is not None:
+        st.warning(f"UMAP failed ({umap_error}); showing PCA instead.")
+    elif map_method == "umap" and shown_method == "pca":
+        poll([umap_key], f"Showing **PCA** while UMAP of {len(idx):,} points computes (the first "
+                         "UMAP on this server also compiles code, ~20 s)")
     if three_d:
         st.plotly_chart(fig, key="explore_map3d")
         rows = np.zeros(0, dtype=np.int64)
@@ -204,7 +234,8 @@ with tab_map:
             shown = rows[:MAX_SELECTION_IMAGES]
             if rows.size > shown.size:
                 st.caption(f"Showing the first {shown.size} of {rows.size:,}.")
-            grid = plots.image_grid(images_of(shown), border_colors=[color(j) for j in labels[shown]],
+            grid = plots.image_grid(images_of(shown),
+                                    border_colors=[cluster_colors[j] for j in labels[shown]],
                                     hover=hover_of(shown), ncols=20,
                                     title="Selected samples (frame = cluster colour)",
                                     tile_px=64)
@@ -220,13 +251,20 @@ with tab_cm:
         cm_plot, cm_side = st.columns([4, 1])
         norm = cm_side.toggle("Row-normalised", key="explore_cm_norm",
                               help="Each row as shares of its class instead of counts.")
-        matrix, classes, clusters = matched_confusion_matrix(y_true, labels, normalize=norm)
+        matrix, classes, clusters = matched_confusion_matrix(y_true, labels, normalize=norm,
+                                                             n_clusters=k)
+        columns = [cluster_colors.get(int(c), "#9aa0a6") if c >= 0 else "#9aa0a6"
+                   for c in clusters]
         cm_plot.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
-                                                     class_names=class_names),
+                                                     class_names=class_names,
+                                                     column_colors=columns),
                              key="explore_confusion")
-        cm_side.caption("Each cluster is matched to one class (Hungarian algorithm) and placed in that "
-                   "class's column, so a perfect clustering is a diagonal. The coloured squares "
-                   "are the cluster colours used in the map and the galleries.")
+        cm_side.caption("Each cluster is matched to one class (Hungarian algorithm). Column *j* "
+                        "holds the cluster matched to class *j*, so the diagonal holds the "
+                        "matched points: they are the ACC. A **none** column means no cluster "
+                        "is matched to that class; clusters matched to no class (more clusters "
+                        "than classes, or empty ones) come last, after the dotted line. The "
+                        "squares are the colours of the map and the galleries.")
 
 # ------------------------------------------------------------------ galleries
 with tab_gal:
@@ -235,7 +273,7 @@ with tab_gal:
     options = ["all"] + list(range(k))
     choice = c1.selectbox("Cluster", options, key="explore_gallery_cluster",
                           format_func=lambda o: "All clusters" if o == "all"
-                          else f"cluster {o} ({sizes[o]:,} members)")
+                          else f"{cluster_names[o]} ({sizes[o]:,} members)")
     per = c2.slider("Samples per side", 3, 20, 8, key="explore_gallery_n")
     st.caption("Confidence is a sample's largest soft assignment q (its cluster's share). "
                "The most confident members show what a cluster stands for; the least "
@@ -256,7 +294,7 @@ with tab_gal:
                 for j in clusters_shown:
                     picked = ranked(j)[pos]
                     tiles.append(images_of(picked))
-                    borders += [color(j)] * len(picked)
+                    borders += [cluster_colors[j]] * len(picked)
                     hovers += hover_of(picked)
                     blank = per - len(picked)
                     tiles.append(np.full((blank, h, w), 255, dtype=np.uint8))
@@ -264,8 +302,8 @@ with tab_gal:
                     hovers += [f"cluster {j}: no more members"] * blank
                 g_cols[pos].plotly_chart(plots.image_grid(
                     np.concatenate(tiles), border_colors=borders, hover=hovers, ncols=per,
-                    row_labels=[f"cluster {j} ({sizes[j]})" for j in clusters_shown],
-                    row_colors=[color(j) for j in clusters_shown],
+                    row_labels=[f"{cluster_names[j]} ({sizes[j]})" for j in clusters_shown],
+                    row_colors=[cluster_colors[j] for j in clusters_shown],
                     title=f"{which} members (row = cluster)", tile_px=56),
                     key=f"explore_gallery_{pos}")
         else:
@@ -278,9 +316,10 @@ with tab_gal:
                         st.info(f"Cluster {j} is empty.")
                         continue
                     st.plotly_chart(plots.image_grid(
-                        images_of(picked), border_colors=[color(j)] * len(picked),
+                        images_of(picked), border_colors=[cluster_colors[j]] * len(picked),
                         titles=[f"q={confidence[r]:.2f}" for r in picked], hover=hover_of(picked),
-                        ncols=min(per, 5), title=f"Cluster {j}: {which} confident", tile_px=110),
+                        ncols=min(per, 5), title=f"{cluster_names[j].capitalize()}: {which} "
+                        "confident", tile_px=110),
                         key=f"explore_gallery_{which}")
     else:
         frames = []
@@ -310,7 +349,9 @@ with tab_metrics:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
     with c2:
         st.plotly_chart(plots.cluster_sizes_figure(labels, k, y_true=y_true,
-                                                    class_names=class_names),
+                                                    class_names=class_names,
+                                                    cluster_colors=cluster_colors,
+                                                    cluster_names=cluster_names),
                         key="explore_sizes")
         st.plotly_chart(plots.confidence_histogram(confidence), key="explore_confidence")
         st.caption(f"With {k} clusters, a sample's confidence is at least 1/{k} = {1 / k:.2f} "
@@ -331,8 +372,18 @@ with tab_evo:
         n_snaps = len(snaps)
         chosen = tuple(sorted(set(np.linspace(0, n_snaps - 1, min(n_snaps, MAX_FRAMES))
                                   .round().astype(int).tolist())))
-        with st.spinner("Projecting the snapshots…"):
-            coords_u = _frames(run_path, mtime, evo_method, 0, chosen)
+        coords_u = _pca_frames(run_path, mtime, 0, chosen)
+        evo_shown = "pca"
+        if evo_method == "umap":
+            evo_key = ("explore_evolution", run_path, mtime, 0, chosen)
+            umap_u, evo_error = _background(evo_key, projection.shared_frame,
+                                            np.asarray(snaps[list(chosen)]), "umap", 0)
+            if umap_u is not None:
+                coords_u, evo_shown = umap_u, "umap"
+            elif evo_error is not None:
+                st.warning(f"UMAP failed ({evo_error}); showing PCA instead.")
+            else:
+                poll([evo_key], "Showing **PCA** while UMAP of the snapshots computes")
         dec_hist = hist.get("dec") or {}
 
         def at(key: str, i: int):
@@ -358,10 +409,11 @@ with tab_evo:
         index = run.arrays.get("snapshot_index")
         fig = plots.evolution_figure(
             coords_u, snap_labels[list(chosen)], n_clusters=k, index=index, frame_names=names,
-            frame_titles=titles, step_labels=steps,
-            axis_title="PC" if evo_method == "pca" else "UMAP",
-            title=f"The embedding across DEC updates ({snaps.shape[1]:,} tracked points), "
-                  "coloured by their cluster at each update")
+            frame_titles=titles, step_labels=steps, cluster_colors=cluster_colors,
+            cluster_names=cluster_names, axis_title="PC" if evo_shown == "pca" else "UMAP",
+            title=f"The embedding across {NAMES[method]} updates ({snaps.shape[1]:,} tracked "
+                  f"points, {'PCA' if evo_shown == 'pca' else 'UMAP'}), coloured by their "
+                  "cluster at each update")
         if len(chosen) < n_snaps:
             st.caption(f"{n_snaps} updates recorded; {len(chosen)} evenly spaced ones are shown.")
         st.plotly_chart(fig, key="explore_evolution")

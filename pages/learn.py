@@ -7,7 +7,8 @@ update; Step lets exactly one more update through, Play lets them all run.
 import numpy as np
 import streamlit as st
 
-from explorer import teach
+from dec_core.baselines import NAMES
+from explorer import compare, teach
 from explorer.jobs import manager
 from explorer.ui import init_page, shown
 
@@ -21,8 +22,10 @@ st.caption("Run DEC one target update at a time and watch the target P sharpen t
            "settings from the Train page.")
 
 if shown("explain"):
-    with st.expander("The algorithm in six formulas", expanded=False):
-        for title, latex, text in teach.PANELS:
+    train = st.session_state["train"]
+    method = compare.method_of(train)
+    with st.expander(f"The algorithm in six formulas ({NAMES[method]})", expanded=False):
+        for title, latex, text in teach.panels(method, train.get("gamma"), train.get("tol")):
             st.markdown(f"**{title}**")
             st.latex(latex)
             st.markdown(text)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import model_info as mi
+from explorer.compare import method_of
 from explorer.state import MODEL_PRESETS
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
@@ -106,11 +107,11 @@ st.caption(
     "measured once); small layers reach about half of that, and Keras adds a few "
     "milliseconds per batch. Expect the real time within a factor of about 2.")
 
+method = method_of(train)
 st.graphviz_chart(mi.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),
-                                     model["alpha"]), width="stretch")
+                                     model["alpha"], method=method), width="stretch")
 st.caption("Encoder in blue, the embedding z in red, decoder in green; box heights follow the "
-           "layer widths. The pretraining loss compares the reconstruction x̂ with x; DEC then "
-           "drops the decoder and refines the encoder with the clustering layer.")
+           "layer widths. " + mi.clustering_phase_text(method, train.get("gamma") or 0.1))
 with st.expander("Layer by layer"):
     st.dataframe(pd.DataFrame(mi.layer_table(dims)), hide_index=True, width="stretch")
 

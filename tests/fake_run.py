@@ -52,10 +52,10 @@ def make_fake_run(
     Path
         The run folder.
     """
-    from sklearn.cluster import KMeans
     from sklearn.datasets import load_digits
 
     from dec_core import DEC
+    from dec_core.baselines import kmeans_raw_labels
     from dec_core.callbacks import Callback
     from dec_core.metrics import clustering_scores
     from dec_core.runs import save_run
@@ -92,8 +92,7 @@ def make_fake_run(
 
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
     if y is not None:
-        km = KMeans(N_CLUSTERS, n_init=2, random_state=0)
-        baselines["kmeans_raw"] = clustering_scores(y, km.fit_predict(x))
+        baselines["kmeans_raw"] = clustering_scores(y, kmeans_raw_labels(x, N_CLUSTERS, 0))
         baselines["ae_kmeans"] = clustering_scores(y, est.kmeans_labels_)
         baselines["dec"] = clustering_scores(y, est.labels_)
     arrays: dict[str, np.ndarray] = {}

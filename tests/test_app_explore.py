@@ -1,7 +1,11 @@
 """The Explore page under Streamlit's AppTest: no run, image and tabular runs."""
 
+import json
+import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fake_run import make_fake_run
 from streamlit.testing.v1 import AppTest
@@ -75,3 +79,91 @@ def test_unlabelled_run(runs):
     assert at.get("plotly_chart")
     assert any("no true labels" in i.value.lower() for i in at.info)
     assert at.radio(key="explore_color").disabled
+
+
+def test_one_colour_rule_and_one_name(runs):
+    """Clusters wear their matched class's colour and say so; names come from baselines."""
+    from dec_core.baselines import NAMES
+    from dec_core.metrics import cluster_acc
+    from dec_core.runs import load_run
+    from explorer.theme import class_color
+
+    run = load_run(runs["images"], with_model=False)
+    _, mapping = cluster_acc(run.y_true, run.labels, return_mapping=True)
+    at = _app(runs["images"])
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["DEC ACC", "DEC NMI", "DEC ARI"]
+    assert all(NAMES["ae_kmeans"] in str(m.proto.delta) for m in at.metric if m.proto.delta)
+    table = at.dataframe[-1].value
+    assert list(table.index) == [NAMES["kmeans_raw"], NAMES["ae_kmeans"], NAMES["dec"]]
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    for trace in traces:
+        cluster = int(trace["name"].split()[1])
+        if cluster in mapping:
+            assert trace["name"] == f"cluster {cluster} → {mapping[cluster]}"
+            assert trace["marker"]["color"] == class_color(mapping[cluster])
+    at.radio(key="explore_color").set_value("true label").run()
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    for trace in traces:  # each class in its own colour, as on the Data page
+        assert trace["marker"]["color"] == class_color(int(trace["name"].split()[0]))
+    assert np.unique(run.y_true).size == len(traces)
+
+
+def test_umap_does_not_hold_the_page(runs, monkeypatch):
+    """UMAP runs in the background: PCA (captioned as such) until it is ready."""
+    from explorer import projection
+
+    release = threading.Event()
+    real = projection.project
+
+    def slow(embedding, method="umap", n_components=2, seed=0):
+        if method == "umap":
+            assert release.wait(120), "never released"
+        return real(embedding, "pca" if method == "umap" else method, n_components, seed)
+
+    monkeypatch.setattr(projection, "project", slow)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["run_path"] = str(runs["table"])
+    at.session_state["explore_method"] = "UMAP"
+    try:
+        at.run()  # would time out here if UMAP ran inside the script
+        assert not at.exception, at.exception
+        title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+        assert title.startswith("PCA of the DEC embedding")
+        assert any("Showing **PCA** while UMAP" in c.value for c in at.caption)
+    finally:
+        release.set()
+    end = time.time() + 60
+    while time.time() < end:
+        time.sleep(0.3)
+        at.run()  # what the polling fragment triggers
+        title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+        if title.startswith("UMAP"):
+            break
+    assert title.startswith("UMAP of the DEC embedding")
+    assert not any("Showing **PCA**" in c.value for c in at.caption)
+
+
+def test_explore_and_compare_show_the_same_baseline(runs, tmp_path, monkeypatch):
+    """The same row ("k-means on raw data") has the same figures on both pages."""
+    from dec_core.baselines import NAMES
+
+    at = _app(runs["table"])
+    at.run()
+    explore = at.dataframe[-1].value.loc[NAMES["kmeans_raw"]]
+    cmp = AppTest.from_file(str(ROOT / "pages" / "compare.py"), default_timeout=120)
+    cmp.session_state["owner"] = "bob" * 6
+    cmp.session_state["run_path"] = str(runs["table"])
+    cmp.session_state["cmp_frame"] = "PCA (instant)"
+    cmp.run()
+    cmp.button(key="cmp_compute").click().run()
+    end = time.time() + 120
+    while cmp.dataframe[0].value.loc[NAMES["kmeans_raw"], "Status"] != "done":
+        assert time.time() < end, "k-means never finished"
+        time.sleep(0.3)
+        cmp.run()
+    row = cmp.dataframe[0].value.loc[NAMES["kmeans_raw"]]
+    for metric in ("ACC", "NMI", "ARI"):
+        assert row[metric] == pytest.approx(explore[metric], abs=1e-12)
+    assert NAMES["ae_kmeans"] in cmp.dataframe[0].value.index

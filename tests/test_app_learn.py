@@ -66,3 +66,30 @@ def test_step_mode_one_update_per_step():
     button(at, "Stop").click().run()
     assert manager().wait(job, 60)
     assert job.state == "stopped"
+
+
+def test_formulas_follow_the_method_and_the_defaults(monkeypatch):
+    """IDEC as published; the stop rule's default tol is read from TRAIN_DEFAULTS."""
+    from explorer import state, teach
+
+    panels = teach.panels()
+    assert "0.1 % by default" not in panels[5][2]
+    assert f"{teach.percent(state.TRAIN_DEFAULTS['tol'])} by default" in panels[5][2]
+    assert "no point changes cluster" in panels[5][2]  # 1 of 1,797 is above 0.01 %
+    monkeypatch.setitem(state.TRAIN_DEFAULTS, "tol", 0.002)
+    assert "(0.2 % by default)" in teach.panels()[5][2]
+    dec, idec = teach.panels("dec")[4], teach.panels("idec", 0.1)[4]
+    assert r"L = \mathrm{KL}(P\,\|\,Q)" in dec[1]
+    assert r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q)" in idec[1] and r"\gamma = 0.1" in idec[1]
+    assert "weight 1" in idec[2]
+    assert teach.stop_text("converged: delta_label=0.00000 < tol=0.0001", 1797) == (
+        "converged: 0 of 1,797 points changed cluster at the last update, below tol = 0.01 %")
+
+
+def test_learn_page_shows_the_idec_loss():
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    at.session_state["train"] = {"method": "idec", "gamma": 0.1}
+    at.run()
+    assert not at.exception
+    assert any(r"L = L_r + \gamma" in x.value for x in at.latex)
+    assert not any(r"\mathrm{KL}(P\,\|\,Q) + \gamma" in x.value for x in at.latex)

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import compare
+from dec_core.baselines import kmeans_raw_labels
+from explorer import compare, plots
 from explorer.jobs import JobManager
 from explorer.state import ensure_defaults
+from explorer.theme import class_color, color
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "compare.py")
@@ -41,8 +43,9 @@ def runs(tmp_path_factory):
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"), in_process=True)
     dec = train(jobs, tiny_config())
     run = compare.light_run(dec.run_path)
-    config, key, gamma = compare.companion_config(run.config["extra"]["app"])
-    assert (key, gamma, config["train"]["gamma"]) == ("idec", 0.0, compare.IDEC_GAMMA)
+    config, key, _ = compare.companion_config(run.config["extra"]["app"])
+    assert key == "idec"
+    assert (config["train"]["method"], config["train"]["gamma"]) == ("idec", 0.1)
     idec = train(jobs, config)
     return {"jobs": jobs, "dec": dec, "idec": idec, "run": run, "config": config}
 
@@ -62,23 +65,53 @@ def test_align_to_maps_permuted_labels_back():
     assert set(out[:5]) == {5}
 
 
-def test_color_ids_share_one_scheme():
+def test_panel_colors_follow_the_class_colours():
+    """One rule: a class has class_color(c) in every panel; a cluster, its matched class's."""
     rng = np.random.default_rng(0)
     y = rng.integers(0, 4, 200)
     dec = (y + 1) % 4                   # DEC's ids: a permutation of the classes
     km = np.array([2, 3, 0, 1])[y]      # another permutation, same groups
-    ids = compare.color_ids({"dec": dec, "kmeans_raw": km}, y)
-    np.testing.assert_array_equal(ids["dec"], dec)          # the anchor keeps its colours
-    np.testing.assert_array_equal(ids["kmeans_raw"], dec)   # same group, same colour
-    np.testing.assert_array_equal(ids["truth"], dec)
-    no_labels = compare.color_ids({"dec": dec, "kmeans_raw": km})
-    np.testing.assert_array_equal(no_labels["kmeans_raw"], dec)
+    km[:10] = 7                         # plus a cluster matched to no class
+    colors, matched = compare.panel_colors({"dec": dec, "kmeans_raw": km}, y)
+    assert colors["truth"] == {c: class_color(c) for c in range(4)}
+    for c in range(4):
+        assert colors["dec"][(c + 1) % 4] == class_color(c)   # not DEC's own cluster colour
+    assert matched["dec"] == {(c + 1) % 4: c for c in range(4)}
+    assert colors["kmeans_raw"][7] not in {class_color(c) for c in range(4)}
+    # the colours of the Explore page for the same clustering
+    assert colors["dec"] == plots.cluster_palette(dec, y)[0]
+    no_labels, _ = compare.panel_colors({"dec": dec, "kmeans_raw": np.array([2, 3, 0, 1])[y]})
+    assert no_labels["dec"] == {j: color(j) for j in range(4)}
+    assert {no_labels["kmeans_raw"][c] for c in range(4)} == set(no_labels["dec"].values())
     assert "truth" not in no_labels
 
 
+def test_method_of_reads_new_and_old_settings():
+    assert compare.method_of({"method": "idec", "gamma": 0.1}) == "idec"
+    assert compare.method_of({"method": "dec", "gamma": 0.1}) == "dec"
+    assert compare.method_of({"gamma": 0.0}) == "dec"       # an old DEC run
+    assert compare.method_of({"gamma": 0.2}) == "idec"      # an old "IDEC" run
+    assert compare.method_of(None) == "dec"
+
+
+def test_companion_of_a_dec_run_is_idec_as_published():
+    config, key, _ = compare.companion_config(tiny_config(method="dec", gamma=0.1))
+    assert key == "idec"
+    assert config["train"]["method"] == "idec" and config["train"]["gamma"] == 0.1
+    legacy = tiny_config(gamma=0.0)
+    legacy["train"].pop("method", None)  # saved before `method` existed
+    old, key, _ = compare.companion_config(legacy)
+    assert key == "idec" and old["train"]["gamma"] == compare.IDEC_GAMMA == 0.1
+
+
 def test_companion_of_an_idec_run_is_dec():
-    config, key, gamma = compare.companion_config(tiny_config(gamma=0.2))
-    assert (key, gamma, config["train"]["gamma"]) == ("dec", 0.2, 0.0)
+    config, key, gamma = compare.companion_config(tiny_config(method="idec", gamma=0.2))
+    assert (key, gamma, config["train"]["method"]) == ("dec", 0.2, "dec")
+    assert config["train"]["gamma"] > 0  # a valid estimator parameter, unused by DEC
+    legacy = tiny_config(gamma=0.2)
+    legacy["train"].pop("method", None)  # saved before `method` existed: gamma > 0 was IDEC
+    old, key, _ = compare.companion_config(legacy)
+    assert key == "dec" and old["train"]["method"] == "dec"
 
 
 def test_table_marks_missing_methods_and_highlights_the_best():
@@ -108,7 +141,7 @@ def test_all_five_methods_on_digits(runs):
     x = compare.run_features(run)
     assert x.shape == (300, 64)
     results = {
-        "kmeans_raw": compare.kmeans_raw(x, 10, seed=0),
+        "kmeans_raw": kmeans_raw_labels(x, 10, 0),
         "ae_kmeans": run.kmeans_labels,
         "dec": run.labels,
         "idec": idec_run.labels,
@@ -120,7 +153,7 @@ def test_all_five_methods_on_digits(runs):
     assert np.isfinite(scores).all()
     assert ((scores >= 0) & (scores <= 1)).all()
     assert table.loc["k-means on raw data", "ACC"] > 0.5  # digits are easy for k-means
-    assert set(compare.color_ids(results, run.y_true)) == {*results, "truth"}
+    assert set(compare.panel_colors(results, run.y_true)[0]) == {*results, "truth"}
 
 
 def test_find_run_finds_the_companion(runs):
@@ -195,8 +228,77 @@ def test_page_on_an_unlabelled_older_run(tmp_path):
     assert any("no true labels" in i.value for i in at.info)
     at.button(key="cmp_compute").click().run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
+    table = run_until(at, lambda t: "computing…" not in set(t["Status"]))
     assert list(table.columns[:2]) == ["NMI vs ref", "ARI vs ref"]
     filled = table["NMI vs ref"].notna()
     assert filled.sum() == 4  # all but the IDEC run, not trained here
     assert table.loc["DEC", "NMI vs ref"] == pytest.approx(1.0)
+
+
+def run_until(at, done, timeout: float = 180):
+    """Rerun the page (as its polling fragment would) until ``done(table)``; the table."""
+    end = time.time() + timeout
+    while True:
+        table = at.dataframe[0].value
+        if done(table) or time.time() > end:
+            return table
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception, at.exception
+
+
+def test_compute_runs_in_the_background(tmp_path, monkeypatch):
+    """Compute returns at once: the page shows PCA and "computing…" until N2D is done."""
+    import threading
+
+    from fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "labelled", n=150, n_updates=2)
+    release = threading.Event()
+    real_n2d = compare.n2d
+
+    def slow_n2d(*args, **kwargs):
+        assert release.wait(120), "never released"
+        return real_n2d(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "n2d", slow_n2d)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.run()
+    assert at.radio(key="cmp_frame").value == "UMAP"
+    assert any("press **Compute k-means and N2D**" in c.value for c in at.caption)
+    try:
+        at.button(key="cmp_compute").click().run()  # would hang here if computed inline
+        assert not at.exception, at.exception
+        table = at.dataframe[0].value
+        assert table.loc["N2D (UMAP + GMM)", "Status"] == "computing…"
+        assert any("Showing **PCA**, although UMAP is selected: it is being computed" in c.value
+                   for c in at.caption)
+        assert any("Computing k-means on raw data" in c.value for c in at.caption)
+    finally:
+        release.set()
+    table = run_until(at, lambda t: t["ACC"].notna().sum() == 4)
+    assert table.loc["N2D (UMAP + GMM)", "Status"] == "done"
+    assert at.get("subheader")[-1].value.endswith("UMAP")
+
+
+def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
+    """No n² Python-callback distances (slow, and they hold the GIL the server needs)."""
+    import sklearn.metrics.pairwise as pairwise
+
+    from explorer import projection
+
+    def forbidden(*args, **kwargs):
+        raise RuntimeError("UMAP computed all pairwise distances through a Python callback")
+
+    monkeypatch.setattr(pairwise, "_pairwise_callable", forbidden)
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(size=(60, 5)) + 6 * c for c in range(3)]).astype(np.float32)
+    coords = projection.project(z, "umap", 2, 0)
+    assert coords.shape == (180, 2) and np.isfinite(coords).all()
+    labels = compare.n2d(z, 3, seed=0)
+    assert compare.align_to(np.repeat(np.arange(3), 60), labels).tolist() == \
+        np.repeat(np.arange(3), 60).tolist()
+    idx, dist = projection.knn(z, 4)
+    assert (idx[:, 0] == np.arange(180)).all() and (dist[:, 0] == 0).all()

@@ -86,3 +86,27 @@ def test_human_formats():
     assert mi.human_seconds(0.123) == "0.12 s"
     assert mi.human_seconds(5) == "5.0 s" and mi.human_seconds(42) == "42 s"
     assert mi.human_seconds(600) == "10.0 min" and mi.human_seconds(7200) == "2.0 h"
+
+
+def test_decoder_is_kept_for_idec():
+    """Issue 11 item 9: the Model page said the decoder is dropped even for IDEC."""
+    dec, idec = mi.clustering_phase_text("dec"), mi.clustering_phase_text("idec", 0.1)
+    assert "drops the decoder" in dec and "L = KL(P‖Q)" in dec
+    assert "keeps the decoder" in idec and "drops" not in idec
+    assert "L = L_r + γ·KL(P‖Q) with γ = 0.1" in idec
+    assert "decoder (kept by IDEC)" in mi.autoencoder_dot([64, 32, 10], method="idec")
+    assert "decoder (pretraining only)" in mi.autoencoder_dot([64, 32, 10], method="dec")
+
+
+def test_model_page_says_what_happens_to_the_decoder():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = str(Path(__file__).resolve().parents[1] / "pages" / "model.py")
+    at = AppTest.from_file(page, default_timeout=120)
+    at.session_state["train"] = {"method": "idec", "gamma": 0.1}
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(c.value for c in at.caption)
+    assert "IDEC keeps the decoder" in text and "drops the decoder" not in text

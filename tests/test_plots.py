@@ -5,9 +5,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from dec_core.baselines import NAMES
 from dec_core.metrics import matched_confusion_matrix
 from explorer import plots, projection
-from explorer.theme import color
+from explorer.theme import class_color, color, log_axis
 
 
 @pytest.fixture
@@ -85,24 +86,68 @@ def test_rows_from_selection():
     assert plots.rows_from_selection({"points": []}).size == 0
 
 
-def test_class_colors_follow_matched_clusters(toy):
+def test_clusters_take_the_colour_of_their_matched_class(toy):
     _, y, labels = toy
-    cmap = plots.class_color_index(y, labels)
-    assert cmap == {0: 1, 1: 2, 2: 0}
+    colors, matched = plots.cluster_palette(labels, y)
+    assert matched == {1: 0, 2: 1, 0: 2}  # labels = (y + 1) % 3
+    assert colors == {1: class_color(0), 2: class_color(1), 0: class_color(2)}
+    # an empty cluster and an extra one: colours no class uses, named as unmatched
+    more = labels.copy()
+    more[:3] = 5
+    colors, matched = plots.cluster_palette(more, y, n_clusters=6)
+    assert set(colors) == set(range(6))
+    extra = {colors[c] for c in range(6) if c not in matched}
+    assert len(extra) == 6 - len(matched)
+    assert not extra & {class_color(c) for c in range(3)}
+    names = plots.cluster_names(range(6), matched, ["zero", "one", "two"])
+    assert names[1] == "cluster 1 → zero" and names[4] == "cluster 4 (no class)"
+    assert plots.cluster_names([2], {}, has_labels=False) == {2: "cluster 2"}
+    # without labels there are no classes: cluster j is color(j)
+    assert plots.cluster_palette(labels)[0] == {j: color(j) for j in range(3)}
+
+
+def test_log_axis_ticks_read_as_numbers():
+    axis = log_axis([0.04, 0.3, 0.9])
+    assert axis["type"] == "log" and len(axis["tickvals"]) == len(axis["ticktext"])
+    assert "0.05" in axis["ticktext"] and "0.1" in axis["ticktext"] and "1" in axis["ticktext"]
+    for value, text in zip(axis["tickvals"], axis["ticktext"]):
+        assert float(text.replace(",", "")) == pytest.approx(value)  # no bare mantissas
+    wide = log_axis([1e-5, 0.5], percent=True)
+    assert wide["ticktext"] == ["0.001%", "0.01%", "0.1%", "1%", "10%", "100%"]
 
 
 def test_confusion_heatmap_counts_and_normalised(toy):
     _, y, labels = toy
     m, classes, clusters = matched_confusion_matrix(y, labels)
     fig = plots.confusion_heatmap(m, classes, clusters, class_names=["a", "b", "c"])
-    assert fig.layout.xaxis.title.text == "cluster (matched)"
+    assert fig.layout.xaxis.title.text.startswith("cluster (column j: the cluster matched")
     assert fig.layout.yaxis.title.text == "true class"
     assert np.asarray(fig.data[0].z).sum() == y.size
-    assert color(int(clusters[0])) in fig.layout.xaxis.ticktext[0]
+    for j, c in enumerate(classes):  # column j faces class j, both in class j's colour
+        assert class_color(c) in fig.layout.xaxis.ticktext[j]
+        assert class_color(c) in fig.layout.yaxis.ticktext[j]
     mn, classes, clusters = matched_confusion_matrix(y, labels, normalize=True)
     fig = plots.confusion_heatmap(mn, classes, clusters, normalize=True)
     np.testing.assert_allclose(np.asarray(fig.data[0].z).sum(axis=1), 1.0)
     assert "row-normalised" in fig.layout.title.text
+
+
+def test_confusion_heatmap_with_fewer_and_more_clusters():
+    """Issue 11 item 2: an empty column for an unmatched class, unmatched clusters last."""
+    y, labels = np.array([0, 0, 1, 1, 1, 2, 2, 2]), np.array([5, 7, 5, 5, 5, 7, 7, 7])
+    m, classes, clusters = matched_confusion_matrix(y, labels)
+    fig = plots.confusion_heatmap(m, classes, clusters)
+    z = np.asarray(fig.data[0].z)
+    assert np.trace(z) == 6
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert "none" in ticks[0] and "5" in ticks[1] and class_color(1) in ticks[1]
+    m, classes, clusters = matched_confusion_matrix([0, 0, 1, 1], [0, 3, 1, 1], n_clusters=4)
+    fig = plots.confusion_heatmap(m, classes, clusters)
+    assert [int(c) for c in clusters] == [0, 1, 2, 3]
+    assert len(fig.layout.shapes) == 1  # the dotted line before the unmatched clusters
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert class_color(0) in ticks[0] and class_color(1) in ticks[1]
+    assert not any(class_color(c) in ticks[j] for j in (2, 3) for c in (0, 1))
 
 
 def test_image_grid_tiles_borders_and_hover():
@@ -129,6 +174,9 @@ def test_metrics_table_and_fallbacks():
                              {"acc": 0.8, "nmi": 0.7, "ari": 0.6})
     assert isinstance(df, pd.DataFrame) and list(df.columns) == ["ACC", "NMI", "ARI"]
     assert df.loc["autoencoder + k-means", "ACC"] == 0.6 and df.loc["DEC", "ARI"] == 0.6
+    assert list(df.index) == [NAMES["kmeans_raw"], NAMES["ae_kmeans"], NAMES["dec"]]
+    idec = plots.metrics_table(base, dec={"acc": 0.8}, method="idec")
+    assert idec.loc["IDEC", "ACC"] == 0.8 and "DEC" not in idec.index
     empty = plots.metrics_table({"kmeans_raw": None, "ae_kmeans": None, "dec": None})
     assert empty.isna().all().all() and len(empty) == 3
     fig = plots.metrics_figure(df)
@@ -154,3 +202,17 @@ def test_evolution_figure_frames_and_fixed_axes(toy):
     assert lo <= coords[..., 0].min() and hi >= coords[..., 0].max()
     assert len(fig.layout.sliders[0].steps) == u
     assert min(int(i) for t in fig.data for i in t.customdata) == 100
+
+
+def test_train_confusion_figure_follows_the_layout():
+    """The Train page's heatmap: column j faces class j, 'none' for an unmatched class."""
+    from explorer.train_charts import confusion_figure
+
+    m, classes, clusters = matched_confusion_matrix([0, 0, 1, 1, 1, 2, 2, 2],
+                                                    [5, 7, 5, 5, 5, 7, 7, 7])
+    fig = confusion_figure(m, classes, clusters)
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (3, 3) and np.trace(z) == 6  # two columns would collapse into one
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert "none" in ticks[0] and "c5" in ticks[1] and class_color(1) in ticks[1]
+    assert all(class_color(c) in t for c, t in zip(classes, fig.layout.yaxis.ticktext))
