@@ -223,9 +223,8 @@ def run_job(spec: dict, events, controls: Controls) -> None:
 
 
 def _train(spec: dict, events, controls: Controls) -> dict:
-    from sklearn.cluster import KMeans
-
     from dec_core.autoencoder import build_autoencoder
+    from dec_core.baselines import kmeans_raw_labels
     from dec_core.estimator import DEC
     from dec_core.metrics import clustering_scores
     from dec_core.runs import save_run
@@ -275,8 +274,8 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     events.put(ev.Phase("saving"))
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
     if ds.y is not None:
-        km = KMeans(params["n_clusters"], n_init=4, random_state=params["random_state"])
-        baselines["kmeans_raw"] = clustering_scores(ds.y, km.fit_predict(ds.x))
+        raw = kmeans_raw_labels(ds.x, params["n_clusters"], params["random_state"])
+        baselines["kmeans_raw"] = clustering_scores(ds.y, raw)
         baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
         baselines["dec"] = clustering_scores(ds.y, est.labels_)
     arrays: dict[str, np.ndarray] = {}

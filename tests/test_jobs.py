@@ -67,6 +67,12 @@ def test_job_trains_and_saves_a_run(finished):
     extra = run.config["extra"]
     assert extra["image_shape"] == [8, 8]
     assert set(extra["baselines"]) == {"kmeans_raw", "ae_kmeans", "dec"}
+    # one definition of "k-means on raw data": the pages recompute exactly this figure
+    from dec_core.baselines import kmeans_raw_labels
+    from dec_core.metrics import clustering_scores
+
+    raw = kmeans_raw_labels(run.arrays["x_images"].reshape(200, -1) / 255.0, 10, 0)
+    assert extra["baselines"]["kmeans_raw"] == pytest.approx(clustering_scores(run.y_true, raw))
     assert run.arrays["x_images"].dtype == np.uint8
     snaps = run.arrays["snapshots"]
     assert snaps.shape[0] == len(v["dec"]) and snaps.shape[2] == 4
