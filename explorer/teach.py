@@ -109,6 +109,17 @@ def stop_text(reason: str | None, n_samples: int | None = None) -> str:
     return text
 
 
+def idec_loss_latex(gamma: float = 0.1) -> str:
+    """IDEC's objective as LaTeX, the one text every page shows.
+
+    ``L_r`` is the squared reconstruction error averaged over the ``n``
+    samples and the ``d`` features (Keras' ``"mse"``, as in the authors' code
+    and :class:`dec_core.DEC`).
+    """
+    return (r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q),\qquad "
+            r"L_r = \frac{1}{n\,d}\sum_i \big\| x_i - g\big(f(x_i)\big)\big\|^2,"
+            rf"\qquad \gamma = {float(gamma):g}")
+
 def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
     """The loss panel for DEC or IDEC: ``(title, latex, explanation)``.
 
@@ -125,9 +136,7 @@ def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
     if method == "idec":
         return (
             "5 · Loss: IDEC keeps the decoder",
-            r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q),\qquad "
-            r"L_r = \frac{1}{n}\sum_i \big\| x_i - g\big(f(x_i)\big)\big\|^2,"
-            rf"\qquad \gamma = {float(gamma):g}",
+            idec_loss_latex(gamma),
             "IDEC (Guo et al., 2017) keeps training the decoder: the reconstruction loss "
             "$L_r$ keeps weight 1 and the clustering loss is scaled by $\\gamma$ (0.1 in the "
             "paper), so the embedding keeps the data's structure while it is pulled towards "

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
-from explorer import compare, plots, projection
+from explorer import compare, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.data import upload_digest
 from explorer.jobs import manager
@@ -84,9 +84,7 @@ def explain() -> None:
                     "reconstruction loss keeps weight 1 and the clustering loss is scaled by "
                     "$\\gamma$, so the embedding cannot drift away from the data while it is "
                     "pulled towards the clusters:")
-        st.latex(r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q),\qquad L_r = \tfrac{1}{n}\sum_i "
-                 r"\lVert x_i - g(f_\theta(x_i)) \rVert^2,\qquad \gamma = "
-                 + f"{compare.IDEC_GAMMA:g}")
+        st.latex(teach.idec_loss_latex(compare.IDEC_GAMMA))
         st.markdown("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
                     "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
                     "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "

@@ -93,3 +93,17 @@ def test_learn_page_shows_the_idec_loss():
     assert not at.exception
     assert any(r"L = L_r + \gamma" in x.value for x in at.latex)
     assert not any(r"\mathrm{KL}(P\,\|\,Q) + \gamma" in x.value for x in at.latex)
+
+
+def test_idec_formula_has_one_text_with_the_mean_over_features():
+    """L_r is Keras' "mse" (mean over samples and features), as DEC(method="idec") trains it."""
+    import inspect
+
+    from explorer import teach
+
+    latex = teach.idec_loss_latex(0.1)
+    assert r"\frac{1}{n\,d}" in latex and r"\gamma = 0.1" in latex
+    assert teach.loss_panel("idec", 0.1)[1] == latex
+    page = (Path(__file__).parents[1] / "pages" / "compare.py").read_text()
+    assert "teach.idec_loss_latex(" in page and "L_r =" not in page
+    assert "idec_loss_latex" in inspect.getsource(teach.loss_panel)
