@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dec_core.estimator import check_dims
+from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from explorer import train_charts as charts
 from explorer.jobs import manager
