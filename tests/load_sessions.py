@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -166,6 +167,7 @@ def run(sessions: int, cap: int = 2, query: str = SMALL_RUN, deadline: float = 1
             queued[i] = {"waited_s": round(job["started"] - clicked[i], 1),
                          "messages": len(times),
                          "longest_silence_s": round(max(b - a for a, b in zip(edges, edges[1:])), 1)}
+    shutil.rmtree(runs, ignore_errors=True)
     running = max((sum(1 for s, e in spans if s <= start < e) for start, _ in spans), default=0)
     busy = t_done - t_clicked
     result.update({

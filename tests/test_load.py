@@ -7,6 +7,8 @@ session's folder holds another's run. The full-size run (30 sessions) is
 ``python -m tests.load_sessions``; this test runs the same code small.
 """
 
+import json
+
 from tests.browser_helpers import skip_without_browser
 
 skip_without_browser()
@@ -19,6 +21,7 @@ def test_concurrent_sessions_queue_follow_and_stay_apart():
     from tests.load_sessions import run
 
     res = run(SESSIONS, cap=CAP, deadline=900, idle=2, runs_pages=True)
+    print(json.dumps(res))
     assert res["all_finished"], res
     assert res["own_runs_only"], res
     assert res["max_running"] <= CAP, res
