@@ -47,7 +47,15 @@ FINISHED, QUEUED = "Finished in", "Queued: position"
 WATCH_JS = """
 (() => {
   if (window.__decWatch) return;
-  window.__decWatch = {finished: null, queued: null};
+  window.__decWatch = {finished: null, queued: null, messages: []};
+  // when each websocket message arrives (the page's own clock, not Playwright's)
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => window.__decWatch.messages.push(Date.now() / 1000));
+    }
+  };
   setInterval(() => {
     const text = document.body ? document.body.textContent : "";
     const w = window.__decWatch;
@@ -96,16 +104,12 @@ def run(sessions: int, cap: int = 2, query: str = SMALL_RUN, deadline: float = 1
     result: dict = {"sessions": sessions, "cap": cap, "query": query}
     with streamlit_server(env, port=port) as (url, server), sync_playwright() as p:
         browser = launch_chromium(p)
-        pages, frames = [], []
+        pages = []
         for i in range(sessions):
             page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
             page.add_init_script(WATCH_JS)
-            got: list[float] = []
-            page.on("websocket", lambda ws, got=got: ws.on(
-                "framereceived", lambda _frame, got=got: got.append(time.time())))
             page.goto(f"{url}/train?{query}&train.seed={i}")
             pages.append(page)
-            frames.append(got)
         for page in pages:
             page.get_by_role("button", name="Start").wait_for(timeout=120_000)
 
@@ -125,16 +129,16 @@ def run(sessions: int, cap: int = 2, query: str = SMALL_RUN, deadline: float = 1
         stop_at = t_begin + deadline
         while len(seen) < sessions and time.time() < stop_at:
             for i, page in enumerate(pages):
-                if i not in seen:
-                    stamps = page.evaluate("window.__decWatch")
-                    if stamps and stamps["finished"]:
-                        seen[i] = stamps
-            page.wait_for_timeout(500)  # also lets Playwright deliver websocket events
+                if i not in seen and page.evaluate("window.__decWatch.finished"):
+                    seen[i] = True
+            page.wait_for_timeout(500)
         t_done = time.time()
         cpu1, chrome1 = process_cpu(is_server), process_cpu(is_chromium)
         page.wait_for_timeout(idle * 1000)  # everything finished: what do open pages cost?
         cpu2 = process_cpu(is_server)
 
+        stamps = [page.evaluate("window.__decWatch") for page in pages]
+        frames = [w["messages"] for w in stamps]
         owners = [owner_of(page) for page in pages]
         own_runs_ok = True
         runs_table_shown = None
@@ -160,7 +164,7 @@ def run(sessions: int, cap: int = 2, query: str = SMALL_RUN, deadline: float = 1
         spans.append((job["started"], job["trained"]))
         saved_at = (saved[0] / "manifest.json").stat().st_mtime
         if i in seen:
-            delays[i] = round(seen[i]["finished"] - saved_at, 1)
+            delays[i] = round(stamps[i]["finished"] - saved_at, 1)
         if job["started"] - clicked[i] > 5:  # it waited for a slot
             times = [t for t in frames[i] if clicked[i] <= t <= job["started"]]
             edges = [clicked[i], *times, job["started"]]
