@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "DEC": "estimator",
     "DivergenceWarning": "estimator",
-    "check_dims": "estimator",
+    "check_dims": "dims",
     "ClusteringLayer": "layers",
     "target_distribution": "layers",
     "build_autoencoder": "autoencoder",

@@ -29,6 +29,7 @@ from .autoencoder import (
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
+from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
 
@@ -111,44 +112,6 @@ def _cast(name: str, value):
     if kind == "real":
         return float(value)
     return value
-
-
-def check_dims(dims, n_features: int | None = None) -> list[int]:
-    """Validate layer sizes ``[n_features, hidden..., embedding_dim]``.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        At least two entries, all positive integers.
-    n_features : int, optional
-        The data's width; ``dims[0]`` must equal it.
-
-    Returns
-    -------
-    list of int
-    """
-    try:
-        dims = list(dims)
-    except TypeError as err:
-        raise ValueError(f"dims must be a list of positive integers. Got {dims!r}.") from err
-    if len(dims) < 2:
-        raise ValueError(
-            f"dims needs at least an input width and an embedding size, e.g. [64, 10]. Got {dims!r}."
-        )
-    for i, v in enumerate(dims):
-        if isinstance(v, bool) or not isinstance(v, (numbers.Integral, float, np.floating)):
-            raise ValueError(f"dims[{i}]={v!r} is not an integer; dims={dims!r}.")
-        if isinstance(v, (float, np.floating)) and not float(v).is_integer():
-            raise ValueError(f"dims[{i}]={v!r} is not an integer; dims={dims!r}.")
-        if v <= 0:
-            raise ValueError(f"dims[{i}]={v!r} must be a positive integer; dims={dims!r}.")
-    dims = [int(v) for v in dims]
-    if n_features is not None and dims[0] != n_features:
-        raise ValueError(
-            f"dims[0]={dims[0]} does not match the data's width n_features={n_features}; "
-            f"dims must start at the number of input features."
-        )
-    return dims
 
 
 class _Events:

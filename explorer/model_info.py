@@ -214,9 +214,9 @@ def parse_hidden(text: str, n_features: int) -> list[int]:
     ValueError
         For an empty entry, a value that is not a whole number, zero or a
         negative size; the message comes from
-        :func:`dec_core.estimator.check_dims` where it can.
+        :func:`dec_core.dims.check_dims` where it can.
     """
-    from dec_core.estimator import check_dims  # imports Keras: keep it lazy
+    from dec_core.dims import check_dims
 
     tokens = [t for t in re.split(r"[,;\s]+", str(text).strip()) if t]
     if not tokens:

@@ -1,10 +1,16 @@
-"""Plotly figures for the Train page's live charts (no streamlit here).
+"""The Train page's live charts and status lines (no streamlit here).
 
-Each takes the lists a :class:`explorer.jobs.Job` records (``view()["pretrain"]``,
-``view()["dec"]``) and returns a figure with a title and axis labels.
+Each figure takes the lists a :class:`explorer.jobs.Job` records
+(``view()["pretrain"]``, ``view()["dec"]``) and returns a plotly figure with a
+title and axis labels. The text helpers turn the job's raw numbers (``tol``,
+``delta_label``, the stop reason) into sentences for people.
 """
 
 from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +18,125 @@ import plotly.graph_objects as go
 from .theme import ACCENT, NEUTRAL, class_color, color, layout
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
+KL = "KL(P‖Q)"
+IDEC_FORMULA = "L = L_r + γ·KL(P‖Q)"
+TERM_COLORS = {"kl": color(4), "reconstruction": color(5), "loss": color(7)}
+
+
+def log_axis(values, *, percent: bool = False) -> dict:
+    """Plotly axis settings for a log axis whose every tick reads as a number.
+
+    Ticks sit on powers of ten, and on 2 and 5 times them when the data spans
+    under three decades; data within a factor of 5 get evenly spaced round
+    numbers. Labels are written out in full ("0.04", "2", "1,000") or as
+    percentages, never plotly's bare mantissas ("4" for 0.04).
+
+    Parameters
+    ----------
+    values : iterable of float
+        The data drawn on the axis (non-positive and non-finite values skipped).
+    percent : bool, default=False
+        Label the ticks as percentages of 1 ("0.1%").
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``fig.update_yaxes``.
+    """
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v)) and v > 0]
+    lo, hi = (min(vals), max(vals)) if vals else (0.1, 1.0)
+    if hi / lo < 1.01:  # one value: ticks around it
+        lo, hi = lo / 2, hi * 2
+    if hi / lo < 5:  # a narrow range: round numbers between lo and hi
+        raw = (hi - lo) / 4 or lo / 4
+        mag = 10.0 ** math.floor(math.log10(raw))
+        step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+        first = math.floor(lo / step)
+        ticks = [(first + i) * step for i in range(int((hi - lo) / step) + 3)]
+        ticks = [t for t in ticks if t > 0]
+        digits = max(0, -math.floor(math.log10(step * (100 if percent else 1))))
+    else:
+        first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+        steps = (1, 2, 5) if last - first < 3 else (1,)
+        reach = 2.2 if len(steps) > 1 else 10.0
+        ticks = [m * 10.0 ** e for e in range(first, last + 1) for m in steps]
+        ticks = [t for t in ticks if lo / reach <= t <= hi * reach]
+        digits = None
+
+    def text(t: float) -> str:
+        v = t * 100 if percent else t
+        d = digits if digits is not None else (-math.floor(math.log10(v)) if v < 1 else 0)
+        return f"{v:,.{d}f}" + ("%" if percent else "")
+
+    return {"type": "log", "tickmode": "array", "tickvals": ticks,
+            "ticktext": [text(t) for t in ticks]}
+
+
+def percent(share: float) -> str:
+    """``0.0001`` -> ``"0.01 %"`` (as few digits as the value needs)."""
+    return f"{share * 100:.3g} %"
+
+
+def tol_text(tol: float, n_samples: int | None = None) -> str:
+    """What ``tol`` means for this data, in points as well as a share.
+
+    DEC stops when the share of points that changed cluster since the last
+    target update falls below ``tol``. With ``n`` points the smallest change
+    is one point (``1/n``), so a ``tol`` at or below it means "no point changed".
+    """
+    text = f"tol = {percent(tol)}"
+    if not n_samples or tol <= 0:
+        return text + (" (runs to the iteration limit)" if tol <= 0 else "")
+    limit = tol * n_samples  # stop when fewer than this many points change
+    if limit <= 1:
+        size = "< 1 point" if limit < 1 else "1 point"
+        return text + f" ({size} of {n_samples:,}: stops when no point changes)"
+    most = math.ceil(limit) - 1
+    return text + (f" ({limit:,.1f} of {n_samples:,} points: stops when at most "
+                   f"{most:,} point{'s' if most != 1 else ''} change{'' if most != 1 else 's'})")
+
+
+def finish_text(state: str, message: str, dec: list[dict], n_samples: int | None,
+                tol: float) -> str:
+    """The end of a run in words, from the estimator's stop reason.
+
+    Parameters
+    ----------
+    state : str
+        ``"done"`` or ``"stopped"``.
+    message : str
+        The estimator's ``stop_reason_`` (``"converged: delta_label=… < tol=…"``,
+        ``"reached max_iter=…"``, ``"stopped by request"`` …).
+    dec : list of dict
+        The DEC update rows (for the last change and the batch count).
+    n_samples : int or None
+        Points in the data set.
+    tol : float
+        The run's tolerance.
+
+    Returns
+    -------
+    str
+    """
+    message = message or ""
+    last = dec[-1] if dec else {}
+    if message.startswith("converged"):
+        delta = last.get("delta_label")
+        if delta is None:
+            found = re.search(r"delta_label=([0-9.eE+-]+)", message)
+            delta = float(found.group(1)) if found else None
+        if n_samples and delta is not None:
+            changed = int(round(delta * n_samples))
+            return (f"converged: {changed:,} of {n_samples:,} points changed cluster at the "
+                    f"last update (tol {percent(tol)})")
+        return f"converged: fewer points than tol = {percent(tol)} changed cluster"
+    found = re.match(r"reached max_iter=(\d+)", message)
+    if found:
+        return (f"reached the iteration limit ({int(found.group(1)):,} batches) before "
+                f"converging; raise Max iterations or tol to change that")
+    if message == "stopped by request" or (state == "stopped" and not message):
+        return "stopped by you; the model keeps what it had learned"
+    return message
 
 
 def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None) -> go.Figure:
@@ -27,37 +152,79 @@ def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None) 
         ))
     fig.update_xaxes(title="epoch", range=[0.5, max(total_epochs or 0, len(pretrain)) + 0.5]
                      if total_epochs else None)
-    fig.update_yaxes(title="reconstruction loss (MSE)", type="log")
+    fig.update_yaxes(title="reconstruction loss (MSE, log)",
+                     **log_axis(r["loss"] for r in pretrain))
     return layout(fig, "Autoencoder pretraining: reconstruction loss", height=300)
 
 
-def kl_loss_figure(dec: list[dict]) -> go.Figure:
-    """Mean KL(P||Q) over the batches between two target updates."""
-    rows = [r for r in dec if np.isfinite(r.get("loss", np.nan))]
-    fig = go.Figure(go.Scatter(
-        x=[r["iteration"] for r in rows], y=[r["loss"] for r in rows], mode="lines+markers",
-        name="KL(P‖Q)", line={"color": color(4)}, marker={"size": 5},
-    ))
+def loss_title(method: str) -> str:
+    """The clustering-loss chart's title for ``method`` ("dec" or "idec")."""
+    return f"IDEC: loss {IDEC_FORMULA}" if method == "idec" else f"DEC: clustering loss {KL}"
+
+
+def kl_loss_figure(dec: list[dict], method: str = "dec") -> go.Figure:
+    """The clustering loss between two target updates (mean per batch).
+
+    DEC draws ``KL(P‖Q)``. IDEC draws its terms apart, ``KL(P‖Q)`` and the
+    reconstruction loss ``L_r``, with the total ``L = L_r + γ·KL`` dotted;
+    when the rows carry only the total, that is drawn and labelled as the sum.
+    """
+    def finite(key):
+        return [r for r in dec if np.isfinite(r.get(key, np.nan))]
+
+    series: list[tuple[str, str, list[dict]]] = []  # (key, name, rows)
+    if method == "idec":
+        if finite("kl") or finite("reconstruction"):
+            series = [("kl", KL, finite("kl")),
+                      ("reconstruction", "L_r (reconstruction MSE)", finite("reconstruction")),
+                      ("loss", f"total {IDEC_FORMULA}", finite("loss"))]
+        else:
+            series = [("loss", f"{IDEC_FORMULA} (the sum)", finite("loss"))]
+    else:
+        key = "kl" if finite("kl") else "loss"
+        series = [(key, KL, finite(key))]
+    fig = go.Figure()
+    for key, name, rows in series:
+        if not rows:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[r["iteration"] for r in rows], y=[r[key] for r in rows], mode="lines+markers",
+            name=name, marker={"size": 5},
+            line={"color": TERM_COLORS[key], "dash": "dot" if len(series) > 1 and key == "loss"
+                  else "solid"},
+        ))
+    values = [r[key] for key, _, rows in series for r in rows]
     fig.update_xaxes(title="DEC iteration (batches)")
-    fig.update_yaxes(title="KL(P‖Q)")
-    return layout(fig, "DEC: KL divergence loss", height=300)
+    fig.update_yaxes(title="loss per batch (log)", **log_axis(values))
+    fig.update_layout(showlegend=len(series) > 1)
+    return layout(fig, loss_title(method), height=300)
 
 
-def delta_label_figure(dec: list[dict], tol: float) -> go.Figure:
-    """Share of points that changed cluster at each update, with the ``tol`` line."""
+def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None) -> go.Figure:
+    """Share of points that changed cluster at each update, with the ``tol`` line.
+
+    A change of 0 cannot sit on a log axis; it is drawn at the bottom of the
+    axis and its hover text says "0 points".
+    """
     rows = dec[1:]  # update 0 compares with k-means and is 0 by construction
+    floor = min([tol / 10] + [r["delta_label"] / 2 for r in rows if r["delta_label"] > 0]
+                + ([0.5 / n_samples] if n_samples else []))
+    floor = max(floor, 1e-7)
+    points = [f"{int(round(r['delta_label'] * n_samples)):,} of {n_samples:,} points"
+              if n_samples else percent(r["delta_label"]) for r in rows]
     fig = go.Figure(go.Scatter(
-        x=[r["iteration"] for r in rows], y=[max(r["delta_label"], 1e-5) for r in rows],
+        x=[r["iteration"] for r in rows], y=[max(r["delta_label"], floor) for r in rows],
         mode="lines+markers", name="changed labels", line={"color": color(3)},
-        marker={"size": 5},
+        marker={"size": 5}, text=points, hovertemplate="batch %{x}<br>%{text}<extra></extra>",
     ))
-    fig.add_hline(y=max(tol, 1e-5), line={"color": ACCENT, "dash": "dash"},
-                  annotation_text=f"tol = {tol:g} (stop below)", annotation_position="top right")
+    if tol > 0:
+        fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"},
+                      annotation_text=tol_text(tol, n_samples), annotation_position="top right",
+                      annotation_font={"size": 11})
     fig.update_xaxes(title="DEC iteration (batches)")
-    decades = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
-    fig.update_yaxes(title="share of changed labels (log)", type="log", tickvals=decades,
-                     ticktext=["0.001%", "0.01%", "0.1%", "1%", "10%", "100%"])
-    return layout(fig, "DEC: changed-label share per update", height=300)
+    axis = log_axis([floor, tol, *(r["delta_label"] for r in rows)], percent=True)
+    fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
+    return layout(fig, "DEC: points that changed cluster per update", height=300)
 
 
 def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
@@ -115,7 +282,12 @@ def confusion_figure(matrix: np.ndarray, classes, clusters, class_names=None,
                   + (" (row-normalised)" if normalize else " (counts)"), height=420)
 
 
+@lru_cache(maxsize=32)
 def placeholder(title: str, note: str) -> go.Figure:
+    """An empty chart with a note; cached, so a waiting page sends the same figure each time.
+
+    Callers must not change the returned figure.
+    """
     fig = go.Figure()
     fig.add_annotation(text=note, showarrow=False, font={"color": NEUTRAL, "size": 14},
                        x=0.5, y=0.5, xref="paper", yref="paper")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dec_core.estimator import check_dims
+from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from explorer import train_charts as charts
 from explorer.jobs import manager
@@ -35,8 +35,26 @@ st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
            "and Model pages.")
 
 # ------------------------------------------------------------------ settings
+D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
+METHODS = {"dec": f"DEC: L = {charts.KL}", "idec": f"IDEC: {charts.IDEC_FORMULA}"}
+
+# The data set of the current settings (cached), or the reason it cannot load.
+try:
+    DATASET, LOAD_ERROR = current_dataset(), None
+except ValueError as err:
+    DATASET, LOAD_ERROR = None, str(err)
+
+
+def method_of(train: dict) -> str:
+    """"dec" or "idec"; settings from before the method switch read gamma > 0 as IDEC."""
+    if "method" in train:
+        return str(train["method"])
+    return "idec" if float(train.get("gamma") or 0) > 0 else "dec"
+
+
 def settings_panel() -> None:
     """Every pretraining and DEC setting, bound to st.session_state['train']."""
+    n = DATASET.n_samples if DATASET is not None else None
     with st.expander("Settings", expanded=False):
         left, right = st.columns(2)
         with left:
@@ -48,42 +66,68 @@ def settings_panel() -> None:
                           "fine-tunes (the paper's way; slower).")
             st.number_input("Epochs", 0, 2000, key=bind("train", "pretrain_epochs"),
                             help="Passes over the data for end-to-end (fine-tuning) training. "
-                                 "Usually 50-300; 0 skips pretraining.")
+                                 f"Default {D['pretrain_epochs']}; 0 skips pretraining.")
             if train["pretrain"] == "layerwise" or st.session_state.get("train.pretrain") == "layerwise":
                 st.number_input("Epochs per layer", 0, 1000, key=bind("train", "layer_epochs"),
-                                help="Greedy layer-wise epochs for each layer pair. Usually 10-50.")
+                                help="Greedy layer-wise epochs for each layer pair. "
+                                     f"Default {D['layer_epochs']}.")
             st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024],
                              key=bind("train", "pretrain_batch_size"),
-                             help="Samples per gradient step. Small data likes 32-128; MNIST 256.")
+                             help="Samples per gradient step. Default "
+                                  f"{D['pretrain_batch_size']}; MNIST-sized data likes 256.")
             st.selectbox("Optimizer", ["adam", "sgd"], key=bind("train", "pretrain_optimizer"),
-                         help="Adam needs little tuning (lr ~1e-3); SGD with momentum 0.9 is the "
-                              "reference's choice (lr ~1 with its init).")
+                         help="Adam needs little tuning; SGD with momentum 0.9 is the "
+                              "reference's choice (lr ~1 with its init). Default "
+                              f"{D['pretrain_optimizer']}.")
             st.number_input("Learning rate", 1e-6, 10.0, key=bind("train", "pretrain_lr"),
-                            format="%.5f", help="Adam: 1e-4 to 3e-3. SGD: 0.01 to 1.")
+                            format="%.5f", help=f"Default {D['pretrain_lr']:g} (Adam). Adam: "
+                                                "1e-4 to 3e-3. SGD: 0.01 to 1.")
             st.radio("Learning-rate schedule", ["cosine", "constant"], horizontal=True,
-                 key=bind("train", "pretrain_schedule"),
-                 help="cosine decays the learning rate to 0 over the epochs (steadier end "
-                      "points); constant keeps it fixed (the reference's choice).")
-        st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
+                     key=bind("train", "pretrain_schedule"),
+                     help="cosine decays the learning rate to 0 over the epochs (steadier end "
+                          "points); constant keeps it fixed (the reference's choice). Default "
+                          f"{D['pretrain_schedule']}.")
+            st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
                       help="Std of Gaussian noise added to inputs while pretraining (a denoising "
-                           "autoencoder). 0.1-0.3 often gives k-means a cleaner embedding.")
+                           f"autoencoder). Default {D['pretrain_noise']:g}, tuned on digits "
+                           "(docs/benchmarks.md); 0 trains a plain autoencoder.")
         with right:
-            st.markdown("**DEC** (self-training)")
+            st.markdown("**Clustering** (DEC self-training)")
+            if "method" in train:
+                st.radio("Objective", ["dec", "idec"], key=bind("train", "method"),
+                         horizontal=True, format_func=METHODS.get,
+                         help=f"DEC drops the decoder and minimises {charts.KL}. IDEC (Guo et "
+                              f"al. 2017) keeps it and minimises {charts.IDEC_FORMULA}, where "
+                              "L_r = (1/n) Σ‖x − g(f(x))‖² is the reconstruction loss, so the "
+                              f"embedding keeps the data's local structure. Default "
+                              f"{METHODS[D.get('method', 'dec')]}.")
+                if st.session_state.get("train.method", train["method"]) == "idec":
+                    st.number_input("γ (IDEC)", 0.001, 10.0, key=bind("train", "gamma"),
+                                    step=0.05, format="%.3f",
+                                    help="Coefficient of the clustering loss in "
+                                         f"{charts.IDEC_FORMULA}; the reconstruction loss has "
+                                         f"weight 1. The IDEC paper uses 0.1 (default "
+                                         f"{D['gamma'] if 'method' in D else 0.1:g}).")
+            else:  # settings without a method (before CONTRACT §1 lands): gamma > 0 is IDEC
+                st.number_input("IDEC gamma", 0.0, 10.0, key=bind("train", "gamma"), step=0.05,
+                                help="0 is plain DEC; above 0 keeps the decoder (IDEC).")
             st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
                             help="Batches between recomputing the target P on all data. The paper "
-                                 "uses 140 for MNIST; small data wants 10-50.")
+                                 f"uses 140 for MNIST; default {D['update_interval']}.")
             st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
                             help="Stop when fewer than this share of points change cluster "
-                                 "between updates. Usually 0.001.")
+                                 "between two target updates. Default "
+                                 f"{charts.tol_text(D['tol'], n)}.")
             st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
-                            help="Upper bound on DEC batches. 20,000 is plenty; tol stops earlier.")
+                            help="Upper bound on DEC batches; tol usually stops earlier. "
+                                 f"Default {D['max_iter']:,}.")
             st.select_slider("DEC batch size", [32, 64, 128, 256, 512, 1024],
-                             key=bind("train", "batch_size"), help="Usually 256.")
+                             key=bind("train", "batch_size"),
+                             help=f"Samples per DEC step. Default {D['batch_size']}; the paper "
+                                  "uses 256 for MNIST.")
             st.number_input("DEC learning rate", 1e-6, 1.0, key=bind("train", "learning_rate"),
-                            format="%.4f", help="SGD with momentum 0.9; the paper uses 0.01.")
-            st.number_input("IDEC gamma", 0.0, 10.0, key=bind("train", "gamma"), step=0.05,
-                            help="Weight of the reconstruction loss kept during clustering "
-                                 "(IDEC). 0 is plain DEC; IDEC uses 0.1.")
+                            format="%.4f", help="SGD with momentum 0.9; the paper uses 0.01 "
+                                                f"(default {D['learning_rate']:g}).")
             st.number_input("Seed", 0, 10**6, key=bind("train", "seed"),
                             help="Random seed for weights, shuffling and k-means.")
 
@@ -100,21 +144,33 @@ if shown("train_settings"):
 train = store_all("train")
 
 # ---------------------------------------------------------------- start/stop
+# How often the live view looks at its job, by the job's state. Every look is
+# a fragment run (server) and a redraw (browser); once a second keeps the
+# charts moving, a queued page looks rarely, a finished or idle page never.
+POLL_S = {"queued": 2.5, "running": 1.0}
+
+
+def stage(job) -> str:
+    """What the page's timer depends on: "queued", "running" or "ended" (also: no job)."""
+    return job.state if job is not None and job.active else "ended"
+
+
 job = jobs.get(st.session_state.get("job_id"), owner)
-active = job is not None and job.active
+page_stage = stage(job)
+active = page_stage != "ended"
 
 # Refuse up front what cannot work: bad data, too many clusters, too little memory.
-problem = None
-try:
-    ds = current_dataset()
-    params = dec_params(model, train, ds.n_features, ds.n_classes)
-    check_dims(params["dims"], ds.n_features)
-    if params["n_clusters"] > ds.n_samples:
-        raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
-                         f"{ds.n_samples} samples; lower it on the Model page.")
-    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
-except ValueError as err:
-    problem = str(err)
+problem = LOAD_ERROR
+if DATASET is not None:
+    try:
+        params = dec_params(model, train, DATASET.n_features, DATASET.n_classes)
+        check_dims(params["dims"], DATASET.n_features)
+        if params["n_clusters"] > DATASET.n_samples:
+            raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
+                             f"{DATASET.n_samples} samples; lower it on the Model page.")
+        check_fits(DATASET.n_samples, params["dims"], params["n_clusters"])
+    except ValueError as err:
+        problem = str(err)
 if problem:
     st.error(problem)
 
@@ -143,65 +199,87 @@ def _fmt_eta(seconds):
     return f"{seconds:.0f} s left" if seconds < 120 else f"{seconds / 60:.1f} min left"
 
 
-def draw(job_id: str) -> None:
-    """The live part: progress, charts, result. Re-run by the fragment timer."""
-    job = manager().get(job_id, st.session_state["owner"])
+def chart(key: str, fingerprint: tuple, build) -> None:
+    """Draw a figure, rebuilt only when its data changed (``fingerprint``).
+
+    An unchanged chart is sent again as the same figure: cheap for the server
+    (no plotly validation) and for the browser (the same spec is not redrawn).
+    """
+    cache = st.session_state.setdefault("_train_figures", {})
+    hit = cache.get(key)
+    if hit is None or hit[0] != fingerprint:
+        hit = cache[key] = (fingerprint, build())
+    st.plotly_chart(hit[1], key=key)
+
+
+def draw(job) -> None:
+    """The live part: status, charts, result. Rerun by the fragment's timer."""
     if job is None:
         st.info("No training yet: press **Start** to train on the current data and model.")
         return
     v = job.view()
-    if v["state"] == "queued":
+    if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         pos = manager().queue_position(job)
         st.info(f"Queued: position {pos} — {manager().max_jobs} job(s) run at once on this "
-                "server; yours starts when a slot frees up.")
-    elif v["state"] == "running":
+                "server; yours starts when a slot frees up. This page follows it.")
+        return
+    n_samples = (v["dataset"] or {}).get("n_samples")
+    train_cfg = v["config"]["train"]
+    tol, method = float(train_cfg["tol"]), method_of(train_cfg)
+    if v["state"] == "running":
         phase = phase_text(v["phase"])
         st.progress(v["progress"], text=f"**{phase}** · {v['progress']:.0%} · "
                     f"{v['elapsed']:.0f} s elapsed · {_fmt_eta(v['eta'])}")
     elif v["state"] == "failed":
         st.error(f"Training failed: {v['error']}")
+    elif v["state"] == "stopped":
+        st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
     else:
-        verb = "Stopped" if v["state"] == "stopped" else "Finished"
-        st.success(f"{verb} in {v['elapsed']:.1f} s — {v['message']}")
+        st.success(f"Finished in {v['elapsed']:.1f} s — "
+                   + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
         st.caption("Only DEC settings changed, so the pretrained autoencoder was reused.")
 
-    tol = float(v["config"]["train"]["tol"])
+    n_pre, n_dec = len(v["pretrain"]), len(v["dec"])
     c1, c2 = st.columns(2)
     with c1:
-        if v["pretrain"]:
-            st.plotly_chart(charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]),
-                            key="pretrain_chart")
+        if n_pre:
+            chart("pretrain_chart", (job.id, n_pre, v["pretrain_epochs"]),
+                  lambda: charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]))
         else:
             st.plotly_chart(charts.placeholder("Autoencoder pretraining: reconstruction loss",
                                                "waiting for the first epoch…"), key="pretrain_chart")
     with c2:
-        if len(v["dec"]) > 1:
-            st.plotly_chart(charts.kl_loss_figure(v["dec"]), key="kl_chart")
+        if n_dec > 1:
+            chart("kl_chart", (job.id, n_dec, method),
+                  lambda: charts.kl_loss_figure(v["dec"], method))
         else:
-            st.plotly_chart(charts.placeholder("DEC: KL divergence loss",
+            st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
     c3, c4 = st.columns(2)
     with c3:
-        if len(v["dec"]) > 1:
-            st.plotly_chart(charts.delta_label_figure(v["dec"], tol), key="delta_chart")
+        if n_dec > 1:
+            chart("delta_chart", (job.id, n_dec, tol, n_samples),
+                  lambda: charts.delta_label_figure(v["dec"], tol, n_samples))
         else:
-            st.plotly_chart(charts.placeholder("DEC: changed-label share per update",
-                                               f"stops below tol = {tol:g}"), key="delta_chart")
+            st.plotly_chart(charts.placeholder("DEC: points that changed cluster per update",
+                                               f"stops below {charts.tol_text(tol, n_samples)}"),
+                            key="delta_chart")
     with c4:
         if v["dec"] and "acc" in v["dec"][0] and shown("charts_metrics"):
-            st.plotly_chart(charts.metrics_figure(v["dec"], v["kmeans"]), key="metrics_chart")
+            chart("metrics_chart", (job.id, n_dec),
+                  lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
 
     if v["state"] in ("done", "stopped") and v["run_path"]:
         st.session_state["run_path"] = v["run_path"]
-        draw_result(job, v)
+        draw_result(v)
 
 
-def draw_result(job, v) -> None:
+def draw_result(v) -> None:
     st.subheader("Result")
     scores, km = v["scores"], v["kmeans"]
     if scores:
@@ -231,24 +309,34 @@ def draw_result(job, v) -> None:
         pass
 
 
-def _exports(v) -> None:
-    """Downloads: charts (HTML), labels (CSV), the CLI config (JSON), the model (.keras)."""
-    run_dir = Path(v["run_path"])
-    cfg = v["config"]
+def charts_html(v) -> str:
+    """Every training chart of a finished job as one interactive HTML page."""
+    cfg, n_samples = v["config"], (v["dataset"] or {}).get("n_samples")
     figs = [charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]),
-            charts.kl_loss_figure(v["dec"]), charts.delta_label_figure(v["dec"], float(
-                cfg["train"]["tol"]))]
+            charts.kl_loss_figure(v["dec"], method_of(cfg["train"])),
+            charts.delta_label_figure(v["dec"], float(cfg["train"]["tol"]), n_samples)]
     if v["dec"] and "acc" in v["dec"][0]:
         figs.append(charts.metrics_figure(v["dec"], v["kmeans"]))
     html = "<html><head><meta charset='utf-8'><title>DEC training charts</title></head><body>"
-    html += "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
-                    for i, f in enumerate(figs)) + "</body></html>"
+    return html + "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
+                          for i, f in enumerate(figs)) + "</body></html>"
+
+
+def _exports(v) -> None:
+    """Downloads: charts (HTML), labels (CSV), the CLI config (JSON), the model (.keras).
+
+    The files are made when a button is pressed, not on every run of the page
+    (the charts page embeds plotly.js, several MB).
+    """
+    run_dir = Path(v["run_path"])
+    cfg = v["config"]
     st.caption("Export — each chart also saves as PNG from its camera icon.")
     c = st.columns(4)
-    c[0].download_button("Charts (HTML)", html, "dec-training-charts.html", "text/html",
-                         icon=":material/download:", help="All training charts, interactive.")
+    c[0].download_button("Charts (HTML)", lambda: charts_html(v), "dec-training-charts.html",
+                         "text/html", icon=":material/download:",
+                         help="All training charts, interactive.")
     if (run_dir / "labels.csv").is_file():
-        c[1].download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes(),
+        c[1].download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes,
                              "labels.csv", "text/csv", icon=":material/download:",
                              help="index, cluster and true label of every sample.")
     config = cli_config(cfg["data"], cfg["model"], cfg["train"])
@@ -257,7 +345,7 @@ def _exports(v) -> None:
                          help="Reproduce this run headless: python -m dec_core run --config "
                               "dec-config.json")
     if (run_dir / "model.keras").is_file():
-        c[3].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes(),
+        c[3].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
                              "dec-model.keras", "application/octet-stream",
                              icon=":material/download:",
                              help="The Keras model x -> (q, x_hat), with its ClusteringLayer.")
@@ -276,11 +364,12 @@ if job_id is None:
             "live; you can switch pages or refresh — training goes on in the background.")
 else:
 
-    def live():
-        j = manager().get(job_id, st.session_state["owner"])
-        if active and (j is None or not j.active):
-            # The job ended: redraw the whole page before showing the result, so
-            # "Finished" never appears beside a disabled Start or a stale sidebar.
+    def live() -> None:
+        current = manager().get(job_id, st.session_state["owner"])
+        if stage(current) != page_stage:
+            # The job started or ended: rebuild the whole page (buttons, timer, result)
+            # before drawing, so "Finished" never shows beside a disabled Start.
             st.rerun()
-        draw(job_id)
-    st.fragment(run_every=0.7 if active else None)(live)()
+        draw(current)
+
+    st.fragment(run_every=POLL_S.get(page_stage))(live)()

@@ -1,5 +1,8 @@
 """AppTest: the Train and Runs pages, end to end on a tiny digits config."""
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -56,7 +59,10 @@ def test_train_end_to_end_then_runs_page():
     assert at.query_params["job"] in (at.session_state["job_id"], [at.session_state["job_id"]])
     wait_done(at)
     assert not at.exception and not at.error
-    assert "Finished" in at.success[0].value
+    banner = at.success[0].value
+    assert banner.startswith("Finished in")
+    # written for people: no raw estimator strings
+    assert "delta_label=" not in banner and "max_iter=" not in banner and "tol=" not in banner
     # loss, KL, changed labels, metrics and the confusion matrix
     assert len(at.get("plotly_chart")) == 5
     assert [m.label for m in at.metric] == ["ACC", "NMI", "ARI"]
@@ -98,3 +104,65 @@ def test_runs_page_empty():
     at = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180).run()
     assert not at.exception
     assert any("No saved runs" in i.value for i in at.info)
+
+
+def test_server_never_imports_keras(tmp_path):
+    """Streamlit clears the Keras session (a full gc.collect) after every script run once
+    keras is imported: every live-view tick of every session would pay it."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'pages/train.py')!r}, default_timeout=180).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "DEC_RUNS_DIR": str(tmp_path)}, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_help_texts_quote_the_defaults():
+    from explorer.state import TRAIN_DEFAULTS as D
+    from explorer.train_charts import percent
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert f"Default {D['pretrain_noise']:g}" in at.slider(key="train.pretrain_noise").help
+    assert f"Default {D['batch_size']}" in at.select_slider(key="train.batch_size").help
+    assert f"Default {D['max_iter']:,}" in at.number_input(key="train.max_iter").help
+    tol_help = at.number_input(key="train.tol").help
+    assert f"tol = {percent(D['tol'])}" in tol_help and "1,797" in tol_help  # digits: 1,797 points
+    for old in ("0.1-0.3 often", "Usually 256", "Usually 0.001", "20,000 is plenty"):
+        assert all(old not in (w.help or "") for w in at.main.children.values()
+                   if hasattr(w, "help")), old
+
+
+def test_method_choice_shows_gamma_only_for_idec():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.session_state["train"] = {"method": "idec", "gamma": 0.1}
+    at.run()
+    assert not at.exception
+    assert at.radio(key="train.method").value == "idec"
+    gamma = at.number_input(key="train.gamma")
+    assert gamma.label == "γ (IDEC)" and gamma.min > 0
+    assert "coefficient of the clustering loss" in gamma.help.lower()
+    at.radio(key="train.method").set_value("dec").run()
+    assert not at.exception
+    assert not [w for w in at.number_input if w.key == "train.gamma"]
+
+
+def test_queued_page_draws_one_line(monkeypatch):
+    """A page whose job waits in the queue shows where it stands and nothing heavy."""
+    import explorer.jobs as jobs_module
+
+    m = jobs_module.JobManager(max_jobs=1)
+    m.max_jobs = 0  # no slot: every job stays queued
+    monkeypatch.setattr(jobs_module, "_MANAGER", m)
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
+    button(at, "Start").click().run()
+    assert not at.exception
+    assert any(i.value.startswith("Queued: position 1") for i in at.info)
+    assert len(at.get("plotly_chart")) == 0
+    assert button(at, "Start").disabled and not button(at, "Stop").disabled
+    button(at, "Stop").click().run()  # a queued job stops at once
+    assert not at.exception and button(at, "Start").disabled is False

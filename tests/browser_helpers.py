@@ -1,0 +1,113 @@
+"""Shared by the browser tests and the load script: Chromium, a loopback server, owners.
+
+Nothing here starts anything on import; the browser tests skip themselves when
+Playwright or Chromium is missing (see :func:`skip_without_browser`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("DEC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+OWNER_COOKIE = "dec_owner"
+
+
+def skip_without_browser() -> None:
+    """Skip the calling test module when Playwright or Chromium is missing."""
+    import pytest
+
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}", allow_module_level=True)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str], port: int | None = None, log=None,
+                     timeout: float = 120.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run app.py`` on 127.0.0.1 until the block ends.
+
+    Parameters
+    ----------
+    env : dict
+        Extra environment (e.g. ``DEC_RUNS_DIR``, ``DEC_MAX_JOBS``).
+    port : int, optional
+        Default: a free port.
+    log : file object, optional
+        Where the server's output goes (default: discarded).
+    timeout : float, default=120
+        Seconds to wait for the health check.
+
+    Yields
+    ------
+    (url, process)
+    """
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **env},
+        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.time() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > end:
+                    raise RuntimeError(f"streamlit did not start on {url}") from None
+                time.sleep(0.5)
+        yield url, proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and its training workers
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium through Playwright, with the project's launch arguments."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+
+
+def owner_of(page) -> str:
+    """The owner token of a page's browser: its cookie, or (older app) the URL."""
+    for cookie in page.context.cookies():
+        if cookie["name"] == OWNER_COOKIE:
+            return cookie["value"]
+    return parse_qs(urlsplit(page.url).query).get("owner", [""])[0]
+
+
+def owner_folder(runs: Path, owner: str) -> Path:
+    """The folder that holds ``owner``'s saved runs."""
+    try:
+        from explorer.jobs import owner_dir
+    except ImportError:  # runs named by the token itself (before the owner cookie)
+        return Path(runs) / owner
+    return Path(runs) / owner_dir(owner)

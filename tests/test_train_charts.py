@@ -1,0 +1,105 @@
+"""The Train page's charts and status lines say what is true, in numbers people can read."""
+
+import math
+
+import pytest
+
+from explorer import train_charts as charts
+
+PRETRAIN = [{"epoch": i + 1, "stage": "end_to_end", "loss": 0.2 / (i + 1) ** 0.5}
+            for i in range(30)]
+
+
+def dec_rows(idec=False, terms=True):
+    rows = []
+    for u in range(6):
+        row = {"update": u, "iteration": 60 * u, "delta_label": 0.0 if u == 0 else 0.02 / u,
+               "loss": float("nan") if u == 0 else 0.05 / u}
+        if terms:
+            row["kl"] = float("nan") if u == 0 else 0.3 / u
+            if idec:
+                row["reconstruction"] = float("nan") if u == 0 else 0.02 / u
+        rows.append(row)
+    return rows
+
+
+def tick_labels_are_numbers(axis) -> None:
+    """Every tick has a label, and the label reads as its value (no bare mantissas)."""
+    assert axis.tickvals and axis.ticktext and len(axis.tickvals) == len(axis.ticktext)
+    for value, text in zip(axis.tickvals, axis.ticktext):
+        number = float(text.replace(",", "").rstrip("%")) / (100 if text.endswith("%") else 1)
+        assert math.isclose(number, value, rel_tol=1e-9), (value, text)
+
+
+def test_log_axes_label_every_tick_with_its_value():
+    fig = charts.pretrain_loss_figure(PRETRAIN, 30)
+    assert fig.layout.yaxis.type == "log"
+    tick_labels_are_numbers(fig.layout.yaxis)
+    loss = charts.kl_loss_figure(dec_rows(idec=True), "idec")
+    tick_labels_are_numbers(loss.layout.yaxis)
+    delta = charts.delta_label_figure(dec_rows(), 1e-4, 1797)
+    tick_labels_are_numbers(delta.layout.yaxis)
+
+
+@pytest.mark.parametrize("lo,hi", [(0.04, 0.09), (0.04, 0.2), (1e-5, 0.3), (2.0, 3000.0),
+                                   (0.011, 0.012), (0.5, 0.5)])
+@pytest.mark.parametrize("percent", [False, True])
+def test_log_axis_has_readable_ticks_inside_the_data(lo, hi, percent):
+    axis = charts.log_axis([lo, hi], percent=percent)
+    reach = 2.0 if lo == hi else 1.0001
+    inside = [t for t in axis["tickvals"] if lo / reach <= t <= hi * reach]
+    assert len(inside) >= 2, axis
+    labels = dict(zip(axis["tickvals"], axis["ticktext"]))
+    for value in axis["tickvals"]:
+        text = labels[value]
+        number = float(text.replace(",", "").rstrip("%")) / (100 if percent else 1)
+        assert math.isclose(number, value, rel_tol=1e-6), (value, text)
+
+
+def test_idec_chart_shows_the_loss_terms_apart():
+    fig = charts.kl_loss_figure(dec_rows(idec=True), "idec")
+    names = [t.name for t in fig.data]
+    assert names[0] == "KL(P‖Q)" and names[1].startswith("L_r")
+    assert "L_r + γ·KL(P‖Q)" in names[2]
+    assert "IDEC" in fig.layout.title.text
+
+
+def test_idec_chart_without_terms_labels_the_sum():
+    fig = charts.kl_loss_figure(dec_rows(idec=True, terms=False), "idec")
+    assert [t.name for t in fig.data] == ["L = L_r + γ·KL(P‖Q) (the sum)"]
+
+
+def test_dec_chart_draws_kl_alone():
+    fig = charts.kl_loss_figure(dec_rows(), "dec")
+    assert [t.name for t in fig.data] == ["KL(P‖Q)"]
+    assert list(fig.data[0].y) == [r["kl"] for r in dec_rows()[1:]]
+    assert fig.layout.title.text == "DEC: clustering loss KL(P‖Q)"
+
+
+def test_tol_is_said_in_points():
+    # 0.01 % of 1,797 digits is 0.18 points: the run stops only when no point changes
+    assert charts.tol_text(1e-4, 1797) == (
+        "tol = 0.01 % (< 1 point of 1,797: stops when no point changes)")
+    assert charts.tol_text(0.01, 600).endswith("(6.0 of 600 points: stops when at most 5 "
+                                               "points change)")
+    assert charts.tol_text(1e-3, 1000).endswith("(1 point of 1,000: stops when no point changes)")
+    delta = charts.delta_label_figure(dec_rows(), 1e-4, 1797)
+    assert "no point changes" in delta.layout.annotations[0].text
+    assert delta.data[0].text[-1] == "7 of 1,797 points"  # 0.02 / 5 of 1,797, hovered
+
+
+def test_finish_banner_is_written_for_people():
+    rows = [*dec_rows(), {"update": 6, "iteration": 360, "delta_label": 0.0}]
+    text = charts.finish_text("done", "converged: delta_label=0.00000 < tol=0.0001", rows,
+                              1797, 1e-4)
+    assert text == ("converged: 0 of 1,797 points changed cluster at the last update "
+                    "(tol 0.01 %)")
+    text = charts.finish_text("done", "reached max_iter=3000", rows, 1797, 1e-4)
+    assert "3,000 batches" in text and "max_iter=" not in text
+    assert "delta_label" not in charts.finish_text("done", "converged: delta_label=0.00100 "
+                                                           "< tol=0.01", [], None, 0.01)
+
+
+def test_placeholder_is_built_once():
+    a = charts.placeholder("DEC: clustering loss KL(P‖Q)", "starts after pretraining")
+    assert charts.placeholder("DEC: clustering loss KL(P‖Q)", "starts after pretraining") is a
