@@ -15,61 +15,12 @@ from functools import lru_cache
 import numpy as np
 import plotly.graph_objects as go
 
-from .theme import ACCENT, NEUTRAL, class_color, color, layout
+from .theme import ACCENT, NEUTRAL, class_color, color, layout, log_axis
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"
 IDEC_FORMULA = "L = L_r + γ·KL(P‖Q)"
 TERM_COLORS = {"kl": color(4), "reconstruction": color(5), "loss": color(7)}
-
-
-def log_axis(values, *, percent: bool = False) -> dict:
-    """Plotly axis settings for a log axis whose every tick reads as a number.
-
-    Ticks sit on powers of ten, and on 2 and 5 times them when the data spans
-    under three decades; data within a factor of 5 get evenly spaced round
-    numbers. Labels are written out in full ("0.04", "2", "1,000") or as
-    percentages, never plotly's bare mantissas ("4" for 0.04).
-
-    Parameters
-    ----------
-    values : iterable of float
-        The data drawn on the axis (non-positive and non-finite values skipped).
-    percent : bool, default=False
-        Label the ticks as percentages of 1 ("0.1%").
-
-    Returns
-    -------
-    dict
-        Keyword arguments for ``fig.update_yaxes``.
-    """
-    vals = [float(v) for v in values if v is not None and math.isfinite(float(v)) and v > 0]
-    lo, hi = (min(vals), max(vals)) if vals else (0.1, 1.0)
-    if hi / lo < 1.01:  # one value: ticks around it
-        lo, hi = lo / 2, hi * 2
-    if hi / lo < 5:  # a narrow range: round numbers between lo and hi
-        raw = (hi - lo) / 4 or lo / 4
-        mag = 10.0 ** math.floor(math.log10(raw))
-        step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-        first = math.floor(lo / step)
-        ticks = [(first + i) * step for i in range(int((hi - lo) / step) + 3)]
-        ticks = [t for t in ticks if t > 0]
-        digits = max(0, -math.floor(math.log10(step * (100 if percent else 1))))
-    else:
-        first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-        steps = (1, 2, 5) if last - first < 3 else (1,)
-        reach = 2.2 if len(steps) > 1 else 10.0
-        ticks = [m * 10.0 ** e for e in range(first, last + 1) for m in steps]
-        ticks = [t for t in ticks if lo / reach <= t <= hi * reach]
-        digits = None
-
-    def text(t: float) -> str:
-        v = t * 100 if percent else t
-        d = digits if digits is not None else (-math.floor(math.log10(v)) if v < 1 else 0)
-        return f"{v:,.{d}f}" + ("%" if percent else "")
-
-    return {"type": "log", "tickmode": "array", "tickvals": ticks,
-            "ticktext": [text(t) for t in ticks]}
 
 
 def percent(share: float) -> str:
