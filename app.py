@@ -55,7 +55,7 @@ with st.sidebar:
     st.markdown("### DEC Explorer")
     st.caption("Deep Embedded Clustering (Xie, Girshick & Farhadi, 2016), live.")
     nav_menu(PAGES)
-    training_status()
+    training_status(show=page.url_path != "train")  # Train shows its own live progress
     share_panel()
     remember_owner()
 

@@ -181,8 +181,14 @@ def nav_menu(pages: dict) -> None:
             st.page_link(page)
 
 
-def training_status() -> None:
+SIDEBAR_POLL_S = 3.0  # a second timer per session: slow, it only moves a small bar
+
+
+def training_status(show: bool = True) -> None:
     """The session's training job in the sidebar, live while it runs.
+
+    ``show=False`` keeps only the empty slot (no timer): for the Train page,
+    which shows the job's progress itself.
 
     A fragment: it polls the job on its own timer (the page's polling fragment
     reruns only itself, so a status drawn once per full run would go stale, e.g.
@@ -204,7 +210,11 @@ def training_status() -> None:
             v = current.view()
             slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
 
-    st.fragment(run_every=0.7 if job is not None and job.active else None)(status)()
+    if not show:
+        st.empty()
+        return
+    active = job is not None and job.active
+    st.fragment(run_every=SIDEBAR_POLL_S if active else None)(status)()
 
 
 def share_link() -> str:

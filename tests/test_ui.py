@@ -16,6 +16,7 @@ from streamlit.testing.v1.element_tree import Block
 
 import explorer.jobs as jobs_module
 import explorer.ui as ui
+from explorer import events as ev
 from explorer.jobs import Job, JobManager, owner_dir
 from explorer.state import ensure_defaults
 
@@ -58,8 +59,14 @@ def finished_job(manager: JobManager, owner: str, run_folder: Path) -> Job:
               pretrain=[{"epoch": e, "stage": "end_to_end", "loss": 0.2 / e, "seconds": 0.1}
                         for e in (1, 2)], pretrain_epochs=2, dec=dec,
               dataset_info={"name": "digits", "n_samples": 150, "n_classes": 10})
-    manager._jobs[job.id] = job  # as submit() would after the worker finished
+    register(manager, job)
     return job
+
+
+def register(manager: JobManager, job: Job) -> None:
+    """Index a hand-made job as submit() would (by id and by owner)."""
+    manager._jobs[job.id] = job
+    manager._by_owner[job.owner].append(job)
 
 
 def drawn_text(node) -> str:
@@ -222,7 +229,7 @@ def test_runs_page_says_it_in_words(jobs, fake_run, monkeypatch):
     done = finished_job(jobs, TOKEN, fake_run)
     running = Job(id="job-def456", owner=TOKEN, config=done.config, name="digits",
                   state="running", phase="pretraining", started=time.time())
-    jobs._jobs[running.id] = running
+    register(jobs, running)
     at = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=240).run()
     assert not at.exception
     table = at.dataframe[0].value.set_index("status")
@@ -246,8 +253,8 @@ def test_finished_in_is_fixed_when_the_job_is_done(jobs):
     """"Finished in X s" must not grow while the worker process winds down."""
     job = Job(id="job-ghi789", owner=TOKEN, config={}, state="running", phase="saving",
               started=time.time() - 3)
-    payload = {"run_path": "/nowhere", "scores": {}, "warnings": [], "message": "converged"}
-    assert jobs._apply(job, "key", "done", payload)
+    done = ev.Done(run_path="/nowhere", scores={}, message="converged", warnings=[])
+    assert jobs._apply(job, "key", done)
     assert job.state == "done" and job.phase == "finished" and job.finished is not None
     first = job.elapsed()
     time.sleep(0.05)
