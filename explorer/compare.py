@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from dec_core.baselines import NAMES
+from dec_core.presets import legacy_method, switch_method
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
@@ -63,11 +64,8 @@ def method_of(params: Mapping | None) -> str:
     -------
     str
     """
-    params = params or {}
-    method = params.get("method")
-    if method in ("dec", "idec"):
-        return str(method)
-    return "idec" if float(params.get("gamma") or 0.0) > 0 else "dec"
+    method = legacy_method(dict(params or {})).get("method", "dec")
+    return str(method) if method in ("dec", "idec") else "dec"
 
 
 # --------------------------------------------------------------------------- methods
@@ -409,12 +407,13 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
               for k in ("data", "model", "train")}
     train = config["train"]
     run_gamma = float(train.get("gamma") or 0.0)
+    # the companion's clustering optimiser follows its method (presets.METHOD_OPTIMIZER)
     if method == "idec":
-        train["method"] = "dec"
-        train["gamma"] = run_gamma if run_gamma > 0 else float(gamma)
+        config["train"] = switch_method(train, "dec")
+        config["train"]["gamma"] = run_gamma if run_gamma > 0 else float(gamma)
         return config, "dec", run_gamma
-    train["method"] = "idec"
-    train["gamma"] = float(gamma)
+    config["train"] = switch_method(train, "idec")
+    config["train"]["gamma"] = float(gamma)
     return config, "idec", run_gamma
 
 

@@ -11,11 +11,20 @@ import streamlit as st
 
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
+from dec_core.presets import METHOD_OPTIMIZER, legacy_method, switch_method
 from explorer import train_charts as charts
-from explorer.jobs import manager
+from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
-from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params
-from explorer.ui import bind, current_dataset, init_page, phase_text, shown, store_all
+from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params, train_defaults
+from explorer.ui import (
+    bind,
+    current_dataset,
+    init_page,
+    phase_text,
+    set_setting,
+    shown,
+    store_all,
+)
 
 init_page()
 jobs = manager()
@@ -36,6 +45,8 @@ st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
 
 # ------------------------------------------------------------------ settings
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
+AUTOENCODER_CHOICES = {"shipped": "use the shipped pretrained autoencoder (skip to DEC)",
+                       "live": "pretrain live"}
 METHODS = {"dec": f"DEC: L = {charts.KL}", "idec": f"IDEC: {charts.IDEC_FORMULA}"}
 
 # The data set of the current settings (cached), or the reason it cannot load.
@@ -46,10 +57,15 @@ except ValueError as err:
 
 
 def method_of(train: dict) -> str:
-    """"dec" or "idec"; settings from before the method switch read gamma > 0 as IDEC."""
-    if "method" in train:
-        return str(train["method"])
-    return "idec" if float(train.get("gamma") or 0) > 0 else "dec"
+    """"dec" or "idec" (settings saved before ``method`` read gamma > 0 as IDEC)."""
+    return legacy_method(train).get("method", "dec")
+
+
+def _switch_method() -> None:
+    """The method radio changed: the clustering optimiser follows (presets.METHOD_OPTIMIZER)."""
+    new = switch_method(st.session_state["train"], st.session_state["train.method"])
+    for key in ("method", *METHOD_OPTIMIZER[new["method"]]):
+        set_setting("train", key, new[key])
 
 
 def settings_panel() -> None:
@@ -59,6 +75,14 @@ def settings_panel() -> None:
         left, right = st.columns(2)
         with left:
             st.markdown("**Pretraining** (the autoencoder)")
+            st.radio("Autoencoder", ["shipped", "live"], key=bind("train", "autoencoder"),
+                     horizontal=True, format_func=AUTOENCODER_CHOICES.get,
+                     help="The shipped autoencoder (assets/digits.npz, built by `python -m "
+                          "dec_core.pretrained build`) was pretrained on the built-in digits "
+                          "with the default network and pretraining settings and seed 0: it "
+                          "is used only when all of them match, and its recorded loss curve "
+                          "is drawn. Otherwise, or with 'pretrain live', pretraining runs now. "
+                          f"Default: {AUTOENCODER_CHOICES[D['autoencoder']]}.")
             st.radio("Scheme", ["end_to_end", "layerwise"], key=bind("train", "pretrain"),
                      horizontal=True, format_func=lambda s: s.replace("_", " "),
                      help="End to end trains the whole autoencoder at once (DEC-keras). Layer-wise "
@@ -93,24 +117,20 @@ def settings_panel() -> None:
                            "(docs/benchmarks.md); 0 trains a plain autoencoder.")
         with right:
             st.markdown("**Clustering** (DEC self-training)")
-            if "method" in train:
-                st.radio("Objective", ["dec", "idec"], key=bind("train", "method"),
-                         horizontal=True, format_func=METHODS.get,
-                         help=f"DEC drops the decoder and minimises {charts.KL}. IDEC (Guo et "
-                              f"al. 2017) keeps it and minimises {charts.IDEC_FORMULA}, where "
-                              "L_r = (1/n) Σ‖x − g(f(x))‖² is the reconstruction loss, so the "
-                              f"embedding keeps the data's local structure. Default "
-                              f"{METHODS[D.get('method', 'dec')]}.")
-                if st.session_state.get("train.method", train["method"]) == "idec":
-                    st.number_input("γ (IDEC)", 0.001, 10.0, key=bind("train", "gamma"),
-                                    step=0.05, format="%.3f",
-                                    help="Coefficient of the clustering loss in "
-                                         f"{charts.IDEC_FORMULA}; the reconstruction loss has "
-                                         f"weight 1. The IDEC paper uses 0.1 (default "
-                                         f"{D['gamma'] if 'method' in D else 0.1:g}).")
-            else:  # settings without a method (before CONTRACT §1 lands): gamma > 0 is IDEC
-                st.number_input("IDEC gamma", 0.0, 10.0, key=bind("train", "gamma"), step=0.05,
-                                help="0 is plain DEC; above 0 keeps the decoder (IDEC).")
+            st.radio("Objective", ["dec", "idec"], key=bind("train", "method"),
+                     horizontal=True, format_func=METHODS.get, on_change=_switch_method,
+                     help=f"DEC drops the decoder and minimises {charts.KL}. IDEC (Guo et "
+                          f"al. 2017) keeps it and minimises {charts.IDEC_FORMULA}, where "
+                          "L_r is the reconstruction's mean squared error, so the "
+                          f"embedding keeps the data's local structure. Default "
+                          f"{METHODS[D['method']]}.")
+            if st.session_state.get("train.method", train["method"]) == "idec":
+                st.number_input("γ (IDEC)", 0.001, 10.0, key=bind("train", "gamma"),
+                                step=0.05, format="%.3f",
+                                help="Coefficient of the clustering loss in "
+                                     f"{charts.IDEC_FORMULA}; the reconstruction loss has "
+                                     f"weight 1. The IDEC paper uses 0.1 (default "
+                                     f"{D['gamma']:g}).")
             st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
                             help="Batches between recomputing the target P on all data. The paper "
                                  f"uses 140 for MNIST; default {D['update_interval']}.")
@@ -126,15 +146,19 @@ def settings_panel() -> None:
                              help=f"Samples per DEC step. Default {D['batch_size']}; the paper "
                                   "uses 256 for MNIST.")
             st.number_input("DEC learning rate", 1e-6, 1.0, key=bind("train", "learning_rate"),
-                            format="%.4f", help="SGD with momentum 0.9; the paper uses 0.01 "
-                                                f"(default {D['learning_rate']:g}).")
+                            format="%.4f",
+                            help="SGD of the clustering phase. DEC: the paper's "
+                                 f"{METHOD_OPTIMIZER['dec']['learning_rate']:g} with momentum "
+                                 f"{METHOD_OPTIMIZER['dec']['momentum']:g}; IDEC: "
+                                 f"{METHOD_OPTIMIZER['idec']['learning_rate']:g} with momentum "
+                                 f"{METHOD_OPTIMIZER['idec']['momentum']:g} (its authors' "
+                                 "setting, docs/benchmarks.md), set when you pick IDEC.")
             st.number_input("Seed", 0, 10**6, key=bind("train", "seed"),
                             help="Random seed for weights, shuffling and k-means.")
 
-        def _reset():
-            for k, v in TRAIN_DEFAULTS.items():
-                st.session_state["train"][k] = v
-                st.session_state[f"train.{k}"] = v
+        def _reset():  # the current data set's defaults (dec_core.presets)
+            for k, v in train_defaults(st.session_state["data"]["name"]).items():
+                set_setting("train", k, v)
 
         st.button("Reset to defaults", on_click=_reset)
 
@@ -240,7 +264,8 @@ def draw(job) -> None:
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
-        st.caption("Only DEC settings changed, so the pretrained autoencoder was reused.")
+        st.caption(f"Autoencoder: {AUTOENCODER_SOURCES[v['autoencoder_source']]}; its "
+                   "pretraining curve is drawn as recorded.")
 
     n_pre, n_dec = len(v["pretrain"]), len(v["dec"])
     c1, c2 = st.columns(2)

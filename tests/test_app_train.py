@@ -166,3 +166,25 @@ def test_queued_page_draws_one_line(monkeypatch):
     assert button(at, "Start").disabled and not button(at, "Stop").disabled
     button(at, "Stop").click().run()  # a queued job stops at once
     assert not at.exception and button(at, "Start").disabled is False
+
+
+def test_picking_idec_brings_its_optimiser_and_back():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    assert at.number_input(key="train.learning_rate").value == 0.01
+    at.radio(key="train.method").set_value("idec").run()
+    assert not at.exception
+    train = at.session_state["train"]
+    assert (train["learning_rate"], train["momentum"]) == (0.1, 0.99)
+    assert at.number_input(key="train.learning_rate").value == 0.1
+    at.radio(key="train.method").set_value("dec").run()
+    assert (at.session_state["train"]["learning_rate"], at.session_state["train"]["momentum"]) \
+        == (0.01, 0.9)
+
+
+def test_shipped_or_live_autoencoder_is_offered_plainly():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    choice = at.radio(key="train.autoencoder")
+    assert choice.value == "shipped" and choice.options == [
+        "use the shipped pretrained autoencoder (skip to DEC)", "pretrain live"]
