@@ -120,6 +120,7 @@ def idec_loss_latex(gamma: float = 0.1) -> str:
             r"L_r = \frac{1}{n\,d}\sum_i \big\| x_i - g\big(f(x_i)\big)\big\|^2,"
             rf"\qquad \gamma = {float(gamma):g}")
 
+
 def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
     """The loss panel for DEC or IDEC: ``(title, latex, explanation)``.
 

@@ -339,6 +339,8 @@ def test_the_shipped_autoencoder_is_used_only_when_it_matches(jobs):
     run = load_run(job.run_path, with_model=False)
     assert run.config["extra"]["autoencoder"] == "shipped"
 
-    live = jobs.submit(ALICE, tiny_config())  # other data and settings: pretrained live
+    live = jobs.submit(ALICE, tiny_config(pretrain_epochs=4))  # other data and settings
     assert jobs.wait(live, 120) and live.state == "done", live.error
-    assert live.autoencoder_source == "live" and len(live.pretrain) == 2
+    assert live.autoencoder_source == "live" and len(live.pretrain) == 4
+    run = load_run(live.run_path, with_model=False)
+    assert run.config["extra"]["autoencoder"] == "live"

@@ -84,7 +84,9 @@ def test_app_defaults_come_from_the_digits_preset():
             assert state.MODEL_DEFAULTS["alpha"] == value
         else:
             assert state.TRAIN_DEFAULTS[key] == value, key
-    assert set(state.TRAIN_DEFAULTS) == set(presets.DIGITS) - {"dims", "alpha"} | {"seed"}
+    # app-only keys: the seed, and where the autoencoder comes from (not a DEC parameter)
+    assert set(state.TRAIN_DEFAULTS) == (set(presets.DIGITS) - {"dims", "alpha"}
+                                         | {"seed", "autoencoder"})
     assert state.TRAIN_DEFAULTS["method"] == "dec" and state.TRAIN_DEFAULTS["gamma"] == 0.1
 
 
