@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
+from dec_core.datasets import class_name as dataset_class_name
 from explorer import compare, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.data import upload_digest
@@ -33,7 +34,6 @@ PANEL_HEIGHT = 380
 
 
 
-_load = load_run_cached
 
 
 # The three parts of "Compute k-means and N2D": background tasks (explorer.background),
@@ -56,7 +56,7 @@ def _umap_view(z: np.ndarray, idx: np.ndarray, seed: int) -> np.ndarray:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _pca_view(path: str, mtime: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    z, _ = compare.pretrained_embedding(_load(path, mtime))
+    z, _ = compare.pretrained_embedding(load_run_cached(path, mtime))
     idx = projection.sample_indices(z.shape[0], MAX_POINTS, seed)
     return idx, projection.project(z[idx], "pca", 2, seed)
 
@@ -136,9 +136,7 @@ def main() -> None:
                    "the 2-D views use its final DEC embedding instead.")
 
     def class_name(c) -> str:
-        if class_names is not None and isinstance(c, (int, np.integer)) and 0 <= int(c) < len(class_names):
-            return str(class_names[int(c)])
-        return str(c)
+        return dataset_class_name(class_names, c)  # dec_core.datasets owns the rule
 
     # ---------------------------------------------------------- companion job (IDEC or DEC)
     data_name = companion_cfg["data"].get("name")
@@ -237,7 +235,7 @@ def main() -> None:
 
     if companion_path is not None:
         try:
-            other = _load(companion_path, run_mtime(companion_path))
+            other = load_run_cached(companion_path, run_mtime(companion_path))
             if other.labels.shape[0] == n:
                 results[companion_key] = np.asarray(other.labels)
                 times[companion_key] = compare.step_seconds(other.history.get("timings"),

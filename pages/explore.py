@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dec_core.baselines import NAMES
+from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
 from explorer import compare, plots, projection, teach
 from explorer.background import poll, tasks
@@ -34,20 +35,19 @@ MAX_FRAMES = 60  # evolution frames drawn (evenly spaced over the updates)
 
 
 
-_load = load_run_cached
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _pca(path: str, mtime: float, n_components: int, max_points: int,
          seed: int) -> tuple[np.ndarray, np.ndarray]:
-    run = _load(path, mtime)
+    run = load_run_cached(path, mtime)
     idx = projection.sample_indices(run.embedding.shape[0], max_points, seed)
     return idx, projection.project(run.embedding[idx], "pca", n_components, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _pca_frames(path: str, mtime: float, seed: int, chosen: tuple[int, ...]) -> np.ndarray:
-    run = _load(path, mtime)
+    run = load_run_cached(path, mtime)
     return projection.shared_frame(run.arrays["snapshots"][list(chosen)], "pca", seed)
 
 
@@ -89,9 +89,7 @@ is_images = x_images is not None and image_shape is not None
 
 
 def class_name(c) -> str:
-    if class_names is not None and 0 <= int(c) < len(class_names):
-        return str(class_names[int(c)])
-    return str(c)
+    return dataset_class_name(class_names, c)  # dec_core.datasets owns the rule
 
 
 def images_of(rows: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from dec_core.presets import METHOD_OPTIMIZER, legacy_method, switch_method
@@ -20,7 +21,9 @@ from explorer.ui import (
     bind,
     current_dataset,
     init_page,
+    load_run_cached,
     phase_text,
+    run_mtime,
     set_setting,
     shown,
     store_all,
@@ -312,11 +315,10 @@ def draw_result(v) -> None:
         for col, key in zip(cols, ("acc", "nmi", "ari")):
             delta = scores[key] - km[key] if key in km else None
             col.metric(key.upper(), f"{scores[key]:.3f}",
-                       None if delta is None else f"{delta:+.3f} vs AE + k-means")
+                       None if delta is None else f"{delta:+.3f} vs {BASELINE_NAMES['ae_kmeans']}")
     run = None
     try:
-        manifest = Path(v["run_path"]) / "manifest.json"
-        run = _cached_run(v["run_path"], manifest.stat().st_mtime if manifest.exists() else 0)
+        run = load_run_cached(v["run_path"], run_mtime(v["run_path"]))
     except ValueError as err:
         st.warning(f"The saved run could not be read back: {err}")
     if run is not None and run.y_true is not None:
@@ -374,13 +376,6 @@ def _exports(v) -> None:
                              "dec-model.keras", "application/octet-stream",
                              icon=":material/download:",
                              help="The Keras model x -> (q, x_hat), with its ClusteringLayer.")
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _cached_run(path: str, mtime: float):
-    from dec_core.runs import load_run
-
-    return load_run(path, with_model=False)
 
 
 job_id = st.session_state.get("job_id")
