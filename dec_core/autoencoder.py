@@ -148,7 +148,6 @@ class PretrainConfig:
     dropout: float = 0.2  # layerwise corruption, as in the paper
     noise: float = 0.0  # std of Gaussian input noise (denoising), end-to-end stage
     shuffle_seed: int | None = None
-    input_dropout: float = 0.0  # masking noise: share of inputs zeroed, end-to-end stage
     augment_shift: int = 0  # random image translation (pixels) of each sample, end-to-end stage
     lr_schedule: str = "constant"  # or "cosine": decay to 0 over the end-to-end stage
     jit_compile: bool | None = None  # None: see use_xla()
@@ -421,13 +420,11 @@ def random_shift(rows, side: int, max_shift: int, seed_pair):
     return tf.reshape(img, (b, side * side))
 
 
-def _mse_loss(model, noise: float, input_dropout: float = 0.0, shift: int = 0,
-              side: int = 0):
+def _mse_loss(model, noise: float, shift: int = 0, side: int = 0):
     """Per-sample reconstruction MSE of ``model`` with optional input corruption.
 
     With ``shift > 0`` each row is first randomly translated (an augmented
-    sample, also the reconstruction target); noise and masking corrupt only
-    the input.
+    sample, also the reconstruction target); noise corrupts only the input.
     """
     import tensorflow as tf
 
@@ -437,9 +434,6 @@ def _mse_loss(model, noise: float, input_dropout: float = 0.0, shift: int = 0,
         inp = rows
         if noise > 0:
             inp = inp + noise * tf.random.stateless_normal(tf.shape(rows), seed=seed_pair)
-        if input_dropout > 0:
-            keep = tf.random.stateless_uniform(tf.shape(rows), seed=seed_pair + 1) >= input_dropout
-            inp = tf.where(keep, inp, tf.zeros_like(inp))
         out = tf.cast(model(inp, training=True), tf.float32)
         target = rows if target_rows is None else target_rows
         return tf.reduce_mean(tf.square(out - target), axis=1)
@@ -448,7 +442,7 @@ def _mse_loss(model, noise: float, input_dropout: float = 0.0, shift: int = 0,
 
 
 def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
-         noise: float = 0.0, input_dropout: float = 0.0, shift: int = 0) -> None:
+         noise: float = 0.0, shift: int = 0) -> None:
     """Train ``model`` to reconstruct ``x`` for ``epochs`` epochs (compiled loop).
 
     ``events.epoch(stage, epoch, total, logs) -> stop?`` runs after every
@@ -466,7 +460,7 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     opt.build(variables)
     x_t = x if isinstance(x, tf.Tensor) else tf.constant(x)
     side = image_side(int(x.shape[1])) if shift > 0 else 0
-    runner = StepRunner(_mse_loss(model, noise, input_dropout, shift, side), variables, opt, x_t,
+    runner = StepRunner(_mse_loss(model, noise, shift, side), variables, opt, x_t,
                         jit_compile=cfg.jit_compile, seed=cfg.shuffle_seed)
     rng = np.random.default_rng(cfg.shuffle_seed)
     state: dict = {}
@@ -543,7 +537,7 @@ def pretrain_autoencoder(
     if events.should_stop():
         return
     _fit(autoencoder, x, cfg, cfg.epochs, stage, events, noise=cfg.noise,
-         input_dropout=cfg.input_dropout, shift=cfg.augment_shift)
+         shift=cfg.augment_shift)
 
 
 def _apply(layer, x: np.ndarray, batch: int = 8192) -> np.ndarray:
