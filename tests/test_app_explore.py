@@ -53,8 +53,11 @@ def test_image_run(runs):
     assert not at.exception, at.exception
     charts = at.get("plotly_chart")
     # map, confusion, two galleries, metrics bars, sizes, evolution
-    assert len(charts) >= 6
-    assert len(at.dataframe) >= 1
+    assert len(charts) == 7
+    assert len(at.dataframe) == 1  # the metrics table (an image run's galleries are pictures)
+    from dec_core.baselines import NAMES
+
+    assert list(at.dataframe[0].value.index)[:2] == [NAMES["kmeans_raw"], NAMES["ae_kmeans"]]
     assert len(at.metric) == 3
     at.radio(key="explore_color").set_value("true label").run()
     at.toggle(key="explore_cm_norm").set_value(True).run()

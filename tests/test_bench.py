@@ -28,12 +28,18 @@ def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
     for run in result["runs"]:
         assert 0 <= run["acc"] <= 1 and 0 <= run["kmeans"]["acc"] <= 1
         assert set(run["seconds"]) == {"pretrain", "kmeans", "dec", "total"}
-        assert run["pretrain_samples_per_s"] > 0 and run["pretrain_gflops"] > 0
+        # 300 samples x 2 epochs over the measured pretraining time, and the FLOPs of dims
+        rate = 300 * 2 / run["seconds"]["pretrain"]
+        assert run["pretrain_samples_per_s"] == pytest.approx(rate)
+        assert run["pretrain_gflops"] == pytest.approx(
+            rate * bench.pretrain_flops_per_sample([64, 32, 10]) / 1e9)
     s = result["summary"]
     accs = [r["acc"] for r in result["runs"]]
     assert s["acc"]["mean"] == pytest.approx(np.mean(accs))
     assert s["acc"]["std"] == pytest.approx(np.std(accs, ddof=1))
-    assert result["matmul"]["best"] > 0 and 0 < s["pretrain_fraction_of_matmul"]
+    assert s["pretrain_fraction_of_matmul"] == pytest.approx(
+        s["pretrain_gflops"]["mean"] / result["matmul"]["best"])
+    assert result["matmul"]["best"] == max(result["matmul"]["tensorflow"], result["matmul"]["numpy"])
     md = (tmp_path / "digits.md").read_text()
     assert "| seed | ACC | NMI | ARI" in md and "mean ± std" in md and "GFLOP/s" in md
     assert result["command"].startswith("python -m dec_core bench --protocol digits")

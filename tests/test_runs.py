@@ -44,7 +44,7 @@ def test_overwrite_is_whole_and_leaves_no_temporaries(fitted, tmp_path):
     save_run(tmp_path / "r", dec, x)
     save_run(tmp_path / "r", dec, x, y)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
-    assert load_run(tmp_path / "r").y_true is not None
+    np.testing.assert_array_equal(load_run(tmp_path / "r").y_true, y)
 
 
 def test_incomplete_runs_are_flagged(fitted, tmp_path):
