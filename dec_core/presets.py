@@ -265,3 +265,22 @@ def switch_method(train: dict, method: str) -> dict:
             out[key] = value
     out["method"] = method
     return out
+
+
+def method_of(params: dict | None) -> str:
+    """``"dec"`` or ``"idec"``: the method a run's settings describe.
+
+    Parameters
+    ----------
+    params : mapping or None
+        Estimator parameters (``run.config["params"]``) or the app's train
+        settings (``extra["app"]["train"]``). Settings saved before
+        ``method`` existed mean plain DEC when ``gamma`` is 0 or missing,
+        and IDEC when ``gamma > 0``.
+
+    Returns
+    -------
+    str
+    """
+    method = legacy_method(dict(params or {})).get("method", "dec")
+    return str(method) if method in ("dec", "idec") else "dec"

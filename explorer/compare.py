@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from dec_core.baselines import NAMES
-from dec_core.presets import legacy_method, switch_method
+from dec_core.presets import method_of, switch_method
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
@@ -47,25 +47,6 @@ HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
 def method_names() -> dict[str, str]:
     """Display names of the methods (:data:`dec_core.baselines.NAMES`)."""
     return dict(NAMES)
-
-
-def method_of(params: Mapping | None) -> str:
-    """``"dec"`` or ``"idec"``: the method a run's settings describe.
-
-    Parameters
-    ----------
-    params : mapping or None
-        Estimator parameters (``run.config["params"]``) or the app's train
-        settings (``extra["app"]["train"]``). Settings saved before
-        ``method`` existed mean plain DEC when ``gamma`` is 0 or missing,
-        and IDEC when ``gamma > 0``.
-
-    Returns
-    -------
-    str
-    """
-    method = legacy_method(dict(params or {})).get("method", "dec")
-    return str(method) if method in ("dec", "idec") else "dec"
 
 
 # --------------------------------------------------------------------------- methods

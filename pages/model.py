@@ -5,8 +5,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dec_core.presets import method_of
 from explorer import model_info as mi
-from explorer.compare import method_of
 from explorer.state import MODEL_PRESETS
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 

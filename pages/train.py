@@ -12,7 +12,7 @@ import streamlit as st
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
-from dec_core.presets import METHOD_OPTIMIZER, legacy_method, switch_method
+from dec_core.presets import METHOD_OPTIMIZER, method_of, switch_method
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -57,11 +57,6 @@ try:
     DATASET, LOAD_ERROR = current_dataset(), None
 except ValueError as err:
     DATASET, LOAD_ERROR = None, str(err)
-
-
-def method_of(train: dict) -> str:
-    """"dec" or "idec" (settings saved before ``method`` read gamma > 0 as IDEC)."""
-    return legacy_method(train).get("method", "dec")
 
 
 def _switch_method() -> None:
