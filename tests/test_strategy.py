@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 SCRIPT = textwrap.dedent("""
     import json, os
@@ -41,15 +42,32 @@ SCRIPT = textwrap.dedent("""
             "n_iter": dec.n_iter_,
             "proba_rows": float(dec.predict_proba(x).sum(axis=1).mean()),
         }
+    # IDEC's loss terms are summed by each replica; the total must still be L_r + gamma * KL.
+    xi, _ = make_blobs(n_samples=200, n_features=8, centers=4, random_state=0)
+    idec = DEC(4, dims=[8, 16, 4], pretrain_epochs=2, batch_size=32, update_interval=5,
+               max_iter=15, tol=0.0, n_init=2, method="idec", gamma=0.5, random_state=0,
+               strategy=strategy).fit(xi.astype(np.float32))
+    out["idec"] = {k: idec.history_["dec"][k][1:] for k in ("loss", "kl", "reconstruction")}
     print(json.dumps(out))
 """)
 
 
-def test_mirrored_strategy_matches_single_device():
+@pytest.fixture(scope="module")
+def out():
+    """Both tests' figures from one fresh interpreter (logical devices precede TF's start)."""
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_idec_terms_add_up_under_a_mirrored_strategy(out):
+    loss, kl, rec = (np.array(out["idec"][k]) for k in ("loss", "kl", "reconstruction"))
+    assert len(loss) == 3 and np.all(kl > 0) and np.all(rec > 0)
+    np.testing.assert_allclose(loss, rec + 0.5 * kl, rtol=1e-4)
+
+
+def test_mirrored_strategy_matches_single_device(out):
     mirrored, single = out["mirrored"], out["none"]
     assert mirrored["replicas"] == 2 and single["replicas"] == 1
     # Both phases ran under the strategy and learned.
