@@ -151,13 +151,22 @@ def store_all(section: str) -> dict:
 
 
 def set_setting(section: str, field: str, value) -> None:
-    """Change a setting and its widget together.
+    """Change a setting; its widget shows the new value wherever it is drawn next.
 
-    Call it from a widget callback (``on_click`` / ``on_change``): Streamlit forbids
-    changing a drawn widget's key later in the same run.
+    The setting dict is the one source: the widget's own key is dropped, and
+    :func:`bind` seeds it again from the dict in the run that draws the widget.
+    Writing the widget's key instead breaks when the widget sits on another
+    page: Streamlit stores a value written while its widget is not drawn under
+    the widget's old id, the page that draws it later mounts the widget at its
+    default (a slider's minimum, e.g. "Input noise" 0.00 after Data -> moons ->
+    digits), and the next interaction sends that default back as the setting.
+
+    Call it from a widget callback (``on_click`` / ``on_change``) or before the
+    widget is drawn: Streamlit forbids changing a drawn widget's key later in
+    the same run.
     """
     st.session_state[section][field] = value
-    st.session_state[f"{section}.{field}"] = value
+    st.session_state.pop(f"{section}.{field}", None)
 
 
 def shown(part: str) -> bool:
