@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
@@ -48,6 +49,12 @@ st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
 
 # ------------------------------------------------------------------ settings
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
+# Estimator parameters as the settings panel names them (the shipped-autoencoder note).
+SETTING_LABELS = {"pretrain": "Scheme", "pretrain_epochs": "Epochs", "layer_epochs":
+                  "Epochs per layer", "pretrain_batch_size": "Batch size", "pretrain_optimizer":
+                  "Optimizer", "pretrain_lr": "Learning rate", "pretrain_schedule":
+                  "Learning-rate schedule", "pretrain_noise": "Input noise",
+                  "random_state": "Seed", "momentum": "Momentum"}
 AUTOENCODER_CHOICES = {"shipped": "use the shipped pretrained autoencoder (skip to DEC)",
                        "live": "pretrain live"}
 METHODS = {"dec": f"DEC: L = {charts.KL}", "idec": f"IDEC: {charts.IDEC_FORMULA}"}
@@ -181,6 +188,18 @@ job = jobs.get(st.session_state.get("job_id"), owner)
 page_stage = stage(job)
 active = page_stage != "ended"
 
+
+def _difference_text(d: dict) -> str:
+    """One way these settings differ from the shipped autoencoder's record, in words."""
+    def dims(v):
+        return "d-" + "-".join(str(h) for h in v[1:]) if v else "none"
+
+    if d["key"] == "dims":
+        return f"the network is {dims(d['value'])}, it was pretrained as {dims(d['recorded'])}"
+    label = SETTING_LABELS.get(d["key"], d["key"])
+    return f"{label} is {d['value']}, it was pretrained with {d['recorded']}"
+
+
 # Refuse up front what cannot work: bad data, too many clusters, too little memory.
 problem = LOAD_ERROR
 if DATASET is not None:
@@ -195,6 +214,20 @@ if DATASET is not None:
         problem = str(err)
 if problem:
     st.error(problem)
+elif DATASET is not None and train["autoencoder"] == "shipped":
+    # Said before Start: the shipped autoencoder is used only when the data and every
+    # pretraining setting match its record (dec_core.pretrained, the worker's own test).
+    differ = pretrained.mismatch(DATASET.x, params, defaults=False)
+    if differ and differ[-1]["key"] == "data":
+        st.info(f"The shipped autoencoder was pretrained on the built-in digits (all "
+                f"{differ[-1]['recorded'][0]:,} images), so it cannot serve "
+                f"{data['name']} ({differ[-1]['value'][0]:,} × {differ[-1]['value'][1]}): "
+                "Start pretrains live.", icon=":material/info:")
+    elif differ:
+        st.warning("**The shipped autoencoder does not fit these settings**, so Start "
+                   "pretrains live (slower, and a result of its own): "
+                   + "; ".join(map(_difference_text, differ))
+                   + ". Settings → Reset to defaults brings it back.", icon=":material/info:")
 
 
 def _start():

@@ -188,3 +188,26 @@ def test_shipped_or_live_autoencoder_is_offered_plainly():
     choice = at.radio(key="train.autoencoder")
     assert choice.value == "shipped" and choice.options == [
         "use the shipped pretrained autoencoder (skip to DEC)", "pretrain live"]
+
+
+def test_a_shipped_autoencoder_that_does_not_fit_is_named_before_start():
+    """Issue 21: with "use the shipped" chosen, a changed pretraining setting is named
+    before Start (the run would pretrain live); the defaults say nothing."""
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    assert not any("shipped autoencoder" in w.value for w in at.warning)
+    at.slider(key="train.pretrain_noise").set_value(0.0).run()
+    notes = [w.value for w in at.warning if "shipped autoencoder does not fit" in w.value]
+    assert len(notes) == 1 and "Input noise is 0.0, it was pretrained with 0.4" in notes[0]
+    at.radio(key="train.autoencoder").set_value("live").run()
+    assert not any("shipped autoencoder" in w.value for w in at.warning)
+
+
+def test_the_shipped_autoencoder_cannot_serve_other_data():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.run()
+    assert not at.exception
+    assert any("cannot serve moons (1,000 × 2): Start pretrains live" in i.value
+               for i in at.info)
