@@ -20,7 +20,8 @@ calls them at each phase of training:
   ``loss`` (the total), ``kl`` (KL(P||Q)) and, for IDEC, ``reconstruction``
   (``nan`` at update 0), and with ``y`` ``acc``/``nmi``/``ari``. It also
   carries the arrays ``labels``, ``q``, ``p`` and ``embedding`` for live
-  views; they are not kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
+  views, and ``final``: True when the stop rule (tol or ``max_iter``) ends
+  training after this update; none of these is kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
   ``max_iter`` and ``method``; ``on_dec_end`` gets ``reason``, ``iteration``
   and ``diverged``.
 

@@ -639,19 +639,24 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             "iteration": self.n_iter_,
             "weights": [np.array(v.numpy()) for v in self._train_vars],
         }
+        # The stop rule, decided before the callbacks: "final" tells them this update is
+        # the last (a step-mode page then does not wait for one more Step).
+        converged = self._update > 0 and delta < p.tol
+        at_limit = self.n_iter_ >= p.max_iter
         self._callbacks.on_dec_update(
             self._update,
-            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z},
+            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z,
+             "final": converged or at_limit},
         )
         self._update += 1
         # A stop request first: a Stop during the interval is never "converged".
         if self._should_stop():
             self.stop_reason_ = self.stop_reason_ or "stopped by request"
             return True
-        if self._update > 1 and delta < p.tol:
+        if converged:
             self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
             return True
-        if self.n_iter_ >= p.max_iter:
+        if at_limit:
             self.stop_reason_ = f"reached max_iter={p.max_iter}"
             return True
         p_t = tf.constant(target)

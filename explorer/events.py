@@ -104,6 +104,16 @@ class AutoencoderReused:
 
 
 @dataclass(frozen=True)
+class StepWaiting:
+    """Step mode: the worker now waits for Step (True), or goes on (False).
+
+    While it waits it uses no CPU, so the server lets another job have its slot.
+    """
+
+    waiting: bool
+
+
+@dataclass(frozen=True)
 class Done:
     """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings."""
 

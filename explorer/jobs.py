@@ -123,6 +123,8 @@ class Job:
     scores: dict = field(default_factory=dict)
     pid: int | None = None
     warnings: list = field(default_factory=list)   # things people should know about the result
+    waiting_since: float | None = None  # step mode: when it began to wait for Step (else None)
+    idle_ended: bool = False            # step mode: ended by the manager after waiting too long
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -230,7 +232,9 @@ class Job:
                 "step_mode": self.step_mode, "playing": self._playing,
                 "first_event": self.first_event, "step_info": dict(self.step_info),
                 "sharpening": list(self.sharpening), "warnings": list(self.warnings),
-                "waiting": self.step_mode and self.phase == "dec" and not self._playing,
+                # step mode: waiting for Step since (a time), or None (also while playing)
+                "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,
+                "idle_ended": self.idle_ended,
             }
 
     # -- step mode controls (called from pages)
@@ -374,12 +378,22 @@ class JobManager:
     stop_grace_s : float, default=60
         After Stop, a worker process that has not ended within this time is
         terminated.
+    max_waiting : int, optional
+        Step-mode jobs that wait for Step (an idle worker: no CPU) do not hold
+        a training slot: up to this many (default ``max(2, max_jobs)``) count
+        against this allowance instead, so a paused class never blocks the
+        queue. One that then gets Step or Play runs even when every slot is
+        taken (an update is short; while playing it competes like any job).
+    step_idle_s : float, default=1200
+        A step-mode job that has waited this long for Step is ended, saved like
+        a stopped run, with words that say why (its worker holds memory).
     """
 
     def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4, *,
                  in_process: bool = False, warm_workers: int = 0,
                  keep_finished_s: float = 6 * 3600, keep_finished: int = 500,
-                 stop_grace_s: float = 60.0):
+                 stop_grace_s: float = 60.0, max_waiting: int | None = None,
+                 step_idle_s: float = 20 * 60.0):
         self.max_jobs = int(max_jobs or settings.max_jobs())
         self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
         self.in_process = bool(in_process)
@@ -387,6 +401,9 @@ class JobManager:
         self.keep_finished_s = float(keep_finished_s)
         self.keep_finished = int(keep_finished)
         self.stop_grace_s = float(stop_grace_s)
+        self.max_waiting = max(2, self.max_jobs) if max_waiting is None else int(max_waiting)
+        self.step_idle_s = float(step_idle_s)
+        self._parked: set[str] = set()  # step jobs waiting for Step that hold no slot
         self._jobs: dict[str, Job] = {}
         self._by_owner: dict[str, list[Job]] = defaultdict(list)
         self._finished: OrderedDict[str, float] = OrderedDict()  # id -> end time, in order
@@ -463,9 +480,9 @@ class JobManager:
         return True
 
     def running_count(self) -> int:
-        """Jobs training now."""
+        """Jobs training now (step-mode jobs waiting for Step outside the slots not counted)."""
         with self._lock:
-            return len(self._running)
+            return len(self._running) - len(self._parked)
 
     def wait(self, job: Job, timeout: float = 600.0) -> bool:
         """Block until the job leaves the active states (tests, CLI); True if it did."""
@@ -485,7 +502,7 @@ class JobManager:
     # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
         with self._lock:
-            while self._queue and len(self._running) < self.max_jobs:
+            while self._queue and len(self._running) - len(self._parked) < self.max_jobs:
                 job = self._jobs[self._queue.pop(0)]
                 self._positions = None
                 self._running.add(job.id)
@@ -494,9 +511,27 @@ class JobManager:
                 threading.Thread(target=self._work, args=(job,), daemon=True,
                                  name=f"dec-job-{job.id[:6]}").start()
 
+    def _set_waiting(self, job: Job, waiting: bool) -> None:
+        """A step job began (or ended) waiting for Step: its slot is lent out while the
+        waiting allowance lasts, and the queue moves."""
+        with self._lock:
+            if not waiting:
+                self._parked.discard(job.id)
+                return
+            if job.id in self._running and len(self._parked) < self.max_waiting:
+                self._parked.add(job.id)
+        self._dispatch()
+
+    def _end_idle(self, job: Job) -> None:
+        """End a step job that has waited ``step_idle_s`` for Step (it is saved as stopped)."""
+        with job.lock:
+            job.idle_ended = True
+        job._request_stop()
+
     def _finish(self, job: Job) -> None:
         with self._lock:
             self._running.discard(job.id)
+            self._parked.discard(job.id)
             self._finished[job.id] = job.finished or time.time()
         self._prune()
         self._dispatch()
@@ -585,12 +620,17 @@ class JobManager:
                             runner.kill()  # it does not listen: end it
                         continue
                     else:
+                        since = job.waiting_since
+                        if since is not None and time.time() - since >= self.step_idle_s:
+                            self._end_idle(job)
                         continue
                 if not replaced and isinstance(event, (*ev.CHART_EVENTS, ev.Done, ev.Failed)):
                     replaced = True  # the job is under way: now start its replacement
                     threading.Thread(target=self._top_up_warm, daemon=True).start()
                 if self._apply(job, key, event):
                     break
+                if isinstance(event, ev.StepWaiting):
+                    self._set_waiting(job, event.waiting)
         except Exception as err:  # report, never kill the server
             with job.lock:
                 job.state = "failed"
@@ -604,6 +644,7 @@ class JobManager:
                 job.finished = job.finished or time.time()
                 job.phase = "finished"
                 job.upload = None
+                job.waiting_since = None
                 job.version += 1
             if not replaced:
                 self._top_up_warm()
@@ -639,6 +680,11 @@ class JobManager:
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
                     job.message = event.message
+                    if job.idle_ended:
+                        job.message = (
+                            f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
+                            "so that other runs get the server; the model so far is saved "
+                            "(Start in step mode again to go on from the beginning)")
                     job.state = "stopped" if job.stop_requested else "done"
                     over = True
                 case ev.Failed(error=error):
@@ -646,6 +692,8 @@ class JobManager:
                     over = True
                 case ev.Ready():
                     return False
+                case ev.StepWaiting(waiting=waiting):
+                    job.waiting_since = (job.waiting_since or time.time()) if waiting else None
                 case ev.AutoencoderSaved():
                     pass
                 case ev.AutoencoderReused(source=source, pretrain=rows):
@@ -658,6 +706,7 @@ class JobManager:
                 job.first_event = time.time()
             if over:  # the page sees the end now, not after the process has exited
                 job.phase, job.finished = "finished", time.time()
+                job.waiting_since = None
             job.version += 1
         if isinstance(event, ev.AutoencoderSaved):
             self._remember_autoencoder(key, event)

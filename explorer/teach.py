@@ -230,18 +230,29 @@ PANELS: list[tuple[str, str, str]] = panels()
 """The panels with the app's defaults (plain DEC)."""
 
 
+def _colors(n_clusters: int, colors) -> list[str]:
+    """Cluster j's colour: from ``colors`` ({cluster: colour}, explorer.theme.cluster_colors,
+    so a cluster wears its matched class's colour as on every page), else ``color(j)``."""
+    return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
+
+
 def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
-                      max_cols: int = 5) -> go.Figure:
-    """Histograms of max_j q_ij (a point's confidence), one small panel per cluster."""
+                      max_cols: int = 5, colors=None, names=None) -> go.Figure:
+    """Histograms of max_j q_ij (a point's confidence), one small panel per cluster.
+
+    ``colors`` / ``names``: {cluster: colour} and {cluster: "cluster 3 → 1"} (optional).
+    """
     cols = min(max_cols, n_clusters)
     rows = int(np.ceil(n_clusters / cols))
+    palette = _colors(n_clusters, colors)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
-                        subplot_titles=[f"cluster {j}" for j in range(n_clusters)],
+                        subplot_titles=[(names or {}).get(j, f"cluster {j}")
+                                        for j in range(n_clusters)],
                         horizontal_spacing=0.03, vertical_spacing=0.12)
     bins = {"start": 0.0, "end": 1.0, "size": 0.05}
     for j in range(n_clusters):
         conf = confidence[labels == j]
-        fig.add_trace(go.Histogram(x=conf, xbins=bins, marker_color=color(j), name=f"cluster {j}",
+        fig.add_trace(go.Histogram(x=conf, xbins=bins, marker_color=palette[j], name=f"cluster {j}",
                                    showlegend=False,
                                    hovertemplate="confidence %{x}<br>%{y} points<extra></extra>"),
                       row=j // cols + 1, col=j % cols + 1)
@@ -254,14 +265,15 @@ def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: in
     return layout(fig, "Confidence per cluster: histogram of max_j q_ij", height=170 * rows + 90)
 
 
-def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int) -> go.Figure:
+def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int, colors=None) -> go.Figure:
     """One point's soft assignment q and its target p, side by side per cluster."""
     k = q.shape[0]
     x = [str(j) for j in range(k)]
+    palette = _colors(k, colors)
     fig = go.Figure([
-        go.Bar(x=x, y=q, name="q (current)", marker_color=[color(j) for j in range(k)],
-               opacity=0.45, marker_line={"color": [color(j) for j in range(k)], "width": 1.5}),
-        go.Bar(x=x, y=p, name="p (target)", marker_color=[color(j) for j in range(k)]),
+        go.Bar(x=x, y=q, name="q (current)", marker_color=palette,
+               opacity=0.45, marker_line={"color": palette, "width": 1.5}),
+        go.Bar(x=x, y=p, name="p (target)", marker_color=palette),
     ])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(title="cluster j", type="category")
@@ -269,12 +281,12 @@ def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int) -> go.Figure:
     return layout(fig, f"Point #{index}: q (pale) and its sharper target p (solid)", height=330)
 
 
-def sizes_figure(f: np.ndarray, sizes: np.ndarray) -> go.Figure:
+def sizes_figure(f: np.ndarray, sizes: np.ndarray, colors=None) -> go.Figure:
     """Soft cluster sizes f_j next to hard counts (argmax)."""
     k = len(f)
     x = [str(j) for j in range(k)]
     fig = go.Figure([
-        go.Bar(x=x, y=f, name="f_j = Σ_i q_ij (soft)", marker_color=[color(j) for j in range(k)]),
+        go.Bar(x=x, y=f, name="f_j = Σ_i q_ij (soft)", marker_color=_colors(k, colors)),
         go.Scatter(x=x, y=sizes, name="points assigned (argmax)", mode="markers",
                    marker={"symbol": "line-ew-open", "size": 22, "color": ACCENT,
                            "line": {"width": 3}}),

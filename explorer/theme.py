@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-# Plotly's "Dark24"-like qualitative set, reordered so the first 10 are the most distinct.
+# The first 10: Tableau 10 (matplotlib's "tab10"), one per class. The next 10, for
+# clusters matched to no class (k > classes) and for clusters 10-19 without labels:
+# each picked, in this order, as the colour farthest (CIELAB distance) from every
+# colour before it, among moderately saturated ones of mid lightness (readable on
+# white). Each is at least 34 Delta-E from all the others; the closest pair of the
+# whole palette stays tab10's own purple / pink (28). The former extras (tab20b-like)
+# came within 5-20 of the first ten: "cluster 11 (no class)" and "cluster 13 -> 5"
+# were both brown. tests/test_theme.py pins the distances.
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#393b79", "#e7969c", "#637939", "#ad494a", "#7b4173",
-    "#3182bd", "#fd8d3c", "#31a354", "#756bb1", "#636363",
+    "#445500", "#99cc99", "#ddaa66", "#990044", "#ff8888",
+    "#007755", "#bbbbee", "#2233aa", "#990088", "#2288ff",
 )
 ACCENT = "#ff4b4b"      # Streamlit's primary red: tol lines, highlights
 NEUTRAL = "#9aa0a6"

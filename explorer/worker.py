@@ -72,9 +72,11 @@ class _Recorder(Callback):
     """Sends training events; in step mode, waits at each update for a credit."""
 
     def __init__(self, events, n_rows: int, seed: int, step_mode: bool,
-                 controls: Controls) -> None:
+                 controls: Controls, y=None) -> None:
         super().__init__()
         self.events, self.step_mode, self.controls = events, step_mode, controls
+        # true labels (n_rows,) or None: step_info's cluster -> class matching (the colours)
+        self.y = None if y is None else np.asarray(y).astype(np.int64)
         rng = np.random.default_rng(seed)
         m = min(n_rows, SNAPSHOT_POINTS)
         self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
@@ -122,22 +124,42 @@ class _Recorder(Callback):
                 "update": int(update), "q": q[self.index], "p": p[self.index],
                 "f": q.sum(axis=0), "sizes": np.bincount(labels, minlength=q.shape[1]),
                 "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
+                **self._matching(labels),
             }
         self.events.put(ev.DecUpdate(row, sharpening, step_info))
-        if self.step_mode:
+        if self.step_mode and not logs.get("final"):  # never wait after the last update
             self._wait_for_step()
+
+    def _matching(self, labels: np.ndarray) -> dict:
+        """``mapping``: {cluster: class} (Hungarian, as ACC matches them), or None without
+        labels; ``n_classes``: one more than the largest label (explorer.theme.cluster_colors)."""
+        if self.y is None or self.y.size == 0:
+            return {"mapping": None, "n_classes": None}
+        from dec_core.metrics import cluster_acc
+
+        _, mapping = cluster_acc(self.y, labels, return_mapping=True)
+        return {"mapping": {int(c): int(k) for c, k in mapping.items()},
+                "n_classes": int(self.y.max()) + 1}
 
     def _wait_for_step(self) -> None:
         c = self.controls
-        while not c.stop.is_set():
-            if c.playing.is_set():
-                time.sleep(0.05)  # let the page draw each update while playing
-                return
-            if c.credits.acquire(timeout=0.2):
-                if not c.playing.is_set():
+        told = False  # the server hears when a person is awaited (it frees the slot)
+        try:
+            while not c.stop.is_set():
+                if c.playing.is_set():
+                    time.sleep(0.05)  # let the page draw each update while playing
                     return
-        if self.model is not None:
-            self.model.stop_training = True
+                if not told:
+                    self.events.put(ev.StepWaiting(True))
+                    told = True
+                if c.credits.acquire(timeout=0.2):
+                    if not c.playing.is_set():
+                        return
+            if self.model is not None:
+                self.model.stop_training = True
+        finally:
+            if told:
+                self.events.put(ev.StepWaiting(False))
 
 
 class _SaveAutoencoder(Callback):
@@ -249,7 +271,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     events.put(ev.DatasetLoaded(info, pretrain_epochs))
     est = DEC(**params)
     recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
-                         controls)
+                         controls, y=ds.y)
     callbacks = [recorder, StopOnEvent(controls.stop)]
     autoencoder, source, history = None, "live", []
     if config["train"].get("autoencoder") == "shipped":

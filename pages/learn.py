@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, teach
+from explorer import compare, plots, teach
 from explorer.jobs import manager
+from explorer.theme import cluster_colors
 from explorer.ui import init_page, shown
 
 init_page()
@@ -105,10 +106,15 @@ def draw(job_id: str) -> None:
 
     q, p = info["q"], info["p"]
     k = q.shape[1]
+    # the colour rule of every page: a cluster wears its matched class's colour
+    colors = cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
+    names = plots.cluster_names(range(k), info.get("mapping"),
+                                (v["dataset"] or {}).get("class_names"),
+                                has_labels=info.get("mapping") is not None)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k),
-                        key="conf_hist")
+        st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k,
+                                                colors=colors, names=names), key="conf_hist")
     with right:
         st.plotly_chart(teach.sharpening_figure(v["sharpening"]), key="sharpen")
     left, right = st.columns(2)
@@ -123,9 +129,9 @@ def draw(job_id: str) -> None:
                                 key="learn_point", help="Index among the tracked samples.")
         else:
             i = int(np.argmin(conf) if pick == "least confident" else np.argmax(conf))
-        st.plotly_chart(teach.q_vs_p_figure(q[i], p[i], int(i)), key="qp")
+        st.plotly_chart(teach.q_vs_p_figure(q[i], p[i], int(i), colors=colors), key="qp")
     with right:
-        st.plotly_chart(teach.sizes_figure(info["f"], info["sizes"]), key="sizes")
+        st.plotly_chart(teach.sizes_figure(info["f"], info["sizes"], colors=colors), key="sizes")
     if job.active and not v["playing"]:
         st.caption("Press **Step** for one more update, or **Play** to run on.")
 
