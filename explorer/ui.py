@@ -38,6 +38,23 @@ def phase_text(phase: str) -> str:
     return PHASES.get(phase, phase.replace("_", " ").capitalize())
 
 
+def step_status(v: dict) -> str:
+    """A step-mode job's state in words, from its :meth:`~explorer.jobs.Job.view`.
+
+    The Step by step page and the Runs page both say it:
+    ``"waiting for Step (update 3)"``, ``"playing (update 5)"``, ``"training
+    towards update 4"``; before DEC, the phase (:func:`phase_text`).
+    """
+    update = v["dec"][-1]["update"] if v["dec"] else None
+    if v["state"] != "running" or update is None or v["phase"] != "dec":
+        return phase_text(v["phase"]) if v["state"] == "running" else v["state"]
+    if v.get("waiting"):
+        return f"waiting for Step (update {update})"
+    if v.get("playing"):
+        return f"playing (update {update})"
+    return f"training towards update {update + 1}"
+
+
 def ensure_navigation() -> None:
     """Route a server's very first request through ``app.py``'s ``st.navigation``.
 

@@ -296,7 +296,11 @@ def main() -> None:
                  })
     pre = float(timings.get("pretrain") or 0.0)
     pretrained_here = bool(((run.history.get("history") or {}).get("pretrain") or {}).get("loss"))
-    pre_txt = (f"the autoencoder pretraining they share took {pre:.1f} s" if pretrained_here
+    source = extra.get("autoencoder")  # live | shipped | cached (explorer.jobs)
+    pre_txt = (f"the autoencoder pretraining they share took {pre:.1f} s"
+               if pretrained_here and source in (None, "live")
+               else "this run started from the shipped pretrained autoencoder "
+                    "(assets/digits.npz), so none pretrained here" if source == "shipped"
                else "this run reused an autoencoder pretrained by an earlier run")
     st.caption(f"Highlighted: the best value of each score. Time is each method's own step on this "
                f"server; {pre_txt}. N2D's UMAP is fitted on at most {N2D_MAX_FIT:,} points.")

@@ -9,9 +9,10 @@ import streamlit as st
 
 from dec_core.baselines import NAMES
 from explorer import compare, plots, teach
+from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
-from explorer.ui import init_page, shown
+from explorer.ui import init_page, shown, step_status
 
 init_page()
 jobs = manager()
@@ -22,17 +23,18 @@ st.caption("Run DEC one target update at a time and watch the target P sharpen t
            "assignment Q. Data and model come from the Data and Model pages; training "
            "settings from the Train page.")
 
+job = jobs.get(st.session_state.get("step_job_id"), owner)
+active = job is not None and job.active
+
 if shown("explain"):
-    train = st.session_state["train"]
+    # the formulas of the run on screen (its own settings), else of the current settings
+    train = job.config["train"] if job is not None else st.session_state["train"]
     method = compare.method_of(train)
     with st.expander(f"The algorithm in six formulas ({NAMES[method]})", expanded=False):
         for title, latex, text in teach.panels(method, train.get("gamma"), train.get("tol")):
             st.markdown(f"**{title}**")
             st.latex(latex)
             st.markdown(text)
-
-job = jobs.get(st.session_state.get("step_job_id"), owner)
-active = job is not None and job.active
 
 
 def _start():
@@ -92,17 +94,22 @@ def draw(job_id: str) -> None:
                     f"{v['pretrain_epochs']} — step mode starts after k-means.")
         return
     last = v["dec"][-1] if v["dec"] else {}
-    status = ("playing" if v["playing"] else "waiting for Step") if job.active else v["state"]
-    m = st.columns(5)
+    n_samples = (v["dataset"] or {}).get("n_samples")
+    if job.active:  # a badge, not a metric: the words never get clipped ("waiting f…")
+        st.badge(step_status(v), icon=":material/pause_circle:" if v["waiting"]
+                 else ":material/play_circle:", color="blue" if v["waiting"] else "green")
+    m = st.columns(4)
     m[0].metric("Target update", info["update"])
     m[1].metric("DEC iteration", last.get("iteration", 0))
     m[2].metric("Changed labels", f"{last.get('delta_label', 0):.2%}",
                 help="Share of points whose cluster changed since the previous update.")
     if "acc" in last:
         m[3].metric("ACC", f"{last['acc']:.3f}")
-    m[4].metric("Status", status)
     if not job.active:
-        st.success(f"Finished: {v['message']}")
+        end = charts.finish_text(v["state"], v["message"], v["dec"], n_samples,
+                                 float(v["config"]["train"]["tol"]))
+        (st.success if v["state"] == "done" else st.info)(
+            ("Finished: " if v["state"] == "done" else "Stopped: ") + end)
 
     q, p = info["q"], info["p"]
     k = q.shape[1]

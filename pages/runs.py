@@ -15,7 +15,7 @@ from dec_core.runs import list_runs
 from explorer.jobs import manager
 from explorer.state import cli_config
 from explorer.theme import color, layout
-from explorer.ui import init_page, phase_text
+from explorer.ui import init_page, phase_text, step_status
 
 init_page()
 owner = st.session_state["owner"]
@@ -29,11 +29,24 @@ def job_status(v: dict, position: int | None) -> str:
     """A job's state in words (the table's "status" column)."""
     if v["state"] == "queued":
         return f"waiting in the queue (position {position})"
+    if v["state"] == "running" and v["step_mode"]:
+        return f"step by step: {step_status(v)}"
     if v["state"] == "running":
         return f"running: {phase_text(v['phase'])}"
     if v["state"] == "failed":
         return f"failed: {v['error']}"
+    if v["state"] == "stopped" and v.get("idle_ended"):
+        return "ended after waiting for Step too long (saved)"
     return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+
+
+def job_acc(v: dict) -> float:
+    """The ACC column: the result's, or the last update's while it trains; NaN (an empty
+    cell, never "None") before there is one or without labels."""
+    acc = v["scores"].get("acc")
+    if acc is None and v["dec"]:
+        acc = v["dec"][-1].get("acc")
+    return float("nan") if acc is None else float(acc)
 
 
 def job_data(v: dict) -> str:
@@ -53,7 +66,7 @@ if mine:
         rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
                      "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
                      "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
-                     "ACC": v["scores"].get("acc"),
+                     "ACC": job_acc(v),
                      # the folder's name only: its path holds this browser's folder
                      "run": Path(v["run_path"]).name if v["run_path"] else ""})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={

@@ -13,7 +13,7 @@ from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
-from dec_core.presets import METHOD_OPTIMIZER, method_of, switch_method
+from dec_core.presets import METHOD_OPTIMIZER, default_n_clusters, method_of, switch_method
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -43,9 +43,10 @@ st.title("Train")
 data, model, train = st.session_state["data"], st.session_state["model"], st.session_state["train"]
 hidden = "-".join(str(h) for h in model["hidden"])
 n_txt = f"{data['n_samples']:,} samples" if data["n_samples"] else "all samples"
+k = int(model["n_clusters"])
 st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
-           f"{model['n_clusters'] or 'as many clusters as labels'} · change them on the Data "
-           "and Model pages.")
+           f"{f'{k} cluster' + ('s' if k != 1 else '') if k else 'as many clusters as labels'}"
+           " · change them on the Data and Model pages.")
 
 # ------------------------------------------------------------------ settings
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
@@ -267,6 +268,30 @@ def chart(key: str, fingerprint: tuple, build) -> None:
     st.plotly_chart(hit[1], key=key)
 
 
+STALE_CSS = "opacity: 0.45; filter: grayscale(1);"
+
+
+def stale_note(job) -> str | None:
+    """Words for a job made with other settings than the current ones (else None).
+
+    The page's header names the current settings; charts and a result from a
+    run of other settings (e.g. circles, then digits chosen on the Data page)
+    are marked as what they are.
+    """
+    if job is None or job.state == "queued":
+        return None
+    cfg = job.config
+    if all(cfg.get(k) == st.session_state[k] for k in ("data", "model", "train")):
+        return None
+    k = default_n_clusters(cfg["model"].get("n_clusters"), job.dataset_info.get("n_classes"))
+    what = f"{cfg['data']['name']}, k = {k}"
+    if job.active:
+        return (f"This run was started with other settings ({what}); your changes apply to "
+                "the next Start.")
+    return (f"From the previous run: {what}. The settings have changed since; press Start "
+            "to train with the current ones.")
+
+
 def draw(job) -> None:
     """The live part: status, charts, result. Rerun by the fragment's timer."""
     if job is None:
@@ -305,8 +330,11 @@ def draw(job) -> None:
             chart("pretrain_chart", (job.id, n_pre, v["pretrain_epochs"]),
                   lambda: charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]))
         else:
-            st.plotly_chart(charts.placeholder("Autoencoder pretraining: reconstruction loss",
-                                               "waiting for the first epoch…"), key="pretrain_chart")
+            skipped = v["pretrain_epochs"] == 0 and not v["reused_autoencoder"]
+            st.plotly_chart(charts.placeholder(
+                "Autoencoder pretraining: reconstruction loss",
+                "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
+                if skipped else "waiting for the first epoch…"), key="pretrain_chart")
     with c2:
         if n_dec > 1:
             chart("kl_chart", (job.id, n_dec, method),
@@ -418,6 +446,12 @@ else:
             # The job started or ended: rebuild the whole page (buttons, timer, result)
             # before drawing, so "Finished" never shows beside a disabled Start.
             st.rerun()
-        draw(current)
+        note = stale_note(current)
+        if note:
+            st.info(note, icon=":material/history:")
+            if not current.active:  # greyed: a result shown under settings it was not made with
+                st.html(f"<style>.st-key-train_view {{{STALE_CSS}}}</style>")
+        with st.container(key="train_view"):
+            draw(current)
 
     st.fragment(run_every=POLL_S.get(page_stage))(live)()

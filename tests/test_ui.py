@@ -336,3 +336,26 @@ def test_switching_data_sets_keeps_every_setting_at_its_preset(jobs, tmp_path, m
                 assert el.value == want, (name, el.key, el.value, want)
                 assert _shown_on_mount(el) == _expected_on_mount(el, want), (name, el.key)
     assert "train.pretrain_noise" not in at.query_params
+
+
+def test_a_result_from_other_settings_is_greyed_and_named(jobs, fake_run, monkeypatch):
+    """Issue 21: after a circles run, digits chosen: the Train page showed "digits" above
+    the circles run's confusion matrix. The result is now marked as the previous run's."""
+    job = finished_job(jobs, TOKEN, fake_run)
+    job.config["data"].update(name="circles", noise=0.05)
+    job.dataset_info.update(name="circles", n_classes=2)
+    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
+    at.query_params["job"] = job.id
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "previous run" in i.value]
+    assert notes == ["From the previous run: circles, k = 2. The settings have changed since; "
+                     "press Start to train with the current ones."]
+    css = [h.proto.body for h in at.get("html") if "st-key-train_view" in h.proto.body]
+    assert len(css) == 1 and "opacity" in css[0] and "grayscale" in css[0]
+    # the same settings again: nothing is marked
+    at.session_state["data"] = dict(job.config["data"])
+    at.run()
+    assert not any("previous run" in i.value for i in at.info)
+    assert not any("st-key-train_view" in h.proto.body for h in at.get("html"))
