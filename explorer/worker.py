@@ -47,7 +47,9 @@ class Controls:
     credits : Semaphore
         Step mode: one release lets one more DEC update through.
     playing : Event
-        Step mode: while set, updates run on without credits.
+        Step mode: set while the page plays. The worker still takes one credit
+        per update: the playing page releases each once it has drawn the last
+        update (:meth:`explorer.jobs.Job.advance`).
     """
 
     stop: object
@@ -128,14 +130,13 @@ class _Recorder(Callback):
             self._wait_for_step()
 
     def _wait_for_step(self) -> None:
+        # One credit per update, playing or not: while playing, the page releases
+        # the next credit only once it has drawn this update (explorer.jobs.Job.advance),
+        # so no update goes undrawn however slow the page or fast the worker.
         c = self.controls
         while not c.stop.is_set():
-            if c.playing.is_set():
-                time.sleep(0.05)  # let the page draw each update while playing
-                return
             if c.credits.acquire(timeout=0.2):
-                if not c.playing.is_set():
-                    return
+                return
         if self.model is not None:
             self.model.stop_training = True
 
