@@ -23,7 +23,7 @@ _LAZY = {
     "DivergenceWarning": "estimator",
     "check_dims": "dims",
     "ClusteringLayer": "layers",
-    "target_distribution": "layers",
+    "target_distribution": "target",
     "build_autoencoder": "autoencoder",
     "Callback": "callbacks",
     "StopOnEvent": "callbacks",

@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "keeping the decoder (Guo et al. 2017)")
     run.add_argument("--gamma", type=float,
                      help="IDEC: coefficient of the clustering loss (default 0.1; > 0)")
+    run.add_argument("--target-power", type=float,
+                     help="exponent of the target p_ij ∝ q_ij^power / f_j (default 2, the paper's)")
+    run.add_argument("--normalize-frequency", action=argparse.BooleanOptionalAction,
+                     default=None, help="divide the target by the soft cluster size f_j "
+                                        "(default: on, as in the paper)")
     run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
@@ -109,6 +114,8 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "pretrain": args.pretrain,
         "method": args.method,
         "gamma": args.gamma,
+        "target_power": args.target_power,
+        "normalize_frequency": args.normalize_frequency,
         "max_iter": args.max_iter,
         "seed": args.seed,
     }

@@ -40,6 +40,8 @@ _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled 
 _CONSTRAINTS: dict[str, tuple] = {
     "n_clusters": ("int", 1, None),
     "alpha": ("real", 0, None, False),
+    "target_power": ("real", 0, None, False),
+    "normalize_frequency": ("bool",),
     "pretrain": ("choice", ("end_to_end", "layerwise")),
     "pretrain_epochs": ("int", 0, None),
     "layer_epochs": ("int", 0, None),
@@ -76,6 +78,10 @@ class DivergenceWarning(UserWarning):
 def _check_param(name: str, value) -> None:
     rule = _CONSTRAINTS[name]
     kind = rule[0]
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"The '{name}' parameter must be True or False. Got {value!r}.")
+        return
     if kind == "choice":
         if value not in rule[1]:
             raise ValueError(f"The '{name}' parameter must be one of {list(rule[1])}. Got {value!r}.")
@@ -111,6 +117,8 @@ def _cast(name: str, value):
         return int(value)
     if kind == "real":
         return float(value)
+    if kind == "bool":
+        return bool(value)
     return value
 
 
@@ -159,6 +167,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ``[n_features, 500, 500, 2000, 10]``, the paper's network.
     alpha : float, default=1.0
         Degrees of freedom of the Student's t kernel.
+    target_power : float, default=2.0
+        Exponent of the target ``p_ij ∝ q_ij^target_power / f_j`` (> 0; the
+        paper's square). Larger sharpens harder; 1 with
+        ``normalize_frequency=False`` makes P equal Q (no learning signal).
+    normalize_frequency : bool, default=True
+        Divide the target by the soft cluster size ``f_j = sum_i q_ij`` (the
+        paper), which keeps large clusters from swallowing small ones.
     pretrain : {"end_to_end", "layerwise"}, default="end_to_end"
         End to end (DEC-keras) or greedy layer-wise with dropout, then
         end-to-end fine-tuning (the paper).
@@ -279,6 +294,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         *,
         dims: Sequence[int] | None = None,
         alpha: float = 1.0,
+        target_power: float = 2.0,
+        normalize_frequency: bool = True,
         pretrain: str = "end_to_end",
         pretrain_epochs: int = 50,
         layer_epochs: int = 25,
@@ -307,6 +324,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_clusters = n_clusters
         self.dims = dims
         self.alpha = alpha
+        self.target_power = target_power
+        self.normalize_frequency = normalize_frequency
         self.pretrain = pretrain
         self.pretrain_epochs = pretrain_epochs
         self.layer_epochs = layer_epochs
@@ -618,7 +637,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         labels = q.argmax(axis=1)
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
-        target = target_distribution(q)
+        target = target_distribution(q, p.target_power, p.normalize_frequency)
         logs = {
             "update": self._update,
             "iteration": self.n_iter_,

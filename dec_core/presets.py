@@ -30,7 +30,7 @@ from collections.abc import Sequence
 # Config keys that are parameters of dec_core.DEC (the rest of a config
 # describes the data or the run: dataset, n_samples, seed, scale, ...).
 DEC_KEYS: tuple[str, ...] = (
-    "n_clusters", "alpha", "method", "gamma",
+    "n_clusters", "alpha", "target_power", "normalize_frequency", "method", "gamma",
     "pretrain", "pretrain_epochs", "layer_epochs", "pretrain_batch_size",
     "pretrain_optimizer", "pretrain_lr", "pretrain_noise", "pretrain_schedule",
     "augment_shift", "init", "dropout",
@@ -51,6 +51,8 @@ METHOD_OPTIMIZER: dict[str, dict] = {
 # Settings every kind shares.
 COMMON: dict = {
     "alpha": 1.0,              # degrees of freedom of the Student's t kernel, as in the paper
+    "target_power": 2.0,       # p_ij ∝ q_ij^2 / f_j: the paper's square
+    "normalize_frequency": True,  # ... and its division by the soft cluster size f_j
     "method": "dec",           # plain DEC; "idec" keeps the decoder (Guo et al. 2017)
     "gamma": 0.1,              # IDEC: coefficient of the clustering loss (the paper's 0.1)
     "pretrain": "end_to_end",

@@ -133,6 +133,7 @@ class Job:
     _stop_requested: bool = field(default=False, repr=False)
     _playing: bool = field(default=False, repr=False)
     _credits: int = field(default=0, repr=False)
+    _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
 
     @property
     def estimator(self):
@@ -241,20 +242,50 @@ class Job:
     def step(self, n: int = 1) -> None:
         """Step mode: let ``n`` more DEC updates through."""
         with self.lock:
-            if self._controls is None:
-                self._credits += n
-            else:
-                for _ in range(n):
-                    self._controls.credits.release()
+            self._credited = max(self._credited, len(self.dec) - 1)
+            self._release(n)
 
     def play(self) -> None:
-        """Step mode: run the updates one after another until :meth:`pause`."""
+        """Step mode: run the updates one after another, at the page's pace, until :meth:`pause`.
+
+        The update waiting now is let through at once; each later one only when
+        a page that has drawn the latest update calls :meth:`advance`, so
+        every update is drawn, none skipped.
+        """
         with self.lock:
             self._playing = True
             if self._controls is not None:
                 self._controls.playing.set()
-                self._controls.credits.release()
+            self._advance_locked(len(self.dec) - 1)
             self.version += 1
+
+    def advance(self, drawn_update: int) -> bool:
+        """Playing: the page has drawn target update ``drawn_update``; let the next one through.
+
+        Releases one credit when the job plays, ``drawn_update`` is the latest
+        update and none was released for it yet (so several tabs or reruns
+        drawing the same update release one credit between them). Returns
+        whether a credit was released.
+        """
+        with self.lock:
+            if not self._playing:
+                return False
+            return self._advance_locked(int(drawn_update))
+
+    def _advance_locked(self, update: int) -> bool:
+        latest = len(self.dec) - 1
+        if update < 0 or update != latest or update <= self._credited:
+            return False
+        self._credited = update
+        self._release(1)
+        return True
+
+    def _release(self, n: int) -> None:
+        if self._controls is None:
+            self._credits += n
+        else:
+            for _ in range(n):
+                self._controls.credits.release()
 
     def pause(self) -> None:
         """Step mode: hold after the current update."""
@@ -263,6 +294,17 @@ class Job:
             if self._controls is not None:
                 self._controls.playing.clear()
             self.version += 1
+
+    def wait_for_update(self, count: int, timeout: float = 1.0) -> bool:
+        """Wait up to ``timeout`` s until the job holds more than ``count`` DEC updates or ends.
+
+        A Step button's callback calls it, so the page's rerun already shows the
+        new update (on digits it takes a fraction of a second). True if it came.
+        """
+        end = time.monotonic() + timeout
+        while len(self.dec) <= count and self.active and time.monotonic() < end:
+            time.sleep(0.02)
+        return len(self.dec) > count
 
     # -- called by the manager
     def _request_stop(self) -> None:

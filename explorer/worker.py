@@ -47,7 +47,9 @@ class Controls:
     credits : Semaphore
         Step mode: one release lets one more DEC update through.
     playing : Event
-        Step mode: while set, updates run on without credits.
+        Step mode: set while the page plays. The worker still takes one credit
+        per update: the playing page releases each once it has drawn the last
+        update (:meth:`explorer.jobs.Job.advance`).
     """
 
     stop: object
@@ -142,19 +144,21 @@ class _Recorder(Callback):
                 "n_classes": int(self.y.max()) + 1}
 
     def _wait_for_step(self) -> None:
+        # One credit per update, playing or not: while playing, the page releases
+        # the next credit only once it has drawn this update (explorer.jobs.Job.advance),
+        # so no update goes undrawn however slow the page or fast the worker.
         c = self.controls
         told = False  # the server hears when a person is awaited (it frees the slot)
+        t0 = time.monotonic()
         try:
             while not c.stop.is_set():
-                if c.playing.is_set():
-                    time.sleep(0.05)  # let the page draw each update while playing
+                if c.credits.acquire(timeout=0.2):
                     return
-                if not told:
+                # Paused, a person is awaited; playing, the page paces the updates and
+                # a wait past a few seconds means no page is drawing them.
+                if not told and (not c.playing.is_set() or time.monotonic() - t0 > 5.0):
                     self.events.put(ev.StepWaiting(True))
                     told = True
-                if c.credits.acquire(timeout=0.2):
-                    if not c.playing.is_set():
-                        return
             if self.model is not None:
                 self.model.stop_training = True
         finally:
