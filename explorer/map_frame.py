@@ -17,6 +17,9 @@ screen moved in z. Keys added to ``step_info`` (all float32 unless said):
     the centroids now, and at every update so far (update 0 first);
 ``frame`` dict
     ``explained`` (share of the initial embedding's variance on each axis);
+``xy_range`` ((x0, x1), (y0, y1))
+    the smallest box holding every point and centroid drawn so far: fixed
+    axes that only ever widen, so points drawing together look tighter;
 ``grad`` (m,)
     ``|dKL(p_i||q_i)/dz_i|`` of the tracked rows (:mod:`dec_core.gradients`);
 ``grad_share`` dict
@@ -131,6 +134,7 @@ class LiveMap:
         self.frame: Frame | None = None
         self.trail: list[np.ndarray] = []
         self.prev: np.ndarray | None = None
+        self.lo = self.hi = None  # running box of everything drawn so far
         self.x2 = self.grid_x = None
         if x is not None and x.ndim == 2 and x.shape[1] == 2:
             self.x2 = np.asarray(x[self.index], dtype=np.float32)
@@ -158,6 +162,10 @@ class LiveMap:
         xy = self.frame.project(zt)
         cxy = self.frame.project(centers)
         self.trail.append(cxy)
+        both = np.concatenate([xy, cxy])
+        lo, hi = both.min(axis=0), both.max(axis=0)
+        self.lo = lo if self.lo is None else np.minimum(self.lo, lo)
+        self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
         alpha = float(est.alpha)
         norms = gradient_norms(z, centers, p, alpha, q)
         edges = confidence_edges(q.shape[1])
@@ -166,6 +174,7 @@ class LiveMap:
             "xy": xy, "xy_prev": self.prev, "centers_xy": cxy,
             "centers_trail": np.stack(self.trail),
             "frame": {"explained": self.frame.explained, "method": "pca"},
+            "xy_range": tuple((float(a), float(b)) for a, b in zip(self.lo, self.hi)),
             "grad": norms[self.index],
             "grad_share": {"edges": edges, "gradient": g_share.astype(np.float32),
                            "points": p_share.astype(np.float32)},

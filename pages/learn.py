@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, teach
+from explorer import compare, map_panel, teach
 from explorer.jobs import manager
 from explorer.ui import init_page, shown
 
@@ -103,6 +103,10 @@ def draw(job_id: str) -> None:
     if not job.active:
         st.success(f"Finished: {v['message']}")
 
+    if "xy" in info:  # the embedding with its centroids (explorer.map_panel)
+        arrows, size_by = map_panel.options("learn")
+        map_panel.draw(info, v["dataset"], key="learn", fingerprint=(job_id, info["update"]),
+                       arrows=arrows, size_by=size_by)
     q, p = info["q"], info["p"]
     k = q.shape[1]
     left, right = st.columns([3, 2])
