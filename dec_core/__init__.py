@@ -28,6 +28,7 @@ _LAZY = {
     "Callback": "callbacks",
     "StopOnEvent": "callbacks",
     "ProgressLogger": "callbacks",
+    "CentroidHistory": "callbacks",
     "Dataset": "datasets",
     "load_dataset": "datasets",
     "DATASETS": "datasets",

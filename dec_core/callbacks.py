@@ -19,9 +19,10 @@ calls them at each phase of training:
   since the last update), the means per batch since the last update of
   ``loss`` (the total), ``kl`` (KL(P||Q)) and, for IDEC, ``reconstruction``
   (``nan`` at update 0), and with ``y`` ``acc``/``nmi``/``ari``. It also
-  carries the arrays ``labels``, ``q``, ``p`` and ``embedding`` for live
-  views, and ``final``: True when the stop rule (tol or ``max_iter``) ends
-  training after this update; none of these is kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
+  carries the arrays ``labels``, ``q``, ``p``, ``embedding`` and ``centers``
+  (the centroids at this update, (k, embedding_dim)) for live views, and
+  ``final``: True when the stop rule (tol or ``max_iter``) ends training after
+  this update; none of these is kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
   ``max_iter`` and ``method``; ``on_dec_end`` gets ``reason``, ``iteration``
   and ``diverged``.
 
@@ -180,6 +181,29 @@ class StopOnEvent(Callback):
 
     def on_dec_update(self, update, logs=None):
         self._check()
+
+
+class CentroidHistory(Callback):
+    """Keep the centroids of every target update: a saved run's ``centroids`` array.
+
+    Attributes
+    ----------
+    centers : list of ndarray of shape (n_clusters, embedding_dim)
+        One entry per DEC update, in order (update 0: the k-means centres).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.centers: list[np.ndarray] = []
+
+    def on_dec_update(self, update, logs=None):
+        centers = (logs or {}).get("centers")
+        if centers is not None:
+            self.centers.append(np.asarray(centers, dtype=np.float32).copy())
+
+    def array(self) -> np.ndarray | None:
+        """``(updates, n_clusters, embedding_dim)`` float32, or None before any update."""
+        return np.stack(self.centers) if self.centers else None
 
 
 class ProgressLogger(Callback):

@@ -154,7 +154,7 @@ def data_options(config: dict) -> dict:
 
 def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
     """Load the data, fit DEC, optionally save the run; return the figures."""
-    from .callbacks import ProgressLogger
+    from .callbacks import CentroidHistory, ProgressLogger
     from .datasets import load_dataset
     from .estimator import DEC
     from .metrics import clustering_scores
@@ -167,7 +167,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
     params = estimator_params(config, data.n_features, data.n_classes)
     dims = params["dims"]
     dec = DEC(random_state=config["seed"], **params)
-    callbacks = [] if quiet else [ProgressLogger(every=10)]
+    trail = CentroidHistory()  # saved beside the run as arrays/centroids.npy
+    callbacks = [trail] if quiet else [trail, ProgressLogger(every=10)]
     if not quiet:
         print(f"[data] {data.name}: x{data.x.shape}, classes={data.n_classes}, "
               f"dims={dims}", file=sys.stderr, flush=True)
@@ -201,7 +202,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         from .runs import save_run
 
         save_run(out, dec, data.x, data.y, dataset={"name": data.name, **{
-            k: v for k, v in data_opts.items() if v is not None}}, extra={"config": config})
+            k: v for k, v in data_opts.items() if v is not None}}, extra={"config": config},
+            arrays={"centroids": trail.array()} if trail.centers else None)
         result["run"] = str(out)
     return result
 

@@ -23,6 +23,7 @@ from .autoencoder import (
     batch_plan,
     build_autoencoder,
     image_side,
+    layer_names,
     make_optimizer,
     pretrain_autoencoder,
     random_shift,
@@ -250,7 +251,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample after training.
     cluster_centers_ : ndarray of shape (n_clusters, embedding_dim)
-        Centroids in the embedding.
+        Centroids in the embedding (during ``fit``: those of the latest
+        target update, also passed to ``on_dec_update`` as ``"centers"``).
     history_ : dict
         ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
         "dec": {"update", "iteration", "loss", "kl", ["reconstruction"],
@@ -665,7 +667,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._callbacks.on_dec_update(
             self._update,
             {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z,
-             "final": converged or at_limit},
+             "centers": self.cluster_centers_.copy(), "final": converged or at_limit},
         )
         self._update += 1
         # A stop request first: a Stop during the interval is never "converged".
@@ -803,6 +805,42 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         return self._forward(self._validate_data(X, reset=False))[1]
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Map embeddings back to input space with the pretrained decoder.
+
+        ``dec.inverse_transform(dec.cluster_centers_)`` decodes each centroid:
+        the cluster's prototype, shape ``(n_clusters, n_features)``. Plain DEC
+        never trains the decoder, so this is the decoder as pretraining left
+        it; IDEC keeps training it. Usable from the k-means initialisation on
+        (a callback may call it during ``fit``).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, embedding_dim)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float32
+        """
+        check_is_fitted(self, ("autoencoder_", "dims_"))
+        Z = check_array(Z, dtype=np.float32, ensure_min_samples=0, input_name="Z")
+        e = int(self.dims_[-1])
+        if Z.shape[1] != e:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but this DEC's embedding has {e} dimensions."
+            )
+        _, dec_names = layer_names(len(self.dims_) - 1)
+        layers = [self.autoencoder_.get_layer(name) for name in reversed(dec_names)]
+        out = []
+        for i in range(0, Z.shape[0], 8192):  # eager: cheap for the few rows it is used on
+            h = tf.constant(Z[i : i + 8192])
+            for layer in layers:  # decoder_{n-1} ... decoder_1, reconstruction
+                h = layer(h, training=False)
+            out.append(np.asarray(tf.cast(h, tf.float32)))
+        if not out:
+            return np.zeros((0, int(self.dims_[0])), np.float32)
+        return np.concatenate(out).astype(np.float32)
 
     def predict(self, X) -> np.ndarray:
         """The most likely cluster of each row of ``X``.

@@ -9,7 +9,10 @@ A run folder holds::
     kmeans_labels.npy
     embedding.npy    (n, e) float32, when the data was given
     proba.npy        (n, k) float32 soft assignments q, when the data was given
-    arrays/*.npy     optional extra arrays (e.g. embedding snapshots)
+    arrays/*.npy     optional extra arrays: e.g. ``snapshots`` (embedding of
+                     tracked rows per update) and ``centroids`` (updates x k x
+                     embedding size, the centroids at every target update; its
+                     last frame is the model's ``cluster_centers_``)
     y_true.npy       (n,) true labels, when given
     model.keras      the Keras model x -> (q, x_hat) with its ClusteringLayer
     manifest.json    written last: file names and sizes; a folder without a

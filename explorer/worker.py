@@ -30,6 +30,7 @@ from dec_core.callbacks import Callback, StopOnEvent
 
 from . import events as ev
 from .data import load as load_data
+from .map_frame import LiveMap
 from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
@@ -85,6 +86,8 @@ class _Recorder(Callback):
         self.snapshots: list[np.ndarray] = []
         self.snapshot_labels: list[np.ndarray] = []
         self.ae_embedding: np.ndarray | None = None
+        self.centroids: list[np.ndarray] = []  # (k, e) per update: the run's "centroids"
+        self.live: LiveMap | None = None  # set by _train: the map's arrays per update
         self._t0 = time.perf_counter()
 
     def on_pretrain_begin(self, logs=None):
@@ -128,6 +131,12 @@ class _Recorder(Callback):
                 "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
                 **self._matching(labels),
             }
+            centers = logs.get("centers")
+            if centers is not None:
+                self.centroids.append(np.asarray(centers, dtype=np.float32))
+                if self.live is not None and z is not None and self.model is not None:
+                    step_info.update(self.live.update(self.model, np.asarray(z), q, p,
+                                                      self.centroids[-1]))
         self.events.put(ev.DecUpdate(row, sharpening, step_info))
         if self.step_mode and not logs.get("final"):  # never wait after the last update
             self._wait_for_step()
@@ -276,6 +285,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     est = DEC(**params)
     recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
                          controls, y=ds.y)
+    recorder.live = LiveMap(recorder.index, ds.x, images=ds.image_shape is not None)
     callbacks = [recorder, StopOnEvent(controls.stop)]
     autoencoder, source, history = None, "live", []
     if config["train"].get("autoencoder") == "shipped":
@@ -315,6 +325,8 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         arrays["snapshots"] = np.stack(recorder.snapshots)
         arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
         arrays["snapshot_index"] = recorder.index.astype(np.int64)
+    if recorder.centroids:  # (updates, k, e); the last frame is est.cluster_centers_
+        arrays["centroids"] = np.stack(recorder.centroids)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = Path(spec["run_dir"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
     extra = {

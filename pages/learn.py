@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, plots, teach
+from explorer import compare, map_panel, plots, teach
 from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
@@ -167,6 +167,10 @@ def draw(job_id: str) -> int | None:
         (st.success if v["state"] == "done" else st.info)(
             ("Finished: " if v["state"] == "done" else "Stopped: ") + end)
 
+    if "xy" in info:  # the embedding with its centroids (explorer.map_panel)
+        arrows, size_by = map_panel.options("learn")
+        map_panel.draw(info, v["dataset"], key="learn", fingerprint=(job_id, info["update"]),
+                       arrows=arrows, size_by=size_by)
     q, p = info["q"], info["p"]
     k = q.shape[1]
     # the colour rule of every page: a cluster wears its matched class's colour
