@@ -52,8 +52,11 @@ def test_step_mode_one_update_per_step():
     at.run()
     assert not at.exception
     assert metric(at, "Target update") == "0"
-    step_charts = [c for c in at.get("plotly_chart") if not c.key.startswith("kx_")]
-    assert len(step_charts) == 4  # confidence, sharpening, q vs p, sizes (beside the explorer's)
+    step_charts = {c.key for c in at.get("plotly_chart") if not c.key.startswith("kx_")}
+    # the map, the gradient share, the prototypes (digits are images), confidence,
+    # sharpening, q vs p, sizes (beside the kernel explorer's)
+    assert step_charts == {"learn_map", "learn_grad", "learn_protos", "conf_hist", "sharpen",
+                           "qp", "sizes"}
     for expected in ("1", "2"):
         before = len(job.dec)
         button(at, "Step").click().run()
