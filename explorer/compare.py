@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dec_core.baselines import NAMES
+from dec_core.baselines import NAMES, n2d_labels
 from dec_core.presets import method_of, switch_method
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
@@ -54,66 +54,8 @@ def method_names() -> dict[str, str]:
 
 def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
         n_neighbors: int = 20) -> np.ndarray:
-    """N2D: UMAP of an embedding to ``k`` dimensions, then a Gaussian mixture.
-
-    McConville et al. (2020), "N2D: (Not Too) Deep Clustering via Clustering
-    the Local Manifold of an Autoencoded Embedding": UMAP with
-    ``n_components = k``, ``n_neighbors = 20`` and ``min_dist = 0`` learns the
-    local manifold of the pretrained autoencoder's embedding, and a GMM with
-    full covariances clusters it.
-
-    Parameters
-    ----------
-    embedding : ndarray of shape (n, e)
-        The pretrained autoencoder's embedding.
-    k : int
-        Number of clusters (and of UMAP dimensions).
-    seed : int, default=0
-        ``random_state`` of UMAP, the sample and the GMM.
-    max_fit : int, default=10000
-        UMAP is fitted on at most this many random rows; the other rows are
-        placed with ``transform``.
-    n_neighbors : int, default=20
-        UMAP's neighbourhood size (capped at ``n - 1``).
-
-    Returns
-    -------
-    ndarray of shape (n,), dtype int64
-        Cluster ids in ``0 .. k-1``.
-    """
-    import umap
-    from sklearn.mixture import GaussianMixture
-
-    from .projection import knn
-
-    z = np.asarray(embedding, dtype=np.float32)
-    if z.ndim != 2:
-        raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
-    n, k = z.shape[0], int(k)
-    if n < max(k, 3):
-        raise ValueError(f"N2D needs at least {max(k, 3)} points; received {n}.")
-    rng = np.random.default_rng(seed)
-    fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
-                else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
-    n_neighbors = max(2, min(int(n_neighbors), len(fit_rows) - 1))
-    rest = np.setdiff1d(np.arange(n), fit_rows)
-    extra = {}
-    if not rest.size:  # no transform needed: exact neighbours from scikit-learn (see projection)
-        extra["precomputed_knn"] = (*knn(z[fit_rows], n_neighbors), None)
-    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
-                        random_state=int(seed),
-                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*k >= N.*")
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        fitted = reducer.fit_transform(z[fit_rows])
-        manifold = np.empty((n, k), dtype=np.float64)
-        manifold[fit_rows] = fitted
-        if rest.size:
-            manifold[rest] = reducer.transform(z[rest])
-    gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=int(seed))
-    return gmm.fit(manifold[fit_rows]).predict(manifold).astype(np.int64)
+    """N2D's labels (UMAP to ``k`` dims + GMM): :func:`dec_core.baselines.n2d_labels`."""
+    return n2d_labels(embedding, k, seed, max_fit, n_neighbors)
 
 
 _UMAP_WARM = False
