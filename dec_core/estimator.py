@@ -64,6 +64,7 @@ _CONSTRAINTS: dict[str, tuple] = {
     "n_init": ("int", 1, None),
     "centroid_init": ("choice", ("kmeans", "manifold")),
     "n_restarts": ("int", 1, None),
+    "start_target_updates": ("int", 0, None),
     "restart_criterion": ("choice", tuple(RESTART_CRITERIA)),
     "verbose": ("int", 0, None),
 }
@@ -234,6 +235,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         :func:`dec_core.baselines.manifold_start`), each centroid the mean of
         its cluster's members in the embedding. ``kmeans_labels_`` then holds
         that start's clusters.
+    start_target_updates : int, default=0
+        For this many target updates the target ``P`` is the start's own
+        clusters (one-hot rows of ``kmeans_labels_``) instead of the
+        sharpened ``Q``; ``tol`` is not tested meanwhile. With
+        ``centroid_init="manifold"`` the encoder so first makes N2D's clusters
+        compact in the embedding (the nearest-mean cells of those clusters
+        are not N2D's clusters), then DEC refines as usual. 0: the paper.
     n_restarts : int, default=1
         Whole fits (pretraining, start, self-training) with different seeds;
         the one kept is chosen without labels by ``restart_criterion``. Costs
@@ -334,6 +342,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         n_init: int = 20,
         centroid_init: str = "kmeans",
         n_restarts: int = 1,
+        start_target_updates: int = 0,
         restart_criterion: str = "kl",
         augment: float = 0.0,
         random_state: int | None = None,
@@ -366,6 +375,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_init = n_init
         self.centroid_init = centroid_init
         self.n_restarts = n_restarts
+        self.start_target_updates = start_target_updates
         self.restart_criterion = restart_criterion
         self.augment = augment
         self.random_state = random_state
@@ -709,6 +719,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
         target = target_distribution(q)
+        warm = self._update < p.start_target_updates
+        if warm:
+            # the start's clusters as the target (one-hot rows): (n, k)
+            target = np.eye(p.n_clusters, dtype=target.dtype)[self.kmeans_labels_]
         logs = {
             "update": self._update,
             "iteration": self.n_iter_,
@@ -738,7 +752,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if self._should_stop():
             self.stop_reason_ = self.stop_reason_ or "stopped by request"
             return True
-        if self._update > 1 and delta < p.tol:
+        if self._update > max(1, p.start_target_updates) and delta < p.tol:
             self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
             return True
         if self.n_iter_ >= p.max_iter:

@@ -36,7 +36,7 @@ DEC_KEYS: tuple[str, ...] = (
     "augment_shift", "init", "dropout",
     "batch_size", "optimizer", "learning_rate", "momentum", "update_interval",
     "tol", "max_iter", "n_init",
-    "augment", "centroid_init", "n_restarts", "restart_criterion",
+    "augment", "centroid_init", "start_target_updates", "n_restarts", "restart_criterion",
 )
 
 # The clustering phase's optimiser for each method (docs/benchmarks.md, "DEC vs IDEC").
@@ -61,6 +61,7 @@ COMMON: dict = {
     "augment": 0.0,            # DEC-DA's affine augmentation, off (VARIANTS["dec-da"])
     "centroid_init": "kmeans",  # the paper's start; "manifold" is N2D's (VARIANTS)
     "n_restarts": 1,           # one fit; more are chosen without labels (VARIANTS)
+    "start_target_updates": 0,  # the paper: P is the sharpened Q from the first update
     "restart_criterion": "kl",
     **METHOD_OPTIMIZER["dec"],
 }
@@ -104,16 +105,24 @@ VARIANTS: dict[str, dict] = {
 }
 """Accuracy variants: ``{name: {"label", "settings", "help"}}``."""
 
+VARIANT_KEYS: tuple[str, ...] = ("augment", "centroid_init", "start_target_updates",
+                                 "n_restarts", "restart_criterion")
+"""The settings the variants change (each a DEC parameter, default in :data:`COMMON`)."""
+
 
 def apply_variant(config: dict, variant: str) -> dict:
     """``config`` with a variant's settings (a copy); ValueError for an unknown name.
+
+    Every key of :data:`VARIANT_KEYS` the variant does not set is reset to
+    its default, so switching from one variant to another leaves nothing behind.
 
     >>> apply_variant({"augment": 0.0, "tol": 0.1}, "dec-da")["augment"]
     1.0
     """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
-    return {**copy.deepcopy(config), **copy.deepcopy(VARIANTS[variant]["settings"])}
+    return {**copy.deepcopy(config), **{k: COMMON[k] for k in VARIANT_KEYS},
+            **copy.deepcopy(VARIANTS[variant]["settings"])}
 
 
 def variant_of(params: dict | None) -> str | None:
@@ -126,7 +135,7 @@ def variant_of(params: dict | None) -> str | None:
         count as their defaults (:data:`COMMON`).
     """
     params = dict(params or {})
-    keys = ("augment", "centroid_init", "n_restarts", "restart_criterion")
+    keys = VARIANT_KEYS
     have = {k: params.get(k, COMMON[k]) for k in keys}
     for name, spec in VARIANTS.items():
         want = {**{k: COMMON[k] for k in keys}, **spec["settings"]}

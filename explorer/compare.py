@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from dec_core.baselines import NAMES, n2d_labels
-from dec_core.presets import method_of, switch_method
+from dec_core.presets import VARIANTS, apply_variant, method_of, switch_method, variant_of
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
@@ -45,8 +45,53 @@ HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
 
 
 def method_names() -> dict[str, str]:
-    """Display names of the methods (:data:`dec_core.baselines.NAMES`)."""
-    return dict(NAMES)
+    """Display names of the methods (:data:`dec_core.baselines.NAMES`) and variant rows."""
+    return {**NAMES, **{variant_key(v): VARIANTS[v]["label"] for v in VARIANT_ROWS}}
+
+
+VARIANT_ROWS: tuple[str, ...] = tuple(v for v in VARIANTS if v != "dec")
+"""The accuracy variants (:data:`dec_core.presets.VARIANTS`) with a row of their own;
+plain DEC is the ``dec`` row."""
+
+
+def variant_key(name: str) -> str:
+    """The row key of a variant, e.g. ``"variant:dec-da"``."""
+    return f"variant:{name}"
+
+
+def variant_config(app: Mapping, name: str) -> dict:
+    """The config of the run that fills a variant's row: this run's, with the variant.
+
+    Data, network, pretraining and every other setting are the run's; the
+    objective is plain DEC (with its optimiser) and the variant's settings
+    replace the run's (see :func:`dec_core.presets.apply_variant`).
+
+    Returns
+    -------
+    dict
+        ``{"data", "model", "train"}``.
+    """
+    from .state import SECTIONS
+
+    config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
+              for k in ("data", "model", "train")}
+    config["train"] = apply_variant(switch_method(config["train"], "dec"), name)
+    return config
+
+
+def run_variant(app: Mapping) -> str | None:
+    """The variant this run is (its own row), or None for IDEC / other settings."""
+    train = dict(app.get("train") or {})
+    if method_of(train) != "dec":
+        return None
+    return variant_of(train)
+
+
+def variant_seconds(timings: Mapping | None) -> float | None:
+    """A variant's time: the whole fit, since variants change pretraining (DEC-DA) or repeat it."""
+    if not timings:
+        return None
+    return float(timings.get("total", 0.0))
 
 
 # --------------------------------------------------------------------------- methods

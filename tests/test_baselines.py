@@ -70,3 +70,27 @@ def test_dec_manifold_start_places_centroids_at_cluster_means_of_the_embedding(b
     np.testing.assert_array_equal(labels, dec.kmeans_labels_)
     for j in range(4):
         np.testing.assert_allclose(centers[j], z[labels == j].mean(axis=0), rtol=1e-4, atol=1e-5)
+
+
+def test_start_target_updates_train_towards_the_start_clusters(blobs):
+    from dec_core import DEC
+    from dec_core.callbacks import Callback
+
+    class Targets(Callback):
+        def __init__(self):
+            super().__init__()
+            self.p = []
+
+        def on_dec_update(self, update, logs=None):
+            self.p.append(np.asarray(logs["p"]))
+
+    x, y = blobs
+    rec = Targets()
+    dec = DEC(4, dims=[8, 16, 4], pretrain_epochs=2, batch_size=64, update_interval=3,
+              max_iter=30, tol=0.5, random_state=0, start_target_updates=3).fit(
+        x, y, callbacks=[rec])
+    onehot = np.eye(4)[dec.kmeans_labels_]
+    for p in rec.p[:3]:  # the start's clusters are the target, and tol waits for them
+        np.testing.assert_array_equal(p, onehot)
+    assert len(rec.p) >= 4
+    assert not np.array_equal(rec.p[3], onehot)  # then the sharpened Q, as in the paper
