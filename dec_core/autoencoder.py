@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .augment import augment_rows, image_side, random_shift  # noqa: F401  (re-exported)
+
 
 def layer_names(n_layers: int) -> tuple[list[str], list[str]]:
     """Names of the encoder and decoder Dense layers.
@@ -149,6 +151,7 @@ class PretrainConfig:
     noise: float = 0.0  # std of Gaussian input noise (denoising), end-to-end stage
     shuffle_seed: int | None = None
     augment_shift: int = 0  # random image translation (pixels) of each sample, end-to-end stage
+    augment: float = 0.0  # strength of the random affine warp (dec_core.augment), end-to-end stage
     lr_schedule: str = "constant"  # or "cosine": decay to 0 over the end-to-end stage
     jit_compile: bool | None = None  # None: see use_xla()
     steps_per_call: int = 64  # batches per compiled call (stop requests are polled between)
@@ -385,52 +388,18 @@ class StepRunner:
         return self._run(tf.constant(idx, tf.int32), extra)
 
 
-def image_side(n_features: int) -> int:
-    """The side of a square image with ``n_features`` pixels; ValueError if none."""
-    side = int(round(float(n_features) ** 0.5))
-    if side * side != int(n_features):
-        raise ValueError(
-            f"augment_shift needs square image rows (e.g. 8x8 = 64 features); "
-            f"{n_features} features are not a square."
-        )
-    return side
-
-
-def random_shift(rows, side: int, max_shift: int, seed_pair):
-    """Translate each row, seen as a ``side x side`` image, by a random offset.
-
-    Offsets are drawn uniformly in ``[-max_shift, max_shift]`` per sample and
-    axis; pixels shifted in are 0. ``rows``: (B, side*side) -> same shape.
-    """
-    import tensorflow as tf
-
-    k = int(max_shift)
-    if k <= 0:
-        return rows
-    b = tf.shape(rows)[0]
-    img = tf.reshape(rows, (b, side, side))
-    img = tf.pad(img, [[0, 0], [k, k], [k, k]])
-    off = tf.random.stateless_uniform((b, 2), seed=seed_pair + 3, minval=0, maxval=2 * k + 1,
-                                      dtype=tf.int32)
-    ar = tf.range(side, dtype=tf.int32)
-    r_idx = off[:, :1] + ar[None, :]  # (B, side)
-    c_idx = off[:, 1:] + ar[None, :]
-    img = tf.gather(img, r_idx, axis=1, batch_dims=1)  # (B, side, side+2k)
-    img = tf.gather(img, c_idx, axis=2, batch_dims=1)  # (B, side, side)
-    return tf.reshape(img, (b, side * side))
-
-
-def _mse_loss(model, noise: float, shift: int = 0, side: int = 0):
+def _mse_loss(model, noise: float, shift: int = 0, side: int = 0, augment: float = 0.0):
     """Per-sample reconstruction MSE of ``model`` with optional input corruption.
 
-    With ``shift > 0`` each row is first randomly translated (an augmented
-    sample, also the reconstruction target); noise corrupts only the input.
+    With ``shift > 0`` or ``augment > 0`` each row is first randomly
+    transformed (:func:`dec_core.augment.augment_rows`: an augmented sample,
+    also the reconstruction target); noise corrupts only the input.
     """
     import tensorflow as tf
 
     def loss_fn(rows, target_rows, seed_pair):
-        if shift > 0:
-            rows = random_shift(rows, side, shift, seed_pair)
+        if shift > 0 or augment > 0:
+            rows = augment_rows(rows, side, shift, augment, seed_pair)
         inp = rows
         if noise > 0:
             inp = inp + noise * tf.random.stateless_normal(tf.shape(rows), seed=seed_pair)
@@ -442,7 +411,7 @@ def _mse_loss(model, noise: float, shift: int = 0, side: int = 0):
 
 
 def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
-         noise: float = 0.0, shift: int = 0) -> None:
+         noise: float = 0.0, shift: int = 0, augment: float = 0.0) -> None:
     """Train ``model`` to reconstruct ``x`` for ``epochs`` epochs (compiled loop).
 
     ``events.epoch(stage, epoch, total, logs) -> stop?`` runs after every
@@ -459,8 +428,8 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     variables = model.trainable_variables
     opt.build(variables)
     x_t = x if isinstance(x, tf.Tensor) else tf.constant(x)
-    side = image_side(int(x.shape[1])) if shift > 0 else 0
-    runner = StepRunner(_mse_loss(model, noise, shift, side), variables, opt, x_t,
+    side = image_side(int(x.shape[1])) if shift > 0 or augment > 0 else 0
+    runner = StepRunner(_mse_loss(model, noise, shift, side, augment), variables, opt, x_t,
                         jit_compile=cfg.jit_compile, seed=cfg.shuffle_seed)
     rng = np.random.default_rng(cfg.shuffle_seed)
     state: dict = {}
@@ -537,7 +506,7 @@ def pretrain_autoencoder(
     if events.should_stop():
         return
     _fit(autoencoder, x, cfg, cfg.epochs, stage, events, noise=cfg.noise,
-         shift=cfg.augment_shift)
+         shift=cfg.augment_shift, augment=cfg.augment)
 
 
 def _apply(layer, x: np.ndarray, batch: int = 8192) -> np.ndarray:

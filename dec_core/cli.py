@@ -14,7 +14,14 @@ from pathlib import Path
 
 from .bench import PROTOCOLS
 from .datasets import SYNTHETIC_NOISE
-from .presets import METHOD_OPTIMIZER, estimator_params, legacy_method, preset_for
+from .presets import (
+    METHOD_OPTIMIZER,
+    VARIANTS,
+    apply_variant,
+    estimator_params,
+    legacy_method,
+    preset_for,
+)
 
 
 def _int_list(text: str) -> list[int]:
@@ -22,6 +29,11 @@ def _int_list(text: str) -> list[int]:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from err
+
+
+def _variant_help() -> str:
+    return "variants (dec_core.presets.VARIANTS): " + "; ".join(
+        f"{name}: {spec['help']}" for name, spec in VARIANTS.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--normalize-frequency", action=argparse.BooleanOptionalAction,
                      default=None, help="divide the target by the soft cluster size f_j "
                                         "(default: on, as in the paper)")
+    run.add_argument("--variant", choices=list(VARIANTS), help=_variant_help())
     run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
@@ -68,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="checkpoints of resumable protocols (default <out-dir>/<protocol>-work)")
     bench.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=JSON", help="override a config key, e.g. pretrain_epochs=5")
+    bench.add_argument("--variant", choices=list(VARIANTS),
+                       help="apply an accuracy variant's settings; results go to "
+                            "<protocol>.<variant>.json. " + _variant_help())
+    bench.add_argument("--n2d", action="store_true",
+                       help="also score N2D (UMAP + GMM) on each seed's pretrained embedding")
     bench.add_argument("--fresh", action="store_true",
                        help="ignore saved checkpoints and finished seeds")
     bench.add_argument("--matmul-size", type=int, default=3072,
@@ -120,6 +138,9 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "seed": args.seed,
     }
     config.update({k: v for k, v in flags.items() if v is not None})
+    if getattr(args, "variant", None):
+        # a variant's settings win over the config file; explicit flags are not variant keys
+        config = apply_variant(config, args.variant)
     config.setdefault("dataset", "digits")
     config.setdefault("seed", 0)
     preset = preset_for(config["dataset"])
@@ -189,6 +210,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         **({"acc": None, "nmi": None, "ari": None} if data.y is None
            else clustering_scores(data.y, dec.labels_)),
         "kmeans_acc": dec.history_["kmeans"].get("acc"),
+        "centroid_init": params.get("centroid_init", "kmeans"),
+        **({"restarts": dec.restarts_} if hasattr(dec, "restarts_") else {}),
         "load_seconds": round(load_seconds, 3),
         "pretrain_seconds": round(dec.timings_["pretrain"], 3),
         "kmeans_seconds": round(dec.timings_["kmeans"], 3),
@@ -219,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_bench(
                 args.protocol, args.seeds, data_path=args.data_path, out_dir=args.out_dir,
                 work_dir=args.work_dir, overrides=_overrides(args.overrides), fresh=args.fresh,
-                quiet=args.quiet, matmul_size=args.matmul_size,
+                quiet=args.quiet, matmul_size=args.matmul_size, variant=args.variant,
+                n2d=args.n2d,
                 command="python -m dec_core " + " ".join(argv if argv is not None else sys.argv[1:]),
             )
         except ValueError as err:

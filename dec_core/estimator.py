@@ -17,22 +17,22 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .augment import augment_rows, image_side
 from .autoencoder import (
     PretrainConfig,
     StepRunner,
     batch_plan,
     build_autoencoder,
-    image_side,
     layer_names,
     make_optimizer,
     pretrain_autoencoder,
-    random_shift,
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
 from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
+from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
 _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
@@ -52,6 +52,7 @@ _CONSTRAINTS: dict[str, tuple] = {
     "pretrain_noise": ("real", 0, None, True),
     "pretrain_schedule": ("choice", ("constant", "cosine")),
     "augment_shift": ("int", 0, None),
+    "augment": ("real", 0, None, True),
     "init": ("choice", ("glorot_uniform", "dec")),
     "dropout": ("real", 0, 1, True, False),
     "batch_size": ("int", 1, None),
@@ -64,6 +65,10 @@ _CONSTRAINTS: dict[str, tuple] = {
     "method": ("choice", ("dec", "idec")),
     "gamma": ("real", 0, None, False),
     "n_init": ("int", 1, None),
+    "centroid_init": ("choice", ("kmeans", "manifold")),
+    "n_restarts": ("int", 1, None),
+    "start_target_updates": ("int", 0, None),
+    "restart_criterion": ("choice", tuple(RESTART_CRITERIA)),
     "verbose": ("int", 0, None),
 }
 
@@ -199,6 +204,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         reconstruction target) and in the clustering phase, where ``q`` of
         the shifted sample is trained towards ``p`` of the clean one
         (DEC-DA, Guo et al. 2018). 0 turns it off.
+    augment : float, default=0.0
+        Strength of DEC-DA's random affine augmentation of image rows
+        (:mod:`dec_core.augment`), used where ``augment_shift`` is: 1 means
+        rotations in ±10°, scales in [0.9, 1.1] and sub-pixel shifts of up to
+        10% of the side, with bilinear interpolation; ranges scale linearly;
+        0 turns it off.
     init : {"glorot_uniform", "dec"}, default="glorot_uniform"
         Kernel initialiser; ``"dec"`` is DEC-keras's VarianceScaling(1/3).
     dropout : float, default=0.2
@@ -233,6 +244,29 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         0.1). Ignored with ``method="dec"``.
     n_init : int, default=20
         k-means restarts for the initial centroids.
+    centroid_init : {"kmeans", "manifold"}, default="kmeans"
+        How the centroids start: k-means in the embedding (the paper), or
+        the manifold start: N2D's clusters (UMAP of the embedding to
+        ``n_clusters`` dimensions, then a Gaussian mixture;
+        :func:`dec_core.baselines.manifold_start`), each centroid the mean of
+        its cluster's members in the embedding. ``kmeans_labels_`` then holds
+        that start's clusters.
+    start_target_updates : int, default=0
+        For this many target updates the target ``P`` is the start's own
+        clusters (one-hot rows of ``kmeans_labels_``) instead of the
+        sharpened ``Q``; ``tol`` is not tested meanwhile. With
+        ``centroid_init="manifold"`` the encoder so first makes N2D's clusters
+        compact in the embedding (the nearest-mean cells of those clusters
+        are not N2D's clusters), then DEC refines as usual. 0: the paper.
+    n_restarts : int, default=1
+        Whole fits (pretraining, start, self-training) with different seeds;
+        the one kept is chosen without labels by ``restart_criterion``. Costs
+        ``n_restarts`` times the time. ``restarts_`` records every restart.
+    restart_criterion : {"kl", "silhouette", "inertia"}, default="kl"
+        What picks the restart (:mod:`dec_core.restarts`): the lowest final
+        ``KL(P || Q)``, the highest silhouette of the labels in the final
+        embedding, or the lowest relative inertia (within-cluster over total
+        sum of squares in the final embedding).
     random_state : int, default=None
         Seeds weights, shuffling, dropout and k-means. An int makes ``fit``
         reproducible; note that it seeds Keras' global generators
@@ -275,7 +309,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     timings_ : dict
         Seconds spent in ``pretrain``, ``kmeans``, ``dec`` and ``total``.
     kmeans_labels_ : ndarray of shape (n_samples,)
-        The k-means initialisation's labels (autoencoder + k-means).
+        The initialisation's labels (autoencoder + k-means, or the manifold
+        start's clusters).
+    restarts_ : list of dict
+        With ``n_restarts > 1``: per restart its ``seed``, the three
+        criteria (``kl``, ``silhouette``, ``inertia``), ``seconds``, ``chosen``
+        and, when ``y`` was given, ``acc`` / ``nmi`` / ``ari`` (for
+        measuring how well a criterion tracks accuracy; never used to choose).
     n_features_in_ : int
     dims_ : list of int
         The layer sizes actually used.
@@ -319,6 +359,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         method: str = "dec",
         gamma: float = 0.1,
         n_init: int = 20,
+        centroid_init: str = "kmeans",
+        n_restarts: int = 1,
+        start_target_updates: int = 0,
+        restart_criterion: str = "kl",
+        augment: float = 0.0,
         random_state: int | None = None,
         verbose: int = 0,
         strategy=None,
@@ -349,6 +394,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.method = method
         self.gamma = gamma
         self.n_init = n_init
+        self.centroid_init = centroid_init
+        self.n_restarts = n_restarts
+        self.start_target_updates = start_target_updates
+        self.restart_criterion = restart_criterion
+        self.augment = augment
         self.random_state = random_state
         self.verbose = verbose
         self.strategy = strategy
@@ -420,6 +470,47 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         DivergenceWarning
             When the clustering phase diverges; the last finite state is kept.
         """
+        p = self._validate_params()
+        if p.n_restarts > 1:
+            return self._fit_restarts(X, y, callbacks, autoencoder)
+        return self._fit_once(X, y, callbacks, autoencoder)
+
+    def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
+        """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
+        from sklearn.base import clone
+
+        p = self._validate_params()
+        t_start = time.perf_counter()
+        fits, rows = [], []
+        for r, seed in enumerate(restart_seeds(p.random_state, p.n_restarts)):
+            est = clone(self).set_params(n_restarts=1, random_state=seed)
+            est.strategy = self.strategy
+            est._fit_once(X, y, callbacks, autoencoder)
+            Xc = est._validate_data(X, reset=False)
+            row = {"restart": r, "seed": seed, **restart_criteria(est, Xc),
+                   "seconds": float(est.timings_["total"])}
+            if y is not None:
+                row.update(clustering_scores(np.asarray(y).ravel(), est.labels_))
+            fits.append(est)
+            rows.append(row)
+            if est.stop_training or est.stop_reason_ == "stopped by request":
+                break
+        best = choose_restart([row[p.restart_criterion] for row in rows], p.restart_criterion)
+        for i, row in enumerate(rows):
+            row["chosen"] = i == best
+        chosen = fits[best]
+        self._reset_fitted_state()
+        for key, value in chosen.__dict__.items():
+            if key.endswith("_") and not key.startswith("__"):
+                self.__dict__[key] = value
+        self.stop_training = chosen.stop_training
+        self.restarts_ = rows
+        self.timings_ = {**chosen.timings_, "total": time.perf_counter() - t_start}
+        self.history_["restarts"] = [dict(row) for row in rows]
+        return self
+
+    def _fit_once(self, X, y, callbacks, autoencoder) -> DEC:
+        """One fit: pretrain, start, self-train (``fit`` without restarts)."""
         t_start = time.perf_counter()
         self._p = p = self._validate_params()
         X = self._validate_data(X, reset=True)
@@ -430,7 +521,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
                 )
         n, d = X.shape
-        if p.augment_shift > 0:
+        if p.augment_shift > 0 or p.augment > 0:
             image_side(d)
         dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
         self._reset_fitted_state()
@@ -481,11 +572,17 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 "The embedding holds NaN or inf after pretraining: "
                 f"lower pretrain_lr (now {p.pretrain_lr:g})."
             )
-        km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
-        self.kmeans_labels_ = km.labels_.astype(np.int64)
+        if p.centroid_init == "manifold":
+            from .baselines import manifold_start
+
+            centers, start_labels = manifold_start(z, p.n_clusters, seed)
+        else:
+            km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
+            centers, start_labels = km.cluster_centers_, km.labels_
+        self.kmeans_labels_ = np.asarray(start_labels).astype(np.int64)
         with self._scope():
-            self._build_clustering(km.cluster_centers_)
-        self.cluster_centers_ = km.cluster_centers_.astype(np.float32)
+            self._build_clustering(centers)
+        self.cluster_centers_ = np.asarray(centers, dtype=np.float32)
         self.timings_["kmeans"] = time.perf_counter() - t0
         logs = {"labels": self.kmeans_labels_, "centers": self.cluster_centers_, "embedding": z}
         if y is not None:
@@ -537,6 +634,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             noise=p.pretrain_noise,
             lr_schedule=p.pretrain_schedule,
             augment_shift=p.augment_shift,
+            augment=p.augment,
             shuffle_seed=p.random_state,
         )
 
@@ -579,13 +677,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         sums = self._term_sums
         gamma = p.gamma
         model, encoder, clustering = self.model_, self.encoder_, self.clustering_layer_
-        shift = p.augment_shift
-        side = image_side(self.n_features_in_) if shift > 0 else 0
+        shift, strength = p.augment_shift, p.augment
+        side = image_side(self.n_features_in_) if shift > 0 or strength > 0 else 0
 
         def loss_fn(xb, pb, seed_pair):
-            # xb: (B, d), pb: (B, k) -> per-sample loss (B,)
-            if shift > 0:
-                xb = random_shift(xb, side, shift, seed_pair)
+            # xb: (B, d), pb: (B, k) -> per-sample loss (B,). With augmentation
+            # (DEC-DA) q of the transformed sample is trained towards p of the
+            # clean one: the rows keep their order, so pb stays theirs.
+            if shift > 0 or strength > 0:
+                xb = augment_rows(xb, side, shift, strength, seed_pair)
             if idec:
                 qb, xr = model(xb, training=True)
             else:
@@ -640,6 +740,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
         target = target_distribution(q, p.target_power, p.normalize_frequency)
+        warm = self._update < p.start_target_updates
+        if warm:
+            # the start's clusters as the target (one-hot rows): (n, k)
+            target = np.eye(p.n_clusters, dtype=target.dtype)[self.kmeans_labels_]
         logs = {
             "update": self._update,
             "iteration": self.n_iter_,
@@ -662,7 +766,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         }
         # The stop rule, decided before the callbacks: "final" tells them this update is
         # the last (a step-mode page then does not wait for one more Step).
-        converged = self._update > 0 and delta < p.tol
+        converged = self._update > max(0, p.start_target_updates - 1) and delta < p.tol
         at_limit = self.n_iter_ >= p.max_iter
         self._callbacks.on_dec_update(
             self._update,

@@ -46,8 +46,11 @@ FORMAT = 1
 PRETRAIN_KEYS = (
     "dims", "init", "random_state", "pretrain", "pretrain_epochs", "layer_epochs",
     "pretrain_batch_size", "pretrain_optimizer", "pretrain_lr", "momentum", "dropout",
-    "pretrain_noise", "pretrain_schedule", "augment_shift",
+    "pretrain_noise", "pretrain_schedule", "augment_shift", "augment", "n_restarts",
 )
+# Keys that joined later, left out of a record while at their default (so files
+# built before them still match): augment 0 (no warp), n_restarts 1 (one fit).
+_LATER_DEFAULTS = {"augment": 0.0, "n_restarts": 1}
 
 # The built-in default: digits with the default network and settings.
 DEFAULT_NAME = "digits"
@@ -158,6 +161,13 @@ def pretrain_settings(params, n_features: int | None = None, *, defaults: bool =
             out[key] = float(out[key])
     if out.get("random_state") is not None:
         out["random_state"] = int(out["random_state"])
+    if "augment" in out:
+        out["augment"] = float(out["augment"])
+    if "n_restarts" in out:
+        out["n_restarts"] = int(out["n_restarts"])
+    for key, default in _LATER_DEFAULTS.items():
+        if key in out and out[key] == default:
+            out.pop(key)
     if out.get("pretrain_optimizer", "sgd") != "sgd":
         out.pop("momentum", None)
     if out.get("pretrain", "layerwise") != "layerwise":

@@ -13,7 +13,16 @@ from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
-from dec_core.presets import METHOD_OPTIMIZER, default_n_clusters, method_of, switch_method
+from dec_core.presets import (
+    METHOD_OPTIMIZER,
+    VARIANT_KEYS,
+    VARIANTS,
+    apply_variant,
+    default_n_clusters,
+    method_of,
+    switch_method,
+    variant_of,
+)
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -72,6 +81,68 @@ def _switch_method() -> None:
     new = switch_method(st.session_state["train"], st.session_state["train.method"])
     for key in ("method", *METHOD_OPTIMIZER[new["method"]]):
         set_setting("train", key, new[key])
+
+
+def _switch_variant() -> None:
+    """The variant box changed: its settings (presets.VARIANTS) replace the variant keys."""
+    name = st.session_state["train_variant"]
+    if name in VARIANTS:
+        new = apply_variant(st.session_state["train"], name)
+        for key in VARIANT_KEYS:
+            set_setting("train", key, new[key])
+
+
+def _square_images() -> bool:
+    """Whether rows are square images, which DEC-DA's augmentation needs."""
+    if DATASET is None:
+        return False
+    side = int(round(DATASET.n_features ** 0.5))
+    return side * side == DATASET.n_features
+
+
+def variant_settings() -> None:
+    """Accuracy variant (issue 18): one box, then the few settings it changes."""
+    square = _square_images()
+    current = variant_of(st.session_state["train"]) or "custom"
+    options = [v for v in VARIANTS if square or not VARIANTS[v]["settings"].get("augment")]
+    if current not in options:
+        options.append(current)
+    st.session_state["train_variant"] = current  # follows the settings (a loaded run, Reset)
+    st.selectbox(
+        "Variant", options, key="train_variant", on_change=_switch_variant,
+        format_func=lambda v: VARIANTS[v]["label"] if v in VARIANTS else "custom settings",
+        help="What each adds (measured on digits and 10k MNIST in docs/benchmarks.md): "
+             + " ".join(f"**{spec['label']}**: {spec['help']}" for spec in VARIANTS.values())
+             + (" DEC-DA needs square images (8x8, 28x28)." if not square else "")
+             + " Default: DEC, the paper's method.")
+    what = VARIANTS[current]["help"] if current in VARIANTS else (
+        "your own combination of the settings below.")
+    st.caption(f"What runs: {what}")
+    train = st.session_state["train"]
+    if square and (float(train["augment"]) > 0 or current == "custom"):
+        st.slider("Augmentation strength", 0.0, 2.0, step=0.25, key=bind("train", "augment"),
+                  help="DEC-DA (Guo et al. 2018): 1 means random rotations in ±10°, scales in "
+                       "[0.9, 1.1] and sub-pixel shifts of up to 10% of the side, in "
+                       "pretraining and clustering; ranges scale linearly; 0 is off.")
+    if train["centroid_init"] != "kmeans" or current == "custom":
+        st.radio("Centroid start", ["kmeans", "manifold"], horizontal=True,
+                 key=bind("train", "centroid_init"),
+                 format_func={"kmeans": "k-means (paper)",
+                              "manifold": "manifold (UMAP + GMM)"}.get,
+                 help="k-means in the embedding (the paper), or N2D's clusters: UMAP of the "
+                      "embedding to k dimensions and a Gaussian mixture there; each centroid "
+                      "is its cluster's mean in the embedding. The first UMAP of a worker "
+                      "compiles code (~20 s).")
+    if int(train["n_restarts"]) > 1 or current == "custom":
+        st.number_input("Restarts", 1, 10, key=bind("train", "n_restarts"),
+                        help="Whole fits with different seeds (this many times the time); "
+                             "the kept one is chosen without labels by the criterion.")
+        st.selectbox("Restart criterion", ["kl", "silhouette", "inertia"],
+                     key=bind("train", "restart_criterion"),
+                     format_func={"kl": "lowest final KL(P‖Q)",
+                                  "silhouette": "highest silhouette in z",
+                                  "inertia": "lowest relative inertia in z"}.get,
+                     help="How the kept restart is chosen (labels are never used).")
 
 
 def settings_panel() -> None:
@@ -137,6 +208,7 @@ def settings_panel() -> None:
                                      f"{charts.IDEC_FORMULA}; the reconstruction loss has "
                                      f"weight 1. The IDEC paper uses 0.1 (default "
                                      f"{D['gamma']:g}).")
+            variant_settings()
             st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
                             help="Batches between recomputing the target P on all data. The paper "
                                  f"uses 140 for MNIST; default {D['update_interval']}.")
