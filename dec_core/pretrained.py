@@ -262,6 +262,8 @@ def find(x, params, name: str = DEFAULT_NAME) -> Shipped | None:
     arr = np.asarray(x, dtype=np.float32)
     if arr.ndim != 2 or _settings_differ(pretrain_settings(params, arr.shape[1]), recorded):
         return None
+    if _budget_cuts(params, arr.shape[0]):  # the record ran every epoch
+        return None
     if data_sha256(arr) != recorded_hash:
         return None
     try:
@@ -269,6 +271,31 @@ def find(x, params, name: str = DEFAULT_NAME) -> Shipped | None:
     except PretrainedFileError as err:
         warnings.warn(f"Ignoring the shipped autoencoder: {err}", UserWarning, stacklevel=2)
         return None
+
+
+def _budget_cuts(params, n_samples: int) -> bool:
+    """Whether ``pretrain_steps`` stops pretraining before its epochs end on ``n_samples`` rows.
+
+    A budget that does not bite changes nothing, so it is not one of the
+    recorded :data:`PRETRAIN_KEYS`; one that bites makes another autoencoder.
+    """
+    from .cost import pretrain_plan
+
+    if hasattr(params, "get_params"):
+        params = params.get_params()
+    budget = dict(params).get("pretrain_steps")
+    if budget is None:
+        return False
+    full = {"pretrain_epochs": 50, "pretrain_batch_size": 256, "layer_epochs": 25, **dict(params)}
+    stages = [int(full["pretrain_epochs"])]
+    if full.get("pretrain") == "layerwise":
+        stages.append(int(full["layer_epochs"]))
+    for epochs in stages:
+        per_epoch, total, _ = pretrain_plan(n_samples, int(full["pretrain_batch_size"]), epochs,
+                                            int(budget))
+        if total < epochs * per_epoch:
+            return True
+    return False
 
 
 def _settings_differ(settings: dict, recorded: dict) -> bool:
