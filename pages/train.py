@@ -209,10 +209,14 @@ def _apply_setting(section: str, key: str, value) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _uses_shipped(data_key: str, params_key: str) -> bool:
-    """Whether the shipped autoencoder matches these data and settings (cached)."""
+    """Whether the worker will start from the shipped autoencoder (cached; no TensorFlow)."""
     from dec_core import pretrained
 
-    return pretrained.find(DATASET.x, json.loads(params_key)) is not None
+    mismatch = getattr(pretrained, "mismatch", None)  # the TF-free form of find's test
+    params = json.loads(params_key)
+    if mismatch is None or pretrained._budget_cuts(params, DATASET.n_samples):
+        return False
+    return mismatch(DATASET.x, params, defaults=False) == []
 
 
 def cost_panel() -> None:

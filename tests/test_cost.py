@@ -128,3 +128,28 @@ def test_budget_caps_pretraining_and_reports_progress():
               max_iter=2, n_init=1, random_state=0).fit(x, callbacks=[seen])
     assert len(dec.history_["pretrain"]["loss"]) == 2
     assert seen.progress[-1] == (4, 4)
+
+
+def test_job_eta_from_the_first_second_of_pretraining():
+    # issue 19: the Train page said "estimating…" after 91 s of a 1,000,000-row run
+    import time
+
+    from explorer.jobs import Job
+
+    cfg = {"data": {"name": "file"}, "model": {"hidden": [64, 64, 128, 10]},
+           "train": {**preset_for("file"), "seed": 0}}
+    job = Job(id="j", owner="o", config=cfg, state="running", phase="pretraining",
+              pretrain_epochs=200)
+    now = time.time()
+    job.started = now - 2
+    job.phase_started = {"pretraining": now - 1}
+    assert job.progress()[1] is None  # no plan yet (an old worker): as before
+    plan = cost.estimate(1_000_000, params_for("file", 3, 4), gflops=50).as_dict()
+    job.plan = plan
+    frac, eta = job.progress()
+    assert eta == pytest.approx(plan["total_seconds"] - 1, rel=0.1) and 0 < frac < 0.1
+    job.pretrain_done = 0.5  # half the steps in half the planned time: on plan
+    job.phase_started = {"pretraining": now - plan["pretrain_seconds"] / 2}
+    frac, eta = job.progress()
+    assert eta == pytest.approx(plan["pretrain_seconds"] / 2 + plan["kmeans_seconds"]
+                                + plan["dec_expected_seconds"], rel=0.1)
