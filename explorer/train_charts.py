@@ -180,10 +180,13 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
         marker={"size": 5}, text=points, hovertemplate="batch %{x}<br>%{text}<extra></extra>",
     ))
     if tol > 0:
-        fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"},
-                      annotation_text=wrap(tol_text(tol, n_samples)),
-                      annotation_position="top right", annotation_align="right",
-                      annotation_font={"size": 11})
+        fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"})
+        # Placed by hand: on a log axis plotly's hline annotation lands at y = tol in
+        # log units (the top of the chart), and it never wraps a long note.
+        fig.add_annotation(text=wrap(tol_text(tol, n_samples)), x=1, xref="paper",
+                           xanchor="right", y=math.log10(tol), yref="y", yanchor="bottom",
+                           showarrow=False, align="right", bgcolor="rgba(255,255,255,0.75)",
+                           font={"size": 11, "color": NEUTRAL})
     fig.update_xaxes(title="DEC iteration (batches)")
     axis = log_axis([floor, tol, *(r["delta_label"] for r in rows)], percent=True)
     fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
