@@ -155,6 +155,7 @@ class PretrainConfig:
     lr_schedule: str = "constant"  # or "cosine": decay to 0 over the end-to-end stage
     jit_compile: bool | None = None  # None: see use_xla()
     steps_per_call: int = 64  # batches per compiled call (stop requests are polled between)
+    max_steps: int | None = None  # a budget of gradient steps per stage (None: epochs alone)
 
 
 def fused_update(optimizer, variables):
@@ -421,10 +422,13 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
 
     if epochs <= 0:
         return
+    from .cost import pretrain_plan
+
     n = int(x.shape[0])
     b = min(cfg.batch_size, n)
-    steps_per_epoch = -(-n // b)
-    opt = make_optimizer(cfg.optimizer, _schedule(cfg, epochs * steps_per_epoch), cfg.momentum)
+    # epochs, cut short by the step budget (the last epoch may be partial)
+    steps_per_epoch, total_steps, epochs = pretrain_plan(n, b, epochs, cfg.max_steps)
+    opt = make_optimizer(cfg.optimizer, _schedule(cfg, total_steps), cfg.momentum)
     variables = model.trainable_variables
     opt.build(variables)
     x_t = x if isinstance(x, tf.Tensor) else tf.constant(x)
@@ -434,14 +438,20 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     rng = np.random.default_rng(cfg.shuffle_seed)
     state: dict = {}
     chunk = max(1, min(steps_per_epoch, cfg.steps_per_call))
+    progress = getattr(events, "progress", None)
+    steps_done = 0
     for epoch in range(epochs):
         total, done = 0.0, 0
-        while done < steps_per_epoch:
-            s = min(chunk, steps_per_epoch - done)
+        this_epoch = min(steps_per_epoch, total_steps - steps_done)
+        while done < this_epoch:
+            s = min(chunk, this_epoch - done)
             total += float(runner.run(batch_plan(n, b, s, rng, state)))
             done += s
-            if done < steps_per_epoch and events.should_stop():
+            if progress is not None:  # a long epoch still shows how far it got
+                progress(stage, steps_done + done, total_steps)
+            if done < this_epoch and events.should_stop():
                 break
+        steps_done += done
         if events.epoch(stage, epoch, epochs, {"loss": total / max(done, 1)}):
             return
         if events.should_stop():

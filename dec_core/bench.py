@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cost import matmul_rates, pretrain_flops_per_sample  # noqa: F401  (re-exported)
 from .presets import DIGITS, IMAGES, apply_variant, estimator_params, switch_method
 
 PROTOCOLS: dict[str, dict] = {
@@ -91,35 +92,8 @@ PROTOCOLS: dict[str, dict] = {
 
 # --------------------------------------------------------------------- machine
 def matmul_gflops(n: int = 3072, repeats: int = 3) -> dict[str, float]:
-    """This machine's float32 matmul rate on an ``n x n`` square product.
-
-    Returns
-    -------
-    dict
-        ``{"tensorflow": GFLOP/s, "numpy": GFLOP/s, "best": max of both, "n": n}``;
-        each the best of ``repeats`` timed runs after a warm-up.
-    """
-    import tensorflow as tf
-
-    flops = 2.0 * n**3
-    a = tf.random.uniform((n, n), dtype=tf.float32, seed=0)
-    mm = tf.function(lambda m: tf.reduce_sum(tf.matmul(m, m)[0, :1]))
-    mm(a).numpy()
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        mm(a).numpy()
-        best = min(best, time.perf_counter() - t0)
-    tf_rate = flops / best / 1e9
-    b = np.random.default_rng(0).random((n, n), dtype=np.float32)
-    b @ b
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        b @ b
-        best = min(best, time.perf_counter() - t0)
-    np_rate = flops / best / 1e9
-    return {"n": n, "tensorflow": tf_rate, "numpy": np_rate, "best": max(tf_rate, np_rate)}
+    """This machine's float32 matmul rate: :func:`dec_core.cost.matmul_rates`."""
+    return matmul_rates(n, repeats)
 
 
 def machine_info() -> dict:
@@ -151,17 +125,6 @@ def machine_info() -> dict:
         "numpy": np.__version__,
         "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
-
-
-def pretrain_flops_per_sample(dims: Sequence[int]) -> float:
-    """Matmul FLOPs of one end-to-end pretraining step, per sample.
-
-    Forward through encoder and decoder is ``4 S`` with ``S = sum d_i d_{i+1}``;
-    the backward pass adds ``4 S`` for the weight gradients and ``4 S`` for the
-    input gradients, less the first layer's (the data needs none).
-    """
-    s = sum(int(a) * int(b) for a, b in zip(dims[:-1], dims[1:]))
-    return float(12 * s - 2 * int(dims[0]) * int(dims[1]))
 
 
 # --------------------------------------------------------------------- configs

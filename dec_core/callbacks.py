@@ -81,6 +81,13 @@ class Callback:
     def on_pretrain_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Called after every pretraining epoch of every stage."""
 
+    def on_pretrain_progress(self, steps_done: int, logs: dict | None = None) -> None:
+        """Pretraining ran ``steps_done`` of the stage's ``logs["total_steps"]`` batches.
+
+        Called after each compiled call of batches (64 by default), so a long
+        epoch still reports progress; ``logs["stage"]`` names the stage.
+        """
+
     def on_pretrain_end(self, logs: dict | None = None) -> None:
         """Called after pretraining (or when it is skipped)."""
 
@@ -129,6 +136,12 @@ class CallbackList(Callback):
 
     def on_pretrain_epoch_end(self, epoch, logs=None):
         self._call("on_pretrain_epoch_end", epoch, logs)
+
+    def on_pretrain_progress(self, steps_done, logs=None):
+        for cb in self.callbacks:  # a newer hook: callbacks written before it may lack it
+            hook = getattr(cb, "on_pretrain_progress", None)
+            if hook is not None:
+                hook(steps_done, logs)
 
     def on_pretrain_end(self, logs=None):
         self._call("on_pretrain_end", logs)

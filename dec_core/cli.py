@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--n-clusters", type=int,
                      help="default: the number of distinct labels (10 without labels)")
     run.add_argument("--pretrain-epochs", type=int, help="default: the preset's")
+    run.add_argument("--pretrain-steps", type=int,
+                     help="budget of pretraining gradient steps: the epochs stop once this many "
+                          "batches ran (default: the preset's, 20000; >= 1)")
     run.add_argument("--pretrain", choices=["end_to_end", "layerwise"],
                      help="default: end_to_end")
     run.add_argument("--method", choices=["dec", "idec"],
@@ -129,6 +132,7 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "dims": args.dims,
         "n_clusters": args.n_clusters,
         "pretrain_epochs": args.pretrain_epochs,
+        "pretrain_steps": args.pretrain_steps,
         "pretrain": args.pretrain,
         "method": args.method,
         "gamma": args.gamma,
@@ -200,6 +204,12 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         shipped = find(data.x, dec.get_params())
         if shipped is not None:
             autoencoder, source = shipped.autoencoder(), "shipped"
+    dec._validate_params()  # a bad setting fails here, before the estimate and the fit
+    if not quiet:
+        from .cost import estimate
+
+        cost = estimate(data.n_samples, params, pretrained=autoencoder is not None)
+        print(f"[estimate] {cost.summary()}", file=sys.stderr, flush=True)
     dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder)
     result = {
         "dataset": data.name,

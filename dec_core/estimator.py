@@ -29,6 +29,7 @@ from .autoencoder import (
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
+from .cost import check_pretrain_steps
 from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
@@ -45,6 +46,7 @@ _CONSTRAINTS: dict[str, tuple] = {
     "normalize_frequency": ("bool",),
     "pretrain": ("choice", ("end_to_end", "layerwise")),
     "pretrain_epochs": ("int", 0, None),
+    "pretrain_steps": ("steps",),
     "layer_epochs": ("int", 0, None),
     "pretrain_batch_size": ("int", 1, None),
     "pretrain_optimizer": ("choice", ("adam", "sgd")),
@@ -88,6 +90,9 @@ def _check_param(name: str, value) -> None:
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"The '{name}' parameter must be True or False. Got {value!r}.")
         return
+    if kind == "steps":  # a budget of gradient steps, or None
+        check_pretrain_steps(value)
+        return
     if kind == "choice":
         if value not in rule[1]:
             raise ValueError(f"The '{name}' parameter must be one of {list(rule[1])}. Got {value!r}.")
@@ -119,6 +124,8 @@ def _check_param(name: str, value) -> None:
 def _cast(name: str, value):
     """A checked parameter as a plain Python number (Keras refuses e.g. an int learning rate)."""
     kind = _CONSTRAINTS[name][0]
+    if kind == "steps":
+        return None if value is None else int(value)
     if kind == "int":
         return int(value)
     if kind == "real":
@@ -149,6 +156,9 @@ class _Events:
                 f"{stage!r}: lower pretrain_lr (now {self.est.pretrain_lr})."
             )
         return self.est._should_stop()
+
+    def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
+        self.cbs.on_pretrain_progress(steps_done, {"stage": stage, "total_steps": total_steps})
 
 
 class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -186,6 +196,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     pretrain_epochs : int, default=50
         End-to-end epochs (fine-tuning epochs after layer-wise). 0 skips
         pretraining.
+    pretrain_steps : int, default=None
+        A budget of pretraining gradient steps: the epochs stop once this
+        many batches have run (the last epoch may be partial), so the cost
+        stays bounded for any data size (the paper counted 50,000 steps,
+        not epochs). With ``pretrain="layerwise"`` it caps each stage. None:
+        ``pretrain_epochs`` alone. Must be >= 1; use ``pretrain_epochs=0``
+        to skip pretraining. :func:`dec_core.cost.estimate` says what a
+        budget costs.
     layer_epochs : int, default=25
         Epochs per layer with ``pretrain="layerwise"``.
     pretrain_batch_size : int, default=256
@@ -340,6 +358,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         normalize_frequency: bool = True,
         pretrain: str = "end_to_end",
         pretrain_epochs: int = 50,
+        pretrain_steps: int | None = None,
         layer_epochs: int = 25,
         pretrain_batch_size: int = 256,
         pretrain_optimizer: str = "adam",
@@ -375,6 +394,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.normalize_frequency = normalize_frequency
         self.pretrain = pretrain
         self.pretrain_epochs = pretrain_epochs
+        self.pretrain_steps = pretrain_steps
         self.layer_epochs = layer_epochs
         self.pretrain_batch_size = pretrain_batch_size
         self.pretrain_optimizer = pretrain_optimizer
@@ -626,6 +646,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             scheme=p.pretrain,
             epochs=p.pretrain_epochs if epochs is None else int(epochs),
             layer_epochs=p.layer_epochs,
+            max_steps=p.pretrain_steps,
             batch_size=p.pretrain_batch_size,
             optimizer=p.pretrain_optimizer,
             learning_rate=p.pretrain_lr,

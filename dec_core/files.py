@@ -113,6 +113,17 @@ def csv_layout(raw: bytes, source: str = "file") -> CsvLayout:
         The file is empty, not UTF-8 text, or holds binary data.
     """
     head = raw[:SAMPLE_BYTES]
+    if len(raw) > len(head) and head.count(b"\n") < 3:
+        # a wide file (a 5,000-column header is ~65 KB): read whole lines, the header
+        # and at least two rows, however long they are
+        end = 0
+        for _ in range(3):
+            nxt = raw.find(b"\n", end)
+            if nxt < 0:
+                end = len(raw)
+                break
+            end = nxt + 1
+        head = raw[:end]
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -281,6 +281,8 @@ def find(x, params, name: str = DEFAULT_NAME) -> Shipped | None:
     arr = np.asarray(x, dtype=np.float32)
     if arr.ndim != 2 or _differing_keys(pretrain_settings(params, arr.shape[1]), recorded):
         return None
+    if _budget_cuts(params, arr.shape[0]):  # the record ran every epoch
+        return None
     if data_sha256(arr) != recorded_hash:
         return None
     try:
@@ -288,6 +290,31 @@ def find(x, params, name: str = DEFAULT_NAME) -> Shipped | None:
     except PretrainedFileError as err:
         warnings.warn(f"Ignoring the shipped autoencoder: {err}", UserWarning, stacklevel=2)
         return None
+
+
+def _budget_cuts(params, n_samples: int) -> bool:
+    """Whether ``pretrain_steps`` stops pretraining before its epochs end on ``n_samples`` rows.
+
+    A budget that does not bite changes nothing, so it is not one of the
+    recorded :data:`PRETRAIN_KEYS`; one that bites makes another autoencoder.
+    """
+    from .cost import pretrain_plan
+
+    if hasattr(params, "get_params"):
+        params = params.get_params()
+    budget = dict(params).get("pretrain_steps")
+    if budget is None:
+        return False
+    full = {"pretrain_epochs": 50, "pretrain_batch_size": 256, "layer_epochs": 25, **dict(params)}
+    stages = [int(full["pretrain_epochs"])]
+    if full.get("pretrain") == "layerwise":
+        stages.append(int(full["layer_epochs"]))
+    for epochs in stages:
+        per_epoch, total, _ = pretrain_plan(n_samples, int(full["pretrain_batch_size"]), epochs,
+                                            int(budget))
+        if total < epochs * per_epoch:
+            return True
+    return False
 
 
 def _same(value, other) -> bool:
@@ -347,6 +374,10 @@ def mismatch(x, params, name: str = DEFAULT_NAME, *, defaults: bool = True) -> l
     settings = pretrain_settings(params, n_features, defaults=defaults)
     out = [{"key": k, "value": settings.get(k), "recorded": recorded.get(k)}
            for k in _differing_keys(settings, recorded, partial=not defaults)]
+    if not out and arr.ndim == 2 and _budget_cuts(params, arr.shape[0]):
+        # the record ran every epoch; a step budget that stops pretraining earlier does not
+        out.append({"key": "pretrain_steps", "value": dict(params).get("pretrain_steps"),
+                    "recorded": None})
     shape = list(arr.shape)
     if shape != list(record.get("data_shape") or shape) or (
             not out and data_sha256(arr) != record.get("data_sha256")):

@@ -51,6 +51,20 @@ class Epoch:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """The run's cost estimate (:meth:`dec_core.cost.CostEstimate.as_dict`), before it trains."""
+
+    estimate: dict
+
+
+@dataclass(frozen=True)
+class PretrainProgress:
+    """Share of the pretraining steps done (0..1), sent a few times a second at most."""
+
+    done: float
+
+
+@dataclass(frozen=True)
 class KMeansDone:
     """k-means in the pretrained embedding: ACC / NMI / ARI when labels are known."""
 

@@ -63,6 +63,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dec_core.cost import machine_gflops, remaining_seconds
+
 from . import events as ev
 from . import settings
 from .data import upload_digest
@@ -125,6 +127,10 @@ class Job:
     warnings: list = field(default_factory=list)   # things people should know about the result
     waiting_since: float | None = None  # step mode: when it began to wait for Step (else None)
     idle_ended: bool = False            # step mode: ended by the manager after waiting too long
+    plan: dict = field(default_factory=dict)       # dec_core.cost estimate, from the worker
+    pretrain_done: float | None = None             # share of pretraining steps done
+    phase_started: dict = field(default_factory=dict)  # phase -> time.time() it began
+    dec_last_update: float | None = None           # time.time() of the last DEC update
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -168,9 +174,11 @@ class Job:
     def progress(self) -> tuple[float, float | None]:
         """(fraction done 0..1, seconds left or None) for a progress bar.
 
-        Pretraining counts for its share of the expected time; DEC progress is
-        the larger of iterations / max_iter and how far the changed-label
-        share has fallen towards ``tol`` on a log scale.
+        With the worker's plan (:func:`dec_core.cost.estimate`) the ETA comes
+        from :func:`dec_core.cost.remaining_seconds` from the first moment of
+        pretraining, and the fraction is the time spent over the time spent
+        plus left; without one (an old worker), pretraining epochs and DEC
+        iterations count as before and the ETA waits for 2% of the work.
         """
         if self.state not in STATES_ACTIVE:
             return 1.0, 0.0
@@ -178,24 +186,43 @@ class Job:
             return 0.0, None
         train = self.config["train"]
         pre_frac = 1.0
-        if self.pretrain_epochs and not self.reused_autoencoder:
+        if self.pretrain_done is not None and not self.reused_autoencoder:
+            pre_frac = self.pretrain_done
+        elif self.pretrain_epochs and not self.reused_autoencoder:
             pre_frac = min(1.0, len(self.pretrain) / self.pretrain_epochs)
+        conv = None
         dec_frac = 0.0
         if self.dec:
             it = self.dec[-1]["iteration"] / max(1, int(train["max_iter"]))
-            conv = 0.0
             if len(self.dec) > 1 and self.dec[1]["delta_label"] > 0:
                 d0 = self.dec[1]["delta_label"]
                 d, tol = max(self.dec[-1]["delta_label"], 1e-9), max(float(train["tol"]), 1e-6)
+                conv = 0.0
                 if d0 > tol:
-                    conv = math.log(d0 / d) / math.log(d0 / tol)
-            dec_frac = float(np.clip(max(it, conv), 0.0, 0.99))
+                    conv = float(np.clip(math.log(d0 / d) / math.log(d0 / tol), 0.0, 1.0))
+            dec_frac = float(np.clip(max(it, conv or 0.0), 0.0, 0.99))
+        if self.step_mode:
+            pre_share = 0.0 if self.reused_autoencoder else 0.8
+            return float(pre_share * pre_frac + (1 - pre_share) * dec_frac), None
+        now = time.time()
+        spent = self.elapsed()
+        if self.plan and self.phase in ("pretraining", "kmeans", "dec"):
+            t_phase = now - self.phase_started.get(self.phase, now)
+            t_pre = now - self.phase_started.get("pretraining", now)
+            dec_t0 = self.phase_started.get("dec")
+            dec_elapsed = (self.dec_last_update - dec_t0) if (
+                dec_t0 is not None and self.dec_last_update is not None) else 0.0
+            left = remaining_seconds(
+                self.plan, self.phase, pretrain_done=0.0 if self.reused_autoencoder else pre_frac,
+                pretrain_elapsed=t_pre, phase_elapsed=t_phase,
+                dec_iteration=self.dec[-1]["iteration"] if self.dec else 0,
+                dec_elapsed=dec_elapsed, dec_convergence=conv, dec_updates=len(self.dec),
+                max_iter=int(train["max_iter"]))
+            frac = spent / max(spent + left, 1e-9)
+            return float(min(frac, 0.99)), left
         pre_share = 0.0 if self.reused_autoencoder else 0.8
         frac = pre_share * pre_frac + (1 - pre_share) * dec_frac
-        eta = None
-        spent = self.elapsed()
-        if frac > 0.02 and not self.step_mode:
-            eta = spent * (1 - frac) / frac
+        eta = spent * (1 - frac) / frac if frac > 0.02 else None
         return float(frac), eta
 
     def view(self, since_version: int | None = None) -> dict | None:
@@ -223,7 +250,7 @@ class Job:
                 "version": self.version,
                 "message": self.message, "error": self.error, "created": self.created,
                 "started": self.started, "finished": self.finished,
-                "elapsed": self.elapsed(), "progress": frac, "eta": eta,
+                "elapsed": self.elapsed(), "progress": frac, "eta": eta, "plan": dict(self.plan),
                 "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
                 "kmeans": dict(self.kmeans), "dec": list(self.dec),
                 "reused_autoencoder": self.reused_autoencoder,
@@ -635,6 +662,7 @@ class JobManager:
                 "created": job.created, "started": job.started, "ae_load": pinned,
                 "ae_history": cached["pretrain"] if cached else None,
                 "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
+                "gflops": machine_gflops(),  # measured once per server, for the job's plan
             }
             runner = self._take_runner()
             job._attach(runner.controls)
@@ -705,6 +733,11 @@ class JobManager:
             match event:
                 case ev.Phase(name=name):
                     job.phase = name
+                    job.phase_started.setdefault(name, time.time())
+                case ev.Planned(estimate=plan):
+                    job.plan = plan
+                case ev.PretrainProgress(done=done):
+                    job.pretrain_done = float(done)
                 case ev.DatasetLoaded(info=info, pretrain_epochs=n):
                     job.dataset_info, job.pretrain_epochs = info, n
                 case ev.Epoch(stage=stage, loss=loss, seconds=seconds):
@@ -713,8 +746,10 @@ class JobManager:
                 case ev.KMeansDone(scores=scores):
                     job.kmeans = scores
                     job.phase = "dec"
+                    job.phase_started.setdefault("dec", time.time())
                 case ev.DecUpdate(row=row, sharpening=sharpening, step_info=step_info):
                     job.dec.append(row)
+                    job.dec_last_update = time.time()
                     if sharpening is not None:
                         job.sharpening.append(sharpening)
                         job.step_info = step_info

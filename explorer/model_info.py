@@ -1,6 +1,7 @@
-"""Facts about an autoencoder shape: parameters, FLOPs, a time estimate, a drawing.
+"""Facts about an autoencoder shape for the Model page: layers, parsing, a drawing.
 
-No streamlit here; the Model page shows what these return.
+No streamlit here; the Model page shows what these return. Counts, FLOPs and
+the time estimate come from the engine's one cost model, :mod:`dec_core.cost`.
 
 The autoencoder is symmetric: ``dims = [d, h1, ..., hk, e]`` gives the encoder
 ``d -> h1 -> ... -> hk -> e`` and the mirrored decoder ``e -> hk -> ... -> h1 -> d``,
@@ -18,180 +19,19 @@ Examples
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 
-TRAINING_FACTOR = 3
-"""A training step costs about 3 forward passes (forward, input gradients, weight gradients)."""
-
-
-def layer_pairs(dims: Sequence[int]) -> list[tuple[int, int]]:
-    """The ``(inputs, outputs)`` of every dense layer, encoder then decoder.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        ``[n_features, hidden..., embedding_dim]``.
-
-    Returns
-    -------
-    list of tuple of int
-        ``2 * (len(dims) - 1)`` pairs.
-    """
-    dims = [int(v) for v in dims]
-    enc = list(zip(dims[:-1], dims[1:]))
-    dec = [(b, a) for a, b in reversed(enc)]
-    return enc + dec
-
-
-def param_count(dims: Sequence[int]) -> int:
-    """Weights and biases of the autoencoder built from ``dims``.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        ``[n_features, hidden..., embedding_dim]``.
-
-    Returns
-    -------
-    int
-        The same number Keras' ``count_params()`` reports for the autoencoder.
-    """
-    return sum(a * b + b for a, b in layer_pairs(dims))
-
-
-def flops_per_sample(dims: Sequence[int]) -> int:
-    """Forward-pass floating-point operations for one sample.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        ``[n_features, hidden..., embedding_dim]``.
-
-    Returns
-    -------
-    int
-        Two operations (a multiply and an add) per weight; biases and
-        activations are ignored. A training step costs about
-        :data:`TRAINING_FACTOR` times this.
-    """
-    return sum(2 * a * b for a, b in layer_pairs(dims))
-
-
-def training_flops_per_sample(dims: Sequence[int]) -> int:
-    """FLOPs of one training step per sample: about 3x the forward pass.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        ``[n_features, hidden..., embedding_dim]``.
-
-    Returns
-    -------
-    int
-    """
-    return TRAINING_FACTOR * flops_per_sample(dims)
-
-
-def matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
-    """This machine's float32 matrix-multiply rate, measured with NumPy.
-
-    Parameters
-    ----------
-    n : int, default=1024
-        Multiply two ``n x n`` float32 matrices.
-    repeats : int, default=3
-        Timed runs after one warm-up; the fastest counts.
-
-    Returns
-    -------
-    float
-        GFLOP/s (``2 n^3`` operations per product).
-    """
-    import numpy as np
-
-    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
-    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
-    a @ b  # warm-up
-    best = float("inf")
-    for _ in range(max(1, int(repeats))):
-        t0 = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / max(best, 1e-9) / 1e9
-
-
-def seconds_per_epoch(dims: Sequence[int], n_samples: int, gflops: float,
-                      efficiency: float = 0.5, batch_size: int | None = None,
-                      batch_overhead_s: float = 0.005) -> float:
-    """Estimated seconds of one pretraining epoch over ``n_samples``.
-
-    Parameters
-    ----------
-    dims : sequence of int
-        ``[n_features, hidden..., embedding_dim]``.
-    n_samples : int
-        Samples seen per epoch.
-    gflops : float
-        The machine's measured matmul rate (see :func:`matmul_gflops`).
-    efficiency : float, default=0.5
-        The share of that rate small dense layers reach in practice.
-    batch_size : int, optional
-        When given, add ``batch_overhead_s`` for each of the
-        ``ceil(n_samples / batch_size)`` batches.
-    batch_overhead_s : float, default=0.005
-        The framework's fixed cost per training step on a CPU (Keras: a few
-        milliseconds); it dominates for tiny networks.
-
-    Returns
-    -------
-    float
-        ``training_flops_per_sample * n_samples / (gflops * 1e9 * efficiency)``
-        plus the per-batch overhead: an estimate, good to a factor of about 2.
-    """
-    work = training_flops_per_sample(dims) * int(n_samples)
-    seconds = work / (max(float(gflops), 1e-3) * 1e9 * max(float(efficiency), 1e-3))
-    if batch_size:
-        seconds += -(-int(n_samples) // max(1, int(batch_size))) * float(batch_overhead_s)
-    return seconds
-
-
-def human_count(n: float) -> str:
-    """A count with a k / M / G suffix, e.g. ``1.5 M``.
-
-    Parameters
-    ----------
-    n : float
-
-    Returns
-    -------
-    str
-    """
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{int(n)}"
-
-
-def human_seconds(s: float) -> str:
-    """A duration for people: ``0.04 s``, ``12 s``, ``3.5 min``, ``2.1 h``.
-
-    Parameters
-    ----------
-    s : float
-        Seconds.
-
-    Returns
-    -------
-    str
-    """
-    if s < 1:
-        return f"{s:.2f} s"
-    if s < 90:
-        return f"{s:.0f} s" if s >= 10 else f"{s:.1f} s"
-    if s < 5400:
-        return f"{s / 60:.1f} min"
-    return f"{s / 3600:.1f} h"
+from dec_core.cost import (  # noqa: F401  (the one cost model; re-exported for the page)
+    TRAINING_FACTOR,
+    flops_per_sample,
+    human_count,
+    human_seconds,
+    layer_pairs,
+    machine_gflops,
+    matmul_gflops,
+    param_count,
+    training_flops_per_sample,
+)
 
 
 def parse_hidden(text: str, n_features: int) -> list[int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from dec_core.cost import peak_bytes
+
 
 def available_memory() -> int:
     """Bytes of memory available to new allocations (MemAvailable), or a cap.
@@ -34,19 +36,8 @@ def available_memory() -> int:
 
 
 def estimate_bytes(n_samples: int, dims: list[int], n_clusters: int, batch_size: int = 256) -> int:
-    """A generous estimate of the memory one DEC job needs, in bytes.
-
-    Counts the data (NumPy copy, TF constant, scaled copy), weights with their
-    gradients and two Adam slots, a batch's activations, the full-data q, p
-    and embedding, and a fixed allowance for TensorFlow itself.
-    """
-    d = dims[0]
-    params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:])) * 2 + n_clusters * dims[-1]
-    data = 3 * n_samples * d * 4
-    weights = 4 * params * 4
-    activations = 4 * batch_size * sum(dims) * 2 * 4
-    full = n_samples * (3 * n_clusters + 2 * dims[-1]) * 4 + n_samples * d * 4  # q, p, z, x_hat
-    return int(data + weights + activations + full + 300 * 1024**2)
+    """A generous estimate of the memory one DEC job needs: :func:`dec_core.cost.peak_bytes`."""
+    return peak_bytes(n_samples, dims, n_clusters, batch_size)
 
 
 def human(nbytes: float) -> str:

@@ -76,7 +76,7 @@ SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAU
 
 # Settings that change the pretrained autoencoder; the rest only affect DEC,
 # so changing them reuses the cached autoencoder.
-PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "layer_epochs", "pretrain_batch_size",
+PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "pretrain_steps", "layer_epochs", "pretrain_batch_size",
                  "pretrain_optimizer", "pretrain_lr", "pretrain_schedule", "pretrain_noise",
                  "seed", "augment", "n_restarts")
 

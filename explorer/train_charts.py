@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from functools import lru_cache
 
 import numpy as np
@@ -26,6 +27,16 @@ TERM_COLORS = {"kl": color(4), "reconstruction": color(5), "loss": color(7)}
 def percent(share: float) -> str:
     """``0.0001`` -> ``"0.01 %"`` (as few digits as the value needs)."""
     return f"{share * 100:.3g} %"
+
+
+def wrap(text: str, width: int = 46) -> str:
+    """``text`` broken into lines of at most ``width`` characters with ``<br>``.
+
+    Plotly never wraps an annotation: a long one runs past the chart's edges
+    and is cut off (e.g. tol's explanation for 1,000,000 points).
+    """
+    return "<br>".join(textwrap.wrap(str(text), width, break_long_words=True,
+                                     break_on_hyphens=False)) or str(text)
 
 
 def tol_text(tol: float, n_samples: int | None = None) -> str:
@@ -169,9 +180,13 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
         marker={"size": 5}, text=points, hovertemplate="batch %{x}<br>%{text}<extra></extra>",
     ))
     if tol > 0:
-        fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"},
-                      annotation_text=tol_text(tol, n_samples), annotation_position="top right",
-                      annotation_font={"size": 11})
+        fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"})
+        # Placed by hand: on a log axis plotly's hline annotation lands at y = tol in
+        # log units (the top of the chart), and it never wraps a long note.
+        fig.add_annotation(text=wrap(tol_text(tol, n_samples)), x=1, xref="paper",
+                           xanchor="right", y=math.log10(tol), yref="y", yanchor="bottom",
+                           showarrow=False, align="right", bgcolor="rgba(255,255,255,0.75)",
+                           font={"size": 11, "color": NEUTRAL})
     fig.update_xaxes(title="DEC iteration (batches)")
     axis = log_axis([floor, tol, *(r["delta_label"] for r in rows)], percent=True)
     fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
@@ -240,7 +255,7 @@ def placeholder(title: str, note: str) -> go.Figure:
     Callers must not change the returned figure.
     """
     fig = go.Figure()
-    fig.add_annotation(text=note, showarrow=False, font={"color": NEUTRAL, "size": 14},
+    fig.add_annotation(text=wrap(note, 44), showarrow=False, font={"color": NEUTRAL, "size": 14},
                        x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

@@ -35,6 +35,7 @@ from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
+PROGRESS_EVERY_S = 0.25     # at most this often a PretrainProgress event
 
 
 @dataclass
@@ -89,6 +90,9 @@ class _Recorder(Callback):
         self.centroids: list[np.ndarray] = []  # (k, e) per update: the run's "centroids"
         self.live: LiveMap | None = None  # set by _train: the map's arrays per update
         self._t0 = time.perf_counter()
+        self.planned_steps = 0  # pretraining steps of the plan (dec_core.cost), all stages
+        self._stage_steps: dict[str, int] = {}
+        self._last_progress = 0.0
 
     def on_pretrain_begin(self, logs=None):
         self._t0 = time.perf_counter()
@@ -99,6 +103,16 @@ class _Recorder(Callback):
         self.events.put(ev.Epoch(stage=logs.get("stage", ""),
                                  loss=float(logs.get("loss", float("nan"))),
                                  seconds=time.perf_counter() - self._t0))
+
+    def on_pretrain_progress(self, steps_done, logs=None):
+        logs = logs or {}
+        self._stage_steps[logs.get("stage", "")] = int(steps_done)
+        now = time.perf_counter()
+        total = max(1, self.planned_steps)
+        done = min(1.0, sum(self._stage_steps.values()) / total)
+        if now - self._last_progress >= PROGRESS_EVERY_S or done >= 1.0:
+            self._last_progress = now
+            self.events.put(ev.PretrainProgress(done))
 
     def on_pretrain_end(self, logs=None):
         self.events.put(ev.Phase("kmeans"))
@@ -305,6 +319,12 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         events.put(ev.AutoencoderReused(source, [
             {"stage": row.get("stage", ""), "loss": float(row["loss"]),
              "seconds": float(row.get("seconds", 0.0))} for row in history]))
+    from dec_core.cost import estimate
+
+    plan = estimate(ds.n_samples, params, gflops=spec.get("gflops"),
+                    pretrained=autoencoder is not None)
+    recorder.planned_steps = plan.pretrain_steps
+    events.put(ev.Planned(plan.as_dict()))
     est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
 
     events.put(ev.Phase("saving"))

@@ -5,9 +5,10 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dec_core import cost
 from dec_core.presets import method_of
 from explorer import model_info as mi
-from explorer.state import MODEL_PRESETS
+from explorer.state import MODEL_PRESETS, dec_params
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
 init_page()
@@ -85,10 +86,14 @@ if shown("model_editor"):
 
 dims = [d, *model["hidden"]]
 train = st.session_state["train"]
-gflops = st.cache_resource(mi.matmul_gflops, show_spinner="Measuring this machine…")()
+gflops = st.cache_resource(cost.machine_gflops, show_spinner="Measuring this machine…")()
 batch = int(train.get("pretrain_batch_size", 64))
-per_epoch = mi.seconds_per_epoch(dims, ds.n_samples, gflops, batch_size=batch)
-epochs = int(train.get("pretrain_epochs", 100))
+try:
+    params = dec_params(model, train, d, ds.n_classes)
+    est = cost.estimate(ds.n_samples, params, gflops=gflops)
+except ValueError as err:  # a bad setting on the Train page; the page there says which
+    st.error(str(err), icon=":material/error:")
+    st.stop()
 c = st.columns(4)
 c[0].metric("Parameters", mi.human_count(mi.param_count(dims)),
             help="Weights and biases of the encoder and the decoder (the clustering layer "
@@ -96,16 +101,23 @@ c[0].metric("Parameters", mi.human_count(mi.param_count(dims)),
 c[1].metric("FLOPs per sample", mi.human_count(mi.flops_per_sample(dims)),
             help="One forward pass through encoder and decoder, 2 FLOPs per weight. "
                  "A training step costs about 3x.")
-c[2].metric("Est. time per epoch", mi.human_seconds(per_epoch),
-            help="An estimate for pretraining on this machine: see the note below.")
-c[3].metric("Est. pretraining", mi.human_seconds(per_epoch * epochs),
-            help=f"{epochs} epochs (set on the Train page) at the estimated time per epoch.")
+c[2].metric("Est. time per epoch", mi.human_seconds(est.pretrain_step_seconds
+                                                    * est.steps_per_epoch),
+            help=f"{est.steps_per_epoch:,} steps of {batch} samples at "
+                 f"{est.pretrain_step_seconds * 1e3:.2f} ms each: see the note below.")
+c[3].metric("Est. pretraining", mi.human_seconds(est.pretrain_seconds),
+            help=f"{est.pretrain_steps:,} gradient steps: {est.pretrain_epochs} epochs (set on "
+                 "the Train page)" + (f", stopped by the step budget of "
+                                      f"{int(train['pretrain_steps']):,} after "
+                                      f"{est.pretrain_epochs_run}" if est.capped else "")
+                 + ". The Train page shows the whole run's estimate before Start.")
 st.caption(
     f"Training costs ≈ 3 x forward = {mi.human_count(mi.training_flops_per_sample(dims))} FLOPs "
     f"per sample. **Estimates**, for {ds.n_samples:,} samples in batches of {batch}: this "
-    f"machine multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, 1024 x 1024, "
-    "measured once); small layers reach about half of that, and Keras adds a few "
-    "milliseconds per batch. Expect the real time within a factor of about 2.")
+    f"machine multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, measured once); "
+    f"a step costs its FLOPs at {cost.EFFICIENCY:.0%} of that rate plus about "
+    f"{(cost.STEP_OVERHEAD_S + cost.LAYER_OVERHEAD_S * 2 * (len(dims) - 1)) * 1e3:.1f} ms of "
+    "framework overhead (dec_core.cost). Expect the real time within a factor of about 1.5.")
 
 method = method_of(train)
 st.graphviz_chart(mi.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),

@@ -168,6 +168,12 @@ def settings_panel() -> None:
             st.number_input("Epochs", 0, 2000, key=bind("train", "pretrain_epochs"),
                             help="Passes over the data for end-to-end (fine-tuning) training. "
                                  f"Default {D['pretrain_epochs']}; 0 skips pretraining.")
+            st.number_input("Step budget", 1, 10**8, step=1000,
+                            key=bind("train", "pretrain_steps"),
+                            help="The most gradient steps (batches) pretraining runs: the epochs "
+                                 "stop once this many batches ran, so big data stays bounded. "
+                                 f"Default {D['pretrain_steps']:,}; the estimate below Start "
+                                 "says what it costs.")
             if train["pretrain"] == "layerwise" or st.session_state.get("train.pretrain") == "layerwise":
                 st.number_input("Epochs per layer", 0, 1000, key=bind("train", "layer_epochs"),
                                 help="Greedy layer-wise epochs for each layer pair. "
@@ -270,6 +276,9 @@ def _difference_text(d: dict) -> str:
     if d["key"] == "dims":
         return f"the network is {dims(d['value'])}, it was pretrained as {dims(d['recorded'])}"
     label = SETTING_LABELS.get(d["key"], d["key"])
+    if d["key"] == "pretrain_steps":  # the record ran every epoch
+        return (f"{label} {d['value']:,} stops pretraining before its epochs end; the shipped "
+                "one ran them all")
     return f"{label} is {d['value']}, it was pretrained with {d['recorded']}"
 
 
@@ -303,6 +312,67 @@ elif DATASET is not None and train["autoencoder"] == "shipped":
                    + ". Settings → Reset to defaults brings it back.", icon=":material/info:")
 
 
+def _apply_setting(section: str, key: str, value) -> None:
+    set_setting(section, key, value)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _uses_shipped(data_key: str, params_key: str) -> bool:
+    """Whether the worker will start from the shipped autoencoder (cached; no TensorFlow)."""
+    from dec_core import pretrained
+
+    params = json.loads(params_key)  # the TF-free form of find's test, budget included
+    return pretrained.mismatch(DATASET.x, params, defaults=False) == []
+
+
+def cost_panel() -> None:
+    """Before Start: what the run will cost on this server (dec_core.cost), and a fix if long."""
+    from dec_core import cost
+
+    if DATASET is None or problem:
+        return
+    reuse = False
+    if train.get("autoencoder") == "shipped":
+        reuse = _uses_shipped(json.dumps(st.session_state["data"], sort_keys=True, default=str),
+                              json.dumps(params, sort_keys=True, default=str))
+    gflops = st.cache_resource(cost.machine_gflops, show_spinner="Measuring this server…")()
+    try:
+        est = cost.estimate(DATASET.n_samples, params, gflops=gflops, pretrained=reuse)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    pre = ("skipped: the shipped autoencoder" if reuse else
+           f"≈ {cost.human_seconds(est.pretrain_seconds)} ({est.pretrain_steps:,} steps"
+           + (f", the step budget stops it after {est.pretrain_epochs_run} of "
+              f"{est.pretrain_epochs} epochs" if est.capped else "") + ")")
+    st.caption(
+        f"**Estimated cost** on this server ({gflops:.0f} GFLOP/s matmul): pretraining {pre} · "
+        f"k-means ≈ {cost.human_seconds(est.kmeans_seconds)} · DEC ≈ "
+        f"{cost.human_seconds(est.dec_expected_seconds)} (at most "
+        f"{cost.human_seconds(est.dec_seconds)}, {est.dec_steps:,} batches) · **total ≈ "
+        f"{cost.human_seconds(est.total_seconds)}** · peak memory ≈ "
+        f"{cost.human_bytes(est.peak_bytes)}. An estimate from the FLOP count: expect the "
+        "real time within about 1.5x.")
+    if est.total_seconds <= cost.WARN_SECONDS:
+        return
+    fix = cost.fitting_settings(est, params)
+    st.warning(f"This run is estimated at **{cost.human_seconds(est.total_seconds)}**, more "
+               f"than {cost.human_seconds(cost.WARN_SECONDS)}. Start it anyway, or make it "
+               "fit:", icon=":material/schedule:")
+    cols = st.columns(2)
+    if fix["pretrain_steps"]:
+        cols[0].button(f"Cap pretraining at {fix['pretrain_steps']:,} steps",
+                       on_click=_apply_setting, args=("train", "pretrain_steps",
+                                                      fix["pretrain_steps"]),
+                       icon=":material/timer:", key="fit_steps",
+                       help="Sets the step budget (Settings) so the estimate fits.")
+    if fix["n_samples"]:
+        cols[1].button(f"Subsample {fix['n_samples']:,} of {DATASET.n_samples:,} rows",
+                       on_click=_apply_setting, args=("data", "n_samples", fix["n_samples"]),
+                       icon=":material/filter_alt:", key="fit_rows",
+                       help="A stratified subsample (Data page) whose estimate fits.")
+
+
 def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
     config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
@@ -315,6 +385,8 @@ def _stop():
     manager().stop(st.session_state.get("job_id"), st.session_state["owner"])
 
 
+if not active:
+    cost_panel()
 b1, b2, info = st.columns([1, 1, 4])
 b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem), icon=":material/play_arrow:",
           help="Pretrain the autoencoder, run k-means in its embedding, then DEC.")

@@ -97,7 +97,7 @@ def test_good_upload_previews_and_label_column():
     at.session_state["upload"] = {"name": "ok.csv", "bytes": csv.encode()}
     at.run()
     assert not at.exception and not at.error
-    assert [m.value for m in at.metric] == ["50", "3", "2", "tabular"]
+    assert [m.value for m in at.metric] == ["50", "3", "2", "no"]
     assert at.selectbox(key="data_fx").options == ["a", "b", "c"]  # names from the header
     assert at.selectbox(key="data.label_column").options == [
         "auto-detect", "none (no labels)", "a", "b", "c", "label"]
@@ -134,7 +134,7 @@ def test_data_page_default_and_switch():
     assert len(at.get("plotly_chart")) == 2  # image grid and class balance
     at.selectbox(key="data.name").set_value("blobs").run()
     assert not at.exception and at.session_state["data"]["name"] == "blobs"
-    assert at.metric[3].value == "tabular" and len(at.dataframe) == 1
+    assert at.metric[3].value == "no" and len(at.dataframe) == 1
     assert [m.value for m in at.metric][:3] == ["1,500", "2", "5"]
     assert len(at.get("plotly_chart")) == 2  # scatter and class balance
 

@@ -211,3 +211,31 @@ def test_the_shipped_autoencoder_cannot_serve_other_data():
     assert not at.exception
     assert any("cannot serve moons (1,000 × 2): Start pretrains live" in i.value
                for i in at.info)
+
+
+def test_cost_before_start_and_one_click_fit(monkeypatch):
+    """Issue 19: the estimate shows before Start; past 2 minutes, a one-click budget fits."""
+    monkeypatch.setenv("DEC_GFLOPS", "50")  # the estimate's machine rate, fixed for the test
+    from dec_core import cost
+
+    cost.machine_gflops.cache_clear()
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    note = next(c.value for c in at.caption if "Estimated cost" in c.value)
+    assert "pretraining" in note and "peak memory" in note and "50 GFLOP/s" in note
+    assert not at.warning
+    # digits with 100x the epochs and batch 16: ~2.3 hours, over the threshold
+    at.number_input(key="train.pretrain_epochs").set_value(2000)
+    at.select_slider(key="train.pretrain_batch_size").set_value(16)
+    at.number_input(key="train.pretrain_steps").set_value(1_000_000)
+    at.radio(key="train.autoencoder").set_value("live")
+    at.run()
+    assert any("more than" in w.value for w in at.warning)
+    fit = next(b for b in at.button if b.label.startswith("Cap pretraining at"))
+    steps = int(fit.label.split("at ")[1].split(" ")[0].replace(",", ""))
+    fit.click().run()
+    assert at.session_state["train"]["pretrain_steps"] == steps
+    assert not any("more than" in w.value for w in at.warning)
+    note = next(c.value for c in at.caption if "Estimated cost" in c.value)
+    assert f"{steps:,} steps, the step budget stops it" in note
+    cost.machine_gflops.cache_clear()

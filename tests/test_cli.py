@@ -25,6 +25,9 @@ def test_cli_run_digits_prints_figures(capsys, tmp_path):
     assert result["dataset"] == "digits" and result["n_samples"] == 300
     assert 0 <= result["acc"] <= 1
     assert "[pretrain" in out.err  # progress goes to stderr
+    # the cost estimate comes first, on stderr, from dec_core.cost
+    assert out.err.index("[estimate] pretraining ~") < out.err.index("[pretrain")
+    assert "steps" in out.err and "peak memory" in out.err
     run = load_run(tmp_path / "run")
     assert run.labels.shape == (300,)
 
@@ -52,6 +55,8 @@ def test_cli_same_seed_same_result(capsys):
 @pytest.mark.parametrize("args, match", [
     (["--dataset", "nope"], "nope"),
     (["--dataset", "digits", "--n-samples", "5", "--n-clusters", "10"], "n_clusters"),
+    (["--dataset", "blobs", "--pretrain-steps", "0"], "pretrain_epochs=0"),
+    (["--dataset", "blobs", "--pretrain-steps", "-5"], "whole number of gradient steps"),
 ])
 def test_cli_bad_input_exits_2(args, match, capsys):
     assert main(["run", *args, "--quiet"]) == 2

@@ -193,3 +193,18 @@ def test_class_name():
 
     assert class_name(["cat", "dog"], 1) == "dog" and class_name(["cat"], np.int64(0)) == "cat"
     assert class_name(None, 3) == "3" and class_name(["cat"], 5) == "5"
+
+
+def test_csv_with_a_5000_column_header_reads_its_rows():
+    # issue 19: the header alone fills the sniffed sample (64 KB); the rows were lost
+    from dec_core.files import SAMPLE_BYTES, csv_layout
+
+    header = ",".join(f"feature_{i:04d}" for i in range(5000))
+    rows = "\n".join(",".join("0.5" for _ in range(5000)) for _ in range(4))
+    raw = (header + "\n" + rows + "\n").encode()
+    assert len(header) > 0.9 * SAMPLE_BYTES
+    layout = csv_layout(raw)
+    assert layout.width == 5000 and layout.header[-1] == "feature_4999"
+    assert len(layout.sample) >= 1
+    ds = load_dataset("file", data=raw, filename="wide.csv", scale="none")
+    assert ds.x.shape == (4, 5000) and ds.y is None

@@ -28,16 +28,11 @@ def test_layer_table_mirrors_the_encoder():
     assert [r["part"] for r in rows] == ["encoder", "encoder", "decoder", "decoder"]
 
 
-def test_estimate_scales_with_data_and_rate():
-    dims = [784, 500, 500, 2000, 10]
-    one = mi.seconds_per_epoch(dims, 1000, gflops=100)
-    assert one == pytest.approx(3 * mi.flops_per_sample(dims) * 1000 / (100e9 * 0.5))
-    assert mi.seconds_per_epoch(dims, 2000, gflops=100) == pytest.approx(2 * one)
-    assert mi.seconds_per_epoch(dims, 1000, gflops=200) == pytest.approx(one / 2)
-    # 16 batches of 64 add 16 x the per-batch overhead
-    with_batches = mi.seconds_per_epoch(dims, 1000, gflops=100, batch_size=64,
-                                        batch_overhead_s=0.01)
-    assert with_batches == pytest.approx(one + 0.16)
+def test_model_page_helpers_come_from_the_one_cost_model():
+    from dec_core import cost
+
+    assert mi.flops_per_sample is cost.flops_per_sample
+    assert mi.matmul_gflops is cost.matmul_gflops and mi.human_seconds is cost.human_seconds
     assert mi.matmul_gflops(n=128, repeats=1) > 0
 
 

@@ -1,0 +1,155 @@
+"""dec_core.cost: FLOPs, the step budget, the time estimate, the ETA, settings that fit."""
+
+import numpy as np
+import pytest
+
+from dec_core import cost
+from dec_core.presets import PRETRAIN_STEPS, estimator_params, preset_for
+
+
+def params_for(dataset, d, k, **changes):
+    return {**estimator_params(preset_for(dataset), d, k), **changes}
+
+
+def test_pretrain_flops_exact_count():
+    # forward 4S, weight gradients 4S, input gradients 4S less the first layer's
+    assert cost.pretrain_flops_per_sample([4, 3, 2]) == 12 * 18 - 24
+    assert cost.dec_flops_per_sample([4, 3, 2], 5) == 6 * 18 - 24 + 6 * 5 * 2
+    assert cost.dec_flops_per_sample([4, 3, 2], 5, "idec") == 12 * 18 - 24 + 60
+
+
+@pytest.mark.parametrize("n, batch, epochs, budget, plan", [
+    (1797, 64, 200, None, (29, 5800, 200)),
+    (1797, 64, 200, PRETRAIN_STEPS, (29, 5800, 200)),   # the digits preset: untouched
+    (1_000_000, 64, 200, PRETRAIN_STEPS, (15625, 20000, 2)),  # capped: 1.3 epochs
+    (10, 64, 3, 2, (1, 2, 2)),                          # batch larger than the data
+    (100, 10, 0, 5, (10, 0, 0)),
+])
+def test_pretrain_plan(n, batch, epochs, budget, plan):
+    assert cost.pretrain_plan(n, batch, epochs, budget) == plan
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "100", True])
+def test_bad_budget_names_the_fix(bad):
+    with pytest.raises(ValueError, match="pretrain_epochs=0"):
+        cost.check_pretrain_steps(bad)
+
+
+def test_estimator_refuses_a_bad_budget():
+    from dec_core import DEC
+
+    x = np.random.default_rng(0).random((20, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="whole number of gradient steps"):
+        DEC(2, dims=[3, 2], pretrain_steps=0).fit(x)
+
+
+def test_estimate_counts_steps_and_grows_with_them():
+    p = params_for("file", 3, 4)
+    big = cost.estimate(1_000_000, p, gflops=100)
+    assert big.capped and big.pretrain_steps == PRETRAIN_STEPS and big.pretrain_epochs_run == 2
+    uncapped = cost.estimate(1_000_000, {**p, "pretrain_steps": None}, gflops=100)
+    assert uncapped.pretrain_steps == 200 * 15625
+    assert uncapped.pretrain_seconds > 100 * big.pretrain_seconds
+    # twice the rate: the matmul share halves, the per-step overhead stays
+    fast = cost.estimate(1_000_000, p, gflops=200)
+    assert fast.pretrain_seconds < big.pretrain_seconds
+    assert big.total_seconds == pytest.approx(
+        big.pretrain_seconds + big.kmeans_seconds + big.dec_expected_seconds)
+    assert big.dec_seconds > big.dec_expected_seconds
+    shipped = cost.estimate(1797, params_for("digits", 64, 10), gflops=100, pretrained=True)
+    assert shipped.pretrain_seconds == 0 and shipped.pretrain_steps == 0
+    assert "peak memory" in big.summary() and "capped by pretrain_steps" in big.summary()
+
+
+def test_settings_that_fit_do_fit():
+    p = params_for("file", 3, 4, pretrain_steps=None)
+    est = cost.estimate(1_000_000, p, gflops=50)
+    assert est.total_seconds > cost.WARN_SECONDS
+    fix = cost.fitting_settings(est, p)
+    assert fix["pretrain_steps"] and fix["n_samples"]
+    capped = cost.estimate(1_000_000, {**p, "pretrain_steps": fix["pretrain_steps"]}, gflops=50)
+    assert capped.total_seconds <= cost.WARN_SECONDS
+    sub = cost.estimate(fix["n_samples"], p, gflops=50)
+    assert sub.total_seconds <= cost.WARN_SECONDS
+    small = cost.estimate(1797, params_for("digits", 64, 10), gflops=100)
+    assert cost.fitting_settings(small, params_for("digits", 64, 10)) == {
+        "pretrain_steps": None, "n_samples": None}
+
+
+def test_remaining_seconds_has_an_eta_from_the_start_and_follows_the_run():
+    plan = cost.estimate(1797, params_for("digits", 64, 10), gflops=100).as_dict()
+    start = cost.remaining_seconds(plan, "pretraining")
+    assert start == pytest.approx(plan["pretrain_seconds"] + plan["kmeans_seconds"]
+                                  + plan["dec_expected_seconds"], rel=0.05)
+    # half way, running twice as slow as planned: the pretraining half left takes as long
+    # again, and the later phases are scaled by the same factor
+    half = cost.remaining_seconds(plan, "pretraining", pretrain_done=0.5,
+                                  pretrain_elapsed=plan["pretrain_seconds"])
+    assert half == pytest.approx(plan["pretrain_seconds"] + 2 * (
+        plan["kmeans_seconds"] + plan["dec_expected_seconds"]), rel=0.05)
+    # DEC converged (the changed-label share reached tol): nothing left
+    assert cost.remaining_seconds(plan, "dec", dec_iteration=600, dec_elapsed=3.0,
+                                  phase_elapsed=3.0, dec_convergence=1.0, dec_updates=10) == 0
+
+
+def test_first_dec_eta_is_not_a_multiple_of_the_time_spent():
+    # issue 21: with the shipped autoencoder, the first ETA said "33 s left" 2 s before
+    # the end. After the first update of a run that will stop at ~1,000 of 3,000 batches,
+    # the ETA is the plan's, not elapsed x (1 - 2%) / 2%.
+    plan = cost.estimate(1797, params_for("digits", 64, 10), gflops=100,
+                         pretrained=True).as_dict()
+    per_iter = plan["dec_step_seconds"] + plan["update_seconds"] / plan["update_interval"]
+    eta = cost.remaining_seconds(plan, "dec", dec_iteration=60, dec_elapsed=60 * per_iter,
+                                 phase_elapsed=60 * per_iter, dec_convergence=0.1,
+                                 dec_updates=2)
+    assert eta < 1.2 * cost.EXPECTED_DEC_SHARE * 3000 * per_iter
+    late = cost.remaining_seconds(plan, "dec", dec_iteration=960, dec_elapsed=960 * per_iter,
+                                  phase_elapsed=960 * per_iter, dec_convergence=0.95,
+                                  dec_updates=17)
+    assert late < 100 * per_iter
+
+
+def test_budget_caps_pretraining_and_reports_progress():
+    from dec_core import DEC
+    from dec_core.callbacks import Callback
+
+    class Seen(Callback):
+        def __init__(self):
+            super().__init__()
+            self.progress = []
+
+        def on_pretrain_progress(self, steps_done, logs=None):
+            self.progress.append((steps_done, logs["total_steps"]))
+
+    x = np.random.default_rng(0).random((40, 3), dtype=np.float32)
+    seen = Seen()
+    # 3 steps an epoch (batch 16 of 40); a budget of 4 stops 5 epochs after 1 1/3
+    dec = DEC(2, dims=[3, 4, 2], pretrain_epochs=5, pretrain_steps=4, pretrain_batch_size=16,
+              max_iter=2, n_init=1, random_state=0).fit(x, callbacks=[seen])
+    assert len(dec.history_["pretrain"]["loss"]) == 2
+    assert seen.progress[-1] == (4, 4)
+
+
+def test_job_eta_from_the_first_second_of_pretraining():
+    # issue 19: the Train page said "estimating…" after 91 s of a 1,000,000-row run
+    import time
+
+    from explorer.jobs import Job
+
+    cfg = {"data": {"name": "file"}, "model": {"hidden": [64, 64, 128, 10]},
+           "train": {**preset_for("file"), "seed": 0}}
+    job = Job(id="j", owner="o", config=cfg, state="running", phase="pretraining",
+              pretrain_epochs=200)
+    now = time.time()
+    job.started = now - 2
+    job.phase_started = {"pretraining": now - 1}
+    assert job.progress()[1] is None  # no plan yet (an old worker): as before
+    plan = cost.estimate(1_000_000, params_for("file", 3, 4), gflops=50).as_dict()
+    job.plan = plan
+    frac, eta = job.progress()
+    assert eta == pytest.approx(plan["total_seconds"] - 1, rel=0.1) and 0 < frac < 0.1
+    job.pretrain_done = 0.5  # half the steps in half the planned time: on plan
+    job.phase_started = {"pretraining": now - plan["pretrain_seconds"] / 2}
+    frac, eta = job.progress()
+    assert eta == pytest.approx(plan["pretrain_seconds"] / 2 + plan["kmeans_seconds"]
+                                + plan["dec_expected_seconds"], rel=0.1)
