@@ -732,7 +732,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
             f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
         )
-        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
+        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
         return True
 
     def _finish(self) -> None:

@@ -33,6 +33,8 @@ def job_status(v: dict, position: int | None) -> str:
         return f"running: {phase_text(v['phase'])}"
     if v["state"] == "failed":
         return f"failed: {v['error']}"
+    if v["state"] == "interrupted":
+        return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
     return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
 
 
