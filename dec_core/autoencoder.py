@@ -412,11 +412,17 @@ def _mse_loss(model, noise: float, shift: int = 0, side: int = 0, augment: float
 
 
 def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
-         noise: float = 0.0, shift: int = 0, augment: float = 0.0) -> None:
+         noise: float = 0.0, shift: int = 0, augment: float = 0.0,
+         resume: dict | None = None) -> None:
     """Train ``model`` to reconstruct ``x`` for ``epochs`` epochs (compiled loop).
 
     ``events.epoch(stage, epoch, total, logs) -> stop?`` runs after every
-    epoch; ``events.should_stop()`` is polled between chunks of batches.
+    epoch; ``events.should_stop()`` is polled between chunks of batches. When
+    ``events`` has ``epoch_done(stage, next_epoch, total, get_state)``, it runs
+    after every finished epoch with ``get_state() -> dict``, the stage's
+    training state (optimizer variables, batch generator, noise counter,
+    dropout seeds) for a checkpoint; ``resume`` is such a dict (with
+    ``"epoch"``, the next epoch): the stage goes on from there.
     """
     import tensorflow as tf
 
@@ -438,9 +444,21 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     rng = np.random.default_rng(cfg.shuffle_seed)
     state: dict = {}
     chunk = max(1, min(steps_per_epoch, cfg.steps_per_call))
+    start = 0
+    if resume is not None:  # dec_core.checkpoint: the same batches, noise and moments
+        start = int(resume["epoch"])
+        _restore_fit_state(resume, opt, rng, state, runner, model)
+    checkpoint = getattr(events, "epoch_done", None)
+
+    def get_state() -> dict:
+        return {"opt": [np.array(v.numpy()) for v in opt.variables],
+                "rng": rng.bit_generator.state, "rest": state.get("rest", np.zeros(0, np.int64)),
+                "seed": runner._seed.numpy(),
+                "extra": [np.array(v.numpy()) for v in model.non_trainable_variables]}
+
     progress = getattr(events, "progress", None)
-    steps_done = 0
-    for epoch in range(epochs):
+    steps_done = start * steps_per_epoch  # only the last epoch may be cut short
+    for epoch in range(start, epochs):
         total, done = 0.0, 0
         this_epoch = min(steps_per_epoch, total_steps - steps_done)
         while done < this_epoch:
@@ -456,6 +474,19 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
             return
         if events.should_stop():
             return
+        if checkpoint is not None:
+            checkpoint(stage, epoch + 1, epochs, get_state)
+
+
+def _restore_fit_state(saved: dict, opt, rng, state: dict, runner, model) -> None:
+    """Put a pretraining stage back where a checkpoint left it (see ``_fit``)."""
+    from .checkpoint import assign, restore_rng
+
+    assign(opt.variables, saved["opt"])
+    restore_rng(rng, saved["rng"])
+    state["rest"] = np.asarray(saved["rest"], np.int64)
+    runner._seed.assign(np.asarray(saved["seed"], np.int64))
+    assign(model.non_trainable_variables, saved.get("extra", []))
 
 
 def _schedule(cfg: PretrainConfig, total_steps: int):
@@ -468,7 +499,8 @@ def _schedule(cfg: PretrainConfig, total_steps: int):
 
 
 def pretrain_autoencoder(
-    autoencoder: keras.Model, x: np.ndarray, cfg: PretrainConfig, events
+    autoencoder: keras.Model, x: np.ndarray, cfg: PretrainConfig, events,
+    resume: dict | None = None,
 ) -> None:
     """Pretrain ``autoencoder`` in place on ``x`` (float32, (n, d)).
 
@@ -481,7 +513,12 @@ def pretrain_autoencoder(
     events : object
         ``events.epoch(stage, epoch, total, logs) -> bool`` is called after
         every epoch and returns True to stop; ``events.should_stop() -> bool``
-        is polled between chunks of batches.
+        is polled between chunks of batches. See ``_fit`` for the optional
+        ``events.epoch_done`` checkpoint hook.
+    resume : dict, optional
+        A checkpointed stage state with ``"stage"`` and ``"epoch"``: earlier
+        stages are skipped (their weights are already in ``autoencoder``)
+        and that stage goes on from that epoch.
     """
     dims = [autoencoder.input_shape[-1]]
     dense = [layer for layer in autoencoder.layers if isinstance(layer, keras.layers.Dense)]
@@ -491,18 +528,30 @@ def pretrain_autoencoder(
     dec = [autoencoder.get_layer(n) for n in dec_names]
     dims += [layer.units for layer in enc]
 
+    order = ([f"layer_{i + 1}" for i in range(n_layers)] + ["finetune"]
+             if cfg.scheme == "layerwise" else ["end_to_end"])
+    first = order.index(resume["stage"]) if resume is not None else 0
+
+    def stage_resume(name: str) -> dict | None:
+        return resume if resume is not None and resume["stage"] == name else None
+
     if cfg.scheme == "layerwise":
         h = np.asarray(x, dtype=np.float32)
         for i in range(n_layers):
             if events.should_stop():
                 return
+            if i < first:  # done before the checkpoint: only its output is needed
+                if i < n_layers - 1:
+                    h = _apply(enc[i], h)
+                continue
             # A shallow denoising AE on h: dropout -> enc[i] -> dropout -> dec[i].
             inp = keras.Input(shape=(dims[i],))
             t = keras.layers.Dropout(cfg.dropout, seed=cfg.shuffle_seed)(inp)
             t = enc[i](t)
             t = keras.layers.Dropout(cfg.dropout, seed=cfg.shuffle_seed)(t)
             out = dec[i](t)
-            _fit(keras.Model(inp, out), h, cfg, cfg.layer_epochs, f"layer_{i + 1}", events)
+            _fit(keras.Model(inp, out), h, cfg, cfg.layer_epochs, f"layer_{i + 1}", events,
+                 resume=stage_resume(f"layer_{i + 1}"))
             if events.should_stop():
                 return
             if i < n_layers - 1:
@@ -516,7 +565,7 @@ def pretrain_autoencoder(
     if events.should_stop():
         return
     _fit(autoencoder, x, cfg, cfg.epochs, stage, events, noise=cfg.noise,
-         shift=cfg.augment_shift, augment=cfg.augment)
+         shift=cfg.augment_shift, augment=cfg.augment, resume=stage_resume(stage))
 
 
 def _apply(layer, x: np.ndarray, batch: int = 8192) -> np.ndarray:

@@ -50,6 +50,7 @@ HOOKS = (
     "on_dec_begin",
     "on_dec_update",
     "on_dec_end",
+    "on_resume",
 )
 
 
@@ -102,6 +103,15 @@ class Callback:
 
     def on_dec_end(self, logs: dict | None = None) -> None:
         """Called when DEC stops: converged, ``max_iter``, a stop request or divergence."""
+
+    def on_resume(self, logs: dict | None = None) -> None:
+        """Called when ``fit`` starts from a checkpoint (dec_core.checkpoint).
+
+        ``logs`` holds ``position`` (where the checkpoint stands: ``phase``
+        and ``stage`` / ``epoch`` or ``update`` / ``iteration``) and
+        ``history`` (the restored history: the curves so far). The hooks of
+        the work before the checkpoint are not called again.
+        """
 
 
 class CallbackList(Callback):
@@ -157,6 +167,9 @@ class CallbackList(Callback):
 
     def on_dec_end(self, logs=None):
         self._call("on_dec_end", logs)
+
+    def on_resume(self, logs=None):
+        self._call("on_resume", logs)
 
 
 class StopOnEvent(Callback):

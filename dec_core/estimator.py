@@ -160,6 +160,14 @@ class _Events:
     def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
         self.cbs.on_pretrain_progress(steps_done, {"stage": stage, "total_steps": total_steps})
 
+    def epoch_done(self, stage: str, next_epoch: int, total: int, get_state) -> None:
+        """After each finished epoch: a checkpoint when one is due (dec_core.checkpoint)."""
+        ck = self.est._checkpoint
+        if ck is not None and ck.due():
+            from .checkpoint import save_pretrain
+
+            save_pretrain(self.est, stage, next_epoch, total, get_state())
+
 
 class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     """Deep Embedded Clustering (Xie, Girshick & Farhadi, ICML 2016).
@@ -462,7 +470,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     # --------------------------------------------------------------- training
-    def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None) -> DEC:
+    def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None,
+            checkpoint=None) -> DEC:
         """Pretrain, initialise with k-means, and run DEC (or IDEC).
 
         Every call starts afresh from the current parameters: nothing of an
@@ -480,6 +489,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             A pretrained autoencoder (e.g. another estimator's
             ``autoencoder_``) whose weights are copied; pretraining is then
             skipped.
+        checkpoint : dec_core.checkpoint.Checkpointer, optional
+            Save the training state at epoch ends and target updates, and
+            (``resume=True``) start from the saved state when there is one;
+            with its ``interrupt`` set, fit saves and raises
+            :class:`dec_core.checkpoint.Interrupted`.
 
         Returns
         -------
@@ -491,9 +505,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             When the clustering phase diverges; the last finite state is kept.
         """
         p = self._validate_params()
-        if p.n_restarts > 1:
+        if p.n_restarts > 1:  # several whole fits; they are not checkpointed
             return self._fit_restarts(X, y, callbacks, autoencoder)
-        return self._fit_once(X, y, callbacks, autoencoder)
+        return self._fit_once(X, y, callbacks, autoencoder, checkpoint)
 
     def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
         """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
@@ -529,7 +543,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.history_["restarts"] = [dict(row) for row in rows]
         return self
 
-    def _fit_once(self, X, y, callbacks, autoencoder) -> DEC:
+    def _fit_once(self, X, y, callbacks, autoencoder, checkpoint=None) -> DEC:
         """One fit: pretrain, start, self-train (``fit`` without restarts)."""
         t_start = time.perf_counter()
         self._p = p = self._validate_params()
@@ -572,14 +586,23 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             self.autoencoder_, self.encoder_ = build_autoencoder(
                 dims, init=p.init, seed=seed, mixed_precision=use_mixed_precision()
             )
+        self._checkpoint = checkpoint
+        resumed = None
+        if checkpoint is not None and checkpoint.resume:
+            from .checkpoint import restore_fit
+
+            resumed = restore_fit(self, checkpoint)  # weights, history; None: no checkpoint
+            if resumed is not None and resumed["phase"] == "dec":
+                return self._clustering_phase(y, t_start, resumed)
         self._callbacks.on_pretrain_begin({"scheme": p.pretrain})
-        if autoencoder is not None:
+        if autoencoder is not None and resumed is None:
             self._copy_autoencoder(autoencoder)
         elif p.pretrain_epochs > 0 or (p.pretrain == "layerwise" and p.layer_epochs > 0):
             cfg = self._pretrain_config()
             with self._scope():
                 pretrain_autoencoder(
-                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks)
+                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks),
+                    resume=resumed,
                 )
         self.timings_["pretrain"] = time.perf_counter() - t0
         self._callbacks.on_pretrain_end({"seconds": self.timings_["pretrain"]})
@@ -610,6 +633,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.history_["kmeans"] = scalar_logs(logs)
         self._callbacks.on_kmeans_end(logs)
 
+        return self._clustering_phase(y, t_start)
+
+    def _clustering_phase(self, y, t_start: float, resumed: dict | None = None) -> DEC:
+        """Step 3 of ``fit``, DEC / IDEC self-training; ``resumed``: from a checkpoint."""
+        p, seed = self._p, self._p.random_state
         # ---- 3. DEC / IDEC self-training
         t0 = time.perf_counter()
         self._y = y
@@ -620,9 +648,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._loss_sum, self._loss_count = 0.0, 0
         self._snapshot: dict | None = None
         self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method})
+        target = None
+        if resumed is not None:
+            from .checkpoint import restore_dec
+
+            with self._scope():
+                target = restore_dec(self, resumed)  # p of the interval to run next
         with self._scope():
-            while not self._dec_step():
-                pass
+            while not self._dec_step(target):
+                target = None
         self.timings_["dec"] = time.perf_counter() - t0
 
         self._finish()
@@ -636,7 +670,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             if key.endswith("_") and not key.startswith("__"):
                 del self.__dict__[key]
         for key in ("_fwd_cache", "_runner", "_snapshot", "_train_vars", "_dec_optimizer",
-                    "_term_sums"):
+                    "_term_sums", "_checkpoint"):
             self.__dict__.pop(key, None)
 
     def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
@@ -742,14 +776,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             var.assign(0.0)
         return terms
 
-    def _dec_step(self) -> bool:
+    def _dec_step(self, resume_target: np.ndarray | None = None) -> bool:
         """One target update, then up to ``update_interval`` batches.
 
         Returns True when training is over (stopped, converged, max_iter,
-        diverged).
+        diverged). ``resume_target``: the ``p`` of a checkpoint; the update
+        was made before it, so only the interval's batches run.
         """
         p = self._p
-        n = int(self._X.shape[0])
+        if resume_target is not None:
+            return self._dec_interval(resume_target)
         trained = self._loss_count > 0
         terms = self._interval_terms()
         q = self._soft_assign(self._X)
@@ -805,6 +841,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if at_limit:
             self.stop_reason_ = f"reached max_iter={p.max_iter}"
             return True
+        if self._checkpoint is not None and self._checkpoint.due():
+            from .checkpoint import save_dec
+
+            save_dec(self, target)  # raises checkpoint.Interrupted when asked to
+        return self._dec_interval(target)
+
+    def _dec_interval(self, target: np.ndarray) -> bool:
+        """Up to ``update_interval`` batches towards ``target`` (n, k); False (not over)."""
+        p = self._p
+        n = int(self._X.shape[0])
         p_t = tf.constant(target)
         steps = min(p.update_interval, p.max_iter - self.n_iter_)
         done = 0
@@ -837,7 +883,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
             f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
         )
-        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
+        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
         return True
 
     def _finish(self) -> None:
@@ -858,6 +904,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._runner = None  # it holds the data tensor
         self._snapshot = None
         self._callbacks = CallbackList()
+        self._checkpoint = None
 
     # --------------------------------------------------------------- inference
     def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:

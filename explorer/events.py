@@ -144,5 +144,36 @@ class Failed:
     error: str
 
 
+@dataclass(frozen=True)
+class Resumed:
+    """The worker starts from a checkpoint (:mod:`dec_core.checkpoint`).
+
+    Attributes
+    ----------
+    position : dict
+        Where the checkpoint stands (``phase``, ``stage`` / ``epoch`` or
+        ``update`` / ``iteration``).
+    pretrain : list of dict
+        The pretraining curve so far: ``stage``, ``loss``.
+    kmeans : dict
+        ACC / NMI / ARI of the k-means start (empty before it).
+    dec : list of dict
+        The DEC rows so far, as :class:`DecUpdate` rows.
+    """
+
+    position: dict
+    pretrain: list
+    kmeans: dict
+    dec: list
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """The worker saved a checkpoint and ended on request (a shutdown); no run was saved."""
+
+    position: dict
+    checkpoint: str
+
+
 #: Events that put a new point on a chart.
-CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate)
+CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate, Resumed)

@@ -63,16 +63,21 @@ from pathlib import Path
 
 import numpy as np
 
+from dec_core.checkpoint import describe
+from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops, remaining_seconds
 
 from . import events as ev
 from . import settings
 from .data import upload_digest
+from .journal import PROGRESS_EVERY_S, Journal
 from .state import PRETRAIN_KEYS
 from .worker import Controls, process_main, run_job
 
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
 STATES_ACTIVE = ("queued", "running")
+# How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
+INTERRUPTED_BY = "a server restart"
 # Where a job's autoencoder came from, in words (the Train page and the saved run say it).
 AUTOENCODER_SOURCES = {
     "live": "pretrained live",
@@ -99,12 +104,12 @@ class Job:
     """
 
     id: str
-    owner: str
+    owner: str                        # the token ("" for a job read back from the journal)
     config: dict                      # {"data": ..., "model": ..., "train": ...}
     upload: dict | None = field(default=None, repr=False)
     name: str = ""
     step_mode: bool = False
-    state: str = "queued"             # queued | running | done | stopped | failed
+    state: str = "queued"             # queued | running | done | stopped | failed | interrupted
     phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
     message: str = ""
     error: str = ""
@@ -131,6 +136,11 @@ class Job:
     pretrain_done: float | None = None             # share of pretraining steps done
     phase_started: dict = field(default_factory=dict)  # phase -> time.time() it began
     dec_last_update: float | None = None           # time.time() of the last DEC update
+    owner_key: str = ""               # owner_dir(owner): what the journal and lookups use
+    seq: int = 0                      # submission order (the journal restores the queue by it)
+    upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
+    resume_from: str = ""             # interrupted: where Resume continues, in words
+    resumed: int = 0                  # how often the job was resumed
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -140,6 +150,13 @@ class Job:
     _playing: bool = field(default=False, repr=False)
     _credits: int = field(default=0, repr=False)
     _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
+    _interrupt_requested: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.owner_key:
+            self.owner_key = owner_dir(self.owner)
+        if self.upload is not None and self.upload_name is None:
+            self.upload_name = self.upload.get("name")
 
     @property
     def estimator(self):
@@ -263,6 +280,7 @@ class Job:
                 # step mode: waiting for Step since (a time), or None (also while playing)
                 "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,
                 "idle_ended": self.idle_ended,
+                "resume_from": self.resume_from, "resumed": self.resumed,
             }
 
     # -- step mode controls (called from pages)
@@ -340,10 +358,19 @@ class Job:
             if self._controls is not None:
                 self._controls.stop.set()
 
+    def _request_interrupt(self) -> None:
+        """Checkpoint at the next epoch or update and end (a server shutdown)."""
+        with self.lock:
+            self._interrupt_requested = True
+            if self._controls is not None:
+                self._controls.interrupt.set()
+
     def _attach(self, controls: Controls) -> None:
         """Hand the page's wishes so far to the worker's controls."""
         with self.lock:
             self._controls = controls
+            if self._interrupt_requested:
+                controls.interrupt.set()
             if self._stop_requested:
                 controls.stop.set()
             if self._playing:
@@ -408,7 +435,10 @@ class _Runner:
         if self.proc is not None:
             self.proc.join(timeout=timeout)
             if self.proc.is_alive():
-                self.proc.terminate()
+                self.proc.terminate()  # the worker checkpoints on SIGTERM...
+                self.proc.join(timeout=5)
+            if self.proc.is_alive():
+                self.proc.kill()       # ...and must not outlive this anyway
                 self.proc.join(timeout=5)
             self.events.close()
             self.inbox.close()
@@ -456,13 +486,18 @@ class JobManager:
     step_idle_s : float, default=1200
         A step-mode job that has waited this long for Step is ended, saved like
         a stopped run, with words that say why (its worker holds memory).
+    journal : bool, default=True
+        Keep every job's record in ``runs_dir/.jobs`` (:mod:`explorer.journal`)
+        and read it back now: queued jobs are queued again in their order,
+        jobs that were running become ``"interrupted"`` and can be resumed
+        (:meth:`resume`) from their last checkpoint.
     """
 
     def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4, *,
                  in_process: bool = False, warm_workers: int = 0,
                  keep_finished_s: float = 6 * 3600, keep_finished: int = 500,
                  stop_grace_s: float = 60.0, max_waiting: int | None = None,
-                 step_idle_s: float = 20 * 60.0):
+                 step_idle_s: float = 20 * 60.0, journal: bool = True):
         self.max_jobs = int(max_jobs or settings.max_jobs())
         self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
         self.in_process = bool(in_process)
@@ -479,6 +514,7 @@ class JobManager:
         self._queue: list[str] = []
         self._positions: dict[str, int] | None = {}  # cache of queue positions
         self._running: set[str] = set()
+        self._runners: dict[str, _Runner] = {}  # job id -> its worker, while it runs
         self._lock = threading.Lock()
         self._ae_lock = threading.Lock()
         self._ae_cache: OrderedDict[str, dict] = OrderedDict()
@@ -488,8 +524,17 @@ class JobManager:
         self._warm: list[_Runner] = []
         self._warm_lock = threading.Lock()
         self._closed = False
+        self._closing = False  # shutdown(): running jobs end as interrupted
+        self._seq = 0
+        self._recorded: dict[str, float] = {}  # job id -> when its record was last written
+        self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
+        self.journal = Journal(self.runs_dir / ".jobs") if journal else None
+        self.journal_problems: list[str] = []
+        if self.journal is not None:
+            self._restore()
         if self.warm_workers:
             self._top_up_warm()
+        self._dispatch()
 
     # ------------------------------------------------------------- public API
     def submit(self, owner: str, config: dict, upload: dict | None = None, *,
@@ -498,23 +543,36 @@ class JobManager:
         job = Job(id=secrets.token_urlsafe(12), owner=owner, config=copy.deepcopy(config),
                   upload=upload, name=name or config["data"]["name"], step_mode=step_mode)
         self._prune()
+        if self.journal is not None:
+            if upload is not None:
+                self.journal.save_upload(job.id, upload)
         with self._lock:
+            self._seq += 1
+            job.seq = self._seq
             self._jobs[job.id] = job
-            self._by_owner[owner].append(job)
+            self._by_owner[job.owner_key].append(job)
             self._queue.append(job.id)
             self._positions = None
+        self._record(job)
         self._dispatch()
         return job
 
     def get(self, job_id: str | None, owner: str) -> Job | None:
         """The job, if it exists and belongs to ``owner``; else None."""
         job = self._jobs.get(job_id or "")
-        return job if job is not None and job.owner == owner else None
+        if job is None or not owner:
+            return None
+        return job if job.owner == owner or job.owner_key == owner_dir(owner) else None
 
     def jobs_for(self, owner: str) -> list[Job]:
         """This owner's jobs, newest first."""
         with self._lock:
-            return list(reversed(self._by_owner.get(owner, ())))
+            return list(reversed(self._by_owner.get(owner_dir(owner), ())))
+
+    def interrupted_for(self, owner: str) -> Job | None:
+        """The owner's newest job if it is interrupted (the pages offer Resume), else None."""
+        mine = self.jobs_for(owner)
+        return mine[0] if mine and mine[0].state == "interrupted" else None
 
     def owner_path(self, owner: str) -> Path:
         """The folder where ``owner``'s runs are saved."""
@@ -568,17 +626,81 @@ class JobManager:
         for runner in warm:
             runner.discard()
 
+    def resume(self, job_id: str, owner: str) -> bool:
+        """Queue an interrupted job again; it continues from its last checkpoint.
+
+        The job keeps its id (links to it stay valid). Its worker starts from
+        the checkpoint the interrupted worker saved (:mod:`dec_core.checkpoint`),
+        else from the cached autoencoder when pretraining had finished, else
+        afresh. True when the job was found and interrupted.
+        """
+        job = self.get(job_id, owner)
+        if job is None or job.state != "interrupted" or self._closed:
+            return False
+        with self._lock:
+            self._finished.pop(job.id, None)
+            with job.lock:
+                job.state, job.phase, job.message, job.error = "queued", "queued", "", ""
+                job.started = job.finished = job.first_event = None
+                job.pretrain, job.dec, job.sharpening, job.kmeans = [], [], [], {}
+                job.step_info, job.resumed = {}, job.resumed + 1
+                job._stop_requested = job._interrupt_requested = False
+                job._controls = None
+                job.version += 1
+            self._queue.append(job.id)
+            self._positions = None
+        self._record(job)
+        self._dispatch()
+        return True
+
+    def shutdown(self, timeout: float = 8.0) -> None:
+        """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
+
+        Every running job is asked to save a checkpoint at its next epoch or
+        target update and end; within ``timeout`` seconds they are marked
+        ``"interrupted"`` (Resume continues from that checkpoint). A worker
+        still alive then is killed and its job is marked interrupted at its
+        last periodic checkpoint. Queued jobs stay queued in the journal.
+        No worker process is left.
+        """
+        self._closing = True
+        self._closed = True
+        with self._lock:
+            running = [self._jobs[jid] for jid in self._running if jid in self._jobs]
+        for job in running:
+            job._request_interrupt()
+        def running_now() -> bool:
+            with self._lock:
+                return bool(self._running)
+
+        end = time.time() + timeout
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        with self._lock:
+            runners = list(self._runners.values())
+        for runner in runners:  # did not make it in time
+            runner.kill()
+        end = time.time() + 5
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        self.close()
+
     # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
+        started = []
         with self._lock:
-            while self._queue and len(self._running) - len(self._parked) < self.max_jobs:
+            while (self._queue and len(self._running) - len(self._parked) < self.max_jobs
+                   and not self._closed):
                 job = self._jobs[self._queue.pop(0)]
                 self._positions = None
                 self._running.add(job.id)
                 job.state, job.phase, job.started = "running", "loading", time.time()
                 job.version += 1
+                started.append(job)
                 threading.Thread(target=self._work, args=(job,), daemon=True,
                                  name=f"dec-job-{job.id[:6]}").start()
+        for job in started:
+            self._record(job)
 
     def _set_waiting(self, job: Job, waiting: bool) -> None:
         """A step job began (or ended) waiting for Step: its slot is lent out while the
@@ -598,6 +720,9 @@ class JobManager:
         job._request_stop()
 
     def _finish(self, job: Job) -> None:
+        self._record(job)  # first: shutdown() waits for the job to leave _running
+        if self.journal is not None and job.state != "interrupted":
+            self.journal.drop_leftovers(job.id)  # the checkpoint and upload are not needed
         with self._lock:
             self._running.discard(job.id)
             self._parked.discard(job.id)
@@ -616,11 +741,14 @@ class JobManager:
                 self._finished.popitem(last=False)
                 job = self._jobs.pop(jid, None)
                 if job is not None:
-                    mine = self._by_owner.get(job.owner, [])
+                    mine = self._by_owner.get(job.owner_key, [])
                     if job in mine:  # the oldest come first: O(1) in practice
                         mine.remove(job)
                     if not mine:
-                        self._by_owner.pop(job.owner, None)
+                        self._by_owner.pop(job.owner_key, None)
+                    self._recorded.pop(jid, None)
+                    if self.journal is not None:
+                        self.journal.remove(jid)
 
     def _take_runner(self) -> _Runner:
         """A warm worker when one is alive, else a fresh one."""
@@ -649,6 +777,8 @@ class JobManager:
 
     def _work(self, job: Job) -> None:
         """Give the job to a worker and apply its events to the job until it ends."""
+        if job.upload is None and job.upload_name is not None and self.journal is not None:
+            job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
         key = self._ae_key(job)
         runner = None
         pinned = None
@@ -658,13 +788,17 @@ class JobManager:
             pinned = cached["path"] if cached else None
             spec = {
                 "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
-                "step_mode": job.step_mode, "run_dir": str(self.owner_path(job.owner)),
+                "step_mode": job.step_mode, "run_dir": str(self.runs_dir / job.owner_key),
+                "checkpoint": (str(self.journal.checkpoint_path(job.id))
+                               if self.journal is not None else None),
                 "created": job.created, "started": job.started, "ae_load": pinned,
                 "ae_history": cached["pretrain"] if cached else None,
                 "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
                 "gflops": machine_gflops(),  # measured once per server, for the job's plan
             }
             runner = self._take_runner()
+            with self._lock:
+                self._runners[job.id] = runner
             job._attach(runner.controls)
             runner.run(spec)
             job.pid = runner.pid
@@ -674,6 +808,7 @@ class JobManager:
                 try:
                     event = runner.events.get(timeout=0.3)
                 except queue.Empty:
+                    self._flush_progress(job)
                     if not runner.is_alive():
                         try:  # the last words may still be in the pipe
                             event = runner.events.get(timeout=1.0)
@@ -701,11 +836,17 @@ class JobManager:
                     break
                 if isinstance(event, ev.StepWaiting):
                     self._set_waiting(job, event.waiting)
+                self._note_progress(job, event)
         except Exception as err:  # report, never kill the server
             with job.lock:
-                job.state = "failed"
-                job.error = str(err)
+                if self._closing:  # killed by shutdown(): resumable from its last checkpoint
+                    self._mark_interrupted(job)
+                else:
+                    job.state = "failed"
+                    job.error = str(err)
         finally:
+            with self._lock:
+                self._runners.pop(job.id, None)
             if runner is not None:
                 runner.close()
             if pinned:
@@ -719,6 +860,108 @@ class JobManager:
             if not replaced:
                 self._top_up_warm()
             self._finish(job)
+
+    # ---------------------------------------------------------------- journal
+    def _record(self, job: Job) -> None:
+        """Write the job's record to the journal (never the owner token)."""
+        if self.journal is None:
+            return
+        with job.lock:
+            record = {
+                "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
+                "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
+                "state": job.state, "phase": job.phase, "message": job.message,
+                "error": job.error, "created": job.created, "started": job.started,
+                "finished": job.finished, "run_path": job.run_path, "scores": job.scores,
+                "warnings": job.warnings, "resume_from": job.resume_from,
+                "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
+                "progress": _progress(job),
+            }
+        self._recorded[job.id] = time.time()
+        try:
+            self.journal.write(record)
+        except OSError as err:  # a full disk must not end the job
+            self.journal_problems.append(f"{job.id}: {err}")
+
+    def _note_progress(self, job: Job, event: object) -> None:
+        """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
+        if self.journal is None:
+            return
+        if isinstance(event, (ev.Phase, ev.Resumed, ev.KMeansDone)):
+            self._record(job)
+        elif isinstance(event, (ev.Epoch, ev.DecUpdate)):
+            self._unrecorded.add(job.id)
+            self._flush_progress(job)
+
+    def _flush_progress(self, job: Job) -> None:
+        """Write progress not yet recorded, once PROGRESS_EVERY_S has passed since the last."""
+        if (job.id in self._unrecorded
+                and time.time() - self._recorded.get(job.id, 0.0) >= PROGRESS_EVERY_S):
+            self._unrecorded.discard(job.id)
+            self._record(job)
+
+    def _mark_interrupted(self, job: Job, position: dict | None = None) -> None:
+        """The job ended without its run (a restart, a shutdown); Resume can continue it.
+
+        Called with ``job.lock`` held.
+        """
+        job.state = "interrupted"
+        job.message = f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}"
+        job.resume_from = self._resume_point(job.id, position)
+        job.error = ""
+
+    def _resume_point(self, job_id: str, position: dict | None = None) -> str:
+        """Where Resume would continue, in words."""
+        if position is None and self.journal is not None:
+            position = checkpoint_position(self.journal.checkpoint_path(job_id))
+        if position:
+            return f"the checkpoint at {describe(position)}"
+        return "the start (no checkpoint was saved before the interruption)"
+
+    def _restore(self) -> None:
+        """Read the journal: queued jobs queue again in order, running ones are interrupted."""
+        records, self.journal_problems = self.journal.load()
+        now = time.time()
+        for rec in records:
+            try:
+                job = Job(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
+                          name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
+                          upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
+                          created=float(rec.get("created") or now))
+            except (KeyError, TypeError, ValueError) as err:
+                self.journal_problems.append(f"{rec.get('id')}: {err}")
+                continue
+            state = rec.get("state", "queued")
+            job.started, job.finished = rec.get("started"), rec.get("finished")
+            job.run_path, job.scores = rec.get("run_path"), rec.get("scores") or {}
+            job.warnings, job.error = list(rec.get("warnings") or []), rec.get("error", "")
+            job.message, job.resumed = rec.get("message", ""), int(rec.get("resumed", 0))
+            job.resume_from = rec.get("resume_from", "")
+            job.autoencoder_source = rec.get("autoencoder_source", "live")
+            self._seq = max(self._seq, job.seq)
+            if state == "queued":
+                job.state = job.phase = "queued"
+            else:
+                job.phase = "finished"
+                if state == "running":  # the server ended under it
+                    job.state = "interrupted"
+                    job.message = f"interrupted by {INTERRUPTED_BY} at " \
+                                  f"{where(rec.get('progress') or {})}"
+                    job.resume_from = self._resume_point(job.id)
+                    job.finished = job.finished or now
+                else:
+                    job.state = state
+            self._jobs[job.id] = job
+            self._by_owner[job.owner_key].append(job)
+            if job.state == "queued":
+                self._queue.append(job.id)
+            else:
+                self._finished[job.id] = job.finished or now
+            if state == "running":
+                self._record(job)
+        self._positions = None
+        # oldest end first, as _prune expects
+        self._finished = OrderedDict(sorted(self._finished.items(), key=lambda kv: kv[1]))
 
     def _ended_by_stop(self, job: Job) -> None:
         with job.lock:
@@ -766,6 +1009,14 @@ class JobManager:
                     over = True
                 case ev.Failed(error=error):
                     job.state, job.error = "failed", error
+                    over = True
+                case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
+                    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
+                    job.kmeans, job.dec = dict(scores), list(dec_rows)
+                    job.phase = "dec" if pos.get("phase") == "dec" else "pretraining"
+                    job.message = f"resumed from the checkpoint at {describe(pos)}"
+                case ev.Interrupted():
+                    self._mark_interrupted(job, event.position)
                     over = True
                 case ev.Ready():
                     return False
@@ -836,12 +1087,31 @@ class JobManager:
         payload = {
             "data": cfg["data"], "hidden": cfg["model"]["hidden"],
             "upload": upload_digest(job.upload["bytes"]) if job.upload else None,
-            "owner": job.owner if job.upload else None,
+            "owner": job.owner_key if job.upload else None,
             **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
         }
         if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
             payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _progress(job: Job) -> dict:
+    """How far a job got (the journal keeps it): phase, epochs, last update."""
+    return {"phase": job.phase, "epoch": len(job.pretrain), "epochs": job.pretrain_epochs,
+            "reused": job.reused_autoencoder,
+            "update": job.dec[-1]["update"] if job.dec else None}
+
+
+def where(progress: dict) -> str:
+    """A job's progress in words: ``"epoch 57 of 200"``, ``"update 12"``, ``"k-means"``."""
+    phase = progress.get("phase")
+    if progress.get("update") is not None:
+        return f"update {progress['update']}"
+    if phase == "pretraining" and progress.get("epochs"):
+        return f"epoch {progress.get('epoch', 0)} of {progress['epochs']}"
+    return {"loading": "the start (loading the data)", "kmeans": "k-means",
+            "dec": "the start of DEC", "saving": "the end (saving the run)"}.get(
+                phase, "the start")
 
 
 def _remove(path: str) -> None:

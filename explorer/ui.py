@@ -225,7 +225,8 @@ def training_status(show: bool = True) -> None:
     from .jobs import manager
 
     owner, job_id = st.session_state["owner"], st.session_state.get("job_id")
-    job = manager().get(job_id, owner)
+    job = manager().get(job_id, owner) or manager().interrupted_for(owner)
+    job_id = job.id if job is not None else job_id
 
     def status() -> None:
         # Always one element: an empty one replaces a finished job's bar at once
@@ -235,6 +236,9 @@ def training_status(show: bool = True) -> None:
         if current is not None and current.active:
             v = current.view()
             slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
+        elif current is not None and current.state == "interrupted":
+            slot.warning(f"Your training was {current.message}. **Resume** it on the Train "
+                         "page.", icon=":material/restart_alt:")
 
     if not show:
         st.empty()

@@ -34,6 +34,7 @@ from .map_frame import LiveMap
 from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
+CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
 MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
 PROGRESS_EVERY_S = 0.25     # at most this often a PretrainProgress event
 
@@ -52,16 +53,21 @@ class Controls:
         Step mode: set while the page plays. The worker still takes one credit
         per update: the playing page releases each once it has drawn the last
         update (:meth:`explorer.jobs.Job.advance`).
+    interrupt : Event
+        Save a checkpoint at the next epoch or target update and end without
+        a run (a server shutdown; also set by SIGTERM / SIGINT in the worker).
     """
 
     stop: object
     credits: object
     playing: object
+    interrupt: object = None
 
     @classmethod
     def for_threads(cls) -> Controls:
         """Controls for a worker that runs in a thread of this process."""
-        return cls(threading.Event(), threading.Semaphore(0), threading.Event())
+        return cls(threading.Event(), threading.Semaphore(0), threading.Event(),
+                   threading.Event())
 
     @classmethod
     def for_processes(cls, context) -> Controls:
@@ -69,7 +75,7 @@ class Controls:
 
         They must be handed to the process when it is created (inheritance).
         """
-        return cls(context.Event(), context.Semaphore(0), context.Event())
+        return cls(context.Event(), context.Semaphore(0), context.Event(), context.Event())
 
 
 class _Recorder(Callback):
@@ -97,6 +103,35 @@ class _Recorder(Callback):
     def on_pretrain_begin(self, logs=None):
         self._t0 = time.perf_counter()
         self.events.put(ev.Phase("pretraining"))
+
+    # -- dec_core.checkpoint: what the saved run needs from before a checkpoint
+    def checkpoint_state(self) -> dict:
+        state = {}
+        if self.snapshots:
+            state["snapshots"] = np.stack(self.snapshots)
+            state["snapshot_labels"] = np.stack(self.snapshot_labels)
+        if self.ae_embedding is not None:
+            state["ae_embedding"] = self.ae_embedding
+        return state
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.snapshots = list(state.get("snapshots", []))
+        self.snapshot_labels = list(state.get("snapshot_labels", []))
+        self.ae_embedding = state.get("ae_embedding")
+
+    def on_resume(self, logs=None):
+        hist, pos = logs["history"], logs["position"]
+        pre = hist.get("pretrain", {})
+        pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
+                    for s, v in zip(pre.get("stage", []), pre.get("loss", []))]
+        dec = hist.get("dec", {})
+        keys = [k for k in ("loss", "kl", "reconstruction", "delta_label", "acc", "nmi", "ari")
+                if k in dec]
+        rows = [{**{k: float(dec[k][i]) for k in keys}, "update": int(dec["update"][i]),
+                 "iteration": int(dec["iteration"][i])} for i in range(len(dec.get("update", [])))]
+        kmeans = {k: float(v) for k, v in hist.get("kmeans", {}).items()
+                  if k in ("acc", "nmi", "ari")}
+        self.events.put(ev.Resumed(pos, pretrain, kmeans, rows))
 
     def on_pretrain_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -175,6 +210,8 @@ class _Recorder(Callback):
         t0 = time.monotonic()
         try:
             while not c.stop.is_set():
+                if c.interrupt is not None and c.interrupt.is_set():
+                    return  # the estimator checkpoints at this update and ends
                 if c.credits.acquire(timeout=0.2):
                     return
                 # Paused, a person is awaited; playing, the page paces the updates and
@@ -221,6 +258,37 @@ def warm_up() -> None:
     import dec_core.runs  # noqa: F401
 
 
+def _guard(controls: Controls) -> None:
+    """A worker process ends gracefully on SIGTERM / SIGINT and when the server dies.
+
+    Either sets ``controls.interrupt``: training saves a checkpoint at its next
+    epoch or target update and ends (the journal's Resume continues from it).
+    A worker whose server is gone exits at the latest ``ORPHAN_GRACE_S`` later.
+    """
+    import signal
+
+    def interrupt(signum, frame):
+        controls.interrupt.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, interrupt)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        while parent.is_alive():
+            time.sleep(0.5)
+        controls.interrupt.set()  # checkpoint what there is...
+        time.sleep(ORPHAN_GRACE_S)
+        os._exit(0)               # ...and never outlive the server for long
+
+    threading.Thread(target=watch, daemon=True, name="dec-orphan-watch").start()
+
+
+ORPHAN_GRACE_S = 20.0
+
+
 def process_main(inbox, events, controls: Controls) -> None:
     """A worker process: warm up, say Ready, run the one job that arrives, report, exit.
 
@@ -233,6 +301,7 @@ def process_main(inbox, events, controls: Controls) -> None:
     controls : Controls
         Made with :meth:`Controls.for_processes`.
     """
+    _guard(controls)
     try:
         warm_up()
         events.put(ev.Ready())
@@ -264,8 +333,12 @@ def run_job(spec: dict, events, controls: Controls) -> None:
     controls : Controls
         Stop and step-mode controls.
     """
+    from dec_core.checkpoint import Interrupted
+
     try:
         events.put(ev.Done(**_train(spec, events, controls)))
+    except Interrupted as stop:
+        events.put(ev.Interrupted(stop.position, stop.path))
     except BaseException as err:  # report everything; the server stays up
         msg = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         events.put(ev.Failed(msg))
@@ -297,6 +370,12 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
     events.put(ev.DatasetLoaded(info, pretrain_epochs))
     est = DEC(**params)
+    checkpointer = None
+    if spec.get("checkpoint"):
+        from dec_core.checkpoint import Checkpointer
+
+        checkpointer = Checkpointer(spec["checkpoint"], every_s=CHECKPOINT_EVERY_S,
+                                    interrupt=controls.interrupt.is_set, resume=True)
     recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
                          controls, y=ds.y)
     recorder.live = LiveMap(recorder.index, ds.x, images=ds.image_shape is not None)
@@ -313,6 +392,11 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         with np.load(spec["ae_load"], allow_pickle=False) as npz:
             autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
         source, history = "cached", spec.get("ae_history") or []
+    if checkpointer is not None and autoencoder is not None:
+        from dec_core.checkpoint import position
+
+        if (position(checkpointer.path) or {}).get("phase") == "pretrain":
+            checkpointer.resume = False  # the finished autoencoder is further along
     if autoencoder is None:
         callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
     else:
@@ -325,7 +409,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
                     pretrained=autoencoder is not None)
     recorder.planned_steps = plan.pretrain_steps
     events.put(ev.Planned(plan.as_dict()))
-    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
+    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder, checkpoint=checkpointer)
 
     events.put(ev.Phase("saving"))
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}

@@ -37,6 +37,8 @@ def job_status(v: dict, position: int | None) -> str:
         return f"failed: {v['error']}"
     if v["state"] == "stopped" and v.get("idle_ended"):
         return "ended after waiting for Step too long (saved)"
+    if v["state"] == "interrupted":
+        return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
     return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
 
 

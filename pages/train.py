@@ -43,10 +43,14 @@ init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
-# Reattach after a refresh: the job id travels in the URL.
-if "job_id" not in st.session_state and st.query_params.get("job"):
-    if jobs.get(st.query_params["job"], owner) is not None:
+# Reattach after a refresh: the job id travels in the URL. After a server
+# restart the journal brings the job back (explorer.journal); a job the
+# restart interrupted is shown even without the link, so its owner sees it.
+if "job_id" not in st.session_state:
+    if st.query_params.get("job") and jobs.get(st.query_params["job"], owner) is not None:
         st.session_state["job_id"] = st.query_params["job"]
+    elif (cut := jobs.interrupted_for(owner)) is not None:
+        st.session_state["job_id"] = cut.id
 
 st.title("Train")
 data, model, train = st.session_state["data"], st.session_state["model"], st.session_state["train"]
@@ -385,13 +389,23 @@ def _stop():
     manager().stop(st.session_state.get("job_id"), st.session_state["owner"])
 
 
+def _resume():
+    manager().resume(st.session_state.get("job_id"), st.session_state["owner"])
+
+
+interrupted = job is not None and job.state == "interrupted"
 if not active:
     cost_panel()
-b1, b2, info = st.columns([1, 1, 4])
+b1, b2, b3, info = st.columns([1, 1, 1, 3])
 b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem), icon=":material/play_arrow:",
           help="Pretrain the autoencoder, run k-means in its embedding, then DEC.")
 b2.button("Stop", on_click=_stop, disabled=not active, icon=":material/stop:",
           help="Stop now; the model keeps what it has learned and is saved.")
+if interrupted:
+    b3.button("Resume", type="primary", on_click=_resume, icon=":material/resume:",
+              help="Continue the interrupted training from its last checkpoint; it ends "
+                   "with the result an uninterrupted run gives.")
+
 
 def _fmt_eta(seconds):
     if seconds is None:
@@ -456,6 +470,11 @@ def draw(job) -> None:
                     f"{v['elapsed']:.0f} s elapsed · {_fmt_eta(v['eta'])}")
     elif v["state"] == "failed":
         st.error(f"Training failed: {v['error']}")
+    elif v["state"] == "interrupted":
+        st.warning(f"This training was {v['message']}. Nothing is lost: **Resume** continues "
+                   f"it from {v['resume_from']} and ends with the result an uninterrupted "
+                   "run gives. Start trains anew.", icon=":material/restart_alt:")
+        return
     elif v["state"] == "stopped":
         st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
     else:
@@ -581,7 +600,9 @@ def _exports(v) -> None:
 job_id = st.session_state.get("job_id")
 if job_id is None:
     st.info("Press **Start** to train DEC on the current data and model. Charts appear here "
-            "live; you can switch pages or refresh — training goes on in the background.")
+            "live. Training runs on the server, not in this tab: switch pages, refresh or close "
+            "the tab and it goes on. If the server restarts, the job is kept: it shows here as "
+            "interrupted, and **Resume** continues it from its last checkpoint.")
 else:
 
     def live() -> None:
