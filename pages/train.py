@@ -339,7 +339,7 @@ def cost_panel() -> None:
     if train.get("autoencoder") == "shipped":
         reuse = _uses_shipped(json.dumps(st.session_state["data"], sort_keys=True, default=str),
                               json.dumps(params, sort_keys=True, default=str))
-    gflops = st.cache_resource(cost.machine_gflops, show_spinner="Measuring this server…")()
+    gflops = cost.machine_gflops()  # measured once per server process (functools.cache)
     try:
         est = cost.estimate(DATASET.n_samples, params, gflops=gflops, pretrained=reuse)
     except ValueError as err:
