@@ -310,3 +310,38 @@ def sharpening_figure(history: list[dict]) -> go.Figure:
     fig.update_yaxes(title="mean confidence", range=[0, 1.02])
     fig.update_layout(legend={"orientation": "h", "y": 1.12})
     return layout(fig, "P sharpens Q: mean confidence per update", height=330)
+
+
+# ------------------------------------------------------------------ surprises, answered
+KL_RISE_TEXT = (
+    "Why the KL curve can rise before it falls: the target P is recomputed from Q at every "
+    "target update, and each new P is sharper than the last, so KL(P‖Q) jumps up at an "
+    "update and then falls while the model catches up with it.")
+NONCONVEX = ("moons", "circles")
+
+
+def acc_ceiling_text(y, n_clusters: int) -> str | None:
+    """Why ACC stays low with fewer clusters than classes, with the number (else None)."""
+    if y is None:
+        return None
+    from dec_core.metrics import max_acc
+
+    n_classes = len(np.unique(np.asarray(y)))
+    k = int(n_clusters)
+    if k >= n_classes:
+        return None
+    return (f"With k = {k} clusters for {n_classes} classes, ACC can be at most "
+            f"{max_acc(y, k):.3f}: it matches each cluster to one class, so at best the "
+            f"{k} largest classes count (about k / classes = {k / n_classes:.2f} when they "
+            "are balanced).")
+
+
+def nonconvex_text(dataset: str) -> str | None:
+    """What to expect of DEC on the non-convex 2-D sets (else None)."""
+    if dataset not in NONCONVEX:
+        return None
+    return (f"Expect DEC to fail on {dataset}: its clusters are k-means-like (each point goes to "
+            "the nearest centroid in the embedding), so they cut the "
+            f"{'two moons' if dataset == 'moons' else 'rings'} into halves instead of following "
+            "their shapes. Compare methods' N2D row (UMAP, then a Gaussian mixture) follows "
+            "the shapes.")

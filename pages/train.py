@@ -14,6 +14,7 @@ from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from dec_core.presets import METHOD_OPTIMIZER, default_n_clusters, method_of, switch_method
+from explorer import teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -231,6 +232,20 @@ elif DATASET is not None and train["autoencoder"] == "shipped":
                    + ". Settings → Reset to defaults brings it back.", icon=":material/info:")
 
 
+# Surprises a class asks about, answered before Start (explorer.teach words them).
+if DATASET is not None and not problem:
+    if teach.nonconvex_text(data["name"]):
+        st.caption(":material/lightbulb: " + teach.nonconvex_text(data["name"]))
+        try:
+            st.page_link("pages/compare.py", label="Compare methods: the N2D row",
+                         icon=":material/compare:")
+        except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+            pass
+    ceiling = teach.acc_ceiling_text(DATASET.y, params["n_clusters"])
+    if ceiling:
+        st.caption(":material/lightbulb: " + ceiling)
+
+
 def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
     config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
@@ -342,6 +357,7 @@ def draw(job) -> None:
         else:
             st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
+        st.caption(teach.KL_RISE_TEXT)
     c3, c4 = st.columns(2)
     with c3:
         if n_dec > 1:
