@@ -495,3 +495,38 @@ def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
     fig.update_yaxes(title="probability", range=[0, 1])
     div = " / f_j" if normalize_frequency else ""
     return layout(fig, f"One row: p ∝ q^{float(power):g}{div}", height=340)
+
+
+# ------------------------------------------------------------------ surprises, answered
+KL_RISE_TEXT = (
+    "Why the KL curve can rise before it falls: the target P is recomputed from Q at every "
+    "target update, and each new P is sharper than the last, so KL(P‖Q) jumps up at an "
+    "update and then falls while the model catches up with it.")
+NONCONVEX = ("moons", "circles")
+
+
+def acc_ceiling_text(y, n_clusters: int) -> str | None:
+    """Why ACC stays low with fewer clusters than classes, with the number (else None)."""
+    if y is None:
+        return None
+    from dec_core.metrics import max_acc
+
+    n_classes = len(np.unique(np.asarray(y)))
+    k = int(n_clusters)
+    if k >= n_classes:
+        return None
+    return (f"With k = {k} clusters for {n_classes} classes, ACC can be at most "
+            f"{max_acc(y, k):.3f}: it matches each cluster to one class, so at best the "
+            f"{k} largest classes count (about k / classes = {k / n_classes:.2f} when they "
+            "are balanced).")
+
+
+def nonconvex_text(dataset: str) -> str | None:
+    """What to expect of DEC on the non-convex 2-D sets (else None)."""
+    if dataset not in NONCONVEX:
+        return None
+    return (f"Expect DEC to fail on {dataset}: its clusters are k-means-like (each point goes to "
+            "the nearest centroid in the embedding), so they cut the "
+            f"{'two moons' if dataset == 'moons' else 'rings'} into halves instead of following "
+            "their shapes. Compare methods' N2D row (UMAP, then a Gaussian mixture) follows "
+            "the shapes.")

@@ -133,11 +133,19 @@ def log_axis(values: Iterable[float], *, percent: bool = False) -> dict:
             "ticktext": [text(t) for t in ticks]}
 
 
+TOOLBAR_PX = 28  # the chart toolbar (plotly's modebar) shows in a band this high at the top
+
+
 def layout(fig, title: str | None = None, height: int | None = None):
-    """Shared look for plotly figures: title, margins, font; returns ``fig``."""
+    """Shared look for plotly figures: title, margins, font; returns ``fig``.
+
+    The title starts below the band where the chart toolbar appears on hover
+    (top right), so a long title is never drawn under the toolbar's icons.
+    """
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"} if title else None,
-        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+        title={"text": title, "x": 0.0, "xanchor": "left", "yref": "container", "y": 1.0,
+               "yanchor": "top", "pad": {"t": TOOLBAR_PX + 4}} if title else None,
+        margin={"l": 10, "r": 10, "t": 50 + TOOLBAR_PX if title else 10, "b": 10},
         font={"size": 13},
         legend={"itemsizing": "constant"},
         template="plotly_white",

@@ -23,6 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
+from explorer import teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -377,6 +378,20 @@ def cost_panel() -> None:
                        help="A stratified subsample (Data page) whose estimate fits.")
 
 
+# Surprises a class asks about, answered before Start (explorer.teach words them).
+if DATASET is not None and not problem:
+    if teach.nonconvex_text(data["name"]):
+        st.caption(":material/lightbulb: " + teach.nonconvex_text(data["name"]))
+        try:
+            st.page_link("pages/compare.py", label="Compare methods: the N2D row",
+                         icon=":material/compare:")
+        except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+            pass
+    ceiling = teach.acc_ceiling_text(DATASET.y, params["n_clusters"])
+    if ceiling:
+        st.caption(":material/lightbulb: " + ceiling)
+
+
 def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
     config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
@@ -505,6 +520,7 @@ def draw(job) -> None:
         else:
             st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
+        st.caption(teach.KL_RISE_TEXT)
     c3, c4 = st.columns(2)
     with c3:
         if n_dec > 1:

@@ -239,3 +239,59 @@ def test_pin_keeps_one_point_across_steps():
     button(at, f"Unpin point #{least}").click().run()
     assert "learn_pinned" not in at.session_state
     button(at, "Stop").click().run()
+
+
+def test_step_page_words_colours_and_the_runs_page(monkeypatch):
+    """Issue 21: the status is a badge in words (never a clipped metric), clusters wear
+    their matched class's colour, the formulas are the run's (not "(IDEC)" for a DEC
+    run), the end is said in words, and Runs says "waiting for Step (update 0)"."""
+    import json
+
+    import explorer.ui as ui
+    from explorer.jobs import manager
+    from explorer.theme import cluster_colors
+
+    monkeypatch.setattr(ui, "owner_cookie", lambda: "Tok3n-learner_0123456789")
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 12, "alpha": 1.0}
+    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 20, "update_interval": 10,
+                                 "tol": 0.0}
+    at.run()
+    button(at, "Start in step mode").click().run()
+    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
+    end = time.time() + 90
+    while not job.view()["waiting"] and time.time() < end:
+        time.sleep(0.2)
+    at.session_state["train"]["method"] = "idec"  # changed after Start
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric][:3] == ["Target update", "DEC iteration",
+                                                "Changed labels"]
+    assert "Status" not in [m.label for m in at.metric]
+    badges = [str(el.proto) for el in at.get("markdown") if "badge" in str(el.proto)]
+    assert any("waiting for Step (update 0)" in b for b in badges), badges
+    assert any("(DEC)" in e.label for e in at.expander)
+    assert not any("(IDEC)" in e.label for e in at.expander)
+    info = job.view()["step_info"]
+    want = cluster_colors(range(12), info["mapping"], info["n_classes"])
+    sizes = next(c for c in at.get("plotly_chart")
+                 if "Cluster sizes" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    bars = json.loads(sizes.proto.spec)["data"][0]["marker"]["color"]
+    assert bars == [want[j] for j in range(12)]
+    assert len(set(bars)) == 12  # two unmatched clusters, colours of their own
+
+    runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180).run()
+    table = runs.dataframe[0].value
+    assert table["status"].tolist() == ["step by step: waiting for Step (update 0)"]
+    assert "None" not in table.to_csv()
+
+    job.step(2)  # update 2 reaches max_iter = 20: the last, no wait after it
+    assert manager().wait(job, 60) and job.state == "done"
+    at.run()
+    done = [s.value for s in at.success]
+    assert done and done[0].startswith("Finished: reached the iteration limit (20 batches)")
+    assert not any("delta_label" in s or "max_iter=" in s for s in done)
+    runs.run()
+    assert runs.dataframe[0].value["status"].tolist() == ["finished"]

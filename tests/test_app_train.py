@@ -239,3 +239,43 @@ def test_cost_before_start_and_one_click_fit(monkeypatch):
     note = next(c.value for c in at.caption if "Estimated cost" in c.value)
     assert f"{steps:,} steps, the step budget stops it" in note
     cost.machine_gflops.cache_clear()
+
+
+def test_header_counts_clusters_and_surprises_are_answered_before_start():
+    """Issue 21: "· 5 ·" read as nothing; k < classes caps ACC (say it, with the number);
+    DEC fails on moons by design (say it, and point to N2D)."""
+    from dec_core.datasets import load_dataset
+    from dec_core.metrics import max_acc
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.session_state["model"] = {"hidden": [256, 256, 512, 10], "n_clusters": 5, "alpha": 1.0}
+    at.run()
+    assert not at.exception
+    assert "· 5 clusters ·" in at.caption[0].value
+    ceiling = f"{max_acc(load_dataset('digits').y, 5):.3f}"
+    assert any(f"ACC can be at most {ceiling}" in c.value for c in at.caption)
+    assert not any("Expect DEC to fail" in c.value for c in at.caption)
+    at.session_state["model"]["n_clusters"] = 1
+    at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.run()
+    assert "· 1 cluster ·" in at.caption[0].value
+    assert any("Expect DEC to fail on moons" in c.value and "N2D" in c.value
+               for c in at.caption)
+
+
+def test_zero_pretraining_epochs_say_skipped_and_the_kl_rise_is_explained():
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180))
+    at.session_state["train"].update(pretrain_epochs=0, autoencoder="live")
+    at.run()
+    button(at, "Start").click().run()
+    wait_done(at)
+    assert not at.exception
+    import json
+
+    notes = [json.loads(c.proto.spec)["layout"]["annotations"][0]["text"]
+             for c in at.get("plotly_chart")
+             if "annotations" in json.loads(c.proto.spec)["layout"]]
+    assert any(n.startswith("pretraining skipped (0 epochs)") for n in notes), notes
+    assert not any("waiting for the first epoch" in n for n in notes)
+    assert any("KL curve can rise before it falls" in c.value for c in at.caption)

@@ -302,3 +302,27 @@ def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
         np.repeat(np.arange(3), 60).tolist()
     idx, dist = projection.knn(z, 4)
     assert (idx[:, 0] == np.arange(180)).all() and (dist[:, 0] == 0).all()
+
+
+def test_page_names_the_shipped_autoencoder(tmp_path):
+    """Issue 21: a run that started from the shipped autoencoder read "pretrained by an
+    earlier run"."""
+    import json
+
+    from fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "shipped", n=150, n_updates=2)
+    config = json.loads((path / "config.json").read_text())
+    config.setdefault("extra", {})["autoencoder"] = "shipped"
+    (path / "config.json").write_text(json.dumps(config))
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["config.json"] = (path / "config.json").stat().st_size
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(c.value for c in at.caption)
+    assert "started from the shipped pretrained autoencoder" in text
+    assert "earlier run" not in text
