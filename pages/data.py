@@ -63,6 +63,7 @@ def _release_upload(up, message: str) -> None:
                                                      up.file_id)
     except Exception:  # noqa: BLE001  (no runtime, e.g. AppTest: nothing is stored there)
         pass
+    up.close()  # the widget's own copy (a BytesIO over the bytes), held until its state goes
     st.session_state["upload_refused"] = message
     st.session_state["data_file_gen"] = st.session_state.get("data_file_gen", 0) + 1
     gc.collect()
