@@ -63,6 +63,7 @@ def _release_upload(up, message: str) -> None:
                                                      up.file_id)
     except Exception:  # noqa: BLE001  (no runtime, e.g. AppTest: nothing is stored there)
         pass
+    up.close()  # the widget's own copy (a BytesIO over the bytes), held until its state goes
     st.session_state["upload_refused"] = message
     st.session_state["data_file_gen"] = st.session_state.get("data_file_gen", 0) + 1
     gc.collect()
@@ -74,11 +75,38 @@ def _release_upload(up, message: str) -> None:
         pass
 
 
+def _uploader_key() -> str:
+    return f"data_file{st.session_state.get('data_file_gen', 0) or ''}"
+
+
+def _on_upload() -> None:
+    """A new file: check it before the page runs; a refused one is released at once.
+
+    A callback, so a refusal gives the uploader its fresh key in this very run
+    (no rerun, no stale widget holding the bytes).
+    """
+    up = st.session_state.get(_uploader_key())
+    if up is None:
+        return
+    content, data = up.getvalue(), st.session_state["data"]
+    key = (up.name, upload_digest(content), tuple(sorted(data.items(), key=str)))
+    _, problem = check_upload(up.name, content, data)
+    st.session_state["upload_check"] = {"key": key, "error": problem}
+    if problem is None:
+        st.session_state["upload"] = {"name": up.name, "bytes": content}
+        st.session_state.pop("upload_refused", None)
+        return
+    kept = st.session_state.get("upload")
+    del content
+    _release_upload(up, problem + (f" The previous file, {kept['name']}, stays selected."
+                                   if kept else ""))
+
+
 def _upload_panel():
     """The file uploader and the CSV label column; stores an upload only when it loads."""
     up = st.file_uploader(
         "CSV, NPY or NPZ file", type=["csv", "tsv", "txt", "npy", "npz"],
-        key=f"data_file{st.session_state.get('data_file_gen', 0) or ''}",
+        key=_uploader_key(), on_change=_on_upload,
         help="CSV: one sample per row, with or without a header, numbers only except an "
              "optional label column. NPY: an array (n, d) or images (n, h, w). NPZ: keys x "
              "(and y), or the Keras layout x_train/y_train/x_test/y_test. Never unpickled.")
@@ -114,13 +142,9 @@ def _upload_panel():
                 st.session_state["upload"] = {"name": up.name, "bytes": content}
         if check["error"]:
             kept = st.session_state.get("upload")
-            message = check["error"] + (f" The previous file, {kept['name']}, stays selected."
-                                        if kept else "")
-            del content, source
-            _release_upload(up, message)
-            st.rerun()
-        st.session_state.pop("upload_refused", None)
-    if st.session_state.get("upload_refused"):
+            st.error(check["error"] + (f" The previous file, {kept['name']}, stays selected."
+                                       if kept else ""), icon=":material/error:")
+    if up is None and st.session_state.get("upload_refused"):
         st.error(st.session_state["upload_refused"], icon=":material/error:")
     kept = st.session_state.get("upload")
     if kept and (up is None or kept["name"] != up.name or kept["bytes"] != content):

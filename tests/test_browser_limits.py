@@ -141,9 +141,9 @@ def test_refused_upload_releases_its_memory(server, browser, tmp_path):
     url, proc = server
     big = tmp_path / "too_big.csv"
     rng = np.random.default_rng(0)
-    with open(big, "w") as f:  # 1,000,000 cells (5x the cap), about 20 MB
-        for _ in range(10):
-            np.savetxt(f, rng.random((20_000, 5)) * 1000, fmt="%.9f", delimiter=",")
+    with open(big, "w") as f:  # 3,000,000 cells (15x the cap), about 60 MB
+        for _ in range(30):
+            np.savetxt(f, rng.random((20_000, 5)) * 1000, fmt="%.12f", delimiter=",")
     good = tmp_path / "good.csv"
     good.write_text("a,b,label\n" + "\n".join(f"{i % 7},{i % 5},{i % 2}" for i in range(60)))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -156,10 +156,13 @@ def test_refused_upload_releases_its_memory(server, browser, tmp_path):
     after = rss_mb(proc.pid)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "refused-upload.png"), full_page=True)
-    print(f"server RSS before {before:.0f} MB, after the refusal {after:.0f} MB")
+    print(f"server RSS before {before:.0f} MB, after refusing {big.stat().st_size / 1e6:.0f} MB: "
+          f"{after:.0f} MB")
     assert after - before < 50, (before, after)
     # the page still works: a good file loads after the refusal
     upload(page, good)
     page.get_by_text("good.csv (60 x 2)", exact=False).first.wait_for(timeout=60_000)
     assert page.get_by_text("DEC_MAX_UPLOAD_CELLS").count() == 0
+    time.sleep(5)
+    print(f"server RSS after the good upload {rss_mb(proc.pid):.0f} MB")
     page.close()
