@@ -275,9 +275,9 @@ def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
                      autorange=False, showgrid=False, zeroline=False)
     fig.update_yaxes(title="x₂", range=[gy[0] - dy / 2, gy[-1] + dy / 2], autorange=False,
                      showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(uirevision="dec-data-space")
-    return layout(fig, f"The data's own space at update {info.get('update', '')}: background = "
-                       "cluster of each spot (pale: unsure)", height=height)
+    fig.update_layout(uirevision="dec-data-space", showlegend=False)
+    return layout(fig, f"The data's own space at update {info.get('update', '')}",
+                  height=height)
 
 
 def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:

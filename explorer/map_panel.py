@@ -69,7 +69,8 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     colors, names = dec_map.colors_for(info, k), dec_map.names_for(info, k)
     fp = (*fingerprint, tuple(sorted((info.get("mapping") or {}).items())))
     grid = info.get("grid") is not None
-    left, right = st.columns([3, 2]) if grid or gradient else (st.container(), None)
+    left, right = (st.columns([1, 1]) if grid else st.columns([3, 2]) if gradient
+                   else (st.container(), None))
     with left:
         fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight),
                       lambda: dec_map.embedding_map_figure(info, colors, names=names,
@@ -82,9 +83,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         with right:
             st.plotly_chart(_figure(f"{key}_data", fp, lambda: dec_map.data_space_figure(
                 info, colors, names=names)), key=f"{key}_data")
-            st.caption("The same points where they live: DEC's clusters as regions of the "
-                       "plane. Each background spot is pushed through the encoder and "
-                       "assigned with the Student's t kernel; strong colour = confident.")
+            st.caption("The same points where they live, coloured by cluster: DEC's clusters "
+                       "as regions of the plane. Each background spot is pushed through the "
+                       "encoder and assigned to the nearest centroid by the Student's t "
+                       "kernel; strong colour = confident, pale = unsure.")
     protos = info.get("prototypes")
     shape = (dataset or {}).get("image_shape")
     if protos is not None and shape:

@@ -431,6 +431,8 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         arrays["snapshot_index"] = recorder.index.astype(np.int64)
     if recorder.centroids:  # (updates, k, e); the last frame is est.cluster_centers_
         arrays["centroids"] = np.stack(recorder.centroids)
+    if ds.image_shape is not None:  # (k, d) decoded centroids, for Explore's galleries
+        arrays["prototypes"] = np.clip(est.inverse_transform(est.cluster_centers_), 0.0, 1.0)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = Path(spec["run_dir"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
     extra = {

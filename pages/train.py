@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import teach
+from explorer import map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -536,6 +536,9 @@ def draw(job) -> None:
                   lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
+    info = v["step_info"]
+    if "xy" in info:  # the embedding with its moving centroids, live (explorer.map_panel)
+        map_panel.draw(info, v["dataset"], key="train", fingerprint=(job.id, info["update"]))
 
     if v["state"] in ("done", "stopped") and v["run_path"]:
         st.session_state["run_path"] = v["run_path"]

@@ -75,12 +75,14 @@ def make_fake_run(
             super().__init__()
             self.embeddings: list[np.ndarray] = []
             self.labels: list[np.ndarray] = []
+            self.centers: list[np.ndarray] = []
 
         def on_dec_update(self, iteration, logs=None):
             logs = logs or {}
             if logs.get("embedding") is not None:
                 self.embeddings.append(np.asarray(logs["embedding"])[snap_index].astype(np.float32))
                 self.labels.append(np.asarray(logs["labels"])[snap_index].astype(np.int64))
+                self.centers.append(np.asarray(logs["centers"], dtype=np.float32))
 
     snaps = Snapshots()
     params = {
@@ -104,6 +106,9 @@ def make_fake_run(
         arrays["snapshots"] = np.stack(snaps.embeddings[:n_updates])
         arrays["snapshot_labels"] = np.stack(snaps.labels[:n_updates])
         arrays["snapshot_index"] = snap_index
+        arrays["centroids"] = np.stack(snaps.centers[:n_updates])
+    if images:
+        arrays["prototypes"] = np.clip(est.inverse_transform(est.cluster_centers_), 0, 1)
     name = "digits" if images else "digits-table"
     extra = {
         "app": {"data": {"name": "digits", "n_samples": n}, "model": {"hidden": [16, 4]},
