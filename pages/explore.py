@@ -22,7 +22,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer import compare, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.theme import class_color
-from explorer.ui import current_run_or_stop, init_page, load_run_cached
+from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
 
 init_page()
 
@@ -286,7 +286,7 @@ with tab_gal:
     if is_images:
         h, w = (int(v) for v in image_shape)
         if choice == "all":
-            g_cols = st.columns(2)
+            g_cols = chart_columns(2)
             for which, pos in (("Most confident", 0), ("Least confident", 1)):
                 tiles, borders, hovers = [], [], []
                 for j in clusters_shown:
@@ -307,7 +307,7 @@ with tab_gal:
         else:
             j = int(choice)
             most, least = ranked(j)
-            g1, g2 = st.columns(2)
+            g1, g2 = chart_columns(2)
             for col, which, picked in ((g1, "most", most), (g2, "least", least)):
                 with col:
                     if picked.size == 0:
@@ -334,7 +334,7 @@ with tab_gal:
 
 # ------------------------------------------------------------------ metrics
 with tab_metrics:
-    c1, c2 = st.columns([1, 1])
+    c1, c2 = chart_columns([1, 1])
     with c1:
         st.markdown("**Clustering quality** (higher is better)")
         if table.notna().any().any():

@@ -12,7 +12,7 @@ import streamlit as st
 from dec_core.baselines import NAMES
 from explorer import compare, teach
 from explorer.jobs import manager
-from explorer.ui import bind, init_page, shown, store
+from explorer.ui import bind, chart_columns, init_page, shown, store
 
 init_page()
 jobs = manager()
@@ -49,7 +49,7 @@ def kernel_explorer() -> None:
     big = a4.select_slider("size f_0 vs each other cluster", teach.SIZE_RATIOS, value=1.0,
                            key="kx_big", format_func=lambda v: f"{v:g}×")
     divide = st.toggle("divide by f_j", value=bool(train["normalize_frequency"]), key="kx_div")
-    left, right = st.columns(2)
+    left, right = chart_columns(2)
     left.plotly_chart(teach.kernel_figure(alpha), key="kx_kernel")
     q, f = teach.example_row(4, top, big)
     right.plotly_chart(teach.sharpen_figure(q, f, power, divide), key="kx_sharpen")
@@ -161,13 +161,13 @@ def draw(job_id: str) -> int | None:
 
     q, p = info["q"], info["p"]
     k = q.shape[1]
-    left, right = st.columns([3, 2])
+    left, right = chart_columns([3, 2])
     with left:
         st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k),
                         key="conf_hist")
     with right:
         st.plotly_chart(teach.sharpening_figure(v["sharpening"]), key="sharpen")
-    left, right = st.columns(2)
+    left, right = chart_columns(2)
     with left:
         conf = q.max(axis=1)
         pick = st.radio("Point", ["least confident", "most confident", "by number"],
