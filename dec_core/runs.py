@@ -415,6 +415,7 @@ class RunInfo:
     dataset: str = ""
     n_samples: int = 0
     scores: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)  # the estimator's, read by upgrade_params
 
 
 def list_runs(root: str | os.PathLike) -> list[RunInfo]:
@@ -440,6 +441,8 @@ def list_runs(root: str | os.PathLike) -> list[RunInfo]:
                 info.dataset = str(config.get("dataset", {}).get("name", ""))
                 info.n_samples = int(config.get("n_samples", 0))
                 info.scores = history.get("scores", {})
+                params = config.get("params")
+                info.params = upgrade_params(params) if isinstance(params, dict) else {}
             except (ValueError, OSError, TypeError, AttributeError) as err:
                 info.complete, info.problem = False, f"unreadable JSON ({err})"
         out.append(info)

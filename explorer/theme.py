@@ -136,11 +136,95 @@ def log_axis(values: Iterable[float], *, percent: bool = False) -> dict:
 TOOLBAR_PX = 28  # the chart toolbar (plotly's modebar) shows in a band this high at the top
 
 
-def layout(fig, title: str | None = None, height: int | None = None):
+# Projector mode (the sidebar's "Share / present" panel): readable from the back row.
+PROJECTOR: dict = {
+    "font": 18,         # all text
+    "title": 22,        # chart titles
+    "tick": 17,         # axis tick labels (>= 16 px)
+    "axis_title": 18,
+    "ink": "#111111",   # near-black text (the default theme's is a mid grey)
+    "grid": "#c8c8c8",  # darker grid lines
+    "marker_scale": 1.6,
+    "line_scale": 1.6,
+    "height_scale": 1.25,
+}
+PROJECTOR_KEY = "projector"  # the session-state flag that turns it on
+
+
+def projector_on() -> bool:
+    """Whether the current browser session asked for projector mode.
+
+    Read from the Streamlit session's state when this runs inside a page (also
+    in a fragment's rerun); False anywhere else (the engine, tests, scripts).
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return False
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
+    import streamlit as st
+
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def _scaled(value, factor: float):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return value * factor
+    try:
+        return [v * factor for v in value]
+    except TypeError:
+        return value
+
+
+def _projector(fig, height: int | None) -> None:
+    """Large dark type, bigger markers and thicker lines (in place)."""
+    pj = PROJECTOR
+    ink = pj["ink"]
+    fig.update_layout(font={"size": pj["font"], "color": ink},
+                      title_font={"size": pj["title"], "color": ink},
+                      legend_font={"size": pj["tick"], "color": ink},
+                      hoverlabel_font_size=pj["tick"])
+    axis = {"tickfont": {"size": pj["tick"], "color": ink},
+            "title_font": {"size": pj["axis_title"], "color": ink},
+            "gridcolor": pj["grid"], "linecolor": ink, "zerolinecolor": pj["grid"]}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.update_annotations(font_size=pj["tick"], font_color=ink)  # subplot titles
+    for trace in fig.data:
+        marker = getattr(trace, "marker", None)
+        if marker is not None and "size" in marker and trace.type in ("scatter", "scattergl"):
+            mode = getattr(trace, "mode", None) or ""
+            if marker.size is not None:
+                marker.size = _scaled(marker.size, pj["marker_scale"])
+            elif "markers" in mode:
+                marker.size = 6 * pj["marker_scale"]  # plotly's default 6
+        line = getattr(trace, "line", None)
+        if line is not None and "width" in line and trace.type in ("scatter", "scattergl"):
+            line.width = (line.width or 2) * pj["line_scale"]
+    fig.update_layout(height=int((height or fig.layout.height or 450) * pj["height_scale"]))
+
+
+def layout(fig, title: str | None = None, height: int | None = None,
+           projector: bool | None = None):
     """Shared look for plotly figures: title, margins, font; returns ``fig``.
 
     The title starts below the band where the chart toolbar appears on hover
     (top right), so a long title is never drawn under the toolbar's icons.
+
+    Parameters
+    ----------
+    fig : plotly Figure
+        Call this after adding the traces, so projector mode reaches them.
+    title : str, optional
+    height : int, optional
+    projector : bool, optional
+        Projector mode (axis ticks >= 16 px in near-black, larger fonts and
+        markers, thicker lines, taller charts). Default: the browser session's
+        choice (:func:`projector_on`), so every chart of every page follows.
     """
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left", "yref": "container", "y": 1.0,
@@ -152,4 +236,7 @@ def layout(fig, title: str | None = None, height: int | None = None):
     )
     if height:
         fig.update_layout(height=height)
+    if projector_on() if projector is None else projector:
+        _projector(fig, height)
+        fig.update_layout(margin={"t": 64 + TOOLBAR_PX if title else 10})
     return fig

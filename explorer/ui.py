@@ -14,11 +14,15 @@ import secrets
 import streamlit as st
 
 from .state import SECTIONS, ensure_defaults, from_query, to_query
+from .theme import PROJECTOR_KEY, projector_on
 
 OWNER_COOKIE = "dec_owner"
 # Links from before the cookie carried the token as ``?owner=``; it is dropped.
 OWNER_PARAM = "owner"
 PRESENT_PARAM = "present"
+PROJECTOR_PARAM = "projector"  # "?projector=1": large type, one chart per row (theme.PROJECTOR)
+# Projector mode also scales the page's own text (Streamlit sizes it in rem).
+PROJECTOR_CSS = "<style>html { font-size: 19px; } [data-testid='stMetricValue'] { color: #111; }</style>"
 # Parts of the pages a presenter can hide (the link carries the choice).
 HIDEABLE = {
     "data_options": "Data: dataset choice and options",
@@ -127,6 +131,8 @@ def init_state() -> None:
         st.session_state["url_problems"] = problems
         hidden = str(st.query_params.get(PRESENT_PARAM, ""))
         st.session_state["present"] = [h for h in hidden.split(",") if h in HIDEABLE]
+        if PROJECTOR_PARAM in st.query_params:
+            st.session_state[PROJECTOR_KEY] = str(st.query_params[PROJECTOR_PARAM]) == "1"
     if "owner" not in st.session_state:
         st.session_state["owner"] = owner_cookie() or secrets.token_urlsafe(18)
     if OWNER_PARAM in st.query_params:
@@ -196,7 +202,26 @@ def share_query() -> dict[str, str]:
     query = to_query(st.session_state)
     if st.session_state.get("present"):
         query[PRESENT_PARAM] = ",".join(st.session_state["present"])
+    if projector_mode():
+        query[PROJECTOR_PARAM] = "1"
     return query
+
+
+def projector_mode() -> bool:
+    """Whether this session shows projector mode (large dark type, one chart per row)."""
+    return projector_on()
+
+
+def chart_columns(spec, **kwargs) -> list:
+    """``st.columns(spec)`` for a row of charts; in projector mode, one full-width chart per row.
+
+    Returns a list of containers either way, so a page writes
+    ``left, right = chart_columns(2)`` and draws into them as into columns.
+    """
+    n = spec if isinstance(spec, int) else len(spec)
+    if projector_mode():
+        return [st.container() for _ in range(n)]
+    return list(st.columns(spec, **kwargs))
 
 
 def nav_menu(pages: dict) -> None:
@@ -261,11 +286,16 @@ def share_link() -> str:
 
 def share_panel() -> None:
     """The sidebar's "Share / present" panel: presenter mode and the share link."""
+    if projector_mode():
+        st.html(PROJECTOR_CSS)
     with st.expander("Share / present", icon=":material/share:"):
         st.multiselect("Hide in presenter mode", list(HIDEABLE), format_func=HIDEABLE.get,
                        key="present",
                        help="Controls to hide while presenting; the link below carries the "
                             "choice, so students see the same view.")
+        st.toggle("Projector mode", key=PROJECTOR_KEY,
+                  help="For the back row: axis labels and ticks of at least 16 px in near-black, "
+                       "larger text and markers, one chart per row. The link below carries it.")
         st.caption("Link to this experiment (every setting of Data, Model and Train):")
         st.code(share_link(), language=None, wrap_lines=True)
 
@@ -277,6 +307,10 @@ def sync_url() -> None:
         wanted[PRESENT_PARAM] = ",".join(st.session_state["present"])
     elif PRESENT_PARAM in st.query_params:
         del st.query_params[PRESENT_PARAM]
+    if projector_mode():
+        wanted[PROJECTOR_PARAM] = "1"
+    elif PROJECTOR_PARAM in st.query_params:
+        del st.query_params[PROJECTOR_PARAM]
     for name in list(st.query_params.keys()):
         section = str(name).partition(".")[0]
         if section in SECTIONS and name not in wanted:

@@ -26,7 +26,7 @@ from explorer.background import poll, tasks
 from explorer.data import upload_digest
 from explorer.jobs import manager
 from explorer.theme import class_color
-from explorer.ui import current_run_or_stop, init_page, load_run_cached, run_mtime
+from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached, run_mtime
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
 N2D_MAX_FIT = 10_000       # UMAP of N2D is fitted on at most this many rows
@@ -435,7 +435,7 @@ def main() -> None:
             panels.append((names[key] + sub, key, available[key]))
     true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None else ["–"] * len(idx))
     for start in range(0, len(panels), 3):
-        cols = st.columns(3)
+        cols = chart_columns(3)
         for col, (title, key, raw) in zip(cols, panels[start:start + 3]):
             groups = np.asarray(raw)[idx]
             tags = plots.cluster_names(colors[key], matched[key], class_names,

@@ -22,7 +22,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer import compare, dec_map, map_frame, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.theme import class_color
-from explorer.ui import current_run_or_stop, init_page, load_run_cached
+from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
 
 init_page()
 
@@ -303,7 +303,7 @@ with tab_gal:
                        "never trains the decoder): what the cluster 'means', beside its "
                        "members below.")
         if choice == "all":
-            g_cols = st.columns(2)
+            g_cols = chart_columns(2)
             for which, pos in (("Most confident", 0), ("Least confident", 1)):
                 tiles, borders, hovers = [], [], []
                 for j in clusters_shown:
@@ -325,13 +325,13 @@ with tab_gal:
             j = int(choice)
             most, least = ranked(j)
             if protos is not None:
-                g0, g1, g2 = st.columns([0.7, 2, 2])
+                g0, g1, g2 = chart_columns([0.7, 2, 2])
                 g0.plotly_chart(plots.image_grid(
                     np.clip(np.rint(protos[j].reshape(1, h, w) * 255), 0, 255),
                     border_colors=[cluster_colors[j]], titles=["decoded μ"], ncols=1,
                     title="Prototype", tile_px=110), key="explore_prototype")
             else:
-                g1, g2 = st.columns(2)
+                g1, g2 = chart_columns(2)
             for col, which, picked in ((g1, "most", most), (g2, "least", least)):
                 with col:
                     if picked.size == 0:
@@ -358,7 +358,7 @@ with tab_gal:
 
 # ------------------------------------------------------------------ metrics
 with tab_metrics:
-    c1, c2 = st.columns([1, 1])
+    c1, c2 = chart_columns([1, 1])
     with c1:
         st.markdown("**Clustering quality** (higher is better)")
         if table.notna().any().any():

@@ -14,7 +14,7 @@ from explorer import compare, map_panel, plots, teach
 from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
-from explorer.ui import bind, init_page, shown, step_status, store
+from explorer.ui import bind, chart_columns, init_page, shown, step_status, store
 
 init_page()
 jobs = manager()
@@ -55,7 +55,7 @@ def kernel_explorer() -> None:
     big = a4.select_slider("size f_0 vs each other cluster", teach.SIZE_RATIOS, value=1.0,
                            key="kx_big", format_func=lambda v: f"{v:g}×")
     divide = st.toggle("divide by f_j", value=bool(train["normalize_frequency"]), key="kx_div")
-    left, right = st.columns(2)
+    left, right = chart_columns(2)
     left.plotly_chart(teach.kernel_figure(alpha), key="kx_kernel")
     q, f = teach.example_row(4, top, big)
     right.plotly_chart(teach.sharpen_figure(q, f, power, divide), key="kx_sharpen")
@@ -178,13 +178,13 @@ def draw(job_id: str) -> int | None:
     names = plots.cluster_names(range(k), info.get("mapping"),
                                 (v["dataset"] or {}).get("class_names"),
                                 has_labels=info.get("mapping") is not None)
-    left, right = st.columns([3, 2])
+    left, right = chart_columns([3, 2])
     with left:
         st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k,
                                                 colors=colors, names=names), key="conf_hist")
     with right:
         st.plotly_chart(teach.sharpening_figure(v["sharpening"]), key="sharpen")
-    left, right = st.columns(2)
+    left, right = chart_columns(2)
     with left:
         conf = q.max(axis=1)
         pick = st.radio("Point", ["least confident", "most confident", "by number"],

@@ -30,6 +30,7 @@ from explorer.resources import check_fits
 from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params, train_defaults
 from explorer.ui import (
     bind,
+    chart_columns,
     current_dataset,
     init_page,
     load_run_cached,
@@ -502,7 +503,7 @@ def draw(job) -> None:
                    "pretraining curve is drawn as recorded.")
 
     n_pre, n_dec = len(v["pretrain"]), len(v["dec"])
-    c1, c2 = st.columns(2)
+    c1, c2 = chart_columns(2)
     with c1:
         if n_pre:
             chart("pretrain_chart", (job.id, n_pre, v["pretrain_epochs"]),
@@ -521,7 +522,7 @@ def draw(job) -> None:
             st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
         st.caption(teach.KL_RISE_TEXT)
-    c3, c4 = st.columns(2)
+    c3, c4 = chart_columns(2)
     with c3:
         if n_dec > 1:
             chart("delta_chart", (job.id, n_dec, tol, n_samples),
