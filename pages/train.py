@@ -275,7 +275,10 @@ def draw(job) -> None:
     elif v["state"] == "stopped":
         st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
     else:
-        st.success(f"Finished in {v['elapsed']:.1f} s — "
+        again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
+                 "checkpoint; the same result as without the interruption)" if v["resumed"]
+                 else "")
+        st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
                    + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
     for warning in v["warnings"]:
         st.warning(warning)
