@@ -138,6 +138,7 @@ class Job:
     upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
     resume_from: str = ""             # interrupted: where Resume continues, in words
     resumed: int = 0                  # how often the job was resumed
+    restored: bool = False            # read back from the journal after a restart
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -254,6 +255,7 @@ class Job:
                 "sharpening": list(self.sharpening), "warnings": list(self.warnings),
                 "waiting": self.step_mode and self.phase == "dec" and not self._playing,
                 "resume_from": self.resume_from, "resumed": self.resumed,
+                "restored": self.restored,
             }
 
     # -- step mode controls (called from pages)
@@ -836,7 +838,7 @@ class JobManager:
                 job = Job(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
                           name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
                           upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
-                          created=float(rec.get("created") or now))
+                          created=float(rec.get("created") or now), restored=True)
             except (KeyError, TypeError, ValueError) as err:
                 self.journal_problems.append(f"{rec.get('id')}: {err}")
                 continue

@@ -255,8 +255,9 @@ def draw(job) -> None:
     v = job.view()
     if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         pos = manager().queue_position(job)
+        kept = " Your place was kept across a server restart." if v["restored"] else ""
         st.info(f"Queued: position {pos} — {manager().max_jobs} job(s) run at once on this "
-                "server; yours starts when a slot frees up. This page follows it.")
+                f"server; yours starts when a slot frees up. This page follows it.{kept}")
         return
     n_samples = (v["dataset"] or {}).get("n_samples")
     train_cfg = v["config"]["train"]
