@@ -449,6 +449,7 @@ class JobManager:
         self._seq = 0
         self._recorded: dict[str, float] = {}  # job id -> when its record was last written
         self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
+        self._journal_lock = threading.Lock()
         self.journal = Journal(self.runs_dir / ".jobs") if journal else None
         self.journal_problems: list[str] = []
         if self.journal is not None:
@@ -574,7 +575,7 @@ class JobManager:
         self._dispatch()
         return True
 
-    def shutdown(self, timeout: float = 8.0) -> None:
+    def shutdown(self, timeout: float = 6.0) -> None:
         """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
 
         Every running job is asked to save a checkpoint at its next epoch or
@@ -766,22 +767,23 @@ class JobManager:
         """Write the job's record to the journal (never the owner token)."""
         if self.journal is None:
             return
-        with job.lock:
-            record = {
-                "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
-                "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
-                "state": job.state, "phase": job.phase, "message": job.message,
-                "error": job.error, "created": job.created, "started": job.started,
-                "finished": job.finished, "run_path": job.run_path, "scores": job.scores,
-                "warnings": job.warnings, "resume_from": job.resume_from,
-                "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
-                "progress": _progress(job),
-            }
-        self._recorded[job.id] = time.time()
-        try:
-            self.journal.write(record)
-        except OSError as err:  # a full disk must not end the job
-            self.journal_problems.append(f"{job.id}: {err}")
+        with self._journal_lock:  # two threads never write one record out of order
+            with job.lock:
+                record = {
+                    "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
+                    "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
+                    "state": job.state, "phase": job.phase, "message": job.message,
+                    "error": job.error, "created": job.created, "started": job.started,
+                    "finished": job.finished, "run_path": job.run_path, "scores": dict(job.scores),
+                    "warnings": list(job.warnings), "resume_from": job.resume_from,
+                    "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
+                    "progress": _progress(job),
+                }
+            self._recorded[job.id] = time.time()
+            try:
+                self.journal.write(record)
+            except OSError as err:  # a full disk must not end the job
+                self.journal_problems.append(f"{job.id}: {err}")
 
     def _note_progress(self, job: Job, event: object) -> None:
         """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
@@ -862,6 +864,7 @@ class JobManager:
                     job.finished = job.finished or now
                 else:
                     job.state = state
+                    _fill_from_run(job)
             self._jobs[job.id] = job
             self._by_owner[job.owner_key].append(job)
             if job.state == "queued":
@@ -1015,6 +1018,21 @@ class JobManager:
         if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
             payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fill_from_run(job: Job) -> None:
+    """A finished job read back from the journal: its charts from its saved run."""
+    if not job.run_path:
+        return
+    try:
+        run = Path(job.run_path)
+        history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
+        info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # the run was deleted or moved: the page says what the record says
+    pretrain, job.kmeans, job.dec = ev.rows_from_history(history)
+    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(pretrain)]
+    job.pretrain_epochs, job.dataset_info = len(pretrain), dict(info)
 
 
 def _progress(job: Job) -> dict:

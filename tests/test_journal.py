@@ -163,6 +163,11 @@ def test_sigterm_checkpoints_marks_interrupted_and_leaves_no_process(tmp_path, r
     assert jobs.resume(job_id, ALICE) and jobs.wait(job, 300) and job.state == "done"
     np.testing.assert_array_equal(load_run(job.run_path, with_model=False).labels,
                                   reference.labels)
+    wait_for(lambda: json.loads((runs / ".jobs" / f"{job_id}.json").read_text())["state"]
+             == "done")
+    later = JobManager(max_jobs=1, runs_dir=runs, in_process=True).get(job_id, ALICE)
+    assert later.state == "done" and later.run_path == job.run_path  # and its charts:
+    assert len(later.pretrain) == 80 and len(later.dec) == len(job.dec)
 
 
 def test_without_a_dec_checkpoint_resume_reuses_the_pretrained_autoencoder(
