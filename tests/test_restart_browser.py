@@ -87,7 +87,12 @@ def test_kill_restart_resume_sigterm_resume(tmp_path):
             assert "of 1000" in body
             assert "Resume continues it from the checkpoint at pretraining epoch " in body
             page.screenshot(path=str(ARTIFACTS / "restart-interrupted.png"))
-            page.get_by_role("button", name="Resume").click()
+            page.get_by_role("link", name="Data").first.click()  # any other page: the sidebar
+            page.get_by_text("Your training was interrupted by a server restart at epoch").\
+                first.wait_for(timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "restart-interrupted-sidebar.png"))
+            page.get_by_role("link", name="Train").first.click()
+            page.get_by_role("button", name="Resume").click(timeout=60_000)
             wait_for(lambda: (r := record(runs)) and r["progress"]["update"] is not None
                      and r["progress"]["update"] >= 2, 180, "DEC updates after Resume")
             # 3. SIGTERM mid-DEC: checkpoint, interrupted, nothing left
