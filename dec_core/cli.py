@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
+    run.add_argument("--checkpoint", type=Path,
+                     help="keep the training state in this .npz (every 15 s, and on SIGTERM / "
+                          "Ctrl-C); run the same command again to resume from it")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     bench = sub.add_parser(
@@ -177,8 +180,14 @@ def data_options(config: dict) -> dict:
     return opts
 
 
-def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
-    """Load the data, fit DEC, optionally save the run; return the figures."""
+def run(config: dict, *, out: Path | None = None, quiet: bool = False,
+        checkpoint: Path | None = None) -> dict:
+    """Load the data, fit DEC, optionally save the run; return the figures.
+
+    With ``checkpoint``, the fit resumes from that file when it exists and
+    keeps it up to date (:mod:`dec_core.checkpoint`); SIGTERM / SIGINT then
+    save it and raise :class:`dec_core.checkpoint.Interrupted`.
+    """
     from .callbacks import CentroidHistory, ProgressLogger
     from .datasets import load_dataset
     from .estimator import DEC
@@ -210,7 +219,18 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
 
         cost = estimate(data.n_samples, params, pretrained=autoencoder is not None)
         print(f"[estimate] {cost.summary()}", file=sys.stderr, flush=True)
-    dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder)
+    ck = None
+    if checkpoint is not None:
+        import signal
+        import threading
+
+        from .checkpoint import Checkpointer
+
+        asked = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: asked.set())
+        ck = Checkpointer(checkpoint, every_s=15.0, interrupt=asked.is_set, resume=True)
+    dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder, checkpoint=ck)
     result = {
         "dataset": data.name,
         "n_samples": int(data.x.shape[0]),
@@ -264,9 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         config = resolve_config(args)
-        result = run(config, out=args.out, quiet=args.quiet)
+        result = run(config, out=args.out, quiet=args.quiet, checkpoint=args.checkpoint)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        from .checkpoint import Interrupted
+
+        if not isinstance(err, Interrupted):
+            raise
+        print(f"{err}; run the same command again to resume.", file=sys.stderr)
+        return 130
     print(json.dumps(result))
     return 0

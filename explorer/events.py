@@ -175,5 +175,24 @@ class Interrupted:
     checkpoint: str
 
 
+def rows_from_history(history: dict) -> tuple[list, dict, list]:
+    """A ``DEC.history_`` as chart rows: ``(pretrain rows, k-means scores, DEC rows)``.
+
+    For :class:`Resumed` and for jobs read back from the journal, whose charts
+    are redrawn from their saved history.
+    """
+    pre = history.get("pretrain", {})
+    pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
+                for s, v in zip(pre.get("stage", []), pre.get("loss", []))]
+    dec = history.get("dec", {})
+    keys = [k for k in ("loss", "kl", "reconstruction", "delta_label", "acc", "nmi", "ari")
+            if k in dec]
+    rows = [{**{k: float(dec[k][i]) for k in keys}, "update": int(dec["update"][i]),
+             "iteration": int(dec["iteration"][i])} for i in range(len(dec.get("update", [])))]
+    kmeans = {k: float(v) for k, v in history.get("kmeans", {}).items()
+              if k in ("acc", "nmi", "ari")}
+    return pretrain, kmeans, rows
+
+
 #: Events that put a new point on a chart.
 CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate, Resumed)

@@ -46,9 +46,11 @@ This module never imports streamlit.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import json
+import logging
 import math
 import multiprocessing
 import multiprocessing.spawn
@@ -74,6 +76,7 @@ from .journal import PROGRESS_EVERY_S, Journal
 from .state import PRETRAIN_KEYS
 from .worker import Controls, process_main, run_job
 
+_LOG = logging.getLogger(__name__)
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
 STATES_ACTIVE = ("queued", "running")
 # How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
@@ -83,6 +86,7 @@ AUTOENCODER_SOURCES = {
     "live": "pretrained live",
     "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
     "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
+    "resumed": "the autoencoder this job pretrained before it was interrupted",
 }
 
 
@@ -141,6 +145,7 @@ class Job:
     upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
     resume_from: str = ""             # interrupted: where Resume continues, in words
     resumed: int = 0                  # how often the job was resumed
+    restored: bool = False            # read back from the journal after a restart
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -281,6 +286,7 @@ class Job:
                 "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,
                 "idle_ended": self.idle_ended,
                 "resume_from": self.resume_from, "resumed": self.resumed,
+                "restored": self.restored,
             }
 
     # -- step mode controls (called from pages)
@@ -528,6 +534,7 @@ class JobManager:
         self._seq = 0
         self._recorded: dict[str, float] = {}  # job id -> when its record was last written
         self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
+        self._journal_lock = threading.Lock()
         self.journal = Journal(self.runs_dir / ".jobs") if journal else None
         self.journal_problems: list[str] = []
         if self.journal is not None:
@@ -653,7 +660,7 @@ class JobManager:
         self._dispatch()
         return True
 
-    def shutdown(self, timeout: float = 8.0) -> None:
+    def shutdown(self, timeout: float = 6.0) -> None:
         """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
 
         Every running job is asked to save a checkpoint at its next epoch or
@@ -663,10 +670,12 @@ class JobManager:
         last periodic checkpoint. Queued jobs stay queued in the journal.
         No worker process is left.
         """
+        t0 = time.time()
         self._closing = True
         self._closed = True
         with self._lock:
             running = [self._jobs[jid] for jid in self._running if jid in self._jobs]
+        _LOG.warning("Shutting down: checkpointing %d running job(s)", len(running))
         for job in running:
             job._request_interrupt()
         def running_now() -> bool:
@@ -684,6 +693,9 @@ class JobManager:
         while running_now() and time.time() < end:
             time.sleep(0.05)
         self.close()
+        _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
+                     ", ".join(f"{j.id[:6]} {j.state}" for j in running) or "no jobs",
+                     len(runners))
 
     # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
@@ -866,22 +878,23 @@ class JobManager:
         """Write the job's record to the journal (never the owner token)."""
         if self.journal is None:
             return
-        with job.lock:
-            record = {
-                "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
-                "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
-                "state": job.state, "phase": job.phase, "message": job.message,
-                "error": job.error, "created": job.created, "started": job.started,
-                "finished": job.finished, "run_path": job.run_path, "scores": job.scores,
-                "warnings": job.warnings, "resume_from": job.resume_from,
-                "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
-                "progress": _progress(job),
-            }
-        self._recorded[job.id] = time.time()
-        try:
-            self.journal.write(record)
-        except OSError as err:  # a full disk must not end the job
-            self.journal_problems.append(f"{job.id}: {err}")
+        with self._journal_lock:  # two threads never write one record out of order
+            with job.lock:
+                record = {
+                    "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
+                    "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
+                    "state": job.state, "phase": job.phase, "message": job.message,
+                    "error": job.error, "created": job.created, "started": job.started,
+                    "finished": job.finished, "run_path": job.run_path, "scores": dict(job.scores),
+                    "warnings": list(job.warnings), "resume_from": job.resume_from,
+                    "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
+                    "progress": _progress(job),
+                }
+            self._recorded[job.id] = time.time()
+            try:
+                self.journal.write(record)
+            except OSError as err:  # a full disk must not end the job
+                self.journal_problems.append(f"{job.id}: {err}")
 
     def _note_progress(self, job: Job, event: object) -> None:
         """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
@@ -907,13 +920,24 @@ class JobManager:
         """
         job.state = "interrupted"
         job.message = f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}"
-        job.resume_from = self._resume_point(job.id, position)
+        job.resume_from = self._resume_point(job, position)
         job.error = ""
 
-    def _resume_point(self, job_id: str, position: dict | None = None) -> str:
-        """Where Resume would continue, in words."""
+    def _resume_point(self, job: Job, position: dict | None = None) -> str:
+        """Where Resume would continue, in words (see the worker's ``_train``)."""
         if position is None and self.journal is not None:
-            position = checkpoint_position(self.journal.checkpoint_path(job_id))
+            position = checkpoint_position(self.journal.checkpoint_path(job.id))
+        if position and position.get("phase") == "dec":
+            return f"the checkpoint at {describe(position)}"
+        try:
+            upload = job.upload or (self.journal.load_upload(job.id, job.upload_name)
+                                    if job.upload_name and self.journal else None)
+            cached = (self._cache_dir() / f"{self._ae_key(job, upload)}.npz").is_file()
+        except (KeyError, TypeError, OSError):
+            cached = False
+        if cached:
+            return ("the pretrained autoencoder (pretraining had finished; k-means and DEC "
+                    "run again)")
         if position:
             return f"the checkpoint at {describe(position)}"
         return "the start (no checkpoint was saved before the interruption)"
@@ -927,7 +951,7 @@ class JobManager:
                 job = Job(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
                           name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
                           upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
-                          created=float(rec.get("created") or now))
+                          created=float(rec.get("created") or now), restored=True)
             except (KeyError, TypeError, ValueError) as err:
                 self.journal_problems.append(f"{rec.get('id')}: {err}")
                 continue
@@ -947,10 +971,11 @@ class JobManager:
                     job.state = "interrupted"
                     job.message = f"interrupted by {INTERRUPTED_BY} at " \
                                   f"{where(rec.get('progress') or {})}"
-                    job.resume_from = self._resume_point(job.id)
+                    job.resume_from = self._resume_point(job)
                     job.finished = job.finished or now
                 else:
                     job.state = state
+                    _fill_from_run(job)
             self._jobs[job.id] = job
             self._by_owner[job.owner_key].append(job)
             if job.state == "queued":
@@ -1025,6 +1050,8 @@ class JobManager:
                 case ev.AutoencoderSaved():
                     pass
                 case ev.AutoencoderReused(source=source, pretrain=rows):
+                    if job.resumed and source == "cached":
+                        source = "resumed"
                     job.reused_autoencoder, job.autoencoder_source = True, source
                     job.pretrain.extend({**row, "epoch": i + 1} for i, row in enumerate(rows))
                     job.message = AUTOENCODER_SOURCES[source]
@@ -1047,11 +1074,23 @@ class JobManager:
         return path
 
     def _pin_autoencoder(self, key: str) -> dict | None:
-        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None."""
+        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None.
+
+        One saved before a restart is found on disk (weights and, beside them,
+        the pretraining curve).
+        """
         with self._ae_lock:
             cached = self._ae_cache.get(key)
             if cached is None:
-                return None
+                path = self._cache_dir() / f"{key}.npz"
+                try:
+                    rows = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return None
+                if not path.is_file():
+                    return None
+                cached = self._ae_cache[key] = {"path": str(path), "pretrain": rows}
+                self._evict()
             if not Path(cached["path"]).is_file():
                 del self._ae_cache[key]
                 return None
@@ -1069,30 +1108,57 @@ class JobManager:
                     _remove(path)
 
     def _remember_autoencoder(self, key: str, saved: ev.AutoencoderSaved) -> None:
+        try:  # its curve beside it: a server after a restart can reuse it too
+            from dec_core.runs import atomic_write_bytes
+
+            atomic_write_bytes(Path(saved.path).with_suffix(".json"),
+                               json.dumps(saved.pretrain).encode("utf-8"))
+        except OSError:
+            pass
         with self._ae_lock:
             self._ae_cache[key] = {"path": saved.path, "pretrain": saved.pretrain}
             self._ae_cache.move_to_end(key)
-            while len(self._ae_cache) > self._ae_cache_size:
-                _, old = self._ae_cache.popitem(last=False)
-                if self._ae_pins[old["path"]] > 0:
-                    self._ae_doomed.add(old["path"])  # a worker is loading it: later
-                else:
-                    self._ae_pins.pop(old["path"], None)
-                    _remove(old["path"])
+            self._evict()
 
-    def _ae_key(self, job: Job) -> str:
+    def _evict(self) -> None:
+        """Drop the least recently used autoencoders beyond the cache size (lock held)."""
+        while len(self._ae_cache) > self._ae_cache_size:
+            _, old = self._ae_cache.popitem(last=False)
+            if self._ae_pins[old["path"]] > 0:
+                self._ae_doomed.add(old["path"])  # a worker is loading it: later
+            else:
+                self._ae_pins.pop(old["path"], None)
+                _remove(old["path"])
+
+    def _ae_key(self, job: Job, upload: dict | None = None) -> str:
         cfg = job.config
+        upload = upload or job.upload
         # Built-in data sets share pretrained weights across sessions (nothing
         # private in them); an upload's weights stay with its owner.
         payload = {
             "data": cfg["data"], "hidden": cfg["model"]["hidden"],
-            "upload": upload_digest(job.upload["bytes"]) if job.upload else None,
-            "owner": job.owner_key if job.upload else None,
+            "upload": upload_digest(upload["bytes"]) if upload else None,
+            "owner": job.owner_key if upload else None,
             **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
         }
         if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
             payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fill_from_run(job: Job) -> None:
+    """A finished job read back from the journal: its charts from its saved run."""
+    if not job.run_path:
+        return
+    try:
+        run = Path(job.run_path)
+        history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
+        info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # the run was deleted or moved: the page says what the record says
+    pretrain, job.kmeans, job.dec = ev.rows_from_history(history)
+    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(pretrain)]
+    job.pretrain_epochs, job.dataset_info = len(pretrain), dict(info)
 
 
 def _progress(job: Job) -> dict:
@@ -1115,10 +1181,12 @@ def where(progress: dict) -> str:
 
 
 def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
+    for name in (path, str(Path(path).with_suffix(".json")) if path.endswith(".npz") else None):
+        try:
+            if name:
+                os.remove(name)
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------- spawn fix
@@ -1167,10 +1235,15 @@ _MANAGER_LOCK = threading.Lock()
 def manager() -> JobManager:
     """The process-wide job manager (shared by every session of the server).
 
-    It keeps :func:`explorer.settings.warm_workers` worker processes warm.
+    It keeps :func:`explorer.settings.warm_workers` worker processes warm, and
+    reads the journal of the runs folder (jobs from before a restart). When
+    the server process ends normally (Streamlit's SIGTERM / Ctrl-C handler
+    stops its event loop, then the interpreter exits), :meth:`JobManager.shutdown`
+    checkpoints the running jobs and marks them interrupted.
     """
     global _MANAGER
     with _MANAGER_LOCK:
         if _MANAGER is None:
             _MANAGER = JobManager(warm_workers=settings.warm_workers())
+            atexit.register(_MANAGER.shutdown)
         return _MANAGER

@@ -120,18 +120,8 @@ class _Recorder(Callback):
         self.ae_embedding = state.get("ae_embedding")
 
     def on_resume(self, logs=None):
-        hist, pos = logs["history"], logs["position"]
-        pre = hist.get("pretrain", {})
-        pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
-                    for s, v in zip(pre.get("stage", []), pre.get("loss", []))]
-        dec = hist.get("dec", {})
-        keys = [k for k in ("loss", "kl", "reconstruction", "delta_label", "acc", "nmi", "ari")
-                if k in dec]
-        rows = [{**{k: float(dec[k][i]) for k in keys}, "update": int(dec["update"][i]),
-                 "iteration": int(dec["iteration"][i])} for i in range(len(dec.get("update", [])))]
-        kmeans = {k: float(v) for k, v in hist.get("kmeans", {}).items()
-                  if k in ("acc", "nmi", "ari")}
-        self.events.put(ev.Resumed(pos, pretrain, kmeans, rows))
+        pretrain, kmeans, rows = ev.rows_from_history(logs["history"])
+        self.events.put(ev.Resumed(logs["position"], pretrain, kmeans, rows))
 
     def on_pretrain_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -474,8 +474,9 @@ def draw(job) -> None:
     v = job.view()
     if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         pos = manager().queue_position(job)
+        kept = " Your place was kept across a server restart." if v["restored"] else ""
         st.info(f"Queued: position {pos} — {manager().max_jobs} job(s) run at once on this "
-                "server; yours starts when a slot frees up. This page follows it.")
+                f"server; yours starts when a slot frees up. This page follows it.{kept}")
         return
     n_samples = (v["dataset"] or {}).get("n_samples")
     train_cfg = v["config"]["train"]
@@ -494,7 +495,10 @@ def draw(job) -> None:
     elif v["state"] == "stopped":
         st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
     else:
-        st.success(f"Finished in {v['elapsed']:.1f} s — "
+        again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
+                 "checkpoint; the same result as without the interruption)" if v["resumed"]
+                 else "")
+        st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
                    + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
     for warning in v["warnings"]:
         st.warning(warning)
