@@ -98,10 +98,11 @@ VARIANTS: dict[str, dict] = {
     },
     "dec-manifold": {
         "label": "DEC, manifold start",
-        "settings": {"centroid_init": "manifold"},
+        "settings": {"centroid_init": "manifold", "start_target_updates": 5},
         "help": "DEC started from N2D's clusters (UMAP of the embedding + a Gaussian mixture) "
-                "instead of k-means, so self-training begins from clusters that follow the "
-                "data's manifold.",
+                "instead of k-means: the centroids are those clusters' means, and for the "
+                "first 5 target updates P is those clusters themselves, so the encoder first "
+                "makes them compact in z; then DEC refines as usual.",
     },
     "dec-restarts": {
         "label": "DEC, 3 restarts (lowest KL)",
@@ -111,7 +112,7 @@ VARIANTS: dict[str, dict] = {
     },
     "dec-da-manifold": {
         "label": "DEC-DA, manifold start",
-        "settings": {"augment": 1.0, "centroid_init": "manifold"},
+        "settings": {"augment": 1.0, "centroid_init": "manifold", "start_target_updates": 5},
         "help": "Both: augmented pretraining and clustering, started from N2D's clusters.",
     },
 }

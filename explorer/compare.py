@@ -59,6 +59,11 @@ def variant_key(name: str) -> str:
     return f"variant:{name}"
 
 
+def row_key(name: str) -> str:
+    """The table row of a variant: ``"dec"`` for plain DEC, else :func:`variant_key`."""
+    return "dec" if name == "dec" else variant_key(name)
+
+
 def variant_config(app: Mapping, name: str) -> dict:
     """The config of the run that fills a variant's row: this run's, with the variant.
 

@@ -144,6 +144,9 @@ def main() -> None:
 
     companion_cfg, companion_key, run_gamma = compare.companion_config(app_cfg)
     run_key = "idec" if companion_key == "dec" else "dec"
+    own_variant = compare.run_variant(app_cfg)
+    if own_variant in compare.VARIANT_ROWS:  # a variant run has its own row; DEC is trained
+        run_key = compare.variant_key(own_variant)
     names = compare.method_names()
     name = app_cfg.get("name") or Path(run_path).name
     dataset = run.config.get("dataset", {}).get("name", "")
@@ -218,12 +221,13 @@ def main() -> None:
              "and N2D; PCA is shown until then); PCA is a fast linear view.")
 
     # ---------------------------------------------------------- variant jobs (issue 18)
-    own_variant = compare.run_variant(app_cfg)
     n_features = int(run.config.get("n_features_in") or 0)
     side = int(round(n_features ** 0.5))
     square = n_features > 0 and side * side == n_features  # DEC-DA warps square images only
     variants = [v for v in compare.VARIANT_ROWS
                 if square or not VARIANTS[v]["settings"].get("augment")]
+    if own_variant in compare.VARIANT_ROWS:
+        variants.insert(0, "dec")  # this run is a variant: plain DEC is trained like one
     variant_jobs = st.session_state.setdefault("cmp_variant_jobs", {}).setdefault(run_path, {})
     variant_cfgs = {v: compare.variant_config(app_cfg, v) for v in variants}
     variant_paths: dict[str, str | None] = {}
@@ -294,7 +298,8 @@ def main() -> None:
     results["ae_kmeans"] = None if run.kmeans_labels is None else np.asarray(run.kmeans_labels)
     times["ae_kmeans"] = compare.step_seconds(timings, "ae_kmeans")
     results[run_key] = labels
-    times[run_key] = compare.step_seconds(timings, run_key)
+    times[run_key] = (compare.variant_seconds(timings) if run_key.startswith("variant:")
+                      else compare.step_seconds(timings, run_key))
 
     if companion_path is not None:
         try:
@@ -341,7 +346,7 @@ def main() -> None:
         status["kmeans_raw"] = status["n2d"] = "press Compute"
 
     for v in variants:
-        key = compare.variant_key(v)
+        key = compare.row_key(v)
         results[key] = None
         times[key] = None
         if variant_paths[v] is not None:
@@ -350,7 +355,9 @@ def main() -> None:
                          else load_run_cached(variant_paths[v], run_mtime(variant_paths[v])))
                 if other.labels.shape[0] == n:
                     results[key] = np.asarray(other.labels)
-                    times[key] = compare.variant_seconds(other.history.get("timings"))
+                    t = other.history.get("timings")
+                    times[key] = (compare.step_seconds(t, "dec") if v == "dec"
+                                  else compare.variant_seconds(t))
                 else:
                     status[key] = "different data size"
             except (ValueError, OSError) as err:
@@ -427,7 +434,7 @@ def main() -> None:
             f'<span style="color:{class_color(c)}">&#9632;</span>&nbsp;'
             f"{html.escape(class_name(c))}" for c in classes.tolist())
         st.markdown(f"<small>Classes: {swatches}</small>", unsafe_allow_html=True)
-    for key in [*compare.METHODS, *(compare.variant_key(v) for v in variants)]:
+    for key in [*compare.METHODS, *(compare.row_key(v) for v in variants)]:
         if key in available:
             score = table.loc[names[key]]
             sub = (f" · ACC {score['ACC']:.3f}" if y_true is not None
@@ -453,8 +460,8 @@ def main() -> None:
             fig.update_yaxes(showticklabels=False, title=None)
             col.plotly_chart(fig, key=f"cmp_panel_{key}")
     missing = [names[m] for m in compare.METHODS if m not in available]
-    missing += [names[compare.variant_key(v)] for v in variants
-                if compare.variant_key(v) not in available]
+    missing += [names[compare.row_key(v)] for v in variants
+                if compare.row_key(v) not in available and v != "dec"]
     if missing:
         st.caption("Not shown yet: " + ", ".join(missing) + ".")
 

@@ -326,3 +326,25 @@ def test_page_names_the_shipped_autoencoder(tmp_path):
     text = " ".join(c.value for c in at.caption)
     assert "started from the shipped pretrained autoencoder" in text
     assert "earlier run" not in text
+
+
+def test_variant_rows_configs_and_names():
+    from dec_core.presets import VARIANTS
+
+    assert compare.VARIANT_ROWS == tuple(v for v in VARIANTS if v != "dec")
+    names = compare.method_names()
+    for v in compare.VARIANT_ROWS:
+        assert names[compare.variant_key(v)] == VARIANTS[v]["label"]
+    app = {"data": {"name": "digits"}, "train": {"method": "idec", "gamma": 0.2,
+                                                 "learning_rate": 0.1, "momentum": 0.99,
+                                                 "pretrain_epochs": 7}}
+    cfg = compare.variant_config(app, "dec-da")
+    train = cfg["train"]
+    # the run's settings, plain DEC with its optimiser, and the variant's settings
+    assert train["pretrain_epochs"] == 7 and train["method"] == "dec"
+    assert train["learning_rate"] == 0.01 and train["augment"] == 1.0
+    assert train["centroid_init"] == "kmeans" and train["n_restarts"] == 1
+    assert compare.run_variant(app) is None  # IDEC is no DEC variant
+    assert compare.run_variant({"train": cfg["train"]}) == "dec-da"
+    assert compare.variant_seconds({"pretrain": 3.0, "kmeans": 1.0, "dec": 2.0,
+                                    "total": 6.5}) == 6.5
