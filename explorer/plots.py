@@ -442,6 +442,8 @@ def image_grid(
                      constraintoward="top")
     fig.update_layout(annotations=annotations)
     fig = layout(fig, title, height=height or (nrows * tile_px + (60 if title else 20)))
+    if title:  # no axes here, so the grid can sit closer to its title
+        fig.update_layout(margin={"t": TOOLBAR_PX + 34})
     if row_labels is not None:
         fig.update_layout(margin={"l": 90})
     return fig

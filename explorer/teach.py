@@ -289,6 +289,7 @@ def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: in
                                    showlegend=False,
                                    hovertemplate="confidence %{x}<br>%{y} points<extra></extra>"),
                       row=j // cols + 1, col=j % cols + 1)
+    fig.update_annotations(font={"size": 11})  # the panel titles: narrow panels
     fig.update_xaxes(range=[0, 1])
     for c in range(1, cols + 1):
         fig.update_xaxes(title_text="max q", row=rows, col=c)

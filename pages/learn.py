@@ -92,7 +92,7 @@ def _control(action: str):
         manager().stop(j.id, st.session_state["owner"])
 
 
-c = st.columns([1.9, 1, 1, 1, 1, 2.5])
+c = st.columns([1.9, 1, 1, 1.15, 1, 2.35])  # "Pause" needs the room of its icon and word
 c[0].button("Start in step mode", type="primary", on_click=_start, disabled=active,
             icon=":material/school:",
             help="Pretrain and run k-means as usual, then pause before every DEC update.")
@@ -175,9 +175,11 @@ def draw(job_id: str) -> int | None:
     k = q.shape[1]
     # the colour rule of every page: a cluster wears its matched class's colour
     colors = cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
-    names = plots.cluster_names(range(k), info.get("mapping"),
-                                (v["dataset"] or {}).get("class_names"),
-                                has_labels=info.get("mapping") is not None)
+    names = {j: name.removeprefix("cluster ")  # "3 → 8", "11 (no class)": narrow panels
+             for j, name in plots.cluster_names(range(k), info.get("mapping"),
+                                                (v["dataset"] or {}).get("class_names"),
+                                                has_labels=True).items()
+             } if info.get("mapping") is not None else None
     left, right = chart_columns([3, 2])
     with left:
         st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k,
