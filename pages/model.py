@@ -118,7 +118,8 @@ st.caption(
     f"machine multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, measured once); "
     f"a step costs its FLOPs at {cost.EFFICIENCY:.0%} of that rate plus about "
     f"{(cost.STEP_OVERHEAD_S + cost.LAYER_OVERHEAD_S * 2 * (len(dims) - 1)) * 1e3:.1f} ms of "
-    "framework overhead (dec_core.cost). Expect the real time within a factor of about 1.5.")
+    "framework overhead (dec_core.cost). Expect the real time within a factor of about 1.5 "
+    "(a busy server is slower).")
 
 method = method_of(train)
 st.graphviz_chart(mi.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),

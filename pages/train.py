@@ -358,7 +358,8 @@ def cost_panel() -> None:
         f"{cost.human_seconds(est.dec_seconds)}, {est.dec_steps:,} batches) · **total ≈ "
         f"{cost.human_seconds(est.total_seconds)}** · peak memory ≈ "
         f"{cost.human_bytes(est.peak_bytes)}. An estimate from the FLOP count: expect the "
-        "real time within about 1.5x.")
+        "real time within about 1.5x; a busy server is slower, and the ETA then follows "
+        "the measured speed.")
     if est.total_seconds <= cost.WARN_SECONDS:
         return
     fix = cost.fitting_settings(est, params)

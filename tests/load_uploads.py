@@ -1,0 +1,115 @@
+"""Many students upload a big CSV at once: how much memory does the server take?
+
+usage (from the project root, in its venv; loopback only, stops by itself)::
+
+    python -m tests.load_uploads --sessions 10 --mb 20 [--cap CELLS] [--out uploads.json]
+
+It starts ``streamlit run app.py`` on 127.0.0.1 (no warm worker), opens one
+Chromium with N contexts (N separate sessions) on the Data page with "Upload a
+file", gives each the same CSV of about ``--mb`` MB (4 Gaussian blobs, 3
+features and a label) within a second, samples the server's RSS every 0.1 s
+until every page shows the file's preview (or, with ``--cap`` below its size,
+the refusal), and 5 s more. It prints one JSON object: ``rss_before_mb``,
+``rss_peak_mb``, ``rss_end_mb``, ``pages_done`` and the file's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tests.browser_helpers import CHROMIUM, LAUNCH_ARGS, streamlit_server
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_csv(path: Path, mb: float) -> int:
+    """Blobs with labels, about ``mb`` MB; returns the number of rows."""
+    from sklearn.datasets import make_blobs
+
+    rows = int(mb * 1e6 / 27)  # ~27 bytes a row ("%.5f" x 3 and a label)
+    x, y = make_blobs(rows, 3, centers=4, random_state=0)
+    with open(path, "w") as f:
+        f.write("x0,x1,x2,label\n")
+        np.savetxt(f, np.column_stack([x, y]), fmt=["%.5f"] * 3 + ["%d"], delimiter=",")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--cap", type=int, help="DEC_MAX_UPLOAD_CELLS (default: the server's)")
+    ap.add_argument("--deadline", type=float, default=600.0)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="dec-uploads-"))
+    csv = tmp / "blobs.csv"
+    rows = make_csv(csv, args.mb)
+    env = {"DEC_RUNS_DIR": str(tmp / "runs"), "DEC_WARM_WORKERS": "0"}
+    if args.cap:
+        env["DEC_MAX_UPLOAD_CELLS"] = str(args.cap)
+    with streamlit_server(env) as (url, proc), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        pages = []
+        for _ in range(args.sessions):
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.goto(f"{url}/data?data.name=file")
+            pages.append(page)
+        for page in pages:
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").wait_for(
+                state="attached", timeout=180_000)
+        print(f"{len(pages)} pages ready", file=sys.stderr, flush=True)
+        time.sleep(2.0)
+        before = rss_mb(proc.pid)
+        samples, stop = [before], threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                samples.append(rss_mb(proc.pid))
+                time.sleep(0.1)
+
+        threading.Thread(target=sample, daemon=True).start()
+        t0 = time.time()
+        for page in pages:
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(csv))
+        done = set()
+        end = t0 + args.deadline
+        while len(done) < len(pages) and time.time() < end:
+            for i, page in enumerate(pages):
+                if i not in done and (page.get_by_text(f"({rows} x 3)", exact=False).count()
+                                      or page.get_by_text("DEC_MAX_UPLOAD_CELLS").count()):
+                    done.add(i)
+                    print(f"page {i} done at {time.time() - t0:.0f} s", file=sys.stderr,
+                          flush=True)
+            time.sleep(0.5)
+        seconds = time.time() - t0
+        time.sleep(5.0)
+        stop.set()
+        result = {"sessions": args.sessions, "file_mb": round(csv.stat().st_size / 1e6, 1),
+                  "rows": rows, "cap": args.cap, "pages_done": len(done),
+                  "seconds_to_all_done": round(seconds, 1), "rss_before_mb": round(before),
+                  "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1])}
+        browser.close()
+    print(json.dumps(result))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
