@@ -52,7 +52,10 @@ def test_step_mode_one_update_per_step():
     at.run()
     assert not at.exception
     assert metric(at, "Target update") == "0"
-    assert len(at.get("plotly_chart")) == 4  # confidence, sharpening, q vs p, sizes
+    # the map, the gradient shares and the prototypes (digits are images), then
+    # confidence, sharpening, q vs p, sizes
+    assert [c.key for c in at.get("plotly_chart")] == [
+        "learn_map", "learn_grad", "learn_protos", "conf_hist", "sharpen", "qp", "sizes"]
     for expected in ("1", "2"):
         before = len(job.dec)
         button(at, "Step").click().run()
