@@ -63,8 +63,11 @@ def test_train_end_to_end_then_runs_page():
     assert banner.startswith("Finished in")
     # written for people: no raw estimator strings
     assert "delta_label=" not in banner and "max_iter=" not in banner and "tol=" not in banner
-    # loss, KL, changed labels, metrics and the confusion matrix
-    assert len(at.get("plotly_chart")) == 5
+    # loss, KL, changed labels, metrics, the map with its gradient shares and the
+    # prototypes (digits are images), and the confusion matrix
+    assert [c.key for c in at.get("plotly_chart")] == [
+        "pretrain_chart", "kl_chart", "delta_chart", "metrics_chart", "train_map", "train_grad",
+        "train_protos", "confusion_chart"]
     assert [m.label for m in at.metric] == ["ACC", "NMI", "ARI"]
     assert 0 <= float(at.metric[0].value) <= 1
     run_path = at.session_state["run_path"]
