@@ -181,3 +181,16 @@ def confidence_figure(probas: Sequence[np.ndarray | None], names: Sequence[str],
                            xref="paper", yref="paper", x=0.5, y=0.5)
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     return layout(fig, "Confidence at the end: histogram of max_j q_ij", height=360)
+
+
+def scores_figure(scores: Sequence[Mapping | None], names: Sequence[str]) -> go.Figure:
+    """ACC / NMI / ARI of several runs, grouped by score, one colour per run (as in the curves)."""
+    metrics = ("acc", "nmi", "ari")
+    fig = go.Figure()
+    for i, (s, name) in enumerate(zip(scores, names)):
+        s = s or {}
+        fig.add_trace(go.Bar(x=[m.upper() for m in metrics], y=[s.get(m) for m in metrics],
+                             name=name, marker_color=color(i)))
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(title="score", range=[0, 1])
+    return layout(fig, "Scores: ACC / NMI / ARI", height=360)

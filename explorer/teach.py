@@ -464,18 +464,19 @@ def kernel_figure(alpha: float, alphas=KERNEL_ALPHAS, max_distance: float = 5.0)
     d = np.linspace(0.0, max_distance, 201)
     values = sorted({float(a) for a in alphas} | {float(alpha)})
     fig = go.Figure()
-    for i, a in enumerate(values):
+    others = iter((0, 2, 4, 9, 5, 8))  # palette colours far from the accent red
+    for a in values:
         chosen = a == float(alpha)
         fig.add_trace(go.Scatter(
             x=d, y=student_t_kernel(d, a), mode="lines", name=f"α = {a:g}" + (" (chosen)" if chosen else ""),
-            line={"color": ACCENT if chosen else color(i), "width": 4 if chosen else 1.5},
+            line={"color": ACCENT if chosen else color(next(others)), "width": 4 if chosen else 1.5},
             opacity=1.0 if chosen else 0.6,
             hovertemplate="distance %{x:.2f}<br>kernel %{y:.3f}<extra>α = " + f"{a:g}</extra>"))
     fig.add_trace(go.Scatter(x=d, y=np.exp(-d**2 / 2), mode="lines", name="Gaussian (α → ∞)",
                              line={"color": "#444", "dash": "dot", "width": 1.5}))
     fig.update_xaxes(title="distance ‖z_i − μ_j‖")
     fig.update_yaxes(title="kernel (1 + d²/α)^−(α+1)/2", range=[0, 1.02])
-    fig.update_layout(legend={"orientation": "h", "y": 1.14})
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
     return layout(fig, "Q's kernel: how fast belief falls with distance", height=340)
 
 
@@ -491,7 +492,7 @@ def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
                marker_line={"color": cols, "width": 1.5}),
         go.Bar(x=x, y=p.tolist(), name="p (target)", marker_color=cols),
     ])
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.14})
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.3})
     fig.update_xaxes(title="cluster j (f_0 is the slider's size)", type="category")
     fig.update_yaxes(title="probability", range=[0, 1])
     div = " / f_j" if normalize_frequency else ""

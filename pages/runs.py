@@ -8,14 +8,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dec_core.runs import list_runs
 from explorer import side_by_side
 from explorer.jobs import manager
 from explorer.state import cli_config
-from explorer.theme import color, layout
 from explorer.ui import (
     chart_columns,
     init_page,
@@ -128,12 +126,6 @@ if len(chosen) > 1:
     picked_settings = [settings[i] for i in rows]
     names = side_by_side.run_names(picked_settings,
                                    [r.created.replace("T", " ")[:19] or r.name for r in chosen])
-    fig = go.Figure()
-    for j, metric in enumerate(("acc", "nmi", "ari")):
-        fig.add_trace(go.Bar(name=metric.upper(), x=names,
-                             y=[r.scores.get(metric) for r in chosen], marker_color=color(j)))
-    fig.update_yaxes(title="score", range=[0, 1])
-    fig.update_xaxes(title="run")
     st.subheader("Side by side")
     same = side_by_side.differing(picked_settings)
     st.caption("Each run is named by what differs between the selected runs"
@@ -147,7 +139,7 @@ if len(chosen) > 1:
             st.warning(f"`{r.name}` cannot be read: {err}")
     histories = [((x.history.get("history") or {}).get("dec") or {}) if x else {} for x in loaded]
     probas = [x.proba if x else None for x in loaded]
-    figures = [layout(fig, "Scores: ACC / NMI / ARI", height=360),
+    figures = [side_by_side.scores_figure([r.scores for r in chosen], names),
                *(side_by_side.curves_figure(histories, names, key) for key in side_by_side.CURVES),
                side_by_side.confidence_figure(probas, names)]
     keys = ["compare", "sbs_loss", "sbs_acc", "sbs_delta", "sbs_conf"]

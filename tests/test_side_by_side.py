@@ -106,6 +106,7 @@ def test_runs_page_columns_and_side_by_side(lab_runs, monkeypatch):
     assert names == {"α = 1 · p ∝ q^2 / f_j", "α = 10 · p ∝ q^2 / f_j",
                      "α = 1 · p ∝ q^2 (no / f_j)"}
     assert {t["name"] for t in charts["sbs_conf"]["data"]} == names
+    assert {t["name"] for t in charts["compare"]["data"]} == names  # scores: one colour per run
     assert not any("2026" in n or ":" in n for n in names)  # never a timestamp
 
 
@@ -127,3 +128,16 @@ def test_projector_mode_in_every_chart(lab_runs, monkeypatch):
         assert axis["tickfont"]["size"] >= 16 and axis["tickfont"]["color"] == PROJECTOR["ink"]
     plain = _runs_page(lab_runs, monkeypatch, selection=[0, 1])
     assert len(plain.columns) > len(at.columns)  # the charts' columns are gone
+
+
+def test_projector_mode_comes_from_the_link(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    at.query_params["projector"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.session_state["projector"] is True
+    # the kernel explorer's charts (drawn without a job) are in projector type too
+    kernel = json.loads(next(c for c in at.get("plotly_chart") if c.key == "kx_kernel").proto.spec)
+    assert kernel["layout"]["yaxis"]["tickfont"]["size"] >= 16
+    assert kernel["data"][0]["line"]["width"] > 1.5
