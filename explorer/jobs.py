@@ -621,9 +621,13 @@ class JobManager:
     def wait(self, job: Job, timeout: float = 600.0) -> bool:
         """Block until the job leaves the active states (tests, CLI); True if it did."""
         end = time.time() + timeout
-        while job.active and time.time() < end:
+
+        def busy() -> bool:  # also its bookkeeping (journal, slot) is done
+            with self._lock:
+                return job.active or job.id in self._running
+        while busy() and time.time() < end:
             time.sleep(0.05)
-        return not job.active
+        return not busy()
 
     def close(self) -> None:
         """Let the warm workers go (running jobs go on to their end)."""
@@ -679,8 +683,7 @@ class JobManager:
         for job in running:
             job._request_interrupt()
         def running_now() -> bool:
-            with self._lock:
-                return bool(self._running)
+            return any(j.active for j in running)
 
         end = time.time() + timeout
         while running_now() and time.time() < end:
@@ -689,9 +692,16 @@ class JobManager:
             runners = list(self._runners.values())
         for runner in runners:  # did not make it in time
             runner.kill()
-        end = time.time() + 5
+        end = time.time() + 3
         while running_now() and time.time() < end:
             time.sleep(0.05)
+        for job in running:  # the record says what happened before this process ends
+            with job.lock:
+                if job.active:
+                    self._mark_interrupted(job)
+                    job.phase, job.finished = "finished", time.time()
+                    job.version += 1
+            self._record(job)
         self.close()
         _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
                      ", ".join(f"{j.id[:6]} {j.state}" for j in running) or "no jobs",
@@ -732,13 +742,13 @@ class JobManager:
         job._request_stop()
 
     def _finish(self, job: Job) -> None:
-        self._record(job)  # first: shutdown() waits for the job to leave _running
-        if self.journal is not None and job.state != "interrupted":
-            self.journal.drop_leftovers(job.id)  # the checkpoint and upload are not needed
         with self._lock:
             self._running.discard(job.id)
             self._parked.discard(job.id)
             self._finished[job.id] = job.finished or time.time()
+        self._record(job)
+        if self.journal is not None and job.state != "interrupted":
+            self.journal.drop_leftovers(job.id)  # the checkpoint and upload are not needed
         self._prune()
         self._dispatch()
 
