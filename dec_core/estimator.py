@@ -288,6 +288,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Whole fits (pretraining, start, self-training) with different seeds;
         the one kept is chosen without labels by ``restart_criterion``. Costs
         ``n_restarts`` times the time. ``restarts_`` records every restart.
+        Callbacks see every restart in turn (each from ``on_train_begin``).
+        With ``fit(..., autoencoder=...)`` every restart starts from that
+        autoencoder, so restarts differ only in the start and self-training.
     restart_criterion : {"kl", "silhouette", "inertia"}, default="kl"
         What picks the restart (:mod:`dec_core.restarts`): the lowest final
         ``KL(P || Q)``, the highest silhouette of the labels in the final

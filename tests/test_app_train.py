@@ -282,3 +282,27 @@ def test_zero_pretraining_epochs_say_skipped_and_the_kl_rise_is_explained():
     assert any(n.startswith("pretraining skipped (0 epochs)") for n in notes), notes
     assert not any("waiting for the first epoch" in n for n in notes)
     assert any("KL curve can rise before it falls" in c.value for c in at.caption)
+
+
+def test_variant_box_sets_its_settings_and_says_what_runs():
+    from dec_core.presets import VARIANTS
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    box = at.selectbox(key="train_variant")
+    assert box.value == "dec"  # the default is the paper's DEC
+    assert set(VARIANTS) <= set(box.options) or {VARIANTS[v]["label"] for v in VARIANTS} \
+        <= set(box.options)
+    assert any("What runs: " + VARIANTS["dec"]["help"] in c.value for c in at.caption)
+    box.set_value("dec-manifold").run()
+    assert not at.exception
+    train = at.session_state["train"]
+    assert (train["centroid_init"], train["start_target_updates"]) == ("manifold", 5)
+    assert any(VARIANTS["dec-manifold"]["help"] in c.value for c in at.caption)
+    at.selectbox(key="train_variant").set_value("dec-restarts").run()
+    train = at.session_state["train"]
+    assert (train["centroid_init"], train["n_restarts"]) == ("kmeans", 3)  # nothing left behind
+    assert at.number_input(key="train.n_restarts").value == 3
+    at.selectbox(key="train_variant").set_value("dec").run()
+    train = at.session_state["train"]
+    assert (train["augment"], train["centroid_init"], train["n_restarts"]) == (0.0, "kmeans", 1)
