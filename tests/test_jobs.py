@@ -131,8 +131,9 @@ def test_changing_dec_settings_reuses_the_autoencoder(jobs, finished):
 
 def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
-    # a step-mode job holds the only slot until it is stopped
-    a = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    # a long job holds the only slot until it is stopped (a step job waiting for Step
+    # would lend it out: test_a_step_job_waiting_for_step_does_not_starve_the_queue)
+    a = jobs.submit(ALICE, tiny_config(pretrain_epochs=500, pretrain_batch_size=16))
     b = jobs.submit(BOB, tiny_config())
     c = jobs.submit(BOB, tiny_config())
     assert jobs.running_count() == 1 and a.state == "running"
@@ -140,7 +141,7 @@ def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
     assert jobs.stop(c.id, BOB)
     assert c.state == "stopped" and jobs.queue_position(c) is None
     assert c.message == "stopped before it started"
-    wait_for(lambda: len(a.dec) == 1)
+    wait_for(lambda: len(a.pretrain) >= 1)
     assert b.state == "queued" and jobs.queue_position(b) == 1
     jobs.stop(a.id, ALICE)
     seen_max = 0
