@@ -130,8 +130,9 @@ def test_changing_dec_settings_reuses_the_autoencoder(jobs, finished):
 
 
 def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
-    # a step-mode job holds the only slot until it is stopped
+    # no waiting allowance: a step-mode job waiting for Step holds the only slot until it
+    # is stopped (with the default allowance it would lend it out, see below)
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True, max_waiting=0)
     a = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
     b = jobs.submit(BOB, tiny_config())
     c = jobs.submit(BOB, tiny_config())
