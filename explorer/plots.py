@@ -584,7 +584,7 @@ def evolution_figure(
     fig.update_layout(
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "y": -0.08, "xanchor": "left",
-            "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
+            "yanchor": "top", "showactive": False, "pad": {"t": 26, "r": 10},
             "buttons": [
                 {"label": "▶ Play", "method": "animate", "args": [None, anim]},
                 {"label": "❚❚ Pause", "method": "animate",
@@ -596,7 +596,7 @@ def evolution_figure(
             # the rail starts right of the Play / Pause buttons (they are a fixed ~150 px
             # wide): at x = 0.16 of a narrow plot they covered update 0's handle
             "active": 0, "x": 0.0, "len": 1.0, "y": -0.08, "yanchor": "top",
-            "pad": {"l": EVOLUTION_BUTTONS_PX, "t": 0},
+            "pad": {"l": EVOLUTION_BUTTONS_PX, "t": 26},  # t: below the axis title
             "currentvalue": {"visible": False},
             "steps": [{"label": steps[f], "method": "animate",
                        "args": [[names[f]], {"frame": {"duration": 0, "redraw": True},

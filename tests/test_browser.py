@@ -292,6 +292,9 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     grip = page.evaluate(BOXES, ".slider-grip-rect")[0]  # the handle, at update 0
     assert len(buttons) == 2 and max(b[2] for b in buttons) <= rail[0]
     assert not any(overlap(b, grip) for b in buttons)
+    axis_title = page.evaluate(BOXES, "[data-testid=stPlotlyChart] .xtitle")
+    axis_title = [t for t in axis_title if t[2] > t[0]]  # the visible tab's chart
+    assert axis_title and not any(overlap(t, r) for t in axis_title for r in [rail, *buttons])
     page.screenshot(path=str(ARTIFACTS / "issue21-evolution-update0.png"))
 
     print(f"[issue21] Explore checked {time.time() - t0:.1f} s")

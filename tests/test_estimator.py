@@ -400,3 +400,16 @@ def test_any_alpha_of_the_app_trains_without_nan(alpha):
     np.testing.assert_allclose(q.sum(1), 1.0, atol=1e-5)
     assert np.all(np.isfinite(dec.history_["dec"]["loss"][1:])), dec.stop_reason_
     assert not dec.diverged_, dec.stop_reason_
+
+
+@pytest.mark.parametrize("tol", [0.0, 0.5])
+def test_the_last_update_says_final(blobs, tol):
+    """logs["final"] is the stop rule's verdict, before the callbacks: True exactly at the
+    update after which training ends (max_iter with tol 0; converged with a loose tol)."""
+    x, _ = blobs
+    rec = UpdateLogs()
+    est = DEC(4, **{**TINY, "tol": tol}).fit(x, callbacks=[rec])
+    finals = [logs["final"] for _, logs in rec.calls]
+    assert finals == [False] * (len(finals) - 1) + [True]
+    assert est.stop_reason_.startswith("reached max_iter" if tol == 0 else "converged")
+    assert "final" not in est.history_["dec"]
