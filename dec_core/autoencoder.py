@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .augment import augment_rows, image_side, random_shift  # noqa: F401  (re-exported)
+
 
 def layer_names(n_layers: int) -> tuple[list[str], list[str]]:
     """Names of the encoder and decoder Dense layers.
@@ -149,6 +151,7 @@ class PretrainConfig:
     noise: float = 0.0  # std of Gaussian input noise (denoising), end-to-end stage
     shuffle_seed: int | None = None
     augment_shift: int = 0  # random image translation (pixels) of each sample, end-to-end stage
+    augment: float = 0.0  # strength of the random affine warp (dec_core.augment), end-to-end stage
     lr_schedule: str = "constant"  # or "cosine": decay to 0 over the end-to-end stage
     jit_compile: bool | None = None  # None: see use_xla()
     steps_per_call: int = 64  # batches per compiled call (stop requests are polled between)
@@ -386,52 +389,18 @@ class StepRunner:
         return self._run(tf.constant(idx, tf.int32), extra)
 
 
-def image_side(n_features: int) -> int:
-    """The side of a square image with ``n_features`` pixels; ValueError if none."""
-    side = int(round(float(n_features) ** 0.5))
-    if side * side != int(n_features):
-        raise ValueError(
-            f"augment_shift needs square image rows (e.g. 8x8 = 64 features); "
-            f"{n_features} features are not a square."
-        )
-    return side
-
-
-def random_shift(rows, side: int, max_shift: int, seed_pair):
-    """Translate each row, seen as a ``side x side`` image, by a random offset.
-
-    Offsets are drawn uniformly in ``[-max_shift, max_shift]`` per sample and
-    axis; pixels shifted in are 0. ``rows``: (B, side*side) -> same shape.
-    """
-    import tensorflow as tf
-
-    k = int(max_shift)
-    if k <= 0:
-        return rows
-    b = tf.shape(rows)[0]
-    img = tf.reshape(rows, (b, side, side))
-    img = tf.pad(img, [[0, 0], [k, k], [k, k]])
-    off = tf.random.stateless_uniform((b, 2), seed=seed_pair + 3, minval=0, maxval=2 * k + 1,
-                                      dtype=tf.int32)
-    ar = tf.range(side, dtype=tf.int32)
-    r_idx = off[:, :1] + ar[None, :]  # (B, side)
-    c_idx = off[:, 1:] + ar[None, :]
-    img = tf.gather(img, r_idx, axis=1, batch_dims=1)  # (B, side, side+2k)
-    img = tf.gather(img, c_idx, axis=2, batch_dims=1)  # (B, side, side)
-    return tf.reshape(img, (b, side * side))
-
-
-def _mse_loss(model, noise: float, shift: int = 0, side: int = 0):
+def _mse_loss(model, noise: float, shift: int = 0, side: int = 0, augment: float = 0.0):
     """Per-sample reconstruction MSE of ``model`` with optional input corruption.
 
-    With ``shift > 0`` each row is first randomly translated (an augmented
-    sample, also the reconstruction target); noise corrupts only the input.
+    With ``shift > 0`` or ``augment > 0`` each row is first randomly
+    transformed (:func:`dec_core.augment.augment_rows`: an augmented sample,
+    also the reconstruction target); noise corrupts only the input.
     """
     import tensorflow as tf
 
     def loss_fn(rows, target_rows, seed_pair):
-        if shift > 0:
-            rows = random_shift(rows, side, shift, seed_pair)
+        if shift > 0 or augment > 0:
+            rows = augment_rows(rows, side, shift, augment, seed_pair)
         inp = rows
         if noise > 0:
             inp = inp + noise * tf.random.stateless_normal(tf.shape(rows), seed=seed_pair)
@@ -443,11 +412,17 @@ def _mse_loss(model, noise: float, shift: int = 0, side: int = 0):
 
 
 def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
-         noise: float = 0.0, shift: int = 0) -> None:
+         noise: float = 0.0, shift: int = 0, augment: float = 0.0,
+         resume: dict | None = None) -> None:
     """Train ``model`` to reconstruct ``x`` for ``epochs`` epochs (compiled loop).
 
     ``events.epoch(stage, epoch, total, logs) -> stop?`` runs after every
-    epoch; ``events.should_stop()`` is polled between chunks of batches.
+    epoch; ``events.should_stop()`` is polled between chunks of batches. When
+    ``events`` has ``epoch_done(stage, next_epoch, total, get_state)``, it runs
+    after every finished epoch with ``get_state() -> dict``, the stage's
+    training state (optimizer variables, batch generator, noise counter,
+    dropout seeds) for a checkpoint; ``resume`` is such a dict (with
+    ``"epoch"``, the next epoch): the stage goes on from there.
     """
     import tensorflow as tf
 
@@ -463,15 +438,27 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     variables = model.trainable_variables
     opt.build(variables)
     x_t = x if isinstance(x, tf.Tensor) else tf.constant(x)
-    side = image_side(int(x.shape[1])) if shift > 0 else 0
-    runner = StepRunner(_mse_loss(model, noise, shift, side), variables, opt, x_t,
+    side = image_side(int(x.shape[1])) if shift > 0 or augment > 0 else 0
+    runner = StepRunner(_mse_loss(model, noise, shift, side, augment), variables, opt, x_t,
                         jit_compile=cfg.jit_compile, seed=cfg.shuffle_seed)
     rng = np.random.default_rng(cfg.shuffle_seed)
     state: dict = {}
     chunk = max(1, min(steps_per_epoch, cfg.steps_per_call))
+    start = 0
+    if resume is not None:  # dec_core.checkpoint: the same batches, noise and moments
+        start = int(resume["epoch"])
+        _restore_fit_state(resume, opt, rng, state, runner, model)
+    checkpoint = getattr(events, "epoch_done", None)
+
+    def get_state() -> dict:
+        return {"opt": [np.array(v.numpy()) for v in opt.variables],
+                "rng": rng.bit_generator.state, "rest": state.get("rest", np.zeros(0, np.int64)),
+                "seed": runner._seed.numpy(),
+                "extra": [np.array(v.numpy()) for v in model.non_trainable_variables]}
+
     progress = getattr(events, "progress", None)
-    steps_done = 0
-    for epoch in range(epochs):
+    steps_done = start * steps_per_epoch  # only the last epoch may be cut short
+    for epoch in range(start, epochs):
         total, done = 0.0, 0
         this_epoch = min(steps_per_epoch, total_steps - steps_done)
         while done < this_epoch:
@@ -487,6 +474,19 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
             return
         if events.should_stop():
             return
+        if checkpoint is not None:
+            checkpoint(stage, epoch + 1, epochs, get_state)
+
+
+def _restore_fit_state(saved: dict, opt, rng, state: dict, runner, model) -> None:
+    """Put a pretraining stage back where a checkpoint left it (see ``_fit``)."""
+    from .checkpoint import assign, restore_rng
+
+    assign(opt.variables, saved["opt"])
+    restore_rng(rng, saved["rng"])
+    state["rest"] = np.asarray(saved["rest"], np.int64)
+    runner._seed.assign(np.asarray(saved["seed"], np.int64))
+    assign(model.non_trainable_variables, saved.get("extra", []))
 
 
 def _schedule(cfg: PretrainConfig, total_steps: int):
@@ -499,7 +499,8 @@ def _schedule(cfg: PretrainConfig, total_steps: int):
 
 
 def pretrain_autoencoder(
-    autoencoder: keras.Model, x: np.ndarray, cfg: PretrainConfig, events
+    autoencoder: keras.Model, x: np.ndarray, cfg: PretrainConfig, events,
+    resume: dict | None = None,
 ) -> None:
     """Pretrain ``autoencoder`` in place on ``x`` (float32, (n, d)).
 
@@ -512,7 +513,12 @@ def pretrain_autoencoder(
     events : object
         ``events.epoch(stage, epoch, total, logs) -> bool`` is called after
         every epoch and returns True to stop; ``events.should_stop() -> bool``
-        is polled between chunks of batches.
+        is polled between chunks of batches. See ``_fit`` for the optional
+        ``events.epoch_done`` checkpoint hook.
+    resume : dict, optional
+        A checkpointed stage state with ``"stage"`` and ``"epoch"``: earlier
+        stages are skipped (their weights are already in ``autoencoder``)
+        and that stage goes on from that epoch.
     """
     dims = [autoencoder.input_shape[-1]]
     dense = [layer for layer in autoencoder.layers if isinstance(layer, keras.layers.Dense)]
@@ -522,18 +528,30 @@ def pretrain_autoencoder(
     dec = [autoencoder.get_layer(n) for n in dec_names]
     dims += [layer.units for layer in enc]
 
+    order = ([f"layer_{i + 1}" for i in range(n_layers)] + ["finetune"]
+             if cfg.scheme == "layerwise" else ["end_to_end"])
+    first = order.index(resume["stage"]) if resume is not None else 0
+
+    def stage_resume(name: str) -> dict | None:
+        return resume if resume is not None and resume["stage"] == name else None
+
     if cfg.scheme == "layerwise":
         h = np.asarray(x, dtype=np.float32)
         for i in range(n_layers):
             if events.should_stop():
                 return
+            if i < first:  # done before the checkpoint: only its output is needed
+                if i < n_layers - 1:
+                    h = _apply(enc[i], h)
+                continue
             # A shallow denoising AE on h: dropout -> enc[i] -> dropout -> dec[i].
             inp = keras.Input(shape=(dims[i],))
             t = keras.layers.Dropout(cfg.dropout, seed=cfg.shuffle_seed)(inp)
             t = enc[i](t)
             t = keras.layers.Dropout(cfg.dropout, seed=cfg.shuffle_seed)(t)
             out = dec[i](t)
-            _fit(keras.Model(inp, out), h, cfg, cfg.layer_epochs, f"layer_{i + 1}", events)
+            _fit(keras.Model(inp, out), h, cfg, cfg.layer_epochs, f"layer_{i + 1}", events,
+                 resume=stage_resume(f"layer_{i + 1}"))
             if events.should_stop():
                 return
             if i < n_layers - 1:
@@ -547,7 +565,7 @@ def pretrain_autoencoder(
     if events.should_stop():
         return
     _fit(autoencoder, x, cfg, cfg.epochs, stage, events, noise=cfg.noise,
-         shift=cfg.augment_shift)
+         shift=cfg.augment_shift, augment=cfg.augment, resume=stage_resume(stage))
 
 
 def _apply(layer, x: np.ndarray, batch: int = 8192) -> np.ndarray:

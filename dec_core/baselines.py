@@ -10,7 +10,11 @@ and names each method with :data:`NAMES`.
   which is DEC's starting point (``DEC.kmeans_labels_``).
 * ``dec`` / ``idec``: the self-trained models themselves.
 * ``n2d``: UMAP of the pretrained embedding, then a Gaussian mixture
-  (``explorer.compare.n2d``).
+  (:func:`n2d_labels`).
+
+The manifold start of DEC (``DEC(centroid_init="manifold")``) is N2D's
+clustering turned into centroids (:func:`manifold_start`), so both use the
+one definition of N2D here.
 """
 
 from __future__ import annotations
@@ -67,3 +71,124 @@ def kmeans_raw_labels(x, n_clusters: int, random_state: int | None = 0) -> np.nd
     seed = None if random_state is None else int(random_state)
     km = KMeans(n_clusters=n_clusters, n_init=KMEANS_N_INIT, random_state=seed)
     return km.fit_predict(x).astype(np.int64)
+
+
+N2D_NEIGHBORS = 20
+"""UMAP's neighbourhood size in N2D (McConville et al., 2020)."""
+
+
+def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
+               n_neighbors: int = N2D_NEIGHBORS) -> np.ndarray:
+    """N2D: UMAP of an embedding to ``k`` dimensions, then a Gaussian mixture.
+
+    McConville et al. (2020), "N2D: (Not Too) Deep Clustering via Clustering
+    the Local Manifold of an Autoencoded Embedding": UMAP with
+    ``n_components = k``, ``n_neighbors = 20`` and ``min_dist = 0`` learns the
+    local manifold of the pretrained autoencoder's embedding, and a GMM with
+    full covariances clusters it.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n, e)
+        The pretrained autoencoder's embedding.
+    k : int
+        Number of clusters (and of UMAP dimensions).
+    seed : int, default=0
+        ``random_state`` of UMAP, the sample and the GMM (None means 0).
+    max_fit : int, default=10000
+        UMAP is fitted on at most this many random rows; the other rows are
+        placed with ``transform``.
+    n_neighbors : int, default=20
+        UMAP's neighbourhood size (capped at ``n - 1``).
+
+    Returns
+    -------
+    ndarray of shape (n,), dtype int64
+        Cluster ids in ``0 .. k-1``.
+    """
+    import warnings
+
+    import umap
+    from sklearn.mixture import GaussianMixture
+    from sklearn.neighbors import NearestNeighbors
+
+    z = np.asarray(embedding, dtype=np.float32)
+    if z.ndim != 2:
+        raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
+    n, k = z.shape[0], int(k)
+    seed = 0 if seed is None else int(seed)
+    if n < max(k, 3):
+        raise ValueError(f"N2D needs at least {max(k, 3)} points; received {n}.")
+    rng = np.random.default_rng(seed)
+    fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
+                else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
+    n_neighbors = max(2, min(int(n_neighbors), len(fit_rows) - 1))
+    rest = np.setdiff1d(np.arange(n), fit_rows)
+    extra = {}
+    if not rest.size:
+        # no transform needed: exact neighbours from scikit-learn (faster than
+        # UMAP's approximate search on a few thousand rows, and deterministic)
+        dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(z).kneighbors(z)
+        extra["precomputed_knn"] = (idx.astype(np.int32), dist.astype(np.float32), None)
+    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
+                        random_state=seed,
+                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*k >= N.*")
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
+        fitted = reducer.fit_transform(z[fit_rows])
+        manifold = np.empty((n, k), dtype=np.float64)
+        manifold[fit_rows] = fitted
+        if rest.size:
+            manifold[rest] = reducer.transform(z[rest])
+    gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed)
+    return gmm.fit(manifold[fit_rows]).predict(manifold).astype(np.int64)
+
+
+def cluster_means(z, labels, k: int) -> np.ndarray:
+    """The mean of ``z`` over each cluster's members: (k, e) float32.
+
+    An empty cluster (a mixture can leave one) takes the point farthest from
+    its own cluster's mean, so every centroid sits on the data.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    labels = np.asarray(labels)
+    centers = np.zeros((int(k), z.shape[1]))
+    filled = np.zeros(int(k), dtype=bool)
+    for j in range(int(k)):
+        members = labels == j
+        if members.any():
+            centers[j] = z[members].mean(axis=0)
+            filled[j] = True
+    if not filled.all():
+        own = centers[labels] if filled.any() else np.zeros_like(z)
+        far = np.argsort(-np.sum((z - own) ** 2, axis=1))
+        for j, i in zip(np.flatnonzero(~filled), far):
+            centers[j] = z[i]
+    return centers.astype(np.float32)
+
+
+def manifold_start(z, k: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """DEC's manifold start: N2D's clusters of the embedding, as centroids in ``z``.
+
+    UMAP to ``k`` dimensions and a Gaussian mixture there (:func:`n2d_labels`)
+    find the clusters; each centroid is the mean of its cluster's members in
+    the embedding ``z`` itself (DEC's centroids live in ``z``, not in the UMAP).
+
+    Parameters
+    ----------
+    z : ndarray of shape (n, e)
+        The pretrained embedding.
+    k : int
+        Number of clusters.
+    seed : int or None, default=0
+
+    Returns
+    -------
+    centers : ndarray of shape (k, e), float32
+    labels : ndarray of shape (n,), int64
+        N2D's labels (the start's clustering).
+    """
+    labels = n2d_labels(z, k, seed)
+    return cluster_means(z, labels, k), labels

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from .cost import matmul_rates, pretrain_flops_per_sample  # noqa: F401  (re-exported)
-from .presets import DIGITS, IMAGES, estimator_params, switch_method
+from .presets import DIGITS, IMAGES, apply_variant, estimator_params, switch_method
 
 PROTOCOLS: dict[str, dict] = {
     "digits": {
@@ -128,8 +128,9 @@ def machine_info() -> dict:
 
 
 # --------------------------------------------------------------------- configs
-def protocol_config(name: str, overrides: dict | None = None) -> dict:
-    """The full config of a protocol, with ``overrides`` applied.
+def protocol_config(name: str, overrides: dict | None = None,
+                    variant: str | None = None) -> dict:
+    """The full config of a protocol, with a variant's settings, then ``overrides``, applied.
 
     ``digits`` and ``mnist-quick`` are the presets of :mod:`dec_core.presets`;
     ``mnist-paper`` is a fixed reference and takes nothing from them (its
@@ -138,6 +139,8 @@ def protocol_config(name: str, overrides: dict | None = None) -> dict:
     if name not in PROTOCOLS:
         raise ValueError(f"Unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}.")
     config = copy.deepcopy(PROTOCOLS[name]["config"])
+    if variant is not None:
+        config = apply_variant(config, variant)
     overrides = dict(overrides or {})
     if "method" in overrides and name != "mnist-paper":
         # the method's own clustering optimiser, as in the CLI and the app (unless overridden)
@@ -222,9 +225,39 @@ def _pretrain_resumable(est, x, ckpt: Path, every: int, log) -> tuple[object, fl
 
 
 # --------------------------------------------------------------------- one seed
+class _Embeddings:
+    """Keeps the pretrained embedding of each fit (one per restart) for N2D."""
+
+    def __init__(self):
+        from .callbacks import Callback
+
+        outer = self
+
+        class _Cb(Callback):
+            def on_kmeans_end(self, logs=None):
+                outer.seen.append(np.asarray((logs or {}).get("embedding")))
+
+        self.seen: list[np.ndarray] = []
+        self.callback = _Cb()
+
+
+def n2d_figures(z: np.ndarray, y, k: int, seed: int) -> dict:
+    """N2D (:func:`dec_core.baselines.n2d_labels`) on an embedding: scores and seconds."""
+    from .baselines import n2d_labels
+    from .metrics import clustering_scores
+
+    t0 = time.perf_counter()
+    labels = n2d_labels(z, k, seed)
+    return {**clustering_scores(y, labels), "seconds": time.perf_counter() - t0}
+
+
 def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | None = None,
-             log=None) -> dict:
-    """Run one seed of a protocol on loaded data; returns its figures."""
+             log=None, n2d: bool = False) -> dict:
+    """Run one seed of a protocol on loaded data; returns its figures.
+
+    With ``n2d``, N2D is also scored on the pretrained embedding DEC started
+    from (the kept restart's), so the two share one autoencoder.
+    """
     from .estimator import DEC
     from .metrics import clustering_scores
 
@@ -232,17 +265,18 @@ def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | N
     spec = PROTOCOLS[protocol]
     params = estimator_params(config, data.n_features, data.n_classes)
     est = DEC(random_state=seed, **params)
+    emb = _Embeddings()
     t0 = time.perf_counter()
     if spec.get("resumable") and work_dir is not None:
         ckpt = work_dir / f"seed{seed}-autoencoder.npz"
         ae, pretrain_s, _ = _pretrain_resumable(est, data.x, ckpt, spec.get("checkpoint_every", 5),
                                                 log)
-        est.fit(data.x, data.y, autoencoder=ae)
+        est.fit(data.x, data.y, autoencoder=ae, callbacks=[emb.callback])
         timings = dict(est.timings_)
         timings["pretrain"] = pretrain_s
         timings["total"] = pretrain_s + est.timings_["total"]
     else:
-        est.fit(data.x, data.y)
+        est.fit(data.x, data.y, callbacks=[emb.callback])
         timings = dict(est.timings_)
     wall = time.perf_counter() - t0
     samples = est.pretrain_epochs * data.n_samples if est.pretrain == "end_to_end" else None
@@ -256,7 +290,17 @@ def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | N
         "n_updates": len(est.history_["dec"].get("iteration", [])),
         "stop_reason": est.stop_reason_,
         "pretrain_epochs": int(est.pretrain_epochs),
+        "variant_settings": {k: config.get(k) for k in
+                             ("augment", "centroid_init", "n_restarts", "restart_criterion")},
     }
+    restarts = getattr(est, "restarts_", None)
+    if restarts:
+        out["restarts"] = restarts
+    if n2d and emb.seen:
+        kept = next((i for i, r in enumerate(restarts or []) if r["chosen"]), -1)
+        out["n2d"] = n2d_figures(emb.seen[kept], data.y, est.n_clusters, seed)
+        log(f"[bench] seed {seed}: N2D on the same autoencoder acc={out['n2d']['acc']:.4f} "
+            f"({out['n2d']['seconds']:.1f} s)")
     if samples and timings["pretrain"] > 0:
         rate = samples / timings["pretrain"]
         out["pretrain_samples_per_s"] = rate
@@ -282,9 +326,43 @@ def summarise(runs: list[dict], matmul: dict) -> dict:
         summary[f"kmeans_{key}"] = _mean_std([r["kmeans"].get(key) for r in runs])
     for phase in ("pretrain", "kmeans", "dec", "total"):
         summary[f"{phase}_seconds"] = _mean_std([r["seconds"].get(phase) for r in runs])
+    if any("n2d" in r for r in runs):
+        for key in ("acc", "nmi", "ari", "seconds"):
+            summary[f"n2d_{key}"] = _mean_std([r["n2d"][key] for r in runs if "n2d" in r])
+    rows = [row for r in runs for row in r.get("restarts", [])]
+    if rows and all("acc" in row for row in rows):
+        summary["restart_correlation"] = restart_correlations(runs)
     g = summary["pretrain_gflops"]["mean"]
     summary["pretrain_fraction_of_matmul"] = g / matmul["best"] if np.isfinite(g) else None
     return summary
+
+
+def restart_correlations(runs: list[dict]) -> dict:
+    """How well each restart criterion tracks ACC, over every restart of every seed.
+
+    Returns, per criterion, the Spearman correlation of the criterion with ACC
+    across all restarts (sign flipped for criteria where lower wins, so +1
+    means "the criterion's preferred restart is the accurate one"), the mean
+    ACC of the restart it would keep on each seed, and that of the best
+    restart (an oracle using labels) and of restart 0 (no restarts).
+    """
+    from scipy.stats import spearmanr
+
+    from .restarts import RESTART_CRITERIA, choose_restart
+
+    rows = [row for r in runs for row in r.get("restarts", [])]
+    acc = np.asarray([row["acc"] for row in rows])
+    out: dict = {"n_restarts_total": len(rows),
+                 "first_acc": float(np.mean([r["restarts"][0]["acc"] for r in runs])),
+                 "oracle_acc": float(np.mean([max(x["acc"] for x in r["restarts"])
+                                              for r in runs]))}
+    for name, sense in RESTART_CRITERIA.items():
+        v = np.asarray([row[name] for row in rows], dtype=np.float64)
+        rho = spearmanr(v if sense == "max" else -v, acc).statistic if len(rows) > 2 else np.nan
+        picked = [r["restarts"][choose_restart([x[name] for x in r["restarts"]], name)]["acc"]
+                  for r in runs]
+        out[name] = {"spearman": float(rho), "chosen_acc": float(np.mean(picked))}
+    return out
 
 
 def _fmt(stat: dict, digits: int = 3) -> str:
@@ -298,7 +376,9 @@ def markdown(result: dict) -> str:
     m, s = result["machine"], result["summary"]
     mm = result["matmul"]
     lines = [
-        f"### {result['protocol']}: {PROTOCOLS[result['protocol']]['description']}",
+        f"### {result['protocol']}"
+        + (f" ({result['variant']})" if result.get("variant") else "")
+        + f": {PROTOCOLS[result['protocol']]['description']}",
         "",
         f"- date: {result['date']}",
         f"- machine: {m['cpu']}, {m['cores']} cores"
@@ -332,6 +412,20 @@ def markdown(result: dict) -> str:
         f"| {_fmt(s['total_seconds'], 1)} | {_fmt(s['n_iter'], 0)} "
         f"| {_fmt(s['pretrain_samples_per_s'], 0)} | {_fmt(s['pretrain_gflops'], 0)} |",
         "",
+    ]
+    if "n2d_acc" in s:
+        lines += [f"N2D on the same autoencoders: ACC {_fmt(s['n2d_acc'])}, NMI "
+                  f"{_fmt(s['n2d_nmi'])}, per seed "
+                  + ", ".join(f"{r['n2d']['acc']:.3f}" for r in result["runs"] if "n2d" in r)
+                  + f" ({_fmt(s['n2d_seconds'], 1)} s each).", ""]
+    if "restart_correlation" in s:
+        c = s["restart_correlation"]
+        lines += [f"Restarts ({c['n_restarts_total']} fits): restart 0 alone ACC "
+                  f"{c['first_acc']:.3f}, best restart per seed (labels) {c['oracle_acc']:.3f}; "
+                  + "; ".join(f"{name}: Spearman {c[name]['spearman']:+.2f} with ACC, keeps "
+                              f"{c[name]['chosen_acc']:.3f}" for name in ("kl", "silhouette",
+                                                                           "inertia")) + ".", ""]
+    lines += [
         f"Pretraining ran at {'n/a' if frac is None else f'{100 * frac:.0f}%'} of the measured "
         f"matmul rate ({mm['best']:.0f} GFLOP/s). Data loading took "
         f"{result['load_seconds']:.1f} s (once, not in the per-seed totals).",
@@ -344,7 +438,8 @@ def markdown(result: dict) -> str:
 def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = None,
               out_dir: str | os.PathLike = "bench-results", work_dir: str | os.PathLike | None = None,
               overrides: dict | None = None, fresh: bool = False, quiet: bool = False,
-              command: str | None = None, matmul_size: int = 3072) -> dict:
+              command: str | None = None, matmul_size: int = 3072,
+              variant: str | None = None, n2d: bool = False) -> dict:
     """Run ``protocol`` for each seed; write ``<out_dir>/<protocol>.json`` and ``.md``.
 
     Parameters
@@ -369,6 +464,11 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
         The command line to record.
     matmul_size : int, default=3072
         Side of the square matmul that measures this machine's float32 rate.
+    variant : str, optional
+        A key of :data:`dec_core.presets.VARIANTS`; its settings are applied
+        before ``overrides`` and the files are named ``<protocol>.<variant>``.
+    n2d : bool, default=False
+        Also score N2D on each seed's pretrained embedding.
 
     Returns
     -------
@@ -381,8 +481,9 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
         if not quiet:
             print(text, file=sys.stderr, flush=True)
 
-    config = protocol_config(protocol, overrides)
+    config = protocol_config(protocol, overrides, variant)
     spec = PROTOCOLS[protocol]
+    stem = protocol if variant is None else f"{protocol}.{variant}"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(work_dir) if work_dir is not None else out_dir / f"{protocol}-work"
@@ -403,6 +504,17 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
     load_seconds = time.perf_counter() - t0
     log(f"[bench] data {data.name}: {data.x.shape} in {load_seconds:.1f} s")
 
+    warmup = 0.0
+    if n2d or config.get("centroid_init") == "manifold":
+        # UMAP's numba code compiles once per process (10-40 s); as in the app's warm
+        # workers, that is not any seed's time (recorded as umap_warmup_seconds)
+        from .baselines import n2d_labels
+
+        t1 = time.perf_counter()
+        n2d_labels(np.random.default_rng(0).normal(size=(80, 4)), 3, 0)
+        warmup = time.perf_counter() - t1
+        log(f"[bench] UMAP warm-up (numba compile): {warmup:.1f} s")
+
     runs = []
     for seed in seeds:
         done_file = work / f"seed{seed}-result.json"
@@ -413,7 +525,7 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
                 runs.append(r["run"])
                 continue
         log(f"[bench] seed {seed}: running")
-        r = run_seed(protocol, config, data, int(seed), work_dir=work, log=log)
+        r = run_seed(protocol, config, data, int(seed), work_dir=work, log=log, n2d=n2d)
         log(f"[bench] seed {seed}: acc={r['acc']:.4f} nmi={r['nmi']:.4f} ari={r['ari']:.4f} "
             f"pretrain={r['seconds']['pretrain']:.1f}s kmeans={r['seconds']['kmeans']:.1f}s "
             f"dec={r['seconds']['dec']:.1f}s total={r['seconds']['total']:.1f}s")
@@ -424,6 +536,7 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
 
     result = {
         "protocol": protocol,
+        "variant": variant,
         "description": spec["description"],
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": command or f"python -m dec_core bench --protocol {protocol} "
@@ -437,10 +550,11 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
         "data": {"name": data.name, "n_samples": data.n_samples, "n_features": data.n_features},
         "dims": estimator_params(config, data.n_features, data.n_classes)["dims"],
         "load_seconds": load_seconds,
+        "umap_warmup_seconds": warmup,
         "runs": runs,
         "summary": summarise(runs, matmul),
     }
-    (out_dir / f"{protocol}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    (out_dir / f"{protocol}.md").write_text(markdown(result), encoding="utf-8")
-    log(f"[bench] wrote {out_dir / f'{protocol}.json'} and {out_dir / f'{protocol}.md'}")
+    (out_dir / f"{stem}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    (out_dir / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
+    log(f"[bench] wrote {out_dir / f'{stem}.json'} and {out_dir / f'{stem}.md'}")
     return result

@@ -19,8 +19,10 @@ calls them at each phase of training:
   since the last update), the means per batch since the last update of
   ``loss`` (the total), ``kl`` (KL(P||Q)) and, for IDEC, ``reconstruction``
   (``nan`` at update 0), and with ``y`` ``acc``/``nmi``/``ari``. It also
-  carries the arrays ``labels``, ``q``, ``p`` and ``embedding`` for live
-  views; they are not kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
+  carries the arrays ``labels``, ``q``, ``p``, ``embedding`` and ``centers``
+  (the centroids at this update, (k, embedding_dim)) for live views, and
+  ``final``: True when the stop rule (tol or ``max_iter``) ends training after
+  this update; none of these is kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
   ``max_iter`` and ``method``; ``on_dec_end`` gets ``reason``, ``iteration``
   and ``diverged``.
 
@@ -48,6 +50,7 @@ HOOKS = (
     "on_dec_begin",
     "on_dec_update",
     "on_dec_end",
+    "on_resume",
 )
 
 
@@ -100,6 +103,15 @@ class Callback:
 
     def on_dec_end(self, logs: dict | None = None) -> None:
         """Called when DEC stops: converged, ``max_iter``, a stop request or divergence."""
+
+    def on_resume(self, logs: dict | None = None) -> None:
+        """Called when ``fit`` starts from a checkpoint (dec_core.checkpoint).
+
+        ``logs`` holds ``position`` (where the checkpoint stands: ``phase``
+        and ``stage`` / ``epoch`` or ``update`` / ``iteration``) and
+        ``history`` (the restored history: the curves so far). The hooks of
+        the work before the checkpoint are not called again.
+        """
 
 
 class CallbackList(Callback):
@@ -156,6 +168,9 @@ class CallbackList(Callback):
     def on_dec_end(self, logs=None):
         self._call("on_dec_end", logs)
 
+    def on_resume(self, logs=None):
+        self._call("on_resume", logs)
+
 
 class StopOnEvent(Callback):
     """Stop training when an event is set.
@@ -192,6 +207,29 @@ class StopOnEvent(Callback):
 
     def on_dec_update(self, update, logs=None):
         self._check()
+
+
+class CentroidHistory(Callback):
+    """Keep the centroids of every target update: a saved run's ``centroids`` array.
+
+    Attributes
+    ----------
+    centers : list of ndarray of shape (n_clusters, embedding_dim)
+        One entry per DEC update, in order (update 0: the k-means centres).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.centers: list[np.ndarray] = []
+
+    def on_dec_update(self, update, logs=None):
+        centers = (logs or {}).get("centers")
+        if centers is not None:
+            self.centers.append(np.asarray(centers, dtype=np.float32).copy())
+
+    def array(self) -> np.ndarray | None:
+        """``(updates, n_clusters, embedding_dim)`` float32, or None before any update."""
+        return np.stack(self.centers) if self.centers else None
 
 
 class ProgressLogger(Callback):

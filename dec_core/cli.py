@@ -14,7 +14,14 @@ from pathlib import Path
 
 from .bench import PROTOCOLS
 from .datasets import SYNTHETIC_NOISE
-from .presets import METHOD_OPTIMIZER, estimator_params, legacy_method, preset_for
+from .presets import (
+    METHOD_OPTIMIZER,
+    VARIANTS,
+    apply_variant,
+    estimator_params,
+    legacy_method,
+    preset_for,
+)
 
 
 def _int_list(text: str) -> list[int]:
@@ -22,6 +29,11 @@ def _int_list(text: str) -> list[int]:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from err
+
+
+def _variant_help() -> str:
+    return "variants (dec_core.presets.VARIANTS): " + "; ".join(
+        f"{name}: {spec['help']}" for name, spec in VARIANTS.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "keeping the decoder (Guo et al. 2017)")
     run.add_argument("--gamma", type=float,
                      help="IDEC: coefficient of the clustering loss (default 0.1; > 0)")
+    run.add_argument("--target-power", type=float,
+                     help="exponent of the target p_ij ∝ q_ij^power / f_j (default 2, the paper's)")
+    run.add_argument("--normalize-frequency", action=argparse.BooleanOptionalAction,
+                     default=None, help="divide the target by the soft cluster size f_j "
+                                        "(default: on, as in the paper)")
+    run.add_argument("--variant", choices=list(VARIANTS), help=_variant_help())
     run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
+    run.add_argument("--checkpoint", type=Path,
+                     help="keep the training state in this .npz (every 15 s, and on SIGTERM / "
+                          "Ctrl-C); run the same command again to resume from it")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     bench = sub.add_parser(
@@ -66,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="checkpoints of resumable protocols (default <out-dir>/<protocol>-work)")
     bench.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=JSON", help="override a config key, e.g. pretrain_epochs=5")
+    bench.add_argument("--variant", choices=list(VARIANTS),
+                       help="apply an accuracy variant's settings; results go to "
+                            "<protocol>.<variant>.json. " + _variant_help())
+    bench.add_argument("--n2d", action="store_true",
+                       help="also score N2D (UMAP + GMM) on each seed's pretrained embedding")
     bench.add_argument("--fresh", action="store_true",
                        help="ignore saved checkpoints and finished seeds")
     bench.add_argument("--matmul-size", type=int, default=3072,
@@ -113,10 +139,15 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "pretrain": args.pretrain,
         "method": args.method,
         "gamma": args.gamma,
+        "target_power": args.target_power,
+        "normalize_frequency": args.normalize_frequency,
         "max_iter": args.max_iter,
         "seed": args.seed,
     }
     config.update({k: v for k, v in flags.items() if v is not None})
+    if getattr(args, "variant", None):
+        # a variant's settings win over the config file; explicit flags are not variant keys
+        config = apply_variant(config, args.variant)
     config.setdefault("dataset", "digits")
     config.setdefault("seed", 0)
     preset = preset_for(config["dataset"])
@@ -149,9 +180,15 @@ def data_options(config: dict) -> dict:
     return opts
 
 
-def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
-    """Load the data, fit DEC, optionally save the run; return the figures."""
-    from .callbacks import ProgressLogger
+def run(config: dict, *, out: Path | None = None, quiet: bool = False,
+        checkpoint: Path | None = None) -> dict:
+    """Load the data, fit DEC, optionally save the run; return the figures.
+
+    With ``checkpoint``, the fit resumes from that file when it exists and
+    keeps it up to date (:mod:`dec_core.checkpoint`); SIGTERM / SIGINT then
+    save it and raise :class:`dec_core.checkpoint.Interrupted`.
+    """
+    from .callbacks import CentroidHistory, ProgressLogger
     from .datasets import load_dataset
     from .estimator import DEC
     from .metrics import clustering_scores
@@ -164,7 +201,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
     params = estimator_params(config, data.n_features, data.n_classes)
     dims = params["dims"]
     dec = DEC(random_state=config["seed"], **params)
-    callbacks = [] if quiet else [ProgressLogger(every=10)]
+    trail = CentroidHistory()  # saved beside the run as arrays/centroids.npy
+    callbacks = [trail] if quiet else [trail, ProgressLogger(every=10)]
     if not quiet:
         print(f"[data] {data.name}: x{data.x.shape}, classes={data.n_classes}, "
               f"dims={dims}", file=sys.stderr, flush=True)
@@ -181,7 +219,18 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
 
         cost = estimate(data.n_samples, params, pretrained=autoencoder is not None)
         print(f"[estimate] {cost.summary()}", file=sys.stderr, flush=True)
-    dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder)
+    ck = None
+    if checkpoint is not None:
+        import signal
+        import threading
+
+        from .checkpoint import Checkpointer
+
+        asked = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: asked.set())
+        ck = Checkpointer(checkpoint, every_s=15.0, interrupt=asked.is_set, resume=True)
+    dec.fit(data.x, data.y, callbacks=callbacks, autoencoder=autoencoder, checkpoint=ck)
     result = {
         "dataset": data.name,
         "n_samples": int(data.x.shape[0]),
@@ -191,6 +240,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         **({"acc": None, "nmi": None, "ari": None} if data.y is None
            else clustering_scores(data.y, dec.labels_)),
         "kmeans_acc": dec.history_["kmeans"].get("acc"),
+        "centroid_init": params.get("centroid_init", "kmeans"),
+        **({"restarts": dec.restarts_} if hasattr(dec, "restarts_") else {}),
         "load_seconds": round(load_seconds, 3),
         "pretrain_seconds": round(dec.timings_["pretrain"], 3),
         "kmeans_seconds": round(dec.timings_["kmeans"], 3),
@@ -204,7 +255,8 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False) -> dict:
         from .runs import save_run
 
         save_run(out, dec, data.x, data.y, dataset={"name": data.name, **{
-            k: v for k, v in data_opts.items() if v is not None}}, extra={"config": config})
+            k: v for k, v in data_opts.items() if v is not None}}, extra={"config": config},
+            arrays={"centroids": trail.array()} if trail.centers else None)
         result["run"] = str(out)
     return result
 
@@ -220,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_bench(
                 args.protocol, args.seeds, data_path=args.data_path, out_dir=args.out_dir,
                 work_dir=args.work_dir, overrides=_overrides(args.overrides), fresh=args.fresh,
-                quiet=args.quiet, matmul_size=args.matmul_size,
+                quiet=args.quiet, matmul_size=args.matmul_size, variant=args.variant,
+                n2d=args.n2d,
                 command="python -m dec_core " + " ".join(argv if argv is not None else sys.argv[1:]),
             )
         except ValueError as err:
@@ -231,9 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         config = resolve_config(args)
-        result = run(config, out=args.out, quiet=args.quiet)
+        result = run(config, out=args.out, quiet=args.quiet, checkpoint=args.checkpoint)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        from .checkpoint import Interrupted
+
+        if not isinstance(err, Interrupted):
+            raise
+        print(f"{err}; run the same command again to resume.", file=sys.stderr)
+        return 130
     print(json.dumps(result))
     return 0

@@ -17,15 +17,15 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .augment import augment_rows, image_side
 from .autoencoder import (
     PretrainConfig,
     StepRunner,
     batch_plan,
     build_autoencoder,
-    image_side,
+    layer_names,
     make_optimizer,
     pretrain_autoencoder,
-    random_shift,
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
@@ -33,6 +33,7 @@ from .cost import check_pretrain_steps
 from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
+from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
 _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
@@ -41,6 +42,8 @@ _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled 
 _CONSTRAINTS: dict[str, tuple] = {
     "n_clusters": ("int", 1, None),
     "alpha": ("real", 0, None, False),
+    "target_power": ("real", 0, None, False),
+    "normalize_frequency": ("bool",),
     "pretrain": ("choice", ("end_to_end", "layerwise")),
     "pretrain_epochs": ("int", 0, None),
     "pretrain_steps": ("steps",),
@@ -51,6 +54,7 @@ _CONSTRAINTS: dict[str, tuple] = {
     "pretrain_noise": ("real", 0, None, True),
     "pretrain_schedule": ("choice", ("constant", "cosine")),
     "augment_shift": ("int", 0, None),
+    "augment": ("real", 0, None, True),
     "init": ("choice", ("glorot_uniform", "dec")),
     "dropout": ("real", 0, 1, True, False),
     "batch_size": ("int", 1, None),
@@ -63,6 +67,10 @@ _CONSTRAINTS: dict[str, tuple] = {
     "method": ("choice", ("dec", "idec")),
     "gamma": ("real", 0, None, False),
     "n_init": ("int", 1, None),
+    "centroid_init": ("choice", ("kmeans", "manifold")),
+    "n_restarts": ("int", 1, None),
+    "start_target_updates": ("int", 0, None),
+    "restart_criterion": ("choice", tuple(RESTART_CRITERIA)),
     "verbose": ("int", 0, None),
 }
 
@@ -78,6 +86,10 @@ class DivergenceWarning(UserWarning):
 def _check_param(name: str, value) -> None:
     rule = _CONSTRAINTS[name]
     kind = rule[0]
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"The '{name}' parameter must be True or False. Got {value!r}.")
+        return
     if kind == "steps":  # a budget of gradient steps, or None
         check_pretrain_steps(value)
         return
@@ -118,6 +130,8 @@ def _cast(name: str, value):
         return int(value)
     if kind == "real":
         return float(value)
+    if kind == "bool":
+        return bool(value)
     return value
 
 
@@ -146,6 +160,14 @@ class _Events:
     def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
         self.cbs.on_pretrain_progress(steps_done, {"stage": stage, "total_steps": total_steps})
 
+    def epoch_done(self, stage: str, next_epoch: int, total: int, get_state) -> None:
+        """After each finished epoch: a checkpoint when one is due (dec_core.checkpoint)."""
+        ck = self.est._checkpoint
+        if ck is not None and ck.due():
+            from .checkpoint import save_pretrain
+
+            save_pretrain(self.est, stage, next_epoch, total, get_state())
+
 
 class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     """Deep Embedded Clustering (Xie, Girshick & Farhadi, ICML 2016).
@@ -169,6 +191,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ``[n_features, 500, 500, 2000, 10]``, the paper's network.
     alpha : float, default=1.0
         Degrees of freedom of the Student's t kernel.
+    target_power : float, default=2.0
+        Exponent of the target ``p_ij ∝ q_ij^target_power / f_j`` (> 0; the
+        paper's square). Larger sharpens harder; 1 with
+        ``normalize_frequency=False`` makes P equal Q (no learning signal).
+    normalize_frequency : bool, default=True
+        Divide the target by the soft cluster size ``f_j = sum_i q_ij`` (the
+        paper), which keeps large clusters from swallowing small ones.
     pretrain : {"end_to_end", "layerwise"}, default="end_to_end"
         End to end (DEC-keras) or greedy layer-wise with dropout, then
         end-to-end fine-tuning (the paper).
@@ -201,6 +230,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         reconstruction target) and in the clustering phase, where ``q`` of
         the shifted sample is trained towards ``p`` of the clean one
         (DEC-DA, Guo et al. 2018). 0 turns it off.
+    augment : float, default=0.0
+        Strength of DEC-DA's random affine augmentation of image rows
+        (:mod:`dec_core.augment`), used where ``augment_shift`` is: 1 means
+        rotations in ±10°, scales in [0.9, 1.1] and sub-pixel shifts of up to
+        10% of the side, with bilinear interpolation; ranges scale linearly;
+        0 turns it off.
     init : {"glorot_uniform", "dec"}, default="glorot_uniform"
         Kernel initialiser; ``"dec"`` is DEC-keras's VarianceScaling(1/3).
     dropout : float, default=0.2
@@ -235,6 +270,32 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         0.1). Ignored with ``method="dec"``.
     n_init : int, default=20
         k-means restarts for the initial centroids.
+    centroid_init : {"kmeans", "manifold"}, default="kmeans"
+        How the centroids start: k-means in the embedding (the paper), or
+        the manifold start: N2D's clusters (UMAP of the embedding to
+        ``n_clusters`` dimensions, then a Gaussian mixture;
+        :func:`dec_core.baselines.manifold_start`), each centroid the mean of
+        its cluster's members in the embedding. ``kmeans_labels_`` then holds
+        that start's clusters.
+    start_target_updates : int, default=0
+        For this many target updates the target ``P`` is the start's own
+        clusters (one-hot rows of ``kmeans_labels_``) instead of the
+        sharpened ``Q``; ``tol`` is not tested meanwhile. With
+        ``centroid_init="manifold"`` the encoder so first makes N2D's clusters
+        compact in the embedding (the nearest-mean cells of those clusters
+        are not N2D's clusters), then DEC refines as usual. 0: the paper.
+    n_restarts : int, default=1
+        Whole fits (pretraining, start, self-training) with different seeds;
+        the one kept is chosen without labels by ``restart_criterion``. Costs
+        ``n_restarts`` times the time. ``restarts_`` records every restart.
+        Callbacks see every restart in turn (each from ``on_train_begin``).
+        With ``fit(..., autoencoder=...)`` every restart starts from that
+        autoencoder, so restarts differ only in the start and self-training.
+    restart_criterion : {"kl", "silhouette", "inertia"}, default="kl"
+        What picks the restart (:mod:`dec_core.restarts`): the lowest final
+        ``KL(P || Q)``, the highest silhouette of the labels in the final
+        embedding, or the lowest relative inertia (within-cluster over total
+        sum of squares in the final embedding).
     random_state : int, default=None
         Seeds weights, shuffling, dropout and k-means. An int makes ``fit``
         reproducible; note that it seeds Keras' global generators
@@ -253,7 +314,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training sample after training.
     cluster_centers_ : ndarray of shape (n_clusters, embedding_dim)
-        Centroids in the embedding.
+        Centroids in the embedding (during ``fit``: those of the latest
+        target update, also passed to ``on_dec_update`` as ``"centers"``).
     history_ : dict
         ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
         "dec": {"update", "iteration", "loss", "kl", ["reconstruction"],
@@ -276,7 +338,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     timings_ : dict
         Seconds spent in ``pretrain``, ``kmeans``, ``dec`` and ``total``.
     kmeans_labels_ : ndarray of shape (n_samples,)
-        The k-means initialisation's labels (autoencoder + k-means).
+        The initialisation's labels (autoencoder + k-means, or the manifold
+        start's clusters).
+    restarts_ : list of dict
+        With ``n_restarts > 1``: per restart its ``seed``, the three
+        criteria (``kl``, ``silhouette``, ``inertia``), ``seconds``, ``chosen``
+        and, when ``y`` was given, ``acc`` / ``nmi`` / ``ari`` (for
+        measuring how well a criterion tracks accuracy; never used to choose).
     n_features_in_ : int
     dims_ : list of int
         The layer sizes actually used.
@@ -297,6 +365,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         *,
         dims: Sequence[int] | None = None,
         alpha: float = 1.0,
+        target_power: float = 2.0,
+        normalize_frequency: bool = True,
         pretrain: str = "end_to_end",
         pretrain_epochs: int = 50,
         pretrain_steps: int | None = None,
@@ -319,6 +389,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         method: str = "dec",
         gamma: float = 0.1,
         n_init: int = 20,
+        centroid_init: str = "kmeans",
+        n_restarts: int = 1,
+        start_target_updates: int = 0,
+        restart_criterion: str = "kl",
+        augment: float = 0.0,
         random_state: int | None = None,
         verbose: int = 0,
         strategy=None,
@@ -326,6 +401,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_clusters = n_clusters
         self.dims = dims
         self.alpha = alpha
+        self.target_power = target_power
+        self.normalize_frequency = normalize_frequency
         self.pretrain = pretrain
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_steps = pretrain_steps
@@ -348,6 +425,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.method = method
         self.gamma = gamma
         self.n_init = n_init
+        self.centroid_init = centroid_init
+        self.n_restarts = n_restarts
+        self.start_target_updates = start_target_updates
+        self.restart_criterion = restart_criterion
+        self.augment = augment
         self.random_state = random_state
         self.verbose = verbose
         self.strategy = strategy
@@ -391,7 +473,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     # --------------------------------------------------------------- training
-    def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None) -> DEC:
+    def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None,
+            checkpoint=None) -> DEC:
         """Pretrain, initialise with k-means, and run DEC (or IDEC).
 
         Every call starts afresh from the current parameters: nothing of an
@@ -409,6 +492,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             A pretrained autoencoder (e.g. another estimator's
             ``autoencoder_``) whose weights are copied; pretraining is then
             skipped.
+        checkpoint : dec_core.checkpoint.Checkpointer, optional
+            Save the training state at epoch ends and target updates, and
+            (``resume=True``) start from the saved state when there is one;
+            with its ``interrupt`` set, fit saves and raises
+            :class:`dec_core.checkpoint.Interrupted`.
 
         Returns
         -------
@@ -419,6 +507,47 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         DivergenceWarning
             When the clustering phase diverges; the last finite state is kept.
         """
+        p = self._validate_params()
+        if p.n_restarts > 1:  # several whole fits; they are not checkpointed
+            return self._fit_restarts(X, y, callbacks, autoencoder)
+        return self._fit_once(X, y, callbacks, autoencoder, checkpoint)
+
+    def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
+        """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
+        from sklearn.base import clone
+
+        p = self._validate_params()
+        t_start = time.perf_counter()
+        fits, rows = [], []
+        for r, seed in enumerate(restart_seeds(p.random_state, p.n_restarts)):
+            est = clone(self).set_params(n_restarts=1, random_state=seed)
+            est.strategy = self.strategy
+            est._fit_once(X, y, callbacks, autoencoder)
+            Xc = est._validate_data(X, reset=False)
+            row = {"restart": r, "seed": seed, **restart_criteria(est, Xc),
+                   "seconds": float(est.timings_["total"])}
+            if y is not None:
+                row.update(clustering_scores(np.asarray(y).ravel(), est.labels_))
+            fits.append(est)
+            rows.append(row)
+            if est.stop_training or est.stop_reason_ == "stopped by request":
+                break
+        best = choose_restart([row[p.restart_criterion] for row in rows], p.restart_criterion)
+        for i, row in enumerate(rows):
+            row["chosen"] = i == best
+        chosen = fits[best]
+        self._reset_fitted_state()
+        for key, value in chosen.__dict__.items():
+            if key.endswith("_") and not key.startswith("__"):
+                self.__dict__[key] = value
+        self.stop_training = chosen.stop_training
+        self.restarts_ = rows
+        self.timings_ = {**chosen.timings_, "total": time.perf_counter() - t_start}
+        self.history_["restarts"] = [dict(row) for row in rows]
+        return self
+
+    def _fit_once(self, X, y, callbacks, autoencoder, checkpoint=None) -> DEC:
+        """One fit: pretrain, start, self-train (``fit`` without restarts)."""
         t_start = time.perf_counter()
         self._p = p = self._validate_params()
         X = self._validate_data(X, reset=True)
@@ -429,7 +558,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
                 )
         n, d = X.shape
-        if p.augment_shift > 0:
+        if p.augment_shift > 0 or p.augment > 0:
             image_side(d)
         dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
         self._reset_fitted_state()
@@ -460,14 +589,23 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             self.autoencoder_, self.encoder_ = build_autoencoder(
                 dims, init=p.init, seed=seed, mixed_precision=use_mixed_precision()
             )
+        self._checkpoint = checkpoint
+        resumed = None
+        if checkpoint is not None and checkpoint.resume:
+            from .checkpoint import restore_fit
+
+            resumed = restore_fit(self, checkpoint)  # weights, history; None: no checkpoint
+            if resumed is not None and resumed["phase"] == "dec":
+                return self._clustering_phase(y, t_start, resumed)
         self._callbacks.on_pretrain_begin({"scheme": p.pretrain})
-        if autoencoder is not None:
+        if autoencoder is not None and resumed is None:
             self._copy_autoencoder(autoencoder)
         elif p.pretrain_epochs > 0 or (p.pretrain == "layerwise" and p.layer_epochs > 0):
             cfg = self._pretrain_config()
             with self._scope():
                 pretrain_autoencoder(
-                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks)
+                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks),
+                    resume=resumed,
                 )
         self.timings_["pretrain"] = time.perf_counter() - t0
         self._callbacks.on_pretrain_end({"seconds": self.timings_["pretrain"]})
@@ -480,11 +618,17 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 "The embedding holds NaN or inf after pretraining: "
                 f"lower pretrain_lr (now {p.pretrain_lr:g})."
             )
-        km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
-        self.kmeans_labels_ = km.labels_.astype(np.int64)
+        if p.centroid_init == "manifold":
+            from .baselines import manifold_start
+
+            centers, start_labels = manifold_start(z, p.n_clusters, seed)
+        else:
+            km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
+            centers, start_labels = km.cluster_centers_, km.labels_
+        self.kmeans_labels_ = np.asarray(start_labels).astype(np.int64)
         with self._scope():
-            self._build_clustering(km.cluster_centers_)
-        self.cluster_centers_ = km.cluster_centers_.astype(np.float32)
+            self._build_clustering(centers)
+        self.cluster_centers_ = np.asarray(centers, dtype=np.float32)
         self.timings_["kmeans"] = time.perf_counter() - t0
         logs = {"labels": self.kmeans_labels_, "centers": self.cluster_centers_, "embedding": z}
         if y is not None:
@@ -492,6 +636,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.history_["kmeans"] = scalar_logs(logs)
         self._callbacks.on_kmeans_end(logs)
 
+        return self._clustering_phase(y, t_start)
+
+    def _clustering_phase(self, y, t_start: float, resumed: dict | None = None) -> DEC:
+        """Step 3 of ``fit``, DEC / IDEC self-training; ``resumed``: from a checkpoint."""
+        p, seed = self._p, self._p.random_state
         # ---- 3. DEC / IDEC self-training
         t0 = time.perf_counter()
         self._y = y
@@ -502,9 +651,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._loss_sum, self._loss_count = 0.0, 0
         self._snapshot: dict | None = None
         self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method})
+        target = None
+        if resumed is not None:
+            from .checkpoint import restore_dec
+
+            with self._scope():
+                target = restore_dec(self, resumed)  # p of the interval to run next
         with self._scope():
-            while not self._dec_step():
-                pass
+            while not self._dec_step(target):
+                target = None
         self.timings_["dec"] = time.perf_counter() - t0
 
         self._finish()
@@ -518,7 +673,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             if key.endswith("_") and not key.startswith("__"):
                 del self.__dict__[key]
         for key in ("_fwd_cache", "_runner", "_snapshot", "_train_vars", "_dec_optimizer",
-                    "_term_sums"):
+                    "_term_sums", "_checkpoint"):
             self.__dict__.pop(key, None)
 
     def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
@@ -537,6 +692,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             noise=p.pretrain_noise,
             lr_schedule=p.pretrain_schedule,
             augment_shift=p.augment_shift,
+            augment=p.augment,
             shuffle_seed=p.random_state,
         )
 
@@ -579,13 +735,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         sums = self._term_sums
         gamma = p.gamma
         model, encoder, clustering = self.model_, self.encoder_, self.clustering_layer_
-        shift = p.augment_shift
-        side = image_side(self.n_features_in_) if shift > 0 else 0
+        shift, strength = p.augment_shift, p.augment
+        side = image_side(self.n_features_in_) if shift > 0 or strength > 0 else 0
 
         def loss_fn(xb, pb, seed_pair):
-            # xb: (B, d), pb: (B, k) -> per-sample loss (B,)
-            if shift > 0:
-                xb = random_shift(xb, side, shift, seed_pair)
+            # xb: (B, d), pb: (B, k) -> per-sample loss (B,). With augmentation
+            # (DEC-DA) q of the transformed sample is trained towards p of the
+            # clean one: the rows keep their order, so pb stays theirs.
+            if shift > 0 or strength > 0:
+                xb = augment_rows(xb, side, shift, strength, seed_pair)
             if idec:
                 qb, xr = model(xb, training=True)
             else:
@@ -621,14 +779,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             var.assign(0.0)
         return terms
 
-    def _dec_step(self) -> bool:
+    def _dec_step(self, resume_target: np.ndarray | None = None) -> bool:
         """One target update, then up to ``update_interval`` batches.
 
         Returns True when training is over (stopped, converged, max_iter,
-        diverged).
+        diverged). ``resume_target``: the ``p`` of a checkpoint; the update
+        was made before it, so only the interval's batches run.
         """
         p = self._p
-        n = int(self._X.shape[0])
+        if resume_target is not None:
+            return self._dec_interval(resume_target)
         trained = self._loss_count > 0
         terms = self._interval_terms()
         q = self._soft_assign(self._X)
@@ -639,7 +799,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         labels = q.argmax(axis=1)
         delta = float(np.mean(labels != self._labels_last))
         self._labels_last = labels
-        target = target_distribution(q)
+        target = target_distribution(q, p.target_power, p.normalize_frequency)
+        warm = self._update < p.start_target_updates
+        if warm:
+            # the start's clusters as the target (one-hot rows): (n, k)
+            target = np.eye(p.n_clusters, dtype=target.dtype)[self.kmeans_labels_]
         logs = {
             "update": self._update,
             "iteration": self.n_iter_,
@@ -660,21 +824,36 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             "iteration": self.n_iter_,
             "weights": [np.array(v.numpy()) for v in self._train_vars],
         }
+        # The stop rule, decided before the callbacks: "final" tells them this update is
+        # the last (a step-mode page then does not wait for one more Step).
+        converged = self._update > max(0, p.start_target_updates - 1) and delta < p.tol
+        at_limit = self.n_iter_ >= p.max_iter
         self._callbacks.on_dec_update(
             self._update,
-            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z},
+            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z,
+             "centers": self.cluster_centers_.copy(), "final": converged or at_limit},
         )
         self._update += 1
         # A stop request first: a Stop during the interval is never "converged".
         if self._should_stop():
             self.stop_reason_ = self.stop_reason_ or "stopped by request"
             return True
-        if self._update > 1 and delta < p.tol:
+        if converged:
             self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
             return True
-        if self.n_iter_ >= p.max_iter:
+        if at_limit:
             self.stop_reason_ = f"reached max_iter={p.max_iter}"
             return True
+        if self._checkpoint is not None and self._checkpoint.due():
+            from .checkpoint import save_dec
+
+            save_dec(self, target)  # raises checkpoint.Interrupted when asked to
+        return self._dec_interval(target)
+
+    def _dec_interval(self, target: np.ndarray) -> bool:
+        """Up to ``update_interval`` batches towards ``target`` (n, k); False (not over)."""
+        p = self._p
+        n = int(self._X.shape[0])
         p_t = tf.constant(target)
         steps = min(p.update_interval, p.max_iter - self.n_iter_)
         done = 0
@@ -707,7 +886,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
             f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
         )
-        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
+        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
         return True
 
     def _finish(self) -> None:
@@ -728,6 +907,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._runner = None  # it holds the data tensor
         self._snapshot = None
         self._callbacks = CallbackList()
+        self._checkpoint = None
 
     # --------------------------------------------------------------- inference
     def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
@@ -800,6 +980,42 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         return self._forward(self._validate_data(X, reset=False))[1]
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Map embeddings back to input space with the pretrained decoder.
+
+        ``dec.inverse_transform(dec.cluster_centers_)`` decodes each centroid:
+        the cluster's prototype, shape ``(n_clusters, n_features)``. Plain DEC
+        never trains the decoder, so this is the decoder as pretraining left
+        it; IDEC keeps training it. Usable from the k-means initialisation on
+        (a callback may call it during ``fit``).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, embedding_dim)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float32
+        """
+        check_is_fitted(self, ("autoencoder_", "dims_"))
+        Z = check_array(Z, dtype=np.float32, ensure_min_samples=0, input_name="Z")
+        e = int(self.dims_[-1])
+        if Z.shape[1] != e:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but this DEC's embedding has {e} dimensions."
+            )
+        _, dec_names = layer_names(len(self.dims_) - 1)
+        layers = [self.autoencoder_.get_layer(name) for name in reversed(dec_names)]
+        out = []
+        for i in range(0, Z.shape[0], 8192):  # eager: cheap for the few rows it is used on
+            h = tf.constant(Z[i : i + 8192])
+            for layer in layers:  # decoder_{n-1} ... decoder_1, reconstruction
+                h = layer(h, training=False)
+            out.append(np.asarray(tf.cast(h, tf.float32)))
+        if not out:
+            return np.zeros((0, int(self.dims_[0])), np.float32)
+        return np.concatenate(out).astype(np.float32)
 
     def predict(self, X) -> np.ndarray:
         """The most likely cluster of each row of ``X``.

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from .target import target_distribution  # noqa: F401  (re-exported: dec_core.layers.target_distribution)
+
 
 @keras.saving.register_keras_serializable(package="dec_core")
 class ClusteringLayer(keras.layers.Layer):
@@ -83,23 +85,3 @@ class ClusteringLayer(keras.layers.Layer):
         base_config = super().get_config()
         config = {"n_clusters": self.n_clusters, "alpha": self.alpha}
         return {**base_config, **config}
-
-
-def target_distribution(q):
-    """DEC's sharpened target ``p_ij = (q_ij^2 / f_j) / sum_j' (q_ij'^2 / f_j')``.
-
-    ``f_j = sum_i q_ij`` is the soft size of cluster ``j``; dividing by it keeps
-    large clusters from swallowing the small ones.
-
-    Parameters
-    ----------
-    q : ndarray of shape (n_samples, n_clusters)
-        Soft assignments, rows summing to 1.
-
-    Returns
-    -------
-    p : ndarray of shape (n_samples, n_clusters)
-    """
-    q = np.asarray(q, dtype=np.float64)
-    weight = q**2 / np.maximum(q.sum(axis=0), 1e-12)
-    return (weight / weight.sum(axis=1, keepdims=True)).astype(np.float32)

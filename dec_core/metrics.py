@@ -81,6 +81,34 @@ def cluster_acc(y_true, y_pred, *, return_mapping: bool = False):
     return acc
 
 
+def max_acc(y_true, n_clusters: int) -> float:
+    """The highest ACC any clustering into ``n_clusters`` clusters can reach.
+
+    ACC matches clusters to classes one to one, so with fewer clusters than
+    classes at most ``n_clusters`` classes are matched: the best case is
+    the share of the ``n_clusters`` largest classes (about
+    ``n_clusters / n_classes`` when they are balanced). 1.0 when there are
+    at least as many clusters as classes.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    n_clusters : int
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> max_acc([0, 0, 0, 1, 1, 2], 2)
+    0.8333333333333334
+    """
+    _, counts = np.unique(np.asarray(y_true), return_counts=True)
+    top = np.sort(counts)[::-1][:max(0, int(n_clusters))]
+    return float(top.sum() / counts.sum())
+
+
 def nmi(y_true, y_pred) -> float:
     """Normalised mutual information (arithmetic mean), in [0, 1]."""
     y_true, y_pred = _check_pair(y_true, y_pred)

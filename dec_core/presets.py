@@ -30,12 +30,13 @@ from collections.abc import Sequence
 # Config keys that are parameters of dec_core.DEC (the rest of a config
 # describes the data or the run: dataset, n_samples, seed, scale, ...).
 DEC_KEYS: tuple[str, ...] = (
-    "n_clusters", "alpha", "method", "gamma",
+    "n_clusters", "alpha", "target_power", "normalize_frequency", "method", "gamma",
     "pretrain", "pretrain_epochs", "pretrain_steps", "layer_epochs", "pretrain_batch_size",
     "pretrain_optimizer", "pretrain_lr", "pretrain_noise", "pretrain_schedule",
     "augment_shift", "init", "dropout",
     "batch_size", "optimizer", "learning_rate", "momentum", "update_interval",
     "tol", "max_iter", "n_init",
+    "augment", "centroid_init", "start_target_updates", "n_restarts", "restart_criterion",
 )
 
 # The clustering phase's optimiser for each method (docs/benchmarks.md, "DEC vs IDEC").
@@ -61,14 +62,99 @@ PRETRAIN_STEPS = 20_000
 COMMON: dict = {
     "pretrain_steps": PRETRAIN_STEPS,
     "alpha": 1.0,              # degrees of freedom of the Student's t kernel, as in the paper
+    "target_power": 2.0,       # p_ij ∝ q_ij^2 / f_j: the paper's square
+    "normalize_frequency": True,  # ... and its division by the soft cluster size f_j
     "method": "dec",           # plain DEC; "idec" keeps the decoder (Guo et al. 2017)
     "gamma": 0.1,              # IDEC: coefficient of the clustering loss (the paper's 0.1)
     "pretrain": "end_to_end",
     "layer_epochs": 25,        # per layer, only with pretrain="layerwise"
     "pretrain_optimizer": "adam",
     "pretrain_schedule": "cosine",
+    "augment": 0.0,            # DEC-DA's affine augmentation, off (VARIANTS["dec-da"])
+    "centroid_init": "kmeans",  # the paper's start; "manifold" is N2D's (VARIANTS)
+    "n_restarts": 1,           # one fit; more are chosen without labels (VARIANTS)
+    "start_target_updates": 0,  # the paper: P is the sharpened Q from the first update
+    "restart_criterion": "kl",
     **METHOD_OPTIMIZER["dec"],
 }
+
+# The accuracy variants of issue 18 (docs/benchmarks.md, "Accuracy variants"):
+# name -> (settings they change from the preset, one sentence saying what they add).
+# The app's Train page, the CLI (`run --variant`), the bench (`--variant`) and the
+# Compare page all read this table. "dec" is the paper's DEC, the default.
+VARIANTS: dict[str, dict] = {
+    "dec": {
+        "label": "DEC",
+        "settings": {},
+        "help": "The paper's DEC: k-means in the pretrained embedding places the centroids, "
+                "then self-training on KL(P‖Q).",
+    },
+    "dec-da": {
+        "label": "DEC-DA (augmented)",
+        "settings": {"augment": 1.0},
+        "help": "DEC with data augmentation (Guo et al. 2018): the autoencoder and the "
+                "clustering train on randomly rotated (±10°), scaled (0.9-1.1) and sub-pixel "
+                "shifted images, so the embedding ignores small deformations.",
+    },
+    "dec-manifold": {
+        "label": "DEC, manifold start",
+        "settings": {"centroid_init": "manifold", "start_target_updates": 5},
+        "help": "DEC started from N2D's clusters (UMAP of the embedding + a Gaussian mixture) "
+                "instead of k-means: the centroids are those clusters' means, and for the "
+                "first 5 target updates P is those clusters themselves, so the encoder first "
+                "makes them compact in z; then DEC refines as usual.",
+    },
+    "dec-restarts": {
+        "label": "DEC, 3 restarts (lowest KL)",
+        "settings": {"n_restarts": 3, "restart_criterion": "kl"},
+        "help": "Three whole DEC fits with different seeds; the one with the lowest final "
+                "KL(P‖Q) is kept, chosen without labels (3x the time).",
+    },
+    "dec-da-manifold": {
+        "label": "DEC-DA, manifold start",
+        "settings": {"augment": 1.0, "centroid_init": "manifold", "start_target_updates": 5},
+        "help": "Both: augmented pretraining and clustering, started from N2D's clusters.",
+    },
+}
+"""Accuracy variants: ``{name: {"label", "settings", "help"}}``."""
+
+VARIANT_KEYS: tuple[str, ...] = ("augment", "centroid_init", "start_target_updates",
+                                 "n_restarts", "restart_criterion")
+"""The settings the variants change (each a DEC parameter, default in :data:`COMMON`)."""
+
+
+def apply_variant(config: dict, variant: str) -> dict:
+    """``config`` with a variant's settings (a copy); ValueError for an unknown name.
+
+    Every key of :data:`VARIANT_KEYS` the variant does not set is reset to
+    its default, so switching from one variant to another leaves nothing behind.
+
+    >>> apply_variant({"augment": 0.0, "tol": 0.1}, "dec-da")["augment"]
+    1.0
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
+    return {**copy.deepcopy(config), **{k: COMMON[k] for k in VARIANT_KEYS},
+            **copy.deepcopy(VARIANTS[variant]["settings"])}
+
+
+def variant_of(params: dict | None) -> str | None:
+    """The variant name whose settings ``params`` hold (the most specific), or None.
+
+    Parameters
+    ----------
+    params : mapping or None
+        Estimator parameters or the app's train settings; missing variant keys
+        count as their defaults (:data:`COMMON`).
+    """
+    params = dict(params or {})
+    keys = VARIANT_KEYS
+    have = {k: params.get(k, COMMON[k]) for k in keys}
+    for name, spec in VARIANTS.items():
+        want = {**{k: COMMON[k] for k in keys}, **spec["settings"]}
+        if all(have[k] == want[k] for k in keys):
+            return name
+    return None
 
 # The tuned digits preset (issue 4, docs/benchmarks.md), measured on 2 cores:
 # a denoising autoencoder (Gaussian input noise 0.4) pretrained for 200 epochs

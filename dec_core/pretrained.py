@@ -46,8 +46,11 @@ FORMAT = 1
 PRETRAIN_KEYS = (
     "dims", "init", "random_state", "pretrain", "pretrain_epochs", "layer_epochs",
     "pretrain_batch_size", "pretrain_optimizer", "pretrain_lr", "momentum", "dropout",
-    "pretrain_noise", "pretrain_schedule", "augment_shift",
+    "pretrain_noise", "pretrain_schedule", "augment_shift", "augment", "n_restarts",
 )
+# Keys that joined later, left out of a record while at their default (so files
+# built before them still match): augment 0 (no warp), n_restarts 1 (one fit).
+_LATER_DEFAULTS = {"augment": 0.0, "n_restarts": 1}
 
 # The built-in default: digits with the default network and settings.
 DEFAULT_NAME = "digits"
@@ -114,7 +117,7 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def pretrain_settings(params, n_features: int | None = None) -> dict:
+def pretrain_settings(params, n_features: int | None = None, *, defaults: bool = True) -> dict:
     """The settings of ``params`` that shape pretraining, normalised for comparison.
 
     Parameters
@@ -125,6 +128,10 @@ def pretrain_settings(params, n_features: int | None = None) -> dict:
     n_features : int, optional
         Fills ``dims`` when ``params`` leave it out (the estimator's default
         hidden sizes).
+    defaults : bool, default=True
+        Fill missing keys with the estimator's defaults (this imports
+        TensorFlow). With False, missing keys are left out: a quick look that
+        a process without TensorFlow can afford (the app's server).
 
     Returns
     -------
@@ -133,27 +140,39 @@ def pretrain_settings(params, n_features: int | None = None) -> dict:
         that have no effect under the others (SGD momentum with Adam, the
         layer-wise ones end to end) are left out.
     """
-    from .estimator import DEC, DEFAULT_HIDDEN
-
     if hasattr(params, "get_params"):
         params = params.get_params()
-    full = {**DEC().get_params(), **dict(params)}
-    dims = full["dims"]
-    if dims is None:
-        dims = None if n_features is None else [int(n_features), *DEFAULT_HIDDEN]
-    out = {k: full[k] for k in PRETRAIN_KEYS}
-    out["dims"] = None if dims is None else [int(v) for v in dims]
+    if defaults:
+        from .estimator import DEC, DEFAULT_HIDDEN
+
+        full = {**DEC().get_params(), **dict(params)}
+        if full["dims"] is None and n_features is not None:
+            full["dims"] = [int(n_features), *DEFAULT_HIDDEN]
+    else:
+        full = dict(params)
+    out = {k: full[k] for k in PRETRAIN_KEYS if k in full}
+    if "dims" in out:
+        out["dims"] = None if out["dims"] is None else [int(v) for v in out["dims"]]
     for key in ("pretrain_epochs", "layer_epochs", "pretrain_batch_size", "augment_shift"):
-        out[key] = int(out[key])
+        if key in out:
+            out[key] = int(out[key])
     for key in ("pretrain_lr", "momentum", "dropout", "pretrain_noise"):
-        out[key] = float(out[key])
-    if out["random_state"] is not None:
+        if key in out:
+            out[key] = float(out[key])
+    if out.get("random_state") is not None:
         out["random_state"] = int(out["random_state"])
-    if out["pretrain_optimizer"] != "sgd":
-        out.pop("momentum")
-    if out["pretrain"] != "layerwise":
-        out.pop("layer_epochs")
-        out.pop("dropout")
+    if "augment" in out:
+        out["augment"] = float(out["augment"])
+    if "n_restarts" in out:
+        out["n_restarts"] = int(out["n_restarts"])
+    for key, default in _LATER_DEFAULTS.items():
+        if key in out and out[key] == default:
+            out.pop(key)
+    if out.get("pretrain_optimizer", "sgd") != "sgd":
+        out.pop("momentum", None)
+    if out.get("pretrain", "layerwise") != "layerwise":
+        out.pop("layer_epochs", None)
+        out.pop("dropout", None)
     return out
 
 
@@ -260,7 +279,7 @@ def find(x, params, name: str = DEFAULT_NAME) -> Shipped | None:
                       UserWarning, stacklevel=2)
         return None
     arr = np.asarray(x, dtype=np.float32)
-    if arr.ndim != 2 or _settings_differ(pretrain_settings(params, arr.shape[1]), recorded):
+    if arr.ndim != 2 or _differing_keys(pretrain_settings(params, arr.shape[1]), recorded):
         return None
     if _budget_cuts(params, arr.shape[0]):  # the record ran every epoch
         return None
@@ -298,17 +317,72 @@ def _budget_cuts(params, n_samples: int) -> bool:
     return False
 
 
-def _settings_differ(settings: dict, recorded: dict) -> bool:
-    if set(settings) != set(recorded):
-        return True
-    for key, value in settings.items():
-        other = recorded[key]
-        if isinstance(value, float) and isinstance(other, (int, float)):
-            if not math.isclose(value, float(other), rel_tol=1e-9, abs_tol=0.0):
-                return True
-        elif value != other:
-            return True
-    return False
+def _same(value, other) -> bool:
+    if isinstance(value, float) and isinstance(other, (int, float)):
+        return math.isclose(value, float(other), rel_tol=1e-9, abs_tol=0.0)
+    return value == other
+
+
+def _differing_keys(settings: dict, recorded: dict, *, partial: bool = False) -> list[str]:
+    """Keys whose values differ (or that only one side has; with ``partial``, keys
+    missing from ``settings`` are not compared), in :data:`PRETRAIN_KEYS` order."""
+    keys = [k for k in PRETRAIN_KEYS if k in settings or (k in recorded and not partial)]
+    return [k for k in keys
+            if k not in settings or k not in recorded or not _same(settings[k], recorded[k])]
+
+
+def mismatch(x, params, name: str = DEFAULT_NAME, *, defaults: bool = True) -> list[dict] | None:
+    """Why :func:`find` would not hand out the shipped autoencoder for this data and settings.
+
+    The same comparison as :func:`find` (the settings first, then the data's
+    shape and hash), written out for people; the file itself is not verified.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_features)
+        The data exactly as ``DEC.fit`` gets it.
+    params : mapping
+        Estimator parameters (see :func:`pretrain_settings`).
+    name : str, default="digits"
+    defaults : bool, default=True
+        See :func:`pretrain_settings`: with False, settings missing from
+        ``params`` are not compared, and TensorFlow is not imported.
+
+    Returns
+    -------
+    list of dict or None
+        None when no such file is shipped (or its record is unreadable);
+        ``[]`` when everything matches; else one dict per difference,
+        ``{"key": ..., "value": ..., "recorded": ...}``, in
+        :data:`PRETRAIN_KEYS` order, with ``key="data"`` (values: the
+        shapes) when the data differ.
+
+    Examples
+    --------
+    >>> x, params = default_params()  # doctest: +SKIP
+    >>> mismatch(x, {**params, "pretrain_noise": 0.1})  # doctest: +SKIP
+    [{'key': 'pretrain_noise', 'value': 0.1, 'recorded': 0.4}]
+    """
+    _, json_path = _paths(name)
+    try:
+        record = json.loads(json_path.read_text(encoding="utf-8"))
+        recorded = dict(record["config"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    arr = np.asarray(x, dtype=np.float32)
+    n_features = arr.shape[1] if arr.ndim == 2 else None
+    settings = pretrain_settings(params, n_features, defaults=defaults)
+    out = [{"key": k, "value": settings.get(k), "recorded": recorded.get(k)}
+           for k in _differing_keys(settings, recorded, partial=not defaults)]
+    if not out and arr.ndim == 2 and _budget_cuts(params, arr.shape[0]):
+        # the record ran every epoch; a step budget that stops pretraining earlier does not
+        out.append({"key": "pretrain_steps", "value": dict(params).get("pretrain_steps"),
+                    "recorded": None})
+    shape = list(arr.shape)
+    if shape != list(record.get("data_shape") or shape) or (
+            not out and data_sha256(arr) != record.get("data_sha256")):
+        out.append({"key": "data", "value": shape, "recorded": record.get("data_shape")})
+    return out
 
 
 # --------------------------------------------------------------------- build
@@ -445,9 +519,9 @@ def main(argv: list[str] | None = None) -> int:
         shipped = build(x, params, out_dir=args.out_dir, log=log)
     else:
         shipped = load(args.path)
-        matches = not _settings_differ(pretrain_settings(params, x.shape[1]), shipped.config)
-        matches = matches and data_sha256(x) == shipped.record["data_sha256"]
-        log(f"[pretrained] {shipped.path}: verified; matches the current defaults: {matches}")
+        differ = mismatch(x, params, shipped.path)
+        log(f"[pretrained] {shipped.path}: verified; matches the current defaults: {not differ}"
+            + (f" (differs in {', '.join(d['key'] for d in differ)})" if differ else ""))
     print(json.dumps({k: shipped.record[k] for k in
                       ("config", "data_sha256", "weights_sha256", "final_loss", "seconds",
                        "versions")}))

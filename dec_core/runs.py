@@ -9,7 +9,10 @@ A run folder holds::
     kmeans_labels.npy
     embedding.npy    (n, e) float32, when the data was given
     proba.npy        (n, k) float32 soft assignments q, when the data was given
-    arrays/*.npy     optional extra arrays (e.g. embedding snapshots)
+    arrays/*.npy     optional extra arrays: e.g. ``snapshots`` (embedding of
+                     tracked rows per update) and ``centroids`` (updates x k x
+                     embedding size, the centroids at every target update; its
+                     last frame is the model's ``cluster_centers_``)
     y_true.npy       (n,) true labels, when given
     model.keras      the Keras model x -> (q, x_hat) with its ClusteringLayer
     manifest.json    written last: file names and sizes; a folder without a
@@ -412,6 +415,7 @@ class RunInfo:
     dataset: str = ""
     n_samples: int = 0
     scores: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)  # the estimator's, read by upgrade_params
 
 
 def list_runs(root: str | os.PathLike) -> list[RunInfo]:
@@ -437,6 +441,8 @@ def list_runs(root: str | os.PathLike) -> list[RunInfo]:
                 info.dataset = str(config.get("dataset", {}).get("name", ""))
                 info.n_samples = int(config.get("n_samples", 0))
                 info.scores = history.get("scores", {})
+                params = config.get("params")
+                info.params = upgrade_params(params) if isinstance(params, dict) else {}
             except (ValueError, OSError, TypeError, AttributeError) as err:
                 info.complete, info.problem = False, f"unreadable JSON ({err})"
         out.append(info)

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dec_core.baselines import NAMES
-from dec_core.presets import method_of, switch_method
+from dec_core.baselines import NAMES, n2d_labels
+from dec_core.presets import VARIANTS, apply_variant, method_of, switch_method, variant_of
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
@@ -45,8 +45,58 @@ HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
 
 
 def method_names() -> dict[str, str]:
-    """Display names of the methods (:data:`dec_core.baselines.NAMES`)."""
-    return dict(NAMES)
+    """Display names of the methods (:data:`dec_core.baselines.NAMES`) and variant rows."""
+    return {**NAMES, **{variant_key(v): VARIANTS[v]["label"] for v in VARIANT_ROWS}}
+
+
+VARIANT_ROWS: tuple[str, ...] = tuple(v for v in VARIANTS if v != "dec")
+"""The accuracy variants (:data:`dec_core.presets.VARIANTS`) with a row of their own;
+plain DEC is the ``dec`` row."""
+
+
+def variant_key(name: str) -> str:
+    """The row key of a variant, e.g. ``"variant:dec-da"``."""
+    return f"variant:{name}"
+
+
+def row_key(name: str) -> str:
+    """The table row of a variant: ``"dec"`` for plain DEC, else :func:`variant_key`."""
+    return "dec" if name == "dec" else variant_key(name)
+
+
+def variant_config(app: Mapping, name: str) -> dict:
+    """The config of the run that fills a variant's row: this run's, with the variant.
+
+    Data, network, pretraining and every other setting are the run's; the
+    objective is plain DEC (with its optimiser) and the variant's settings
+    replace the run's (see :func:`dec_core.presets.apply_variant`).
+
+    Returns
+    -------
+    dict
+        ``{"data", "model", "train"}``.
+    """
+    from .state import SECTIONS
+
+    config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
+              for k in ("data", "model", "train")}
+    config["train"] = apply_variant(switch_method(config["train"], "dec"), name)
+    return config
+
+
+def run_variant(app: Mapping) -> str | None:
+    """The variant this run is (its own row), or None for IDEC / other settings."""
+    train = dict(app.get("train") or {})
+    if method_of(train) != "dec":
+        return None
+    return variant_of(train)
+
+
+def variant_seconds(timings: Mapping | None) -> float | None:
+    """A variant's time: the whole fit, since variants change pretraining (DEC-DA) or repeat it."""
+    if not timings:
+        return None
+    return float(timings.get("total", 0.0))
 
 
 # --------------------------------------------------------------------------- methods
@@ -54,66 +104,8 @@ def method_names() -> dict[str, str]:
 
 def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
         n_neighbors: int = 20) -> np.ndarray:
-    """N2D: UMAP of an embedding to ``k`` dimensions, then a Gaussian mixture.
-
-    McConville et al. (2020), "N2D: (Not Too) Deep Clustering via Clustering
-    the Local Manifold of an Autoencoded Embedding": UMAP with
-    ``n_components = k``, ``n_neighbors = 20`` and ``min_dist = 0`` learns the
-    local manifold of the pretrained autoencoder's embedding, and a GMM with
-    full covariances clusters it.
-
-    Parameters
-    ----------
-    embedding : ndarray of shape (n, e)
-        The pretrained autoencoder's embedding.
-    k : int
-        Number of clusters (and of UMAP dimensions).
-    seed : int, default=0
-        ``random_state`` of UMAP, the sample and the GMM.
-    max_fit : int, default=10000
-        UMAP is fitted on at most this many random rows; the other rows are
-        placed with ``transform``.
-    n_neighbors : int, default=20
-        UMAP's neighbourhood size (capped at ``n - 1``).
-
-    Returns
-    -------
-    ndarray of shape (n,), dtype int64
-        Cluster ids in ``0 .. k-1``.
-    """
-    import umap
-    from sklearn.mixture import GaussianMixture
-
-    from .projection import knn
-
-    z = np.asarray(embedding, dtype=np.float32)
-    if z.ndim != 2:
-        raise ValueError(f"The embedding must be 2-D (n, e); received shape {z.shape}.")
-    n, k = z.shape[0], int(k)
-    if n < max(k, 3):
-        raise ValueError(f"N2D needs at least {max(k, 3)} points; received {n}.")
-    rng = np.random.default_rng(seed)
-    fit_rows = (np.arange(n) if max_fit <= 0 or n <= max_fit
-                else np.sort(rng.choice(n, size=int(max_fit), replace=False)))
-    n_neighbors = max(2, min(int(n_neighbors), len(fit_rows) - 1))
-    rest = np.setdiff1d(np.arange(n), fit_rows)
-    extra = {}
-    if not rest.size:  # no transform needed: exact neighbours from scikit-learn (see projection)
-        extra["precomputed_knn"] = (*knn(z[fit_rows], n_neighbors), None)
-    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
-                        random_state=int(seed),
-                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*k >= N.*")
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        fitted = reducer.fit_transform(z[fit_rows])
-        manifold = np.empty((n, k), dtype=np.float64)
-        manifold[fit_rows] = fitted
-        if rest.size:
-            manifold[rest] = reducer.transform(z[rest])
-    gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=int(seed))
-    return gmm.fit(manifold[fit_rows]).predict(manifold).astype(np.int64)
+    """N2D's labels (UMAP to ``k`` dims + GMM): :func:`dec_core.baselines.n2d_labels`."""
+    return n2d_labels(embedding, k, seed, max_fit, n_neighbors)
 
 
 _UMAP_WARM = False

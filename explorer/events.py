@@ -118,6 +118,16 @@ class AutoencoderReused:
 
 
 @dataclass(frozen=True)
+class StepWaiting:
+    """Step mode: the worker now waits for Step (True), or goes on (False).
+
+    While it waits it uses no CPU, so the server lets another job have its slot.
+    """
+
+    waiting: bool
+
+
+@dataclass(frozen=True)
 class Done:
     """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings."""
 
@@ -134,5 +144,55 @@ class Failed:
     error: str
 
 
+@dataclass(frozen=True)
+class Resumed:
+    """The worker starts from a checkpoint (:mod:`dec_core.checkpoint`).
+
+    Attributes
+    ----------
+    position : dict
+        Where the checkpoint stands (``phase``, ``stage`` / ``epoch`` or
+        ``update`` / ``iteration``).
+    pretrain : list of dict
+        The pretraining curve so far: ``stage``, ``loss``.
+    kmeans : dict
+        ACC / NMI / ARI of the k-means start (empty before it).
+    dec : list of dict
+        The DEC rows so far, as :class:`DecUpdate` rows.
+    """
+
+    position: dict
+    pretrain: list
+    kmeans: dict
+    dec: list
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """The worker saved a checkpoint and ended on request (a shutdown); no run was saved."""
+
+    position: dict
+    checkpoint: str
+
+
+def rows_from_history(history: dict) -> tuple[list, dict, list]:
+    """A ``DEC.history_`` as chart rows: ``(pretrain rows, k-means scores, DEC rows)``.
+
+    For :class:`Resumed` and for jobs read back from the journal, whose charts
+    are redrawn from their saved history.
+    """
+    pre = history.get("pretrain", {})
+    pretrain = [{"stage": s, "loss": float(v), "seconds": 0.0}
+                for s, v in zip(pre.get("stage", []), pre.get("loss", []))]
+    dec = history.get("dec", {})
+    keys = [k for k in ("loss", "kl", "reconstruction", "delta_label", "acc", "nmi", "ari")
+            if k in dec]
+    rows = [{**{k: float(dec[k][i]) for k in keys}, "update": int(dec["update"][i]),
+             "iteration": int(dec["iteration"][i])} for i in range(len(dec.get("update", [])))]
+    kmeans = {k: float(v) for k, v in history.get("kmeans", {}).items()
+              if k in ("acc", "nmi", "ari")}
+    return pretrain, kmeans, rows
+
+
 #: Events that put a new point on a chart.
-CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate)
+CHART_EVENTS = (Epoch, AutoencoderReused, KMeansDone, DecUpdate, Resumed)

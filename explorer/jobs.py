@@ -46,9 +46,11 @@ This module never imports streamlit.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import json
+import logging
 import math
 import multiprocessing
 import multiprocessing.spawn
@@ -63,21 +65,28 @@ from pathlib import Path
 
 import numpy as np
 
+from dec_core.checkpoint import describe
+from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops, remaining_seconds
 
 from . import events as ev
 from . import settings
 from .data import upload_digest
+from .journal import PROGRESS_EVERY_S, Journal
 from .state import PRETRAIN_KEYS
 from .worker import Controls, process_main, run_job
 
+_LOG = logging.getLogger(__name__)
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
 STATES_ACTIVE = ("queued", "running")
+# How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
+INTERRUPTED_BY = "a server restart"
 # Where a job's autoencoder came from, in words (the Train page and the saved run say it).
 AUTOENCODER_SOURCES = {
     "live": "pretrained live",
     "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
     "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
+    "resumed": "the autoencoder this job pretrained before it was interrupted",
 }
 
 
@@ -99,12 +108,12 @@ class Job:
     """
 
     id: str
-    owner: str
+    owner: str                        # the token ("" for a job read back from the journal)
     config: dict                      # {"data": ..., "model": ..., "train": ...}
     upload: dict | None = field(default=None, repr=False)
     name: str = ""
     step_mode: bool = False
-    state: str = "queued"             # queued | running | done | stopped | failed
+    state: str = "queued"             # queued | running | done | stopped | failed | interrupted
     phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
     message: str = ""
     error: str = ""
@@ -125,10 +134,18 @@ class Job:
     scores: dict = field(default_factory=dict)
     pid: int | None = None
     warnings: list = field(default_factory=list)   # things people should know about the result
+    waiting_since: float | None = None  # step mode: when it began to wait for Step (else None)
+    idle_ended: bool = False            # step mode: ended by the manager after waiting too long
     plan: dict = field(default_factory=dict)       # dec_core.cost estimate, from the worker
     pretrain_done: float | None = None             # share of pretraining steps done
     phase_started: dict = field(default_factory=dict)  # phase -> time.time() it began
     dec_last_update: float | None = None           # time.time() of the last DEC update
+    owner_key: str = ""               # owner_dir(owner): what the journal and lookups use
+    seq: int = 0                      # submission order (the journal restores the queue by it)
+    upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
+    resume_from: str = ""             # interrupted: where Resume continues, in words
+    resumed: int = 0                  # how often the job was resumed
+    restored: bool = False            # read back from the journal after a restart
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _estimator: object = field(default=None, repr=False)
@@ -137,6 +154,14 @@ class Job:
     _stop_requested: bool = field(default=False, repr=False)
     _playing: bool = field(default=False, repr=False)
     _credits: int = field(default=0, repr=False)
+    _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
+    _interrupt_requested: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.owner_key:
+            self.owner_key = owner_dir(self.owner)
+        if self.upload is not None and self.upload_name is None:
+            self.upload_name = self.upload.get("name")
 
     @property
     def estimator(self):
@@ -261,27 +286,61 @@ class Job:
                 "step_mode": self.step_mode, "playing": self._playing,
                 "first_event": self.first_event, "step_info": dict(self.step_info),
                 "sharpening": list(self.sharpening), "warnings": list(self.warnings),
-                "waiting": self.step_mode and self.phase == "dec" and not self._playing,
+                # step mode: waiting for Step since (a time), or None (also while playing)
+                "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,
+                "idle_ended": self.idle_ended,
+                "resume_from": self.resume_from, "resumed": self.resumed,
+                "restored": self.restored,
             }
 
     # -- step mode controls (called from pages)
     def step(self, n: int = 1) -> None:
         """Step mode: let ``n`` more DEC updates through."""
         with self.lock:
-            if self._controls is None:
-                self._credits += n
-            else:
-                for _ in range(n):
-                    self._controls.credits.release()
+            self._credited = max(self._credited, len(self.dec) - 1)
+            self._release(n)
 
     def play(self) -> None:
-        """Step mode: run the updates one after another until :meth:`pause`."""
+        """Step mode: run the updates one after another, at the page's pace, until :meth:`pause`.
+
+        The update waiting now is let through at once; each later one only when
+        a page that has drawn the latest update calls :meth:`advance`, so
+        every update is drawn, none skipped.
+        """
         with self.lock:
             self._playing = True
             if self._controls is not None:
                 self._controls.playing.set()
-                self._controls.credits.release()
+            self._advance_locked(len(self.dec) - 1)
             self.version += 1
+
+    def advance(self, drawn_update: int) -> bool:
+        """Playing: the page has drawn target update ``drawn_update``; let the next one through.
+
+        Releases one credit when the job plays, ``drawn_update`` is the latest
+        update and none was released for it yet (so several tabs or reruns
+        drawing the same update release one credit between them). Returns
+        whether a credit was released.
+        """
+        with self.lock:
+            if not self._playing:
+                return False
+            return self._advance_locked(int(drawn_update))
+
+    def _advance_locked(self, update: int) -> bool:
+        latest = len(self.dec) - 1
+        if update < 0 or update != latest or update <= self._credited:
+            return False
+        self._credited = update
+        self._release(1)
+        return True
+
+    def _release(self, n: int) -> None:
+        if self._controls is None:
+            self._credits += n
+        else:
+            for _ in range(n):
+                self._controls.credits.release()
 
     def pause(self) -> None:
         """Step mode: hold after the current update."""
@@ -291,6 +350,17 @@ class Job:
                 self._controls.playing.clear()
             self.version += 1
 
+    def wait_for_update(self, count: int, timeout: float = 1.0) -> bool:
+        """Wait up to ``timeout`` s until the job holds more than ``count`` DEC updates or ends.
+
+        A Step button's callback calls it, so the page's rerun already shows the
+        new update (on digits it takes a fraction of a second). True if it came.
+        """
+        end = time.monotonic() + timeout
+        while len(self.dec) <= count and self.active and time.monotonic() < end:
+            time.sleep(0.02)
+        return len(self.dec) > count
+
     # -- called by the manager
     def _request_stop(self) -> None:
         with self.lock:
@@ -298,10 +368,19 @@ class Job:
             if self._controls is not None:
                 self._controls.stop.set()
 
+    def _request_interrupt(self) -> None:
+        """Checkpoint at the next epoch or update and end (a server shutdown)."""
+        with self.lock:
+            self._interrupt_requested = True
+            if self._controls is not None:
+                self._controls.interrupt.set()
+
     def _attach(self, controls: Controls) -> None:
         """Hand the page's wishes so far to the worker's controls."""
         with self.lock:
             self._controls = controls
+            if self._interrupt_requested:
+                controls.interrupt.set()
             if self._stop_requested:
                 controls.stop.set()
             if self._playing:
@@ -366,7 +445,10 @@ class _Runner:
         if self.proc is not None:
             self.proc.join(timeout=timeout)
             if self.proc.is_alive():
-                self.proc.terminate()
+                self.proc.terminate()  # the worker checkpoints on SIGTERM...
+                self.proc.join(timeout=5)
+            if self.proc.is_alive():
+                self.proc.kill()       # ...and must not outlive this anyway
                 self.proc.join(timeout=5)
             self.events.close()
             self.inbox.close()
@@ -405,12 +487,27 @@ class JobManager:
     stop_grace_s : float, default=60
         After Stop, a worker process that has not ended within this time is
         terminated.
+    max_waiting : int, optional
+        Step-mode jobs that wait for Step (an idle worker: no CPU) do not hold
+        a training slot: up to this many (default ``max(2, max_jobs)``) count
+        against this allowance instead, so a paused class never blocks the
+        queue. One that then gets Step or Play runs even when every slot is
+        taken (an update is short; while playing it competes like any job).
+    step_idle_s : float, default=1200
+        A step-mode job that has waited this long for Step is ended, saved like
+        a stopped run, with words that say why (its worker holds memory).
+    journal : bool, default=True
+        Keep every job's record in ``runs_dir/.jobs`` (:mod:`explorer.journal`)
+        and read it back now: queued jobs are queued again in their order,
+        jobs that were running become ``"interrupted"`` and can be resumed
+        (:meth:`resume`) from their last checkpoint.
     """
 
     def __init__(self, max_jobs: int | None = None, runs_dir=None, ae_cache_size: int = 4, *,
                  in_process: bool = False, warm_workers: int = 0,
                  keep_finished_s: float = 6 * 3600, keep_finished: int = 500,
-                 stop_grace_s: float = 60.0):
+                 stop_grace_s: float = 60.0, max_waiting: int | None = None,
+                 step_idle_s: float = 20 * 60.0, journal: bool = True):
         self.max_jobs = int(max_jobs or settings.max_jobs())
         self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
         self.in_process = bool(in_process)
@@ -418,12 +515,16 @@ class JobManager:
         self.keep_finished_s = float(keep_finished_s)
         self.keep_finished = int(keep_finished)
         self.stop_grace_s = float(stop_grace_s)
+        self.max_waiting = max(2, self.max_jobs) if max_waiting is None else int(max_waiting)
+        self.step_idle_s = float(step_idle_s)
+        self._parked: set[str] = set()  # step jobs waiting for Step that hold no slot
         self._jobs: dict[str, Job] = {}
         self._by_owner: dict[str, list[Job]] = defaultdict(list)
         self._finished: OrderedDict[str, float] = OrderedDict()  # id -> end time, in order
         self._queue: list[str] = []
         self._positions: dict[str, int] | None = {}  # cache of queue positions
         self._running: set[str] = set()
+        self._runners: dict[str, _Runner] = {}  # job id -> its worker, while it runs
         self._lock = threading.Lock()
         self._ae_lock = threading.Lock()
         self._ae_cache: OrderedDict[str, dict] = OrderedDict()
@@ -433,8 +534,18 @@ class JobManager:
         self._warm: list[_Runner] = []
         self._warm_lock = threading.Lock()
         self._closed = False
+        self._closing = False  # shutdown(): running jobs end as interrupted
+        self._seq = 0
+        self._recorded: dict[str, float] = {}  # job id -> when its record was last written
+        self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
+        self._journal_lock = threading.Lock()
+        self.journal = Journal(self.runs_dir / ".jobs") if journal else None
+        self.journal_problems: list[str] = []
+        if self.journal is not None:
+            self._restore()
         if self.warm_workers:
             self._top_up_warm()
+        self._dispatch()
 
     # ------------------------------------------------------------- public API
     def submit(self, owner: str, config: dict, upload: dict | None = None, *,
@@ -443,23 +554,36 @@ class JobManager:
         job = Job(id=secrets.token_urlsafe(12), owner=owner, config=copy.deepcopy(config),
                   upload=upload, name=name or config["data"]["name"], step_mode=step_mode)
         self._prune()
+        if self.journal is not None:
+            if upload is not None:
+                self.journal.save_upload(job.id, upload)
         with self._lock:
+            self._seq += 1
+            job.seq = self._seq
             self._jobs[job.id] = job
-            self._by_owner[owner].append(job)
+            self._by_owner[job.owner_key].append(job)
             self._queue.append(job.id)
             self._positions = None
+        self._record(job)
         self._dispatch()
         return job
 
     def get(self, job_id: str | None, owner: str) -> Job | None:
         """The job, if it exists and belongs to ``owner``; else None."""
         job = self._jobs.get(job_id or "")
-        return job if job is not None and job.owner == owner else None
+        if job is None or not owner:
+            return None
+        return job if job.owner == owner or job.owner_key == owner_dir(owner) else None
 
     def jobs_for(self, owner: str) -> list[Job]:
         """This owner's jobs, newest first."""
         with self._lock:
-            return list(reversed(self._by_owner.get(owner, ())))
+            return list(reversed(self._by_owner.get(owner_dir(owner), ())))
+
+    def interrupted_for(self, owner: str) -> Job | None:
+        """The owner's newest job if it is interrupted (the pages offer Resume), else None."""
+        mine = self.jobs_for(owner)
+        return mine[0] if mine and mine[0].state == "interrupted" else None
 
     def owner_path(self, owner: str) -> Path:
         """The folder where ``owner``'s runs are saved."""
@@ -494,16 +618,20 @@ class JobManager:
         return True
 
     def running_count(self) -> int:
-        """Jobs training now."""
+        """Jobs training now (step-mode jobs waiting for Step outside the slots not counted)."""
         with self._lock:
-            return len(self._running)
+            return len(self._running) - len(self._parked)
 
     def wait(self, job: Job, timeout: float = 600.0) -> bool:
         """Block until the job leaves the active states (tests, CLI); True if it did."""
         end = time.time() + timeout
-        while job.active and time.time() < end:
+
+        def busy() -> bool:  # also its bookkeeping (journal, slot) is done
+            with self._lock:
+                return job.active or job.id in self._running
+        while busy() and time.time() < end:
             time.sleep(0.05)
-        return not job.active
+        return not busy()
 
     def close(self) -> None:
         """Let the warm workers go (running jobs go on to their end)."""
@@ -513,22 +641,118 @@ class JobManager:
         for runner in warm:
             runner.discard()
 
+    def resume(self, job_id: str, owner: str) -> bool:
+        """Queue an interrupted job again; it continues from its last checkpoint.
+
+        The job keeps its id (links to it stay valid). Its worker starts from
+        the checkpoint the interrupted worker saved (:mod:`dec_core.checkpoint`),
+        else from the cached autoencoder when pretraining had finished, else
+        afresh. True when the job was found and interrupted.
+        """
+        job = self.get(job_id, owner)
+        if job is None or job.state != "interrupted" or self._closed:
+            return False
+        with self._lock:
+            self._finished.pop(job.id, None)
+            with job.lock:
+                job.state, job.phase, job.message, job.error = "queued", "queued", "", ""
+                job.started = job.finished = job.first_event = None
+                job.pretrain, job.dec, job.sharpening, job.kmeans = [], [], [], {}
+                job.step_info, job.resumed = {}, job.resumed + 1
+                job._stop_requested = job._interrupt_requested = False
+                job._controls = None
+                job.version += 1
+            self._queue.append(job.id)
+            self._positions = None
+        self._record(job)
+        self._dispatch()
+        return True
+
+    def shutdown(self, timeout: float = 6.0) -> None:
+        """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
+
+        Every running job is asked to save a checkpoint at its next epoch or
+        target update and end; within ``timeout`` seconds they are marked
+        ``"interrupted"`` (Resume continues from that checkpoint). A worker
+        still alive then is killed and its job is marked interrupted at its
+        last periodic checkpoint. Queued jobs stay queued in the journal.
+        No worker process is left.
+        """
+        t0 = time.time()
+        self._closing = True
+        self._closed = True
+        with self._lock:
+            running = [self._jobs[jid] for jid in self._running if jid in self._jobs]
+        _LOG.warning("Shutting down: checkpointing %d running job(s)", len(running))
+        for job in running:
+            job._request_interrupt()
+        def running_now() -> bool:
+            return any(j.active for j in running)
+
+        end = time.time() + timeout
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        with self._lock:
+            runners = list(self._runners.values())
+        for runner in runners:  # did not make it in time
+            runner.kill()
+        end = time.time() + 3
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        for job in running:  # the record says what happened before this process ends
+            with job.lock:
+                if job.active:
+                    self._mark_interrupted(job)
+                    job.phase, job.finished = "finished", time.time()
+                    job.version += 1
+            self._record(job)
+        self.close()
+        _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
+                     ", ".join(f"{j.id[:6]} {j.state}" for j in running) or "no jobs",
+                     len(runners))
+
     # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
+        started = []
         with self._lock:
-            while self._queue and len(self._running) < self.max_jobs:
+            while (self._queue and len(self._running) - len(self._parked) < self.max_jobs
+                   and not self._closed):
                 job = self._jobs[self._queue.pop(0)]
                 self._positions = None
                 self._running.add(job.id)
                 job.state, job.phase, job.started = "running", "loading", time.time()
                 job.version += 1
+                started.append(job)
                 threading.Thread(target=self._work, args=(job,), daemon=True,
                                  name=f"dec-job-{job.id[:6]}").start()
+        for job in started:
+            self._record(job)
+
+    def _set_waiting(self, job: Job, waiting: bool) -> None:
+        """A step job began (or ended) waiting for Step: its slot is lent out while the
+        waiting allowance lasts, and the queue moves."""
+        with self._lock:
+            if not waiting:
+                self._parked.discard(job.id)
+                return
+            if job.id in self._running and len(self._parked) < self.max_waiting:
+                self._parked.add(job.id)
+        self._dispatch()
+
+    def _end_idle(self, job: Job) -> None:
+        """End a step job that has waited ``step_idle_s`` for Step (it is saved as stopped)."""
+        with job.lock:
+            job.idle_ended = True
+        job._request_stop()
 
     def _finish(self, job: Job) -> None:
         with self._lock:
             self._running.discard(job.id)
+            self._parked.discard(job.id)
             self._finished[job.id] = job.finished or time.time()
+        self._record(job)
+        if self.journal is not None and job.state != "interrupted":
+            self.journal.drop_leftovers(job.id)  # the checkpoint and upload are not needed
         self._prune()
         self._dispatch()
 
@@ -543,11 +767,14 @@ class JobManager:
                 self._finished.popitem(last=False)
                 job = self._jobs.pop(jid, None)
                 if job is not None:
-                    mine = self._by_owner.get(job.owner, [])
+                    mine = self._by_owner.get(job.owner_key, [])
                     if job in mine:  # the oldest come first: O(1) in practice
                         mine.remove(job)
                     if not mine:
-                        self._by_owner.pop(job.owner, None)
+                        self._by_owner.pop(job.owner_key, None)
+                    self._recorded.pop(jid, None)
+                    if self.journal is not None:
+                        self.journal.remove(jid)
 
     def _take_runner(self) -> _Runner:
         """A warm worker when one is alive, else a fresh one."""
@@ -576,6 +803,8 @@ class JobManager:
 
     def _work(self, job: Job) -> None:
         """Give the job to a worker and apply its events to the job until it ends."""
+        if job.upload is None and job.upload_name is not None and self.journal is not None:
+            job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
         key = self._ae_key(job)
         runner = None
         pinned = None
@@ -585,13 +814,17 @@ class JobManager:
             pinned = cached["path"] if cached else None
             spec = {
                 "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
-                "step_mode": job.step_mode, "run_dir": str(self.owner_path(job.owner)),
+                "step_mode": job.step_mode, "run_dir": str(self.runs_dir / job.owner_key),
+                "checkpoint": (str(self.journal.checkpoint_path(job.id))
+                               if self.journal is not None else None),
                 "created": job.created, "started": job.started, "ae_load": pinned,
                 "ae_history": cached["pretrain"] if cached else None,
                 "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
                 "gflops": machine_gflops(),  # measured once per server, for the job's plan
             }
             runner = self._take_runner()
+            with self._lock:
+                self._runners[job.id] = runner
             job._attach(runner.controls)
             runner.run(spec)
             job.pid = runner.pid
@@ -601,6 +834,7 @@ class JobManager:
                 try:
                     event = runner.events.get(timeout=0.3)
                 except queue.Empty:
+                    self._flush_progress(job)
                     if not runner.is_alive():
                         try:  # the last words may still be in the pipe
                             event = runner.events.get(timeout=1.0)
@@ -617,17 +851,28 @@ class JobManager:
                             runner.kill()  # it does not listen: end it
                         continue
                     else:
+                        since = job.waiting_since
+                        if since is not None and time.time() - since >= self.step_idle_s:
+                            self._end_idle(job)
                         continue
                 if not replaced and isinstance(event, (*ev.CHART_EVENTS, ev.Done, ev.Failed)):
                     replaced = True  # the job is under way: now start its replacement
                     threading.Thread(target=self._top_up_warm, daemon=True).start()
                 if self._apply(job, key, event):
                     break
+                if isinstance(event, ev.StepWaiting):
+                    self._set_waiting(job, event.waiting)
+                self._note_progress(job, event)
         except Exception as err:  # report, never kill the server
             with job.lock:
-                job.state = "failed"
-                job.error = str(err)
+                if self._closing:  # killed by shutdown(): resumable from its last checkpoint
+                    self._mark_interrupted(job)
+                else:
+                    job.state = "failed"
+                    job.error = str(err)
         finally:
+            with self._lock:
+                self._runners.pop(job.id, None)
             if runner is not None:
                 runner.close()
             if pinned:
@@ -636,10 +881,126 @@ class JobManager:
                 job.finished = job.finished or time.time()
                 job.phase = "finished"
                 job.upload = None
+                job.waiting_since = None
                 job.version += 1
             if not replaced:
                 self._top_up_warm()
             self._finish(job)
+
+    # ---------------------------------------------------------------- journal
+    def _record(self, job: Job) -> None:
+        """Write the job's record to the journal (never the owner token)."""
+        if self.journal is None:
+            return
+        with self._journal_lock:  # two threads never write one record out of order
+            with job.lock:
+                record = {
+                    "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
+                    "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
+                    "state": job.state, "phase": job.phase, "message": job.message,
+                    "error": job.error, "created": job.created, "started": job.started,
+                    "finished": job.finished, "run_path": job.run_path, "scores": dict(job.scores),
+                    "warnings": list(job.warnings), "resume_from": job.resume_from,
+                    "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
+                    "progress": _progress(job),
+                }
+            self._recorded[job.id] = time.time()
+            try:
+                self.journal.write(record)
+            except OSError as err:  # a full disk must not end the job
+                self.journal_problems.append(f"{job.id}: {err}")
+
+    def _note_progress(self, job: Job, event: object) -> None:
+        """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
+        if self.journal is None:
+            return
+        if isinstance(event, (ev.Phase, ev.Resumed, ev.KMeansDone)):
+            self._record(job)
+        elif isinstance(event, (ev.Epoch, ev.DecUpdate)):
+            self._unrecorded.add(job.id)
+            self._flush_progress(job)
+
+    def _flush_progress(self, job: Job) -> None:
+        """Write progress not yet recorded, once PROGRESS_EVERY_S has passed since the last."""
+        if (job.id in self._unrecorded
+                and time.time() - self._recorded.get(job.id, 0.0) >= PROGRESS_EVERY_S):
+            self._unrecorded.discard(job.id)
+            self._record(job)
+
+    def _mark_interrupted(self, job: Job, position: dict | None = None) -> None:
+        """The job ended without its run (a restart, a shutdown); Resume can continue it.
+
+        Called with ``job.lock`` held.
+        """
+        job.state = "interrupted"
+        job.message = f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}"
+        job.resume_from = self._resume_point(job, position)
+        job.error = ""
+
+    def _resume_point(self, job: Job, position: dict | None = None) -> str:
+        """Where Resume would continue, in words (see the worker's ``_train``)."""
+        if position is None and self.journal is not None:
+            position = checkpoint_position(self.journal.checkpoint_path(job.id))
+        if position and position.get("phase") == "dec":
+            return f"the checkpoint at {describe(position)}"
+        try:
+            upload = job.upload or (self.journal.load_upload(job.id, job.upload_name)
+                                    if job.upload_name and self.journal else None)
+            cached = (self._cache_dir() / f"{self._ae_key(job, upload)}.npz").is_file()
+        except (KeyError, TypeError, OSError):
+            cached = False
+        if cached:
+            return ("the pretrained autoencoder (pretraining had finished; k-means and DEC "
+                    "run again)")
+        if position:
+            return f"the checkpoint at {describe(position)}"
+        return "the start (no checkpoint was saved before the interruption)"
+
+    def _restore(self) -> None:
+        """Read the journal: queued jobs queue again in order, running ones are interrupted."""
+        records, self.journal_problems = self.journal.load()
+        now = time.time()
+        for rec in records:
+            try:
+                job = Job(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
+                          name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
+                          upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
+                          created=float(rec.get("created") or now), restored=True)
+            except (KeyError, TypeError, ValueError) as err:
+                self.journal_problems.append(f"{rec.get('id')}: {err}")
+                continue
+            state = rec.get("state", "queued")
+            job.started, job.finished = rec.get("started"), rec.get("finished")
+            job.run_path, job.scores = rec.get("run_path"), rec.get("scores") or {}
+            job.warnings, job.error = list(rec.get("warnings") or []), rec.get("error", "")
+            job.message, job.resumed = rec.get("message", ""), int(rec.get("resumed", 0))
+            job.resume_from = rec.get("resume_from", "")
+            job.autoencoder_source = rec.get("autoencoder_source", "live")
+            self._seq = max(self._seq, job.seq)
+            if state == "queued":
+                job.state = job.phase = "queued"
+            else:
+                job.phase = "finished"
+                if state == "running":  # the server ended under it
+                    job.state = "interrupted"
+                    job.message = f"interrupted by {INTERRUPTED_BY} at " \
+                                  f"{where(rec.get('progress') or {})}"
+                    job.resume_from = self._resume_point(job)
+                    job.finished = job.finished or now
+                else:
+                    job.state = state
+                    _fill_from_run(job)
+            self._jobs[job.id] = job
+            self._by_owner[job.owner_key].append(job)
+            if job.state == "queued":
+                self._queue.append(job.id)
+            else:
+                self._finished[job.id] = job.finished or now
+            if state == "running":
+                self._record(job)
+        self._positions = None
+        # oldest end first, as _prune expects
+        self._finished = OrderedDict(sorted(self._finished.items(), key=lambda kv: kv[1]))
 
     def _ended_by_stop(self, job: Job) -> None:
         with job.lock:
@@ -678,16 +1039,33 @@ class JobManager:
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
                     job.message = event.message
+                    if job.idle_ended:
+                        job.message = (
+                            f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
+                            "so that other runs get the server; the model so far is saved "
+                            "(Start in step mode again to go on from the beginning)")
                     job.state = "stopped" if job.stop_requested else "done"
                     over = True
                 case ev.Failed(error=error):
                     job.state, job.error = "failed", error
                     over = True
+                case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
+                    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
+                    job.kmeans, job.dec = dict(scores), list(dec_rows)
+                    job.phase = "dec" if pos.get("phase") == "dec" else "pretraining"
+                    job.message = f"resumed from the checkpoint at {describe(pos)}"
+                case ev.Interrupted():
+                    self._mark_interrupted(job, event.position)
+                    over = True
                 case ev.Ready():
                     return False
+                case ev.StepWaiting(waiting=waiting):
+                    job.waiting_since = (job.waiting_since or time.time()) if waiting else None
                 case ev.AutoencoderSaved():
                     pass
                 case ev.AutoencoderReused(source=source, pretrain=rows):
+                    if job.resumed and source == "cached":
+                        source = "resumed"
                     job.reused_autoencoder, job.autoencoder_source = True, source
                     job.pretrain.extend({**row, "epoch": i + 1} for i, row in enumerate(rows))
                     job.message = AUTOENCODER_SOURCES[source]
@@ -697,6 +1075,7 @@ class JobManager:
                 job.first_event = time.time()
             if over:  # the page sees the end now, not after the process has exited
                 job.phase, job.finished = "finished", time.time()
+                job.waiting_since = None
             job.version += 1
         if isinstance(event, ev.AutoencoderSaved):
             self._remember_autoencoder(key, event)
@@ -709,11 +1088,23 @@ class JobManager:
         return path
 
     def _pin_autoencoder(self, key: str) -> dict | None:
-        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None."""
+        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None.
+
+        One saved before a restart is found on disk (weights and, beside them,
+        the pretraining curve).
+        """
         with self._ae_lock:
             cached = self._ae_cache.get(key)
             if cached is None:
-                return None
+                path = self._cache_dir() / f"{key}.npz"
+                try:
+                    rows = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return None
+                if not path.is_file():
+                    return None
+                cached = self._ae_cache[key] = {"path": str(path), "pretrain": rows}
+                self._evict()
             if not Path(cached["path"]).is_file():
                 del self._ae_cache[key]
                 return None
@@ -731,25 +1122,37 @@ class JobManager:
                     _remove(path)
 
     def _remember_autoencoder(self, key: str, saved: ev.AutoencoderSaved) -> None:
+        try:  # its curve beside it: a server after a restart can reuse it too
+            from dec_core.runs import atomic_write_bytes
+
+            atomic_write_bytes(Path(saved.path).with_suffix(".json"),
+                               json.dumps(saved.pretrain).encode("utf-8"))
+        except OSError:
+            pass
         with self._ae_lock:
             self._ae_cache[key] = {"path": saved.path, "pretrain": saved.pretrain}
             self._ae_cache.move_to_end(key)
-            while len(self._ae_cache) > self._ae_cache_size:
-                _, old = self._ae_cache.popitem(last=False)
-                if self._ae_pins[old["path"]] > 0:
-                    self._ae_doomed.add(old["path"])  # a worker is loading it: later
-                else:
-                    self._ae_pins.pop(old["path"], None)
-                    _remove(old["path"])
+            self._evict()
 
-    def _ae_key(self, job: Job) -> str:
+    def _evict(self) -> None:
+        """Drop the least recently used autoencoders beyond the cache size (lock held)."""
+        while len(self._ae_cache) > self._ae_cache_size:
+            _, old = self._ae_cache.popitem(last=False)
+            if self._ae_pins[old["path"]] > 0:
+                self._ae_doomed.add(old["path"])  # a worker is loading it: later
+            else:
+                self._ae_pins.pop(old["path"], None)
+                _remove(old["path"])
+
+    def _ae_key(self, job: Job, upload: dict | None = None) -> str:
         cfg = job.config
+        upload = upload or job.upload
         # Built-in data sets share pretrained weights across sessions (nothing
         # private in them); an upload's weights stay with its owner.
         payload = {
             "data": cfg["data"], "hidden": cfg["model"]["hidden"],
-            "upload": upload_digest(job.upload["bytes"]) if job.upload else None,
-            "owner": job.owner if job.upload else None,
+            "upload": upload_digest(upload["bytes"]) if upload else None,
+            "owner": job.owner_key if upload else None,
             **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
         }
         if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
@@ -757,11 +1160,47 @@ class JobManager:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _remove(path: str) -> None:
+def _fill_from_run(job: Job) -> None:
+    """A finished job read back from the journal: its charts from its saved run."""
+    if not job.run_path:
+        return
     try:
-        os.remove(path)
-    except OSError:
-        pass
+        run = Path(job.run_path)
+        history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
+        info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # the run was deleted or moved: the page says what the record says
+    pretrain, job.kmeans, job.dec = ev.rows_from_history(history)
+    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(pretrain)]
+    job.pretrain_epochs, job.dataset_info = len(pretrain), dict(info)
+
+
+def _progress(job: Job) -> dict:
+    """How far a job got (the journal keeps it): phase, epochs, last update."""
+    return {"phase": job.phase, "epoch": len(job.pretrain), "epochs": job.pretrain_epochs,
+            "reused": job.reused_autoencoder,
+            "update": job.dec[-1]["update"] if job.dec else None}
+
+
+def where(progress: dict) -> str:
+    """A job's progress in words: ``"epoch 57 of 200"``, ``"update 12"``, ``"k-means"``."""
+    phase = progress.get("phase")
+    if progress.get("update") is not None:
+        return f"update {progress['update']}"
+    if phase == "pretraining" and progress.get("epochs"):
+        return f"epoch {progress.get('epoch', 0)} of {progress['epochs']}"
+    return {"loading": "the start (loading the data)", "kmeans": "k-means",
+            "dec": "the start of DEC", "saving": "the end (saving the run)"}.get(
+                phase, "the start")
+
+
+def _remove(path: str) -> None:
+    for name in (path, str(Path(path).with_suffix(".json")) if path.endswith(".npz") else None):
+        try:
+            if name:
+                os.remove(name)
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------- spawn fix
@@ -810,10 +1249,15 @@ _MANAGER_LOCK = threading.Lock()
 def manager() -> JobManager:
     """The process-wide job manager (shared by every session of the server).
 
-    It keeps :func:`explorer.settings.warm_workers` worker processes warm.
+    It keeps :func:`explorer.settings.warm_workers` worker processes warm, and
+    reads the journal of the runs folder (jobs from before a restart). When
+    the server process ends normally (Streamlit's SIGTERM / Ctrl-C handler
+    stops its event loop, then the interpreter exits), :meth:`JobManager.shutdown`
+    checkpoints the running jobs and marks them interrupted.
     """
     global _MANAGER
     with _MANAGER_LOCK:
         if _MANAGER is None:
             _MANAGER = JobManager(warm_workers=settings.warm_workers())
+            atexit.register(_MANAGER.shutdown)
         return _MANAGER

@@ -28,7 +28,16 @@ import plotly.graph_objects as go
 from dec_core.baselines import NAMES
 
 from .projection import axis_ranges
-from .theme import ACCENT, CONTINUOUS, NEUTRAL, class_color, cluster_colors, color, layout
+from .theme import (
+    ACCENT,
+    CONTINUOUS,
+    NEUTRAL,
+    TOOLBAR_PX,
+    class_color,
+    cluster_colors,
+    color,
+    layout,
+)
 
 HOVER_LABELS = ("index", "true label", "cluster", "confidence")
 WEBGL_ABOVE = 3000
@@ -424,10 +433,17 @@ def image_grid(
                                  hoverinfo="text", marker={"size": 1, "opacity": 0},
                                  showlegend=False, name="images"))
         fig.update_layout(hoverdistance=-1, hovermode="closest")
-    fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(visible=False, showgrid=False, zeroline=False)
+    # The image keeps its aspect ratio, so it rarely fills the plot area; plotly centres it,
+    # which left a band of white between the title and a grid in a narrow column. Pin it
+    # to the top left: the title sits on the grid, and any spare room falls below / right.
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False, constrain="domain",
+                     constraintoward="left")
+    fig.update_yaxes(visible=False, showgrid=False, zeroline=False, constrain="domain",
+                     constraintoward="top")
     fig.update_layout(annotations=annotations)
     fig = layout(fig, title, height=height or (nrows * tile_px + (60 if title else 20)))
+    if title:  # no axes here, so the grid can sit closer to its title
+        fig.update_layout(margin={"t": TOOLBAR_PX + 34})
     if row_labels is not None:
         fig.update_layout(margin={"l": 90})
     return fig
@@ -473,6 +489,9 @@ def _num(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
+
+
+EVOLUTION_BUTTONS_PX = 170  # room left of the evolution slider for its Play / Pause buttons
 
 
 def evolution_figure(
@@ -564,7 +583,7 @@ def evolution_figure(
             "fromcurrent": True, "mode": "immediate"}
     fig.update_layout(
         updatemenus=[{
-            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left",
+            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.08, "xanchor": "left",
             "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
             "buttons": [
                 {"label": "▶ Play", "method": "animate", "args": [None, anim]},
@@ -574,7 +593,10 @@ def evolution_figure(
             ],
         }],
         sliders=[{
-            "active": 0, "x": 0.16, "len": 0.84, "y": -0.08, "yanchor": "top",
+            # the rail starts right of the Play / Pause buttons (they are a fixed ~150 px
+            # wide): at x = 0.16 of a narrow plot they covered update 0's handle
+            "active": 0, "x": 0.0, "len": 1.0, "y": -0.08, "yanchor": "top",
+            "pad": {"l": EVOLUTION_BUTTONS_PX, "t": 0},
             "currentvalue": {"visible": False},
             "steps": [{"label": steps[f], "method": "animate",
                        "args": [[names[f]], {"frame": {"duration": 0, "redraw": True},
@@ -586,7 +608,7 @@ def evolution_figure(
     fig = layout(fig, title, height=height)
     if u:
         fig.update_layout(**heading(0))
-    fig.update_layout(margin={"b": 110, "t": 70})
+    fig.update_layout(margin={"b": 110, "t": 70 + TOOLBAR_PX})
     return fig
 
 

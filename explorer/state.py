@@ -78,7 +78,7 @@ SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAU
 # so changing them reuses the cached autoencoder.
 PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "pretrain_steps", "layer_epochs", "pretrain_batch_size",
                  "pretrain_optimizer", "pretrain_lr", "pretrain_schedule", "pretrain_noise",
-                 "seed")
+                 "seed", "augment", "n_restarts")
 
 
 def ensure_defaults(state: MutableMapping) -> None:

@@ -15,10 +15,43 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dec_core.target import target_distribution
+
 from .state import TRAIN_DEFAULTS
 from .theme import ACCENT, color, layout
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
+
+PLAY_SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
+"""Seconds each target update stays on screen while Step by step plays."""
+DEFAULT_PLAY_SPEED = 1.0
+TARGET_POWERS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0)
+"""The target powers the Step-by-step slider offers (the current value is always added)."""
+TARGET_DEFAULTS: dict = {k: TRAIN_DEFAULTS[k] for k in ("target_power", "normalize_frequency")}
+"""The paper's target (from :mod:`dec_core.presets`, via the app's defaults)."""
+SWITCH_CAPTIONS: dict[str, str] = {
+    "target_power": "Raising q to a power above 1 makes confident points more confident; 2 is "
+                    "the paper's square, 1 gives no sharpening at all.",
+    "normalize_frequency": "Dividing by f_j stops big clusters from swallowing small ones: turn "
+                           "it off and watch the large clusters grow in the sizes chart.",
+}
+
+
+def power_options(current: float) -> list[float]:
+    """The target-power slider's values, including ``current`` (e.g. from a link)."""
+    return sorted({*TARGET_POWERS, float(current)})
+
+
+def target_text(target_power: float = 2.0, normalize_frequency: bool = True) -> str:
+    """The target a run trains towards, in a few words: ``"p ∝ q^2 / f_j"``.
+
+    Examples
+    --------
+    >>> target_text(3.0, False)
+    'p ∝ q^3 (no / f_j)'
+    """
+    text = f"p ∝ q^{float(target_power):g}"
+    return text + (" / f_j" if normalize_frequency else " (no / f_j)")
 
 
 def percent(share: float) -> str:
@@ -230,21 +263,33 @@ PANELS: list[tuple[str, str, str]] = panels()
 """The panels with the app's defaults (plain DEC)."""
 
 
+def _colors(n_clusters: int, colors) -> list[str]:
+    """Cluster j's colour: from ``colors`` ({cluster: colour}, explorer.theme.cluster_colors,
+    so a cluster wears its matched class's colour as on every page), else ``color(j)``."""
+    return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
+
+
 def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
-                      max_cols: int = 5) -> go.Figure:
-    """Histograms of max_j q_ij (a point's confidence), one small panel per cluster."""
+                      max_cols: int = 5, colors=None, names=None) -> go.Figure:
+    """Histograms of max_j q_ij (a point's confidence), one small panel per cluster.
+
+    ``colors`` / ``names``: {cluster: colour} and {cluster: "cluster 3 → 1"} (optional).
+    """
     cols = min(max_cols, n_clusters)
     rows = int(np.ceil(n_clusters / cols))
+    palette = _colors(n_clusters, colors)
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
-                        subplot_titles=[f"cluster {j}" for j in range(n_clusters)],
+                        subplot_titles=[(names or {}).get(j, f"cluster {j}")
+                                        for j in range(n_clusters)],
                         horizontal_spacing=0.03, vertical_spacing=0.12)
     bins = {"start": 0.0, "end": 1.0, "size": 0.05}
     for j in range(n_clusters):
         conf = confidence[labels == j]
-        fig.add_trace(go.Histogram(x=conf, xbins=bins, marker_color=color(j), name=f"cluster {j}",
+        fig.add_trace(go.Histogram(x=conf, xbins=bins, marker_color=palette[j], name=f"cluster {j}",
                                    showlegend=False,
                                    hovertemplate="confidence %{x}<br>%{y} points<extra></extra>"),
                       row=j // cols + 1, col=j % cols + 1)
+    fig.update_annotations(font={"size": 11})  # the panel titles: narrow panels
     fig.update_xaxes(range=[0, 1])
     for c in range(1, cols + 1):
         fig.update_xaxes(title_text="max q", row=rows, col=c)
@@ -254,27 +299,36 @@ def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: in
     return layout(fig, "Confidence per cluster: histogram of max_j q_ij", height=170 * rows + 90)
 
 
-def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int) -> go.Figure:
-    """One point's soft assignment q and its target p, side by side per cluster."""
+def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int, colors=None,
+                  pinned: bool = False) -> go.Figure:
+    """One point's soft assignment q and its target p, side by side per cluster.
+
+    ``colors`` are the clusters' colours (the one-colour rule); ``pinned`` marks
+    a point the page keeps across steps (its title says so, in the accent colour).
+    """
     k = q.shape[0]
     x = [str(j) for j in range(k)]
+    palette = _colors(k, colors)
     fig = go.Figure([
-        go.Bar(x=x, y=q, name="q (current)", marker_color=[color(j) for j in range(k)],
-               opacity=0.45, marker_line={"color": [color(j) for j in range(k)], "width": 1.5}),
-        go.Bar(x=x, y=p, name="p (target)", marker_color=[color(j) for j in range(k)]),
+        go.Bar(x=x, y=q, name="q (current)", marker_color=palette,
+               opacity=0.45, marker_line={"color": palette, "width": 1.5}),
+        go.Bar(x=x, y=p, name="p (target)", marker_color=palette),
     ])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(title="cluster j", type="category")
     fig.update_yaxes(title="probability", range=[0, 1])
-    return layout(fig, f"Point #{index}: q (pale) and its sharper target p (solid)", height=330)
+    title = f"Point #{index}: q (pale) and its sharper target p (solid)"
+    if pinned:
+        title = f"<span style='color:{ACCENT}'>📌 Pinned point #{index}</span>: q (pale), p (solid)"
+    return layout(fig, title, height=330)
 
 
-def sizes_figure(f: np.ndarray, sizes: np.ndarray) -> go.Figure:
+def sizes_figure(f: np.ndarray, sizes: np.ndarray, colors=None) -> go.Figure:
     """Soft cluster sizes f_j next to hard counts (argmax)."""
     k = len(f)
     x = [str(j) for j in range(k)]
     fig = go.Figure([
-        go.Bar(x=x, y=f, name="f_j = Σ_i q_ij (soft)", marker_color=[color(j) for j in range(k)]),
+        go.Bar(x=x, y=f, name="f_j = Σ_i q_ij (soft)", marker_color=_colors(k, colors)),
         go.Scatter(x=x, y=sizes, name="points assigned (argmax)", mode="markers",
                    marker={"symbol": "line-ew-open", "size": 22, "color": ACCENT,
                            "line": {"width": 3}}),
@@ -298,3 +352,183 @@ def sharpening_figure(history: list[dict]) -> go.Figure:
     fig.update_yaxes(title="mean confidence", range=[0, 1.02])
     fig.update_layout(legend={"orientation": "h", "y": 1.12})
     return layout(fig, "P sharpens Q: mean confidence per update", height=330)
+
+
+# ---------------------------------------------------------------------------
+# The kernel explorer: Q's Student's t kernel and P's sharpening, pure NumPy, instant.
+
+KERNEL_ALPHAS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+"""The degrees of freedom the kernel explorer always draws, beside the chosen one."""
+
+
+def student_t_kernel(distance, alpha: float) -> np.ndarray:
+    """The unnormalised soft-assignment kernel ``(1 + d^2 / alpha) ** (-(alpha + 1) / 2)``.
+
+    The numerator of q_ij (:class:`dec_core.layers.ClusteringLayer`), for a point
+    at distance ``d = |z_i - mu_j|`` from a centroid; 1 at the centroid.
+
+    Parameters
+    ----------
+    distance : array-like
+        Distances, >= 0.
+    alpha : float
+        Degrees of freedom, > 0.
+
+    Returns
+    -------
+    ndarray
+    """
+    d = np.asarray(distance, dtype=np.float64)
+    return np.exp(-(alpha + 1.0) / 2.0 * np.log1p(d**2 / float(alpha)))
+
+
+def sharpen_row(q, f, power: float = 2.0, normalize_frequency: bool = True) -> np.ndarray:
+    """One row of DEC's target ``p_j ∝ q_j^power / f_j``, for sizes ``f`` given by sliders.
+
+    :func:`dec_core.target.target_distribution` (the engine's formula) on a
+    single point.
+
+    Parameters
+    ----------
+    q : array-like of shape (k,)
+        The point's soft assignment (sums to 1).
+    f : array-like of shape (k,)
+        Soft cluster sizes ``f_j = sum_i q_ij`` (any positive scale).
+    power : float, default=2.0
+    normalize_frequency : bool, default=True
+
+    Returns
+    -------
+    ndarray of shape (k,)
+    """
+    row = np.asarray(q, dtype=np.float64)[None, :]
+    return target_distribution(row, power, normalize_frequency, frequency=f)[0].astype(np.float64)
+
+
+def example_row(k: int = 4, top: float = 0.5, big: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A point's q over ``k`` clusters and the clusters' sizes f, for the explorer's sliders.
+
+    Parameters
+    ----------
+    k : int, default=4
+        Number of clusters (>= 2).
+    top : float, default=0.5
+        q of cluster 0, the point's most likely cluster; the rest share
+        ``1 - top`` in falling parts.
+    big : float, default=1.0
+        Size of cluster 0 relative to each of the others (f_0 = big * f_j).
+
+    Returns
+    -------
+    q, f : ndarray of shape (k,)
+    """
+    rest = np.arange(k - 1, 0, -1, dtype=np.float64)
+    q = np.concatenate([[float(top)], (1.0 - float(top)) * rest / rest.sum()])
+    f = np.ones(k)
+    f[0] = float(big)
+    return q, f / f.sum()
+
+
+KERNEL_ALPHA_CHOICES: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+SIZE_RATIOS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""Sizes of cluster 0 against each other cluster, for the sharpening slider."""
+
+
+def alpha_options(current: float) -> list[float]:
+    """The kernel explorer's alpha values, including ``current`` (the Model page's alpha)."""
+    return sorted({*KERNEL_ALPHA_CHOICES, float(current)})
+
+
+def kernel_caption(alpha: float, q, f, power: float, normalize_frequency: bool) -> str:
+    """What the kernel explorer shows, with its numbers: the question a student asks next."""
+    at2 = float(student_t_kernel(2.0, alpha))
+    gauss = float(np.exp(-2.0))
+    p = sharpen_row(q, f, power, normalize_frequency)
+    q0, p0 = float(np.asarray(q)[0]), float(p[0])
+    text = (f"At α = {float(alpha):g} a point at distance 2 from a centroid keeps a kernel of "
+            f"{at2:.2f} (a Gaussian: {gauss:.2f}): a small α keeps far points in play, a large "
+            f"α forgets them. Here q₀ = {q0:.2f} becomes p₀ = {p0:.2f}")
+    if p0 > q0:
+        return text + ": the target pulls the point further into cluster 0."
+    if normalize_frequency and float(np.asarray(f)[0]) > float(np.asarray(f)[1:].max()):
+        return text + ": cluster 0 is big, and dividing by f_j holds it back."
+    return text + ": no sharpening towards cluster 0."
+
+
+def kernel_figure(alpha: float, alphas=KERNEL_ALPHAS, max_distance: float = 5.0) -> go.Figure:
+    """q's kernel against distance for several alpha, the chosen one highlighted.
+
+    A Gaussian ``exp(-d^2 / 2)`` (the limit of a large alpha) is drawn dotted
+    for reference.
+    """
+    d = np.linspace(0.0, max_distance, 201)
+    values = sorted({float(a) for a in alphas} | {float(alpha)})
+    fig = go.Figure()
+    others = iter((0, 2, 4, 9, 5, 8))  # palette colours far from the accent red
+    for a in values:
+        chosen = a == float(alpha)
+        fig.add_trace(go.Scatter(
+            x=d, y=student_t_kernel(d, a), mode="lines", name=f"α = {a:g}" + (" (chosen)" if chosen else ""),
+            line={"color": ACCENT if chosen else color(next(others)), "width": 4 if chosen else 1.5},
+            opacity=1.0 if chosen else 0.6,
+            hovertemplate="distance %{x:.2f}<br>kernel %{y:.3f}<extra>α = " + f"{a:g}</extra>"))
+    fig.add_trace(go.Scatter(x=d, y=np.exp(-d**2 / 2), mode="lines", name="Gaussian (α → ∞)",
+                             line={"color": "#444", "dash": "dot", "width": 1.5}))
+    fig.update_xaxes(title="distance ‖z_i − μ_j‖")
+    fig.update_yaxes(title="kernel (1 + d²/α)^−(α+1)/2", range=[0, 1.02])
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
+    return layout(fig, "Q's kernel: how fast belief falls with distance", height=340)
+
+
+def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
+    """One row's q, its size f and the target p = q^power / f (normalised), per cluster."""
+    q = np.asarray(q, dtype=np.float64)
+    p = sharpen_row(q, f, power, normalize_frequency)
+    k = len(q)
+    x = [str(j) for j in range(k)]
+    cols = [color(j) for j in range(k)]
+    fig = go.Figure([
+        go.Bar(x=x, y=q.tolist(), name="q (now)", marker_color=cols, opacity=0.45,
+               marker_line={"color": cols, "width": 1.5}),
+        go.Bar(x=x, y=p.tolist(), name="p (target)", marker_color=cols),
+    ])
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(title="cluster j (f_0 is the slider's size)", type="category")
+    fig.update_yaxes(title="probability", range=[0, 1])
+    div = " / f_j" if normalize_frequency else ""
+    return layout(fig, f"One row: p ∝ q^{float(power):g}{div}", height=340)
+
+
+# ------------------------------------------------------------------ surprises, answered
+KL_RISE_TEXT = (
+    "Why the KL curve can rise before it falls: the target P is recomputed from Q at every "
+    "target update, and each new P is sharper than the last, so KL(P‖Q) jumps up at an "
+    "update and then falls while the model catches up with it.")
+NONCONVEX = ("moons", "circles")
+
+
+def acc_ceiling_text(y, n_clusters: int) -> str | None:
+    """Why ACC stays low with fewer clusters than classes, with the number (else None)."""
+    if y is None:
+        return None
+    from dec_core.metrics import max_acc
+
+    n_classes = len(np.unique(np.asarray(y)))
+    k = int(n_clusters)
+    if k >= n_classes:
+        return None
+    return (f"With k = {k} clusters for {n_classes} classes, ACC can be at most "
+            f"{max_acc(y, k):.3f}: it matches each cluster to one class, so at best the "
+            f"{k} largest classes count (about k / classes = {k / n_classes:.2f} when they "
+            "are balanced).")
+
+
+def nonconvex_text(dataset: str) -> str | None:
+    """What to expect of DEC on the non-convex 2-D sets (else None)."""
+    if dataset not in NONCONVEX:
+        return None
+    return (f"Expect DEC to fail on {dataset}: its clusters are k-means-like (each point goes to "
+            "the nearest centroid in the embedding), so they cut the "
+            f"{'two moons' if dataset == 'moons' else 'rings'} into halves instead of following "
+            "their shapes. Compare methods' N2D row (UMAP, then a Gaussian mixture) follows "
+            "the shapes.")

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-# Plotly's "Dark24"-like qualitative set, reordered so the first 10 are the most distinct.
+# The first 10: Tableau 10 (matplotlib's "tab10"), one per class. The next 10, for
+# clusters matched to no class (k > classes) and for clusters 10-19 without labels:
+# each picked, in this order, as the colour farthest (CIELAB distance) from every
+# colour before it, among moderately saturated ones of mid lightness (readable on
+# white). Each is at least 34 Delta-E from all the others; the closest pair of the
+# whole palette stays tab10's own purple / pink (28). The former extras (tab20b-like)
+# came within 5-20 of the first ten: "cluster 11 (no class)" and "cluster 13 -> 5"
+# were both brown. tests/test_theme.py pins the distances.
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#393b79", "#e7969c", "#637939", "#ad494a", "#7b4173",
-    "#3182bd", "#fd8d3c", "#31a354", "#756bb1", "#636363",
+    "#445500", "#99cc99", "#ddaa66", "#990044", "#ff8888",
+    "#007755", "#bbbbee", "#2233aa", "#990088", "#2288ff",
 )
 ACCENT = "#ff4b4b"      # Streamlit's primary red: tol lines, highlights
 NEUTRAL = "#9aa0a6"
@@ -126,15 +133,110 @@ def log_axis(values: Iterable[float], *, percent: bool = False) -> dict:
             "ticktext": [text(t) for t in ticks]}
 
 
-def layout(fig, title: str | None = None, height: int | None = None):
-    """Shared look for plotly figures: title, margins, font; returns ``fig``."""
+TOOLBAR_PX = 28  # the chart toolbar (plotly's modebar) shows in a band this high at the top
+
+
+# Projector mode (the sidebar's "Share / present" panel): readable from the back row.
+PROJECTOR: dict = {
+    "font": 18,         # all text
+    "title": 22,        # chart titles
+    "tick": 17,         # axis tick labels (>= 16 px)
+    "axis_title": 18,
+    "ink": "#111111",   # near-black text (the default theme's is a mid grey)
+    "grid": "#c8c8c8",  # darker grid lines
+    "marker_scale": 1.6,
+    "line_scale": 1.6,
+    "height_scale": 1.25,
+}
+PROJECTOR_KEY = "projector"  # the session-state flag that turns it on
+
+
+def projector_on() -> bool:
+    """Whether the current browser session asked for projector mode.
+
+    Read from the Streamlit session's state when this runs inside a page (also
+    in a fragment's rerun); False anywhere else (the engine, tests, scripts).
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return False
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
+    import streamlit as st
+
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def _scaled(value, factor: float):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return value * factor
+    try:
+        return [v * factor for v in value]
+    except TypeError:
+        return value
+
+
+def _projector(fig, height: int | None) -> None:
+    """Large dark type, bigger markers and thicker lines (in place)."""
+    pj = PROJECTOR
+    ink = pj["ink"]
+    fig.update_layout(font={"size": pj["font"], "color": ink},
+                      title_font={"size": pj["title"], "color": ink},
+                      legend_font={"size": pj["tick"], "color": ink},
+                      hoverlabel_font_size=pj["tick"])
+    axis = {"tickfont": {"size": pj["tick"], "color": ink},
+            "title_font": {"size": pj["axis_title"], "color": ink},
+            "gridcolor": pj["grid"], "linecolor": ink, "zerolinecolor": pj["grid"]}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.update_annotations(font_size=pj["tick"], font_color=ink)  # subplot titles
+    for trace in fig.data:
+        marker = getattr(trace, "marker", None)
+        if marker is not None and "size" in marker and trace.type in ("scatter", "scattergl"):
+            mode = getattr(trace, "mode", None) or ""
+            if marker.size is not None:
+                marker.size = _scaled(marker.size, pj["marker_scale"])
+            elif "markers" in mode:
+                marker.size = 6 * pj["marker_scale"]  # plotly's default 6
+        line = getattr(trace, "line", None)
+        if line is not None and "width" in line and trace.type in ("scatter", "scattergl"):
+            line.width = (line.width or 2) * pj["line_scale"]
+    fig.update_layout(height=int((height or fig.layout.height or 450) * pj["height_scale"]))
+
+
+def layout(fig, title: str | None = None, height: int | None = None,
+           projector: bool | None = None):
+    """Shared look for plotly figures: title, margins, font; returns ``fig``.
+
+    The title starts below the band where the chart toolbar appears on hover
+    (top right), so a long title is never drawn under the toolbar's icons.
+
+    Parameters
+    ----------
+    fig : plotly Figure
+        Call this after adding the traces, so projector mode reaches them.
+    title : str, optional
+    height : int, optional
+    projector : bool, optional
+        Projector mode (axis ticks >= 16 px in near-black, larger fonts and
+        markers, thicker lines, taller charts). Default: the browser session's
+        choice (:func:`projector_on`), so every chart of every page follows.
+    """
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"} if title else None,
-        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
+        title={"text": title, "x": 0.0, "xanchor": "left", "yref": "container", "y": 1.0,
+               "yanchor": "top", "pad": {"t": TOOLBAR_PX + 4}} if title else None,
+        margin={"l": 10, "r": 10, "t": 50 + TOOLBAR_PX if title else 10, "b": 10},
         font={"size": 13},
         legend={"itemsizing": "constant"},
         template="plotly_white",
     )
     if height:
         fig.update_layout(height=height)
+    if projector_on() if projector is None else projector:
+        _projector(fig, height)
+        fig.update_layout(margin={"t": 64 + TOOLBAR_PX if title else 10})
     return fig

@@ -165,20 +165,33 @@ def kl_loss_figure(dec: list[dict], method: str = "dec") -> go.Figure:
 def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None) -> go.Figure:
     """Share of points that changed cluster at each update, with the ``tol`` line.
 
-    A change of 0 cannot sit on a log axis; it is drawn at the bottom of the
-    axis and its hover text says "0 points".
+    A change of 0 cannot sit on a log axis. It is drawn as what it is: on a
+    row of its own at the bottom whose tick reads "0", as a hollow marker
+    named "no point changed" (hover: "0 points"), off the line of the
+    positive shares, never as a point at some small share.
     """
     rows = dec[1:]  # update 0 compares with k-means and is 0 by construction
-    floor = min([tol / 10] + [r["delta_label"] / 2 for r in rows if r["delta_label"] > 0]
-                + ([0.5 / n_samples] if n_samples else []))
-    floor = max(floor, 1e-7)
+    positive = [r["delta_label"] for r in rows if r["delta_label"] > 0]
+    low = min([tol] + positive + ([1 / n_samples] if n_samples else [])) if (
+        tol > 0 or positive or n_samples) else 1e-3
+    floor = max(low / 4, 1e-8)  # the "0" row, a little below every real value
     points = [f"{int(round(r['delta_label'] * n_samples)):,} of {n_samples:,} points"
               if n_samples else percent(r["delta_label"]) for r in rows]
+    zero = [i for i, r in enumerate(rows) if r["delta_label"] <= 0]
     fig = go.Figure(go.Scatter(
-        x=[r["iteration"] for r in rows], y=[max(r["delta_label"], floor) for r in rows],
+        x=[r["iteration"] for r in rows],
+        y=[r["delta_label"] if r["delta_label"] > 0 else None for r in rows],
         mode="lines+markers", name="changed labels", line={"color": color(3)},
         marker={"size": 5}, text=points, hovertemplate="batch %{x}<br>%{text}<extra></extra>",
+        connectgaps=False,
     ))
+    if zero:
+        fig.add_trace(go.Scatter(
+            x=[rows[i]["iteration"] for i in zero], y=[floor] * len(zero), mode="markers",
+            name="no point changed", marker={"size": 8, "color": color(3),
+                                              "symbol": "circle-open", "line": {"width": 2}},
+            text=[points[i] for i in zero],
+            hovertemplate="batch %{x}<br>%{text}: no point changed<extra></extra>"))
     if tol > 0:
         fig.add_hline(y=tol, line={"color": ACCENT, "dash": "dash"})
         # Placed by hand: on a log axis plotly's hline annotation lands at y = tol in
@@ -188,8 +201,15 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
                            showarrow=False, align="right", bgcolor="rgba(255,255,255,0.75)",
                            font={"size": 11, "color": NEUTRAL})
     fig.update_xaxes(title="DEC iteration (batches)")
-    axis = log_axis([floor, tol, *(r["delta_label"] for r in rows)], percent=True)
+    axis = log_axis([low, tol, *positive], percent=True)
+    if zero:  # the "0" row below the ticks of real shares
+        keep = [(v, t) for v, t in zip(axis["tickvals"], axis["ticktext"]) if v >= 2 * floor]
+        axis["tickvals"] = [floor] + [v for v, _ in keep]
+        axis["ticktext"] = ["0"] + [t for _, t in keep]
+        axis["range"] = [math.log10(floor) - 0.15,
+                         math.log10(max([tol, *positive, 2 * floor])) + 0.25]
     fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
+    fig.update_layout(showlegend=bool(zero), legend={"orientation": "h", "y": -0.35})
     return layout(fig, "DEC: points that changed cluster per update", height=300)
 
 

@@ -14,11 +14,15 @@ import secrets
 import streamlit as st
 
 from .state import SECTIONS, ensure_defaults, from_query, to_query
+from .theme import PROJECTOR_KEY, projector_on
 
 OWNER_COOKIE = "dec_owner"
 # Links from before the cookie carried the token as ``?owner=``; it is dropped.
 OWNER_PARAM = "owner"
 PRESENT_PARAM = "present"
+PROJECTOR_PARAM = "projector"  # "?projector=1": large type, one chart per row (theme.PROJECTOR)
+# Projector mode also scales the page's own text (Streamlit sizes it in rem).
+PROJECTOR_CSS = "<style>html { font-size: 19px; } [data-testid='stMetricValue'] { color: #111; }</style>"
 # Parts of the pages a presenter can hide (the link carries the choice).
 HIDEABLE = {
     "data_options": "Data: dataset choice and options",
@@ -36,6 +40,23 @@ PHASES = {"queued": "Waiting in the queue", "loading": "Loading data",
 def phase_text(phase: str) -> str:
     """The words for a job phase (``"loading"`` -> ``"Loading data"``)."""
     return PHASES.get(phase, phase.replace("_", " ").capitalize())
+
+
+def step_status(v: dict) -> str:
+    """A step-mode job's state in words, from its :meth:`~explorer.jobs.Job.view`.
+
+    The Step by step page and the Runs page both say it:
+    ``"waiting for Step (update 3)"``, ``"playing (update 5)"``, ``"training
+    towards update 4"``; before DEC, the phase (:func:`phase_text`).
+    """
+    update = v["dec"][-1]["update"] if v["dec"] else None
+    if v["state"] != "running" or update is None or v["phase"] != "dec":
+        return phase_text(v["phase"]) if v["state"] == "running" else v["state"]
+    if v.get("waiting"):
+        return f"waiting for Step (update {update})"
+    if v.get("playing"):
+        return f"playing (update {update})"
+    return f"training towards update {update + 1}"
 
 
 def ensure_navigation() -> None:
@@ -110,6 +131,8 @@ def init_state() -> None:
         st.session_state["url_problems"] = problems
         hidden = str(st.query_params.get(PRESENT_PARAM, ""))
         st.session_state["present"] = [h for h in hidden.split(",") if h in HIDEABLE]
+        if PROJECTOR_PARAM in st.query_params:
+            st.session_state[PROJECTOR_KEY] = str(st.query_params[PROJECTOR_PARAM]) == "1"
     if "owner" not in st.session_state:
         st.session_state["owner"] = owner_cookie() or secrets.token_urlsafe(18)
     if OWNER_PARAM in st.query_params:
@@ -151,13 +174,22 @@ def store_all(section: str) -> dict:
 
 
 def set_setting(section: str, field: str, value) -> None:
-    """Change a setting and its widget together.
+    """Change a setting; its widget shows the new value wherever it is drawn next.
 
-    Call it from a widget callback (``on_click`` / ``on_change``): Streamlit forbids
-    changing a drawn widget's key later in the same run.
+    The setting dict is the one source: the widget's own key is dropped, and
+    :func:`bind` seeds it again from the dict in the run that draws the widget.
+    Writing the widget's key instead breaks when the widget sits on another
+    page: Streamlit stores a value written while its widget is not drawn under
+    the widget's old id, the page that draws it later mounts the widget at its
+    default (a slider's minimum, e.g. "Input noise" 0.00 after Data -> moons ->
+    digits), and the next interaction sends that default back as the setting.
+
+    Call it from a widget callback (``on_click`` / ``on_change``) or before the
+    widget is drawn: Streamlit forbids changing a drawn widget's key later in
+    the same run.
     """
     st.session_state[section][field] = value
-    st.session_state[f"{section}.{field}"] = value
+    st.session_state.pop(f"{section}.{field}", None)
 
 
 def shown(part: str) -> bool:
@@ -170,7 +202,26 @@ def share_query() -> dict[str, str]:
     query = to_query(st.session_state)
     if st.session_state.get("present"):
         query[PRESENT_PARAM] = ",".join(st.session_state["present"])
+    if projector_mode():
+        query[PROJECTOR_PARAM] = "1"
     return query
+
+
+def projector_mode() -> bool:
+    """Whether this session shows projector mode (large dark type, one chart per row)."""
+    return projector_on()
+
+
+def chart_columns(spec, **kwargs) -> list:
+    """``st.columns(spec)`` for a row of charts; in projector mode, one full-width chart per row.
+
+    Returns a list of containers either way, so a page writes
+    ``left, right = chart_columns(2)`` and draws into them as into columns.
+    """
+    n = spec if isinstance(spec, int) else len(spec)
+    if projector_mode():
+        return [st.container() for _ in range(n)]
+    return list(st.columns(spec, **kwargs))
 
 
 def nav_menu(pages: dict) -> None:
@@ -199,7 +250,8 @@ def training_status(show: bool = True) -> None:
     from .jobs import manager
 
     owner, job_id = st.session_state["owner"], st.session_state.get("job_id")
-    job = manager().get(job_id, owner)
+    job = manager().get(job_id, owner) or manager().interrupted_for(owner)
+    job_id = job.id if job is not None else job_id
 
     def status() -> None:
         # Always one element: an empty one replaces a finished job's bar at once
@@ -209,6 +261,9 @@ def training_status(show: bool = True) -> None:
         if current is not None and current.active:
             v = current.view()
             slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
+        elif current is not None and current.state == "interrupted":
+            slot.warning(f"Your training was {current.message}. **Resume** it on the Train "
+                         "page.", icon=":material/restart_alt:")
 
     if not show:
         st.empty()
@@ -231,11 +286,16 @@ def share_link() -> str:
 
 def share_panel() -> None:
     """The sidebar's "Share / present" panel: presenter mode and the share link."""
+    if projector_mode():
+        st.html(PROJECTOR_CSS)
     with st.expander("Share / present", icon=":material/share:"):
         st.multiselect("Hide in presenter mode", list(HIDEABLE), format_func=HIDEABLE.get,
                        key="present",
                        help="Controls to hide while presenting; the link below carries the "
                             "choice, so students see the same view.")
+        st.toggle("Projector mode", key=PROJECTOR_KEY,
+                  help="For the back row: axis labels and ticks of at least 16 px in near-black, "
+                       "larger text and markers, one chart per row. The link below carries it.")
         st.caption("Link to this experiment (every setting of Data, Model and Train):")
         st.code(share_link(), language=None, wrap_lines=True)
 
@@ -247,6 +307,10 @@ def sync_url() -> None:
         wanted[PRESENT_PARAM] = ",".join(st.session_state["present"])
     elif PRESENT_PARAM in st.query_params:
         del st.query_params[PRESENT_PARAM]
+    if projector_mode():
+        wanted[PROJECTOR_PARAM] = "1"
+    elif PROJECTOR_PARAM in st.query_params:
+        del st.query_params[PROJECTOR_PARAM]
     for name in list(st.query_params.keys()):
         section = str(name).partition(".")[0]
         if section in SECTIONS and name not in wanted:

@@ -30,9 +30,11 @@ from dec_core.callbacks import Callback, StopOnEvent
 
 from . import events as ev
 from .data import load as load_data
+from .map_frame import LiveMap
 from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
+CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
 MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
 PROGRESS_EVERY_S = 0.25     # at most this often a PretrainProgress event
 
@@ -48,17 +50,24 @@ class Controls:
     credits : Semaphore
         Step mode: one release lets one more DEC update through.
     playing : Event
-        Step mode: while set, updates run on without credits.
+        Step mode: set while the page plays. The worker still takes one credit
+        per update: the playing page releases each once it has drawn the last
+        update (:meth:`explorer.jobs.Job.advance`).
+    interrupt : Event
+        Save a checkpoint at the next epoch or target update and end without
+        a run (a server shutdown; also set by SIGTERM / SIGINT in the worker).
     """
 
     stop: object
     credits: object
     playing: object
+    interrupt: object = None
 
     @classmethod
     def for_threads(cls) -> Controls:
         """Controls for a worker that runs in a thread of this process."""
-        return cls(threading.Event(), threading.Semaphore(0), threading.Event())
+        return cls(threading.Event(), threading.Semaphore(0), threading.Event(),
+                   threading.Event())
 
     @classmethod
     def for_processes(cls, context) -> Controls:
@@ -66,22 +75,26 @@ class Controls:
 
         They must be handed to the process when it is created (inheritance).
         """
-        return cls(context.Event(), context.Semaphore(0), context.Event())
+        return cls(context.Event(), context.Semaphore(0), context.Event(), context.Event())
 
 
 class _Recorder(Callback):
     """Sends training events; in step mode, waits at each update for a credit."""
 
     def __init__(self, events, n_rows: int, seed: int, step_mode: bool,
-                 controls: Controls) -> None:
+                 controls: Controls, y=None) -> None:
         super().__init__()
         self.events, self.step_mode, self.controls = events, step_mode, controls
+        # true labels (n_rows,) or None: step_info's cluster -> class matching (the colours)
+        self.y = None if y is None else np.asarray(y).astype(np.int64)
         rng = np.random.default_rng(seed)
         m = min(n_rows, SNAPSHOT_POINTS)
         self.index = np.sort(rng.choice(n_rows, size=m, replace=False))
         self.snapshots: list[np.ndarray] = []
         self.snapshot_labels: list[np.ndarray] = []
         self.ae_embedding: np.ndarray | None = None
+        self.centroids: list[np.ndarray] = []  # (k, e) per update: the run's "centroids"
+        self.live: LiveMap | None = None  # set by _train: the map's arrays per update
         self._t0 = time.perf_counter()
         self.planned_steps = 0  # pretraining steps of the plan (dec_core.cost), all stages
         self._stage_steps: dict[str, int] = {}
@@ -90,6 +103,25 @@ class _Recorder(Callback):
     def on_pretrain_begin(self, logs=None):
         self._t0 = time.perf_counter()
         self.events.put(ev.Phase("pretraining"))
+
+    # -- dec_core.checkpoint: what the saved run needs from before a checkpoint
+    def checkpoint_state(self) -> dict:
+        state = {}
+        if self.snapshots:
+            state["snapshots"] = np.stack(self.snapshots)
+            state["snapshot_labels"] = np.stack(self.snapshot_labels)
+        if self.ae_embedding is not None:
+            state["ae_embedding"] = self.ae_embedding
+        return state
+
+    def restore_checkpoint_state(self, state: dict) -> None:
+        self.snapshots = list(state.get("snapshots", []))
+        self.snapshot_labels = list(state.get("snapshot_labels", []))
+        self.ae_embedding = state.get("ae_embedding")
+
+    def on_resume(self, logs=None):
+        pretrain, kmeans, rows = ev.rows_from_history(logs["history"])
+        self.events.put(ev.Resumed(logs["position"], pretrain, kmeans, rows))
 
     def on_pretrain_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -136,22 +168,52 @@ class _Recorder(Callback):
                 "update": int(update), "q": q[self.index], "p": p[self.index],
                 "f": q.sum(axis=0), "sizes": np.bincount(labels, minlength=q.shape[1]),
                 "confidence": q.max(axis=1).astype(np.float32), "labels": labels,
+                **self._matching(labels),
             }
+            centers = logs.get("centers")
+            if centers is not None:
+                self.centroids.append(np.asarray(centers, dtype=np.float32))
+                if self.live is not None and z is not None and self.model is not None:
+                    step_info.update(self.live.update(self.model, np.asarray(z), q, p,
+                                                      self.centroids[-1]))
         self.events.put(ev.DecUpdate(row, sharpening, step_info))
-        if self.step_mode:
+        if self.step_mode and not logs.get("final"):  # never wait after the last update
             self._wait_for_step()
 
+    def _matching(self, labels: np.ndarray) -> dict:
+        """``mapping``: {cluster: class} (Hungarian, as ACC matches them), or None without
+        labels; ``n_classes``: one more than the largest label (explorer.theme.cluster_colors)."""
+        if self.y is None or self.y.size == 0:
+            return {"mapping": None, "n_classes": None}
+        from dec_core.metrics import cluster_acc
+
+        _, mapping = cluster_acc(self.y, labels, return_mapping=True)
+        return {"mapping": {int(c): int(k) for c, k in mapping.items()},
+                "n_classes": int(self.y.max()) + 1}
+
     def _wait_for_step(self) -> None:
+        # One credit per update, playing or not: while playing, the page releases
+        # the next credit only once it has drawn this update (explorer.jobs.Job.advance),
+        # so no update goes undrawn however slow the page or fast the worker.
         c = self.controls
-        while not c.stop.is_set():
-            if c.playing.is_set():
-                time.sleep(0.05)  # let the page draw each update while playing
-                return
-            if c.credits.acquire(timeout=0.2):
-                if not c.playing.is_set():
+        told = False  # the server hears when a person is awaited (it frees the slot)
+        t0 = time.monotonic()
+        try:
+            while not c.stop.is_set():
+                if c.interrupt is not None and c.interrupt.is_set():
+                    return  # the estimator checkpoints at this update and ends
+                if c.credits.acquire(timeout=0.2):
                     return
-        if self.model is not None:
-            self.model.stop_training = True
+                # Paused, a person is awaited; playing, the page paces the updates and
+                # a wait past a few seconds means no page is drawing them.
+                if not told and (not c.playing.is_set() or time.monotonic() - t0 > 5.0):
+                    self.events.put(ev.StepWaiting(True))
+                    told = True
+            if self.model is not None:
+                self.model.stop_training = True
+        finally:
+            if told:
+                self.events.put(ev.StepWaiting(False))
 
 
 class _SaveAutoencoder(Callback):
@@ -186,6 +248,37 @@ def warm_up() -> None:
     import dec_core.runs  # noqa: F401
 
 
+def _guard(controls: Controls) -> None:
+    """A worker process ends gracefully on SIGTERM / SIGINT and when the server dies.
+
+    Either sets ``controls.interrupt``: training saves a checkpoint at its next
+    epoch or target update and ends (the journal's Resume continues from it).
+    A worker whose server is gone exits at the latest ``ORPHAN_GRACE_S`` later.
+    """
+    import signal
+
+    def interrupt(signum, frame):
+        controls.interrupt.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, interrupt)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        while parent.is_alive():
+            time.sleep(0.5)
+        controls.interrupt.set()  # checkpoint what there is...
+        time.sleep(ORPHAN_GRACE_S)
+        os._exit(0)               # ...and never outlive the server for long
+
+    threading.Thread(target=watch, daemon=True, name="dec-orphan-watch").start()
+
+
+ORPHAN_GRACE_S = 20.0
+
+
 def process_main(inbox, events, controls: Controls) -> None:
     """A worker process: warm up, say Ready, run the one job that arrives, report, exit.
 
@@ -198,6 +291,7 @@ def process_main(inbox, events, controls: Controls) -> None:
     controls : Controls
         Made with :meth:`Controls.for_processes`.
     """
+    _guard(controls)
     try:
         warm_up()
         events.put(ev.Ready())
@@ -229,8 +323,12 @@ def run_job(spec: dict, events, controls: Controls) -> None:
     controls : Controls
         Stop and step-mode controls.
     """
+    from dec_core.checkpoint import Interrupted
+
     try:
         events.put(ev.Done(**_train(spec, events, controls)))
+    except Interrupted as stop:
+        events.put(ev.Interrupted(stop.position, stop.path))
     except BaseException as err:  # report everything; the server stays up
         msg = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         events.put(ev.Failed(msg))
@@ -262,8 +360,15 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
     events.put(ev.DatasetLoaded(info, pretrain_epochs))
     est = DEC(**params)
+    checkpointer = None
+    if spec.get("checkpoint"):
+        from dec_core.checkpoint import Checkpointer
+
+        checkpointer = Checkpointer(spec["checkpoint"], every_s=CHECKPOINT_EVERY_S,
+                                    interrupt=controls.interrupt.is_set, resume=True)
     recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
-                         controls)
+                         controls, y=ds.y)
+    recorder.live = LiveMap(recorder.index, ds.x, images=ds.image_shape is not None)
     callbacks = [recorder, StopOnEvent(controls.stop)]
     autoencoder, source, history = None, "live", []
     if config["train"].get("autoencoder") == "shipped":
@@ -277,6 +382,11 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         with np.load(spec["ae_load"], allow_pickle=False) as npz:
             autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
         source, history = "cached", spec.get("ae_history") or []
+    if checkpointer is not None and autoencoder is not None:
+        from dec_core.checkpoint import position
+
+        if (position(checkpointer.path) or {}).get("phase") == "pretrain":
+            checkpointer.resume = False  # the finished autoencoder is further along
     if autoencoder is None:
         callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
     else:
@@ -289,7 +399,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
                     pretrained=autoencoder is not None)
     recorder.planned_steps = plan.pretrain_steps
     events.put(ev.Planned(plan.as_dict()))
-    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder)
+    est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder, checkpoint=checkpointer)
 
     events.put(ev.Phase("saving"))
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
@@ -309,6 +419,10 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         arrays["snapshots"] = np.stack(recorder.snapshots)
         arrays["snapshot_labels"] = np.stack(recorder.snapshot_labels).astype(np.int64)
         arrays["snapshot_index"] = recorder.index.astype(np.int64)
+    if recorder.centroids:  # (updates, k, e); the last frame is est.cluster_centers_
+        arrays["centroids"] = np.stack(recorder.centroids)
+    if ds.image_shape is not None:  # (k, d) decoded centroids, for Explore's galleries
+        arrays["prototypes"] = np.clip(est.inverse_transform(est.cluster_centers_), 0.0, 1.0)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = Path(spec["run_dir"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
     extra = {

@@ -20,12 +20,13 @@ import streamlit as st
 
 from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
 from dec_core.datasets import class_name as dataset_class_name
+from dec_core.presets import VARIANTS
 from explorer import compare, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.data import upload_digest
 from explorer.jobs import manager
 from explorer.theme import class_color
-from explorer.ui import current_run_or_stop, init_page, load_run_cached, run_mtime
+from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached, run_mtime
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
 N2D_MAX_FIT = 10_000       # UMAP of N2D is fitted on at most this many rows
@@ -62,6 +63,22 @@ def _pca_view(path: str, mtime: float, seed: int) -> tuple[np.ndarray, np.ndarra
 
 
 
+def _variant_progress(run_path: str, variants: list[str]) -> None:
+    """One line per variant job still training; reruns the page when they all end."""
+    ids = st.session_state.get("cmp_variant_jobs", {}).get(run_path, {})
+    active = False
+    for v in variants:
+        job = manager().get(ids.get(v), st.session_state["owner"])
+        if job is None or not job.active:
+            continue
+        active = True
+        view = job.view()
+        st.caption(f"{VARIANTS[v]['label']}: {view['state']} · {view['phase']} · "
+                   f"{view['progress']:.0%} · {view['elapsed']:.0f} s")
+    if not active:
+        st.rerun()
+
+
 def explain() -> None:
     with st.expander("How the five methods work", icon=":material/school:"):
         st.markdown(
@@ -89,6 +106,11 @@ def explain() -> None:
                     "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
                     "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
                     "covariances clusters it. Cheap, and often as good as DEC.")
+        st.markdown("**Variants of DEC** (rows below the five; each a background job on this "
+                    "run's data and settings, time = the whole fit, since a variant can change "
+                    "pretraining):\n"
+                    + "\n".join(f"- **{VARIANTS[v]['label']}** — {VARIANTS[v]['help']}"
+                                 for v in compare.VARIANT_ROWS))
         st.markdown("**Scores** — ACC matches clusters to classes one to one (Hungarian) and "
                     "counts the matched share; NMI and ARI compare the partitions and ignore "
                     "the cluster numbers. All are 1 for a perfect clustering; ARI is about 0 "
@@ -122,6 +144,9 @@ def main() -> None:
 
     companion_cfg, companion_key, run_gamma = compare.companion_config(app_cfg)
     run_key = "idec" if companion_key == "dec" else "dec"
+    own_variant = compare.run_variant(app_cfg)
+    if own_variant in compare.VARIANT_ROWS:  # a variant run has its own row; DEC is trained
+        run_key = compare.variant_key(own_variant)
     names = compare.method_names()
     name = app_cfg.get("name") or Path(run_path).name
     dataset = run.config.get("dataset", {}).get("name", "")
@@ -195,6 +220,48 @@ def main() -> None:
              "only in their colours. UMAP keeps neighbourhoods (computed by Compute k-means "
              "and N2D; PCA is shown until then); PCA is a fast linear view.")
 
+    # ---------------------------------------------------------- variant jobs (issue 18)
+    n_features = int(run.config.get("n_features_in") or 0)
+    side = int(round(n_features ** 0.5))
+    square = n_features > 0 and side * side == n_features  # DEC-DA warps square images only
+    variants = [v for v in compare.VARIANT_ROWS
+                if square or not VARIANTS[v]["settings"].get("augment")]
+    if own_variant in compare.VARIANT_ROWS:
+        variants.insert(0, "dec")  # this run is a variant: plain DEC is trained like one
+    variant_jobs = st.session_state.setdefault("cmp_variant_jobs", {}).setdefault(run_path, {})
+    variant_cfgs = {v: compare.variant_config(app_cfg, v) for v in variants}
+    variant_paths: dict[str, str | None] = {}
+    variant_active: dict[str, bool] = {}
+    for v in variants:
+        job = jobs.get(variant_jobs.get(v), owner)
+        variant_active[v] = job is not None and job.active
+        path = None
+        if v == own_variant:
+            path = run_path
+        elif job is not None and job.state in ("done", "stopped") and job.run_path:
+            path = job.run_path
+        elif job is None:
+            found = compare.find_run(jobs.owner_path(owner), variant_cfgs[v], n,
+                                     exclude=run_path)
+            path = str(found) if found else None
+        variant_paths[v] = path
+    missing_variants = [v for v in variants if variant_paths[v] is None and not variant_active[v]]
+
+    def _start_variants() -> None:
+        for v in missing_variants:
+            job = manager().submit(st.session_state["owner"], variant_cfgs[v], upload,
+                                   name=f"{name} · {VARIANTS[v]['label']}")
+            st.session_state["cmp_variant_jobs"].setdefault(run_path, {})[v] = job.id
+
+    st.button(f"Train the variants ({len(missing_variants)} missing)", on_click=_start_variants,
+              icon=":material/science:", key="cmp_variants",
+              disabled=not missing_variants or not can_train,
+              help="Train each DEC variant not trained yet on this run's data and settings, as "
+                   "background jobs (queued, one after another): "
+                   + " ".join(f"**{VARIANTS[v]['label']}**: {VARIANTS[v]['help']}"
+                              for v in variants)
+                   + " Each row's time is its whole fit.")
+
     def companion_status() -> None:
         """Progress of the IDEC / DEC job; re-run by the fragment timer while it trains."""
         job = manager().get(st.session_state.get("cmp_jobs", {}).get(run_path),
@@ -231,7 +298,8 @@ def main() -> None:
     results["ae_kmeans"] = None if run.kmeans_labels is None else np.asarray(run.kmeans_labels)
     times["ae_kmeans"] = compare.step_seconds(timings, "ae_kmeans")
     results[run_key] = labels
-    times[run_key] = compare.step_seconds(timings, run_key)
+    times[run_key] = (compare.variant_seconds(timings) if run_key.startswith("variant:")
+                      else compare.step_seconds(timings, run_key))
 
     if companion_path is not None:
         try:
@@ -277,6 +345,31 @@ def main() -> None:
     else:
         status["kmeans_raw"] = status["n2d"] = "press Compute"
 
+    for v in variants:
+        key = compare.row_key(v)
+        results[key] = None
+        times[key] = None
+        if variant_paths[v] is not None:
+            try:
+                other = (run if variant_paths[v] == run_path
+                         else load_run_cached(variant_paths[v], run_mtime(variant_paths[v])))
+                if other.labels.shape[0] == n:
+                    results[key] = np.asarray(other.labels)
+                    t = other.history.get("timings")
+                    times[key] = (compare.step_seconds(t, "dec") if v == "dec"
+                                  else compare.variant_seconds(t))
+                else:
+                    status[key] = "different data size"
+            except (ValueError, OSError) as err:
+                status[key] = "unreadable run"
+                errors.append(f"The {names[key]} run cannot be opened: {err}")
+        elif variant_active[v]:
+            status[key] = "training…"
+        else:
+            status[key] = "press “Train the variants”"
+    if any(variant_active.values()):
+        st.fragment(run_every=2.0)(_variant_progress)(run_path, variants)
+
     for msg in errors:
         st.warning(msg)
 
@@ -290,13 +383,18 @@ def main() -> None:
                  column_config={
                      "Time (s)": st.column_config.NumberColumn(
                          help="Seconds of the method's own step. The deep methods also share the "
-                              "autoencoder pretraining, not counted here."),
+                              "autoencoder pretraining, not counted here; a variant's row is its "
+                              "whole fit, pretraining included."),
                      "Clusters": st.column_config.NumberColumn(
                          help="Non-empty clusters: a method can leave some of the k empty."),
                  })
     pre = float(timings.get("pretrain") or 0.0)
     pretrained_here = bool(((run.history.get("history") or {}).get("pretrain") or {}).get("loss"))
-    pre_txt = (f"the autoencoder pretraining they share took {pre:.1f} s" if pretrained_here
+    source = extra.get("autoencoder")  # live | shipped | cached (explorer.jobs)
+    pre_txt = (f"the autoencoder pretraining they share took {pre:.1f} s"
+               if pretrained_here and source in (None, "live")
+               else "this run started from the shipped pretrained autoencoder "
+                    "(assets/digits.npz), so none pretrained here" if source == "shipped"
                else "this run reused an autoencoder pretrained by an earlier run")
     st.caption(f"Highlighted: the best value of each score. Time is each method's own step on this "
                f"server; {pre_txt}. N2D's UMAP is fitted on at most {N2D_MAX_FIT:,} points.")
@@ -336,7 +434,7 @@ def main() -> None:
             f'<span style="color:{class_color(c)}">&#9632;</span>&nbsp;'
             f"{html.escape(class_name(c))}" for c in classes.tolist())
         st.markdown(f"<small>Classes: {swatches}</small>", unsafe_allow_html=True)
-    for key in compare.METHODS:
+    for key in [*compare.METHODS, *(compare.row_key(v) for v in variants)]:
         if key in available:
             score = table.loc[names[key]]
             sub = (f" · ACC {score['ACC']:.3f}" if y_true is not None
@@ -344,7 +442,7 @@ def main() -> None:
             panels.append((names[key] + sub, key, available[key]))
     true_col = ([class_name(c) for c in y_true[idx]] if y_true is not None else ["–"] * len(idx))
     for start in range(0, len(panels), 3):
-        cols = st.columns(3)
+        cols = chart_columns(3)
         for col, (title, key, raw) in zip(cols, panels[start:start + 3]):
             groups = np.asarray(raw)[idx]
             tags = plots.cluster_names(colors[key], matched[key], class_names,
@@ -362,6 +460,8 @@ def main() -> None:
             fig.update_yaxes(showticklabels=False, title=None)
             col.plotly_chart(fig, key=f"cmp_panel_{key}")
     missing = [names[m] for m in compare.METHODS if m not in available]
+    missing += [names[compare.row_key(v)] for v in variants
+                if compare.row_key(v) not in available and v != "dec"]
     if missing:
         st.caption("Not shown yet: " + ", ".join(missing) + ".")
 

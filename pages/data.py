@@ -189,11 +189,10 @@ if shown("data_options"):
             store("data", "noise")
         if name == "file":
             _upload_panel()
-        st.caption("DEC sees each sample as a row of d numbers; images are flattened row by "
-                   "row, so it knows nothing of neighbouring pixels.")
+        image_note = st.empty()  # filled once the data is loaded: only images get it
     preview_box = right.container()
 else:
-    preview_box = st.container()
+    preview_box = image_note = st.container()
 
 with preview_box:
     if data["name"] == "file" and not st.session_state.get("upload"):
@@ -227,6 +226,9 @@ with preview_box:
                 else "no", help="Height x width when each row is an image; no: a table of "
                 "numbers (a short word: a metric's value never wraps, it is cut).")
     st.caption(f"{ds.description}. {previews.value_summary(ds)}")
+    if ds.image_shape is not None and shown("data_options"):
+        image_note.caption("DEC sees each sample as a row of d numbers; images are flattened "
+                           "row by row, so it knows nothing of neighbouring pixels.")
 
     if ds.image_shape is not None:
         st.plotly_chart(previews.image_preview_figure(ds), width="stretch", key="data_grid")

@@ -19,15 +19,14 @@ import streamlit as st
 from dec_core.baselines import NAMES
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
-from explorer import compare, plots, projection, teach
+from explorer import compare, dec_map, map_frame, plots, projection, teach
 from explorer.background import poll, tasks
 from explorer.theme import class_color
-from explorer.ui import current_run_or_stop, init_page, load_run_cached
+from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
 
 init_page()
 
 MAP_METHODS = {"UMAP": "umap", "PCA (fast)": "pca"}
-EVOLUTION_METHODS = {"PCA on all updates (fast)": "pca", "UMAP fit on the final update": "umap"}
 DEFAULT_POINTS = 5000
 MAX_SELECTION_IMAGES = 120
 MAX_TABLE_FEATURES = 16
@@ -46,9 +45,16 @@ def _pca(path: str, mtime: float, n_components: int, max_points: int,
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _pca_frames(path: str, mtime: float, seed: int, chosen: tuple[int, ...]) -> np.ndarray:
+def _evolution_frames(path: str, mtime: float, chosen: tuple[int, ...]):
+    """The chosen snapshots and centroids in the frame fixed at update 0 (the k-means start)."""
     run = load_run_cached(path, mtime)
-    return projection.shared_frame(run.arrays["snapshots"][list(chosen)], "pca", seed)
+    snaps, cents = run.arrays["snapshots"], run.arrays.get("centroids")
+    picked = [0, *chosen] if chosen[0] != 0 else list(chosen)  # the frame is fitted on update 0
+    xy, cxy, frame = map_frame.frame_snapshots(
+        snaps[picked], None if cents is None or len(cents) != len(snaps) else cents[picked])
+    if picked[0] != chosen[0]:
+        xy, cxy = xy[1:], None if cxy is None else cxy[1:]
+    return xy, cxy, frame.explained
 
 
 def _background(key: tuple, fn, *args):
@@ -283,10 +289,21 @@ with tab_gal:
         return order[:per], order[::-1][:per]
 
     clusters_shown = list(range(k)) if choice == "all" else [int(choice)]
+    protos = run.arrays.get("prototypes") if is_images else None
+    if protos is not None and len(protos) != k:
+        protos = None
     if is_images:
         h, w = (int(v) for v in image_shape)
+        if protos is not None and choice == "all":
+            st.plotly_chart(dec_map.prototypes_figure(
+                protos, image_shape, cluster_colors, cluster_names,
+                title="Each cluster's prototype: its centroid μ_j decoded"),
+                key="explore_prototypes")
+            st.caption("The pretrained decoder turns each centroid into an image (plain DEC "
+                       "never trains the decoder): what the cluster 'means', beside its "
+                       "members below.")
         if choice == "all":
-            g_cols = st.columns(2)
+            g_cols = chart_columns(2)
             for which, pos in (("Most confident", 0), ("Least confident", 1)):
                 tiles, borders, hovers = [], [], []
                 for j in clusters_shown:
@@ -307,7 +324,14 @@ with tab_gal:
         else:
             j = int(choice)
             most, least = ranked(j)
-            g1, g2 = st.columns(2)
+            if protos is not None:
+                g0, g1, g2 = chart_columns([0.7, 2, 2])
+                g0.plotly_chart(plots.image_grid(
+                    np.clip(np.rint(protos[j].reshape(1, h, w) * 255), 0, 255),
+                    border_colors=[cluster_colors[j]], titles=["decoded μ"], ncols=1,
+                    title="Prototype", tile_px=110), key="explore_prototype")
+            else:
+                g1, g2 = chart_columns(2)
             for col, which, picked in ((g1, "most", most), (g2, "least", least)):
                 with col:
                     if picked.size == 0:
@@ -334,7 +358,7 @@ with tab_gal:
 
 # ------------------------------------------------------------------ metrics
 with tab_metrics:
-    c1, c2 = st.columns([1, 1])
+    c1, c2 = chart_columns([1, 1])
     with c1:
         st.markdown("**Clustering quality** (higher is better)")
         if table.notna().any().any():
@@ -362,26 +386,10 @@ with tab_evo:
     if snaps is None or snap_labels is None or len(snaps) == 0:
         st.info("This run has no embedding snapshots (they are recorded by the Train page).")
     else:
-        evo_label = st.radio("Shared frame", list(EVOLUTION_METHODS), key="explore_evo_method",
-                             horizontal=True,
-                             help="All updates are drawn in one coordinate frame so that "
-                                  "movement is real movement; axes stay fixed.")
-        evo_method = EVOLUTION_METHODS[evo_label]
         n_snaps = len(snaps)
         chosen = tuple(sorted(set(np.linspace(0, n_snaps - 1, min(n_snaps, MAX_FRAMES))
                                   .round().astype(int).tolist())))
-        coords_u = _pca_frames(run_path, mtime, 0, chosen)
-        evo_shown = "pca"
-        if evo_method == "umap":
-            evo_key = ("explore_evolution", run_path, mtime, 0, chosen)
-            umap_u, evo_error = _background(evo_key, projection.shared_frame,
-                                            np.asarray(snaps[list(chosen)]), "umap", 0)
-            if umap_u is not None:
-                coords_u, evo_shown = umap_u, "umap"
-            elif evo_error is not None:
-                st.warning(f"UMAP failed ({evo_error}); showing PCA instead.")
-            else:
-                poll([evo_key], "Showing **PCA** while UMAP of the snapshots computes")
+        coords_u, centers_u, explained = _evolution_frames(run_path, mtime, chosen)
         dec_hist = hist.get("dec") or {}
 
         def at(key: str, i: int):
@@ -408,13 +416,23 @@ with tab_evo:
         fig = plots.evolution_figure(
             coords_u, snap_labels[list(chosen)], n_clusters=k, index=index, frame_names=names,
             frame_titles=titles, step_labels=steps, cluster_colors=cluster_colors,
-            cluster_names=cluster_names, axis_title="PC" if evo_shown == "pca" else "UMAP",
+            cluster_names=cluster_names, axis_title="PC (fixed at the k-means start)",
             title=f"The embedding across {NAMES[method]} updates ({snaps.shape[1]:,} tracked "
-                  f"points, {'PCA' if evo_shown == 'pca' else 'UMAP'}), coloured by their "
-                  "cluster at each update")
+                  "points), coloured by their cluster at each update")
+        if centers_u is not None:
+            dec_map.add_centroids(fig, centers_u, cluster_colors, k)
         if len(chosen) < n_snaps:
             st.caption(f"{n_snaps} updates recorded; {len(chosen)} evenly spaced ones are shown.")
         st.plotly_chart(fig, key="explore_evolution")
-        st.caption("Update 0 is the embedding right after the k-means initialisation. Press "
-                   "Play or drag the slider: DEC pulls points towards their cluster centres "
-                   "and sharpens the clusters.")
+        st.caption(
+            "The frame is fixed once, at the k-means start: a PCA of the tracked points' "
+            f"embedding at update 0 (its two axes hold {explained[0]:.0%} and "
+            f"{explained[1]:.0%} of that embedding's variance). Every later update"
+            + (" and every centroid" if centers_u is not None else "")
+            + " goes through the same linear map, so movement on screen is movement in the "
+            "embedding, and update 0 looks as clustered as k-means left it. Press Play or drag "
+            "the slider: DEC pulls the points towards the centroids"
+            + (" (×, with their path)" if centers_u is not None else "")
+            + " while the centroids themselves move."
+            + ("" if centers_u is not None else " This run was saved before centroids were "
+               "recorded, so they are not drawn."))

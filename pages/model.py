@@ -8,6 +8,7 @@ import streamlit as st
 from dec_core import cost
 from dec_core.presets import method_of
 from explorer import model_info as mi
+from explorer import teach
 from explorer.state import MODEL_PRESETS, dec_params
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
@@ -142,6 +143,8 @@ left.caption(f"DEC will look for **{k}** clusters"
                 else " (no labels, so 10)." if not model["n_clusters"] else "."))
 if k > ds.n_samples:
     st.error(f"n_clusters={k} is more than the {ds.n_samples} samples.", icon=":material/error:")
+elif teach.acc_ceiling_text(ds.y, k):
+    left.caption(":material/lightbulb: " + teach.acc_ceiling_text(ds.y, k))
 right.number_input("alpha (Student's t degrees of freedom)", 0.01, 100.0,
                    key=bind("model", "alpha"), step=0.5,
                    help="The shape of the soft assignment q_ij ∝ (1 + ||z_i - μ_j||² / α)^"

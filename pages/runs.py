@@ -8,14 +8,20 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dec_core.runs import list_runs
+from explorer import side_by_side
 from explorer.jobs import manager
 from explorer.state import cli_config
-from explorer.theme import color, layout
-from explorer.ui import init_page, phase_text
+from explorer.ui import (
+    chart_columns,
+    init_page,
+    load_run_cached,
+    phase_text,
+    run_mtime,
+    step_status,
+)
 
 init_page()
 owner = st.session_state["owner"]
@@ -29,11 +35,26 @@ def job_status(v: dict, position: int | None) -> str:
     """A job's state in words (the table's "status" column)."""
     if v["state"] == "queued":
         return f"waiting in the queue (position {position})"
+    if v["state"] == "running" and v["step_mode"]:
+        return f"step by step: {step_status(v)}"
     if v["state"] == "running":
         return f"running: {phase_text(v['phase'])}"
     if v["state"] == "failed":
         return f"failed: {v['error']}"
+    if v["state"] == "stopped" and v.get("idle_ended"):
+        return "ended after waiting for Step too long (saved)"
+    if v["state"] == "interrupted":
+        return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
     return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+
+
+def job_acc(v: dict) -> float:
+    """The ACC column: the result's, or the last update's while it trains; NaN (an empty
+    cell, never "None") before there is one or without labels."""
+    acc = v["scores"].get("acc")
+    if acc is None and v["dec"]:
+        acc = v["dec"][-1].get("acc")
+    return float("nan") if acc is None else float(acc)
 
 
 def job_data(v: dict) -> str:
@@ -53,7 +74,7 @@ if mine:
         rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
                      "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
                      "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
-                     "ACC": v["scores"].get("acc"),
+                     "ACC": job_acc(v),
                      # the folder's name only: its path holds this browser's folder
                      "run": Path(v["run_path"]).name if v["run_path"] else ""})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
@@ -79,30 +100,52 @@ if not complete:
             "it finishes or you stop it (even if you close the tab).")
     st.stop()
 
+settings = [side_by_side.run_settings(r.params, r.dataset) for r in complete]
+differ = side_by_side.differing(settings)  # columns for what the listed runs do differently
 table = pd.DataFrame([{
     "run": r.name, "created": r.created.replace("T", " ")[:19], "dataset": r.dataset,
     "samples": r.n_samples,
+    **{col: s[col] for col in differ if col != "data"},
     "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
-} for r in complete])
+} for r, s in zip(complete, settings)])
 picked = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
     key="runs_table",
     column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("ACC", "NMI", "ARI")},
 )
+if differ:
+    st.caption("Besides the data, the table shows the settings in which the listed runs "
+               f"differ: {', '.join(differ)}.")
 rows = [r for r in (picked.selection.rows if picked is not None else []) if r < len(complete)]
 if not rows:
-    st.caption("Select one run to open or download it, or several to compare them.")
+    st.caption("Select one run to open or download it, or several to compare them side by side.")
     rows = [0]
 chosen = [complete[i] for i in rows]
 
 if len(chosen) > 1:
-    fig = go.Figure()
-    for j, metric in enumerate(("acc", "nmi", "ari")):
-        fig.add_trace(go.Bar(name=metric.upper(), x=[r.name for r in chosen],
-                             y=[r.scores.get(metric) for r in chosen], marker_color=color(j)))
-    fig.update_yaxes(title="score", range=[0, 1])
-    fig.update_xaxes(title="run")
-    st.plotly_chart(layout(fig, "Compare runs: ACC / NMI / ARI", height=360), key="compare")
+    picked_settings = [settings[i] for i in rows]
+    names = side_by_side.run_names(picked_settings,
+                                   [r.created.replace("T", " ")[:19] or r.name for r in chosen])
+    st.subheader("Side by side")
+    same = side_by_side.differing(picked_settings)
+    st.caption("Each run is named by what differs between the selected runs"
+               + (f" ({', '.join(same)})." if same else "; these have the same settings."))
+    loaded = []
+    for r in chosen:
+        try:
+            loaded.append(load_run_cached(str(r.path), run_mtime(r.path)))
+        except (ValueError, OSError) as err:
+            loaded.append(None)
+            st.warning(f"`{r.name}` cannot be read: {err}")
+    histories = [((x.history.get("history") or {}).get("dec") or {}) if x else {} for x in loaded]
+    probas = [x.proba if x else None for x in loaded]
+    figures = [side_by_side.scores_figure([r.scores for r in chosen], names),
+               *(side_by_side.curves_figure(histories, names, key) for key in side_by_side.CURVES),
+               side_by_side.confidence_figure(probas, names)]
+    keys = ["compare", "sbs_loss", "sbs_acc", "sbs_delta", "sbs_conf"]
+    for start in range(0, len(figures), 2):
+        for col, fig_, key in zip(chart_columns(2), figures[start:start + 2], keys[start:start + 2]):
+            col.plotly_chart(fig_, key=key)
 
 run = chosen[0]
 scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", "ari")

@@ -9,16 +9,28 @@ from pathlib import Path
 
 import streamlit as st
 
+from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
-from dec_core.presets import METHOD_OPTIMIZER, method_of, switch_method
+from dec_core.presets import (
+    METHOD_OPTIMIZER,
+    VARIANT_KEYS,
+    VARIANTS,
+    apply_variant,
+    default_n_clusters,
+    method_of,
+    switch_method,
+    variant_of,
+)
+from explorer import map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
 from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params, train_defaults
 from explorer.ui import (
     bind,
+    chart_columns,
     current_dataset,
     init_page,
     load_run_cached,
@@ -33,21 +45,32 @@ init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
-# Reattach after a refresh: the job id travels in the URL.
-if "job_id" not in st.session_state and st.query_params.get("job"):
-    if jobs.get(st.query_params["job"], owner) is not None:
+# Reattach after a refresh: the job id travels in the URL. After a server
+# restart the journal brings the job back (explorer.journal); a job the
+# restart interrupted is shown even without the link, so its owner sees it.
+if "job_id" not in st.session_state:
+    if st.query_params.get("job") and jobs.get(st.query_params["job"], owner) is not None:
         st.session_state["job_id"] = st.query_params["job"]
+    elif (cut := jobs.interrupted_for(owner)) is not None:
+        st.session_state["job_id"] = cut.id
 
 st.title("Train")
 data, model, train = st.session_state["data"], st.session_state["model"], st.session_state["train"]
 hidden = "-".join(str(h) for h in model["hidden"])
 n_txt = f"{data['n_samples']:,} samples" if data["n_samples"] else "all samples"
+k = int(model["n_clusters"])
 st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
-           f"{model['n_clusters'] or 'as many clusters as labels'} · change them on the Data "
-           "and Model pages.")
+           f"{f'{k} cluster' + ('s' if k != 1 else '') if k else 'as many clusters as labels'}"
+           " · change them on the Data and Model pages.")
 
 # ------------------------------------------------------------------ settings
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
+# Estimator parameters as the settings panel names them (the shipped-autoencoder note).
+SETTING_LABELS = {"pretrain": "Scheme", "pretrain_epochs": "Epochs", "layer_epochs":
+                  "Epochs per layer", "pretrain_batch_size": "Batch size", "pretrain_optimizer":
+                  "Optimizer", "pretrain_lr": "Learning rate", "pretrain_schedule":
+                  "Learning-rate schedule", "pretrain_noise": "Input noise",
+                  "random_state": "Seed", "momentum": "Momentum"}
 AUTOENCODER_CHOICES = {"shipped": "use the shipped pretrained autoencoder (skip to DEC)",
                        "live": "pretrain live"}
 METHODS = {"dec": f"DEC: L = {charts.KL}", "idec": f"IDEC: {charts.IDEC_FORMULA}"}
@@ -64,6 +87,68 @@ def _switch_method() -> None:
     new = switch_method(st.session_state["train"], st.session_state["train.method"])
     for key in ("method", *METHOD_OPTIMIZER[new["method"]]):
         set_setting("train", key, new[key])
+
+
+def _switch_variant() -> None:
+    """The variant box changed: its settings (presets.VARIANTS) replace the variant keys."""
+    name = st.session_state["train_variant"]
+    if name in VARIANTS:
+        new = apply_variant(st.session_state["train"], name)
+        for key in VARIANT_KEYS:
+            set_setting("train", key, new[key])
+
+
+def _square_images() -> bool:
+    """Whether rows are square images, which DEC-DA's augmentation needs."""
+    if DATASET is None:
+        return False
+    side = int(round(DATASET.n_features ** 0.5))
+    return side * side == DATASET.n_features
+
+
+def variant_settings() -> None:
+    """Accuracy variant (issue 18): one box, then the few settings it changes."""
+    square = _square_images()
+    current = variant_of(st.session_state["train"]) or "custom"
+    options = [v for v in VARIANTS if square or not VARIANTS[v]["settings"].get("augment")]
+    if current not in options:
+        options.append(current)
+    st.session_state["train_variant"] = current  # follows the settings (a loaded run, Reset)
+    st.selectbox(
+        "Variant", options, key="train_variant", on_change=_switch_variant,
+        format_func=lambda v: VARIANTS[v]["label"] if v in VARIANTS else "custom settings",
+        help="What each adds (measured on digits and 10k MNIST in docs/benchmarks.md): "
+             + " ".join(f"**{spec['label']}**: {spec['help']}" for spec in VARIANTS.values())
+             + (" DEC-DA needs square images (8x8, 28x28)." if not square else "")
+             + " Default: DEC, the paper's method.")
+    what = VARIANTS[current]["help"] if current in VARIANTS else (
+        "your own combination of the settings below.")
+    st.caption(f"What runs: {what}")
+    train = st.session_state["train"]
+    if square and (float(train["augment"]) > 0 or current == "custom"):
+        st.slider("Augmentation strength", 0.0, 2.0, step=0.25, key=bind("train", "augment"),
+                  help="DEC-DA (Guo et al. 2018): 1 means random rotations in ±10°, scales in "
+                       "[0.9, 1.1] and sub-pixel shifts of up to 10% of the side, in "
+                       "pretraining and clustering; ranges scale linearly; 0 is off.")
+    if train["centroid_init"] != "kmeans" or current == "custom":
+        st.radio("Centroid start", ["kmeans", "manifold"], horizontal=True,
+                 key=bind("train", "centroid_init"),
+                 format_func={"kmeans": "k-means (paper)",
+                              "manifold": "manifold (UMAP + GMM)"}.get,
+                 help="k-means in the embedding (the paper), or N2D's clusters: UMAP of the "
+                      "embedding to k dimensions and a Gaussian mixture there; each centroid "
+                      "is its cluster's mean in the embedding. The first UMAP of a worker "
+                      "compiles code (~20 s).")
+    if int(train["n_restarts"]) > 1 or current == "custom":
+        st.number_input("Restarts", 1, 10, key=bind("train", "n_restarts"),
+                        help="Whole fits with different seeds (this many times the time); "
+                             "the kept one is chosen without labels by the criterion.")
+        st.selectbox("Restart criterion", ["kl", "silhouette", "inertia"],
+                     key=bind("train", "restart_criterion"),
+                     format_func={"kl": "lowest final KL(P‖Q)",
+                                  "silhouette": "highest silhouette in z",
+                                  "inertia": "lowest relative inertia in z"}.get,
+                     help="How the kept restart is chosen (labels are never used).")
 
 
 def settings_panel() -> None:
@@ -135,6 +220,7 @@ def settings_panel() -> None:
                                      f"{charts.IDEC_FORMULA}; the reconstruction loss has "
                                      f"weight 1. The IDEC paper uses 0.1 (default "
                                      f"{D['gamma']:g}).")
+            variant_settings()
             st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
                             help="Batches between recomputing the target P on all data. The paper "
                                  f"uses 140 for MNIST; default {D['update_interval']}.")
@@ -187,6 +273,21 @@ job = jobs.get(st.session_state.get("job_id"), owner)
 page_stage = stage(job)
 active = page_stage != "ended"
 
+
+def _difference_text(d: dict) -> str:
+    """One way these settings differ from the shipped autoencoder's record, in words."""
+    def dims(v):
+        return "d-" + "-".join(str(h) for h in v[1:]) if v else "none"
+
+    if d["key"] == "dims":
+        return f"the network is {dims(d['value'])}, it was pretrained as {dims(d['recorded'])}"
+    label = SETTING_LABELS.get(d["key"], d["key"])
+    if d["key"] == "pretrain_steps":  # the record ran every epoch
+        return (f"{label} {d['value']:,} stops pretraining before its epochs end; the shipped "
+                "one ran them all")
+    return f"{label} is {d['value']}, it was pretrained with {d['recorded']}"
+
+
 # Refuse up front what cannot work: bad data, too many clusters, too little memory.
 problem = LOAD_ERROR
 if DATASET is not None:
@@ -201,6 +302,20 @@ if DATASET is not None:
         problem = str(err)
 if problem:
     st.error(problem)
+elif DATASET is not None and train["autoencoder"] == "shipped":
+    # Said before Start: the shipped autoencoder is used only when the data and every
+    # pretraining setting match its record (dec_core.pretrained, the worker's own test).
+    differ = pretrained.mismatch(DATASET.x, params, defaults=False)
+    if differ and differ[-1]["key"] == "data":
+        st.info(f"The shipped autoencoder was pretrained on the built-in digits (all "
+                f"{differ[-1]['recorded'][0]:,} images), so it cannot serve "
+                f"{data['name']} ({differ[-1]['value'][0]:,} × {differ[-1]['value'][1]}): "
+                "Start pretrains live.", icon=":material/info:")
+    elif differ:
+        st.warning("**The shipped autoencoder does not fit these settings**, so Start "
+                   "pretrains live (slower, and a result of its own): "
+                   + "; ".join(map(_difference_text, differ))
+                   + ". Settings → Reset to defaults brings it back.", icon=":material/info:")
 
 
 def _apply_setting(section: str, key: str, value) -> None:
@@ -217,11 +332,8 @@ def _uses_shipped(data_key: str, params_key: str) -> bool:
     """Whether the worker will start from the shipped autoencoder (cached; no TensorFlow)."""
     from dec_core import pretrained
 
-    mismatch = getattr(pretrained, "mismatch", None)  # the TF-free form of find's test
-    params = json.loads(params_key)
-    if mismatch is None or pretrained._budget_cuts(params, DATASET.n_samples):
-        return False
-    return mismatch(DATASET.x, params, defaults=False) == []
+    params = json.loads(params_key)  # the TF-free form of find's test, budget included
+    return pretrained.mismatch(DATASET.x, params, defaults=False) == []
 
 
 def cost_panel() -> None:
@@ -234,7 +346,7 @@ def cost_panel() -> None:
     if train.get("autoencoder") == "shipped":
         reuse = _uses_shipped(json.dumps(st.session_state["data"], sort_keys=True, default=str),
                               json.dumps(params, sort_keys=True, default=str))
-    gflops = st.cache_resource(cost.machine_gflops, show_spinner="Measuring this server…")()
+    gflops = cost.machine_gflops()  # measured once per server process (functools.cache)
     try:
         est = cost.estimate(DATASET.n_samples, params, gflops=gflops, pretrained=reuse)
     except ValueError as err:
@@ -282,6 +394,20 @@ def cost_panel() -> None:
                        help="A stratified subsample (Data page) whose estimate fits.")
 
 
+# Surprises a class asks about, answered before Start (explorer.teach words them).
+if DATASET is not None and not problem:
+    if teach.nonconvex_text(data["name"]):
+        st.caption(":material/lightbulb: " + teach.nonconvex_text(data["name"]))
+        try:
+            st.page_link("pages/compare.py", label="Compare methods: the N2D row",
+                         icon=":material/compare:")
+        except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+            pass
+    ceiling = teach.acc_ceiling_text(DATASET.y, params["n_clusters"])
+    if ceiling:
+        st.caption(":material/lightbulb: " + ceiling)
+
+
 def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
     config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
@@ -298,13 +424,23 @@ def _stop():
     manager().stop(st.session_state.get("job_id"), st.session_state["owner"])
 
 
+def _resume():
+    manager().resume(st.session_state.get("job_id"), st.session_state["owner"])
+
+
+interrupted = job is not None and job.state == "interrupted"
 if not active:
     cost_panel()
-b1, b2, info = st.columns([1, 1, 4])
+b1, b2, b3, info = st.columns([1, 1, 1, 3])
 b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem), icon=":material/play_arrow:",
           help="Pretrain the autoencoder, run k-means in its embedding, then DEC.")
 b2.button("Stop", on_click=_stop, disabled=not active, icon=":material/stop:",
           help="Stop now; the model keeps what it has learned and is saved.")
+if interrupted:
+    b3.button("Resume", type="primary", on_click=_resume, icon=":material/resume:",
+              help="Continue the interrupted training from its last checkpoint; it ends "
+                   "with the result an uninterrupted run gives.")
+
 
 def _fmt_eta(seconds):
     if seconds is None:
@@ -325,6 +461,30 @@ def chart(key: str, fingerprint: tuple, build) -> None:
     st.plotly_chart(hit[1], key=key)
 
 
+STALE_CSS = "opacity: 0.45; filter: grayscale(1);"
+
+
+def stale_note(job) -> str | None:
+    """Words for a job made with other settings than the current ones (else None).
+
+    The page's header names the current settings; charts and a result from a
+    run of other settings (e.g. circles, then digits chosen on the Data page)
+    are marked as what they are.
+    """
+    if job is None or job.state == "queued":
+        return None
+    cfg = job.config
+    if all(cfg.get(k) == st.session_state[k] for k in ("data", "model", "train")):
+        return None
+    k = default_n_clusters(cfg["model"].get("n_clusters"), job.dataset_info.get("n_classes"))
+    what = f"{cfg['data']['name']}, k = {k}"
+    if job.active:
+        return (f"This run was started with other settings ({what}); your changes apply to "
+                "the next Start.")
+    return (f"From the previous run: {what}. The settings have changed since; press Start "
+            "to train with the current ones.")
+
+
 def draw(job) -> None:
     """The live part: status, charts, result. Rerun by the fragment's timer."""
     if job is None:
@@ -333,8 +493,9 @@ def draw(job) -> None:
     v = job.view()
     if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         pos = manager().queue_position(job)
+        kept = " Your place was kept across a server restart." if v["restored"] else ""
         st.info(f"Queued: position {pos} — {manager().max_jobs} job(s) run at once on this "
-                "server; yours starts when a slot frees up. This page follows it.")
+                f"server; yours starts when a slot frees up. This page follows it.{kept}")
         return
     n_samples = (v["dataset"] or {}).get("n_samples")
     train_cfg = v["config"]["train"]
@@ -345,10 +506,18 @@ def draw(job) -> None:
                     f"{v['elapsed']:.0f} s elapsed · {_fmt_eta(v['eta'])}")
     elif v["state"] == "failed":
         st.error(f"Training failed: {v['error']}")
+    elif v["state"] == "interrupted":
+        st.warning(f"This training was {v['message']}. Nothing is lost: **Resume** continues "
+                   f"it from {v['resume_from']} and ends with the result an uninterrupted "
+                   "run gives. Start trains anew.", icon=":material/restart_alt:")
+        return
     elif v["state"] == "stopped":
         st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
     else:
-        st.success(f"Finished in {v['elapsed']:.1f} s — "
+        again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
+                 "checkpoint; the same result as without the interruption)" if v["resumed"]
+                 else "")
+        st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
                    + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
     for warning in v["warnings"]:
         st.warning(warning)
@@ -357,14 +526,17 @@ def draw(job) -> None:
                    "pretraining curve is drawn as recorded.")
 
     n_pre, n_dec = len(v["pretrain"]), len(v["dec"])
-    c1, c2 = st.columns(2)
+    c1, c2 = chart_columns(2)
     with c1:
         if n_pre:
             chart("pretrain_chart", (job.id, n_pre, v["pretrain_epochs"]),
                   lambda: charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]))
         else:
-            st.plotly_chart(charts.placeholder("Autoencoder pretraining: reconstruction loss",
-                                               "waiting for the first epoch…"), key="pretrain_chart")
+            skipped = v["pretrain_epochs"] == 0 and not v["reused_autoencoder"]
+            st.plotly_chart(charts.placeholder(
+                "Autoencoder pretraining: reconstruction loss",
+                "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
+                if skipped else "waiting for the first epoch…"), key="pretrain_chart")
     with c2:
         if n_dec > 1:
             chart("kl_chart", (job.id, n_dec, method),
@@ -372,7 +544,8 @@ def draw(job) -> None:
         else:
             st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
-    c3, c4 = st.columns(2)
+        st.caption(teach.KL_RISE_TEXT)
+    c3, c4 = chart_columns(2)
     with c3:
         if n_dec > 1:
             chart("delta_chart", (job.id, n_dec, tol, n_samples),
@@ -387,6 +560,9 @@ def draw(job) -> None:
                   lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
+    info = v["step_info"]
+    if "xy" in info:  # the embedding with its moving centroids, live (explorer.map_panel)
+        map_panel.draw(info, v["dataset"], key="train", fingerprint=(job.id, info["update"]))
 
     if v["state"] in ("done", "stopped") and v["run_path"]:
         st.session_state["run_path"] = v["run_path"]
@@ -467,7 +643,9 @@ def _exports(v) -> None:
 job_id = st.session_state.get("job_id")
 if job_id is None:
     st.info("Press **Start** to train DEC on the current data and model. Charts appear here "
-            "live; you can switch pages or refresh — training goes on in the background.")
+            "live. Training runs on the server, not in this tab: switch pages, refresh or close "
+            "the tab and it goes on. If the server restarts, the job is kept: it shows here as "
+            "interrupted, and **Resume** continues it from its last checkpoint.")
 else:
 
     def live() -> None:
@@ -476,6 +654,12 @@ else:
             # The job started or ended: rebuild the whole page (buttons, timer, result)
             # before drawing, so "Finished" never shows beside a disabled Start.
             st.rerun()
-        draw(current)
+        note = stale_note(current)
+        if note:
+            st.info(note, icon=":material/history:")
+            if not current.active:  # greyed: a result shown under settings it was not made with
+                st.html(f"<style>.st-key-train_view {{{STALE_CSS}}}</style>")
+        with st.container(key="train_view"):
+            draw(current)
 
     st.fragment(run_every=POLL_S.get(page_stage))(live)()

@@ -29,6 +29,7 @@ def make_fake_run(
     images: bool = True,
     labels: bool = True,
     n_updates: int = 4,
+    params: dict | None = None,
 ) -> Path:
     """Fit a tiny DEC on digits and save it as a run folder.
 
@@ -46,6 +47,9 @@ def make_fake_run(
         the run has none, like an unlabelled upload.
     n_updates : int, default=4
         Number of DEC target updates recorded as embedding snapshots (>= 2).
+    params : dict, optional
+        Estimator parameters that replace the defaults (e.g. ``alpha``,
+        ``target_power``, ``n_clusters``).
 
     Returns
     -------
@@ -60,6 +64,7 @@ def make_fake_run(
     from dec_core.metrics import clustering_scores
     from dec_core.runs import save_run
 
+    overrides = dict(params or {})
     n_updates = max(2, int(n_updates))
     digits = load_digits()
     rng = np.random.default_rng(0)
@@ -75,12 +80,14 @@ def make_fake_run(
             super().__init__()
             self.embeddings: list[np.ndarray] = []
             self.labels: list[np.ndarray] = []
+            self.centers: list[np.ndarray] = []
 
         def on_dec_update(self, iteration, logs=None):
             logs = logs or {}
             if logs.get("embedding") is not None:
                 self.embeddings.append(np.asarray(logs["embedding"])[snap_index].astype(np.float32))
                 self.labels.append(np.asarray(logs["labels"])[snap_index].astype(np.int64))
+                self.centers.append(np.asarray(logs["centers"], dtype=np.float32))
 
     snaps = Snapshots()
     params = {
@@ -88,11 +95,13 @@ def make_fake_run(
         "batch_size": 64, "update_interval": UPDATE_INTERVAL, "tol": 0.0,
         "max_iter": UPDATE_INTERVAL * (n_updates - 1), "n_init": 2, "random_state": 0,
     }
-    est = DEC(N_CLUSTERS, **params).fit(x, y, callbacks=[snaps])
+    params.update(overrides)
+    k = int(params.pop("n_clusters", N_CLUSTERS))
+    est = DEC(k, **params).fit(x, y, callbacks=[snaps])
 
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
     if y is not None:
-        baselines["kmeans_raw"] = clustering_scores(y, kmeans_raw_labels(x, N_CLUSTERS, 0))
+        baselines["kmeans_raw"] = clustering_scores(y, kmeans_raw_labels(x, k, 0))
         baselines["ae_kmeans"] = clustering_scores(y, est.kmeans_labels_)
         baselines["dec"] = clustering_scores(y, est.labels_)
     arrays: dict[str, np.ndarray] = {}
@@ -104,6 +113,9 @@ def make_fake_run(
         arrays["snapshots"] = np.stack(snaps.embeddings[:n_updates])
         arrays["snapshot_labels"] = np.stack(snaps.labels[:n_updates])
         arrays["snapshot_index"] = snap_index
+        arrays["centroids"] = np.stack(snaps.centers[:n_updates])
+    if images:
+        arrays["prototypes"] = np.clip(est.inverse_transform(est.cluster_centers_), 0, 1)
     name = "digits" if images else "digits-table"
     extra = {
         "app": {"data": {"name": "digits", "n_samples": n}, "model": {"hidden": [16, 4]},

@@ -292,3 +292,24 @@ def state_train() -> dict:
     from explorer.state import TRAIN_DEFAULTS
 
     return dict(TRAIN_DEFAULTS)
+
+
+def test_the_flattened_images_note_is_only_for_images():
+    note = "images are flattened"
+    at = data_page(name="digits").run()
+    assert not at.exception and any(note in c.value for c in at.caption)
+    at = data_page(name="moons").run()
+    assert not at.exception and not any(note in c.value for c in at.caption)
+
+
+def test_model_page_says_what_fewer_clusters_than_classes_allow():
+    from dec_core.metrics import max_acc
+
+    at = AppTest.from_file(MODEL_PAGE, default_timeout=60)
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 3, "alpha": 1.0}
+    at.run()
+    assert not at.exception
+    y = load_dataset("digits").y
+    assert any(f"ACC can be at most {max_acc(y, 3):.3f}" in c.value for c in at.caption)
+    at.number_input(key="model.n_clusters").set_value(10).run()
+    assert not any("ACC can be at most" in c.value for c in at.caption)

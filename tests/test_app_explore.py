@@ -54,7 +54,14 @@ def test_image_run(runs):
     charts = at.get("plotly_chart")
     assert sorted(c.key for c in charts) == sorted([
         "explore_map", "explore_confusion", "explore_gallery_0", "explore_gallery_1",
-        "explore_metrics_chart", "explore_sizes", "explore_confidence", "explore_evolution"])
+        "explore_metrics_chart", "explore_sizes", "explore_confidence", "explore_evolution",
+        "explore_prototypes"])
+    # the evolution: points, centroid trails and crosses, in the frame fixed at update 0
+    evo = json.loads(next(c for c in charts if c.key == "explore_evolution").proto.spec)
+    names = [t.get("name") or "" for t in evo["data"]]
+    assert any("centroids" in n for n in names)
+    assert len(evo["frames"]) == 3 and all(len(f["data"]) == len(evo["data"])
+                                           for f in evo["frames"])
     assert len(at.dataframe) == 1  # the metrics table (an image run's galleries are pictures)
     from dec_core.baselines import NAMES
 

@@ -52,7 +52,10 @@ def test_step_mode_one_update_per_step():
     at.run()
     assert not at.exception
     assert metric(at, "Target update") == "0"
-    assert len(at.get("plotly_chart")) == 4  # confidence, sharpening, q vs p, sizes
+    # the map, the gradient shares and the prototypes (digits are images), then
+    # confidence, sharpening, q vs p, sizes (beside the kernel explorer's)
+    assert [c.key for c in at.get("plotly_chart") if not c.key.startswith("kx_")] == [
+        "learn_map", "learn_grad", "learn_protos", "conf_hist", "sharpen", "qp", "sizes"]
     for expected in ("1", "2"):
         before = len(job.dec)
         button(at, "Step").click().run()
@@ -107,3 +110,187 @@ def test_idec_formula_has_one_text_with_the_mean_over_features():
     page = (Path(__file__).parents[1] / "pages" / "compare.py").read_text()
     assert "teach.idec_loss_latex(" in page and "L_r =" not in page
     assert "idec_loss_latex" in inspect.getsource(teach.loss_panel)
+
+
+def chart(at, key):
+    """The plotly figure (a dict) drawn under ``key``."""
+    import json
+
+    return json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
+
+
+def _step_job(at):
+    """Start a tiny step-mode job on the page and wait at update 0; returns the job."""
+    from explorer.jobs import manager
+
+    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
+    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
+                                 "tol": 0.0}
+    at.run()
+    button(at, "Start in step mode").click().run()
+    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
+    end = time.time() + 90
+    while not job.dec and time.time() < end:
+        time.sleep(0.2)
+    time.sleep(0.3)
+    at.run()
+    assert not at.exception
+    return job
+
+
+def test_target_switches_and_kernel_explorer():
+    """The switches write the train settings the next job uses; the explorer redraws at once."""
+    from explorer import teach
+
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180).run()
+    assert not at.exception
+    toggle = next(t for t in at.toggle if "cluster size f_j" in t.label)
+    assert toggle.value is True
+    power = next(s for s in at.select_slider if s.label.startswith("Target power"))
+    assert power.value == 2.0
+    captions = " ".join(c.value for c in at.caption)
+    assert teach.SWITCH_CAPTIONS["normalize_frequency"] in captions
+    toggle.set_value(False).run()
+    next(s for s in at.select_slider if s.label.startswith("Target power")).set_value(3.0).run()
+    assert not at.exception
+    assert at.session_state["train"]["normalize_frequency"] is False
+    assert at.session_state["train"]["target_power"] == 3.0
+    from explorer.state import dec_params
+    params = dec_params(at.session_state["model"], at.session_state["train"], 64, 10)
+    assert (params["target_power"], params["normalize_frequency"]) == (3.0, False)
+    # the kernel explorer: the chosen alpha's curve is highlighted, the row follows the sliders
+    names = [t["name"] for t in chart(at, "kx_kernel")["data"]]
+    assert "α = 1 (chosen)" in names and "α = 0.1" in names and "α = 100" in names
+    next(s for s in at.select_slider if s.label.startswith("α")).set_value(10.0).run()
+    assert "α = 10 (chosen)" in [t["name"] for t in chart(at, "kx_kernel")["data"]]
+    bars = chart(at, "kx_sharpen")["data"]
+    assert bars[0]["y"][0] == pytest.approx(0.5)  # q of cluster 0, the slider's default
+
+
+def test_kernel_explorer_formulas():
+    import numpy as np
+
+    from dec_core.target import target_distribution
+    from explorer import teach
+
+    d = np.linspace(0, 4, 9)
+    for alpha in (0.1, 1.0, 10.0):
+        np.testing.assert_allclose(teach.student_t_kernel(d, alpha),
+                                   (1 + d**2 / alpha) ** (-(alpha + 1) / 2), rtol=1e-9)
+    # a large alpha tends to the Gaussian exp(-d^2/2)
+    np.testing.assert_allclose(teach.student_t_kernel(d, 1e6), np.exp(-d**2 / 2), atol=1e-4)
+    q, f = teach.example_row(4, top=0.5, big=4.0)
+    assert q.sum() == pytest.approx(1.0) and q[0] == 0.5 and f[0] == pytest.approx(4 * f[1])
+    w = q**3 / f
+    np.testing.assert_allclose(teach.sharpen_row(q, f, 3.0, True), w / w.sum(), atol=1e-6)
+    np.testing.assert_allclose(teach.sharpen_row(q, f, 1.0, False), q, atol=1e-6)
+    # the row explorer and the engine agree when f is the data's own sizes
+    rng = np.random.default_rng(0)
+    qq = rng.dirichlet(np.ones(5), size=50)
+    full = target_distribution(qq, 2.0, True)
+    np.testing.assert_allclose(teach.sharpen_row(qq[7], qq.sum(axis=0)), full[7], atol=1e-6)
+    # a big cluster 0 is held back by the f_j division: p_0 below its q_0
+    assert teach.sharpen_row(q, f, 2.0, True)[0] < teach.sharpen_row(q, f, 2.0, False)[0]
+    assert "holds it back" in teach.kernel_caption(1.0, *teach.example_row(4, 0.4, 8.0), 2.0,
+                                                   True)
+
+
+def test_play_is_paced_by_the_page_and_every_update_is_drawn():
+    """Playing, each page run draws the latest update and lets exactly one more through."""
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    job = _step_job(at)
+    assert metric(at, "Target update") == "0"
+    next(s for s in at.get("button_group") if True).set_value(0.5).run()  # Play speed
+    button(at, "Play").click().run()
+    assert job.playing
+    seen = []
+    for _ in range(4):
+        end = time.time() + 30
+        while len(job.dec) <= len(seen) + 0 and time.time() < end:
+            time.sleep(0.05)
+        time.sleep(0.6)  # time enough for a free-running worker to run far ahead
+        n = len(job.dec)
+        at.run()  # the polling fragment's run: draws the latest, releases one credit
+        assert not at.exception
+        seen.append(int(metric(at, "Target update")))
+        assert seen[-1] == n - 1  # it drew the latest update
+    assert seen == list(range(seen[0], seen[0] + 4))  # 1, 2, 3, 4: none skipped
+    button(at, "Pause").click().run()
+    assert not job.playing
+    button(at, "Stop").click().run()
+
+
+def test_pin_keeps_one_point_across_steps():
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    job = _step_job(at)
+    at.radio(key="learn_point_mode").set_value("least confident").run()
+    first = job.view()["step_info"]
+    least = int(first["q"].max(axis=1).argmin())
+    button(at, "Pin this point").click().run()
+    assert at.session_state["learn_pinned"] == least
+    for _ in range(2):
+        button(at, "Step").click().run()
+        assert not at.exception
+    assert int(metric(at, "Target update")) == 2
+    assert f"Pinned point #{least}" in chart(at, "qp")["layout"]["title"]["text"]
+    button(at, f"Unpin point #{least}").click().run()
+    assert "learn_pinned" not in at.session_state
+    button(at, "Stop").click().run()
+
+
+def test_step_page_words_colours_and_the_runs_page(monkeypatch):
+    """Issue 21: the status is a badge in words (never a clipped metric), clusters wear
+    their matched class's colour, the formulas are the run's (not "(IDEC)" for a DEC
+    run), the end is said in words, and Runs says "waiting for Step (update 0)"."""
+    import json
+
+    import explorer.ui as ui
+    from explorer.jobs import manager
+    from explorer.theme import cluster_colors
+
+    monkeypatch.setattr(ui, "owner_cookie", lambda: "Tok3n-learner_0123456789")
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 12, "alpha": 1.0}
+    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 20, "update_interval": 10,
+                                 "tol": 0.0}
+    at.run()
+    button(at, "Start in step mode").click().run()
+    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
+    end = time.time() + 90
+    while not job.view()["waiting"] and time.time() < end:
+        time.sleep(0.2)
+    at.session_state["train"]["method"] = "idec"  # changed after Start
+    at.run()
+    assert not at.exception
+    assert [m.label for m in at.metric][:3] == ["Target update", "DEC iteration",
+                                                "Changed labels"]
+    assert "Status" not in [m.label for m in at.metric]
+    badges = [str(el.proto) for el in at.get("markdown") if "badge" in str(el.proto)]
+    assert any("waiting for Step (update 0)" in b for b in badges), badges
+    assert any("(DEC)" in e.label for e in at.expander)
+    assert not any("(IDEC)" in e.label for e in at.expander)
+    info = job.view()["step_info"]
+    want = cluster_colors(range(12), info["mapping"], info["n_classes"])
+    sizes = next(c for c in at.get("plotly_chart")
+                 if "Cluster sizes" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    bars = json.loads(sizes.proto.spec)["data"][0]["marker"]["color"]
+    assert bars == [want[j] for j in range(12)]
+    assert len(set(bars)) == 12  # two unmatched clusters, colours of their own
+
+    runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180).run()
+    table = runs.dataframe[0].value
+    assert table["status"].tolist() == ["step by step: waiting for Step (update 0)"]
+    assert "None" not in table.to_csv()
+
+    job.step(2)  # update 2 reaches max_iter = 20: the last, no wait after it
+    assert manager().wait(job, 60) and job.state == "done"
+    at.run()
+    done = [s.value for s in at.success]
+    assert done and done[0].startswith("Finished: reached the iteration limit (20 batches)")
+    assert not any("delta_label" in s or "max_iter=" in s for s in done)
+    runs.run()
+    assert runs.dataframe[0].value["status"].tolist() == ["finished"]

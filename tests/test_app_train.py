@@ -63,8 +63,11 @@ def test_train_end_to_end_then_runs_page():
     assert banner.startswith("Finished in")
     # written for people: no raw estimator strings
     assert "delta_label=" not in banner and "max_iter=" not in banner and "tol=" not in banner
-    # loss, KL, changed labels, metrics and the confusion matrix
-    assert len(at.get("plotly_chart")) == 5
+    # loss, KL, changed labels, metrics, the map with its gradient shares and the
+    # prototypes (digits are images), and the confusion matrix
+    assert [c.key for c in at.get("plotly_chart")] == [
+        "pretrain_chart", "kl_chart", "delta_chart", "metrics_chart", "train_map", "train_grad",
+        "train_protos", "confusion_chart"]
     assert [m.label for m in at.metric] == ["ACC", "NMI", "ARI"]
     assert 0 <= float(at.metric[0].value) <= 1
     run_path = at.session_state["run_path"]
@@ -190,6 +193,29 @@ def test_shipped_or_live_autoencoder_is_offered_plainly():
         "use the shipped pretrained autoencoder (skip to DEC)", "pretrain live"]
 
 
+def test_a_shipped_autoencoder_that_does_not_fit_is_named_before_start():
+    """Issue 21: with "use the shipped" chosen, a changed pretraining setting is named
+    before Start (the run would pretrain live); the defaults say nothing."""
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    assert not any("shipped autoencoder" in w.value for w in at.warning)
+    at.slider(key="train.pretrain_noise").set_value(0.0).run()
+    notes = [w.value for w in at.warning if "shipped autoencoder does not fit" in w.value]
+    assert len(notes) == 1 and "Input noise is 0.0, it was pretrained with 0.4" in notes[0]
+    at.radio(key="train.autoencoder").set_value("live").run()
+    assert not any("shipped autoencoder" in w.value for w in at.warning)
+
+
+def test_the_shipped_autoencoder_cannot_serve_other_data():
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.run()
+    assert not at.exception
+    assert any("cannot serve moons (1,000 × 2): Start pretrains live" in i.value
+               for i in at.info)
+
+
 def test_cost_before_start_and_one_click_fit(monkeypatch):
     """Issue 19: the estimate shows before Start; past 2 minutes, a one-click budget fits."""
     monkeypatch.setenv("DEC_GFLOPS", "50")  # the estimate's machine rate, fixed for the test
@@ -216,3 +242,67 @@ def test_cost_before_start_and_one_click_fit(monkeypatch):
     note = next(c.value for c in at.caption if "Estimated cost" in c.value)
     assert f"{steps:,} steps, the step budget stops it" in note
     cost.machine_gflops.cache_clear()
+
+
+def test_header_counts_clusters_and_surprises_are_answered_before_start():
+    """Issue 21: "· 5 ·" read as nothing; k < classes caps ACC (say it, with the number);
+    DEC fails on moons by design (say it, and point to N2D)."""
+    from dec_core.datasets import load_dataset
+    from dec_core.metrics import max_acc
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    at.session_state["model"] = {"hidden": [256, 256, 512, 10], "n_clusters": 5, "alpha": 1.0}
+    at.run()
+    assert not at.exception
+    assert "· 5 clusters ·" in at.caption[0].value
+    ceiling = f"{max_acc(load_dataset('digits').y, 5):.3f}"
+    assert any(f"ACC can be at most {ceiling}" in c.value for c in at.caption)
+    assert not any("Expect DEC to fail" in c.value for c in at.caption)
+    at.session_state["model"]["n_clusters"] = 1
+    at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.run()
+    assert "· 1 cluster ·" in at.caption[0].value
+    assert any("Expect DEC to fail on moons" in c.value and "N2D" in c.value
+               for c in at.caption)
+
+
+def test_zero_pretraining_epochs_say_skipped_and_the_kl_rise_is_explained():
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180))
+    at.session_state["train"].update(pretrain_epochs=0, autoencoder="live")
+    at.run()
+    button(at, "Start").click().run()
+    wait_done(at)
+    assert not at.exception
+    import json
+
+    notes = [json.loads(c.proto.spec)["layout"]["annotations"][0]["text"]
+             for c in at.get("plotly_chart")
+             if "annotations" in json.loads(c.proto.spec)["layout"]]
+    assert any(n.startswith("pretraining skipped (0 epochs)") for n in notes), notes
+    assert not any("waiting for the first epoch" in n for n in notes)
+    assert any("KL curve can rise before it falls" in c.value for c in at.caption)
+
+
+def test_variant_box_sets_its_settings_and_says_what_runs():
+    from dec_core.presets import VARIANTS
+
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    assert not at.exception
+    box = at.selectbox(key="train_variant")
+    assert box.value == "dec"  # the default is the paper's DEC
+    assert set(VARIANTS) <= set(box.options) or {VARIANTS[v]["label"] for v in VARIANTS} \
+        <= set(box.options)
+    assert any("What runs: " + VARIANTS["dec"]["help"] in c.value for c in at.caption)
+    box.set_value("dec-manifold").run()
+    assert not at.exception
+    train = at.session_state["train"]
+    assert (train["centroid_init"], train["start_target_updates"]) == ("manifold", 5)
+    assert any(VARIANTS["dec-manifold"]["help"] in c.value for c in at.caption)
+    at.selectbox(key="train_variant").set_value("dec-restarts").run()
+    train = at.session_state["train"]
+    assert (train["centroid_init"], train["n_restarts"]) == ("kmeans", 3)  # nothing left behind
+    assert at.number_input(key="train.n_restarts").value == 3
+    at.selectbox(key="train_variant").set_value("dec").run()
+    train = at.session_state["train"]
+    assert (train["augment"], train["centroid_init"], train["n_restarts"]) == (0.0, "kmeans", 1)

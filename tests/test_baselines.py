@@ -29,3 +29,68 @@ def test_kmeans_raw_rejects_bad_cluster_counts():
 def test_one_name_per_method():
     assert NAMES == {"kmeans_raw": "k-means on raw data", "ae_kmeans": "autoencoder + k-means",
                      "dec": "DEC", "idec": "IDEC", "n2d": "N2D (UMAP + GMM)"}
+
+
+def test_cluster_means_are_the_member_means():
+    from dec_core.baselines import cluster_means
+
+    z = np.array([[0.0, 0.0], [2.0, 2.0], [10.0, 0.0], [5.0, 5.0]])
+    labels = np.array([0, 0, 1, 2])
+    np.testing.assert_allclose(cluster_means(z, labels, 3), [[1, 1], [10, 0], [5, 5]])
+    # an empty cluster takes a data point (the one farthest from its own cluster's mean)
+    centers = cluster_means(z, np.array([0, 0, 0, 0]), 2)
+    np.testing.assert_allclose(centers[0], z.mean(0))
+    assert any(np.allclose(centers[1], row) for row in z)
+
+
+def test_manifold_start_centroids_are_the_n2d_cluster_means_in_z():
+    from dec_core.baselines import manifold_start, n2d_labels
+
+    z, y = make_blobs(150, n_features=6, centers=3, cluster_std=0.4, random_state=2)
+    centers, labels = manifold_start(z, 3, seed=0)
+    np.testing.assert_array_equal(labels, n2d_labels(z, 3, 0))  # N2D's clusters, one definition
+    assert centers.shape == (3, 6) and centers.dtype == np.float32
+    for j in range(3):
+        np.testing.assert_allclose(centers[j], z[labels == j].mean(axis=0), rtol=1e-5)
+
+
+def test_dec_manifold_start_places_centroids_at_cluster_means_of_the_embedding(blobs):
+    from dec_core import DEC
+    from dec_core.callbacks import Callback
+
+    class Start(Callback):
+        def on_kmeans_end(self, logs=None):
+            self.logs = logs
+
+    x, y = blobs
+    start = Start()
+    dec = DEC(4, dims=[8, 16, 4], pretrain_epochs=3, batch_size=64, update_interval=5,
+              max_iter=10, random_state=0, centroid_init="manifold").fit(x, y, callbacks=[start])
+    z, labels, centers = (start.logs[k] for k in ("embedding", "labels", "centers"))
+    np.testing.assert_array_equal(labels, dec.kmeans_labels_)
+    for j in range(4):
+        np.testing.assert_allclose(centers[j], z[labels == j].mean(axis=0), rtol=1e-4, atol=1e-5)
+
+
+def test_start_target_updates_train_towards_the_start_clusters(blobs):
+    from dec_core import DEC
+    from dec_core.callbacks import Callback
+
+    class Targets(Callback):
+        def __init__(self):
+            super().__init__()
+            self.p = []
+
+        def on_dec_update(self, update, logs=None):
+            self.p.append(np.asarray(logs["p"]))
+
+    x, y = blobs
+    rec = Targets()
+    dec = DEC(4, dims=[8, 16, 4], pretrain_epochs=2, batch_size=64, update_interval=3,
+              max_iter=30, tol=0.5, random_state=0, start_target_updates=3).fit(
+        x, y, callbacks=[rec])
+    onehot = np.eye(4)[dec.kmeans_labels_]
+    for p in rec.p[:3]:  # the start's clusters are the target, and tol waits for them
+        np.testing.assert_array_equal(p, onehot)
+    assert len(rec.p) >= 4
+    assert not np.array_equal(rec.p[3], onehot)  # then the sharpened Q, as in the paper

@@ -92,3 +92,31 @@ def test_mnist_paper_resumes(tmp_path, mnist_path, capsys):
     assert "resuming" in err and "epoch 3/3" in err and "epoch 1/3" not in err
     with np.load(work / "seed0-autoencoder.npz") as npz:
         assert int(npz["epochs_done"]) == 3 and len(npz["losses"]) == 3
+
+
+def test_bench_variant_files_and_n2d(tmp_path, capsys):
+    code = main(["bench", "--protocol", "digits", "--seeds", "0", "--out-dir", str(tmp_path),
+                 "--variant", "dec-restarts", "--set", "n_restarts=2", "--n2d", *TINY])
+    assert code == 0
+    result = json.loads((tmp_path / "digits.dec-restarts.json").read_text())
+    assert result["variant"] == "dec-restarts" and result["config"]["n_restarts"] == 2
+    run = result["runs"][0]
+    assert len(run["restarts"]) == 2 and 0 <= run["n2d"]["acc"] <= 1
+    assert "n2d_acc" in result["summary"] and "restart_correlation" in result["summary"]
+    md = (tmp_path / "digits.dec-restarts.md").read_text()
+    assert "(dec-restarts)" in md and "N2D on the same autoencoders" in md
+
+
+def test_restart_correlations_sign_and_choice():
+    def run(*rows):
+        return {"restarts": [{"acc": a, "kl": kl, "silhouette": s, "inertia": i}
+                             for a, kl, s, i in rows]}
+    # kl tracks ACC perfectly (lower kl, higher ACC); silhouette the other way round
+    runs = [run((0.9, 0.1, 0.1, 0.5), (0.8, 0.2, 0.2, 0.5), (0.7, 0.3, 0.3, 0.5)),
+            run((0.6, 0.4, 0.4, 0.5), (0.95, 0.05, 0.05, 0.5))]
+    c = bench.restart_correlations(runs)
+    assert c["kl"]["spearman"] == pytest.approx(1.0)
+    assert c["silhouette"]["spearman"] == pytest.approx(-1.0)
+    assert c["kl"]["chosen_acc"] == pytest.approx((0.9 + 0.95) / 2)
+    assert c["oracle_acc"] == pytest.approx((0.9 + 0.95) / 2)
+    assert c["first_acc"] == pytest.approx((0.9 + 0.6) / 2)

@@ -206,3 +206,107 @@ def test_share_link_reopens_the_same_experiment(server, browser):
     assert owner_cookie(student) != owner_cookie(teacher)  # a new owner
     assert owner_cookie(teacher) not in link and "owner=" not in student.url
     student.screenshot(path=str(ARTIFACTS / "share-link-student.png"))
+
+
+# Bounding boxes in page pixels: [left, top, right, bottom].
+BOXES = """(sel) => [...document.querySelectorAll(sel)].map(e => {
+  const b = e.getBoundingClientRect();
+  return [b.left, b.top, b.right, b.bottom];
+})"""
+
+
+def overlap(a, b) -> bool:
+    """Whether two boxes share an area (touching edges do not count)."""
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def chart_title_gaps(page) -> list[float]:
+    """Per image-grid chart: pixels between the bottom of its title and the top of its image."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+      .filter(c => c.querySelector('.imagelayer image') && c.querySelector('.gtitle'))
+      .map(c => c.querySelector('.imagelayer image').getBoundingClientRect().top
+                - c.querySelector('.gtitle').getBoundingClientRect().bottom)""")
+
+
+def nav(page, name: str) -> None:
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name=name).first.click()
+
+
+def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, browser):
+    """Issue 21, what only a browser shows, at 1280 px: Input noise stays 0.40 after
+    Data -> moons -> digits; image grids sit under their titles; chart toolbars clear
+    the titles; Play / Pause clear the evolution slider; Step's status is not clipped."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
+    page.goto(f"{server}/")
+    page.get_by_text("Sample images").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    assert all(0 <= gap < 48 for gap in chart_title_gaps(page)), chart_title_gaps(page)
+
+    nav(page, "Train")  # the Train widgets are registered first, as a class would
+    page.get_by_text("Settings").first.click()
+    page.get_by_text("Input noise").first.wait_for(timeout=30_000)
+    nav(page, "Data")
+    for name in ("Two moons (synthetic, non-convex)", "Digits 8x8 (built in, 1,797 images)"):
+        page.locator("[data-testid=stSelectbox]").first.click()
+        page.get_by_role("option", name=name).click()
+        page.wait_for_timeout(2000)
+    nav(page, "Train")
+    page.get_by_text("Settings").first.click()
+    noise = page.locator("[data-testid=stSlider]").filter(has_text="Input noise")
+    noise.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert noise.locator("[data-testid=stSliderThumbValue]").inner_text() == "0.40"
+    page.screenshot(path=str(ARTIFACTS / "issue21-train-settings.png"))
+
+    t0 = time.time()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("Finished in").first.wait_for(timeout=180_000)
+    print(f"[issue21] Start -> Finished {time.time() - t0:.1f} s")
+    assert "train.pretrain_noise" not in page.url
+    nav(page, "Explore")
+    page.get_by_role("tab", name="Evolution").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)
+    for tab in ("Embedding map", "Confusion matrix", "Metrics", "Galleries"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(1500)
+        charts = page.locator("[data-testid=stPlotlyChart]:visible")
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            chart.hover()  # shows the toolbar
+            titles = chart.evaluate(f"c => ({BOXES})('.gtitle').length ? "
+                                    "[...c.querySelectorAll('.gtitle')].map(e => {"
+                                    "const b = e.getBoundingClientRect();"
+                                    "return [b.left, b.top, b.right, b.bottom]}) : []")
+            bars = chart.evaluate("c => [...c.querySelectorAll('.modebar')].map(e => {"
+                                  "const b = e.getBoundingClientRect();"
+                                  "return [b.left, b.top, b.right, b.bottom]})")
+            assert not any(overlap(t, m) for t in titles for m in bars), (tab, i, titles, bars)
+        if tab == "Galleries":
+            assert all(0 <= gap < 48 for gap in chart_title_gaps(page)), chart_title_gaps(page)
+    page.get_by_role("tab", name="Evolution").click()
+    page.locator(".slider-grip-rect").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    buttons = page.evaluate(BOXES, ".updatemenu-button")
+    rail = page.evaluate(BOXES, ".slider-rail-rect")[0]
+    grip = page.evaluate(BOXES, ".slider-grip-rect")[0]  # the handle, at update 0
+    assert len(buttons) == 2 and max(b[2] for b in buttons) <= rail[0]
+    assert not any(overlap(b, grip) for b in buttons)
+    page.screenshot(path=str(ARTIFACTS / "issue21-evolution-update0.png"))
+
+    print(f"[issue21] Explore checked {time.time() - t0:.1f} s")
+    nav(page, "Step by step")
+    page.get_by_role("button", name="Start in step mode").click()
+    badge = page.get_by_text("waiting for Step (update 0)").first
+    badge.wait_for(timeout=180_000)
+    print(f"[issue21] step job waiting {time.time() - t0:.1f} s")
+    page.wait_for_timeout(1500)
+    assert badge.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    clipped = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=stMetricValue] div, [data-testid=stMetricValue], button p')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert clipped == []
+    page.screenshot(path=str(ARTIFACTS / "issue21-step-waiting.png"))
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped:").first.wait_for(timeout=60_000)
+    page.close()

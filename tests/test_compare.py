@@ -302,3 +302,49 @@ def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
         np.repeat(np.arange(3), 60).tolist()
     idx, dist = projection.knn(z, 4)
     assert (idx[:, 0] == np.arange(180)).all() and (dist[:, 0] == 0).all()
+
+
+def test_page_names_the_shipped_autoencoder(tmp_path):
+    """Issue 21: a run that started from the shipped autoencoder read "pretrained by an
+    earlier run"."""
+    import json
+
+    from fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "shipped", n=150, n_updates=2)
+    config = json.loads((path / "config.json").read_text())
+    config.setdefault("extra", {})["autoencoder"] = "shipped"
+    (path / "config.json").write_text(json.dumps(config))
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["config.json"] = (path / "config.json").stat().st_size
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(c.value for c in at.caption)
+    assert "started from the shipped pretrained autoencoder" in text
+    assert "earlier run" not in text
+
+
+def test_variant_rows_configs_and_names():
+    from dec_core.presets import VARIANTS
+
+    assert compare.VARIANT_ROWS == tuple(v for v in VARIANTS if v != "dec")
+    names = compare.method_names()
+    for v in compare.VARIANT_ROWS:
+        assert names[compare.variant_key(v)] == VARIANTS[v]["label"]
+    app = {"data": {"name": "digits"}, "train": {"method": "idec", "gamma": 0.2,
+                                                 "learning_rate": 0.1, "momentum": 0.99,
+                                                 "pretrain_epochs": 7}}
+    cfg = compare.variant_config(app, "dec-da")
+    train = cfg["train"]
+    # the run's settings, plain DEC with its optimiser, and the variant's settings
+    assert train["pretrain_epochs"] == 7 and train["method"] == "dec"
+    assert train["learning_rate"] == 0.01 and train["augment"] == 1.0
+    assert train["centroid_init"] == "kmeans" and train["n_restarts"] == 1
+    assert compare.run_variant(app) is None  # IDEC is no DEC variant
+    assert compare.run_variant({"train": cfg["train"]}) == "dec-da"
+    assert compare.variant_seconds({"pretrain": 3.0, "kmeans": 1.0, "dec": 2.0,
+                                    "total": 6.5}) == 6.5

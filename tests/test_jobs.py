@@ -131,8 +131,9 @@ def test_changing_dec_settings_reuses_the_autoencoder(jobs, finished):
 
 def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
-    # a step-mode job holds the only slot until it is stopped
-    a = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    # a long job holds the only slot until it is stopped (a step job waiting for Step
+    # would lend it out: test_a_step_job_waiting_for_step_does_not_starve_the_queue)
+    a = jobs.submit(ALICE, tiny_config(pretrain_epochs=500, pretrain_batch_size=16))
     b = jobs.submit(BOB, tiny_config())
     c = jobs.submit(BOB, tiny_config())
     assert jobs.running_count() == 1 and a.state == "running"
@@ -140,7 +141,7 @@ def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
     assert jobs.stop(c.id, BOB)
     assert c.state == "stopped" and jobs.queue_position(c) is None
     assert c.message == "stopped before it started"
-    wait_for(lambda: len(a.dec) == 1)
+    wait_for(lambda: len(a.pretrain) >= 1)
     assert b.state == "queued" and jobs.queue_position(b) == 1
     jobs.stop(a.id, ALICE)
     seen_max = 0
@@ -187,9 +188,21 @@ def test_step_mode_advances_one_update_per_step(jobs):
     before = job.version
     job.play()
     assert job.playing and job.version > before
-    wait_for(lambda: len(job.dec) >= 6, 30)
+    # playing is paced by the page: one update, then the worker holds until the
+    # page says it drew the latest one (Job.advance)
+    wait_for(lambda: len(job.dec) >= 5, 30)
+    time.sleep(0.5)
+    assert len(job.dec) == 5
+    assert not job.advance(3)  # not the latest update: nothing released
+    for expected in (6, 7, 8):
+        assert job.advance(expected - 2)  # the page drew update expected - 2
+        assert not job.advance(expected - 2)  # a second tab drawing it releases nothing
+        wait_for(lambda: len(job.dec) >= expected, 30)  # noqa: B023
+        time.sleep(0.3)
+        assert len(job.dec) == expected
     job.pause()
     assert not job.playing
+    assert not job.advance(len(job.dec) - 1)  # paused: the page's draws release nothing
     jobs.stop(job.id, ALICE)
     assert jobs.wait(job, 60)
 
@@ -344,3 +357,61 @@ def test_the_shipped_autoencoder_is_used_only_when_it_matches(jobs):
     assert live.autoencoder_source == "live" and len(live.pretrain) == 4
     run = load_run(live.run_path, with_model=False)
     assert run.config["extra"]["autoencoder"] == "live"
+
+
+def test_a_step_job_waiting_for_step_does_not_starve_the_queue(tmp_path):
+    """Issue 21: cap 1, one step job paused at update 0, one plain job: the plain job
+    finishes (it was still queued 90 s later); the step job waits on, then goes on."""
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
+    step = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    wait_for(lambda: step.view()["waiting"] or not step.active)
+    assert step.active and len(step.dec) == 1 and step.view()["waiting_since"] is not None
+    assert jobs.running_count() == 0  # its slot is lent out while it waits
+    info = step.view()["step_info"]  # the colours' matching (explorer.theme.cluster_colors)
+    from dec_core.metrics import cluster_acc
+    from explorer.data import load
+
+    y = load(tiny_config()["data"]).y
+    assert info["n_classes"] == 10
+    assert info["mapping"] == cluster_acc(y, info["labels"], return_mapping=True)[1]
+    plain = jobs.submit(BOB, tiny_config())
+    assert jobs.wait(plain, 120) and plain.state == "done", plain.error
+    assert step.active and len(step.dec) == 1  # still waiting for a person
+    step.step()
+    wait_for(lambda: len(step.dec) == 2 and step.view()["waiting"], 30)
+    jobs.stop(step.id, ALICE)
+    assert jobs.wait(step, 60) and step.state == "stopped"
+    assert not step.view()["waiting"] and jobs.running_count() == 0
+
+
+def test_the_waiting_allowance_is_small_and_then_slots_count(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True, max_waiting=0)
+    step = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    wait_for(lambda: step.view()["waiting"])
+    plain = jobs.submit(BOB, tiny_config())
+    time.sleep(1.0)
+    assert plain.state == "queued" and jobs.queue_position(plain) == 1
+    jobs.stop(step.id, ALICE)
+    assert jobs.wait(plain, 120) and plain.state == "done"
+
+
+def test_an_idle_step_job_is_saved_and_ended_with_words(tmp_path):
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True, step_idle_s=0.5)
+    job = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
+    assert jobs.wait(job, 120)
+    assert job.state == "stopped" and job.idle_ended and job.run_path
+    assert "waiting" in job.message and "for Step" in job.message and "saved" in job.message
+    assert load_run(job.run_path).labels.shape == (200,)
+
+
+def test_a_converged_step_job_ends_without_another_step(tmp_path):
+    """The last update (the stop rule fired) is not followed by a wait for Step: the job
+    ends by itself, as "finished" (it sat "running" for 14 minutes)."""
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
+    job = jobs.submit(ALICE, tiny_config(max_iter=20, update_interval=10, tol=0.0),
+                      step_mode=True)
+    wait_for(lambda: job.view()["waiting"] or not job.active)
+    job.step(2)  # update 1 at batch 10, update 2 at batch 20 = max_iter: the last
+    assert jobs.wait(job, 60) and job.state == "done", job.error
+    assert [r["update"] for r in job.dec] == [0, 1, 2]
+    assert job.message.startswith("reached max_iter")

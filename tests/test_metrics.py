@@ -134,3 +134,14 @@ def brute_force_matched(y_true, y_pred):
              [list(zip(p, clusters)) for p in itertools.permutations(classes, len(clusters))])
     return max(sum(int(np.sum((y_true == a) & (y_pred == b))) for a, b in match)
                for match in pairs)
+
+
+def test_max_acc_is_the_share_of_the_k_largest_classes():
+    from dec_core.metrics import cluster_acc, max_acc
+
+    y = np.array([0] * 5 + [1] * 3 + [2] * 2)
+    assert max_acc(y, 1) == 0.5 and max_acc(y, 2) == 0.8 and max_acc(y, 3) == max_acc(y, 9) == 1.0
+    # reached by the best clustering into k clusters, and never beaten by any
+    rng = np.random.default_rng(0)
+    assert cluster_acc(y, np.minimum(y, 1)) == 0.8
+    assert all(cluster_acc(y, rng.integers(0, 2, 10)) <= 0.8 for _ in range(50))

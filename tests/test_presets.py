@@ -246,3 +246,20 @@ def test_idec_gets_its_own_optimiser_everywhere():
     assert mine["learning_rate"] == 0.05 and mine["momentum"] == 0.99
     # an explicit override wins
     assert protocol_config("digits", {"method": "idec", "learning_rate": 0.2})["learning_rate"] == 0.2
+
+
+def test_variants_are_documented_options():
+    from dec_core import DEC
+    from dec_core.presets import COMMON, VARIANTS, apply_variant, variant_of
+
+    assert list(VARIANTS)[0] == "dec" and VARIANTS["dec"]["settings"] == {}
+    params = DEC().get_params()
+    for name, spec in VARIANTS.items():
+        assert spec["label"] and spec["help"].rstrip().endswith((".", ")"))
+        assert set(spec["settings"]) <= set(params)  # estimator parameters, nothing else
+        assert variant_of(apply_variant(COMMON, name)) == name
+    # the default is the paper's DEC
+    assert variant_of(COMMON) == "dec"
+    assert variant_of({**COMMON, "augment": 0.3}) is None
+    with pytest.raises(ValueError, match="Unknown variant"):
+        apply_variant(COMMON, "dec-magic")

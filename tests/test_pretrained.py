@@ -85,6 +85,31 @@ def test_changed_data_gives_none(ship):
     assert pt.find(x[:-1], PARAMS, name=str(path)) is None
 
 
+@pytest.mark.parametrize("change", [{"pretrain_noise": 0.0}, {"pretrain_epochs": 4},
+                                    {"random_state": 1}, {"dims": [8, 16, 5]}])
+def test_mismatch_names_what_differs_as_find_decides(ship, change):
+    """mismatch() is find()'s test written out: [] exactly when find() hands it out."""
+    x, path = ship
+    assert pt.mismatch(x, PARAMS, name=str(path)) == []
+    (key, value), = change.items()
+    differ = pt.mismatch(x, {**PARAMS, **change}, name=str(path))
+    assert differ == [{"key": key, "value": value, "recorded": PARAMS[key]}]
+    assert pt.find(x, {**PARAMS, **change}, name=str(path)) is None
+    # without the estimator's defaults (no TensorFlow): only the given keys are compared
+    assert pt.mismatch(x, {**PARAMS, **change}, name=str(path), defaults=False) == differ
+
+
+def test_mismatch_says_when_the_data_differ(ship):
+    x, path = ship
+    other = x.copy()
+    other[5, 3] += 1e-3
+    assert pt.mismatch(other, PARAMS, name=str(path)) == [
+        {"key": "data", "value": [120, 8], "recorded": [120, 8]}]
+    assert pt.mismatch(x[:-1], PARAMS, name=str(path))[-1] == {
+        "key": "data", "value": [119, 8], "recorded": [120, 8]}
+    assert pt.mismatch(x, PARAMS, name=str(path.parent / "absent")) is None
+
+
 def test_tampered_weights_are_refused(ship):
     x, path = ship
     npz = path.with_suffix(".npz")

@@ -103,3 +103,21 @@ def test_finish_banner_is_written_for_people():
 def test_placeholder_is_built_once():
     a = charts.placeholder("DEC: clustering loss KL(P‖Q)", "starts after pretraining")
     assert charts.placeholder("DEC: clustering loss KL(P‖Q)", "starts after pretraining") is a
+
+
+def test_no_change_is_drawn_as_zero_not_as_a_tiny_share():
+    """Issue 21: a last update with no point changed sat at "0.001 %"; only the hover
+    said "0 points". It has its own "0" row and marker, off the line."""
+    rows = [*dec_rows(), {"update": 6, "iteration": 360, "delta_label": 0.0}]
+    fig = charts.delta_label_figure(rows, 1e-4, 1797)
+    line, zero = fig.data
+    assert line.y[-1] is None and line.connectgaps is False
+    assert zero.name == "no point changed" and list(zero.x) == [360]
+    axis = fig.layout.yaxis
+    assert axis.ticktext[0] == "0" and axis.tickvals[0] == zero.y[0]
+    assert zero.y[0] < min(v for v in line.y if v is not None) / 2
+    assert zero.text[0] == "0 of 1,797 points"
+    # every other tick still reads as its value
+    rest = type("Axis", (), {"tickvals": axis.tickvals[1:], "ticktext": axis.ticktext[1:]})
+    tick_labels_are_numbers(rest)
+    assert math.log10(zero.y[0]) > axis.range[0]  # inside the drawn range

@@ -259,3 +259,103 @@ def test_finished_in_is_fixed_when_the_job_is_done(jobs):
     first = job.elapsed()
     time.sleep(0.05)
     assert job.elapsed() == first
+
+
+# ------------------------------------------------- settings follow the data set
+def _shown_on_mount(el):
+    """What a browser shows when it mounts ``el`` afresh (as after a page switch).
+
+    The frontend takes the server's value only when the proto says ``set_value``;
+    otherwise it mounts the widget at the proto's default.
+    """
+    proto = el.proto
+    if proto.set_value:
+        return el.value
+    if el.type in ("radio", "selectbox"):
+        return ("index", proto.default)
+    if el.type == "select_slider":
+        return ("index", proto.default[0])
+    default = proto.default
+    return default[0] if el.type == "slider" else default
+
+
+def _expected_on_mount(el, value):
+    if el.proto.set_value:
+        return value
+    if el.type in ("radio", "selectbox"):
+        return ("index", el.index)
+    if el.type == "select_slider":
+        return ("index", el.options.index(el.format_func(value) if el.format_func else str(value)))
+    return value
+
+
+def _bound_widgets(at, section):
+    kinds = ("slider", "select_slider", "number_input", "radio", "selectbox", "text_input")
+    for kind in kinds:
+        for el in getattr(at, kind):
+            if el.key and el.key.startswith(f"{section}."):
+                yield el
+
+
+def test_switching_data_sets_keeps_every_setting_at_its_preset(jobs, tmp_path, monkeypatch):
+    """Data -> every data set -> back: each model and train setting is its preset's,
+    in the setting dicts and on the widgets as a browser mounts them (issue 21:
+    "Input noise" showed 0.00 after Data -> moons -> digits, and the next click
+    made 0.0 the setting)."""
+    import numpy as np
+
+    from explorer.state import model_defaults, train_defaults
+
+    rng = np.random.default_rng(0)
+    for kind in ("mnist", "fashion_mnist"):  # tiny stand-ins in the Keras layout
+        x = rng.integers(0, 255, size=(30, 28, 28), dtype=np.uint8)
+        y = np.arange(30) % 10
+        np.savez(tmp_path / f"{kind}.npz", x_train=x[:20], y_train=y[:20], x_test=x[20:],
+                 y_test=y[20:])
+    monkeypatch.setenv("DEC_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    # the Train and Model widgets are registered first: the bug needed that
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/model.py").run()
+    names = ["moons", "digits", "mnist", "blobs", "fashion_mnist", "circles", "file", "digits"]
+    for name in names:
+        at.switch_page("pages/data.py").run()
+        at.selectbox(key="data.name").set_value(name).run()
+        assert not at.exception, name
+        expected = {"model": model_defaults(name), "train": train_defaults(name)}
+        for page, section in (("pages/train.py", "train"), ("pages/model.py", "model")):
+            at.switch_page(page).run()
+            assert not at.exception, (name, page)
+            assert at.session_state[section] == expected[section], (name, section)
+            widgets = list(_bound_widgets(at, section))
+            if section == "train":  # every train setting drawn (layer-wise/IDEC ones hidden)
+                assert len(widgets) >= 14, [w.key for w in widgets]
+            for el in widgets:
+                field = el.key.partition(".")[2]
+                want = expected[section][field]
+                assert el.value == want, (name, el.key, el.value, want)
+                assert _shown_on_mount(el) == _expected_on_mount(el, want), (name, el.key)
+    assert "train.pretrain_noise" not in at.query_params
+
+
+def test_a_result_from_other_settings_is_greyed_and_named(jobs, fake_run, monkeypatch):
+    """Issue 21: after a circles run, digits chosen: the Train page showed "digits" above
+    the circles run's confusion matrix. The result is now marked as the previous run's."""
+    job = finished_job(jobs, TOKEN, fake_run)
+    job.config["data"].update(name="circles", noise=0.05)
+    job.dataset_info.update(name="circles", n_classes=2)
+    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
+    at.query_params["job"] = job.id
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "previous run" in i.value]
+    assert notes == ["From the previous run: circles, k = 2. The settings have changed since; "
+                     "press Start to train with the current ones."]
+    css = [h.proto.body for h in at.get("html") if "st-key-train_view" in h.proto.body]
+    assert len(css) == 1 and "opacity" in css[0] and "grayscale" in css[0]
+    # the same settings again: nothing is marked
+    at.session_state["data"] = dict(job.config["data"])
+    at.run()
+    assert not any("previous run" in i.value for i in at.info)
+    assert not any("st-key-train_view" in h.proto.body for h in at.get("html"))

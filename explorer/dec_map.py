@@ -1,0 +1,314 @@
+"""Pictures of DEC at work: the embedding with its moving centroids, the prototypes,
+the data's own space, and who drives the gradient (plotly, no streamlit here).
+
+Each figure takes a job's ``step_info`` (the keys :mod:`explorer.map_frame`
+adds in the worker) and returns a plotly figure. Colours follow the one
+colour rule: :func:`colors_for` gives each cluster its matched class's colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .theme import ACCENT, NEUTRAL, cluster_colors, layout
+
+CROSS = {"symbol": "x", "size": 20, "line": {"color": "#1a1a1a", "width": 1.5}}
+MAP_HEIGHT = 470
+
+
+def has_map(info: Mapping | None) -> bool:
+    """Whether ``step_info`` carries the map's arrays (older jobs, IDEC or DEC alike do)."""
+    return bool(info) and "xy" in info and "centers_trail" in info
+
+
+def colors_for(info: Mapping, k: int) -> dict[int, str]:
+    """Each cluster's colour: its matched class's (``step_info["mapping"]``), else its own."""
+    return cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
+
+
+def names_for(info: Mapping, k: int) -> dict[int, str]:
+    """``"cluster 3 → 1"`` when the matching is known, else ``"cluster 3"``."""
+    mapping = info.get("mapping") or {}
+    return {j: f"cluster {j} → {mapping[j]}" if j in mapping else f"cluster {j}" for j in range(k)}
+
+
+def _opacity(conf: np.ndarray, k: int) -> np.ndarray:
+    """max q from its floor 1/k (no preference) to 1, as opacity 0.2 .. 1."""
+    floor = 1.0 / max(k, 1)
+    return 0.2 + 0.8 * np.clip((conf - floor) / max(1.0 - floor, 1e-9), 0.0, 1.0)
+
+
+def _padded(box, pad: float = 0.06) -> list[list[float]]:
+    out = []
+    for lo, hi in box:
+        span = (hi - lo) or 1.0
+        out.append([lo - pad * span, hi + pad * span])
+    return out
+
+
+def _segments(a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
+    """x and y of the segments a_i -> b_i in one line trace (None between segments)."""
+    n = len(a)
+    xs = np.full(3 * n, np.nan)
+    ys = np.full(3 * n, np.nan)
+    xs[0::3], xs[1::3] = a[:, 0], b[:, 0]
+    ys[0::3], ys[1::3] = a[:, 1], b[:, 1]
+    return [None if np.isnan(v) else float(v) for v in xs], [None if np.isnan(v) else float(v)
+                                                           for v in ys]
+
+
+def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
+                         names: Mapping[int, str] | None = None, arrows: bool = False,
+                         size_by: str = "confidence", highlight: int | None = None,
+                         title: str | None = None, height: int = MAP_HEIGHT) -> go.Figure:
+    """The embedding z of the tracked points and the centroids μ_j with their trails.
+
+    Parameters
+    ----------
+    info : mapping
+        A job's ``step_info`` with ``xy``, ``centers_trail``, ``q`` (and
+        ``grad``, ``xy_prev``, ``xy_range``, ``frame``).
+    colors, names : mapping of int to str, optional
+        Colour and legend name of each cluster (:func:`colors_for`, :func:`names_for`).
+    arrows : bool, default=False
+        Draw a line from each point's position at the previous update.
+    size_by : {"confidence", "gradient"}, default="confidence"
+        Opacity always follows max_j q_ij; the marker size follows it too, or
+        each point's gradient norm |dL/dz_i| ("who drives the gradient").
+    highlight : int, optional
+        A tracked row to ring (a pinned point).
+    title : str, optional
+    height : int
+
+    Returns
+    -------
+    go.Figure
+    """
+    q = np.asarray(info["q"])
+    xy = np.asarray(info["xy"])
+    trail = np.asarray(info["centers_trail"])  # (u, k, 2)
+    k = q.shape[1]
+    colors = colors or colors_for(info, k)
+    names = names or names_for(info, k)
+    conf = q.max(axis=1)
+    labels = q.argmax(axis=1)
+    grad = np.asarray(info.get("grad")) if info.get("grad") is not None else None
+    if size_by == "gradient" and grad is not None and grad.max() > 0:
+        size = 3.0 + 13.0 * np.sqrt(grad / grad.max())
+    else:
+        size = 3.0 + 5.0 * _opacity(conf, k)
+    opacity = _opacity(conf, k)
+    fig = go.Figure()
+    prev = info.get("xy_prev")
+    if arrows and prev is not None:
+        sx, sy = _segments(np.asarray(prev), xy)
+        fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name="move since last update",
+                                 line={"color": NEUTRAL, "width": 1}, hoverinfo="skip"))
+    g = grad if grad is not None else np.zeros(len(xy))
+    rows = np.arange(len(xy))
+    for j in range(k):
+        m = labels == j
+        if not m.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=xy[m, 0], y=xy[m, 1], mode="markers", name=names[j], legendgroup=str(j),
+            marker={"color": colors[j], "size": size[m], "opacity": opacity[m],
+                    "line": {"width": 0}},
+            customdata=np.stack([rows[m], conf[m], g[m]], axis=1),
+            hovertemplate="tracked point %{customdata[0]:.0f}<br>max q %{customdata[1]:.3f}"
+                          "<br>|∂L/∂z| %{customdata[2]:.3g}<extra>%{fullData.name}</extra>",
+        ))
+    u = trail.shape[0]
+    for j in range(k):  # the path of μ_j over the updates so far
+        fig.add_trace(go.Scatter(
+            x=trail[:, j, 0], y=trail[:, j, 1], mode="lines+markers", legendgroup=str(j),
+            showlegend=False, line={"color": colors[j], "width": 2.5},
+            marker={"size": 5, "color": colors[j], "line": {"color": "#1a1a1a", "width": 0.5}},
+            hovertemplate=f"μ_{j} at update %{{text}}<extra></extra>",
+            text=[str(i) for i in range(u)],
+        ))
+    fig.add_trace(go.Scatter(
+        x=trail[-1, :, 0], y=trail[-1, :, 1], mode="markers", name="centroids μ_j",
+        marker={**CROSS, "color": [colors[j] for j in range(k)]},
+        customdata=np.arange(k), hovertemplate="centroid μ_%{customdata}<extra></extra>",
+    ))
+    if highlight is not None and 0 <= int(highlight) < len(xy):
+        h = int(highlight)
+        fig.add_trace(go.Scatter(
+            x=[xy[h, 0]], y=[xy[h, 1]], mode="markers", name=f"point {h}",
+            marker={"symbol": "circle-open", "size": 18, "color": ACCENT, "line": {"width": 3}},
+            hoverinfo="skip"))
+    box = info.get("xy_range")
+    if box is None:
+        both = np.concatenate([xy, trail.reshape(-1, 2)])
+        box = list(zip(both.min(axis=0), both.max(axis=0)))
+    xr, yr = _padded(box)
+    explained = (info.get("frame") or {}).get("explained") or [0.0, 0.0]
+    fig.update_xaxes(title=f"PC 1 of the k-means start ({explained[0]:.0%} of its variance)",
+                     range=xr, autorange=False, zeroline=False)
+    fig.update_yaxes(title=f"PC 2 ({explained[1]:.0%})", range=yr, autorange=False,
+                     zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_layout(legend={"font": {"size": 11}}, uirevision="dec-map")
+    update = info.get("update", u - 1)
+    return layout(fig, title or f"The embedding z and the centroids μ_j (×) at update {update}",
+                  height=height)
+
+
+def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str],
+                  n_point_traces: int) -> go.Figure:
+    """Add centroid crosses and their trails to an evolution animation (every frame).
+
+    Parameters
+    ----------
+    fig : go.Figure
+        From :func:`explorer.plots.evolution_figure`; its frame ``f`` shows update ``f``
+        of ``centers``.
+    centers : ndarray of shape (u, k, 2)
+        The centroids in the same frame as the points.
+    colors : mapping of int to str
+    n_point_traces : int
+        Traces each frame already holds (the point traces).
+
+    Returns
+    -------
+    go.Figure
+        ``fig``, with k trail traces and one cross trace added to the data and
+        to every frame.
+    """
+    centers = np.asarray(centers)
+    k = centers.shape[1]
+
+    def traces(f: int) -> list[go.Scatter]:
+        out = [go.Scatter(x=centers[: f + 1, j, 0], y=centers[: f + 1, j, 1], mode="lines",
+                          line={"color": colors[j], "width": 2.5}, showlegend=False,
+                          hoverinfo="skip") for j in range(k)]
+        out.append(go.Scatter(x=centers[f, :, 0], y=centers[f, :, 1], mode="markers",
+                              name="centroids μ_j (trail: their path)",
+                              marker={**CROSS, "color": [colors[j] for j in range(k)]},
+                              customdata=np.arange(k),
+                              hovertemplate="centroid μ_%{customdata}<extra></extra>"))
+        return out
+
+    fig.add_traces(traces(0))
+    frames = []
+    for f, frame in enumerate(fig.frames):
+        frames.append(go.Frame(data=list(frame.data) + traces(min(f, len(centers) - 1)),
+                               name=frame.name, layout=frame.layout))
+    fig.frames = frames
+    # widen the fixed axes so the centroids stay on screen
+    xr, yr = list(fig.layout.xaxis.range), list(fig.layout.yaxis.range)
+    flat = centers.reshape(-1, 2)
+    fig.update_xaxes(range=[min(xr[0], flat[:, 0].min()), max(xr[1], flat[:, 0].max())])
+    fig.update_yaxes(range=[min(yr[0], flat[:, 1].min()), max(yr[1], flat[:, 1].max())])
+    return fig
+
+
+def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
+                      colors: Mapping[int, str], names: Mapping[int, str] | None = None,
+                      title: str = "Decoded centroids: each cluster's prototype",
+                      tile_px: int = 74) -> go.Figure:
+    """The k decoded centroids ``inverse_transform(μ_j)`` in a row, framed in their colours.
+
+    Parameters
+    ----------
+    prototypes : ndarray of shape (k, d)
+        Decoded centroids in the data's scale (0..1 for images).
+    image_shape : (h, w)
+    colors, names : mapping of int to str
+    """
+    from .plots import image_grid
+
+    k = len(prototypes)
+    h, w = (int(v) for v in image_shape)
+    imgs = np.clip(np.rint(np.asarray(prototypes).reshape(k, h, w) * 255), 0, 255).astype(
+        np.uint8)
+    names = names or {j: f"cluster {j}" for j in range(k)}
+    return image_grid(imgs, border_colors=[colors[j] for j in range(k)],
+                      titles=[f"μ{j}" for j in range(k)], hover=[names[j] for j in range(k)],
+                      ncols=k, title=title, tile_px=tile_px)
+
+
+def _rgb(hex_color: str) -> np.ndarray:
+    h = hex_color.lstrip("#")
+    return np.array([int(h[i: i + 2], 16) for i in (0, 2, 4)], dtype=np.float64)
+
+
+def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
+                      names: Mapping[int, str] | None = None,
+                      height: int = MAP_HEIGHT) -> go.Figure:
+    """2-D data in its own space: the points by cluster over the soft assignment of a grid.
+
+    Each background cell is one grid point pushed through the encoder and the
+    centroids: its hue is the argmax cluster, its strength the confidence
+    max_j q (pale where DEC is unsure).
+    """
+    grid = info["grid"]
+    q = np.asarray(info["q"])
+    k = q.shape[1]
+    colors = colors or colors_for(info, k)
+    names = names or names_for(info, k)
+    label, conf = np.asarray(grid["label"]), np.asarray(grid["conf"])
+    palette = np.stack([_rgb(colors[j]) for j in range(k)])
+    floor = 1.0 / max(k, 1)
+    a = 0.12 + 0.5 * np.clip((conf - floor) / max(1 - floor, 1e-9), 0, 1)[..., None]
+    rgb = (255.0 * (1 - a) + palette[label] * a).astype(np.uint8)  # (G, G, 3), row 0 = lowest y
+    gx, gy = np.asarray(grid["x"]), np.asarray(grid["y"])
+    dx, dy = float(gx[1] - gx[0]), float(gy[1] - gy[0])
+    fig = go.Figure(go.Image(z=rgb, x0=float(gx[0]), dx=dx, y0=float(gy[0]), dy=dy,
+                             hoverinfo="skip"))
+    xy = np.asarray(info["data_xy"])
+    labels = q.argmax(axis=1)
+    for j in range(k):
+        m = labels == j
+        if not m.any():
+            continue
+        fig.add_trace(go.Scatter(x=xy[m, 0], y=xy[m, 1], mode="markers", name=names[j],
+                                 marker={"color": colors[j], "size": 5.5,
+                                         "opacity": _opacity(q[m].max(axis=1), k),
+                                         "line": {"color": "#ffffff", "width": 0.5}},
+                                 hovertemplate="x %{x:.2f}, y %{y:.2f}<extra>%{fullData.name}"
+                                               "</extra>"))
+    fig.update_xaxes(title="x₁ (the data)", range=[gx[0] - dx / 2, gx[-1] + dx / 2],
+                     autorange=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(title="x₂", range=[gy[0] - dy / 2, gy[-1] + dy / 2], autorange=False,
+                     showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_layout(uirevision="dec-data-space", showlegend=False)
+    return layout(fig, f"The data's own space at update {info.get('update', '')}",
+                  height=height)
+
+
+def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
+    """Per confidence bin: its share of the points and of the total gradient norm."""
+    edges = np.asarray(share["edges"])
+    x = [f"{a:.2f}–{b:.2f}" for a, b in zip(edges[:-1], edges[1:])]
+    fig = go.Figure([
+        go.Bar(x=x, y=share["points"], name="share of the points", marker_color="#c9ced6"),
+        go.Bar(x=x, y=share["gradient"], name="share of the gradient", marker_color=ACCENT),
+    ])
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.14},
+                      bargap=0.25)
+    fig.update_xaxes(title="confidence max_j q_ij", type="category")
+    fig.update_yaxes(title="share", range=[0, 1], tickformat=".0%")
+    return layout(fig, "Who drives the gradient: |∂L/∂z_i| by confidence", height=height)
+
+
+def grad_caption(share: Mapping) -> str:
+    """What the class is seeing in :func:`grad_share_figure`, in a few sentences."""
+    edges = np.asarray(share["edges"])
+    g, p = np.asarray(share["gradient"], float), np.asarray(share["points"], float)
+    if g.sum() <= 0:
+        return "No pull yet: the target P equals Q everywhere."
+    ratio = np.where(p > 0, g / np.maximum(p, 1e-12), 0.0)
+    top = int(np.argmax(ratio))
+    cut = edges[-3]
+    return (
+        f"Points with confidence {edges[top]:.2f}–{edges[top + 1]:.2f} are {p[top]:.0%} of the "
+        f"data and give {g[top]:.0%} of the gradient: per point, they are pulled hardest. "
+        f"The most confident points (max q ≥ {cut:.2f}) are {p[-2:].sum():.0%} of the data "
+        f"and give {g[-2:].sum():.0%}. A red bar taller than its grey one means those points "
+        "pull more than their number. The pull on z_i is |∂L/∂z_i| = (α+1)/α · "
+        "|Σ_j (p_ij − q_ij)(z_i − μ_j) / (1 + ‖z_i − μ_j‖²/α)| (the paper's eq. 4): large "
+        "where the sharpened target p differs from q, zero where p = q.")

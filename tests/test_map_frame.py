@@ -1,0 +1,107 @@
+"""explorer.map_frame: the live map's fixed frame, trails, gradient shares, data-space grid."""
+
+import numpy as np
+import pytest
+
+from dec_core import DEC
+from dec_core.callbacks import Callback
+from dec_core.gradients import gradient_norms
+from dec_core.runs import load_run
+from explorer.jobs import JobManager
+from explorer.map_frame import Frame, LiveMap, confidence_edges, frame_snapshots
+from explorer.state import ensure_defaults
+
+
+def test_frame_is_pca_of_the_points_it_was_fitted_on():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(200, 6)) * [5, 2, 1, 0.5, 0.1, 0.1]
+    f = Frame(z)
+    xy = f.project(z)
+    np.testing.assert_allclose(xy.mean(axis=0), 0, atol=1e-5)
+    assert np.var(xy[:, 0]) > np.var(xy[:, 1]) > 0
+    assert sum(f.explained) < 1 and f.explained[0] > 0.7
+    # affine: one shift in z moves every point by the same vector on screen
+    moved = f.project(z + 1.0) - xy
+    np.testing.assert_allclose(moved, np.broadcast_to(moved[0], moved.shape), atol=1e-4)
+
+
+def test_confidence_edges_start_at_the_floor():
+    e = confidence_edges(10)
+    assert e[0] <= 0.1 and e[-1] == 1.0 and len(e) == 6 and np.all(np.diff(e) > 0)
+    assert confidence_edges(2)[0] <= 0.5
+
+
+class MapRecorder(Callback):
+    def __init__(self, live):
+        super().__init__()
+        self.live, self.infos, self.z = live, [], []
+
+    def on_dec_update(self, update, logs=None):
+        self.z.append(np.array(logs["embedding"]))
+        self.infos.append(self.live.update(self.model, logs["embedding"], logs["q"], logs["p"],
+                                           logs["centers"]))
+
+
+def test_live_map_keeps_the_frame_of_the_kmeans_start():
+    from sklearn.datasets import make_moons
+
+    x, _ = make_moons(300, noise=0.05, random_state=0)
+    x = x.astype(np.float32)
+    index = np.arange(0, 300, 3)
+    rec = MapRecorder(LiveMap(index, x))
+    dec = DEC(2, dims=[2, 16, 16, 3], pretrain_epochs=3, batch_size=32, update_interval=4,
+              max_iter=24, tol=0.0, n_init=2, random_state=0).fit(x, callbacks=[rec])
+    infos = rec.infos
+    assert len(infos) >= 3
+    frame = Frame(rec.z[0][index])  # fitted once, at update 0
+    for u, info in enumerate(infos):
+        np.testing.assert_allclose(info["xy"], frame.project(rec.z[u][index]), atol=1e-5)
+        assert info["centers_trail"].shape == (u + 1, 2, 2)
+        assert (info["xy_prev"] is None) == (u == 0)
+        assert info["grid"]["label"].shape == info["grid"]["conf"].shape == (60, 60)
+        assert np.all(info["grid"]["conf"] >= 0.5 - 1e-6)
+        share = info["grad_share"]
+        assert share["gradient"].sum() == pytest.approx(1.0, abs=1e-5)
+        assert "prototypes" not in info
+    np.testing.assert_allclose(infos[-1]["centers_xy"],
+                               frame.project(dec.cluster_centers_), atol=1e-5)
+    assert not np.allclose(infos[0]["xy"], infos[-1]["xy"])  # DEC moved the points
+    np.testing.assert_allclose(infos[1]["xy_prev"], infos[0]["xy"])
+    np.testing.assert_allclose(infos[-1]["grad"],
+                               gradient_norms(rec.z[-1], dec.cluster_centers_,
+                                              _p_of(dec, x), dec.alpha)[index], rtol=1e-3,
+                               atol=1e-6)
+
+
+def _p_of(dec, x):
+    from dec_core.layers import target_distribution
+
+    return target_distribution(dec.predict_proba(x))
+
+
+def test_frame_snapshots_project_centroids_through_the_first_frame():
+    rng = np.random.default_rng(1)
+    snaps = rng.normal(size=(4, 50, 5)).astype(np.float32)
+    cents = rng.normal(size=(4, 3, 5)).astype(np.float32)
+    xy, cxy, frame = frame_snapshots(snaps, cents)
+    assert xy.shape == (4, 50, 2) and cxy.shape == (4, 3, 2)
+    np.testing.assert_allclose(cxy[2], Frame(snaps[0]).project(cents[2]), atol=1e-5)
+
+
+def test_a_job_saves_centroids_and_sends_the_map(tmp_path):
+    state = {}
+    ensure_defaults(state)
+    state["data"].update(name="digits", n_samples=200)
+    state["model"].update(hidden=[16, 4])
+    state["train"].update(pretrain_epochs=2, max_iter=40, update_interval=10)
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
+    job = jobs.submit("alice" * 4, {k: state[k] for k in ("data", "model", "train")})
+    assert jobs.wait(job, 120) and job.state == "done", job.error
+    run = load_run(job.run_path)
+    cents = run.arrays["centroids"]
+    assert cents.shape == (len(job.dec), 10, 4)
+    np.testing.assert_array_equal(cents[-1], run.estimator.cluster_centers_)
+    info = job.step_info
+    assert info["centers_trail"].shape == (len(job.dec), 10, 2)
+    assert info["prototypes"].shape == (10, 64)
+    assert info["xy"].shape == (200, 2) and "grid" not in info
