@@ -431,15 +431,15 @@ def fitting_settings(est: CostEstimate, params: Mapping, limit_s: float = WARN_S
     Returns
     -------
     dict
-        ``{"pretrain_steps": int or None, "n_samples": int or None}``: the
+        ``{"pretrain_steps": int or None, "n_samples": int or None, "together": bool}``: the
         largest step budget (a multiple of 1,000, at least 1,000) whose
         pretraining fits in the time left after k-means and the expected
         DEC time, and the largest subsample (a multiple of 1,000) whose whole
         estimate fits; None where nothing fits or nothing is needed. When
-        neither fits alone, both together: a budget for half the time and the
-        subsample that fits with it (apply both).
+        neither fits alone, both together (``together=True``): a budget for
+        half the time and the subsample that fits with it (apply both).
     """
-    out: dict = {"pretrain_steps": None, "n_samples": None}
+    out: dict = {"pretrain_steps": None, "n_samples": None, "together": False}
     if est.total_seconds <= limit_s:
         return out
     pretrained = est.pretrain_steps == 0
@@ -474,7 +474,7 @@ def fitting_settings(est: CostEstimate, params: Mapping, limit_s: float = WARN_S
         if steps:
             n_fit = largest_n({**params, "pretrain_steps": steps})
             if n_fit:
-                out = {"pretrain_steps": steps, "n_samples": n_fit}
+                out = {"pretrain_steps": steps, "n_samples": n_fit, "together": True}
     return out
 
 

@@ -373,7 +373,7 @@ def cost_panel() -> None:
                f"than {cost.human_seconds(cost.WARN_SECONDS)}. Start it anyway, or make it "
                "fit:", icon=":material/schedule:")
     cols = st.columns(2)
-    if fix["pretrain_steps"] and fix["n_samples"]:  # only both together fit
+    if fix["together"]:  # only both together fit
         cols[0].button(f"Cap pretraining at {fix['pretrain_steps']:,} steps and subsample "
                        f"{fix['n_samples']:,} rows", on_click=_apply_both,
                        args=(fix["pretrain_steps"], fix["n_samples"]),
