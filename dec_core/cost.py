@@ -431,31 +431,50 @@ def fitting_settings(est: CostEstimate, params: Mapping, limit_s: float = WARN_S
     Returns
     -------
     dict
-        ``{"pretrain_steps": int or None, "n_samples": int or None}``: the
+        ``{"pretrain_steps": int or None, "n_samples": int or None, "together": bool}``: the
         largest step budget (a multiple of 1,000, at least 1,000) whose
         pretraining fits in the time left after k-means and the expected
         DEC time, and the largest subsample (a multiple of 1,000) whose whole
-        estimate fits; None where nothing fits or nothing is needed.
+        estimate fits; None where nothing fits or nothing is needed. When
+        neither fits alone, both together (``together=True``): a budget for
+        half the time and the subsample that fits with it (apply both).
     """
-    out: dict = {"pretrain_steps": None, "n_samples": None}
+    out: dict = {"pretrain_steps": None, "n_samples": None, "together": False}
     if est.total_seconds <= limit_s:
         return out
-    left = limit_s - est.kmeans_seconds - est.dec_expected_seconds - PRETRAIN_FIXED_S
-    if est.pretrain_steps and left > 0:
-        steps = int(left / est.pretrain_step_seconds) // 1000 * 1000
-        if 1000 <= steps < est.pretrain_steps:
-            out["pretrain_steps"] = steps
-    lo, hi = 1, est.n_samples
-    while hi - lo > max(1, est.n_samples // 200):  # bisect: the estimate grows with n
-        mid = (lo + hi) // 2
-        if estimate(mid, params, gflops=est.gflops,
-                    pretrained=est.pretrain_steps == 0).total_seconds <= limit_s:
-            lo = mid
-        else:
-            hi = mid
-    n_fit = lo // 1000 * 1000 if lo >= 2000 else lo
-    if n_fit >= int(params.get("n_clusters") or 10) and n_fit < est.n_samples:
-        out["n_samples"] = n_fit
+    pretrained = est.pretrain_steps == 0
+
+    def budget_for(e: CostEstimate, seconds: float) -> int | None:
+        """The largest budget (a multiple of 1,000, >= 1,000) whose pretraining fits."""
+        steps = int(max(seconds - PRETRAIN_FIXED_S, 0) / e.pretrain_step_seconds) // 1000 * 1000
+        return steps if 1000 <= steps < e.pretrain_steps else None
+
+    def largest_n(p: Mapping) -> int | None:
+        """The largest subsample (a multiple of 1,000 from 2,000 on) whose estimate fits."""
+        lo, hi = 1, est.n_samples
+        if estimate(lo, p, gflops=est.gflops, pretrained=pretrained).total_seconds > limit_s:
+            return None
+        while hi - lo > max(1, est.n_samples // 200):  # bisect: the estimate grows with n
+            mid = (lo + hi) // 2
+            if estimate(mid, p, gflops=est.gflops, pretrained=pretrained).total_seconds <= limit_s:
+                lo = mid
+            else:
+                hi = mid
+        n_fit = lo // 1000 * 1000 if lo >= 2000 else lo
+        k = int(p.get("n_clusters") or 10)
+        return n_fit if k <= n_fit < est.n_samples else None
+
+    if est.pretrain_steps:
+        out["pretrain_steps"] = budget_for(
+            est, limit_s - est.kmeans_seconds - est.dec_expected_seconds)
+    out["n_samples"] = largest_n(params)
+    if out["pretrain_steps"] is None and out["n_samples"] is None and est.pretrain_steps:
+        # neither alone: half the time for pretraining, and the rows that fit with it
+        steps = budget_for(est, limit_s / 2)
+        if steps:
+            n_fit = largest_n({**params, "pretrain_steps": steps})
+            if n_fit:
+                out = {"pretrain_steps": steps, "n_samples": n_fit, "together": True}
     return out
 
 
@@ -511,10 +530,10 @@ def remaining_seconds(plan: Mapping, phase: str, *, pretrain_done: float = 0.0,
         ``update_seconds``, ``dec_steps`` (max_iter) of the estimate.
     phase : {"pretraining", "kmeans", "dec", "saving"}
     pretrain_done : float
-        Share of the pretraining steps done (0..1).
+        Share of the pretraining steps done (0..1; 1 after it).
     pretrain_elapsed, phase_elapsed, dec_elapsed : float
-        Seconds in pretraining, in the current phase, and since DEC began
-        up to its last target update.
+        Seconds in pretraining (so far, or its whole duration after it), in
+        the current phase, and since DEC began up to its last target update.
     dec_iteration : int
         DEC batches done at its last target update.
     dec_convergence : float, optional
@@ -529,10 +548,10 @@ def remaining_seconds(plan: Mapping, phase: str, *, pretrain_done: float = 0.0,
     float
     """
     max_iter = int(plan["dec_steps"] if max_iter is None else max_iter)
-    speed = 1.0  # measured / planned time of pretraining
+    speed = 1.0  # measured / planned time of pretraining (so far, or all of it once done)
     pre_plan = float(plan["pretrain_seconds"])
-    if phase == "pretraining" and pretrain_done >= 0.05 and pre_plan > 0:
-        speed = (pretrain_elapsed / pretrain_done) / pre_plan
+    if pretrain_done >= 0.05 and pre_plan > 0 and pretrain_elapsed > 0:
+        speed = (pretrain_elapsed / min(pretrain_done, 1.0)) / pre_plan
     speed = min(max(speed, 0.25), 4.0)
     interval = max(1, int(plan.get("update_interval") or 140))
     dec_iter_plan = float(plan["dec_step_seconds"]) + float(plan["update_seconds"]) / interval

@@ -204,7 +204,7 @@ class Job:
         """
         if self.state not in STATES_ACTIVE:
             return 1.0, 0.0
-        if self.phase in ("queued", "loading"):
+        if self.phase == "queued" or (self.phase == "loading" and not self.plan):
             return 0.0, None
         train = self.config["train"]
         pre_frac = 1.0
@@ -228,9 +228,13 @@ class Job:
             return float(pre_share * pre_frac + (1 - pre_share) * dec_frac), None
         now = time.time()
         spent = self.elapsed()
+        if self.plan and self.phase == "loading":  # the page's plan, until the worker's
+            return 0.0, remaining_seconds(self.plan, "pretraining")
         if self.plan and self.phase in ("pretraining", "kmeans", "dec"):
             t_phase = now - self.phase_started.get(self.phase, now)
-            t_pre = now - self.phase_started.get("pretraining", now)
+            pre_t0 = self.phase_started.get("pretraining", now)
+            # pretraining's duration so far, or all of it once k-means began
+            t_pre = self.phase_started.get("kmeans", now) - pre_t0
             dec_t0 = self.phase_started.get("dec")
             dec_elapsed = (self.dec_last_update - dec_t0) if (
                 dec_t0 is not None and self.dec_last_update is not None) else 0.0

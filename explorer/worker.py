@@ -355,9 +355,16 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     info = {"name": ds.name, "n_samples": ds.n_samples, "n_features": ds.n_features,
             "n_classes": ds.n_classes, "image_shape": ds.image_shape,
             "class_names": ds.class_names}
+    from dec_core.cost import pretrain_plan
+
+    def epochs_run(epochs) -> int:  # the step budget may stop a stage's epochs early
+        return pretrain_plan(ds.n_samples, int(params["pretrain_batch_size"]), int(epochs),
+                             params.get("pretrain_steps"))[2]
+
     pretrain_epochs = (
-        int(params["pretrain_epochs"]) + (len(params["dims"]) - 1) * int(params["layer_epochs"])
-        if params["pretrain"] == "layerwise" else int(params["pretrain_epochs"]))
+        epochs_run(params["pretrain_epochs"])
+        + (len(params["dims"]) - 1) * epochs_run(params["layer_epochs"])
+        if params["pretrain"] == "layerwise" else epochs_run(params["pretrain_epochs"]))
     events.put(ev.DatasetLoaded(info, pretrain_epochs))
     est = DEC(**params)
     checkpointer = None

@@ -322,6 +322,11 @@ def _apply_setting(section: str, key: str, value) -> None:
     set_setting(section, key, value)
 
 
+def _apply_both(steps: int, n_samples: int) -> None:
+    set_setting("train", "pretrain_steps", steps)
+    set_setting("data", "n_samples", n_samples)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _uses_shipped(data_key: str, params_key: str) -> bool:
     """Whether the worker will start from the shipped autoencoder (cached; no TensorFlow)."""
@@ -360,6 +365,7 @@ def cost_panel() -> None:
         f"{cost.human_bytes(est.peak_bytes)}. An estimate from the FLOP count: expect the "
         "real time within about 1.5x; a busy server is slower, and the ETA then follows "
         "the measured speed.")
+    st.session_state["_cost_plan"] = est.as_dict()  # the job's ETA until its worker plans
     if est.total_seconds <= cost.WARN_SECONDS:
         return
     fix = cost.fitting_settings(est, params)
@@ -367,6 +373,14 @@ def cost_panel() -> None:
                f"than {cost.human_seconds(cost.WARN_SECONDS)}. Start it anyway, or make it "
                "fit:", icon=":material/schedule:")
     cols = st.columns(2)
+    if fix["together"]:  # only both together fit
+        cols[0].button(f"Cap pretraining at {fix['pretrain_steps']:,} steps and subsample "
+                       f"{fix['n_samples']:,} rows", on_click=_apply_both,
+                       args=(fix["pretrain_steps"], fix["n_samples"]),
+                       icon=":material/timer:", key="fit_both",
+                       help="Sets the step budget (Settings) and a stratified subsample "
+                            "(Data page): neither alone fits.")
+        return
     if fix["pretrain_steps"]:
         cols[0].button(f"Cap pretraining at {fix['pretrain_steps']:,} steps",
                        on_click=_apply_setting, args=("train", "pretrain_steps",
@@ -398,6 +412,10 @@ def _start():
     upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
     config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
     new = manager().submit(st.session_state["owner"], config, upload)
+    plan = st.session_state.get("_cost_plan")
+    if plan and not new.plan:  # an ETA from Start on; the worker's own plan replaces it
+        with new.lock:
+            new.plan = dict(plan)
     st.session_state["job_id"] = new.id
     st.query_params["job"] = new.id
 

@@ -66,14 +66,14 @@ def test_settings_that_fit_do_fit():
     est = cost.estimate(1_000_000, p, gflops=50)
     assert est.total_seconds > cost.WARN_SECONDS
     fix = cost.fitting_settings(est, p)
-    assert fix["pretrain_steps"] and fix["n_samples"]
+    assert fix["pretrain_steps"] and fix["n_samples"] and not fix["together"]  # either fits
     capped = cost.estimate(1_000_000, {**p, "pretrain_steps": fix["pretrain_steps"]}, gflops=50)
     assert capped.total_seconds <= cost.WARN_SECONDS
     sub = cost.estimate(fix["n_samples"], p, gflops=50)
     assert sub.total_seconds <= cost.WARN_SECONDS
     small = cost.estimate(1797, params_for("digits", 64, 10), gflops=100)
     assert cost.fitting_settings(small, params_for("digits", 64, 10)) == {
-        "pretrain_steps": None, "n_samples": None}
+        "pretrain_steps": None, "n_samples": None, "together": False}
 
 
 def test_remaining_seconds_has_an_eta_from_the_start_and_follows_the_run():
@@ -153,3 +153,23 @@ def test_job_eta_from_the_first_second_of_pretraining():
     frac, eta = job.progress()
     assert eta == pytest.approx(plan["pretrain_seconds"] / 2 + plan["kmeans_seconds"]
                                 + plan["dec_expected_seconds"], rel=0.1)
+
+
+def test_both_settings_together_when_neither_fits_alone():
+    # the digits network on 1,000,000 rows of a slow server: DEC alone takes minutes
+    p = params_for("file", 3, 4, dims=[3, 256, 256, 512, 10])
+    est = cost.estimate(1_000_000, p, gflops=11)
+    fix = cost.fitting_settings(est, p)
+    assert fix["pretrain_steps"] and fix["n_samples"] and fix["together"]
+    both = cost.estimate(fix["n_samples"], {**p, "pretrain_steps": fix["pretrain_steps"]},
+                         gflops=11)
+    assert both.total_seconds <= cost.WARN_SECONDS
+
+
+def test_later_phases_keep_the_measured_speed():
+    # pretraining ran 3x slower than planned: k-means and DEC are expected 3x slower too
+    plan = cost.estimate(1797, params_for("digits", 64, 10), gflops=100).as_dict()
+    left = cost.remaining_seconds(plan, "kmeans", pretrain_done=1.0,
+                                  pretrain_elapsed=3 * plan["pretrain_seconds"])
+    assert left == pytest.approx(3 * (plan["kmeans_seconds"] + plan["dec_expected_seconds"]),
+                                 rel=0.05)
