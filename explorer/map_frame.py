@@ -99,7 +99,9 @@ def frame_snapshots(snapshots, centroids=None) -> tuple[np.ndarray, np.ndarray |
 
 def confidence_edges(k: int, bins: int = GRAD_BINS) -> np.ndarray:
     """Equal bins of max q from its floor ``1/k`` to 1, rounded to two decimals."""
-    lo = 1.0 / max(int(k), 1)
+    if k <= 1:  # one cluster: every point has max q = 1
+        return np.linspace(0.0, 1.0, bins + 1)
+    lo = 1.0 / int(k)
     edges = np.round(np.linspace(lo, 1.0, bins + 1), 2)
     edges[0], edges[-1] = min(edges[0], lo), 1.0
     return edges
