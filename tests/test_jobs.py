@@ -188,9 +188,21 @@ def test_step_mode_advances_one_update_per_step(jobs):
     before = job.version
     job.play()
     assert job.playing and job.version > before
-    wait_for(lambda: len(job.dec) >= 6, 30)
+    # playing is paced by the page: one update, then the worker holds until the
+    # page says it drew the latest one (Job.advance)
+    wait_for(lambda: len(job.dec) >= 5, 30)
+    time.sleep(0.5)
+    assert len(job.dec) == 5
+    assert not job.advance(3)  # not the latest update: nothing released
+    for expected in (6, 7, 8):
+        assert job.advance(expected - 2)  # the page drew update expected - 2
+        assert not job.advance(expected - 2)  # a second tab drawing it releases nothing
+        wait_for(lambda: len(job.dec) >= expected, 30)  # noqa: B023
+        time.sleep(0.3)
+        assert len(job.dec) == expected
     job.pause()
     assert not job.playing
+    assert not job.advance(len(job.dec) - 1)  # paused: the page's draws release nothing
     jobs.stop(job.id, ALICE)
     assert jobs.wait(job, 60)
 
