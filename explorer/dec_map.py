@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from .theme import ACCENT, NEUTRAL, cluster_colors, layout
 
-CROSS = {"symbol": "x", "size": 20, "line": {"color": "#1a1a1a", "width": 1.5}}
+CROSS = {"symbol": "x", "size": 16, "line": {"color": "#1a1a1a", "width": 1.5}}
 MAP_HEIGHT = 470
 
 

@@ -4,7 +4,7 @@
 scikit-learn's digits and saves it with :func:`dec_core.runs.save_run`, with the
 ``extra`` config (``app``, ``image_shape``, ``class_names``, ``baselines``) and
 the ``arrays`` (``x_images`` or ``x``, ``snapshots``, ``snapshot_index``,
-``snapshot_labels``) the Explore page reads. It takes a few seconds.
+``snapshot_labels``, ``centroids`` and, for images, ``prototypes``) the Explore page reads. It takes a few seconds.
 """
 
 from __future__ import annotations
