@@ -235,6 +235,9 @@ def test_pin_keeps_one_point_across_steps():
         assert not at.exception
     assert int(metric(at, "Target update")) == 2
     assert f"Pinned point #{least}" in chart(at, "qp")["layout"]["title"]["text"]
+    ring = [t for t in chart(at, "learn_map")["data"] if t.get("name") == f"point {least}"]
+    xy = job.view()["step_info"]["xy"][least]  # the map rings the same sample at update 2
+    assert len(ring) == 1 and ring[0]["x"] == [pytest.approx(float(xy[0]))]
     button(at, f"Unpin point #{least}").click().run()
     assert "learn_pinned" not in at.session_state
     button(at, "Stop").click().run()
