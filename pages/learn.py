@@ -170,7 +170,8 @@ def draw(job_id: str) -> int | None:
     if "xy" in info:  # the embedding with its centroids (explorer.map_panel)
         arrows, size_by = map_panel.options("learn")
         map_panel.draw(info, v["dataset"], key="learn", fingerprint=(job_id, info["update"]),
-                       arrows=arrows, size_by=size_by)
+                       arrows=arrows, size_by=size_by,
+                       highlight=st.session_state.get("learn_pinned"))  # Pin this point
     q, p = info["q"], info["p"]
     k = q.shape[1]
     # the colour rule of every page: a cluster wears its matched class's colour

@@ -235,6 +235,8 @@ def test_pin_keeps_one_point_across_steps():
         assert not at.exception
     assert int(metric(at, "Target update")) == 2
     assert f"Pinned point #{least}" in chart(at, "qp")["layout"]["title"]["text"]
+    # ... and ringed on the embedding map (explorer.dec_map's highlight)
+    assert f"point {least}" in [t.get("name") for t in chart(at, "learn_map")["data"]]
     button(at, f"Unpin point #{least}").click().run()
     assert "learn_pinned" not in at.session_state
     button(at, "Stop").click().run()
