@@ -382,6 +382,24 @@ class StepRunner:
         self.jit_compile = use_xla(jit_compile)
         self._run = tf.function(run_steps, jit_compile=self.jit_compile, reduce_retracing=True)
 
+    def trace(self, extra_shape: tuple[int, ...] | None = None) -> None:
+        """Compile the loop now, for any number of steps and batch size, not at the first :meth:`run`.
+
+        The trace serves every later call (its index matrix is shape-polymorphic),
+        so e.g. the clustering phase's first interval, which a step-mode page
+        waits for, does not also pay for tracing.
+
+        Parameters
+        ----------
+        extra_shape : tuple of int, optional
+            Shape of the float32 ``extra`` that :meth:`run` will get (DEC's
+            ``p``: ``(n, k)``); None when it gets none.
+        """
+        import tensorflow as tf
+
+        spec = None if extra_shape is None else tf.TensorSpec(extra_shape, tf.float32)
+        self._run.get_concrete_function(tf.TensorSpec([None, None], tf.int32), spec)
+
     def run(self, idx: np.ndarray, extra=None):
         """Run ``len(idx)`` batches; returns the summed batch losses (a scalar tensor)."""
         import tensorflow as tf

@@ -658,6 +658,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             with self._scope():
                 target = restore_dec(self, resumed)  # p of the interval to run next
         with self._scope():
+            # Compile the training loop before update 0 (about a second, several on a busy
+            # laptop), so a step-mode page's first Step does not wait for it too.
+            self._runner.trace((int(self._X.shape[0]), p.n_clusters))
             while not self._dec_step(target):
                 target = None
         self.timings_["dec"] = time.perf_counter() - t0

@@ -77,3 +77,28 @@ def test_step_runner_uses_the_fused_update_unless_told_not_to(monkeypatch):
         weights[env] = model.get_weights()
     for a, b in zip(weights["1"], weights["0"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_step_runner_trace_serves_every_later_call():
+    """trace() compiles once for any steps x batch; runs after it trace nothing more and
+    train exactly as an untraced runner does."""
+    from dec_core.autoencoder import StepRunner, _mse_loss
+
+    x = tf.constant(np.random.default_rng(2).normal(size=(40, 6)).astype(np.float32))
+    weights = []
+    for warm in (True, False):
+        model, _ = build_autoencoder([6, 16, 3], seed=0)
+        opt = make_optimizer("sgd", 0.05, 0.9)
+        opt.build(model.trainable_variables)
+        runner = StepRunner(_mse_loss(model, 0.0), model.trainable_variables, opt, x, seed=0,
+                            jit_compile=False)
+        if warm:
+            runner.trace()
+            assert runner._run.experimental_get_tracing_count() == 1
+        for steps, batch in ((4, 10), (2, 8), (1, 40)):
+            runner.run(np.arange(steps * batch, dtype=np.int32).reshape(steps, batch) % 40)
+        if warm:
+            assert runner._run.experimental_get_tracing_count() == 1
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
