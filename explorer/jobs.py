@@ -1016,10 +1016,12 @@ class JobManager:
                 case ev.Phase(name=name):
                     job.phase = name
                     job.phase_started.setdefault(name, time.time())
-                case ev.Planned(estimate=plan):
-                    job.plan = plan
+                case ev.Planned(estimate=plan):  # no chart changes: the version stays,
+                    job.plan = plan                  # progress() reads them at every look
+                    return False
                 case ev.PretrainProgress(done=done):
                     job.pretrain_done = float(done)
+                    return False
                 case ev.DatasetLoaded(info=info, pretrain_epochs=n):
                     job.dataset_info, job.pretrain_epochs = info, n
                 case ev.Epoch(stage=stage, loss=loss, seconds=seconds):
