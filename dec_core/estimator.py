@@ -514,14 +514,13 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
         """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
-        from sklearn.base import clone
-
         p = self._validate_params()
         t_start = time.perf_counter()
         fits, rows = [], []
         for r, seed in enumerate(restart_seeds(p.random_state, p.n_restarts)):
-            est = clone(self).set_params(n_restarts=1, random_state=seed)
-            est.strategy = self.strategy
+            # not sklearn's clone: it would deep-copy the tf.distribute strategy
+            est = type(self)(**{**self.get_params(deep=False), "n_restarts": 1,
+                                "random_state": seed})
             est._fit_once(X, y, callbacks, autoencoder)
             Xc = est._validate_data(X, reset=False)
             row = {"restart": r, "seed": seed, **restart_criteria(est, Xc),

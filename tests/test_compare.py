@@ -189,7 +189,12 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert len(table) == 5 and table["ACC"].notna().sum() == 2  # AE + k-means, DEC
+    rows = 5 + len(compare.VARIANT_ROWS)  # the five methods, then a row per DEC variant
+    assert len(table) == rows and table["ACC"].notna().sum() == 2  # AE + k-means, DEC
+    for v in compare.VARIANT_ROWS:
+        assert table.loc[compare.method_names()[compare.variant_key(v)], "Status"] \
+            == "press “Train the variants”"
+    assert not at.button(key="cmp_variants").disabled
     assert len(at.get("plotly_chart")) == 3  # truth, AE + k-means, DEC (PCA frame)
 
     at.button(key="cmp_compute").click().run()
@@ -199,12 +204,12 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     end = time.time() + 120
     while time.time() < end:
         table = at.dataframe[0].value
-        if table["ACC"].notna().all():
+        if table["ACC"].iloc[:5].notna().all():
             break
         time.sleep(0.5)
         at.run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
+    table = at.dataframe[0].value.iloc[:5]
     assert len(table) == 5
     scores = table[["ACC", "NMI", "ARI"]].to_numpy(dtype=float)
     assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
