@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dec_core.cost import peak_bytes
+from dec_core.cost import human_bytes, peak_bytes
 
 
 def available_memory() -> int:
@@ -40,22 +40,14 @@ def estimate_bytes(n_samples: int, dims: list[int], n_clusters: int, batch_size:
     return peak_bytes(n_samples, dims, n_clusters, batch_size)
 
 
-def human(nbytes: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if nbytes < 1024 or unit == "TB":
-            return f"{nbytes:,.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
-        nbytes /= 1024
-    return f"{nbytes:.1f} TB"
-
-
 def check_fits(n_samples: int, dims: list[int], n_clusters: int, batch_size: int = 256) -> int:
     """Raise ValueError when a job would not fit in memory; return the estimate."""
     need = estimate_bytes(n_samples, dims, n_clusters, batch_size)
     have = available_memory()
     if need > 0.8 * have:
         raise ValueError(
-            f"This job needs about {human(need)} of memory ({n_samples:,} samples x "
-            f"{dims[0]:,} features, dims {dims}); only {human(have)} is available. "
+            f"This job needs about {human_bytes(need)} of memory ({n_samples:,} samples x "
+            f"{dims[0]:,} features, dims {dims}); only {human_bytes(have)} is available. "
             "Subsample the data or use smaller layers."
         )
     return need
