@@ -32,8 +32,9 @@ def _int_list(text: str) -> list[int]:
 
 
 def _variant_help() -> str:
-    return "variants (dec_core.presets.VARIANTS): " + "; ".join(
+    text = "variants (dec_core.presets.VARIANTS): " + "; ".join(
         f"{name}: {spec['help']}" for name, spec in VARIANTS.items())
+    return text.replace("%", "%%")  # argparse %-formats help strings ("10% of the side")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -914,7 +914,11 @@ class JobManager:
         """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
         if self.journal is None:
             return
-        if isinstance(event, (ev.Phase, ev.Resumed, ev.KMeansDone)):
+        first = ((isinstance(event, ev.Epoch) and len(job.pretrain) == 1)
+                 or (isinstance(event, ev.DecUpdate) and len(job.dec) == 1))
+        if first or isinstance(event, (ev.Phase, ev.Resumed, ev.KMeansDone)):
+            # a phase's first epoch / update too: a restart soon after says "update 0",
+            # not "the start of DEC"
             self._record(job)
         elif isinstance(event, (ev.Epoch, ev.DecUpdate)):
             self._unrecorded.add(job.id)

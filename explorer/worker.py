@@ -268,7 +268,7 @@ def _guard(controls: Controls) -> None:
 
     def watch() -> None:
         while parent.is_alive():
-            time.sleep(0.5)
+            time.sleep(0.1)
         controls.interrupt.set()  # checkpoint what there is...
         time.sleep(ORPHAN_GRACE_S)
         os._exit(0)               # ...and never outlive the server for long

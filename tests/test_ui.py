@@ -66,7 +66,7 @@ def finished_job(manager: JobManager, owner: str, run_folder: Path) -> Job:
 def register(manager: JobManager, job: Job) -> None:
     """Index a hand-made job as submit() would (by id and by owner)."""
     manager._jobs[job.id] = job
-    manager._by_owner[job.owner].append(job)
+    manager._by_owner[job.owner_key].append(job)  # keyed by the owner's digest, as submit()
 
 
 def drawn_text(node) -> str:
@@ -151,7 +151,9 @@ def test_a_refresh_with_the_cookie_sees_its_jobs_a_stranger_does_not(jobs, fake_
 
 
 class _FakeJob:
+    id = "running-job"
     active = True
+    state = "running"
 
     def view(self):
         return {"progress": 0.25, "phase": "loading"}
@@ -163,6 +165,9 @@ class _FakeManager:
 
     def get(self, job_id, owner):
         return self.job if job_id else None
+
+    def interrupted_for(self, owner):
+        return None
 
 
 def _sidebar_types(at) -> list[str]:
