@@ -5,15 +5,8 @@ the time estimate come from the engine's one cost model, :mod:`dec_core.cost`.
 
 The autoencoder is symmetric: ``dims = [d, h1, ..., hk, e]`` gives the encoder
 ``d -> h1 -> ... -> hk -> e`` and the mirrored decoder ``e -> hk -> ... -> h1 -> d``,
-every layer dense (weights and a bias).
-
-Examples
---------
->>> dims = [64, 32, 10]
->>> param_count(dims)  # (64*32+32) + (32*10+10) + (10*32+32) + (32*64+64)
-4874
->>> flops_per_sample(dims)
-9472
+every layer dense (weights and a bias). ``param_count`` and ``flops_per_sample``
+are :mod:`dec_core.cost`'s (its docstring has the worked example).
 """
 
 from __future__ import annotations

@@ -37,20 +37,7 @@ def test_step_mode_one_update_per_step():
     from explorer.jobs import manager
 
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
-    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
-                                "label_column": "auto", "noise": None}
-    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
-    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
-                                 "tol": 0.0}
-    at.run()
-    button(at, "Start in step mode").click().run()
-    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
-    end = time.time() + 90
-    while not job.dec and time.time() < end:
-        time.sleep(0.2)
-    time.sleep(0.5)
-    at.run()
-    assert not at.exception
+    job = _step_job(at)
     assert metric(at, "Target update") == "0"
     # the map, the gradient shares and the prototypes (digits are images), then
     # confidence, sharpening, q vs p, sizes (beside the kernel explorer's)
