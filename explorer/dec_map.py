@@ -108,24 +108,23 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
         fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name="move since last update",
                                  line={"color": NEUTRAL, "width": 1}, hoverinfo="skip"))
     g = grad if grad is not None else np.zeros(len(xy))
-    rows = np.arange(len(xy))
-    for j in range(k):
-        m = labels == j
-        if not m.any():
-            continue
-        fig.add_trace(go.Scatter(
-            x=xy[m, 0], y=xy[m, 1], mode="markers", name=names[j], legendgroup=str(j),
-            marker={"color": colors[j], "size": size[m], "opacity": opacity[m],
-                    "line": {"width": 0}},
-            customdata=np.stack([rows[m], conf[m], g[m]], axis=1),
-            hovertemplate="tracked point %{customdata[0]:.0f}<br>max q %{customdata[1]:.3f}"
-                          "<br>|∂L/∂z| %{customdata[2]:.3g}<extra>%{fullData.name}</extra>",
-        ))
+    # One trace for all the points, coloured per point: a browser redraws one
+    # trace per update instead of k (the page polls while DEC runs); the legend
+    # names the clusters on their centroids' trails below.
+    fig.add_trace(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers", name="points z_i", showlegend=False,
+        marker={"color": [colors[j] for j in labels], "size": size, "opacity": opacity,
+                "line": {"width": 0}},
+        customdata=np.stack([np.arange(len(xy)), conf, g], axis=1),
+        text=[names[j] for j in labels],
+        hovertemplate="tracked point %{customdata[0]:.0f} (%{text})<br>max q "
+                      "%{customdata[1]:.3f}<br>|∂L/∂z| %{customdata[2]:.3g}<extra></extra>",
+    ))
     u = trail.shape[0]
-    for j in range(k):  # the path of μ_j over the updates so far
+    for j in range(k):  # the path of μ_j over the updates so far; the cluster's legend entry
         fig.add_trace(go.Scatter(
-            x=trail[:, j, 0], y=trail[:, j, 1], mode="lines+markers", legendgroup=str(j),
-            showlegend=False, line={"color": colors[j], "width": 2.5},
+            x=trail[:, j, 0], y=trail[:, j, 1], mode="lines+markers", name=names[j],
+            line={"color": colors[j], "width": 2.5},
             marker={"size": 5, "color": colors[j], "line": {"color": "#1a1a1a", "width": 0.5}},
             hovertemplate=f"μ_{j} at update %{{text}}<extra></extra>",
             text=[str(i) for i in range(u)],

@@ -262,6 +262,9 @@ train = store_all("train")
 # a fragment run (server) and a redraw (browser); once a second keeps the
 # charts moving, a queued page looks rarely, a finished or idle page never.
 POLL_S = {"queued": 2.5, "running": 1.0}
+# While DEC runs, the live map moves on at most this often (explorer.map_panel.paced):
+# its redraw is the page's dearest, and the charts above it keep the 1 s beat.
+MAP_EVERY_S = 2.0
 
 
 def stage(job) -> str:
@@ -560,7 +563,8 @@ def draw(job) -> None:
                   lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
-    info = v["step_info"]
+    info = map_panel.paced("train", v["step_info"], job_id=job.id,
+                           live=v["state"] == "running", every_s=MAP_EVERY_S)
     if "xy" in info:  # the embedding with its moving centroids, live (explorer.map_panel)
         map_panel.draw(info, v["dataset"], key="train", fingerprint=(job.id, info["update"]))
 

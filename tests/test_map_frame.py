@@ -105,3 +105,46 @@ def test_a_job_saves_centroids_and_sends_the_map(tmp_path):
     assert info["centers_trail"].shape == (len(job.dec), 10, 2)
     assert info["prototypes"].shape == (10, 64)
     assert info["xy"].shape == (200, 2) and "grid" not in info
+
+
+def _info(u: int, k: int = 3, m: int = 30) -> dict:
+    rng = np.random.default_rng(u)
+    q = rng.dirichlet(np.ones(k), size=m)
+    trail = rng.normal(size=(u + 1, k, 2))
+    return {"xy": rng.normal(size=(m, 2)), "q": q, "centers_trail": trail, "update": u,
+            "xy_range": ((-3.0, 3.0), (-3.0, 3.0)), "grad": rng.random(m),
+            "mapping": {0: 2, 1: 0, 2: 1}, "n_classes": 3}
+
+
+def test_map_figure_draws_points_in_their_clusters_colours_and_a_trail_per_centroid():
+    from explorer import dec_map
+
+    info = _info(4)
+    colors = dec_map.colors_for(info, 3)
+    fig = dec_map.embedding_map_figure(info, colors)
+    points, trails = fig.data[0], [t for t in fig.data if t.mode == "lines+markers"]
+    labels = info["q"].argmax(axis=1)
+    assert list(points.marker.color) == [colors[j] for j in labels]  # one trace, per-point colour
+    np.testing.assert_allclose(points.marker.opacity, dec_map._opacity(info["q"].max(axis=1), 3))
+    assert [t.name for t in trails] == ["cluster 0 → 2", "cluster 1 → 0", "cluster 2 → 1"]
+    assert all(len(t.x) == 5 for t in trails)  # updates 0..4
+    assert "at update 4" in fig.layout.title.text
+
+
+def test_paced_map_moves_on_at_most_every_interval(monkeypatch):
+    from types import SimpleNamespace
+
+    from explorer import map_panel
+
+    clock = [100.0]
+    monkeypatch.setattr(map_panel, "st", SimpleNamespace(session_state={}))
+    monkeypatch.setattr(map_panel.time, "monotonic", lambda: clock[0])
+    a, b, c, d = (_info(u) for u in range(4))
+    assert map_panel.paced("t", {}, job_id="j", live=True, every_s=2) == {}  # no map yet
+    assert map_panel.paced("t", a, job_id="j", live=True, every_s=2) is a  # the first at once
+    clock[0] += 1.0
+    assert map_panel.paced("t", b, job_id="j", live=True, every_s=2) is a  # too soon
+    clock[0] += 1.5
+    assert map_panel.paced("t", c, job_id="j", live=True, every_s=2) is c
+    assert map_panel.paced("t", d, job_id="j", live=False, every_s=2) is d  # the end at once
+    assert map_panel.paced("t", a, job_id="other", live=True, every_s=2) is a  # a new job
