@@ -59,7 +59,7 @@ def kmeans_raw_labels(x, n_clusters: int, random_state: int | None = 0) -> np.nd
     >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
     True
     """
-    from sklearn.cluster import KMeans
+    from .kmeans import fit_kmeans
 
     x = np.asarray(x, dtype=np.float32)
     x = x.reshape(x.shape[0], -1)
@@ -69,8 +69,8 @@ def kmeans_raw_labels(x, n_clusters: int, random_state: int | None = 0) -> np.nd
             f"n_clusters={n_clusters} must be between 1 and the {x.shape[0]} samples."
         )
     seed = None if random_state is None else int(random_state)
-    km = KMeans(n_clusters=n_clusters, n_init=KMEANS_N_INIT, random_state=seed)
-    return km.fit_predict(x).astype(np.int64)
+    return fit_kmeans(x, n_clusters, n_init=KMEANS_N_INIT, random_state=seed).labels_.astype(
+        np.int64)
 
 
 N2D_NEIGHBORS = 20

@@ -13,7 +13,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
-from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -31,6 +30,7 @@ from .autoencoder import (
 from .callbacks import CallbackList, scalar_logs
 from .cost import check_pretrain_steps
 from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
+from .kmeans import fit_kmeans
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
 from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
@@ -622,7 +622,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
             centers, start_labels = manifold_start(z, p.n_clusters, seed)
         else:
-            km = KMeans(p.n_clusters, n_init=p.n_init, random_state=seed).fit(z)
+            km = fit_kmeans(z, p.n_clusters, n_init=p.n_init, random_state=seed)
             centers, start_labels = km.cluster_centers_, km.labels_
         self.kmeans_labels_ = np.asarray(start_labels).astype(np.int64)
         with self._scope():
