@@ -484,6 +484,9 @@ def stale_note(job) -> str | None:
     if job.active:
         return (f"This run was started with other settings ({what}); your changes apply to "
                 "the next Start.")
+    if job.state == "interrupted":  # not a stale result: Resume goes on with its own settings
+        return (f"The interrupted run used other settings ({what}): **Resume** goes on with "
+                "them; Start trains anew with the current ones.")
     return (f"From the previous run: {what}. The settings have changed since; press Start "
             "to train with the current ones.")
 
@@ -661,7 +664,8 @@ else:
         note = stale_note(current)
         if note:
             st.info(note, icon=":material/history:")
-            if not current.active:  # greyed: a result shown under settings it was not made with
+            if not current.active and current.state != "interrupted":
+                # greyed: a result shown under settings it was not made with
                 st.html(f"<style>.st-key-train_view {{{STALE_CSS}}}</style>")
         with st.container(key="train_view"):
             draw(current)

@@ -364,3 +364,22 @@ def test_a_result_from_other_settings_is_greyed_and_named(jobs, fake_run, monkey
     at.run()
     assert not any("previous run" in i.value for i in at.info)
     assert not any("st-key-train_view" in h.proto.body for h in at.get("html"))
+
+
+def test_an_interrupted_run_of_other_settings_is_not_greyed(jobs, fake_run, monkeypatch):
+    """After a server restart a new session has the default settings: the interrupted
+    run's Resume message stays readable, and the note says Resume keeps the run's own."""
+    job = finished_job(jobs, TOKEN, fake_run)
+    job.config["data"].update(name="circles", noise=0.05)
+    job.dataset_info.update(name="circles", n_classes=2)
+    job.state, job.message = "interrupted", "interrupted by a server restart at update 2"
+    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
+    at.query_params["job"] = job.id
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "circles, k = 2" in i.value]
+    assert notes == ["The interrupted run used other settings (circles, k = 2): **Resume** "
+                     "goes on with them; Start trains anew with the current ones."]
+    assert any("interrupted by a server restart at update 2" in w.value for w in at.warning)
+    assert not any("st-key-train_view" in h.proto.body for h in at.get("html"))
