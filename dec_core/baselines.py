@@ -19,7 +19,31 @@ one definition of N2D here.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+UMAP_NOISE = (
+    ".*n_jobs value.*",  # "n_jobs value 1 overridden to 1 by setting random_state"
+    ".*k >= N.*",  # spectral init on very few rows falls back to random
+    ".*precomputed_knn.*",  # a reducer on precomputed neighbours cannot transform
+)
+"""Messages UMAP prints on every seeded fit here, saying nothing about the data."""
+
+
+def quiet_umap_warnings() -> None:
+    """Hide :data:`UMAP_NOISE` for the whole process, once.
+
+    Installed filters, not ``warnings.catch_warnings()``: that context manager swaps
+    the process's one warnings state and is not thread-safe, so a UMAP fit in one
+    thread (the app's page tasks) could swallow or misroute warnings another thread
+    was recording meanwhile (a ``pytest.warns`` around a DEC fit once saw none).
+    """
+    for message in UMAP_NOISE:
+        warnings.filterwarnings("ignore", message=message)
+
+
+quiet_umap_warnings()
 
 KMEANS_N_INIT = 10
 """Restarts of k-means on raw data; the lowest inertia wins (scikit-learn's classic default)."""
@@ -106,7 +130,6 @@ def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
     ndarray of shape (n,), dtype int64
         Cluster ids in ``0 .. k-1``.
     """
-    import warnings
 
     import umap
     from sklearn.mixture import GaussianMixture
@@ -133,15 +156,11 @@ def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
     reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
                         random_state=seed,
                         init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*k >= N.*")
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        fitted = reducer.fit_transform(z[fit_rows])
-        manifold = np.empty((n, k), dtype=np.float64)
-        manifold[fit_rows] = fitted
-        if rest.size:
-            manifold[rest] = reducer.transform(z[rest])
+    fitted = reducer.fit_transform(z[fit_rows])  # UMAP_NOISE is hidden (quiet_umap_warnings)
+    manifold = np.empty((n, k), dtype=np.float64)
+    manifold[fit_rows] = fitted
+    if rest.size:
+        manifold[rest] = reducer.transform(z[rest])
     gmm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed)
     return gmm.fit(manifold[fit_rows]).predict(manifold).astype(np.int64)
 

@@ -97,6 +97,25 @@ class Tasks:
             t0 = self._started.get(key)
         return None if t0 is None else time.monotonic() - t0
 
+    def wait_all(self, timeout: float | None = None) -> bool:
+        """Wait until every computation submitted so far has finished.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most.
+
+        Returns
+        -------
+        bool
+            True when none is still running or waiting.
+        """
+        from concurrent.futures import wait
+
+        with self._lock:
+            futures = list(self._futures.values())
+        return not wait(futures, timeout=timeout).not_done
+
     def forget(self, key: Hashable) -> None:
         """Drop a result (a finished or failed one; a running one finishes unseen)."""
         with self._lock:

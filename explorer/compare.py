@@ -26,7 +26,6 @@ import copy
 import json
 import os
 import time
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -127,13 +126,11 @@ def warm_up_umap(k: int = 2) -> float:
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     z = rng.normal(size=(80, 4)).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import umap
+    import umap  # its seeded fits' noise is filtered (dec_core.baselines.quiet_umap_warnings)
 
-        reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
-                            random_state=0).fit(z[:60])
-        reducer.transform(z[60:])
+    reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
+                        random_state=0).fit(z[:60])
+    reducer.transform(z[60:])
     _UMAP_WARM = True
     return time.perf_counter() - t0
 

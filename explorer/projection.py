@@ -14,10 +14,11 @@ the GIL the server needs), and on more it would compile NN-descent first.
 
 from __future__ import annotations
 
-import warnings
-from contextlib import contextmanager
-
 import numpy as np
+
+from dec_core.baselines import quiet_umap_warnings
+
+quiet_umap_warnings()  # UMAP's seeded-fit noise, hidden thread-safely (no catch_warnings)
 
 METHODS = ("umap", "pca")
 
@@ -59,16 +60,6 @@ def _pca(x: np.ndarray, n_components: int):
 
     k = max(1, min(n_components, x.shape[0], x.shape[1]))
     return PCA(n_components=k, random_state=0).fit(x)
-
-
-@contextmanager
-def _quiet_umap():
-    """Hide UMAP's "n_jobs overridden by setting random_state" warning, and its
-    note that a reducer built on precomputed neighbours cannot transform."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        yield
 
 
 def knn(x: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +124,7 @@ def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
     if x.shape[0] == 0:
         return np.zeros((0, n_components), dtype=np.float32)
     if method == "umap" and x.shape[0] >= 5:
-        with _quiet_umap():
-            coords = _umap(x.shape[0], n_components, seed, x).fit_transform(x)
+        coords = _umap(x.shape[0], n_components, seed, x).fit_transform(x)
     else:
         coords = _pca(x, n_components).transform(x)
     return _pad(np.asarray(coords, dtype=np.float32), n_components)
@@ -166,9 +156,8 @@ def shared_frame(snapshots: np.ndarray, method: str = "pca", seed: int = 0) -> n
     if u == 0 or m == 0:
         return np.zeros((u, m, 2), dtype=np.float32)
     if method == "umap" and m >= 5:
-        with _quiet_umap():
-            reducer = _umap(m, 2, seed).fit(s[-1])
-            frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
+        reducer = _umap(m, 2, seed).fit(s[-1])
+        frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
         coords = np.stack([np.asarray(f, dtype=np.float32) for f in frames])
     else:
         flat = s.reshape(u * m, e)

@@ -15,6 +15,19 @@ ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "data" / "mnist.npz"))
 
 
+@pytest.fixture(autouse=True)
+def _no_background_task_outlives_its_test():
+    """A page's background computation (e.g. Explore's UMAP) finishes inside its test:
+    one still running in the next test's time once swapped the process's warnings state
+    under that test's ``pytest.warns`` (catch_warnings is not thread-safe)."""
+    yield
+    import sys
+
+    background = sys.modules.get("explorer.background")
+    if background is not None and background._TASKS is not None:
+        assert background._TASKS.wait_all(timeout=300), "a background task ran past 300 s"
+
+
 @pytest.fixture
 def mnist_path() -> Path:
     if not MNIST_PATH.is_file():
