@@ -34,6 +34,7 @@ from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.che
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
 from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
+from .stopping import StopRecord
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
 _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
@@ -151,10 +152,8 @@ class _Events:
         self.cbs.on_pretrain_epoch_end(epoch, logs)
         if not np.isfinite(logs["loss"]):
             self.est.stop_training = True
-            self.est.stop_reason_ = (
-                f"pretraining loss became {logs['loss']} at epoch {epoch + 1} of stage "
-                f"{stage!r}: lower pretrain_lr (now {self.est.pretrain_lr})."
-            )
+            self.est._stop(StopRecord("pretrain_diverged", loss=logs["loss"], epoch=epoch + 1,
+                                      stage=stage, learning_rate=self.est.pretrain_lr))
         return self.est._should_stop()
 
     def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
@@ -319,7 +318,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     history_ : dict
         ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
         "dec": {"update", "iteration", "loss", "kl", ["reconstruction"],
-        "delta_label", ["acc", "nmi", "ari"]}, "stop_reason": str}``, lists of
+        "delta_label", ["acc", "nmi", "ari"]}, "stop_reason": str, "stop": dict}``, lists of
         plain numbers and strings (JSON-ready). One ``"dec"`` entry per
         target update: ``iteration`` counts batches so far; ``loss`` (the
         total), ``kl`` and, for IDEC, ``reconstruction`` are means per batch
@@ -330,6 +329,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Why training ended, in words: ``"converged: ..."``,
         ``"reached max_iter=..."``, ``"stopped by request"``, or
         ``"diverged: ..."`` with what to change.
+    stop_record_ : dec_core.stopping.StopRecord
+        The same as data (kind, update, delta_label, tol, ...), also in
+        ``history_["stop"]``; explain a stop from this, never by parsing
+        ``stop_reason_``. None on a run loaded from a folder saved before
+        records existed.
     diverged_ : bool
         True when the clustering phase diverged (NaN or infinite loss or
         weights). Weights, centroids, labels and history are then those of
@@ -567,6 +571,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.timings_ = {"pretrain": 0.0, "kmeans": 0.0, "dec": 0.0, "total": 0.0}
         self.stop_training = False
         self.stop_reason_ = ""
+        self.stop_record_ = None
         self.diverged_ = False
         self.n_iter_ = 0
         cbs = list(callbacks or [])
@@ -837,14 +842,18 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         )
         self._update += 1
         # A stop request first: a Stop during the interval is never "converged".
+        at = {"update": self._update - 1, "iteration": self.n_iter_, "delta_label": delta,
+              "n_changed": int(round(delta * labels.shape[0])), "n_samples": int(labels.shape[0]),
+              "tol": p.tol, "max_iter": p.max_iter}
         if self._should_stop():
-            self.stop_reason_ = self.stop_reason_ or "stopped by request"
+            if not self.stop_reason_:
+                self._stop(StopRecord("stopped", **at))
             return True
         if converged:
-            self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
+            self._stop(StopRecord("converged", **at))
             return True
         if at_limit:
-            self.stop_reason_ = f"reached max_iter={p.max_iter}"
+            self._stop(StopRecord("max_iter", **at))
             return True
         if self._checkpoint is not None and self._checkpoint.due():
             from .checkpoint import save_dec
@@ -880,24 +889,27 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         first_bad, last_bad = snap["iteration"], self.n_iter_
         self.n_iter_ = snap["iteration"]
         self.diverged_ = True
-        what = (f"the clustering loss became {loss}" if not np.isfinite(loss)
-                else "the weights became NaN or infinite")
-        lr = self._p.learning_rate
-        self.stop_reason_ = (
-            f"diverged: {what} between batches {first_bad} and {last_bad}, so the last "
-            f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
-            f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
-        )
+        self._stop(StopRecord(
+            "diverged", update=snap["update"], iteration=first_bad, first_batch=first_bad,
+            last_batch=last_bad, loss=None if np.isfinite(loss) else float(loss),
+            learning_rate=self._p.learning_rate, tol=self._p.tol, max_iter=self._p.max_iter))
         warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
         return True
+
+    def _stop(self, record: StopRecord) -> None:
+        """Record why training ends: ``stop_record_`` and its text ``stop_reason_``."""
+        self.stop_record_ = record
+        self.stop_reason_ = record.reason
 
     def _finish(self) -> None:
         """Final labels and centroids; also after a stop."""
         self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
         self.labels_ = self._soft_assign(self._X).argmax(axis=1).astype(np.int64)
         if not self.stop_reason_:
-            self.stop_reason_ = "stopped by request" if self.stop_training else "done"
+            self._stop(StopRecord("stopped" if self.stop_training else "done",
+                                  iteration=self.n_iter_))
         self.history_["stop_reason"] = self.stop_reason_
+        self.history_["stop"] = self.stop_record_.as_dict() if self.stop_record_ else None
         self._callbacks.on_dec_end(
             {"reason": self.stop_reason_, "iteration": self.n_iter_, "diverged": self.diverged_,
              **(clustering_scores(self._y, self.labels_) if self._y is not None else {})}

@@ -116,6 +116,7 @@ class Job:
     state: str = "queued"             # queued | running | done | stopped | failed | interrupted
     phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
     message: str = ""
+    stop: dict | None = None  # the estimator's stop record (dec_core.stopping), when it ended
     error: str = ""
     created: float = field(default_factory=time.time)
     started: float | None = None
@@ -274,7 +275,7 @@ class Job:
             return {
                 "id": self.id, "name": self.name, "state": self.state, "phase": self.phase,
                 "version": self.version,
-                "message": self.message, "error": self.error, "created": self.created,
+                "message": self.message, "stop": self.stop, "error": self.error, "created": self.created,
                 "started": self.started, "finished": self.finished,
                 "elapsed": self.elapsed(), "progress": frac, "eta": eta, "plan": dict(self.plan),
                 "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
@@ -1044,8 +1045,9 @@ class JobManager:
                 case ev.Done():
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
-                    job.message = event.message
+                    job.message, job.stop = event.message, event.stop
                     if job.idle_ended:
+                        job.stop = None
                         job.message = (
                             f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
                             "so that other runs get the server; the model so far is saved "

@@ -131,7 +131,7 @@ def table_of(rows: np.ndarray, with_cluster: bool = True) -> pd.DataFrame:
 name = app_cfg.get("name") or Path(run_path).name
 dataset = run.config.get("dataset", {}).get("name", "")
 method = compare.method_of(run.config.get("params") or app_cfg.get("train"))
-stop = teach.stop_text(extra.get("stop_reason") or hist.get("stop_reason"), n)
+stop = teach.stop_text(hist.get("stop") or extra.get("stop_reason") or hist.get("stop_reason"), n)
 on = "" if not dataset or dataset.lower() in name.lower() else f" on {dataset}"
 st.caption(f"**{name}**{on}: {NAMES[method]} put {n:,} samples in {k} clusters, through a "
            f"{run.embedding.shape[1]}-d embedding." + (f" Training {stop}." if stop else ""))

@@ -11,7 +11,6 @@ import streamlit as st
 
 from dec_core.baselines import NAMES
 from explorer import compare, map_panel, plots, teach
-from explorer import train_charts as charts
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
 from explorer.ui import bind, chart_columns, init_page, shown, step_status, store
@@ -162,8 +161,8 @@ def draw(job_id: str) -> int | None:
     if "acc" in last:
         m[3].metric("ACC", f"{last['acc']:.3f}")
     if not job.active:
-        end = charts.finish_text(v["state"], v["message"], v["dec"], n_samples,
-                                 float(v["config"]["train"]["tol"]))
+        end = teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                              state=v["state"])
         (st.success if v["state"] == "done" else st.info)(
             ("Finished: " if v["state"] == "done" else "Stopped: ") + end)
 

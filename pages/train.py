@@ -227,7 +227,7 @@ def settings_panel() -> None:
             st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
                             help="Stop when fewer than this share of points change cluster "
                                  "between two target updates. Default "
-                                 f"{charts.tol_text(D['tol'], n)}.")
+                                 f"{teach.tol_text(D['tol'], n)}.")
             st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
                             help="Upper bound on DEC batches; tol usually stops earlier. "
                                  f"Default {D['max_iter']:,}.")
@@ -518,7 +518,8 @@ def draw(job) -> None:
                  "checkpoint; the same result as without the interruption)" if v["resumed"]
                  else "")
         st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
-                   + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
+                   + teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                                     state=v["state"]))
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
@@ -552,7 +553,7 @@ def draw(job) -> None:
                   lambda: charts.delta_label_figure(v["dec"], tol, n_samples))
         else:
             st.plotly_chart(charts.placeholder("DEC: points that changed cluster per update",
-                                               f"stops below {charts.tol_text(tol, n_samples)}"),
+                                               f"stops below {teach.tol_text(tol, n_samples)}"),
                             key="delta_chart")
     with c4:
         if v["dec"] and "acc" in v["dec"][0] and shown("charts_metrics"):

@@ -335,6 +335,9 @@ def test_divergence_restores_weights_labels_and_history_of_the_last_finite_updat
     assert np.all(np.isfinite(dec.transform(x)))
     assert "between batches 10 and 15" in dec.stop_reason_
     assert dec.history_["stop_reason"] == dec.stop_reason_
+    stop = dec.stop_record_
+    assert (stop.kind, stop.first_batch, stop.last_batch, stop.update) == ("diverged", 10, 15, 2)
+    assert stop.reason == dec.stop_reason_ and dec.history_["stop"]["kind"] == "diverged"
 
 
 # ---------------------------------------------------------------- scikit-learn semantics
@@ -387,6 +390,7 @@ def test_stop_in_the_middle_of_an_interval_is_not_converged(blobs):
     assert 0 < dec.n_iter_ < 500
     assert dec.stop_reason_ == "stopped by request"
     assert not dec.diverged_
+    assert dec.stop_record_.kind == "stopped" and dec.stop_record_.iteration == dec.n_iter_
 
 
 @pytest.mark.parametrize("alpha", [0.01, 1.0, 100.0])
@@ -412,4 +416,10 @@ def test_the_last_update_says_final(blobs, tol):
     finals = [logs["final"] for _, logs in rec.calls]
     assert finals == [False] * (len(finals) - 1) + [True]
     assert est.stop_reason_.startswith("reached max_iter" if tol == 0 else "converged")
+    stop = est.stop_record_  # the same as data, for explorer.teach.stop_text
+    assert stop.kind == ("max_iter" if tol == 0 else "converged")
+    assert stop.reason == est.stop_reason_ and est.history_["stop"] == stop.as_dict()
+    assert (stop.update, stop.iteration, stop.tol) == (len(rec.calls) - 1, est.n_iter_, tol)
+    assert stop.delta_label == est.history_["dec"]["delta_label"][-1]
+    assert stop.n_changed == round(stop.delta_label * x.shape[0]) and stop.n_samples == x.shape[0]
     assert "final" not in est.history_["dec"]
