@@ -10,9 +10,10 @@ cluster takes the colour of the class it is matched to
   point's row index in ``customdata[:, 0]`` (selection reads it back with
   :func:`rows_from_selection`).
 * :func:`confusion_heatmap`: the Hungarian-matched confusion matrix, column
-  ``j`` facing class ``j``.
+  ``j`` facing class ``j`` (the one confusion chart: the Train page draws it too).
 * :func:`image_grid`: images as one tiled picture with coloured borders.
-* :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC.
+* :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC, and
+  :func:`scores_by_method_figure`, its bars.
 * :func:`evolution_figure`: the embedding across DEC updates, as an animation
   with a slider, in one fixed frame.
 """
@@ -31,6 +32,8 @@ from .projection import axis_ranges
 from .theme import (
     ACCENT,
     CONTINUOUS,
+    DARK_GREY,
+    LIGHT_GREY,
     NEUTRAL,
     TOOLBAR_PX,
     class_color,
@@ -612,7 +615,8 @@ def evolution_figure(
     return fig
 
 
-def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method") -> go.Figure:
+def scores_by_method_figure(table: pd.DataFrame,
+                            title: str = "ACC / NMI / ARI by method") -> go.Figure:
     """Grouped bars of :func:`metrics_table`: one group per metric, one bar per method.
 
     Parameters
@@ -627,7 +631,7 @@ def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method"
         One bar trace per method: greys for the baselines, the accent for the
         run's method (no class colour, so a colour never means two things).
     """
-    method_colors = ["#c4c8cd", "#7d858f", ACCENT]
+    method_colors = [LIGHT_GREY, DARK_GREY, ACCENT]
     fig = go.Figure()
     for i, (method, row) in enumerate(table.iterrows()):
         values = [None if pd.isna(v) else float(v) for v in row.to_numpy()]
@@ -713,7 +717,7 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
     conf = np.asarray(confidence, dtype=float)
     fig = go.Figure(go.Histogram(
         x=conf, xbins={"start": 0.0, "end": 1.0 + 1e-9, "size": 1.0 / bins},
-        marker_color="#7d858f", name="samples",
+        marker_color=DARK_GREY, name="samples",
         hovertemplate="confidence %{x}<br>%{y} samples<extra></extra>",
     ))
     fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])

@@ -9,12 +9,11 @@ from dec_core.datasets import Dataset
 from dec_core.files import CsvLayout, csv_layout, label_column_index
 
 from .plots import image_grid
-from .theme import NEUTRAL, color, layout
+from .theme import BACKGROUND, NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
 """The noise slider's upper end per synthetic set."""
 
-BLANK_BORDER = "#ffffff"
 """The frame of a blank tile."""
 
 
@@ -44,7 +43,7 @@ def pad_row(images: np.ndarray, borders: list[str], hovers: list[str], per_row: 
     h, w = images.shape[1:]
     pad = np.full((blank, h, w), 255, dtype=np.uint8)
     return (np.concatenate([np.asarray(images, dtype=np.uint8), pad]),
-            [*borders, *[BLANK_BORDER] * blank], [*hovers, *[blank_hover] * blank])
+            [*borders, *[BACKGROUND] * blank], [*hovers, *[blank_hover] * blank])
 
 
 def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,

@@ -27,7 +27,10 @@ PALETTE: tuple[str, ...] = (
     "#007755", "#bbbbee", "#2233aa", "#990088", "#2288ff",
 )
 ACCENT = "#ff4b4b"      # Streamlit's primary red: tol lines, highlights
-NEUTRAL = "#9aa0a6"
+NEUTRAL = "#9aa0a6"     # what is no class or cluster: unmatched columns, notes, ticks
+LIGHT_GREY = "#c4c8cd"  # the first baseline's bars
+DARK_GREY = "#7d858f"   # the second baseline's bars; histograms of all samples
+BACKGROUND = "#ffffff"  # the page: blank gallery tiles
 CONTINUOUS = "Blues"    # heatmaps (confusion matrices)
 
 

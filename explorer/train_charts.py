@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .teach import percent, tol_text
-from .theme import ACCENT, NEUTRAL, class_color, color, layout, log_axis
+from .theme import ACCENT, NEUTRAL, color, layout, log_axis
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"
@@ -146,7 +146,7 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
     return layout(fig, "DEC: points that changed cluster per update", height=300)
 
 
-def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
+def scores_by_update_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
     """ACC / NMI / ARI at each update, with the k-means start as dotted lines."""
     fig = go.Figure()
     for key in ("acc", "nmi", "ari"):
@@ -163,42 +163,6 @@ def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
     fig.update_xaxes(title="DEC iteration (batches)")
     fig.update_yaxes(title="score (dotted: autoencoder + k-means)", range=[0, 1.02])
     return layout(fig, "Clustering quality against the true labels", height=300)
-
-
-def confusion_figure(matrix: np.ndarray, classes, clusters, class_names=None,
-                     normalize: bool = False) -> go.Figure:
-    """Heatmap of a matched confusion matrix: rows are classes, column j faces class j.
-
-    ``clusters`` comes from :func:`dec_core.metrics.matched_confusion_matrix`:
-    ``-1`` marks a column no cluster is matched to. Ticks carry the class
-    colour (``theme.class_color``) of the class a row is, or a column faces.
-    """
-    m = np.asarray(matrix, dtype=float)
-    if normalize:
-        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    ylabels = [str(class_names[c]) if class_names is not None and c < len(class_names) else str(c)
-               for c in classes]
-    clusters = [int(c) for c in clusters]
-    xnames = [f"c{c}" if c >= 0 else "none" for c in clusters]
-    xcolors = [class_color(classes[j]) if j < len(classes) and c >= 0 else NEUTRAL
-               for j, c in enumerate(clusters)]
-    text = np.vectorize(lambda v: f"{v:.2f}" if normalize else f"{int(v)}")(m)
-    xs, ys = list(range(len(clusters))), list(range(len(ylabels)))
-    fig = go.Figure(go.Heatmap(
-        z=m, x=xs, y=ys, colorscale="Blues", text=text, texttemplate="%{text}",
-        customdata=[[[name, xname] for xname in xnames] for name in ylabels],
-        hovertemplate="class %{customdata[0]}<br>cluster %{customdata[1]}<br>%{z}<extra></extra>",
-        showscale=False,
-    ))
-    fig.update_xaxes(title="cluster (column j: the one matched to class j; unmatched last)",
-                     side="bottom", tickmode="array", tickvals=xs,
-                     ticktext=[f'<span style="color:{col}">■</span> {name}'
-                               for name, col in zip(xnames, xcolors)])
-    fig.update_yaxes(title="true class", autorange="reversed", tickmode="array", tickvals=ys,
-                     ticktext=[f'<span style="color:{class_color(c)}">■</span> {name}'
-                               for c, name in zip(classes, ylabels)])
-    return layout(fig, "Confusion matrix after Hungarian matching"
-                  + (" (row-normalised)" if normalize else " (counts)"), height=420)
 
 
 @lru_cache(maxsize=32)

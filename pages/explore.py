@@ -21,7 +21,7 @@ from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
 from explorer import compare, dec_map, map_frame, plots, projection, teach
 from explorer.background import poll, tasks
-from explorer.theme import class_color
+from explorer.theme import BACKGROUND, NEUTRAL, class_color
 from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
 
 init_page()
@@ -257,8 +257,7 @@ with tab_cm:
                               help="Each row as shares of its class instead of counts.")
         matrix, classes, clusters = matched_confusion_matrix(y_true, labels, normalize=norm,
                                                              n_clusters=k)
-        columns = [cluster_colors.get(int(c), "#9aa0a6") if c >= 0 else "#9aa0a6"
-                   for c in clusters]
+        columns = [cluster_colors.get(int(c), NEUTRAL) if c >= 0 else NEUTRAL for c in clusters]
         cm_plot.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
                                                      class_names=class_names,
                                                      column_colors=columns),
@@ -313,7 +312,7 @@ with tab_gal:
                     hovers += hover_of(picked)
                     blank = per - len(picked)
                     tiles.append(np.full((blank, h, w), 255, dtype=np.uint8))
-                    borders += ["#ffffff"] * blank
+                    borders += [BACKGROUND] * blank
                     hovers += [f"cluster {j}: no more members"] * blank
                 g_cols[pos].plotly_chart(plots.image_grid(
                     np.concatenate(tiles), border_colors=borders, hover=hovers, ncols=per,
@@ -364,7 +363,7 @@ with tab_metrics:
         if table.notna().any().any():
             st.dataframe(table, width="stretch", column_config={
                 m: st.column_config.NumberColumn(m, format="%.3f") for m in ("ACC", "NMI", "ARI")})
-            st.plotly_chart(plots.metrics_figure(table), key="explore_metrics_chart")
+            st.plotly_chart(plots.scores_by_method_figure(table), key="explore_metrics_chart")
             st.caption("ACC: accuracy after matching clusters to classes (Hungarian). NMI: "
                        "normalised mutual information. ARI: adjusted Rand index (0 = chance).")
         else:

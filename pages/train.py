@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import map_panel, teach
+from explorer import map_panel, plots, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -558,7 +558,7 @@ def draw(job) -> None:
     with c4:
         if v["dec"] and "acc" in v["dec"][0] and shown("charts_metrics"):
             chart("metrics_chart", (job.id, n_dec),
-                  lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
+                  lambda: charts.scores_by_update_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
     info = v["step_info"]
@@ -585,11 +585,12 @@ def draw_result(v) -> None:
     except ValueError as err:
         st.warning(f"The saved run could not be read back: {err}")
     if run is not None and run.y_true is not None:
-        matrix, classes, clusters = matched_confusion_matrix(run.y_true, run.labels)
         norm = st.toggle("Row-normalised", value=False, key="cm_norm",
                          help="Show each class's share per cluster instead of counts.")
-        st.plotly_chart(charts.confusion_figure(matrix, classes, clusters,
-                                                v["dataset"].get("class_names"), normalize=norm),
+        matrix, classes, clusters = matched_confusion_matrix(run.y_true, run.labels,
+                                                             normalize=norm)
+        st.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
+                                                class_names=v["dataset"].get("class_names")),
                         key="confusion_chart")
     _exports(v)
     try:
@@ -606,7 +607,7 @@ def charts_html(v) -> str:
             charts.kl_loss_figure(v["dec"], method_of(cfg["train"])),
             charts.delta_label_figure(v["dec"], float(cfg["train"]["tol"]), n_samples)]
     if v["dec"] and "acc" in v["dec"][0]:
-        figs.append(charts.metrics_figure(v["dec"], v["kmeans"]))
+        figs.append(charts.scores_by_update_figure(v["dec"], v["kmeans"]))
     html = "<html><head><meta charset='utf-8'><title>DEC training charts</title></head><body>"
     return html + "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
                           for i, f in enumerate(figs)) + "</body></html>"

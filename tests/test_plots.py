@@ -179,7 +179,7 @@ def test_metrics_table_and_fallbacks():
     assert idec.loc["IDEC", "ACC"] == 0.8 and "DEC" not in idec.index
     empty = plots.metrics_table({"kmeans_raw": None, "ae_kmeans": None, "dec": None})
     assert empty.isna().all().all() and len(empty) == 3
-    fig = plots.metrics_figure(df)
+    fig = plots.scores_by_method_figure(df)
     assert len(fig.data) == 3
     sizes = plots.cluster_sizes_figure(np.array([0, 0, 2]), 4, y_true=np.array([1, 1, 0]))
     assert list(sizes.data[0].y) == [2, 0, 1, 0]
@@ -205,14 +205,13 @@ def test_evolution_figure_frames_and_fixed_axes(toy):
 
 
 def test_train_confusion_figure_follows_the_layout():
-    """The Train page's heatmap: column j faces class j, 'none' for an unmatched class."""
-    from explorer.train_charts import confusion_figure
-
+    """The Train page's heatmap (the Explore page's one): column j faces class j, 'none' for
+    an unmatched class."""
     m, classes, clusters = matched_confusion_matrix([0, 0, 1, 1, 1, 2, 2, 2],
                                                     [5, 7, 5, 5, 5, 7, 7, 7])
-    fig = confusion_figure(m, classes, clusters)
+    fig = plots.confusion_heatmap(m, classes, clusters)
     z = np.asarray(fig.data[0].z)
     assert z.shape == (3, 3) and np.trace(z) == 6  # two columns would collapse into one
     ticks = list(fig.layout.xaxis.ticktext)
-    assert "none" in ticks[0] and "c5" in ticks[1] and class_color(1) in ticks[1]
+    assert "none" in ticks[0] and ticks[1].endswith(" 5") and class_color(1) in ticks[1]
     assert all(class_color(c) in t for c, t in zip(classes, fig.layout.yaxis.ticktext))
