@@ -354,6 +354,50 @@ def test_refit_after_set_params_uses_the_new_dims():
     assert dec.predict_proba(x).shape == (300, 4)
 
 
+class Ends(Callback):
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_train_end(self, logs=None):
+        self.ends.append(dict(logs))
+
+
+def test_the_fit_leaves_no_loop_state_and_says_it_ended():
+    """The clustering loop's state lives in the loop (dec_core.estimator._LoopState): after
+    fit no counter, generator, data or fallback is left on the estimator, and on_train_end
+    reaches the callbacks (it once went to an emptied list)."""
+    from dec_core.estimator import _INFERENCE_CACHE, _TRAINING_STATE
+
+    x, _ = three_blobs()
+    ends = Ends()
+    dec = DEC(3, dims=[4, 16, 2], pretrain_epochs=1, max_iter=10, update_interval=5,
+              n_init=1, random_state=0).fit(x, callbacks=[ends])
+    private = {k for k in vars(dec) if k.startswith("_") and not k.endswith("_")}
+    assert private == {"_callbacks", *_INFERENCE_CACHE}, private
+    assert not dec._callbacks.callbacks and not dec._should_stop()
+    assert [e["reason"] for e in ends.ends] == [dec.stop_reason_]
+    assert set(_TRAINING_STATE) >= {"_X", "_runner", "_p"}
+
+
+def test_parameter_constraints_are_named_and_sklearns_check_is_not_shadowed():
+    from sklearn.base import BaseEstimator
+    from sklearn.utils._param_validation import Interval, StrOptions
+
+    from dec_core.estimator import _CONSTRAINTS
+
+    assert "_validate_params" not in vars(DEC)  # scikit-learn's own stays reachable
+    assert DEC._validate_params is BaseEstimator._validate_params
+    assert set(_CONSTRAINTS) <= set(DEC().get_params())
+    tol, method = _CONSTRAINTS["tol"], _CONSTRAINTS["method"]
+    assert isinstance(tol, Interval) and (tol.left, tol.right, tol.closed) == (0, 1, "both")
+    assert isinstance(method, StrOptions) and method.options == {"dec", "idec"}
+    with pytest.raises(ValueError, match=r"'tol' parameter must be a real number in \[0, 1\]"):
+        DEC(tol=2)._checked_params()
+    with pytest.raises(ValueError, match=r"must be an int >= 1\. Got True"):
+        DEC(n_clusters=True)._checked_params()
+
+
 def test_refit_does_not_reuse_compiled_or_cached_state():
     x, _ = three_blobs()
     dec = DEC(3, dims=[4, 16, 2], pretrain_epochs=2, max_iter=5, update_interval=5,
