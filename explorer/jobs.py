@@ -68,12 +68,12 @@ import numpy as np
 from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops, remaining_seconds
+from dec_core.pretrained import pretrain_settings
 
 from . import events as ev
 from . import settings
 from .data import upload_digest
 from .journal import PROGRESS_EVERY_S, Journal
-from .state import PRETRAIN_KEYS
 from .worker import Controls, process_main, run_job
 
 _LOG = logging.getLogger(__name__)
@@ -1161,10 +1161,11 @@ class JobManager:
             "data": cfg["data"], "hidden": cfg["model"]["hidden"],
             "upload": upload_digest(upload["bytes"]) if upload else None,
             "owner": job.owner_key if upload else None,
-            **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
+            # dec_core's PRETRAIN_KEYS (SGD's momentum only with SGD, ...), and the step budget
+            **pretrain_settings({**cfg["train"], "random_state": cfg["train"].get("seed")},
+                                defaults=False),
+            "pretrain_steps": cfg["train"].get("pretrain_steps"),
         }
-        if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
-            payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

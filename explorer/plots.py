@@ -27,6 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dec_core.baselines import NAMES
+from dec_core.datasets import class_name
 
 from .projection import axis_ranges
 from .theme import (
@@ -113,8 +114,7 @@ def cluster_names(clusters, matched: Mapping[int, int] | None = None,
             out[c] = f"cluster {c}"
         elif c in matched:
             k = matched[c]
-            name = class_names[k] if class_names is not None and 0 <= k < len(class_names) else k
-            out[c] = f"cluster {c} → {name}"
+            out[c] = f"cluster {c} → {class_name(class_names, k)}"
         else:
             out[c] = f"cluster {c} (no class)"
     return out
@@ -306,8 +306,7 @@ def confusion_heatmap(
     classes = list(classes)
     clusters = [int(c) for c in clusters]
     n_classes = len(classes)
-    names = [str(class_names[int(c)]) if class_names is not None and 0 <= int(c) < len(class_names)
-             else str(c) for c in classes]
+    names = [class_name(class_names, c) for c in classes]
     if column_colors is None:
         matched = {c: int(classes[j]) for j, c in enumerate(clusters[:n_classes]) if c >= 0}
         palette = cluster_colors([c for c in clusters if c >= 0], matched,
@@ -684,9 +683,8 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
             vals, counts = np.unique(np.asarray(y_true)[labels == j], return_counts=True)
             top = int(np.argmax(counts))
             cls = int(vals[top])
-            name = class_names[cls] if class_names is not None and 0 <= cls < len(class_names) \
-                else cls
-            text += f"<br>most common class {name} ({counts[top] / sizes[j]:.0%})"
+            text += (f"<br>most common class {class_name(class_names, cls)} "
+                     f"({counts[top] / sizes[j]:.0%})")
         hover.append(text)
     fig = go.Figure(go.Bar(
         x=[f"{j}" for j in range(n_clusters)], y=sizes,
