@@ -164,7 +164,7 @@ def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str]
     Parameters
     ----------
     fig : go.Figure
-        From :func:`explorer.plots.evolution_figure`; its frame ``f`` shows update ``f``
+        From :func:`explorer.explore_charts.evolution_figure`; its frame ``f`` shows update ``f``
         of ``centers``.
     centers : ndarray of shape (u, k, 2)
         The centroids in the same frame as the points.
@@ -219,7 +219,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     image_shape : (h, w)
     colors, names : mapping of int to str
     """
-    from .plots import image_grid
+    from .explore_charts import image_grid
 
     k = len(prototypes)
     h, w = (int(v) for v in image_shape)

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, map_panel, plots, teach
+from explorer import compare, explore_charts, map_panel, teach
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
 from explorer.ui import bind, chart_columns, init_page, shown, step_status, store
@@ -177,7 +177,7 @@ def draw(job_id: str) -> int | None:
     # the colour rule of every page: a cluster wears its matched class's colour
     colors = cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
     names = {j: name.removeprefix("cluster ")  # "3 → 8", "11 (no class)": narrow panels
-             for j, name in plots.cluster_names(range(k), info.get("mapping"),
+             for j, name in explore_charts.cluster_names(range(k), info.get("mapping"),
                                                 (v["dataset"] or {}).get("class_names"),
                                                 has_labels=True).items()
              } if info.get("mapping") is not None else None

@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import map_panel, plots, teach
+from explorer import explore_charts, map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -589,7 +589,7 @@ def draw_result(v) -> None:
                          help="Show each class's share per cluster instead of counts.")
         matrix, classes, clusters = matched_confusion_matrix(run.y_true, run.labels,
                                                              normalize=norm)
-        st.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
+        st.plotly_chart(explore_charts.confusion_heatmap(matrix, classes, clusters, normalize=norm,
                                                 class_names=v["dataset"].get("class_names")),
                         key="confusion_chart")
     _exports(v)

@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
-from dec_core.files import CsvLayout, csv_layout, label_column_index
+from dec_core.readers import CsvLayout, csv_layout, label_column_index
 
-from .plots import image_grid
+from .explore_charts import image_grid
 from .theme import BACKGROUND, NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
@@ -210,7 +210,7 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
 def csv_header(raw: bytes) -> list[str] | None:
     """The header of a CSV file, or None when its first row is numbers (or unreadable).
 
-    Read by :func:`dec_core.files.csv_layout`, as the loader reads it.
+    Read by :func:`dec_core.readers.csv_layout`, as the loader reads it.
     """
     try:
         return csv_layout(raw).header
@@ -253,7 +253,7 @@ def feature_names(header: list[str] | None, n_features: int, label_column,
         return list(header)
     if len(header) != n_features + 1 or not has_labels:
         return fallback
-    # the loader's rule (dec_core.files.label_column_index); under "auto" a column
+    # the loader's rule (dec_core.readers.label_column_index); under "auto" a column
     # that is not named as a label one was the last column, of text
     layout = CsvLayout(delimiter=",", header=list(header), width=len(header), sample=[])
     try:

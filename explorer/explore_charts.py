@@ -1,4 +1,6 @@
-"""Plotly figures and tables for the Explore page (no streamlit here).
+"""Plotly figures and tables for the Explore and Compare pages (no streamlit here).
+
+The Train page draws its confusion matrix with :func:`confusion_heatmap` too.
 
 Every builder is pure: arrays in, a ``plotly.graph_objects.Figure`` (or a
 pandas ``DataFrame``) out, with a title and axis labels. Colours follow the
