@@ -38,10 +38,12 @@ from .theme import (
     DARK_GREY,
     LIGHT_GREY,
     NEUTRAL,
+    TILE_FRAME,
     TOOLBAR_PX,
     class_color,
     cluster_colors,
     color,
+    hex_to_rgb,
     layout,
 )
 
@@ -348,11 +350,6 @@ def confusion_heatmap(
     return layout(fig, title, height=height or max(360, 44 * len(classes) + 160))
 
 
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
 def image_grid(
     images: np.ndarray,
     *,
@@ -411,7 +408,7 @@ def image_grid(
     for i in range(m):
         r, c = divmod(i, ncols)
         top, left = r * (tile_h + gap) + band, c * (tile_w + gap)
-        frame = _rgb(border_colors[i]) if border_colors is not None else (210, 210, 210)
+        frame = hex_to_rgb(border_colors[i] if border_colors is not None else TILE_FRAME)
         canvas[top: top + h + 2 * pad, left: left + w + 2 * pad] = frame
         canvas[top + pad: top + pad + h, left + pad: left + pad + w] = imgs[i][:, :, None]
         centers.append((left + tile_w / 2 - 0.5, top + pad + h / 2 - 0.5))

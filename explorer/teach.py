@@ -278,8 +278,8 @@ def _colors(n_clusters: int, colors) -> list[str]:
     return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
 
 
-def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
-                      max_cols: int = 5, colors=None, names=None) -> go.Figure:
+def confidence_by_cluster_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
+                                 max_cols: int = 5, colors=None, names=None) -> go.Figure:
     """Histograms of max_j q_ij (a point's confidence), one small panel per cluster.
 
     ``colors`` / ``names``: {cluster: colour} and {cluster: "cluster 3 → 1"} (optional).

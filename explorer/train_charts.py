@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .teach import percent, tol_text
-from .theme import ACCENT, NEUTRAL, color, layout, log_axis
+from .theme import ACCENT, NEUTRAL, NOTE_BACKGROUND, color, layout, log_axis
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"
@@ -131,7 +131,7 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
         # log units (the top of the chart), and it never wraps a long note.
         fig.add_annotation(text=wrap(tol_text(tol, n_samples)), x=1, xref="paper",
                            xanchor="right", y=math.log10(tol), yref="y", yanchor="bottom",
-                           showarrow=False, align="right", bgcolor="rgba(255,255,255,0.75)",
+                           showarrow=False, align="right", bgcolor=NOTE_BACKGROUND,
                            font={"size": 11, "color": NEUTRAL})
     fig.update_xaxes(title="DEC iteration (batches)")
     axis = log_axis([low, tol, *positive], percent=True)

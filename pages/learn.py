@@ -183,7 +183,7 @@ def draw(job_id: str) -> int | None:
              } if info.get("mapping") is not None else None
     left, right = chart_columns([3, 2])
     with left:
-        st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k,
+        st.plotly_chart(teach.confidence_by_cluster_figure(info["confidence"], info["labels"], k,
                                                 colors=colors, names=names), key="conf_hist")
     with right:
         st.plotly_chart(teach.sharpening_figure(v["sharpening"]), key="sharpen")
