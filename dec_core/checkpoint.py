@@ -287,19 +287,22 @@ def save_pretrain(est, stage: str, next_epoch: int, total: int, state: dict) -> 
     _saved(est, est._checkpoint, meta, arrays)
 
 
-def save_dec(est, target: np.ndarray) -> None:
-    """The estimator's DEC hook: checkpoint after a target update, before its interval."""
+def save_dec(est, loop, target: np.ndarray) -> None:
+    """The estimator's DEC hook: checkpoint after a target update, before its interval.
+
+    ``loop``: the clustering loop's state (``dec_core.estimator._LoopState``).
+    """
     arrays: dict = {}
     meta = _common(est, arrays)
-    meta["position"] = {"phase": "dec", "update": int(est._update) - 1,
+    meta["position"] = {"phase": "dec", "update": int(loop.update) - 1,
                         "iteration": int(est.n_iter_), "max_iter": int(est._p.max_iter)}
-    meta["next_update"] = int(est._update)
+    meta["next_update"] = int(loop.update)
     meta["n_opt"] = pack_list("opt", variables_values(est._dec_optimizer.variables), arrays)
-    meta["rng"] = rng_state(est._rng)
+    meta["rng"] = rng_state(loop.rng)
     arrays.update(
         centers=est.clustering_layer_.get_weights()[0], target=np.asarray(target),
-        labels_last=np.asarray(est._labels_last), kmeans_labels=est.kmeans_labels_,
-        rest=est._plan_state.get("rest", np.zeros(0, np.int64)),
+        labels_last=np.asarray(loop.labels_last), kmeans_labels=est.kmeans_labels_,
+        rest=loop.plan_state.get("rest", np.zeros(0, np.int64)),
         seed=est._runner._seed.numpy())
     _saved(est, est._checkpoint, meta, arrays)
 
@@ -338,20 +341,21 @@ def restore_fit(est, ck: Checkpointer) -> dict | None:
             "extra": unpack_list("extra", meta["n_extra"], arrays)}
 
 
-def restore_dec(est, resumed: dict) -> np.ndarray:
-    """Put the clustering phase back where the checkpoint left it; returns its ``p`` (n, k)."""
+def restore_dec(est, loop, resumed: dict) -> np.ndarray:
+    """Put the clustering phase (``est`` and its ``loop`` state) back where the checkpoint
+    left it; returns its ``p`` (n, k)."""
     meta, arrays = resumed["meta"], resumed["arrays"]
     centers = arrays["centers"]
     est._build_clustering(centers)
     assign(est._dec_optimizer.variables, unpack_list("opt", meta["n_opt"], arrays))
     est.cluster_centers_ = centers.astype(np.float32)
-    restore_rng(est._rng, meta["rng"])
-    est._plan_state["rest"] = arrays["rest"].astype(np.int64)
+    restore_rng(loop.rng, meta["rng"])
+    loop.plan_state["rest"] = arrays["rest"].astype(np.int64)
     est._runner._seed.assign(arrays["seed"].astype(np.int64))
-    est._update = int(meta["next_update"])
+    loop.update = int(meta["next_update"])
     est.n_iter_ = int(meta["position"]["iteration"])
-    est._labels_last = arrays["labels_last"]
+    loop.labels_last = arrays["labels_last"]
     # the divergence fallback the uninterrupted fit holds at this point: these weights
-    est._snapshot = {"update": est._update - 1, "iteration": est.n_iter_,
+    loop.snapshot = {"update": loop.update - 1, "iteration": est.n_iter_,
                      "weights": variables_values(est._train_vars)}
     return arrays["target"]

@@ -214,7 +214,7 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
         shipped = find(data.x, dec.get_params())
         if shipped is not None:
             autoencoder, source = shipped.autoencoder(), "shipped"
-    dec._validate_params()  # a bad setting fails here, before the estimate and the fit
+    dec._checked_params()  # a bad setting fails here, before the estimate and the fit
     if not quiet:
         from .cost import estimate
 

@@ -14,17 +14,16 @@ Examples
 
 from __future__ import annotations
 
-import io
 import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .files import LABEL_NAMES as LABEL_NAMES  # header names of a label column (auto)
-from .files import read_csv
+from .readers import LABEL_NAMES as LABEL_NAMES  # header names of a label column (auto)
+from .readers import load_keras_npz as load_keras_npz  # public: dec_core.datasets.load_keras_npz
+from .readers import read_csv, read_npy, read_npz
 
 DATA_DIR_ENV = "DEC_DATA_DIR"
 """Environment variable naming a folder with ``mnist.npz`` / ``fashion_mnist.npz``."""
@@ -288,24 +287,6 @@ def _find_keras_file(kind: str, path) -> Path | None:
     return None
 
 
-def load_keras_npz(path, source: str = "file") -> tuple[np.ndarray, np.ndarray]:
-    """Read a Keras-layout ``.npz`` (x_train, y_train, x_test, y_test) without pickle.
-
-    Returns train and test concatenated: ``(x uint8 (n, h, w), y (n,))``.
-    """
-    with _open_npz(path, source) as npz:
-        keys = set(npz.files)
-        need = {"x_train", "y_train", "x_test", "y_test"}
-        if not need <= keys:
-            raise ValueError(
-                f"{source}: expected the Keras layout with keys {sorted(need)}, found "
-                f"{sorted(keys)}."
-            )
-        x = np.concatenate([npz["x_train"], npz["x_test"]])
-        y = np.concatenate([npz["y_train"], npz["y_test"]])
-    return x, y
-
-
 def _keras_set(kind: str, title: str):
     def load(path=None, **_):
         local = _find_keras_file(kind, path)
@@ -377,98 +358,6 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 # user files
 
 
-def _open_npz(source_bytes_or_path, source: str):
-    try:
-        obj = source_bytes_or_path
-        if isinstance(obj, (bytes, bytearray)):
-            obj = io.BytesIO(obj)
-        npz = np.load(obj, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise ValueError(f"{source}: not a readable .npz file ({err}).") from err
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(f"{source}: expected an .npz archive, found a single array.")
-    return npz
-
-
-def _read_array(npz, key: str, source: str) -> np.ndarray:
-    try:
-        return npz[key]
-    except ValueError as err:  # object arrays need pickle, which we refuse
-        raise ValueError(
-            f"{source}: array {key!r} holds Python objects and would need pickle to load; "
-            "refused for safety. Save plain numeric arrays."
-        ) from err
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        raise ValueError(f"{source}: array {key!r} is damaged ({err}).") from err
-
-
-def _check_npy_header(head: bytes, source: str, max_cells: int = MAX_CELLS) -> None:
-    """Refuse huge declared shapes before numpy allocates anything."""
-    try:
-        buf = io.BytesIO(head)
-        version = np.lib.format.read_magic(buf)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
-        else:
-            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{source}: not a valid .npy file ({err}).") from err
-    if dtype.hasobject:
-        raise ValueError(
-            f"{source}: the array holds Python objects (dtype {dtype}) and would need pickle; "
-            "refused for safety. Save a plain numeric array."
-        )
-    cells = int(np.prod(shape, dtype=np.float64)) if shape else 1
-    if cells > max_cells:
-        raise ValueError(
-            f"{source}: the file declares shape {shape} ({cells:,} values), more than the "
-            f"{max_cells:,} allowed."
-        )
-
-
-def _load_npy(raw: bytes, source: str, max_cells: int) -> np.ndarray:
-    if not raw.startswith(b"\x93NUMPY"):
-        raise ValueError(f"{source}: not a .npy file (it does not start with the NumPy magic).")
-    _check_npy_header(raw[:4096], source, max_cells)
-    try:
-        return np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as err:
-        raise ValueError(f"{source}: cannot read the array ({err}).") from err
-
-
-def _load_npz_user(raw: bytes, source: str, max_cells: int):
-    if not raw.startswith(b"PK"):
-        raise ValueError(f"{source}: not a .npz file (it is not a zip archive).")
-    with _open_npz(raw, source) as npz:
-        keys = list(npz.files)
-        if not keys:
-            raise ValueError(f"{source}: the archive is empty.")
-        for key in keys:  # check declared shapes before reading anything
-            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-                name = key + ".npy" if key + ".npy" in zf.namelist() else key
-                with zf.open(name) as fh:
-                    _check_npy_header(fh.read(4096), f"{source}[{key}]", max_cells)
-        if {"x_train", "x_test"} <= set(keys):
-            x = np.concatenate([_read_array(npz, "x_train", source),
-                                _read_array(npz, "x_test", source)])
-            y = np.concatenate([_read_array(npz, "y_train", source),
-                                _read_array(npz, "y_test", source)]) \
-                if {"y_train", "y_test"} <= set(keys) else None
-            return x, y
-        xkey = next((k for k in ("x", "X", "data") if k in keys), None)
-        if xkey is None:
-            if len(keys) == 1:
-                xkey = keys[0]
-            else:
-                raise ValueError(
-                    f"{source}: expected a key 'x' (and optionally 'y'); found {keys}."
-                )
-        x = _read_array(npz, xkey, source)
-        ykey = next((k for k in ("y", "Y", "labels", "target") if k in keys), None)
-        y = _read_array(npz, ykey, source) if ykey else None
-    return x, y
-
-
 def _load_csv(raw: bytes, source: str, label_column, max_cells: int):
     x, y, _ = read_csv(raw, source, label_column, max_cells=max_cells)
     if y is not None:
@@ -498,9 +387,9 @@ def _read_user_file(path=None, data: bytes | None = None, filename: str | None =
         raise ValueError(f"{source}: the file is empty.")
     ext = Path(filename).suffix.lower()
     if ext == ".npy":
-        x, y = _load_npy(data, source, max_cells), None
+        x, y = read_npy(data, source, max_cells), None
     elif ext == ".npz":
-        x, y = _load_npz_user(data, source, max_cells)
+        x, y = read_npz(data, source, max_cells)
     elif ext in (".csv", ".txt", ".tsv", ""):
         x, y = _load_csv(data, source, label_column, max_cells)
     else:

@@ -7,6 +7,8 @@ import numbers
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from numbers import Integral, Real
 from types import SimpleNamespace
 
 import keras
@@ -14,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .augment import augment_rows, image_side
@@ -34,44 +37,62 @@ from .kmeans import fit_kmeans
 from .layers import ClusteringLayer, target_distribution
 from .metrics import clustering_scores
 from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
+from .stopping import StopRecord
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
 _STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
 
-# name -> (kind, low, high, low_closed, high_closed) or (kind, choices)
-_CONSTRAINTS: dict[str, tuple] = {
-    "n_clusters": ("int", 1, None),
-    "alpha": ("real", 0, None, False),
-    "target_power": ("real", 0, None, False),
-    "normalize_frequency": ("bool",),
-    "pretrain": ("choice", ("end_to_end", "layerwise")),
-    "pretrain_epochs": ("int", 0, None),
-    "pretrain_steps": ("steps",),
-    "layer_epochs": ("int", 0, None),
-    "pretrain_batch_size": ("int", 1, None),
-    "pretrain_optimizer": ("choice", ("adam", "sgd")),
-    "pretrain_lr": ("real", 0, None, False),
-    "pretrain_noise": ("real", 0, None, True),
-    "pretrain_schedule": ("choice", ("constant", "cosine")),
-    "augment_shift": ("int", 0, None),
-    "augment": ("real", 0, None, True),
-    "init": ("choice", ("glorot_uniform", "dec")),
-    "dropout": ("real", 0, 1, True, False),
-    "batch_size": ("int", 1, None),
-    "optimizer": ("choice", ("adam", "sgd")),
-    "learning_rate": ("real", 0, None, False),
-    "momentum": ("real", 0, 1, True, False),
-    "update_interval": ("int", 1, None),
-    "tol": ("real", 0, 1, True, True),
-    "max_iter": ("int", 0, None),
-    "method": ("choice", ("dec", "idec")),
-    "gamma": ("real", 0, None, False),
-    "n_init": ("int", 1, None),
-    "centroid_init": ("choice", ("kmeans", "manifold")),
-    "n_restarts": ("int", 1, None),
-    "start_target_updates": ("int", 0, None),
-    "restart_criterion": ("choice", tuple(RESTART_CRITERIA)),
-    "verbose": ("int", 0, None),
+
+
+class _Flag:
+    """A constraint: True or False (also NumPy's bool)."""
+
+    def __repr__(self) -> str:
+        return "_Flag()"
+
+
+class _StepBudget:
+    """A constraint: a budget of pretraining gradient steps, or None (:func:`check_pretrain_steps`)."""
+
+    def __repr__(self) -> str:
+        return "_StepBudget()"
+
+
+# Each parameter's constraint: scikit-learn's own Interval / StrOptions objects, checked (with
+# DEC's messages, and no bool passing for a number) by _check_param.
+_CONSTRAINTS: dict[str, object] = {
+    "n_clusters": Interval(Integral, 1, None, closed="left"),
+    "alpha": Interval(Real, 0, None, closed="neither"),
+    "target_power": Interval(Real, 0, None, closed="neither"),
+    "normalize_frequency": _Flag(),
+    "pretrain": StrOptions({"end_to_end", "layerwise"}),
+    "pretrain_epochs": Interval(Integral, 0, None, closed="left"),
+    "pretrain_steps": _StepBudget(),
+    "layer_epochs": Interval(Integral, 0, None, closed="left"),
+    "pretrain_batch_size": Interval(Integral, 1, None, closed="left"),
+    "pretrain_optimizer": StrOptions({"adam", "sgd"}),
+    "pretrain_lr": Interval(Real, 0, None, closed="neither"),
+    "pretrain_noise": Interval(Real, 0, None, closed="left"),
+    "pretrain_schedule": StrOptions({"constant", "cosine"}),
+    "augment_shift": Interval(Integral, 0, None, closed="left"),
+    "augment": Interval(Real, 0, None, closed="left"),
+    "init": StrOptions({"glorot_uniform", "dec"}),
+    "dropout": Interval(Real, 0, 1, closed="left"),
+    "batch_size": Interval(Integral, 1, None, closed="left"),
+    "optimizer": StrOptions({"adam", "sgd"}),
+    "learning_rate": Interval(Real, 0, None, closed="neither"),
+    "momentum": Interval(Real, 0, 1, closed="left"),
+    "update_interval": Interval(Integral, 1, None, closed="left"),
+    "tol": Interval(Real, 0, 1, closed="both"),
+    "max_iter": Interval(Integral, 0, None, closed="left"),
+    "method": StrOptions({"dec", "idec"}),
+    "gamma": Interval(Real, 0, None, closed="neither"),
+    "n_init": Interval(Integral, 1, None, closed="left"),
+    "centroid_init": StrOptions({"kmeans", "manifold"}),
+    "n_restarts": Interval(Integral, 1, None, closed="left"),
+    "start_target_updates": Interval(Integral, 0, None, closed="left"),
+    "restart_criterion": StrOptions(set(RESTART_CRITERIA)),
+    "verbose": Interval(Integral, 0, None, closed="left"),
 }
 
 
@@ -85,29 +106,29 @@ class DivergenceWarning(UserWarning):
 
 def _check_param(name: str, value) -> None:
     rule = _CONSTRAINTS[name]
-    kind = rule[0]
-    if kind == "bool":
+    if isinstance(rule, _Flag):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"The '{name}' parameter must be True or False. Got {value!r}.")
         return
-    if kind == "steps":  # a budget of gradient steps, or None
+    if isinstance(rule, _StepBudget):
         check_pretrain_steps(value)
         return
-    if kind == "choice":
-        if value not in rule[1]:
-            raise ValueError(f"The '{name}' parameter must be one of {list(rule[1])}. Got {value!r}.")
-        return
-    if kind == "int":
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        if not ok or value < rule[1]:
+    if isinstance(rule, StrOptions):
+        if value not in rule.options:
             raise ValueError(
-                f"The '{name}' parameter must be an int >= {rule[1]}. Got {value!r}."
+                f"The '{name}' parameter must be one of {sorted(rule.options)}. Got {value!r}."
             )
         return
-    low, high = rule[1], rule[2]
-    low_closed = rule[3] if len(rule) > 3 else True
-    high_closed = rule[4] if len(rule) > 4 else True
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    number = isinstance(value, rule.type) and not isinstance(value, (bool, np.bool_))
+    if rule.type is Integral:
+        if not number or value < rule.left:
+            raise ValueError(
+                f"The '{name}' parameter must be an int >= {rule.left}. Got {value!r}."
+            )
+        return
+    low, high = rule.left, rule.right
+    low_closed, high_closed = rule.closed in ("left", "both"), rule.closed in ("right", "both")
+    ok = number and np.isfinite(value)
     if ok:
         ok = value >= low if low_closed else value > low
     if ok and high is not None:
@@ -123,15 +144,13 @@ def _check_param(name: str, value) -> None:
 
 def _cast(name: str, value):
     """A checked parameter as a plain Python number (Keras refuses e.g. an int learning rate)."""
-    kind = _CONSTRAINTS[name][0]
-    if kind == "steps":
+    rule = _CONSTRAINTS[name]
+    if isinstance(rule, _StepBudget):
         return None if value is None else int(value)
-    if kind == "int":
-        return int(value)
-    if kind == "real":
-        return float(value)
-    if kind == "bool":
+    if isinstance(rule, _Flag):
         return bool(value)
+    if isinstance(rule, Interval):
+        return int(value) if rule.type is Integral else float(value)
     return value
 
 
@@ -151,10 +170,8 @@ class _Events:
         self.cbs.on_pretrain_epoch_end(epoch, logs)
         if not np.isfinite(logs["loss"]):
             self.est.stop_training = True
-            self.est.stop_reason_ = (
-                f"pretraining loss became {logs['loss']} at epoch {epoch + 1} of stage "
-                f"{stage!r}: lower pretrain_lr (now {self.est.pretrain_lr})."
-            )
+            self.est._stop(StopRecord("pretrain_diverged", loss=logs["loss"], epoch=epoch + 1,
+                                      stage=stage, learning_rate=self.est.pretrain_lr))
         return self.est._should_stop()
 
     def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
@@ -167,6 +184,29 @@ class _Events:
             from .checkpoint import save_pretrain
 
             save_pretrain(self.est, stage, next_epoch, total, get_state())
+
+
+@dataclass
+class _LoopState:
+    """The clustering loop's state: made by ``DEC._clustering_phase``, passed to each step."""
+
+    y: np.ndarray | None  # (n,) true labels for the scores, or None
+    rng: np.random.Generator  # draws the batches
+    labels_last: np.ndarray  # (n,) the labels of the previous target update
+    plan_state: dict = field(default_factory=dict)  # batch_plan's unused permutation tail
+    update: int = 0  # the number of the next target update
+    loss_sum: float = 0.0  # the loss summed over the batches since the last update
+    loss_count: int = 0  # those batches
+    snapshot: dict | None = None  # the last finite update: what a divergence falls back on
+
+
+# Private attributes a fit holds while it trains (the data, the parameters, the compiled
+# step and its optimizer, the checkpointer, the callbacks): _finish drops them, and
+# _reset_fitted_state forgets them with _INFERENCE_CACHE (the compiled forward pass, kept
+# after fit for predict).
+_TRAINING_STATE = ("_X", "_p", "_runner", "_train_vars", "_dec_optimizer", "_term_sums",
+                   "_checkpoint", "_callbacks")
+_INFERENCE_CACHE = ("_fwd_cache",)
 
 
 class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -319,7 +359,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     history_ : dict
         ``{"pretrain": {"loss", "stage", "epoch"}, "kmeans": {...},
         "dec": {"update", "iteration", "loss", "kl", ["reconstruction"],
-        "delta_label", ["acc", "nmi", "ari"]}, "stop_reason": str}``, lists of
+        "delta_label", ["acc", "nmi", "ari"]}, "stop_reason": str, "stop": dict}``, lists of
         plain numbers and strings (JSON-ready). One ``"dec"`` entry per
         target update: ``iteration`` counts batches so far; ``loss`` (the
         total), ``kl`` and, for IDEC, ``reconstruction`` are means per batch
@@ -330,6 +370,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Why training ended, in words: ``"converged: ..."``,
         ``"reached max_iter=..."``, ``"stopped by request"``, or
         ``"diverged: ..."`` with what to change.
+    stop_record_ : dec_core.stopping.StopRecord
+        The same as data (kind, update, delta_label, tol, ...), also in
+        ``history_["stop"]``; explain a stop from this, never by parsing
+        ``stop_reason_``. None on a run loaded from a folder saved before
+        records existed.
     diverged_ : bool
         True when the clustering phase diverged (NaN or infinite loss or
         weights). Weights, centroids, labels and history are then those of
@@ -435,8 +480,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.strategy = strategy
 
     # ------------------------------------------------------------------ checks
-    def _validate_params(self) -> SimpleNamespace:
-        """Check every parameter; return them as plain Python ints, floats and strings."""
+    def _checked_params(self) -> SimpleNamespace:
+        """Check every parameter; return them as plain Python ints, floats and strings.
+
+        (Not scikit-learn's ``_validate_params``, which this class leaves as it is.)
+        """
         values = {}
         for name in _CONSTRAINTS:
             value = getattr(self, name)
@@ -507,14 +555,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         DivergenceWarning
             When the clustering phase diverges; the last finite state is kept.
         """
-        p = self._validate_params()
+        p = self._checked_params()
         if p.n_restarts > 1:  # several whole fits; they are not checkpointed
             return self._fit_restarts(X, y, callbacks, autoencoder)
         return self._fit_once(X, y, callbacks, autoencoder, checkpoint)
 
     def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
         """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
-        p = self._validate_params()
+        p = self._checked_params()
         t_start = time.perf_counter()
         fits, rows = [], []
         for r, seed in enumerate(restart_seeds(p.random_state, p.n_restarts)):
@@ -548,7 +596,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     def _fit_once(self, X, y, callbacks, autoencoder, checkpoint=None) -> DEC:
         """One fit: pretrain, start, self-train (``fit`` without restarts)."""
         t_start = time.perf_counter()
-        self._p = p = self._validate_params()
+        p = self._checked_params()
         X = self._validate_data(X, reset=True)
         if y is not None:
             y = np.asarray(y).ravel()
@@ -561,12 +609,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             image_side(d)
         dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
         self._reset_fitted_state()
+        self._p = p
         self.n_features_in_ = d
         self.dims_ = dims
         self.history_ = {"pretrain": {}, "kmeans": {}, "dec": {}}
         self.timings_ = {"pretrain": 0.0, "kmeans": 0.0, "dec": 0.0, "total": 0.0}
         self.stop_training = False
         self.stop_reason_ = ""
+        self.stop_record_ = None
         self.diverged_ = False
         self.n_iter_ = 0
         cbs = list(callbacks or [])
@@ -642,31 +692,26 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         p, seed = self._p, self._p.random_state
         # ---- 3. DEC / IDEC self-training
         t0 = time.perf_counter()
-        self._y = y
-        self._rng = np.random.default_rng(seed)
-        self._labels_last = self.kmeans_labels_
-        self._plan_state: dict = {}
-        self._update = 0
-        self._loss_sum, self._loss_count = 0.0, 0
-        self._snapshot: dict | None = None
+        loop = _LoopState(y=y, rng=np.random.default_rng(seed), labels_last=self.kmeans_labels_)
         self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method})
         target = None
         if resumed is not None:
             from .checkpoint import restore_dec
 
             with self._scope():
-                target = restore_dec(self, resumed)  # p of the interval to run next
+                target = restore_dec(self, loop, resumed)  # p of the interval to run next
         with self._scope():
             # Compile the training loop before update 0 (about a second, several on a busy
             # laptop), so a step-mode page's first Step does not wait for it too.
             self._runner.trace((int(self._X.shape[0]), p.n_clusters))
-            while not self._dec_step(target):
+            while not self._dec_step(loop, target):
                 target = None
         self.timings_["dec"] = time.perf_counter() - t0
 
-        self._finish()
+        self._finish(loop)
         self.timings_["total"] = time.perf_counter() - t_start
         self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
+        self._drop_training_state()
         return self
 
     def _reset_fitted_state(self) -> None:
@@ -674,13 +719,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         for key in list(self.__dict__):
             if key.endswith("_") and not key.startswith("__"):
                 del self.__dict__[key]
-        for key in ("_fwd_cache", "_runner", "_snapshot", "_train_vars", "_dec_optimizer",
-                    "_term_sums", "_checkpoint"):
+        for key in _TRAINING_STATE + _INFERENCE_CACHE:
             self.__dict__.pop(key, None)
 
     def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
         """The pretraining settings these parameters stand for."""
-        p = self._validate_params()
+        p = self._checked_params()
         return PretrainConfig(
             scheme=p.pretrain,
             epochs=p.pretrain_epochs if epochs is None else int(epochs),
@@ -767,11 +811,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._runner = StepRunner(loss_fn, variables, self._dec_optimizer, self._X,
                                   seed=p.random_state)
 
-    def _interval_terms(self) -> dict[str, float]:
+    def _interval_terms(self, loop: _LoopState) -> dict[str, float]:
         """Mean per batch, since the last update, of the loss and its terms (nan if none)."""
-        count = self._loss_count
-        loss = self._loss_sum / count if count else float("nan")
-        self._loss_sum, self._loss_count = 0.0, 0
+        count = loop.loss_count
+        loss = loop.loss_sum / count if count else float("nan")
+        loop.loss_sum, loop.loss_count = 0.0, 0
         if self._p.method == "dec":
             return {"loss": loss, "kl": loss}
         rows = count * min(self._p.batch_size, int(self._X.shape[0]))
@@ -781,7 +825,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             var.assign(0.0)
         return terms
 
-    def _dec_step(self, resume_target: np.ndarray | None = None) -> bool:
+    def _dec_step(self, loop: _LoopState, resume_target: np.ndarray | None = None) -> bool:
         """One target update, then up to ``update_interval`` batches.
 
         Returns True when training is over (stopped, converged, max_iter,
@@ -790,69 +834,73 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         p = self._p
         if resume_target is not None:
-            return self._dec_interval(resume_target)
-        trained = self._loss_count > 0
-        terms = self._interval_terms()
-        q = self._soft_assign(self._X)
+            return self._dec_interval(loop, resume_target)
+        trained = loop.loss_count > 0
+        terms = self._interval_terms(loop)
+        z, q = self._forward(self._X)  # (n, e), (n, k)
         if trained and not (
             all(np.isfinite(v) for v in terms.values()) and np.all(np.isfinite(q))
         ):
-            return self._restore_last_finite(terms["loss"])
+            return self._restore_last_finite(loop, terms["loss"])
         labels = q.argmax(axis=1)
-        delta = float(np.mean(labels != self._labels_last))
-        self._labels_last = labels
+        delta = float(np.mean(labels != loop.labels_last))
+        loop.labels_last = labels
         target = target_distribution(q, p.target_power, p.normalize_frequency)
-        warm = self._update < p.start_target_updates
+        warm = loop.update < p.start_target_updates
         if warm:
             # the start's clusters as the target (one-hot rows): (n, k)
             target = np.eye(p.n_clusters, dtype=target.dtype)[self.kmeans_labels_]
         logs = {
-            "update": self._update,
+            "update": loop.update,
             "iteration": self.n_iter_,
             "max_iter": p.max_iter,
             **terms,
             "delta_label": delta,
         }
-        if self._y is not None:
-            logs.update(clustering_scores(self._y, labels))
+        if loop.y is not None:
+            logs.update(clustering_scores(loop.y, labels))
         hist = self.history_["dec"]
         for key, value in scalar_logs(logs).items():
             if key != "max_iter":
                 hist.setdefault(key, []).append(value)
         self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
         # The state to fall back on if the next interval diverges.
-        self._snapshot = {
-            "update": self._update,
+        loop.snapshot = {
+            "update": loop.update,
             "iteration": self.n_iter_,
             "weights": [np.array(v.numpy()) for v in self._train_vars],
         }
         # The stop rule, decided before the callbacks: "final" tells them this update is
         # the last (a step-mode page then does not wait for one more Step).
-        converged = self._update > max(0, p.start_target_updates - 1) and delta < p.tol
+        converged = loop.update > max(0, p.start_target_updates - 1) and delta < p.tol
         at_limit = self.n_iter_ >= p.max_iter
         self._callbacks.on_dec_update(
-            self._update,
-            {**logs, "labels": labels, "q": q, "p": target, "embedding": self._last_z,
+            loop.update,
+            {**logs, "labels": labels, "q": q, "p": target, "embedding": z,
              "centers": self.cluster_centers_.copy(), "final": converged or at_limit},
         )
-        self._update += 1
+        loop.update += 1
         # A stop request first: a Stop during the interval is never "converged".
+        at = {"update": loop.update - 1, "iteration": self.n_iter_, "delta_label": delta,
+              "n_changed": int(round(delta * labels.shape[0])), "n_samples": int(labels.shape[0]),
+              "tol": p.tol, "max_iter": p.max_iter}
         if self._should_stop():
-            self.stop_reason_ = self.stop_reason_ or "stopped by request"
+            if not self.stop_reason_:
+                self._stop(StopRecord("stopped", **at))
             return True
         if converged:
-            self.stop_reason_ = f"converged: delta_label={delta:.5f} < tol={p.tol:g}"
+            self._stop(StopRecord("converged", **at))
             return True
         if at_limit:
-            self.stop_reason_ = f"reached max_iter={p.max_iter}"
+            self._stop(StopRecord("max_iter", **at))
             return True
         if self._checkpoint is not None and self._checkpoint.due():
             from .checkpoint import save_dec
 
-            save_dec(self, target)  # raises checkpoint.Interrupted when asked to
-        return self._dec_interval(target)
+            save_dec(self, loop, target)  # raises checkpoint.Interrupted when asked to
+        return self._dec_interval(loop, target)
 
-    def _dec_interval(self, target: np.ndarray) -> bool:
+    def _dec_interval(self, loop: _LoopState, target: np.ndarray) -> bool:
         """Up to ``update_interval`` batches towards ``target`` (n, k); False (not over)."""
         p = self._p
         n = int(self._X.shape[0])
@@ -863,53 +911,54 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             # Many batches per compiled call, one host sync per call; stop
             # requests are polled between calls.
             s = min(_STEPS_PER_CALL, steps - done)
-            idx = batch_plan(n, p.batch_size, s, self._rng, self._plan_state)
-            self._loss_sum += float(self._runner.run(idx, p_t))
-            self._loss_count += s
+            idx = batch_plan(n, p.batch_size, s, loop.rng, loop.plan_state)
+            loop.loss_sum += float(self._runner.run(idx, p_t))
+            loop.loss_count += s
             self.n_iter_ += s
             done += s
             if self._should_stop():
                 break
         return False
 
-    def _restore_last_finite(self, loss: float) -> bool:
+    def _restore_last_finite(self, loop: _LoopState, loss: float) -> bool:
         """Go back to the state of the last finite update, say why, warn; returns True."""
-        snap = self._snapshot
+        snap = loop.snapshot
         for var, value in zip(self._train_vars, snap["weights"]):
             var.assign(value)
         first_bad, last_bad = snap["iteration"], self.n_iter_
         self.n_iter_ = snap["iteration"]
         self.diverged_ = True
-        what = (f"the clustering loss became {loss}" if not np.isfinite(loss)
-                else "the weights became NaN or infinite")
-        lr = self._p.learning_rate
-        self.stop_reason_ = (
-            f"diverged: {what} between batches {first_bad} and {last_bad}, so the last "
-            f"finite state (update {snap['update']}, batch {first_bad}) was restored; "
-            f"lower learning_rate (now {lr:g}), e.g. to {lr / 10:g}."
-        )
+        self._stop(StopRecord(
+            "diverged", update=snap["update"], iteration=first_bad, first_batch=first_bad,
+            last_batch=last_bad, loss=None if np.isfinite(loss) else float(loss),
+            learning_rate=self._p.learning_rate, tol=self._p.tol, max_iter=self._p.max_iter))
         warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
         return True
 
-    def _finish(self) -> None:
+    def _stop(self, record: StopRecord) -> None:
+        """Record why training ends: ``stop_record_`` and its text ``stop_reason_``."""
+        self.stop_record_ = record
+        self.stop_reason_ = record.reason
+
+    def _finish(self, loop: _LoopState) -> None:
         """Final labels and centroids; also after a stop."""
         self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
-        self.labels_ = self._soft_assign(self._X).argmax(axis=1).astype(np.int64)
+        self.labels_ = self._forward(self._X)[1].argmax(axis=1).astype(np.int64)
         if not self.stop_reason_:
-            self.stop_reason_ = "stopped by request" if self.stop_training else "done"
+            self._stop(StopRecord("stopped" if self.stop_training else "done",
+                                  iteration=self.n_iter_))
         self.history_["stop_reason"] = self.stop_reason_
+        self.history_["stop"] = self.stop_record_.as_dict() if self.stop_record_ else None
         self._callbacks.on_dec_end(
             {"reason": self.stop_reason_, "iteration": self.n_iter_, "diverged": self.diverged_,
-             **(clustering_scores(self._y, self.labels_) if self._y is not None else {})}
+             **(clustering_scores(loop.y, self.labels_) if loop.y is not None else {})}
         )
-        # Drop the training-only state: the data, the callbacks, the fallback.
-        self._X = None
-        self._y = None
-        self._last_z = None
-        self._runner = None  # it holds the data tensor
-        self._snapshot = None
-        self._callbacks = CallbackList()
-        self._checkpoint = None
+
+    def _drop_training_state(self) -> None:
+        """After fit: forget the data (the runner holds it too) and the callbacks."""
+        for key in _TRAINING_STATE:
+            self.__dict__.pop(key, None)
+        self._callbacks = CallbackList()  # _should_stop still works
 
     # --------------------------------------------------------------- inference
     def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
@@ -952,11 +1001,6 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _embed(self, X) -> np.ndarray:
         return self._forward(X)[0]
-
-    def _soft_assign(self, X) -> np.ndarray:
-        z, q = self._forward(X)
-        self._last_z = z
-        return q
 
     def _check_fitted(self) -> None:
         check_is_fitted(self, ("cluster_centers_", "encoder_"))

@@ -382,6 +382,7 @@ def _load_estimator(path: Path, config: dict, history: dict, labels, kmeans):
 
     from .estimator import DEC
     from .layers import ClusteringLayer
+    from .stopping import StopRecord
 
     model = keras.saving.load_model(
         path / "model.keras", custom_objects={"ClusteringLayer": ClusteringLayer}, safe_mode=True
@@ -397,6 +398,7 @@ def _load_estimator(path: Path, config: dict, history: dict, labels, kmeans):
     est.history_ = history["history"]
     est.timings_ = history["timings"]
     est.stop_reason_ = history["stop_reason"]
+    est.stop_record_ = StopRecord.from_dict(est.history_.get("stop"))  # None: saved before records
     est.n_iter_ = int(history["n_iter"])
     est.labels_ = labels
     est.kmeans_labels_ = kmeans

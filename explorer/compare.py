@@ -196,7 +196,7 @@ def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
     """The colour of every cluster of every method, under the one colour rule.
 
     With true labels, each method's clusters are matched to the classes
-    (Hungarian) and take their class's colour (:func:`explorer.plots.cluster_palette`,
+    (Hungarian) and take their class's colour (:func:`explorer.explore_charts.cluster_palette`,
     the rule of the Explore page), and ``"truth"`` colours each class with
     ``theme.class_color``. Without labels, the ``anchor``'s cluster ``j`` is
     ``theme.color(j)`` and every other method's clusters take the colour of
@@ -220,7 +220,7 @@ def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
     matched : dict of str to dict of int to int
         ``{method: {cluster: class}}`` (empty dicts without labels).
     """
-    from .plots import cluster_palette
+    from .explore_charts import cluster_palette
     from .theme import class_color, cluster_colors, color
 
     colors: dict[str, dict[int, str]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from dec_core.datasets import Dataset, load_dataset
-from dec_core.files import FileTooLarge
+from dec_core.readers import FileTooLarge
 
 from . import settings
 from .state import dataset_options

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .theme import ACCENT, NEUTRAL, cluster_colors, layout
+from .theme import ACCENT, NEUTRAL, cluster_colors, hex_to_rgb, layout
 
 CROSS = {"symbol": "x", "size": 16, "line": {"color": "#1a1a1a", "width": 1.5}}
 MAP_HEIGHT = 470
@@ -163,7 +163,7 @@ def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str]
     Parameters
     ----------
     fig : go.Figure
-        From :func:`explorer.plots.evolution_figure`; its frame ``f`` shows update ``f``
+        From :func:`explorer.explore_charts.evolution_figure`; its frame ``f`` shows update ``f``
         of ``centers``.
     centers : ndarray of shape (u, k, 2)
         The centroids in the same frame as the points.
@@ -218,7 +218,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     image_shape : (h, w)
     colors, names : mapping of int to str
     """
-    from .plots import image_grid
+    from .explore_charts import image_grid
 
     k = len(prototypes)
     h, w = (int(v) for v in image_shape)
@@ -228,11 +228,6 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     return image_grid(imgs, border_colors=[colors[j] for j in range(k)],
                       titles=[f"μ{j}" for j in range(k)], hover=[names[j] for j in range(k)],
                       ncols=k, title=title, tile_px=tile_px)
-
-
-def _rgb(hex_color: str) -> np.ndarray:
-    h = hex_color.lstrip("#")
-    return np.array([int(h[i: i + 2], 16) for i in (0, 2, 4)], dtype=np.float64)
 
 
 def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
@@ -250,7 +245,7 @@ def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
     colors = colors or colors_for(info, k)
     names = names or names_for(info, k)
     label, conf = np.asarray(grid["label"]), np.asarray(grid["conf"])
-    palette = np.stack([_rgb(colors[j]) for j in range(k)])
+    palette = np.array([hex_to_rgb(colors[j]) for j in range(k)], dtype=np.float64)
     floor = 1.0 / max(k, 1)
     a = 0.12 + 0.5 * np.clip((conf - floor) / max(1 - floor, 1e-9), 0, 1)[..., None]
     rgb = (255.0 * (1 - a) + palette[label] * a).astype(np.uint8)  # (G, G, 3), row 0 = lowest y

@@ -129,12 +129,17 @@ class StepWaiting:
 
 @dataclass(frozen=True)
 class Done:
-    """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings."""
+    """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings.
+
+    ``stop`` is the estimator's stop record (``StopRecord.as_dict()``), for
+    :func:`explorer.teach.stop_text`; ``message`` the same in one line.
+    """
 
     run_path: str
     scores: dict
     message: str
     warnings: list
+    stop: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -68,12 +68,12 @@ import numpy as np
 from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops, remaining_seconds
+from dec_core.pretrained import pretrain_settings
 
 from . import events as ev
 from . import settings
 from .data import upload_digest
 from .journal import PROGRESS_EVERY_S, Journal
-from .state import PRETRAIN_KEYS
 from .worker import Controls, process_main, run_job
 
 _LOG = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Job:
     state: str = "queued"             # queued | running | done | stopped | failed | interrupted
     phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
     message: str = ""
+    stop: dict | None = None  # the estimator's stop record (dec_core.stopping), when it ended
     error: str = ""
     created: float = field(default_factory=time.time)
     started: float | None = None
@@ -274,7 +275,7 @@ class Job:
             return {
                 "id": self.id, "name": self.name, "state": self.state, "phase": self.phase,
                 "version": self.version,
-                "message": self.message, "error": self.error, "created": self.created,
+                "message": self.message, "stop": self.stop, "error": self.error, "created": self.created,
                 "started": self.started, "finished": self.finished,
                 "elapsed": self.elapsed(), "progress": frac, "eta": eta, "plan": dict(self.plan),
                 "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
@@ -1044,8 +1045,9 @@ class JobManager:
                 case ev.Done():
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
-                    job.message = event.message
+                    job.message, job.stop = event.message, event.stop
                     if job.idle_ended:
+                        job.stop = None
                         job.message = (
                             f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
                             "so that other runs get the server; the model so far is saved "
@@ -1159,10 +1161,11 @@ class JobManager:
             "data": cfg["data"], "hidden": cfg["model"]["hidden"],
             "upload": upload_digest(upload["bytes"]) if upload else None,
             "owner": job.owner_key if upload else None,
-            **{k: cfg["train"][k] for k in PRETRAIN_KEYS if k in cfg["train"]},
+            # dec_core's PRETRAIN_KEYS (SGD's momentum only with SGD, ...), and the step budget
+            **pretrain_settings({**cfg["train"], "random_state": cfg["train"].get("seed")},
+                                defaults=False),
+            "pretrain_steps": cfg["train"].get("pretrain_steps"),
         }
-        if cfg["train"].get("pretrain_optimizer") == "sgd":  # momentum shapes SGD pretraining only
-            payload["momentum"] = cfg["train"].get("momentum")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

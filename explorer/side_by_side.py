@@ -160,8 +160,8 @@ def curves_figure(histories: Sequence[Mapping], names: Sequence[str], key: str) 
     return layout(fig, title, height=360)
 
 
-def confidence_figure(probas: Sequence[np.ndarray | None], names: Sequence[str],
-                      bins: int = 20) -> go.Figure:
+def confidence_by_run_figure(probas: Sequence[np.ndarray | None], names: Sequence[str],
+                             bins: int = 20) -> go.Figure:
     """Histograms of each run's final confidence max_j q_ij, overlaid as outlines (share of points)."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     mids = (edges[:-1] + edges[1:]) / 2

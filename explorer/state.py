@@ -10,7 +10,7 @@ parameters and onto the CLI's JSON config:
 Other keys:
 
 ``upload``     ``{"name": str, "bytes": bytes}`` of the last good upload
-``owner``      this browser's owner token (also in the URL as ``?owner=``)
+``owner``      this browser's owner token (kept in a cookie, never in the URL)
 ``job_id``     the id of the job this session last started
 ``run_path``   the run folder the Explore page shows
 
@@ -73,13 +73,6 @@ MODEL_DEFAULTS: dict = model_defaults(DATA_DEFAULTS["name"])
 TRAIN_DEFAULTS: dict = train_defaults(DATA_DEFAULTS["name"])
 
 SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAULTS}
-
-# Settings that change the pretrained autoencoder; the rest only affect DEC,
-# so changing them reuses the cached autoencoder.
-PRETRAIN_KEYS = ("pretrain", "pretrain_epochs", "pretrain_steps", "layer_epochs", "pretrain_batch_size",
-                 "pretrain_optimizer", "pretrain_lr", "pretrain_schedule", "pretrain_noise",
-                 "seed", "augment", "n_restarts")
-
 
 def ensure_defaults(state: MutableMapping) -> None:
     """Fill missing sections (and missing keys in them) with the defaults.

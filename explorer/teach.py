@@ -9,12 +9,12 @@ explorer.jobs).
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dec_core.stopping import StopRecord
 from dec_core.target import target_distribution
 
 from .state import TRAIN_DEFAULTS
@@ -73,49 +73,47 @@ def percent(share: float) -> str:
 
 
 def tol_text(tol: float, n_samples: int | None = None) -> str:
-    """What the stop threshold ``tol`` means, in percent and in points.
+    """What ``tol`` means for this data, in points as well as a share.
 
-    Parameters
-    ----------
-    tol : float
-        The share of points that must change cluster for training to go on.
-    n_samples : int, optional
-        Number of points; when one point is already more than ``tol``, say
-        that the rule means "no point changed".
-
-    Returns
-    -------
-    str
+    DEC stops when the share of points that changed cluster since the last
+    target update falls below ``tol``. With ``n`` points the smallest change
+    is one point (``1/n``), so a ``tol`` at or below it means "no point changed".
 
     Examples
     --------
-    >>> tol_text(0.0001, 1797)  # doctest: +NORMALIZE_WHITESPACE
-    'tol = 0.01 %: one point of 1,797 is 0.056 %, so training stops only when no point
-    changes cluster'
+    >>> tol_text(0.0001, 1797)
+    'tol = 0.01 % (< 1 point of 1,797: stops when no point changes)'
     """
     text = f"tol = {percent(tol)}"
-    if not n_samples:
-        return text
-    n = int(n_samples)
-    points = float(tol) * n
-    one = percent(1 / n)
-    if points < 1:
-        return (f"{text}: one point of {n:,} is {one}, so training stops only when no point "
-                "changes cluster")
-    return f"{text}: fewer than {math.ceil(points):,} of {n:,} points changing cluster"
+    if not n_samples or tol <= 0:
+        return text + (" (runs to the iteration limit)" if tol <= 0 else "")
+    limit = tol * n_samples  # stop when fewer than this many points change
+    if limit <= 1:
+        size = "< 1 point" if limit < 1 else "1 point"
+        return text + f" ({size} of {n_samples:,}: stops when no point changes)"
+    most = math.ceil(limit) - 1
+    return text + (f" ({limit:,.1f} of {n_samples:,} points: stops when at most "
+                   f"{most:,} point{'s' if most != 1 else ''} change{'' if most != 1 else 's'})")
 
 
-def stop_text(reason: str | None, n_samples: int | None = None) -> str:
-    """A run's stop reason written for people.
+def stop_text(stop, n_samples: int | None = None, *, banner: bool = False,
+              state: str | None = None) -> str:
+    """Why a run ended, written for people: the one owner of this wording.
 
     Parameters
     ----------
-    reason : str or None
-        The estimator's ``stop_reason_``, e.g.
-        ``"converged: delta_label=0.00000 < tol=0.0001"`` or
-        ``"reached max_iter=3000"``; other texts are returned unchanged.
+    stop : dec_core.stopping.StopRecord, dict, str or None
+        The estimator's ``stop_record_`` (or its ``as_dict()``, as in
+        ``history_["stop"]`` and a job's ``view()["stop"]``). A str is a
+        ``stop_reason_`` or a job message without a record (a run saved by an
+        older version): it is shown as it is, never parsed.
     n_samples : int, optional
-        Number of points, to turn shares into points.
+        Number of points, to turn shares into points when the record lacks it.
+    banner : bool, default=False
+        The Train and Learn pages' end-of-run banner: says what to do next.
+        False: a short clause (the Explore page's "Training ...").
+    state : str, optional
+        The job's state; ``"stopped"`` with no record nor text reads as a stop request.
 
     Returns
     -------
@@ -123,23 +121,34 @@ def stop_text(reason: str | None, n_samples: int | None = None) -> str:
 
     Examples
     --------
-    >>> stop_text("reached max_iter=3000")
-    'stopped at the limit of 3,000 DEC iterations (batches)'
+    >>> from dec_core.stopping import StopRecord
+    >>> stop_text(StopRecord("max_iter", max_iter=3000))
+    'reached the iteration limit (3,000 batches) before converging'
     """
-    text = (reason or "").strip()
-    conv = re.match(r"converged: delta_label=([0-9.eE+-]+) < tol=([0-9.eE+-]+)", text)
-    if conv:
-        delta, tol = float(conv.group(1)), float(conv.group(2))
-        changed = (f"{round(delta * n_samples):,} of {int(n_samples):,} points"
-                   if n_samples else percent(delta) + " of the points")
-        return (f"converged: {changed} changed cluster at the last update, below "
-                f"tol = {percent(tol)}")
-    limit = re.match(r"reached max_iter=(\d+)", text)
-    if limit:
-        return f"stopped at the limit of {int(limit.group(1)):,} DEC iterations (batches)"
-    if text == "stopped by request":
-        return "stopped by the user"
-    return text
+    if isinstance(stop, StopRecord):
+        stop = stop.as_dict()
+    if isinstance(stop, str) or not stop:
+        text = (stop or "").strip()
+        if text != "stopped by request" and (text or state != "stopped"):
+            return text
+        stop = {"kind": "stopped"}
+    kind = stop.get("kind")
+    n = stop.get("n_samples") or n_samples
+    if kind == "converged":
+        delta, tol = float(stop["delta_label"]), float(stop["tol"])
+        if banner and not n:
+            return f"converged: fewer points than tol = {percent(tol)} changed cluster"
+        n_changed = stop.get("n_changed")
+        changed = (f"{round(delta * n) if n_changed is None else n_changed:,} of {int(n):,} "
+                   "points" if n else percent(delta) + " of the points")
+        text = f"converged: {changed} changed cluster at the last update"
+        return text + (f" (tol {percent(tol)})" if banner else f", below tol = {percent(tol)}")
+    if kind == "max_iter":
+        text = f"reached the iteration limit ({int(stop['max_iter']):,} batches) before converging"
+        return text + ("; raise Max iterations or tol to change that" if banner else "")
+    if kind == "stopped":
+        return "stopped by you" + ("; the model keeps what it had learned" if banner else "")
+    return str(stop.get("reason") or kind or "")
 
 
 def idec_loss_latex(gamma: float = 0.1) -> str:
@@ -269,8 +278,8 @@ def _colors(n_clusters: int, colors) -> list[str]:
     return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
 
 
-def confidence_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
-                      max_cols: int = 5, colors=None, names=None) -> go.Figure:
+def confidence_by_cluster_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
+                                 max_cols: int = 5, colors=None, names=None) -> go.Figure:
     """Histograms of max_j q_ij (a point's confidence), one small panel per cluster.
 
     ``colors`` / ``names``: {cluster: colour} and {cluster: "cluster 3 → 1"} (optional).

@@ -27,13 +27,24 @@ PALETTE: tuple[str, ...] = (
     "#007755", "#bbbbee", "#2233aa", "#990088", "#2288ff",
 )
 ACCENT = "#ff4b4b"      # Streamlit's primary red: tol lines, highlights
-NEUTRAL = "#9aa0a6"
+NEUTRAL = "#9aa0a6"     # what is no class or cluster: unmatched columns, notes, ticks
+LIGHT_GREY = "#c4c8cd"  # the first baseline's bars
+DARK_GREY = "#7d858f"   # the second baseline's bars; histograms of all samples
+BACKGROUND = "#ffffff"  # the page: blank gallery tiles
+TILE_FRAME = "#d2d2d2"  # an image tile's frame when it has no cluster colour
+NOTE_BACKGROUND = "rgba(255,255,255,0.75)"  # behind a note written over a chart's lines
 CONTINUOUS = "Blues"    # heatmaps (confusion matrices)
 
 
 def color(index: int) -> str:
     """The colour of cluster / class ``index``."""
     return PALETTE[int(index) % len(PALETTE)]
+
+
+def hex_to_rgb(hex_color: str) -> tuple[int, int, int]:
+    """``"#1f77b4"`` -> ``(31, 119, 180)``."""
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def colors(n: int) -> list[str]:

@@ -2,31 +2,26 @@
 
 Each figure takes the lists a :class:`explorer.jobs.Job` records
 (``view()["pretrain"]``, ``view()["dec"]``) and returns a plotly figure with a
-title and axis labels. The text helpers turn the job's raw numbers (``tol``,
-``delta_label``, the stop reason) into sentences for people.
+title and axis labels. Their words come from :mod:`explorer.teach`
+(``percent``, ``tol_text``; a stop reason: ``teach.stop_text``).
 """
 
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .theme import ACCENT, NEUTRAL, class_color, color, layout, log_axis
+from .teach import percent, tol_text
+from .theme import ACCENT, NEUTRAL, NOTE_BACKGROUND, color, layout, log_axis
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"
 IDEC_FORMULA = "L = L_r + γ·KL(P‖Q)"
 TERM_COLORS = {"kl": color(4), "reconstruction": color(5), "loss": color(7)}
-
-
-def percent(share: float) -> str:
-    """``0.0001`` -> ``"0.01 %"`` (as few digits as the value needs)."""
-    return f"{share * 100:.3g} %"
 
 
 def wrap(text: str, width: int = 46) -> str:
@@ -37,68 +32,6 @@ def wrap(text: str, width: int = 46) -> str:
     """
     return "<br>".join(textwrap.wrap(str(text), width, break_long_words=True,
                                      break_on_hyphens=False)) or str(text)
-
-
-def tol_text(tol: float, n_samples: int | None = None) -> str:
-    """What ``tol`` means for this data, in points as well as a share.
-
-    DEC stops when the share of points that changed cluster since the last
-    target update falls below ``tol``. With ``n`` points the smallest change
-    is one point (``1/n``), so a ``tol`` at or below it means "no point changed".
-    """
-    text = f"tol = {percent(tol)}"
-    if not n_samples or tol <= 0:
-        return text + (" (runs to the iteration limit)" if tol <= 0 else "")
-    limit = tol * n_samples  # stop when fewer than this many points change
-    if limit <= 1:
-        size = "< 1 point" if limit < 1 else "1 point"
-        return text + f" ({size} of {n_samples:,}: stops when no point changes)"
-    most = math.ceil(limit) - 1
-    return text + (f" ({limit:,.1f} of {n_samples:,} points: stops when at most "
-                   f"{most:,} point{'s' if most != 1 else ''} change{'' if most != 1 else 's'})")
-
-
-def finish_text(state: str, message: str, dec: list[dict], n_samples: int | None,
-                tol: float) -> str:
-    """The end of a run in words, from the estimator's stop reason.
-
-    Parameters
-    ----------
-    state : str
-        ``"done"`` or ``"stopped"``.
-    message : str
-        The estimator's ``stop_reason_`` (``"converged: delta_label=… < tol=…"``,
-        ``"reached max_iter=…"``, ``"stopped by request"`` …).
-    dec : list of dict
-        The DEC update rows (for the last change and the batch count).
-    n_samples : int or None
-        Points in the data set.
-    tol : float
-        The run's tolerance.
-
-    Returns
-    -------
-    str
-    """
-    message = message or ""
-    last = dec[-1] if dec else {}
-    if message.startswith("converged"):
-        delta = last.get("delta_label")
-        if delta is None:
-            found = re.search(r"delta_label=([0-9.eE+-]+)", message)
-            delta = float(found.group(1)) if found else None
-        if n_samples and delta is not None:
-            changed = int(round(delta * n_samples))
-            return (f"converged: {changed:,} of {n_samples:,} points changed cluster at the "
-                    f"last update (tol {percent(tol)})")
-        return f"converged: fewer points than tol = {percent(tol)} changed cluster"
-    found = re.match(r"reached max_iter=(\d+)", message)
-    if found:
-        return (f"reached the iteration limit ({int(found.group(1)):,} batches) before "
-                f"converging; raise Max iterations or tol to change that")
-    if message == "stopped by request" or (state == "stopped" and not message):
-        return "stopped by you; the model keeps what it had learned"
-    return message
 
 
 def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None) -> go.Figure:
@@ -198,7 +131,7 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
         # log units (the top of the chart), and it never wraps a long note.
         fig.add_annotation(text=wrap(tol_text(tol, n_samples)), x=1, xref="paper",
                            xanchor="right", y=math.log10(tol), yref="y", yanchor="bottom",
-                           showarrow=False, align="right", bgcolor="rgba(255,255,255,0.75)",
+                           showarrow=False, align="right", bgcolor=NOTE_BACKGROUND,
                            font={"size": 11, "color": NEUTRAL})
     fig.update_xaxes(title="DEC iteration (batches)")
     axis = log_axis([low, tol, *positive], percent=True)
@@ -213,7 +146,7 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
     return layout(fig, "DEC: points that changed cluster per update", height=300)
 
 
-def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
+def scores_by_update_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
     """ACC / NMI / ARI at each update, with the k-means start as dotted lines."""
     fig = go.Figure()
     for key in ("acc", "nmi", "ari"):
@@ -230,42 +163,6 @@ def metrics_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
     fig.update_xaxes(title="DEC iteration (batches)")
     fig.update_yaxes(title="score (dotted: autoencoder + k-means)", range=[0, 1.02])
     return layout(fig, "Clustering quality against the true labels", height=300)
-
-
-def confusion_figure(matrix: np.ndarray, classes, clusters, class_names=None,
-                     normalize: bool = False) -> go.Figure:
-    """Heatmap of a matched confusion matrix: rows are classes, column j faces class j.
-
-    ``clusters`` comes from :func:`dec_core.metrics.matched_confusion_matrix`:
-    ``-1`` marks a column no cluster is matched to. Ticks carry the class
-    colour (``theme.class_color``) of the class a row is, or a column faces.
-    """
-    m = np.asarray(matrix, dtype=float)
-    if normalize:
-        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    ylabels = [str(class_names[c]) if class_names is not None and c < len(class_names) else str(c)
-               for c in classes]
-    clusters = [int(c) for c in clusters]
-    xnames = [f"c{c}" if c >= 0 else "none" for c in clusters]
-    xcolors = [class_color(classes[j]) if j < len(classes) and c >= 0 else NEUTRAL
-               for j, c in enumerate(clusters)]
-    text = np.vectorize(lambda v: f"{v:.2f}" if normalize else f"{int(v)}")(m)
-    xs, ys = list(range(len(clusters))), list(range(len(ylabels)))
-    fig = go.Figure(go.Heatmap(
-        z=m, x=xs, y=ys, colorscale="Blues", text=text, texttemplate="%{text}",
-        customdata=[[[name, xname] for xname in xnames] for name in ylabels],
-        hovertemplate="class %{customdata[0]}<br>cluster %{customdata[1]}<br>%{z}<extra></extra>",
-        showscale=False,
-    ))
-    fig.update_xaxes(title="cluster (column j: the one matched to class j; unmatched last)",
-                     side="bottom", tickmode="array", tickvals=xs,
-                     ticktext=[f'<span style="color:{col}">■</span> {name}'
-                               for name, col in zip(xnames, xcolors)])
-    fig.update_yaxes(title="true class", autorange="reversed", tickmode="array", tickvals=ys,
-                     ticktext=[f'<span style="color:{class_color(c)}">■</span> {name}'
-                               for c, name in zip(classes, ylabels)])
-    return layout(fig, "Confusion matrix after Hungarian matching"
-                  + (" (row-normalised)" if normalize else " (counts)"), height=420)
 
 
 @lru_cache(maxsize=32)

@@ -456,4 +456,5 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         warnings.append(f"Training {est.stop_reason_} The result shown is the model from the "
                         "last update before that.")
     return {"run_path": str(folder), "scores": baselines["dec"] or {},
-            "message": est.stop_reason_, "warnings": warnings}
+            "message": est.stop_reason_, "warnings": warnings,
+            "stop": est.stop_record_.as_dict() if est.stop_record_ else None}

@@ -21,7 +21,7 @@ import streamlit as st
 from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.presets import VARIANTS
-from explorer import compare, plots, projection, teach
+from explorer import compare, explore_charts, projection, teach
 from explorer.background import poll, tasks
 from explorer.data import upload_digest
 from explorer.jobs import manager
@@ -445,12 +445,12 @@ def main() -> None:
         cols = chart_columns(3)
         for col, (title, key, raw) in zip(cols, panels[start:start + 3]):
             groups = np.asarray(raw)[idx]
-            tags = plots.cluster_names(colors[key], matched[key], class_names,
+            tags = explore_charts.cluster_names(colors[key], matched[key], class_names,
                                        has_labels=y_true is not None)
             cluster_col = (true_col if key == "truth"
                            else [tags.get(int(c), str(c)) for c in groups])
             custom = np.column_stack([idx, true_col, cluster_col])
-            fig = plots.scatter_embedding(
+            fig = explore_charts.scatter_embedding(
                 coords, groups, custom, group_colors=colors[key],
                 hover_labels=("index", "true label", "cluster"),
                 title=title, axis_title=axis, height=PANEL_HEIGHT,

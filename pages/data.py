@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
-from explorer import previews, settings
+from explorer import data_charts, settings
 from explorer.data import check_upload, upload_digest
 from explorer.state import preset_changes
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
@@ -115,8 +115,8 @@ def _upload_panel():
     source = content if content is not None else (current or {}).get("bytes")
     fname = up.name if up is not None else (current or {}).get("name", "")
     if not fname.lower().endswith((".npy", ".npz")):  # CSV (or no file yet)
-        header = previews.csv_header(source) if source else None
-        width = min(previews.csv_width(source), 1000) if source else 0
+        header = data_charts.csv_header(source) if source else None
+        width = min(data_charts.csv_width(source), 1000) if source else 0
         options = ["auto", "none", *(header or range(width))]
         if data["label_column"] not in options:
             set_setting("data", "label_column", "auto")
@@ -180,7 +180,7 @@ if shown("data_options"):
                              "0-1,000,000); the same seed gives the same samples.")
         store("data", "seed")
         if synthetic:
-            top = previews.NOISE_MAX[name]
+            top = data_charts.NOISE_MAX[name]
             if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
                 set_setting("data", "noise", SYNTHETIC_NOISE[name])
             st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
@@ -225,18 +225,18 @@ with preview_box:
     m[3].metric("Image", f"{ds.image_shape[0]}x{ds.image_shape[1]}" if ds.image_shape
                 else "no", help="Height x width when each row is an image; no: a table of "
                 "numbers (a short word: a metric's value never wraps, it is cut).")
-    st.caption(f"{ds.description}. {previews.value_summary(ds)}")
+    st.caption(f"{ds.description}. {data_charts.value_summary(ds)}")
     if ds.image_shape is not None and shown("data_options"):
         image_note.caption("DEC sees each sample as a row of d numbers; images are flattened "
                            "row by row, so it knows nothing of neighbouring pixels.")
 
     if ds.image_shape is not None:
-        st.plotly_chart(previews.image_preview_figure(ds), width="stretch", key="data_grid")
+        st.plotly_chart(data_charts.image_preview_figure(ds), width="stretch", key="data_grid")
     else:
         names = [f"feature {j}" for j in range(ds.n_features)]
         upload = st.session_state.get("upload")
         if data["name"] == "file" and upload and not upload["name"].lower().endswith((".npy", ".npz")):
-            names = previews.feature_names(previews.csv_header(upload["bytes"]), ds.n_features,
+            names = data_charts.feature_names(data_charts.csv_header(upload["bytes"]), ds.n_features,
                                            data["label_column"], ds.y is not None)
         if len(set(names)) < len(names):  # duplicate header names
             names = [f"{n} ({j})" for j, n in enumerate(names)]
@@ -251,7 +251,7 @@ with preview_box:
             fy = b.selectbox("y axis", range(ds.n_features), index=1,
                              format_func=names.__getitem__, key="data_fy",
                              help="The feature on the vertical axis (after scaling).")
-            st.plotly_chart(previews.feature_scatter(ds, fx, fy, names=names), width="stretch",
+            st.plotly_chart(data_charts.feature_scatter(ds, fx, fy, names=names), width="stretch",
                             key="data_scatter")
         table = pd.DataFrame(ds.x[:200], columns=names)
         if ds.y is not None:
@@ -259,4 +259,4 @@ with preview_box:
         with st.expander(f"The first {len(table)} rows (scaled)", expanded=ds.n_features < 2):
             st.dataframe(table, height=260, width="stretch")
     if ds.y is not None:
-        st.plotly_chart(previews.class_balance_figure(ds), width="stretch", key="data_balance")
+        st.plotly_chart(data_charts.class_balance_figure(ds), width="stretch", key="data_balance")

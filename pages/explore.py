@@ -19,9 +19,9 @@ import streamlit as st
 from dec_core.baselines import NAMES
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
-from explorer import compare, dec_map, map_frame, plots, projection, teach
+from explorer import compare, dec_map, explore_charts, map_frame, projection, teach
 from explorer.background import poll, tasks
-from explorer.theme import class_color
+from explorer.theme import BACKGROUND, NEUTRAL, class_color
 from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
 
 init_page()
@@ -131,13 +131,13 @@ def table_of(rows: np.ndarray, with_cluster: bool = True) -> pd.DataFrame:
 name = app_cfg.get("name") or Path(run_path).name
 dataset = run.config.get("dataset", {}).get("name", "")
 method = compare.method_of(run.config.get("params") or app_cfg.get("train"))
-stop = teach.stop_text(extra.get("stop_reason") or hist.get("stop_reason"), n)
+stop = teach.stop_text(hist.get("stop") or extra.get("stop_reason") or hist.get("stop_reason"), n)
 on = "" if not dataset or dataset.lower() in name.lower() else f" on {dataset}"
 st.caption(f"**{name}**{on}: {NAMES[method]} put {n:,} samples in {k} clusters, through a "
            f"{run.embedding.shape[1]}-d embedding." + (f" Training {stop}." if stop else ""))
 
 baselines = extra.get("baselines") or {}
-table = plots.metrics_table(baselines, hist.get("kmeans"), run.scores, method=method)
+table = explore_charts.metrics_table(baselines, hist.get("kmeans"), run.scores, method=method)
 if table.notna().any().any():
     cols = st.columns(3)
     ae = table.loc[NAMES["ae_kmeans"]]
@@ -150,8 +150,8 @@ if table.notna().any().any():
 
 # One colour rule (explorer.theme): a class keeps its colour on every page, and a
 # cluster takes the colour of the class it is matched to; its name says which.
-cluster_colors, matched = plots.cluster_palette(labels, y_true, k)
-cluster_names = plots.cluster_names(range(k), matched, class_names, has_labels=y_true is not None)
+cluster_colors, matched = explore_charts.cluster_palette(labels, y_true, k)
+cluster_names = explore_charts.cluster_names(range(k), matched, class_names, has_labels=y_true is not None)
 
 tab_map, tab_cm, tab_gal, tab_metrics, tab_evo = st.tabs(
     ["Embedding map", "Confusion matrix", "Galleries", "Metrics", "Evolution"])
@@ -208,7 +208,7 @@ with tab_map:
     axis = "UMAP" if shown_method == "umap" else "PC"
     what = ("true class" if by_class else
             "cluster (in the colour of its matched class)" if y_true is not None else "cluster")
-    fig = plots.scatter_embedding(
+    fig = explore_charts.scatter_embedding(
         coords, groups, custom, group_names=group_names, group_colors=group_colors,
         title=f"{'UMAP' if shown_method == 'umap' else 'PCA'} of the {NAMES[method]} embedding "
               f"({len(idx):,} of {n:,} points), coloured by {what}", axis_title=axis)
@@ -223,7 +223,7 @@ with tab_map:
     else:
         event = st.plotly_chart(fig, key="explore_map", on_select="rerun",
                                 selection_mode=("box", "lasso", "points"))
-        rows = plots.rows_from_selection(getattr(event, "selection", None) if event else None)
+        rows = explore_charts.rows_from_selection(getattr(event, "selection", None) if event else None)
 
     if three_d:
         st.caption("Drag to rotate, scroll to zoom. Selection works in the 2-D view: turn "
@@ -238,7 +238,7 @@ with tab_map:
             shown = rows[:MAX_SELECTION_IMAGES]
             if rows.size > shown.size:
                 st.caption(f"Showing the first {shown.size} of {rows.size:,}.")
-            grid = plots.image_grid(images_of(shown),
+            grid = explore_charts.image_grid(images_of(shown),
                                     border_colors=[cluster_colors[j] for j in labels[shown]],
                                     hover=hover_of(shown), ncols=20,
                                     title="Selected samples (frame = cluster colour)",
@@ -257,9 +257,8 @@ with tab_cm:
                               help="Each row as shares of its class instead of counts.")
         matrix, classes, clusters = matched_confusion_matrix(y_true, labels, normalize=norm,
                                                              n_clusters=k)
-        columns = [cluster_colors.get(int(c), "#9aa0a6") if c >= 0 else "#9aa0a6"
-                   for c in clusters]
-        cm_plot.plotly_chart(plots.confusion_heatmap(matrix, classes, clusters, normalize=norm,
+        columns = [cluster_colors.get(int(c), NEUTRAL) if c >= 0 else NEUTRAL for c in clusters]
+        cm_plot.plotly_chart(explore_charts.confusion_heatmap(matrix, classes, clusters, normalize=norm,
                                                      class_names=class_names,
                                                      column_colors=columns),
                              key="explore_confusion")
@@ -313,9 +312,9 @@ with tab_gal:
                     hovers += hover_of(picked)
                     blank = per - len(picked)
                     tiles.append(np.full((blank, h, w), 255, dtype=np.uint8))
-                    borders += ["#ffffff"] * blank
+                    borders += [BACKGROUND] * blank
                     hovers += [f"cluster {j}: no more members"] * blank
-                g_cols[pos].plotly_chart(plots.image_grid(
+                g_cols[pos].plotly_chart(explore_charts.image_grid(
                     np.concatenate(tiles), border_colors=borders, hover=hovers, ncols=per,
                     row_labels=[f"{cluster_names[j]} ({sizes[j]})" for j in clusters_shown],
                     row_colors=[cluster_colors[j] for j in clusters_shown],
@@ -326,7 +325,7 @@ with tab_gal:
             most, least = ranked(j)
             if protos is not None:
                 g0, g1, g2 = chart_columns([0.7, 2, 2])
-                g0.plotly_chart(plots.image_grid(
+                g0.plotly_chart(explore_charts.image_grid(
                     np.clip(np.rint(protos[j].reshape(1, h, w) * 255), 0, 255),
                     border_colors=[cluster_colors[j]], titles=["decoded μ"], ncols=1,
                     title="Prototype", tile_px=110), key="explore_prototype")
@@ -337,7 +336,7 @@ with tab_gal:
                     if picked.size == 0:
                         st.info(f"Cluster {j} is empty.")
                         continue
-                    st.plotly_chart(plots.image_grid(
+                    st.plotly_chart(explore_charts.image_grid(
                         images_of(picked), border_colors=[cluster_colors[j]] * len(picked),
                         titles=[f"q={confidence[r]:.2f}" for r in picked], hover=hover_of(picked),
                         ncols=min(per, 5), title=f"{cluster_names[j].capitalize()}: {which} "
@@ -364,18 +363,18 @@ with tab_metrics:
         if table.notna().any().any():
             st.dataframe(table, width="stretch", column_config={
                 m: st.column_config.NumberColumn(m, format="%.3f") for m in ("ACC", "NMI", "ARI")})
-            st.plotly_chart(plots.metrics_figure(table), key="explore_metrics_chart")
+            st.plotly_chart(explore_charts.scores_by_method_figure(table), key="explore_metrics_chart")
             st.caption("ACC: accuracy after matching clusters to classes (Hungarian). NMI: "
                        "normalised mutual information. ARI: adjusted Rand index (0 = chance).")
         else:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
     with c2:
-        st.plotly_chart(plots.cluster_sizes_figure(labels, k, y_true=y_true,
+        st.plotly_chart(explore_charts.cluster_sizes_figure(labels, k, y_true=y_true,
                                                     class_names=class_names,
                                                     cluster_colors=cluster_colors,
                                                     cluster_names=cluster_names),
                         key="explore_sizes")
-        st.plotly_chart(plots.confidence_histogram(confidence), key="explore_confidence")
+        st.plotly_chart(explore_charts.confidence_histogram(confidence), key="explore_confidence")
         st.caption(f"With {k} clusters, a sample's confidence is at least 1/{k} = {1 / k:.2f} "
                    "(no preference) and at most 1 (fully in one cluster).")
 
@@ -413,7 +412,7 @@ with tab_evo:
                 parts.append(f"labels changed {at('delta_label', i):.1%}")
             titles.append(" · ".join(parts))
         index = run.arrays.get("snapshot_index")
-        fig = plots.evolution_figure(
+        fig = explore_charts.evolution_figure(
             coords_u, snap_labels[list(chosen)], n_clusters=k, index=index, frame_names=names,
             frame_titles=titles, step_labels=steps, cluster_colors=cluster_colors,
             cluster_names=cluster_names, axis_title="PC (fixed at the k-means start)",

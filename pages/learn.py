@@ -10,8 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, map_panel, plots, teach
-from explorer import train_charts as charts
+from explorer import compare, explore_charts, map_panel, teach
 from explorer.jobs import manager
 from explorer.theme import cluster_colors
 from explorer.ui import bind, chart_columns, init_page, shown, step_status, store
@@ -162,8 +161,8 @@ def draw(job_id: str) -> int | None:
     if "acc" in last:
         m[3].metric("ACC", f"{last['acc']:.3f}")
     if not job.active:
-        end = charts.finish_text(v["state"], v["message"], v["dec"], n_samples,
-                                 float(v["config"]["train"]["tol"]))
+        end = teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                              state=v["state"])
         (st.success if v["state"] == "done" else st.info)(
             ("Finished: " if v["state"] == "done" else "Stopped: ") + end)
 
@@ -178,13 +177,13 @@ def draw(job_id: str) -> int | None:
     # the colour rule of every page: a cluster wears its matched class's colour
     colors = cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
     names = {j: name.removeprefix("cluster ")  # "3 → 8", "11 (no class)": narrow panels
-             for j, name in plots.cluster_names(range(k), info.get("mapping"),
+             for j, name in explore_charts.cluster_names(range(k), info.get("mapping"),
                                                 (v["dataset"] or {}).get("class_names"),
                                                 has_labels=True).items()
              } if info.get("mapping") is not None else None
     left, right = chart_columns([3, 2])
     with left:
-        st.plotly_chart(teach.confidence_figure(info["confidence"], info["labels"], k,
+        st.plotly_chart(teach.confidence_by_cluster_figure(info["confidence"], info["labels"], k,
                                                 colors=colors, names=names), key="conf_hist")
     with right:
         st.plotly_chart(teach.sharpening_figure(v["sharpening"]), key="sharpen")

@@ -141,7 +141,7 @@ if len(chosen) > 1:
     probas = [x.proba if x else None for x in loaded]
     figures = [side_by_side.scores_figure([r.scores for r in chosen], names),
                *(side_by_side.curves_figure(histories, names, key) for key in side_by_side.CURVES),
-               side_by_side.confidence_figure(probas, names)]
+               side_by_side.confidence_by_run_figure(probas, names)]
     keys = ["compare", "sbs_loss", "sbs_acc", "sbs_delta", "sbs_conf"]
     for start in range(0, len(figures), 2):
         for col, fig_, key in zip(chart_columns(2), figures[start:start + 2], keys[start:start + 2]):

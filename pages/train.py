@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import map_panel, teach
+from explorer import explore_charts, map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import check_fits
@@ -227,7 +227,7 @@ def settings_panel() -> None:
             st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
                             help="Stop when fewer than this share of points change cluster "
                                  "between two target updates. Default "
-                                 f"{charts.tol_text(D['tol'], n)}.")
+                                 f"{teach.tol_text(D['tol'], n)}.")
             st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
                             help="Upper bound on DEC batches; tol usually stops earlier. "
                                  f"Default {D['max_iter']:,}.")
@@ -524,7 +524,8 @@ def draw(job) -> None:
                  "checkpoint; the same result as without the interruption)" if v["resumed"]
                  else "")
         st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
-                   + charts.finish_text(v["state"], v["message"], v["dec"], n_samples, tol))
+                   + teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                                     state=v["state"]))
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
@@ -558,12 +559,12 @@ def draw(job) -> None:
                   lambda: charts.delta_label_figure(v["dec"], tol, n_samples))
         else:
             st.plotly_chart(charts.placeholder("DEC: points that changed cluster per update",
-                                               f"stops below {charts.tol_text(tol, n_samples)}"),
+                                               f"stops below {teach.tol_text(tol, n_samples)}"),
                             key="delta_chart")
     with c4:
         if v["dec"] and "acc" in v["dec"][0] and shown("charts_metrics"):
             chart("metrics_chart", (job.id, n_dec),
-                  lambda: charts.metrics_figure(v["dec"], v["kmeans"]))
+                  lambda: charts.scores_by_update_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
     info = map_panel.paced("train", v["step_info"], job_id=job.id,
@@ -591,11 +592,12 @@ def draw_result(v) -> None:
     except ValueError as err:
         st.warning(f"The saved run could not be read back: {err}")
     if run is not None and run.y_true is not None:
-        matrix, classes, clusters = matched_confusion_matrix(run.y_true, run.labels)
         norm = st.toggle("Row-normalised", value=False, key="cm_norm",
                          help="Show each class's share per cluster instead of counts.")
-        st.plotly_chart(charts.confusion_figure(matrix, classes, clusters,
-                                                v["dataset"].get("class_names"), normalize=norm),
+        matrix, classes, clusters = matched_confusion_matrix(run.y_true, run.labels,
+                                                             normalize=norm)
+        st.plotly_chart(explore_charts.confusion_heatmap(matrix, classes, clusters, normalize=norm,
+                                                class_names=v["dataset"].get("class_names")),
                         key="confusion_chart")
     _exports(v)
     try:
@@ -612,7 +614,7 @@ def charts_html(v) -> str:
             charts.kl_loss_figure(v["dec"], method_of(cfg["train"])),
             charts.delta_label_figure(v["dec"], float(cfg["train"]["tol"]), n_samples)]
     if v["dec"] and "acc" in v["dec"][0]:
-        figs.append(charts.metrics_figure(v["dec"], v["kmeans"]))
+        figs.append(charts.scores_by_update_figure(v["dec"], v["kmeans"]))
     html = "<html><head><meta charset='utf-8'><title>DEC training charts</title></head><body>"
     return html + "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
                           for i, f in enumerate(figs)) + "</body></html>"

@@ -1,4 +1,4 @@
-"""AppTest: the Data and Model pages; bad uploads through the page's loader; previews."""
+"""AppTest: the Data and Model pages; bad uploads through the page's loader; data_charts."""
 
 import io
 from pathlib import Path
@@ -9,7 +9,7 @@ from filebytes import npy_bytes, npz_bytes
 from streamlit.testing.v1 import AppTest
 
 from dec_core.datasets import load_dataset
-from explorer import previews
+from explorer import data_charts
 from explorer.data import check_upload
 from explorer.state import DATA_DEFAULTS
 
@@ -201,21 +201,21 @@ def mi_count(dims) -> str:
 
 def test_preview_figures():
     ds = load_dataset("digits", n_samples=200)
-    fig = previews.image_preview_figure(ds)
+    fig = data_charts.image_preview_figure(ds)
     assert fig.layout.title.text.startswith("Sample images")
     labels = [a.text for a in fig.layout.annotations]
     assert labels == [f"<b>{c}</b>" for c in range(10)]  # one row per class
     assert len(fig.data[1].hovertext) == 120 and fig.data[1].hovertext[0].startswith("class 0")
-    bars = previews.class_balance_figure(ds)
+    bars = data_charts.class_balance_figure(ds)
     assert list(bars.data[0].marker.color[:2]) == ["#1f77b4", "#ff7f0e"]
     assert bars.layout.xaxis.title.text == "class" and bars.layout.yaxis.title.text == "samples"
     moons = load_dataset("moons", n_samples=100)
-    assert "-0.00" not in previews.value_summary(moons) and "mean 0.00" in previews.value_summary(moons)
-    scatter = previews.feature_scatter(moons, 0, 1, names=["u", "v"])
+    assert "-0.00" not in data_charts.value_summary(moons) and "mean 0.00" in data_charts.value_summary(moons)
+    scatter = data_charts.feature_scatter(moons, 0, 1, names=["u", "v"])
     assert len(scatter.data) == 2 and scatter.layout.xaxis.title.text == "u"
     unlabeled = load_dataset("file", data=npy(np.random.default_rng(0).random((30, 4, 4))),
                              filename="imgs.npy")
-    assert "no labels" in previews.image_preview_figure(unlabeled).layout.title.text
+    assert "no labels" in data_charts.image_preview_figure(unlabeled).layout.title.text
 
 
 @pytest.mark.parametrize("raw, header", [
@@ -226,17 +226,17 @@ def test_preview_figures():
     (b"\x89PNG\x00", None),
 ])
 def test_csv_header(raw, header):
-    assert previews.csv_header(raw) == header
+    assert data_charts.csv_header(raw) == header
 
 
 def test_feature_names():
     header = ["a", "label", "b"]
-    assert previews.feature_names(header, 2, "auto", True) == ["a", "b"]
-    assert previews.feature_names(header, 3, "none", False) == header
-    assert previews.feature_names(["a", "b", "kind"], 2, "auto", True) == ["a", "b"]
-    assert previews.feature_names(None, 2, "auto", True) == ["feature 0", "feature 1"]
-    assert previews.feature_names(header, 2, 0, True) == ["label", "b"]  # a column index
-    assert previews.feature_names(header, 2, "1", True) == ["feature 0", "feature 1"]
+    assert data_charts.feature_names(header, 2, "auto", True) == ["a", "b"]
+    assert data_charts.feature_names(header, 3, "none", False) == header
+    assert data_charts.feature_names(["a", "b", "kind"], 2, "auto", True) == ["a", "b"]
+    assert data_charts.feature_names(None, 2, "auto", True) == ["feature 0", "feature 1"]
+    assert data_charts.feature_names(header, 2, 0, True) == ["label", "b"]  # a column index
+    assert data_charts.feature_names(header, 2, "1", True) == ["feature 0", "feature 1"]
 
 
 def test_data_page_says_where_labels_are_used():

@@ -72,7 +72,10 @@ def test_formulas_follow_the_method_and_the_defaults(monkeypatch):
     assert r"L = \mathrm{KL}(P\,\|\,Q)" in dec[1]
     assert r"L = L_r + \gamma\,\mathrm{KL}(P\,\|\,Q)" in idec[1] and r"\gamma = 0.1" in idec[1]
     assert "weight 1" in idec[2]
-    assert teach.stop_text("converged: delta_label=0.00000 < tol=0.0001", 1797) == (
+    from dec_core.stopping import StopRecord
+
+    stop = StopRecord("converged", delta_label=0.0, tol=0.0001)
+    assert teach.stop_text(stop, 1797) == (
         "converged: 0 of 1,797 points changed cluster at the last update, below tol = 0.01 %")
 
 

@@ -127,7 +127,7 @@ def test_server_never_imports_keras(tmp_path):
 
 def test_help_texts_quote_the_defaults():
     from explorer.state import TRAIN_DEFAULTS as D
-    from explorer.train_charts import percent
+    from explorer.teach import percent
 
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
     assert f"Default {D['pretrain_noise']:g}" in at.slider(key="train.pretrain_noise").help

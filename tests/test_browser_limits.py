@@ -99,13 +99,14 @@ def open_file_panel(page, url: str) -> None:
 
 def test_tol_note_for_a_million_points_stays_inside_its_chart(browser):
     """Plotly never wraps an annotation: the tol note must be broken into lines."""
+    from explorer import teach
     from explorer import train_charts as charts
 
     rows = [{"update": i, "iteration": 60 * i, "delta_label": d}
             for i, d in enumerate([0.0, 0.0016, 0.0009, 0.0002, 0.0001])]
     figs = [charts.delta_label_figure(rows, 1e-4, 1_000_000),
             charts.placeholder("DEC: points that changed cluster per update",
-                               f"stops below {charts.tol_text(1e-4, 1_000_000)}")]
+                               f"stops below {teach.tol_text(1e-4, 1_000_000)}")]
     html = "".join(f"<div style='width:600px'>{f.to_html(full_html=False, include_plotlyjs=i == 0)}"
                    "</div>" for i, f in enumerate(figs))
     page = browser.new_page(viewport={"width": 700, "height": 800})

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dec_core.baselines import kmeans_raw_labels
-from explorer import compare, plots
+from explorer import compare, explore_charts
 from explorer.jobs import JobManager
 from explorer.state import ensure_defaults
 from explorer.theme import class_color, color
@@ -79,7 +79,7 @@ def test_panel_colors_follow_the_class_colours():
     assert matched["dec"] == {(c + 1) % 4: c for c in range(4)}
     assert colors["kmeans_raw"][7] not in {class_color(c) for c in range(4)}
     # the colours of the Explore page for the same clustering
-    assert colors["dec"] == plots.cluster_palette(dec, y)[0]
+    assert colors["dec"] == explore_charts.cluster_palette(dec, y)[0]
     no_labels, _ = compare.panel_colors({"dec": dec, "kmeans_raw": np.array([2, 3, 0, 1])[y]})
     assert no_labels["dec"] == {j: color(j) for j in range(4)}
     assert {no_labels["kmeans_raw"][c] for c in range(4)} == set(no_labels["dec"].values())

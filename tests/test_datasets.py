@@ -175,7 +175,7 @@ def test_csv_ragged_row_beside_a_text_label():
 
 
 def test_over_limit_csv_is_refused_before_parsing():
-    from dec_core.files import FileTooLarge
+    from dec_core.readers import FileTooLarge
 
     # Row 50 is not a number: parsing would stop there with another message.
     raw = b"a,b,label\n" + b"1,2,x\n" * 49 + b"oops,2,x\n" + b"1,2,y\n" * 50
@@ -197,7 +197,7 @@ def test_class_name():
 
 def test_csv_with_a_5000_column_header_reads_its_rows():
     # issue 19: the header alone fills the sniffed sample (64 KB); the rows were lost
-    from dec_core.files import SAMPLE_BYTES, csv_layout
+    from dec_core.readers import SAMPLE_BYTES, csv_layout
 
     header = ",".join(f"feature_{i:04d}" for i in range(5000))
     rows = "\n".join(",".join("0.5" for _ in range(5000)) for _ in range(4))

@@ -335,6 +335,9 @@ def test_divergence_restores_weights_labels_and_history_of_the_last_finite_updat
     assert np.all(np.isfinite(dec.transform(x)))
     assert "between batches 10 and 15" in dec.stop_reason_
     assert dec.history_["stop_reason"] == dec.stop_reason_
+    stop = dec.stop_record_
+    assert (stop.kind, stop.first_batch, stop.last_batch, stop.update) == ("diverged", 10, 15, 2)
+    assert stop.reason == dec.stop_reason_ and dec.history_["stop"]["kind"] == "diverged"
 
 
 # ---------------------------------------------------------------- scikit-learn semantics
@@ -349,6 +352,50 @@ def test_refit_after_set_params_uses_the_new_dims():
     assert dec.predict_proba(x).shape == (300, 3)
     dec.set_params(n_clusters=4).fit(x)
     assert dec.predict_proba(x).shape == (300, 4)
+
+
+class Ends(Callback):
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_train_end(self, logs=None):
+        self.ends.append(dict(logs))
+
+
+def test_the_fit_leaves_no_loop_state_and_says_it_ended():
+    """The clustering loop's state lives in the loop (dec_core.estimator._LoopState): after
+    fit no counter, generator, data or fallback is left on the estimator, and on_train_end
+    reaches the callbacks (it once went to an emptied list)."""
+    from dec_core.estimator import _INFERENCE_CACHE, _TRAINING_STATE
+
+    x, _ = three_blobs()
+    ends = Ends()
+    dec = DEC(3, dims=[4, 16, 2], pretrain_epochs=1, max_iter=10, update_interval=5,
+              n_init=1, random_state=0).fit(x, callbacks=[ends])
+    private = {k for k in vars(dec) if k.startswith("_") and not k.endswith("_")}
+    assert private == {"_callbacks", *_INFERENCE_CACHE}, private
+    assert not dec._callbacks.callbacks and not dec._should_stop()
+    assert [e["reason"] for e in ends.ends] == [dec.stop_reason_]
+    assert set(_TRAINING_STATE) >= {"_X", "_runner", "_p"}
+
+
+def test_parameter_constraints_are_named_and_sklearns_check_is_not_shadowed():
+    from sklearn.base import BaseEstimator
+    from sklearn.utils._param_validation import Interval, StrOptions
+
+    from dec_core.estimator import _CONSTRAINTS
+
+    assert "_validate_params" not in vars(DEC)  # scikit-learn's own stays reachable
+    assert DEC._validate_params is BaseEstimator._validate_params
+    assert set(_CONSTRAINTS) <= set(DEC().get_params())
+    tol, method = _CONSTRAINTS["tol"], _CONSTRAINTS["method"]
+    assert isinstance(tol, Interval) and (tol.left, tol.right, tol.closed) == (0, 1, "both")
+    assert isinstance(method, StrOptions) and method.options == {"dec", "idec"}
+    with pytest.raises(ValueError, match=r"'tol' parameter must be a real number in \[0, 1\]"):
+        DEC(tol=2)._checked_params()
+    with pytest.raises(ValueError, match=r"must be an int >= 1\. Got True"):
+        DEC(n_clusters=True)._checked_params()
 
 
 def test_refit_does_not_reuse_compiled_or_cached_state():
@@ -387,6 +434,7 @@ def test_stop_in_the_middle_of_an_interval_is_not_converged(blobs):
     assert 0 < dec.n_iter_ < 500
     assert dec.stop_reason_ == "stopped by request"
     assert not dec.diverged_
+    assert dec.stop_record_.kind == "stopped" and dec.stop_record_.iteration == dec.n_iter_
 
 
 @pytest.mark.parametrize("alpha", [0.01, 1.0, 100.0])
@@ -412,4 +460,10 @@ def test_the_last_update_says_final(blobs, tol):
     finals = [logs["final"] for _, logs in rec.calls]
     assert finals == [False] * (len(finals) - 1) + [True]
     assert est.stop_reason_.startswith("reached max_iter" if tol == 0 else "converged")
+    stop = est.stop_record_  # the same as data, for explorer.teach.stop_text
+    assert stop.kind == ("max_iter" if tol == 0 else "converged")
+    assert stop.reason == est.stop_reason_ and est.history_["stop"] == stop.as_dict()
+    assert (stop.update, stop.iteration, stop.tol) == (len(rec.calls) - 1, est.n_iter_, tol)
+    assert stop.delta_label == est.history_["dec"]["delta_label"][-1]
+    assert stop.n_changed == round(stop.delta_label * x.shape[0]) and stop.n_samples == x.shape[0]
     assert "final" not in est.history_["dec"]

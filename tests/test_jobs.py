@@ -129,6 +129,28 @@ def test_changing_dec_settings_reuses_the_autoencoder(jobs, finished):
     assert not third.reused_autoencoder
 
 
+def test_the_autoencoder_cache_key_follows_dec_cores_pretrain_keys(tmp_path):
+    """dec_core.pretrained.PRETRAIN_KEYS decides (init, dropout and augment_shift once
+    were missing from the app's copy); SGD's momentum counts only under SGD pretraining."""
+    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
+
+    def key(**train):
+        return jobs._ae_key(Job(id="j", owner=ALICE, config=tiny_config(**train)))
+
+    base = key()
+    assert key(learning_rate=0.005, tol=0.01) == base  # DEC-only settings reuse it
+    for changed in ({"init": "dec"}, {"augment_shift": 1}, {"pretrain_steps": 10},
+                    {"pretrain": "layerwise", "dropout": 0.1}, {"seed": 1}):
+        assert key(**changed) != base, changed
+    adam = {"pretrain_optimizer": "adam"}
+    assert key(**adam, momentum=0.5) == key(**adam, momentum=0.9)
+    sgd = {"pretrain_optimizer": "sgd"}
+    assert key(**sgd, momentum=0.5) != key(**sgd, momentum=0.9)
+    layerwise = {"pretrain": "layerwise"}
+    assert key(dropout=0.1) == key(dropout=0.3)  # end to end: no dropout
+    assert key(**layerwise, dropout=0.1) != key(**layerwise, dropout=0.3)
+
+
 def test_queue_cap_positions_and_stop_a_queued_job(tmp_path):
     # no waiting allowance: a step-mode job waiting for Step holds the only slot until it
     # is stopped (with the default allowance it would lend it out, see below)

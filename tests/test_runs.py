@@ -138,6 +138,32 @@ def test_runs_saved_before_method_existed(fitted, tmp_path, old_gamma, method, g
     assert est.labels_.shape == (120,)
 
 
+def test_stop_record_round_trips_and_old_runs_without_one_still_load(fitted, tmp_path):
+    """history_["stop"] is saved and read back; a run saved before it loads with None."""
+    from explorer.teach import stop_text
+
+    dec, x, y = fitted
+    run = load_run(save_run(tmp_path / "new", dec, x, y))
+    assert run.estimator.stop_record_ == dec.stop_record_
+    assert run.estimator.stop_record_.reason == dec.stop_reason_
+    assert stop_text(run.history["history"]["stop"]) == stop_text(dec.stop_record_) == (
+        "converged: 0 of 120 points changed cluster at the last update, below tol = 0.1 %")
+    path = save_run(tmp_path / "old", dec, x, y)
+    hist_path = path / "history.json"
+    hist = json.loads(hist_path.read_text())
+    del hist["history"]["stop"]
+    hist_path.write_text(json.dumps(hist, indent=2))
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["history.json"] = hist_path.stat().st_size
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    old = load_run(path)
+    assert old.estimator.stop_record_ is None
+    assert old.estimator.stop_reason_ == dec.stop_reason_
+    # the page's fallback: the record, else the saved text as it is (never parsed)
+    hist = old.history["history"]
+    assert stop_text(hist.get("stop") or hist.get("stop_reason"), 120) == dec.stop_reason_
+
+
 def test_idec_run_round_trip(fitted, tmp_path):
     _, x, y = fitted
     idec = DEC(3, method="idec", gamma=0.2, **TINY).fit(x, y)

@@ -55,7 +55,7 @@ def test_overlaid_curves_and_confidence():
     assert not empty.data and empty.layout.annotations
     rng = np.random.default_rng(0)
     q = rng.dirichlet(np.ones(4), size=100)
-    conf = sbs.confidence_figure([q, None], names)
+    conf = sbs.confidence_by_run_figure([q, None], names)
     assert [t.name for t in conf.data] == ["α = 1"]
     assert sum(conf.data[0].y) == pytest.approx(1.0)
 

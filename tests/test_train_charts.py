@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+from dec_core.stopping import StopRecord
+from explorer import teach
 from explorer import train_charts as charts
 
 PRETRAIN = [{"epoch": i + 1, "stage": "end_to_end", "loss": 0.2 / (i + 1) ** 0.5}
@@ -78,26 +80,48 @@ def test_dec_chart_draws_kl_alone():
 
 def test_tol_is_said_in_points():
     # 0.01 % of 1,797 digits is 0.18 points: the run stops only when no point changes
-    assert charts.tol_text(1e-4, 1797) == (
+    assert teach.tol_text(1e-4, 1797) == (
         "tol = 0.01 % (< 1 point of 1,797: stops when no point changes)")
-    assert charts.tol_text(0.01, 600).endswith("(6.0 of 600 points: stops when at most 5 "
+    assert teach.tol_text(0.01, 600).endswith("(6.0 of 600 points: stops when at most 5 "
                                                "points change)")
-    assert charts.tol_text(1e-3, 1000).endswith("(1 point of 1,000: stops when no point changes)")
+    assert teach.tol_text(1e-3, 1000).endswith("(1 point of 1,000: stops when no point changes)")
     delta = charts.delta_label_figure(dec_rows(), 1e-4, 1797)
     assert "no point changes" in delta.layout.annotations[0].text
     assert delta.data[0].text[-1] == "7 of 1,797 points"  # 0.02 / 5 of 1,797, hovered
 
 
 def test_finish_banner_is_written_for_people():
-    rows = [*dec_rows(), {"update": 6, "iteration": 360, "delta_label": 0.0}]
-    text = charts.finish_text("done", "converged: delta_label=0.00000 < tol=0.0001", rows,
-                              1797, 1e-4)
+    converged = StopRecord("converged", update=6, iteration=360, delta_label=0.0, n_changed=0,
+                           n_samples=1797, tol=1e-4, max_iter=3000)
+    text = teach.stop_text(converged, banner=True)
     assert text == ("converged: 0 of 1,797 points changed cluster at the last update "
                     "(tol 0.01 %)")
-    text = charts.finish_text("done", "reached max_iter=3000", rows, 1797, 1e-4)
+    text = teach.stop_text(StopRecord("max_iter", max_iter=3000, tol=1e-4), 1797, banner=True)
     assert "3,000 batches" in text and "max_iter=" not in text
-    assert "delta_label" not in charts.finish_text("done", "converged: delta_label=0.00100 "
-                                                           "< tol=0.01", [], None, 0.01)
+    assert "delta_label" not in teach.stop_text(StopRecord("converged", delta_label=0.001,
+                                                           tol=0.01), None, banner=True)
+
+
+def test_stop_text_reads_records_as_dicts_and_shows_old_texts_as_they_are():
+    """One owner of the wording: a record (or its JSON dict) into words; a text without a
+    record (a run saved by an older version, a job's own message) is never parsed."""
+    record = StopRecord("converged", delta_label=0.004, n_changed=7, n_samples=1797, tol=0.005)
+    assert teach.stop_text(record.as_dict()) == teach.stop_text(record) == (
+        "converged: 7 of 1,797 points changed cluster at the last update, below tol = 0.5 %")
+    old = "converged: delta_label=0.00400 < tol=0.005"
+    assert teach.stop_text(old, 1797) == old
+    assert teach.stop_text("interrupted by a restart at update 3") == (
+        "interrupted by a restart at update 3")
+    assert teach.stop_text("stopped by request").startswith("stopped by you")
+    assert teach.stop_text("", state="stopped", banner=True) == (
+        "stopped by you; the model keeps what it had learned")
+    assert teach.stop_text(None) == ""
+    diverged = StopRecord("diverged", update=2, first_batch=10, last_batch=15,
+                          learning_rate=0.01)
+    assert teach.stop_text(diverged) == diverged.reason
+    assert "lower learning_rate (now 0.01)" in diverged.reason
+    with pytest.raises(ValueError, match="kind"):
+        StopRecord("finished")
 
 
 def test_placeholder_is_built_once():

@@ -6,15 +6,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
-from dec_core.files import CsvLayout, csv_layout, label_column_index
+from dec_core.readers import CsvLayout, csv_layout, label_column_index
 
-from .plots import image_grid
-from .theme import NEUTRAL, color, layout
+from .explore_charts import image_grid
+from .theme import BACKGROUND, NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
 """The noise slider's upper end per synthetic set."""
 
-BLANK_BORDER = "#ffffff"
 """The frame of a blank tile."""
 
 
@@ -44,7 +43,7 @@ def pad_row(images: np.ndarray, borders: list[str], hovers: list[str], per_row: 
     h, w = images.shape[1:]
     pad = np.full((blank, h, w), 255, dtype=np.uint8)
     return (np.concatenate([np.asarray(images, dtype=np.uint8), pad]),
-            [*borders, *[BLANK_BORDER] * blank], [*hovers, *[blank_hover] * blank])
+            [*borders, *[BACKGROUND] * blank], [*hovers, *[blank_hover] * blank])
 
 
 def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,
@@ -211,7 +210,7 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
 def csv_header(raw: bytes) -> list[str] | None:
     """The header of a CSV file, or None when its first row is numbers (or unreadable).
 
-    Read by :func:`dec_core.files.csv_layout`, as the loader reads it.
+    Read by :func:`dec_core.readers.csv_layout`, as the loader reads it.
     """
     try:
         return csv_layout(raw).header
@@ -254,7 +253,7 @@ def feature_names(header: list[str] | None, n_features: int, label_column,
         return list(header)
     if len(header) != n_features + 1 or not has_labels:
         return fallback
-    # the loader's rule (dec_core.files.label_column_index); under "auto" a column
+    # the loader's rule (dec_core.readers.label_column_index); under "auto" a column
     # that is not named as a label one was the last column, of text
     layout = CsvLayout(delimiter=",", header=list(header), width=len(header), sample=[])
     try:

@@ -1,4 +1,6 @@
-"""Plotly figures and tables for the Explore page (no streamlit here).
+"""Plotly figures and tables for the Explore and Compare pages (no streamlit here).
+
+The Train page draws its confusion matrix with :func:`confusion_heatmap` too.
 
 Every builder is pure: arrays in, a ``plotly.graph_objects.Figure`` (or a
 pandas ``DataFrame``) out, with a title and axis labels. Colours follow the
@@ -10,9 +12,10 @@ cluster takes the colour of the class it is matched to
   point's row index in ``customdata[:, 0]`` (selection reads it back with
   :func:`rows_from_selection`).
 * :func:`confusion_heatmap`: the Hungarian-matched confusion matrix, column
-  ``j`` facing class ``j``.
+  ``j`` facing class ``j`` (the one confusion chart: the Train page draws it too).
 * :func:`image_grid`: images as one tiled picture with coloured borders.
-* :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC.
+* :func:`metrics_table`: k-means on raw data vs AE + k-means vs DEC, and
+  :func:`scores_by_method_figure`, its bars.
 * :func:`evolution_figure`: the embedding across DEC updates, as an animation
   with a slider, in one fixed frame.
 """
@@ -26,16 +29,21 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dec_core.baselines import NAMES
+from dec_core.datasets import class_name
 
 from .projection import axis_ranges
 from .theme import (
     ACCENT,
     CONTINUOUS,
+    DARK_GREY,
+    LIGHT_GREY,
     NEUTRAL,
+    TILE_FRAME,
     TOOLBAR_PX,
     class_color,
     cluster_colors,
     color,
+    hex_to_rgb,
     layout,
 )
 
@@ -110,8 +118,7 @@ def cluster_names(clusters, matched: Mapping[int, int] | None = None,
             out[c] = f"cluster {c}"
         elif c in matched:
             k = matched[c]
-            name = class_names[k] if class_names is not None and 0 <= k < len(class_names) else k
-            out[c] = f"cluster {c} → {name}"
+            out[c] = f"cluster {c} → {class_name(class_names, k)}"
         else:
             out[c] = f"cluster {c} (no class)"
     return out
@@ -303,8 +310,7 @@ def confusion_heatmap(
     classes = list(classes)
     clusters = [int(c) for c in clusters]
     n_classes = len(classes)
-    names = [str(class_names[int(c)]) if class_names is not None and 0 <= int(c) < len(class_names)
-             else str(c) for c in classes]
+    names = [class_name(class_names, c) for c in classes]
     if column_colors is None:
         matched = {c: int(classes[j]) for j, c in enumerate(clusters[:n_classes]) if c >= 0}
         palette = cluster_colors([c for c in clusters if c >= 0], matched,
@@ -342,11 +348,6 @@ def confusion_heatmap(
     title = title or ("Confusion matrix after Hungarian matching"
                       + (" (row-normalised)" if normalize else " (counts)"))
     return layout(fig, title, height=height or max(360, 44 * len(classes) + 160))
-
-
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def image_grid(
@@ -407,7 +408,7 @@ def image_grid(
     for i in range(m):
         r, c = divmod(i, ncols)
         top, left = r * (tile_h + gap) + band, c * (tile_w + gap)
-        frame = _rgb(border_colors[i]) if border_colors is not None else (210, 210, 210)
+        frame = hex_to_rgb(border_colors[i] if border_colors is not None else TILE_FRAME)
         canvas[top: top + h + 2 * pad, left: left + w + 2 * pad] = frame
         canvas[top + pad: top + pad + h, left + pad: left + pad + w] = imgs[i][:, :, None]
         centers.append((left + tile_w / 2 - 0.5, top + pad + h / 2 - 0.5))
@@ -612,7 +613,8 @@ def evolution_figure(
     return fig
 
 
-def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method") -> go.Figure:
+def scores_by_method_figure(table: pd.DataFrame,
+                            title: str = "ACC / NMI / ARI by method") -> go.Figure:
     """Grouped bars of :func:`metrics_table`: one group per metric, one bar per method.
 
     Parameters
@@ -627,7 +629,7 @@ def metrics_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method"
         One bar trace per method: greys for the baselines, the accent for the
         run's method (no class colour, so a colour never means two things).
     """
-    method_colors = ["#c4c8cd", "#7d858f", ACCENT]
+    method_colors = [LIGHT_GREY, DARK_GREY, ACCENT]
     fig = go.Figure()
     for i, (method, row) in enumerate(table.iterrows()):
         values = [None if pd.isna(v) else float(v) for v in row.to_numpy()]
@@ -680,9 +682,8 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
             vals, counts = np.unique(np.asarray(y_true)[labels == j], return_counts=True)
             top = int(np.argmax(counts))
             cls = int(vals[top])
-            name = class_names[cls] if class_names is not None and 0 <= cls < len(class_names) \
-                else cls
-            text += f"<br>most common class {name} ({counts[top] / sizes[j]:.0%})"
+            text += (f"<br>most common class {class_name(class_names, cls)} "
+                     f"({counts[top] / sizes[j]:.0%})")
         hover.append(text)
     fig = go.Figure(go.Bar(
         x=[f"{j}" for j in range(n_clusters)], y=sizes,
@@ -713,7 +714,7 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
     conf = np.asarray(confidence, dtype=float)
     fig = go.Figure(go.Histogram(
         x=conf, xbins={"start": 0.0, "end": 1.0 + 1e-9, "size": 1.0 / bins},
-        marker_color="#7d858f", name="samples",
+        marker_color=DARK_GREY, name="samples",
         hovertemplate="confidence %{x}<br>%{y} samples<extra></extra>",
     ))
     fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])

@@ -1,4 +1,4 @@
-"""Figure builders and projection helpers of the Explore page (no streamlit)."""
+"""Figure builders and projection helpers of the Explore and Compare pages (no streamlit)."""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +7,7 @@ import pytest
 
 from dec_core.baselines import NAMES
 from dec_core.metrics import matched_confusion_matrix
-from explorer import plots, projection
+from explorer import explore_charts, projection
 from explorer.theme import class_color, color, log_axis
 
 
@@ -60,7 +60,7 @@ def test_scatter_one_trace_per_group_with_row_indices(toy):
     coords = projection.project(emb[idx], "pca", 2)
     custom = np.empty((idx.size, 4), dtype=object)
     custom[:, 0], custom[:, 1], custom[:, 2], custom[:, 3] = idx, y[idx], labels[idx], 0.9
-    fig = plots.scatter_embedding(coords, labels[idx], custom, title="t")
+    fig = explore_charts.scatter_embedding(coords, labels[idx], custom, title="t")
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == np.unique(labels[idx]).size
     assert sum(len(t.x) for t in fig.data) == idx.size
@@ -71,39 +71,39 @@ def test_scatter_one_trace_per_group_with_row_indices(toy):
         assert t.marker.color == color(g)
         assert set(labels[np.asarray(t.customdata)[:, 0].astype(int)]) == {g}
     assert fig.layout.xaxis.title.text == "UMAP 1" and fig.layout.title.text == "t"
-    fig3 = plots.scatter_embedding(projection.project(emb[idx], "pca", 3), labels[idx], custom)
+    fig3 = explore_charts.scatter_embedding(projection.project(emb[idx], "pca", 3), labels[idx], custom)
     assert all(isinstance(t, go.Scatter3d) for t in fig3.data)
-    big = plots.scatter_embedding(coords, labels[idx], custom, webgl=True)
+    big = explore_charts.scatter_embedding(coords, labels[idx], custom, webgl=True)
     assert all(isinstance(t, go.Scattergl) for t in big.data)
 
 
 def test_rows_from_selection():
     sel = {"points": [{"customdata": [7, "3", 1, 0.5]}, {"customdata": [2, "1", 0, 0.9]},
                       {"customdata": [7, "3", 1, 0.5]}, {"x": 1}]}
-    assert plots.rows_from_selection(sel).tolist() == [2, 7]
-    assert plots.rows_from_selection({"selection": sel}).tolist() == [2, 7]
-    assert plots.rows_from_selection(None).size == 0
-    assert plots.rows_from_selection({"points": []}).size == 0
+    assert explore_charts.rows_from_selection(sel).tolist() == [2, 7]
+    assert explore_charts.rows_from_selection({"selection": sel}).tolist() == [2, 7]
+    assert explore_charts.rows_from_selection(None).size == 0
+    assert explore_charts.rows_from_selection({"points": []}).size == 0
 
 
 def test_clusters_take_the_colour_of_their_matched_class(toy):
     _, y, labels = toy
-    colors, matched = plots.cluster_palette(labels, y)
+    colors, matched = explore_charts.cluster_palette(labels, y)
     assert matched == {1: 0, 2: 1, 0: 2}  # labels = (y + 1) % 3
     assert colors == {1: class_color(0), 2: class_color(1), 0: class_color(2)}
     # an empty cluster and an extra one: colours no class uses, named as unmatched
     more = labels.copy()
     more[:3] = 5
-    colors, matched = plots.cluster_palette(more, y, n_clusters=6)
+    colors, matched = explore_charts.cluster_palette(more, y, n_clusters=6)
     assert set(colors) == set(range(6))
     extra = {colors[c] for c in range(6) if c not in matched}
     assert len(extra) == 6 - len(matched)
     assert not extra & {class_color(c) for c in range(3)}
-    names = plots.cluster_names(range(6), matched, ["zero", "one", "two"])
+    names = explore_charts.cluster_names(range(6), matched, ["zero", "one", "two"])
     assert names[1] == "cluster 1 → zero" and names[4] == "cluster 4 (no class)"
-    assert plots.cluster_names([2], {}, has_labels=False) == {2: "cluster 2"}
+    assert explore_charts.cluster_names([2], {}, has_labels=False) == {2: "cluster 2"}
     # without labels there are no classes: cluster j is color(j)
-    assert plots.cluster_palette(labels)[0] == {j: color(j) for j in range(3)}
+    assert explore_charts.cluster_palette(labels)[0] == {j: color(j) for j in range(3)}
 
 
 def test_log_axis_ticks_read_as_numbers():
@@ -119,7 +119,7 @@ def test_log_axis_ticks_read_as_numbers():
 def test_confusion_heatmap_counts_and_normalised(toy):
     _, y, labels = toy
     m, classes, clusters = matched_confusion_matrix(y, labels)
-    fig = plots.confusion_heatmap(m, classes, clusters, class_names=["a", "b", "c"])
+    fig = explore_charts.confusion_heatmap(m, classes, clusters, class_names=["a", "b", "c"])
     assert fig.layout.xaxis.title.text.startswith("cluster (column j: the cluster matched")
     assert fig.layout.yaxis.title.text == "true class"
     assert np.asarray(fig.data[0].z).sum() == y.size
@@ -127,7 +127,7 @@ def test_confusion_heatmap_counts_and_normalised(toy):
         assert class_color(c) in fig.layout.xaxis.ticktext[j]
         assert class_color(c) in fig.layout.yaxis.ticktext[j]
     mn, classes, clusters = matched_confusion_matrix(y, labels, normalize=True)
-    fig = plots.confusion_heatmap(mn, classes, clusters, normalize=True)
+    fig = explore_charts.confusion_heatmap(mn, classes, clusters, normalize=True)
     np.testing.assert_allclose(np.asarray(fig.data[0].z).sum(axis=1), 1.0)
     assert "row-normalised" in fig.layout.title.text
 
@@ -136,13 +136,13 @@ def test_confusion_heatmap_with_fewer_and_more_clusters():
     """Issue 11 item 2: an empty column for an unmatched class, unmatched clusters last."""
     y, labels = np.array([0, 0, 1, 1, 1, 2, 2, 2]), np.array([5, 7, 5, 5, 5, 7, 7, 7])
     m, classes, clusters = matched_confusion_matrix(y, labels)
-    fig = plots.confusion_heatmap(m, classes, clusters)
+    fig = explore_charts.confusion_heatmap(m, classes, clusters)
     z = np.asarray(fig.data[0].z)
     assert np.trace(z) == 6
     ticks = list(fig.layout.xaxis.ticktext)
     assert "none" in ticks[0] and "5" in ticks[1] and class_color(1) in ticks[1]
     m, classes, clusters = matched_confusion_matrix([0, 0, 1, 1], [0, 3, 1, 1], n_clusters=4)
-    fig = plots.confusion_heatmap(m, classes, clusters)
+    fig = explore_charts.confusion_heatmap(m, classes, clusters)
     assert [int(c) for c in clusters] == [0, 1, 2, 3]
     assert len(fig.layout.shapes) == 1  # the dotted line before the unmatched clusters
     ticks = list(fig.layout.xaxis.ticktext)
@@ -154,7 +154,7 @@ def test_image_grid_tiles_borders_and_hover():
     imgs = np.zeros((7, 8, 8), dtype=np.uint8)
     imgs[:, 2:6, 2:6] = 200
     borders = [color(i) for i in range(7)]
-    fig = plots.image_grid(imgs, titles=[str(i) for i in range(7)], border_colors=borders,
+    fig = explore_charts.image_grid(imgs, titles=[str(i) for i in range(7)], border_colors=borders,
                            hover=[f"i{i}" for i in range(7)], ncols=3, title="grid",
                            row_labels=["r0", "r1", "r2"])
     assert isinstance(fig.data[0], go.Image) and len(fig.data) == 2
@@ -165,25 +165,25 @@ def test_image_grid_tiles_borders_and_hover():
     r, g, b = (int(color(0)[i: i + 2], 16) for i in (1, 3, 5))
     assert ((canvas == [r, g, b]).all(axis=2)).any()
     assert len(fig.layout.annotations) == 7 + 3
-    assert len(plots.image_grid(imgs[:2]).data) == 1
+    assert len(explore_charts.image_grid(imgs[:2]).data) == 1
 
 
 def test_metrics_table_and_fallbacks():
     base = {"kmeans_raw": {"acc": 0.5, "nmi": 0.4, "ari": 0.3}, "ae_kmeans": None, "dec": None}
-    df = plots.metrics_table(base, {"acc": 0.6, "nmi": 0.5, "ari": 0.4},
+    df = explore_charts.metrics_table(base, {"acc": 0.6, "nmi": 0.5, "ari": 0.4},
                              {"acc": 0.8, "nmi": 0.7, "ari": 0.6})
     assert isinstance(df, pd.DataFrame) and list(df.columns) == ["ACC", "NMI", "ARI"]
     assert df.loc["autoencoder + k-means", "ACC"] == 0.6 and df.loc["DEC", "ARI"] == 0.6
     assert list(df.index) == [NAMES["kmeans_raw"], NAMES["ae_kmeans"], NAMES["dec"]]
-    idec = plots.metrics_table(base, dec={"acc": 0.8}, method="idec")
+    idec = explore_charts.metrics_table(base, dec={"acc": 0.8}, method="idec")
     assert idec.loc["IDEC", "ACC"] == 0.8 and "DEC" not in idec.index
-    empty = plots.metrics_table({"kmeans_raw": None, "ae_kmeans": None, "dec": None})
+    empty = explore_charts.metrics_table({"kmeans_raw": None, "ae_kmeans": None, "dec": None})
     assert empty.isna().all().all() and len(empty) == 3
-    fig = plots.metrics_figure(df)
+    fig = explore_charts.scores_by_method_figure(df)
     assert len(fig.data) == 3
-    sizes = plots.cluster_sizes_figure(np.array([0, 0, 2]), 4, y_true=np.array([1, 1, 0]))
+    sizes = explore_charts.cluster_sizes_figure(np.array([0, 0, 2]), 4, y_true=np.array([1, 1, 0]))
     assert list(sizes.data[0].y) == [2, 0, 1, 0]
-    hist = plots.confidence_histogram(np.array([0.2, 0.5, 0.9]))
+    hist = explore_charts.confidence_histogram(np.array([0.2, 0.5, 0.9]))
     assert len(hist.data) == 1 and hist.layout.xaxis.title.text
 
 
@@ -193,7 +193,7 @@ def test_evolution_figure_frames_and_fixed_axes(toy):
     snaps = np.stack([emb * (1 + 0.2 * i) for i in range(u)])
     coords = projection.shared_frame(snaps)
     lab = np.stack([labels] * u)
-    fig = plots.evolution_figure(coords, lab, n_clusters=3, index=np.arange(emb.shape[0]) + 100)
+    fig = explore_charts.evolution_figure(coords, lab, n_clusters=3, index=np.arange(emb.shape[0]) + 100)
     assert len(fig.frames) == u
     assert all(len(f.data) == 3 for f in fig.frames) and len(fig.data) == 3
     assert sum(len(t.x) for t in fig.frames[-1].data) == emb.shape[0]
@@ -205,14 +205,13 @@ def test_evolution_figure_frames_and_fixed_axes(toy):
 
 
 def test_train_confusion_figure_follows_the_layout():
-    """The Train page's heatmap: column j faces class j, 'none' for an unmatched class."""
-    from explorer.train_charts import confusion_figure
-
+    """The Train page's heatmap (the Explore page's one): column j faces class j, 'none' for
+    an unmatched class."""
     m, classes, clusters = matched_confusion_matrix([0, 0, 1, 1, 1, 2, 2, 2],
                                                     [5, 7, 5, 5, 5, 7, 7, 7])
-    fig = confusion_figure(m, classes, clusters)
+    fig = explore_charts.confusion_heatmap(m, classes, clusters)
     z = np.asarray(fig.data[0].z)
     assert z.shape == (3, 3) and np.trace(z) == 6  # two columns would collapse into one
     ticks = list(fig.layout.xaxis.ticktext)
-    assert "none" in ticks[0] and "c5" in ticks[1] and class_color(1) in ticks[1]
+    assert "none" in ticks[0] and ticks[1].endswith(" 5") and class_color(1) in ticks[1]
     assert all(class_color(c) in t for c, t in zip(classes, fig.layout.yaxis.ticktext))

@@ -1,4 +1,10 @@
-"""Reading CSV files: the one CSV parser of the project.
+"""Reading the data files people bring: CSV, ``.npy`` and ``.npz`` (never a pickle).
+
+The one CSV parser of the project (:func:`read_csv`, :func:`csv_layout`) and
+the NumPy readers (:func:`read_npy`, :func:`read_npz`, :func:`load_keras_npz`);
+:func:`dec_core.datasets.load_dataset` picks one by the file's extension.
+
+CSV:
 
 The layout (delimiter, header, width) comes from :class:`csv.Sniffer` and
 :mod:`csv` on the first lines; the numbers are parsed by NumPy's C reader
@@ -9,7 +15,7 @@ pass with :mod:`csv` finds the first bad line and says what is wrong there.
 
 Examples
 --------
->>> from dec_core.files import csv_layout, read_csv
+>>> from dec_core.readers import csv_layout, read_csv
 >>> csv_layout(b"a,b,label\\n1,2,x\\n").header
 ['a', 'b', 'label']
 >>> x, y, names = read_csv(b"a,b,label\\n1,2,x\\n3,4,y\\n", "t.csv")
@@ -22,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -314,3 +321,124 @@ def read_csv(raw: bytes, source: str = "file", label_column="auto",
     except ValueError:
         return _slow_read(raw, layout, col, names, source, auto=label_column == "auto")
     return x, y, names
+
+
+# ----------------------------------------------------------------------------
+# NumPy files
+
+
+def open_npz(source_bytes_or_path, source: str):
+    """An ``.npz`` archive from bytes or a path, opened without pickle."""
+    try:
+        obj = source_bytes_or_path
+        if isinstance(obj, (bytes, bytearray)):
+            obj = io.BytesIO(obj)
+        npz = np.load(obj, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"{source}: not a readable .npz file ({err}).") from err
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ValueError(f"{source}: expected an .npz archive, found a single array.")
+    return npz
+
+
+def _read_array(npz, key: str, source: str) -> np.ndarray:
+    try:
+        return npz[key]
+    except ValueError as err:  # object arrays need pickle, which we refuse
+        raise ValueError(
+            f"{source}: array {key!r} holds Python objects and would need pickle to load; "
+            "refused for safety. Save plain numeric arrays."
+        ) from err
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"{source}: array {key!r} is damaged ({err}).") from err
+
+
+def _check_npy_header(head: bytes, source: str, max_cells: int) -> None:
+    """Refuse huge declared shapes before numpy allocates anything."""
+    try:
+        buf = io.BytesIO(head)
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{source}: not a valid .npy file ({err}).") from err
+    if dtype.hasobject:
+        raise ValueError(
+            f"{source}: the array holds Python objects (dtype {dtype}) and would need pickle; "
+            "refused for safety. Save a plain numeric array."
+        )
+    cells = int(np.prod(shape, dtype=np.float64)) if shape else 1
+    if cells > max_cells:
+        raise ValueError(
+            f"{source}: the file declares shape {shape} ({cells:,} values), more than the "
+            f"{max_cells:,} allowed."
+        )
+
+
+def read_npy(raw: bytes, source: str, max_cells: int) -> np.ndarray:
+    """One array from a ``.npy`` file's bytes, its declared size checked first (no pickle)."""
+    if not raw.startswith(b"\x93NUMPY"):
+        raise ValueError(f"{source}: not a .npy file (it does not start with the NumPy magic).")
+    _check_npy_header(raw[:4096], source, max_cells)
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as err:
+        raise ValueError(f"{source}: cannot read the array ({err}).") from err
+
+
+def read_npz(raw: bytes, source: str, max_cells: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(x, y)`` from an uploaded ``.npz``: the Keras layout (train and test joined), or
+    keys ``x`` (``X``, ``data``, or the only array) and ``y`` (``Y``, ``labels``,
+    ``target``; None when absent). Every declared shape is checked before anything is
+    read; nothing is unpickled.
+    """
+    if not raw.startswith(b"PK"):
+        raise ValueError(f"{source}: not a .npz file (it is not a zip archive).")
+    with open_npz(raw, source) as npz:
+        keys = list(npz.files)
+        if not keys:
+            raise ValueError(f"{source}: the archive is empty.")
+        for key in keys:  # check declared shapes before reading anything
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                name = key + ".npy" if key + ".npy" in zf.namelist() else key
+                with zf.open(name) as fh:
+                    _check_npy_header(fh.read(4096), f"{source}[{key}]", max_cells)
+        if {"x_train", "x_test"} <= set(keys):
+            x = np.concatenate([_read_array(npz, "x_train", source),
+                                _read_array(npz, "x_test", source)])
+            y = np.concatenate([_read_array(npz, "y_train", source),
+                                _read_array(npz, "y_test", source)]) \
+                if {"y_train", "y_test"} <= set(keys) else None
+            return x, y
+        xkey = next((k for k in ("x", "X", "data") if k in keys), None)
+        if xkey is None:
+            if len(keys) == 1:
+                xkey = keys[0]
+            else:
+                raise ValueError(
+                    f"{source}: expected a key 'x' (and optionally 'y'); found {keys}."
+                )
+        x = _read_array(npz, xkey, source)
+        ykey = next((k for k in ("y", "Y", "labels", "target") if k in keys), None)
+        y = _read_array(npz, ykey, source) if ykey else None
+    return x, y
+
+
+def load_keras_npz(path, source: str = "file") -> tuple[np.ndarray, np.ndarray]:
+    """Read a Keras-layout ``.npz`` (x_train, y_train, x_test, y_test) without pickle.
+
+    Returns train and test concatenated: ``(x uint8 (n, h, w), y (n,))``.
+    """
+    with open_npz(path, source) as npz:
+        keys = set(npz.files)
+        need = {"x_train", "y_train", "x_test", "y_test"}
+        if not need <= keys:
+            raise ValueError(
+                f"{source}: expected the Keras layout with keys {sorted(need)}, found "
+                f"{sorted(keys)}."
+            )
+        x = np.concatenate([npz["x_train"], npz["x_test"]])
+        y = np.concatenate([npz["y_train"], npz["y_test"]])
+    return x, y
