@@ -128,13 +128,16 @@ def main(argv: list[str] | None = None) -> dict:
                           flush=True)
             time.sleep(0.5)
         seconds = time.time() - t0
+        shot = tmp / "page0.png"  # what the first session saw, to look at
+        pages[0].screenshot(path=str(shot), full_page=True)
         time.sleep(5.0)
         stop.set()
         result = {"sessions": args.sessions, "file_mb": round(csv.stat().st_size / 1e6, 1),
                   "rows": rows, "cap": args.cap, "pages_shown": len(shown),
                   "pages_refused": len(refused), "pages_done": len(shown | refused),
                   "seconds_to_all_done": round(seconds, 1), "rss_before_mb": round(before),
-                  "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1])}
+                  "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1]),
+                  "screenshot": str(shot)}
         browser.close()
     print(json.dumps(result))
     if args.out:
