@@ -23,7 +23,8 @@ calls them at each phase of training:
   (the centroids at this update, (k, embedding_dim)) for live views, and
   ``final``: True when the stop rule (tol or ``max_iter``) ends training after
   this update; none of these is kept in :attr:`DEC.history_`. ``on_dec_begin`` gets
-  ``max_iter`` and ``method``; ``on_dec_end`` gets ``reason``, ``iteration``
+  ``max_iter``, ``method`` and ``update_interval`` (the one DEC runs, which
+  ``update_budget`` may widen); ``on_dec_end`` gets ``reason``, ``iteration``
   and ``diverged``.
 
 A callback asks to stop by setting ``self.model.stop_training = True``, where

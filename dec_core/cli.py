@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(default: on, as in the paper)")
     run.add_argument("--variant", choices=list(VARIANTS), help=_variant_help())
     run.add_argument("--max-iter", type=int, help="most DEC batches (default: the preset's)")
+    run.add_argument("--update-budget", type=int,
+                     help="most rows the DEC target updates embed in all: past it the update "
+                          "interval widens to fit (default: the preset's, 10000000; >= 1)")
     run.add_argument("--seed", type=int, help="random seed (default 0)")
     run.add_argument("--out", type=Path, help="save the run to this folder")
     run.add_argument("--checkpoint", type=Path,
@@ -143,6 +146,7 @@ def resolve_config(args: argparse.Namespace) -> dict:
         "target_power": args.target_power,
         "normalize_frequency": args.normalize_frequency,
         "max_iter": args.max_iter,
+        "update_budget": args.update_budget,
         "seed": args.seed,
     }
     config.update({k: v for k, v in flags.items() if v is not None})

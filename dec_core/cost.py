@@ -14,8 +14,10 @@ matmul FLOPs at a share of this machine's float32 matmul rate::
 
 ``gflops`` is measured once per process with NumPy (:func:`machine_gflops`,
 cached). Pretraining runs ``min(epochs * ceil(n / batch), pretrain_steps)``
-steps (:func:`pretrain_plan`); DEC runs at most ``max_iter`` batches plus a
-full forward pass over the data every ``update_interval`` batches; k-means
+steps (:func:`pretrain_plan`); DEC runs at most ``max_iter`` batches (about
+:data:`EXPECTED_DEC_ITERS` before tol stops it) plus a full forward pass over
+the data every ``update_interval`` batches, an interval the ``update_budget``
+widens on big data (:func:`dec_update_interval`); k-means
 runs ``n_init`` restarts in the embedding. The constants were fitted on the
 project's 2-core CPU (docs in the README, "What a run costs"); the estimate is
 meant to be within a factor of 1.5 for pretraining.
@@ -31,6 +33,8 @@ Examples
 (29, 5800, 200)
 >>> pretrain_plan(1_000_000, 64, 200, 20000)
 (15625, 20000, 2)
+>>> dec_update_interval(1_000_000, 60, 3000, 10_000_000)
+300
 """
 
 from __future__ import annotations
@@ -46,10 +50,12 @@ TRAINING_FACTOR = 3
 
 # Fitted on the project's 2-core CPU (TensorFlow 2.x, oneDNN), issue 19: seconds of a
 # compiled training step beyond its matmuls (launching ~10 small ops per layer), and the
-# share of the NumPy matmul rate that batches of 64-256 rows through 64-2000-wide layers reach.
+# share of the matmul rate (machine_gflops) that batches of 64-256 rows through
+# 64-2000-wide layers reach: at load 4-5 digits' pretraining ran its matmuls at 59 GFLOP/s,
+# MNIST-10k's at 76 and its DEC phase at 85, against a measured rate of about 85.
 STEP_OVERHEAD_S = 0.45e-3
 LAYER_OVERHEAD_S = 0.05e-3
-EFFICIENCY = 0.5
+EFFICIENCY = 0.75
 # Fixed costs per phase: tracing the compiled loops, building the clustering model.
 PRETRAIN_FIXED_S = 1.0
 KMEANS_FIXED_S = 2.5
@@ -64,9 +70,18 @@ KMEANS_INIT_S = 0.04
 KMEANS_SEED_S = 0.1e-6
 KMEANS_ITERS = 20
 KMEANS_EFFICIENCY = 0.05
-# The share of max_iter that DEC runs before tol stops it, in the measured defaults
-# (digits 1,080 / 3,000, blobs 1,080 / 3,000, moons 240 / 3,000): the prior of the ETA.
-EXPECTED_DEC_SHARE = 0.35
+# The batches DEC runs before tol stops it, capped by max_iter: the prior of the estimate
+# and the ETA. tol stops DEC after a number of batches set by the data, not by max_iter:
+# digits 1,080 / 1,560 / 1,260 (seeds 0-2, max_iter 3,000), MNIST-10k 2,720 (max_iter
+# 20,000), moons 240, a 2,000-row CSV 60; a 1,000,000-row CSV and the Tiny network run to
+# max_iter (3,000). A share of max_iter (35%) had MNIST-10k's DEC at 7,000 batches.
+EXPECTED_DEC_ITERS = 2000
+
+
+def expected_dec_iters(max_iter: int) -> int:
+    """The batches DEC is expected to run: :data:`EXPECTED_DEC_ITERS`, at most ``max_iter``."""
+    return max(0, min(int(max_iter), EXPECTED_DEC_ITERS))
+
 
 WARN_SECONDS = 120.0
 """Past this estimate the Train page warns and offers a setting that fits."""
@@ -173,7 +188,10 @@ def matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
 
 @functools.cache
 def machine_gflops() -> float:
-    """:func:`matmul_gflops` measured once per process (about 0.3 s), then cached.
+    """This machine's matmul rate, measured once per process (about 0.5 s), then cached.
+
+    The larger of :func:`matmul_gflops` on all cores and on one (a shared
+    machine's load hurts the multi-threaded product most).
 
     ``DEC_GFLOPS`` (a number) replaces the measurement, e.g. for tests or to
     quote another machine.
@@ -184,9 +202,19 @@ def machine_gflops() -> float:
             return max(float(env), 1e-3)
         except ValueError:
             pass
-    # best of 10 products (~0.3 s): on a shared machine one of them usually finds both
-    # cores free, so the rate does not swing with a passing load spike
-    return matmul_gflops(1024, repeats=10)
+    # Best of 10 products (~0.3 s) on all cores, and best of 10 on one: on a shared
+    # machine a multi-threaded product waits for its slowest thread, so it collapses
+    # under load (the 2-core machine at load 5: 40-67 GFLOP/s on both cores, 71-93 on one,
+    # 195 on both when free) while TensorFlow's training steps still reached 60-85 GFLOP/s;
+    # the larger of the two follows what a run gets.
+    rate = matmul_gflops(1024, repeats=10)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover (scikit-learn depends on it)
+        return rate
+    with threadpool_limits(1):
+        one = matmul_gflops(1024, repeats=10)
+    return max(rate, one)
 
 
 def matmul_rates(n: int = 3072, repeats: int = 3) -> dict[str, float]:
@@ -239,6 +267,68 @@ def check_pretrain_steps(value) -> int | None:
             f"(e.g. 20000), or None for no cap. Got {value!r}. To skip pretraining, set "
             "pretrain_epochs=0 instead.")
     return int(value)
+
+
+def check_update_budget(value) -> int | None:
+    """``update_budget`` as an int, or None (no cap); a clear error for anything else.
+
+    Raises
+    ------
+    ValueError
+        For 0, a negative number, a fraction or a non-number, naming the fix.
+    """
+    if value is None:
+        return None
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    try:
+        import numpy as np
+
+        ok = ok or isinstance(value, np.integer)
+    except ImportError:  # pragma: no cover
+        pass
+    if not ok or int(value) < 1:
+        raise ValueError(
+            f"The 'update_budget' parameter must be a whole number of rows >= 1 that the "
+            f"target updates may embed in all (e.g. 10000000), or None for no cap. Got "
+            f"{value!r}. To update the target less often, raise update_interval instead.")
+    return int(value)
+
+
+def dec_update_interval(n_samples: int, update_interval: int, max_iter: int,
+                        update_budget: int | None) -> int:
+    """The batches between target updates that DEC runs: widened so the updates fit the budget.
+
+    Each target update embeds all ``n_samples`` rows, and ``max_iter`` batches
+    make ``max_iter / update_interval`` of them, so their cost grows with
+    ``n_samples * max_iter / update_interval``. When that passes
+    ``update_budget`` rows the interval widens to
+    ``ceil(max_iter * n_samples / update_budget)``; otherwise it is
+    ``update_interval`` unchanged (as for every preset's digits, MNIST-10k
+    and tabular data).
+
+    Parameters
+    ----------
+    n_samples, update_interval, max_iter : int
+    update_budget : int or None
+        The most rows the target updates embed in all; None: no cap.
+
+    Returns
+    -------
+    int
+        ``max(update_interval, ceil(max_iter * n_samples / update_budget))``, >= 1.
+
+    Examples
+    --------
+    >>> dec_update_interval(1797, 60, 3000, 10_000_000)   # digits: untouched
+    60
+    >>> dec_update_interval(1_000_000, 60, 3000, 10_000_000)  # 10 updates, not 50
+    300
+    """
+    interval = max(1, int(update_interval))
+    if update_budget is None or int(max_iter) <= 0:
+        return interval
+    need = -(-int(max_iter) * int(n_samples) // max(1, int(update_budget)))
+    return max(interval, need)
 
 
 def pretrain_plan(n_samples: int, batch_size: int, epochs: int,
@@ -301,7 +391,9 @@ class CostEstimate:
 
     ``dec_seconds`` is the upper bound (``max_iter`` batches; tol usually
     stops DEC sooner); ``dec_expected_seconds`` assumes
-    :data:`EXPECTED_DEC_SHARE` of them. ``total_seconds`` adds pretraining,
+    :func:`expected_dec_iters` of them. ``update_interval`` is the interval
+    DEC will use (``update_interval_asked`` widened where ``update_budget``
+    bites, :func:`dec_update_interval`). ``total_seconds`` adds pretraining,
     k-means and the expected DEC time; ``total_max_seconds`` uses the bound.
     """
 
@@ -316,7 +408,8 @@ class CostEstimate:
     pretrain_seconds: float
     kmeans_seconds: float
     dec_steps: int                # max_iter
-    update_interval: int
+    update_interval: int          # batches between target updates, as DEC will run them
+    update_interval_asked: int    # the setting (the budget may widen it)
     dec_step_seconds: float
     update_seconds: float         # one target update (forward over all rows)
     dec_seconds: float            # at max_iter
@@ -333,11 +426,14 @@ class CostEstimate:
         """One line for people, e.g. for the CLI's stderr."""
         budget = (f" (capped by pretrain_steps: {self.pretrain_epochs_run} of "
                   f"{self.pretrain_epochs} epochs)" if self.capped else "")
+        widened = (f", a target update every {self.update_interval:,} (update_budget)"
+                   if self.update_interval > self.update_interval_asked else "")
         return (f"pretraining ~{human_seconds(self.pretrain_seconds)} "
                 f"({self.pretrain_steps:,} steps{budget}), k-means ~"
                 f"{human_seconds(self.kmeans_seconds)}, DEC ~"
                 f"{human_seconds(self.dec_expected_seconds)} (at most "
-                f"{human_seconds(self.dec_seconds)} for {self.dec_steps:,} batches); total ~"
+                f"{human_seconds(self.dec_seconds)} for {self.dec_steps:,} batches{widened}); "
+                f"total ~"
                 f"{human_seconds(self.total_seconds)}; peak memory ~"
                 f"{human_bytes(self.peak_bytes)}; at {self.gflops:.0f} GFLOP/s matmul")
 
@@ -400,7 +496,9 @@ def estimate(n_samples: int, params: Mapping, *, gflops: float | None = None,
                             / (rate / EFFICIENCY * KMEANS_EFFICIENCY)))
     b_dec = min(int(_get(params, "batch_size", 256)), n)
     max_iter = int(_get(params, "max_iter", 20000))
-    interval = max(1, int(_get(params, "update_interval", 140)))
+    asked = max(1, int(_get(params, "update_interval", 140)))
+    interval = dec_update_interval(n, asked, max_iter, check_update_budget(
+        params.get("update_budget")))
     n_layers = 2 * (len(dims) - 1) if method == "idec" else len(dims) - 1
     t_dec_step = step_seconds(dims, dec_flops_per_sample(dims, k, method), b_dec, gflops,
                               n_layers=n_layers + 1)
@@ -411,13 +509,14 @@ def estimate(n_samples: int, params: Mapping, *, gflops: float | None = None,
         return DEC_FIXED_S + iters * t_dec_step + (iters / interval + 1) * t_update
 
     dec_s = dec_time(max_iter)
-    dec_exp = dec_time(EXPECTED_DEC_SHARE * max_iter)
+    dec_exp = dec_time(expected_dec_iters(max_iter))
     d = dims[0]
     return CostEstimate(
         n_samples=n, gflops=gflops, pretrain_steps=steps, pretrain_epochs=epochs,
         pretrain_epochs_run=epochs_run, steps_per_epoch=per_epoch, capped=capped,
         pretrain_step_seconds=t_pre_step, pretrain_seconds=pretrain_s, kmeans_seconds=kmeans_s,
-        dec_steps=max_iter, update_interval=interval, dec_step_seconds=t_dec_step, update_seconds=t_update,
+        dec_steps=max_iter, update_interval=interval, update_interval_asked=asked,
+        dec_step_seconds=t_dec_step, update_seconds=t_update,
         dec_seconds=dec_s, dec_expected_seconds=dec_exp,
         total_seconds=pretrain_s + kmeans_s + dec_exp,
         total_max_seconds=pretrain_s + kmeans_s + dec_s,
@@ -555,7 +654,7 @@ def remaining_seconds(plan: Mapping, phase: str, *, pretrain_done: float = 0.0,
     speed = min(max(speed, 0.25), 4.0)
     interval = max(1, int(plan.get("update_interval") or 140))
     dec_iter_plan = float(plan["dec_step_seconds"]) + float(plan["update_seconds"]) / interval
-    expected_iters = EXPECTED_DEC_SHARE * max_iter
+    expected_iters = expected_dec_iters(max_iter)
     dec_plan = speed * (DEC_FIXED_S + expected_iters * dec_iter_plan + float(plan["update_seconds"]))
     km_plan = speed * float(plan["kmeans_seconds"])
     if phase == "pretraining":

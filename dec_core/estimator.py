@@ -31,7 +31,7 @@ from .autoencoder import (
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
-from .cost import check_pretrain_steps
+from .cost import check_pretrain_steps, check_update_budget, dec_update_interval
 from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
 from .kmeans import fit_kmeans
 from .layers import ClusteringLayer, target_distribution
@@ -56,6 +56,14 @@ class _StepBudget:
 
     def __repr__(self) -> str:
         return "_StepBudget()"
+
+
+class _RowBudget:
+    """A constraint: a budget of rows embedded by the target updates, or None
+    (:func:`dec_core.cost.check_update_budget`)."""
+
+    def __repr__(self) -> str:
+        return "_RowBudget()"
 
 
 # Each parameter's constraint: scikit-learn's own Interval / StrOptions objects, checked (with
@@ -83,6 +91,7 @@ _CONSTRAINTS: dict[str, object] = {
     "learning_rate": Interval(Real, 0, None, closed="neither"),
     "momentum": Interval(Real, 0, 1, closed="left"),
     "update_interval": Interval(Integral, 1, None, closed="left"),
+    "update_budget": _RowBudget(),
     "tol": Interval(Real, 0, 1, closed="both"),
     "max_iter": Interval(Integral, 0, None, closed="left"),
     "method": StrOptions({"dec", "idec"}),
@@ -112,6 +121,9 @@ def _check_param(name: str, value) -> None:
         return
     if isinstance(rule, _StepBudget):
         check_pretrain_steps(value)
+        return
+    if isinstance(rule, _RowBudget):
+        check_update_budget(value)
         return
     if isinstance(rule, StrOptions):
         if value not in rule.options:
@@ -145,7 +157,7 @@ def _check_param(name: str, value) -> None:
 def _cast(name: str, value):
     """A checked parameter as a plain Python number (Keras refuses e.g. an int learning rate)."""
     rule = _CONSTRAINTS[name]
-    if isinstance(rule, _StepBudget):
+    if isinstance(rule, (_StepBudget, _RowBudget)):
         return None if value is None else int(value)
     if isinstance(rule, _Flag):
         return bool(value)
@@ -294,6 +306,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Momentum of SGD (both phases).
     update_interval : int, default=140
         Batches between recomputations of the target distribution ``P``.
+    update_budget : int, default=None
+        The most rows the target updates may embed in all. Each update runs
+        the encoder over every row, so on large data they, not the batches,
+        cost the most; when ``n_samples * max_iter / update_interval`` passes
+        the budget, the interval widens to fit
+        (:func:`dec_core.cost.dec_update_interval`; the one used is
+        ``update_interval_``). None: no cap. Must be >= 1. The presets use
+        10,000,000 (:data:`dec_core.presets.DEC_UPDATE_BUDGET`).
     tol : float, default=0.001
         Stop when the share of labels that changed between two updates
         falls below ``tol``.
@@ -366,6 +386,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         since the previous update (``nan`` at update 0).
     n_iter_ : int
         Clustering-phase batches behind the final model.
+    update_interval_ : int
+        Batches between target updates in the clustering phase:
+        ``update_interval``, or wider where ``update_budget`` bites.
     stop_reason_ : str
         Why training ended, in words: ``"converged: ..."``,
         ``"reached max_iter=..."``, ``"stopped by request"``, or
@@ -429,6 +452,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         learning_rate: float = 0.01,
         momentum: float = 0.9,
         update_interval: int = 140,
+        update_budget: int | None = None,
         tol: float = 0.001,
         max_iter: int = 20000,
         method: str = "dec",
@@ -465,6 +489,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.update_interval = update_interval
+        self.update_budget = update_budget
         self.tol = tol
         self.max_iter = max_iter
         self.method = method
@@ -693,7 +718,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         # ---- 3. DEC / IDEC self-training
         t0 = time.perf_counter()
         loop = _LoopState(y=y, rng=np.random.default_rng(seed), labels_last=self.kmeans_labels_)
-        self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method})
+        # the interval widens where the target updates would pass update_budget (cost.py)
+        self.update_interval_ = dec_update_interval(int(self._X.shape[0]), p.update_interval,
+                                                    p.max_iter, p.update_budget)
+        self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method,
+                                      "update_interval": self.update_interval_})
         target = None
         if resumed is not None:
             from .checkpoint import restore_dec
@@ -901,11 +930,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._dec_interval(loop, target)
 
     def _dec_interval(self, loop: _LoopState, target: np.ndarray) -> bool:
-        """Up to ``update_interval`` batches towards ``target`` (n, k); False (not over)."""
+        """Up to ``update_interval_`` batches towards ``target`` (n, k); False (not over)."""
         p = self._p
         n = int(self._X.shape[0])
         p_t = tf.constant(target)
-        steps = min(p.update_interval, p.max_iter - self.n_iter_)
+        steps = min(self.update_interval_, p.max_iter - self.n_iter_)
         done = 0
         while done < steps:
             # Many batches per compiled call, one host sync per call; stop

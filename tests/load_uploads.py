@@ -9,8 +9,12 @@ Chromium with N contexts (N separate sessions) on the Data page with "Upload a
 file", gives each the same CSV of about ``--mb`` MB (4 Gaussian blobs, 3
 features and a label) within a second, samples the server's RSS every 0.1 s
 until every page shows the file's preview (or, with ``--cap`` below its size,
-the refusal), and 5 s more. It prints one JSON object: ``rss_before_mb``,
-``rss_peak_mb``, ``rss_end_mb``, ``pages_done`` and the file's size.
+the refusal), and 5 s more. A preview counts once the page's "Samples" metric
+reads the file's row count, "Features (d)" reads 3 and its scatter plot is
+drawn (:func:`preview_outcome`). It prints one JSON object: ``rss_before_mb``,
+``rss_peak_mb``, ``rss_end_mb``, ``pages_shown``, ``pages_refused`` and the
+file's size; it exits 1 unless every page showed its preview (or, with
+``--cap``, the refusal).
 """
 
 from __future__ import annotations
@@ -45,6 +49,27 @@ def make_csv(path: Path, mb: float) -> int:
         f.write("x0,x1,x2,label\n")
         np.savetxt(f, np.column_stack([x, y]), fmt=["%.5f"] * 3 + ["%d"], delimiter=",")
     return rows
+
+
+def preview_outcome(page, rows: int) -> str | None:
+    """``"shown"`` once the page shows this upload parsed, ``"refused"`` for the cap's refusal.
+
+    Shown means the Data page's preview of exactly this file: its "Samples"
+    metric reads the file's row count, "Features (d)" reads 3, the caption
+    says "user file NAME (ROWS x 3)" (rows with thousands separators, which
+    the check before this one missed, so it never matched) and the feature
+    scatter plot has been drawn; None while neither has happened.
+    """
+    values = dict(zip(page.locator("[data-testid=stMetricLabel]").all_inner_texts(),
+                      page.locator("[data-testid=stMetricValue]").all_inner_texts()))
+    values = {label.strip(): value.strip() for label, value in values.items()}
+    if (values.get("Samples") == f"{rows:,}" and values.get("Features (d)") == "3"
+            and page.get_by_text(f"({rows:,} x 3)", exact=False).count()
+            and page.locator("[data-testid=stPlotlyChart] .main-svg").count()):
+        return "shown"
+    if page.get_by_text("DEC_MAX_UPLOAD_CELLS").count():
+        return "refused"
+    return None
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -87,23 +112,32 @@ def main(argv: list[str] | None = None) -> dict:
         t0 = time.time()
         for page in pages:
             page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(csv))
-        done = set()
+        shown, refused = set(), set()
         end = t0 + args.deadline
-        while len(done) < len(pages) and time.time() < end:
+        while len(shown | refused) < len(pages) and time.time() < end:
             for i, page in enumerate(pages):
-                if i not in done and (page.get_by_text(f"({rows} x 3)", exact=False).count()
-                                      or page.get_by_text("DEC_MAX_UPLOAD_CELLS").count()):
-                    done.add(i)
-                    print(f"page {i} done at {time.time() - t0:.0f} s", file=sys.stderr,
+                if i in shown or i in refused:
+                    continue
+                outcome = preview_outcome(page, rows)
+                if outcome == "shown":
+                    shown.add(i)
+                elif outcome == "refused":
+                    refused.add(i)
+                if outcome:
+                    print(f"page {i} {outcome} at {time.time() - t0:.0f} s", file=sys.stderr,
                           flush=True)
             time.sleep(0.5)
         seconds = time.time() - t0
+        shot = tmp / "page0.png"  # what the first session saw, to look at
+        pages[0].screenshot(path=str(shot), full_page=True)
         time.sleep(5.0)
         stop.set()
         result = {"sessions": args.sessions, "file_mb": round(csv.stat().st_size / 1e6, 1),
-                  "rows": rows, "cap": args.cap, "pages_done": len(done),
+                  "rows": rows, "cap": args.cap, "pages_shown": len(shown),
+                  "pages_refused": len(refused), "pages_done": len(shown | refused),
                   "seconds_to_all_done": round(seconds, 1), "rss_before_mb": round(before),
-                  "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1])}
+                  "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1]),
+                  "screenshot": str(shot)}
         browser.close()
     print(json.dumps(result))
     if args.out:
@@ -112,4 +146,5 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    out = main()
+    sys.exit(0 if out["pages_done"] == out["sessions"] else 1)

@@ -57,6 +57,8 @@ def test_cli_same_seed_same_result(capsys):
     (["--dataset", "digits", "--n-samples", "5", "--n-clusters", "10"], "n_clusters"),
     (["--dataset", "blobs", "--pretrain-steps", "0"], "pretrain_epochs=0"),
     (["--dataset", "blobs", "--pretrain-steps", "-5"], "whole number of gradient steps"),
+    (["--dataset", "blobs", "--update-budget", "0"], "raise update_interval instead"),
+    (["--dataset", "blobs", "--update-budget", "-5"], "whole number of rows"),
 ])
 def test_cli_bad_input_exits_2(args, match, capsys):
     assert main(["run", *args, "--quiet"]) == 2

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from dec_core import cost
-from dec_core.presets import PRETRAIN_STEPS, estimator_params, preset_for
+from dec_core.presets import (
+    DEC_UPDATE_BUDGET,
+    PRETRAIN_STEPS,
+    estimator_params,
+    preset_for,
+)
 
 
 def params_for(dataset, d, k, **changes):
@@ -33,6 +38,59 @@ def test_pretrain_plan(n, batch, epochs, budget, plan):
 def test_bad_budget_names_the_fix(bad):
     with pytest.raises(ValueError, match="pretrain_epochs=0"):
         cost.check_pretrain_steps(bad)
+
+
+@pytest.mark.parametrize("n, interval, max_iter, budget, used", [
+    (1797, 60, 3000, DEC_UPDATE_BUDGET, 60),          # digits: untouched
+    (10_000, 40, 20000, DEC_UPDATE_BUDGET, 40),       # MNIST-10k: untouched
+    (70_000, 40, 20000, DEC_UPDATE_BUDGET, 140),      # all of MNIST: DEC-keras's 140
+    (1_000_000, 60, 3000, DEC_UPDATE_BUDGET, 300),    # 10 updates instead of 50
+    (1_000_000, 60, 3000, None, 60),                  # no cap
+    (10, 5, 0, 1, 5),                                 # no batches, nothing to widen
+])
+def test_dec_update_interval(n, interval, max_iter, budget, used):
+    assert cost.dec_update_interval(n, interval, max_iter, budget) == used
+    if budget is not None and used > interval:
+        assert n * max_iter / used <= budget
+
+
+def test_the_update_budget_leaves_every_tuned_preset_alone():
+    from dec_core.presets import PRESETS
+
+    sizes = {"digits": 1797, "images": 10_000, "synthetic": 1500, "tabular": 5000}
+    for kind, n in sizes.items():
+        pre = PRESETS[kind]
+        assert pre["update_budget"] == DEC_UPDATE_BUDGET
+        assert cost.dec_update_interval(n, pre["update_interval"], pre["max_iter"],
+                                        pre["update_budget"]) == pre["update_interval"], kind
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "100", True])
+def test_bad_update_budget_names_the_fix(bad):
+    with pytest.raises(ValueError, match="update_budget.*raise update_interval instead"):
+        cost.check_update_budget(bad)
+
+
+def test_estimate_counts_the_widened_interval():
+    p = params_for("file", 3, 4)
+    big = cost.estimate(1_000_000, p, gflops=100)
+    assert (big.update_interval, big.update_interval_asked) == (300, 60)
+    assert "a target update every 300 (update_budget)" in big.summary()
+    free = cost.estimate(1_000_000, {**p, "update_budget": None}, gflops=100)
+    assert free.update_interval == 60 and "update_budget" not in free.summary()
+    # the updates, not the batches, are what the budget saves: 51 against 11 full passes
+    assert free.dec_seconds - big.dec_seconds == pytest.approx(40 * big.update_seconds, rel=1e-6)
+    with pytest.raises(ValueError, match="update_budget"):
+        cost.estimate(1000, {**p, "update_budget": 0}, gflops=100)
+
+
+def test_expected_dec_iterations_are_a_count_capped_by_max_iter():
+    assert cost.expected_dec_iters(20_000) == cost.EXPECTED_DEC_ITERS
+    assert cost.expected_dec_iters(500) == 500
+    mnist = cost.estimate(10_000, params_for("mnist", 784, 10), gflops=100)
+    per_iter = mnist.dec_step_seconds + mnist.update_seconds / mnist.update_interval
+    assert mnist.dec_expected_seconds == pytest.approx(
+        cost.DEC_FIXED_S + cost.EXPECTED_DEC_ITERS * per_iter + mnist.update_seconds)
 
 
 def test_estimator_refuses_a_bad_budget():
@@ -102,7 +160,7 @@ def test_first_dec_eta_is_not_a_multiple_of_the_time_spent():
     eta = cost.remaining_seconds(plan, "dec", dec_iteration=60, dec_elapsed=60 * per_iter,
                                  phase_elapsed=60 * per_iter, dec_convergence=0.1,
                                  dec_updates=2)
-    assert eta < 1.2 * cost.EXPECTED_DEC_SHARE * 3000 * per_iter
+    assert eta < 1.2 * cost.expected_dec_iters(3000) * per_iter
     late = cost.remaining_seconds(plan, "dec", dec_iteration=960, dec_elapsed=960 * per_iter,
                                   phase_elapsed=960 * per_iter, dec_convergence=0.95,
                                   dec_updates=17)

@@ -123,6 +123,8 @@ def test_predict_before_fit():
     ({"tol": -0.1}, "tol"),
     ({"tol": 1.5}, "tol"),
     ({"update_interval": 0}, "update_interval"),
+    ({"update_budget": 0}, "update_budget"),
+    ({"update_budget": -100}, "raise update_interval instead"),
     ({"optimizer": "rmsprop"}, "optimizer"),
     ({"n_clusters": 0}, "n_clusters"),
     ({"method": "both"}, "method"),
@@ -254,6 +256,21 @@ def test_on_dec_update_gets_the_update_number_and_the_terms(blobs):
         assert logs["update"] == update
         assert logs["iteration"] == update * TINY["update_interval"]  # batches so far
         assert {"loss", "kl", "reconstruction"} <= set(logs)
+
+
+def test_update_budget_widens_the_interval_only_where_it_bites(blobs):
+    x, _ = blobs  # 200 rows
+    # 200 rows x 30 batches / 5 = 1,200 rows of updates: a budget of 600 widens 5 to 10
+    rec = UpdateLogs()
+    dec = DEC(4, **{**TINY, "tol": 0.0, "update_budget": 600}).fit(x, callbacks=[rec])
+    assert dec.update_interval_ == 10 and dec.n_iter_ == 30
+    assert [logs["iteration"] for _, logs in rec.calls] == [0, 10, 20, 30]
+    # a budget that does not bite changes nothing
+    free = DEC(4, **{**TINY, "tol": 0.0, "update_budget": 1200}).fit(x)
+    plain = DEC(4, **{**TINY, "tol": 0.0}).fit(x)
+    assert free.update_interval_ == plain.update_interval_ == TINY["update_interval"]
+    assert free.history_["dec"]["iteration"] == plain.history_["dec"]["iteration"]
+    np.testing.assert_array_equal(free.labels_, plain.labels_)
 
 
 def test_progress_text_shows_updates_and_real_batch_counts(blobs):
