@@ -363,7 +363,11 @@ def cost_panel() -> None:
         f"**Estimated cost** on this server ({gflops:.0f} GFLOP/s matmul): pretraining {pre} · "
         f"k-means ≈ {cost.human_seconds(est.kmeans_seconds)} · DEC ≈ "
         f"{cost.human_seconds(est.dec_expected_seconds)} (at most "
-        f"{cost.human_seconds(est.dec_seconds)}, {est.dec_steps:,} batches) · **total ≈ "
+        f"{cost.human_seconds(est.dec_seconds)}, {est.dec_steps:,} batches"
+        + (f"; a target update every {est.update_interval:,} batches instead of "
+           f"{est.update_interval_asked:,}, so that the updates embed at most "
+           f"{params['update_budget']:,} rows in all" if est.update_interval
+           > est.update_interval_asked else "") + ") · **total ≈ "
         f"{cost.human_seconds(est.total_seconds)}** · peak memory ≈ "
         f"{cost.human_bytes(est.peak_bytes)}. An estimate from the FLOP count: expect the "
         "real time within about 1.5x; a busy server is slower, and the ETA then follows "

@@ -241,6 +241,14 @@ def test_cost_before_start_and_one_click_fit(monkeypatch):
     assert not any("more than" in w.value for w in at.warning)
     note = next(c.value for c in at.caption if "Estimated cost" in c.value)
     assert f"{steps:,} steps, the step budget stops it" in note
+    assert "target update every" not in note  # digits' updates embed 89,850 rows: no widening
+    at.session_state["train"]["update_budget"] = 10_000  # now they would embed too many
+    at.run()
+    note = next(c.value for c in at.caption if "Estimated cost" in c.value)
+    interval = cost.dec_update_interval(1797, 60, 3000, 10_000)
+    assert interval > 60
+    assert (f"a target update every {interval:,} batches instead of 60, so that the updates "
+            "embed at most 10,000 rows in all") in note
     cost.machine_gflops.cache_clear()
 
 
