@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from dec_core.cost import human_count
 from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
 from explorer import data_charts, settings
 from explorer.data import check_upload, upload_digest
@@ -217,9 +218,15 @@ with preview_box:
         st.stop()
 
     m = st.columns(4)
-    m[0].metric("Samples", f"{ds.n_samples:,}", help="n, the rows DEC clusters.")
-    m[1].metric("Features (d)", f"{ds.n_features:,}", help="d, the input width of the "
-                "autoencoder (the Model page starts from it).")
+    # a metric's value is cut, never wrapped: past 5 digits it is shortened (740.7 k),
+    # and its help gives the exact count
+    def count(n: int) -> str:
+        return f"{n:,}" if n < 100_000 else human_count(n)
+
+    m[0].metric("Samples", count(ds.n_samples),
+                help=f"n = {ds.n_samples:,}, the rows DEC clusters.")
+    m[1].metric("Features (d)", count(ds.n_features), help=f"d = {ds.n_features:,}, the input "
+                "width of the autoencoder (the Model page starts from it).")
     m[2].metric("Classes", ds.n_classes if ds.n_classes is not None else "none",
                 help="Distinct true labels; with n_clusters = 0 DEC looks for this many.")
     m[3].metric("Image", f"{ds.image_shape[0]}x{ds.image_shape[1]}" if ds.image_shape

@@ -55,7 +55,8 @@ def preview_outcome(page, rows: int) -> str | None:
     """``"shown"`` once the page shows this upload parsed, ``"refused"`` for the cap's refusal.
 
     Shown means the Data page's preview of exactly this file: its "Samples"
-    metric reads the file's row count, "Features (d)" reads 3, the caption
+    metric reads the file's row count (shortened past 5 digits, e.g. "740.7 k"),
+    "Features (d)" reads 3, the caption
     says "user file NAME (ROWS x 3)" (rows with thousands separators, which
     the check before this one missed, so it never matched) and the feature
     scatter plot has been drawn; None while neither has happened.
@@ -63,7 +64,9 @@ def preview_outcome(page, rows: int) -> str | None:
     values = dict(zip(page.locator("[data-testid=stMetricLabel]").all_inner_texts(),
                       page.locator("[data-testid=stMetricValue]").all_inner_texts()))
     values = {label.strip(): value.strip() for label, value in values.items()}
-    if (values.get("Samples") == f"{rows:,}" and values.get("Features (d)") == "3"
+    from dec_core.cost import human_count
+
+    if (values.get("Samples") in (f"{rows:,}", human_count(rows)) and values.get("Features (d)") == "3"
             and page.get_by_text(f"({rows:,} x 3)", exact=False).count()
             and page.locator("[data-testid=stPlotlyChart] .main-svg").count()):
         return "shown"

@@ -90,6 +90,19 @@ def test_file_without_upload_asks_for_one():
     assert any("Choose a CSV" in i.value for i in at.info)
 
 
+def test_a_count_past_five_digits_is_shortened_and_exact_in_its_help():
+    """A metric's value is cut, never wrapped: "740,740" read "740,..." at 1280 px."""
+    x = np.random.default_rng(0).integers(0, 9, size=(123_456, 2))
+    csv = "a,b\n" + "\n".join(f"{a},{b}" for a, b in x) + "\n"
+    at = data_page(name="file")
+    at.session_state["upload"] = {"name": "big.csv", "bytes": csv.encode()}
+    at.run()
+    assert not at.exception and not at.error
+    samples = at.metric[0]
+    assert samples.value == "123.5 k" and "n = 123,456" in samples.help
+    assert at.metric[1].value == "2"
+
+
 def test_good_upload_previews_and_label_column():
     x = np.random.default_rng(0).random((50, 3))
     csv = "a,b,c,label\n" + "".join(f"{r[0]},{r[1]},{r[2]},{i % 2}\n" for i, r in enumerate(x))
