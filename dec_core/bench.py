@@ -124,7 +124,25 @@ def machine_info() -> dict:
         "keras": keras.__version__,
         "numpy": np.__version__,
         "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "tf_threads": tf_threads(),
     }
+
+
+def tf_threads() -> dict:
+    """TensorFlow's thread pools as this process runs them.
+
+    ``intra`` / ``inter`` are ``tf.config.threading``'s settings (0: TF's
+    default, one thread per core); ``env`` the ``TF_NUM_INTRAOP_THREADS`` /
+    ``TF_NUM_INTEROP_THREADS`` variables TF reads at start-up, which set the
+    same pools without code (``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=2
+    python -m dec_core bench --protocol digits`` compares a setting).
+    """
+    import tensorflow as tf
+
+    return {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter": tf.config.threading.get_inter_op_parallelism_threads(),
+            "env": {k: os.environ.get(k) for k in ("TF_NUM_INTRAOP_THREADS",
+                                                    "TF_NUM_INTEROP_THREADS")}}
 
 
 # --------------------------------------------------------------------- configs
@@ -225,6 +243,33 @@ def _pretrain_resumable(est, x, ckpt: Path, every: int, log) -> tuple[object, fl
 
 
 # --------------------------------------------------------------------- one seed
+class _PretrainClock:
+    """CPU seconds (all threads of this process) spent between pretraining's begin and end.
+
+    With the wall seconds this gives the cores pretraining kept busy: on a 2-core
+    machine 2.0 means both cores worked all the time, 1.0 one (a small-batch step
+    whose matmuls do not split well over threads), so a low share of the matmul
+    rate can be told apart from a busy machine (load) or idle waits.
+    """
+
+    def __init__(self):
+        from .callbacks import Callback
+
+        outer = self
+
+        class _Cb(Callback):
+            def on_pretrain_begin(self, logs=None):
+                outer.t0 = time.process_time()
+
+            def on_pretrain_end(self, logs=None):
+                if outer.t0 is not None:
+                    outer.seconds = time.process_time() - outer.t0
+
+        self.t0: float | None = None
+        self.seconds: float | None = None
+        self.callback = _Cb()
+
+
 class _Embeddings:
     """Keeps the pretrained embedding of each fit (one per restart) for N2D."""
 
@@ -266,17 +311,18 @@ def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | N
     params = estimator_params(config, data.n_features, data.n_classes)
     est = DEC(random_state=seed, **params)
     emb = _Embeddings()
+    clock = _PretrainClock()
     t0 = time.perf_counter()
     if spec.get("resumable") and work_dir is not None:
         ckpt = work_dir / f"seed{seed}-autoencoder.npz"
         ae, pretrain_s, _ = _pretrain_resumable(est, data.x, ckpt, spec.get("checkpoint_every", 5),
                                                 log)
-        est.fit(data.x, data.y, autoencoder=ae, callbacks=[emb.callback])
+        est.fit(data.x, data.y, autoencoder=ae, callbacks=[emb.callback, clock.callback])
         timings = dict(est.timings_)
         timings["pretrain"] = pretrain_s
         timings["total"] = pretrain_s + est.timings_["total"]
     else:
-        est.fit(data.x, data.y, callbacks=[emb.callback])
+        est.fit(data.x, data.y, callbacks=[emb.callback, clock.callback])
         timings = dict(est.timings_)
     wall = time.perf_counter() - t0
     samples = est.pretrain_epochs * data.n_samples if est.pretrain == "end_to_end" else None
@@ -301,6 +347,9 @@ def run_seed(protocol: str, config: dict, data, seed: int, *, work_dir: Path | N
         out["n2d"] = n2d_figures(emb.seen[kept], data.y, est.n_clusters, seed)
         log(f"[bench] seed {seed}: N2D on the same autoencoder acc={out['n2d']['acc']:.4f} "
             f"({out['n2d']['seconds']:.1f} s)")
+    if clock.seconds is not None and timings["pretrain"] > 0:
+        out["pretrain_cpu_seconds"] = clock.seconds
+        out["pretrain_cores_busy"] = clock.seconds / timings["pretrain"]
     if samples and timings["pretrain"] > 0:
         rate = samples / timings["pretrain"]
         out["pretrain_samples_per_s"] = rate
@@ -320,7 +369,7 @@ def summarise(runs: list[dict], matmul: dict) -> dict:
     """Mean and standard deviation (ddof=1) over seeds of every figure."""
     summary: dict = {}
     for key in ("acc", "nmi", "ari", "wall_seconds", "n_iter", "pretrain_samples_per_s",
-                "pretrain_gflops"):
+                "pretrain_gflops", "pretrain_cpu_seconds", "pretrain_cores_busy"):
         summary[key] = _mean_std([r.get(key) for r in runs])
     for key in ("acc", "nmi", "ari"):
         summary[f"kmeans_{key}"] = _mean_std([r["kmeans"].get(key) for r in runs])
@@ -427,11 +476,25 @@ def markdown(result: dict) -> str:
                                                                            "inertia")) + ".", ""]
     lines += [
         f"Pretraining ran at {'n/a' if frac is None else f'{100 * frac:.0f}%'} of the measured "
-        f"matmul rate ({mm['best']:.0f} GFLOP/s). Data loading took "
+        f"matmul rate ({mm['best']:.0f} GFLOP/s)"
+        + (f", keeping {_fmt(s['pretrain_cores_busy'], 2)} of {m['cores']} cores busy "
+           f"({_fmt(s['pretrain_cpu_seconds'], 1)} CPU s)"
+           if np.isfinite(s.get("pretrain_cores_busy", {}).get("mean", np.nan)) else "")
+        + f"; TF threads intra {_threads(m)}. Data loading took "
         f"{result['load_seconds']:.1f} s (once, not in the per-seed totals).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _threads(machine: dict) -> str:
+    """``intra/inter`` thread settings in words (older results lack them)."""
+    t = machine.get("tf_threads")
+    if not t:
+        return "n/a"
+    env = {k: v for k, v in t["env"].items() if v is not None}
+    text = f"{t['intra'] or 'default'} / inter {t['inter'] or 'default'}"
+    return text + (f" (env {', '.join(f'{k}={v}' for k, v in env.items())})" if env else "")
 
 
 # --------------------------------------------------------------------- driver

@@ -102,3 +102,40 @@ def test_step_runner_trace_serves_every_later_call():
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+class _Losses:
+    """Pretraining events that record each epoch's loss and never stop."""
+
+    def __init__(self):
+        self.losses = []
+
+    def should_stop(self):
+        return False
+
+    def epoch(self, stage, epoch, total, logs):
+        self.losses.append(logs["loss"])
+        return False
+
+
+def test_steps_per_call_trains_exactly_as_one_step_per_call():
+    """Several gradient steps per compiled call (Keras's steps_per_execution) change only
+    how often Python is entered: the same batches, noise, Adam moments and cosine rate, so
+    the epoch losses and the weights equal one step per call's."""
+    from dec_core.autoencoder import PretrainConfig, _fit
+
+    x = np.random.default_rng(3).normal(size=(50, 6)).astype(np.float32)
+    runs = []
+    for spc in (1, 4, 64):
+        model, _ = build_autoencoder([6, 16, 3], seed=0)
+        cfg = PretrainConfig(batch_size=8, learning_rate=0.01, lr_schedule="cosine",
+                             shuffle_seed=5, steps_per_call=spc, jit_compile=False)
+        events = _Losses()
+        _fit(model, x, cfg, 3, "end_to_end", events, noise=0.2)
+        runs.append((events.losses, model.get_weights()))
+    (losses1, weights1) = runs[0]
+    assert len(losses1) == 3 and losses1[-1] < losses1[0]
+    for losses, weights in runs[1:]:
+        np.testing.assert_allclose(losses, losses1, rtol=1e-5)
+        for a, b in zip(weights, weights1):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -33,6 +33,11 @@ def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
         assert run["pretrain_samples_per_s"] == pytest.approx(rate)
         assert run["pretrain_gflops"] == pytest.approx(
             rate * bench.pretrain_flops_per_sample([64, 32, 10]) / 1e9)
+        # CPU seconds of pretraining over its wall seconds: the cores it kept busy
+        assert run["pretrain_cpu_seconds"] > 0
+        assert run["pretrain_cores_busy"] == pytest.approx(
+            run["pretrain_cpu_seconds"] / run["seconds"]["pretrain"])
+    assert set(result["machine"]["tf_threads"]) == {"intra", "inter", "env"}
     s = result["summary"]
     accs = [r["acc"] for r in result["runs"]]
     assert s["acc"]["mean"] == pytest.approx(np.mean(accs))
@@ -42,6 +47,7 @@ def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
     assert result["matmul"]["best"] == max(result["matmul"]["tensorflow"], result["matmul"]["numpy"])
     md = (tmp_path / "digits.md").read_text()
     assert "| seed | ACC | NMI | ARI" in md and "mean ± std" in md and "GFLOP/s" in md
+    assert "cores busy" in md and "TF threads intra" in md
     assert result["command"].startswith("python -m dec_core bench --protocol digits")
 
 
