@@ -169,6 +169,9 @@ class _FakeManager:
     def interrupted_for(self, owner):
         return None
 
+    def jobs_for(self, owner):
+        return []
+
 
 def _sidebar_types(at) -> list[str]:
     return [getattr(el, "type", "block") for el in at.sidebar.children.values()]
