@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from dec_core.runs import load_run
-from explorer import events as ev
-from explorer import jobs as jobs_module
 from explorer.jobs import Job, JobManager, owner_dir
+from explorer.jobs import events as ev
 from explorer.resources import check_fits, estimate_bytes
 from explorer.state import ensure_defaults
 
@@ -212,7 +211,7 @@ def test_controls_given_before_the_worker_starts_reach_it():
     job.step(2)
     job.play()
     job._request_stop()
-    from explorer.worker import Controls
+    from explorer.jobs.worker import Controls
 
     controls = Controls.for_threads()
     job._attach(controls)
@@ -270,13 +269,13 @@ def test_eviction_waits_for_the_worker_that_loads_the_file(tmp_path):
         path = tmp_path / f"ae{i}.npz"
         path.write_bytes(b"weights")
         paths.append(path)
-    jobs._remember_autoencoder("k0", ev.AutoencoderSaved(str(paths[0]), []))
-    pinned = jobs._pin_autoencoder("k0")  # a starting worker was handed this file
+    jobs.autoencoders.remember("k0", str(paths[0]), [])
+    pinned = jobs.autoencoders.pin("k0")  # a starting worker was handed this file
     assert pinned["path"] == str(paths[0])
-    jobs._remember_autoencoder("k1", ev.AutoencoderSaved(str(paths[1]), []))  # evicts k0
-    assert jobs._pin_autoencoder("k0") is None
+    jobs.autoencoders.remember("k1", str(paths[1]), [])  # evicts k0
+    assert jobs.autoencoders.pin("k0") is None
     assert paths[0].is_file()  # still there while in use
-    jobs._unpin_autoencoder(str(paths[0]))
+    jobs.autoencoders.unpin(str(paths[0]))
     assert not paths[0].is_file() and paths[1].is_file()
 
 
@@ -298,7 +297,9 @@ def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypa
     marker.unlink()
 
     fixed = ctx.Process(target=time.sleep, args=(0,))
-    jobs_module._start_without_main(fixed)
+    from explorer.jobs.spawn import _start_without_main
+
+    _start_without_main(fixed)
     fixed.join(60)
     assert fixed.exitcode == 0 and not marker.exists()
 

@@ -16,8 +16,8 @@ from streamlit.testing.v1.element_tree import Block
 
 import explorer.jobs as jobs_module
 import explorer.ui as ui
-from explorer import events as ev
 from explorer.jobs import Job, JobManager, owner_dir
+from explorer.jobs import events as ev
 from explorer.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[1]

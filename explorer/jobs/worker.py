@@ -4,11 +4,11 @@ A job runs in a worker *process* started by :class:`explorer.jobs.JobManager`
 (or, for tests, in a thread of the server when the manager is built with
 ``in_process=True``; the code here is the same either way). The worker never
 calls ``st.*`` and never touches the server's :class:`~explorer.jobs.Job`: it
-reports through :mod:`explorer.events` put on a queue, and reads three
+reports through :mod:`explorer.jobs.events` put on a queue, and reads three
 controls (:class:`Controls`): stop, and the step-mode credits and play flag.
 
 :func:`process_main` is a worker process's entry point. It imports TensorFlow
-and the engine first, says :class:`~explorer.events.Ready`, then waits for one
+and the engine first, says :class:`~explorer.jobs.events.Ready`, then waits for one
 job spec on its inbox, so a process started ahead of time (a *warm* worker)
 begins training the moment a job arrives. Each process runs one job and exits.
 """
@@ -28,10 +28,10 @@ import numpy as np
 
 from dec_core.callbacks import Callback, StopOnEvent
 
+from ..data import load as load_data
+from ..map_frame import LiveMap
+from ..state import dec_params
 from . import events as ev
-from .data import load as load_data
-from .map_frame import LiveMap
-from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
@@ -287,7 +287,7 @@ def process_main(inbox, events, controls: Controls) -> None:
     inbox : multiprocessing.Queue
         Delivers one job spec (see :func:`run_job`), or None to exit unused.
     events : multiprocessing.Queue
-        Where :mod:`explorer.events` go.
+        Where :mod:`explorer.jobs.events` go.
     controls : Controls
         Made with :meth:`Controls.for_processes`.
     """
@@ -319,7 +319,7 @@ def run_job(spec: dict, events, controls: Controls) -> None:
         id, name, config, upload, step_mode, run_dir (the owner's folder),
         created, started, ae_load (weights to reuse) or ae_save (where to keep them).
     events : queue-like
-        Receives :mod:`explorer.events` (``put``).
+        Receives :mod:`explorer.jobs.events` (``put``).
     controls : Controls
         Stop and step-mode controls.
     """
@@ -341,7 +341,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     from dec_core.metrics import clustering_scores
     from dec_core.runs import save_run
 
-    from .resources import check_fits
+    from ..resources import check_fits
 
     config = spec["config"]
     events.put(ev.Phase("loading"))
