@@ -416,3 +416,33 @@ def test_a_converged_step_job_ends_without_another_step(tmp_path):
     assert jobs.wait(job, 60) and job.state == "done", job.error
     assert [r["update"] for r in job.dec] == [0, 1, 2]
     assert job.message.startswith("reached max_iter")
+
+
+def test_one_parameter_check_for_the_page_and_the_worker(jobs):
+    """The Train page refuses with the very words the worker fails with."""
+    from explorer.data import load
+    from explorer.resources import job_params
+
+    config = tiny_config()
+    config["model"]["n_clusters"] = 500  # 200 samples
+    with pytest.raises(ValueError) as refused:
+        job_params(config["model"], config["train"], load(config["data"], None))
+    assert "n_clusters=500 is more than the 200 samples" in str(refused.value)
+    job = jobs.submit(ALICE, config)
+    assert jobs.wait(job, 120)
+    assert job.state == "failed" and job.error == str(refused.value)
+    assert job.phase == "finished" and job.finished is not None
+
+
+def test_a_job_ends_only_through_end():
+    job = Job(id="j", owner=ALICE, config={}, upload={"name": "a.csv", "bytes": b"1"})
+    job.state, job.phase, job.waiting_since = "running", "dec", 1.0
+    with pytest.raises(ValueError):
+        job._end("running")
+    before = job.version
+    with job.lock:
+        job._end("stopped", "stopped by the test")
+    assert (job.state, job.phase, job.message, job.error) == ("stopped", "finished",
+                                                              "stopped by the test", "")
+    assert job.finished is not None and job.upload is None and job.waiting_since is None
+    assert job.version > before and not job.active

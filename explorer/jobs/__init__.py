@@ -62,10 +62,18 @@ import threading
 
 from .. import settings
 from .cache import AutoencoderCache
-from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, STATES_ACTIVE, Job, owner_dir, where
+from .job import (
+    AUTOENCODER_SOURCES,
+    INTERRUPTED_BY,
+    STATES_ACTIVE,
+    STATES_ENDED,
+    Job,
+    owner_dir,
+    where,
+)
 from .job_manager import JobManager
 
-__all__ = ["AUTOENCODER_SOURCES", "INTERRUPTED_BY", "STATES_ACTIVE", "AutoencoderCache", "Job",
+__all__ = ["AUTOENCODER_SOURCES", "INTERRUPTED_BY", "STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job",
            "JobManager", "manager", "owner_dir", "where"]
 
 _MANAGER: JobManager | None = None

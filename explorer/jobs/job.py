@@ -16,6 +16,7 @@ from dec_core.cost import remaining_seconds
 from .worker import Controls
 
 STATES_ACTIVE = ("queued", "running")
+STATES_ENDED = ("done", "stopped", "failed", "interrupted")
 # How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
 INTERRUPTED_BY = "a server restart"
 # Where a job's autoencoder came from, in words (the Train page and the saved run say it).
@@ -300,6 +301,27 @@ class Job:
         return len(self.dec) > count
 
     # -- called by the manager
+    def _end(self, state: str, message: str | None = None, *, error: str = "",
+             at: float | None = None) -> None:
+        """End the job: the only way a job reaches one of :data:`STATES_ENDED`.
+
+        Sets the state, the words for it (``message``; None keeps the current
+        ones, e.g. which autoencoder a failed job used) and the error, stops the
+        clock (at ``at``, default now, unless it already stopped), drops the
+        upload's bytes and any wait for Step, and bumps ``version`` so pages
+        see the end at once. Call with ``self.lock`` held.
+        """
+        if state not in STATES_ENDED:
+            raise ValueError(f"a job ends as one of {STATES_ENDED}, not {state!r}")
+        self.state, self.error = state, error
+        if message is not None:
+            self.message = message
+        self.phase = "finished"
+        self.finished = self.finished or (time.time() if at is None else at)
+        self.upload = None
+        self.waiting_since = None
+        self.version += 1
+
     def _request_stop(self) -> None:
         with self.lock:
             self._stop_requested = True

@@ -26,7 +26,7 @@ from .. import settings
 from ..journal import PROGRESS_EVERY_S, Journal
 from . import events as ev
 from .cache import AutoencoderCache
-from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, Job, owner_dir, where
+from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, STATES_ENDED, Job, owner_dir, where
 from .spawn import _start_without_main
 from .worker import Controls, process_main, run_job
 
@@ -248,10 +248,7 @@ class JobManager:
                 dropped = True
         if dropped:
             with job.lock:
-                job.state, job.phase, job.finished = "stopped", "finished", time.time()
-                job.message = "stopped before it started"
-                job.upload = None
-                job.version += 1
+                job._end("stopped", "stopped before it started")
             self._finish(job)
         return True
 
@@ -341,8 +338,6 @@ class JobManager:
             with job.lock:
                 if job.active:
                     self._mark_interrupted(job)
-                    job.phase, job.finished = "finished", time.time()
-                    job.version += 1
             self._record(job)
         self.close()
         _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
@@ -503,11 +498,12 @@ class JobManager:
                 self._note_progress(job, event)
         except Exception as err:  # report, never kill the server
             with job.lock:
-                if self._closing:  # killed by shutdown(): resumable from its last checkpoint
+                if not job.active:
+                    pass  # it had ended already
+                elif self._closing:  # killed by shutdown(): resumable from its last checkpoint
                     self._mark_interrupted(job)
                 else:
-                    job.state = "failed"
-                    job.error = str(err)
+                    job._end("failed", error=str(err))
         finally:
             with self._lock:
                 self._runners.pop(job.id, None)
@@ -516,11 +512,8 @@ class JobManager:
             if pinned:
                 self.autoencoders.unpin(pinned)
             with job.lock:
-                job.finished = job.finished or time.time()
-                job.phase = "finished"
-                job.upload = None
-                job.waiting_since = None
-                job.version += 1
+                if job.active:  # every way out of the loop ends the job; this is a safety net
+                    job._end("failed", error="the job's thread ended without a result")
             if not replaced:
                 self._top_up_warm()
             self._finish(job)
@@ -574,10 +567,8 @@ class JobManager:
 
         Called with ``job.lock`` held.
         """
-        job.state = "interrupted"
-        job.message = f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}"
         job.resume_from = self._resume_point(job, position)
-        job.error = ""
+        job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}")
 
     def _resume_point(self, job: Job, position: dict | None = None) -> str:
         """Where Resume would continue, in words (see the worker's ``_train``)."""
@@ -622,17 +613,18 @@ class JobManager:
             self._seq = max(self._seq, job.seq)
             if state == "queued":
                 job.state = job.phase = "queued"
+            elif state == "running":  # the server ended under it
+                job.resume_from = self._resume_point(job)
+                with job.lock:
+                    job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at "
+                                            f"{where(rec.get('progress') or {})}", at=now)
+            elif state in STATES_ENDED:  # as it ended before the restart
+                with job.lock:
+                    job._end(state, error=job.error, at=now)
+                _fill_from_run(job)
             else:
-                job.phase = "finished"
-                if state == "running":  # the server ended under it
-                    job.state = "interrupted"
-                    job.message = f"interrupted by {INTERRUPTED_BY} at " \
-                                  f"{where(rec.get('progress') or {})}"
-                    job.resume_from = self._resume_point(job)
-                    job.finished = job.finished or now
-                else:
-                    job.state = state
-                    _fill_from_run(job)
+                self.journal_problems.append(f"{job.id}: unknown state {state!r}")
+                continue
             self._jobs[job.id] = job
             self._by_owner[job.owner_key].append(job)
             if job.state == "queued":
@@ -647,9 +639,8 @@ class JobManager:
 
     def _ended_by_stop(self, job: Job) -> None:
         with job.lock:
-            job.state = "stopped"
-            job.message = (f"stopped: the worker did not end within {self.stop_grace_s:g} s "
-                           "of Stop, so it was ended; nothing was saved")
+            job._end("stopped", f"stopped: the worker did not end within {self.stop_grace_s:g} s "
+                                "of Stop, so it was ended; nothing was saved")
 
     def _apply(self, job: Job, key: str, event: object) -> bool:
         """Apply one worker event to the job; True when the job is over."""
@@ -683,16 +674,16 @@ class JobManager:
                 case ev.Done():
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
-                    job.message = event.message
+                    message = event.message
                     if job.idle_ended:
-                        job.message = (
+                        message = (
                             f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
                             "so that other runs get the server; the model so far is saved "
                             "(Start in step mode again to go on from the beginning)")
-                    job.state = "stopped" if job.stop_requested else "done"
+                    job._end("stopped" if job.stop_requested else "done", message)
                     over = True
                 case ev.Failed(error=error):
-                    job.state, job.error = "failed", error
+                    job._end("failed", error=error)
                     over = True
                 case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
                     job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
@@ -718,10 +709,7 @@ class JobManager:
                     raise TypeError(f"unknown worker event {event!r}")
             if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
                 job.first_event = time.time()
-            if over:  # the page sees the end now, not after the process has exited
-                job.phase, job.finished = "finished", time.time()
-                job.waiting_since = None
-            job.version += 1
+            job.version += 1  # an ended job (over) has its end drawn now, not at the exit
         if isinstance(event, ev.AutoencoderSaved):
             self.autoencoders.remember(key, event.path, event.pretrain)
         return over
