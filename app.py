@@ -1,6 +1,6 @@
 """DEC Explorer: Deep Embedded Clustering you can watch, poke and understand.
 
-Run with ``streamlit run app.py``. The pages live in ``pages/``; the engine is
+Run with ``streamlit run app.py`` (or ``dec-explorer`` once installed). The pages live in ``pages/``; the engine is
 ``dec_core`` (no streamlit there).
 """
 
@@ -12,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import streamlit as st  # noqa: E402
 
+from dec_core.pretrained import ASSETS  # noqa: E402
 from explorer.ui import (  # noqa: E402
     init_state,
     nav_menu,
@@ -21,8 +22,8 @@ from explorer.ui import (  # noqa: E402
     training_status,
 )
 
-ROOT = Path(__file__).parent
-st.set_page_config(page_title="DEC Explorer", page_icon=str(ROOT / "assets/icon.svg"),
+ROOT = Path(__file__).parent  # the repository, or the installed package dec_explorer_app
+st.set_page_config(page_title="DEC Explorer", page_icon=str(ASSETS / "icon.svg"),
                    layout="wide")
 init_state()
 

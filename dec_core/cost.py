@@ -357,6 +357,31 @@ def pretrain_plan(n_samples: int, batch_size: int, epochs: int,
     return per_epoch, total, -(-total // per_epoch) if per_epoch else 0
 
 
+def pretrain_epochs_run(n_samples: int, params) -> int:
+    """The epochs pretraining runs in all stages: what its progress counts up to.
+
+    End to end: ``pretrain_epochs``. Layer-wise: ``layer_epochs`` for each of the
+    ``len(dims) - 1`` layer pairs, then ``pretrain_epochs`` of fine-tuning. The
+    step budget ``pretrain_steps`` caps each stage (:func:`pretrain_plan`).
+
+    Parameters
+    ----------
+    n_samples : int
+    params : mapping or DEC
+        Estimator parameters (``dims`` in full, input width first).
+    """
+    batch = int(_get(params, "pretrain_batch_size", 256))
+    budget = _get(params, "pretrain_steps", None)
+
+    def run(epochs) -> int:
+        return pretrain_plan(n_samples, batch, int(epochs), budget)[2]
+
+    total = run(_get(params, "pretrain_epochs", 50))
+    if _get(params, "pretrain", "end_to_end") == "layerwise":
+        total += (len(_get(params, "dims", [])) - 1) * run(_get(params, "layer_epochs", 25))
+    return total
+
+
 def step_seconds(dims: Sequence[int], flops_per_sample: float, batch_size: int,
                  gflops: float, n_layers: int | None = None) -> float:
     """Seconds of one compiled training step (the model in the module docstring)."""

@@ -1,6 +1,7 @@
 """Shipped pretrained autoencoders: build, store, verify and find them.
 
-A shipped autoencoder is two files in ``assets/``:
+A shipped autoencoder is two files in the assets folder (:data:`ASSETS`: ``assets/`` in
+the repository, ``dec_core/assets/`` in an installed wheel):
 
 * ``<name>.npz``: the weights as plain float32 arrays ``w0, w1, ...`` and the
   recorded per-epoch loss (read with ``allow_pickle=False``: never a pickle);
@@ -33,11 +34,27 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+def assets_dir() -> Path:
+    """The folder of the shipped files (autoencoders, the app's icon).
+
+    An installed wheel carries them as package data of ``dec_core.assets``
+    (pyproject.toml maps the repository's ``assets/`` there), found with
+    :mod:`importlib.resources`; a source checkout (or an editable install)
+    reads ``assets/`` beside ``dec_core/``.
+    """
+    packaged = resources.files(__package__) / "assets"
+    if isinstance(packaged, Path) and packaged.is_dir():  # a wheel on the file system
+        return packaged
+    return Path(__file__).resolve().parents[1] / "assets"
+
+
+ASSETS = assets_dir()
 FORMAT = 1
 
 # Estimator parameters that shape pretraining (the rest act after it).

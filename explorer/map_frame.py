@@ -1,6 +1,6 @@
 """The numbers behind the live DEC map, computed in the training worker (NumPy only).
 
-At each target update the worker (:class:`explorer.worker._Recorder`) asks
+At each target update the worker (:class:`explorer.jobs.worker._Recorder`) asks
 :class:`LiveMap` for a few small arrays and sends them in
 ``DecUpdate.step_info``; pages draw them with :mod:`explorer.dec_map`.
 

@@ -51,3 +51,36 @@ def check_fits(n_samples: int, dims: list[int], n_clusters: int, batch_size: int
             "Subsample the data or use smaller layers."
         )
     return need
+
+
+def job_params(model: dict, train: dict, dataset) -> dict:
+    """The estimator parameters of a job on ``dataset``, or ValueError saying what cannot work.
+
+    The one check before training, shared by the Train page (which refuses up
+    front) and the worker (which refuses what reaches it anyway): the layer sizes,
+    no more clusters than samples, and memory for the data and the network
+    (:func:`check_fits`).
+
+    Parameters
+    ----------
+    model, train : dict
+        The app's model and train sections (:mod:`explorer.state`).
+    dataset : dec_core.datasets.Dataset
+        The loaded data (``n_samples``, ``n_features``, ``n_classes``).
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`dec_core.DEC` (:func:`explorer.state.dec_params`).
+    """
+    from dec_core.dims import check_dims
+
+    from .state import dec_params
+
+    params = dec_params(model, train, dataset.n_features, dataset.n_classes)
+    check_dims(params["dims"], dataset.n_features)
+    if params["n_clusters"] > dataset.n_samples:
+        raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
+                         f"{dataset.n_samples} samples; lower it on the Model page.")
+    check_fits(dataset.n_samples, params["dims"], params["n_clusters"])
+    return params

@@ -114,6 +114,43 @@ def preset_changes(model: dict, train: dict, old: str, new: str) -> list[tuple[s
     return changes
 
 
+def dataset_changes(state: MutableMapping, new: str) -> list[tuple[str, str, object]]:
+    """What choosing data set ``new`` changes, from the Data page's selectbox or a link.
+
+    The noise level becomes ``new``'s own, and model and train settings still at
+    the current data set's preset move to ``new``'s (:func:`preset_changes`).
+
+    Returns
+    -------
+    list of (section, key, value)
+    """
+    old = state["data"]["name"]
+    if new == old:
+        return []
+    return [("data", "noise", SYNTHETIC_NOISE.get(new)),
+            *preset_changes(state["model"], state["train"], old, new)]
+
+
+def link_changes(state: MutableMapping, found: dict) -> list[tuple[str, str, object]]:
+    """What a link's settings (:func:`from_query`) change in a session's ``state``.
+
+    A link that names a data set gets that data set's preset first, exactly as
+    choosing it in the selectbox does (:func:`dataset_changes`); then every
+    setting the link carries is applied, so a link that sets model or train keys
+    keeps them. :func:`to_query` writes the settings that differ from the data
+    set's own preset, so a link reopens the experiment it was copied from.
+
+    Returns
+    -------
+    list of (section, key, value), in the order to apply them
+    """
+    new = found.get("data", {}).get("name", state["data"]["name"])
+    changes = dataset_changes(state, new)
+    changes += [(section, key, value) for section, values in found.items()
+                for key, value in values.items()]
+    return changes
+
+
 def _label_column(data: dict):
     column = data.get("label_column", "auto")
     # a column index from a link or a widget arrives as text
@@ -203,9 +240,15 @@ def _decode(text: str, default):
 
 
 def to_query(state) -> dict[str, str]:
-    """The settings that differ from the defaults, as query parameters."""
+    """The settings that differ from the defaults, as query parameters.
+
+    Model and train settings are compared with the data set's own preset (the
+    one a link to that data set starts from, see :func:`link_changes`).
+    """
+    name = (state.get("data") or {}).get("name", DATA_DEFAULTS["name"])
+    sections = {"data": DATA_DEFAULTS, "model": model_defaults(name), "train": train_defaults(name)}
     out = {}
-    for section, defaults in SECTIONS.items():
+    for section, defaults in sections.items():
         current = state.get(section) or {}
         for key, default in defaults.items():
             value = current.get(key, default)

@@ -13,7 +13,7 @@ import secrets
 
 import streamlit as st
 
-from .state import SECTIONS, ensure_defaults, from_query, to_query
+from .state import SECTIONS, ensure_defaults, from_query, link_changes, to_query
 from .theme import PROJECTOR_KEY, projector_on
 
 OWNER_COOKIE = "dec_owner"
@@ -95,6 +95,29 @@ def owner_cookie() -> str | None:
     return token if _valid_token(token) else None
 
 
+# The cookie script (see remember_owner). ADOPT: this session's token is new and owns
+# no job, so it may give way to a token another tab of this browser already stored.
+_OWNER_SCRIPT = """<script>(() => {
+  const name = %(name)s, mine = %(token)s, adopt = %(adopt)s;
+  const read = () => {
+    const c = document.cookie.split("; ").find(c => c.startsWith(name + "="));
+    const v = c ? c.slice(name.length + 1) : "";
+    return /^[A-Za-z0-9_-]{16,64}$/.test(v) ? v : "";
+  };
+  const other = read();
+  // Another tab of this browser stored its token first: reopen this one with it
+  // (the URL keeps the settings), so both tabs are one owner.
+  const giveWay = () => adopt && !/[?&]job=/.test(location.search);
+  if (other && other !== mine && giveWay()) { location.reload(); return; }
+  document.cookie = %(cookie)s + "; path=/; max-age=31536000; SameSite=Strict"
+    + (location.protocol === "https:" ? "; Secure" : "");
+  // Two first tabs that wrote at once: the last write won; the other tab adopts it.
+  setTimeout(() => { const now = read(); if (now && now !== mine && giveWay()) location.reload(); },
+             %(check_ms)d);
+})();</script>"""
+OWNER_CHECK_MS = 600
+
+
 def remember_owner() -> None:
     """Store the session's owner token in a cookie, where a projector does not show it.
 
@@ -102,15 +125,25 @@ def remember_owner() -> None:
     (``st.html`` with JavaScript) writes it; a refresh then sends it back and
     :func:`init_state` reattaches the session to its jobs. Draws nothing when the
     browser already sent this token.
+
+    Two tabs opened before either wrote the cookie each get a new token (a
+    session reads the cookie only when it opens). So a session whose token is new
+    and owns no job gives way: its script reloads the tab when the cookie holds
+    another tab's token, before writing, or :data:`OWNER_CHECK_MS` after writing
+    when two tabs wrote at once; the reloaded session reads that token. A session
+    that started a job (``job=`` in its URL, or a job under its token) keeps its
+    token and writes it, as before.
     """
     owner = st.session_state["owner"]
     if owner_cookie() == owner:
         return
-    st.html(
-        "<script>document.cookie = " + json.dumps(f"{OWNER_COOKIE}={owner}")
-        + " + '; path=/; max-age=31536000; SameSite=Strict'"
-        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
-        unsafe_allow_javascript=True)
+    from .jobs import manager
+
+    adopt = not manager().jobs_for(owner)
+    st.html(_OWNER_SCRIPT % {"name": json.dumps(OWNER_COOKIE), "token": json.dumps(owner),
+                             "cookie": json.dumps(f"{OWNER_COOKIE}={owner}"),
+                             "adopt": json.dumps(adopt), "check_ms": OWNER_CHECK_MS},
+            unsafe_allow_javascript=True)
 
 
 def init_state() -> None:
@@ -126,8 +159,8 @@ def init_state() -> None:
     if not st.session_state.get("_url_loaded"):
         st.session_state["_url_loaded"] = True
         found, problems = from_query(st.query_params)
-        for section, values in found.items():
-            st.session_state[section].update(values)
+        for section, key, value in link_changes(st.session_state, found):
+            st.session_state[section][key] = value
         st.session_state["url_problems"] = problems
         hidden = str(st.query_params.get(PRESENT_PARAM, ""))
         st.session_state["present"] = [h for h in hidden.split(",") if h in HIDEABLE]

@@ -7,7 +7,7 @@ from dec_core.cost import human_count
 from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
 from explorer import data_charts, settings
 from explorer.data import check_upload, upload_digest
-from explorer.state import preset_changes
+from explorer.state import dataset_changes
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
 init_page()
@@ -39,10 +39,7 @@ def _on_name_change():
     Model and train settings still at the old data set's preset move to the
     new one's (dec_core.presets); settings the user changed stay.
     """
-    old, new = st.session_state["data"]["name"], st.session_state["data.name"]
-    set_setting("data", "noise", SYNTHETIC_NOISE.get(new))
-    for section, key, value in preset_changes(st.session_state["model"],
-                                              st.session_state["train"], old, new):
+    for section, key, value in dataset_changes(st.session_state, st.session_state["data.name"]):
         set_setting(section, key, value)
 
 

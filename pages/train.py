@@ -11,7 +11,6 @@ import streamlit as st
 
 from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
-from dec_core.dims import check_dims
 from dec_core.metrics import matched_confusion_matrix
 from dec_core.presets import (
     METHOD_OPTIMIZER,
@@ -26,8 +25,8 @@ from dec_core.presets import (
 from explorer import explore_charts, map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
-from explorer.resources import check_fits
-from explorer.state import TRAIN_DEFAULTS, cli_config, dec_params, train_defaults
+from explorer.resources import job_params
+from explorer.state import TRAIN_DEFAULTS, cli_config, train_defaults
 from explorer.ui import (
     bind,
     chart_columns,
@@ -295,12 +294,7 @@ def _difference_text(d: dict) -> str:
 problem = LOAD_ERROR
 if DATASET is not None:
     try:
-        params = dec_params(model, train, DATASET.n_features, DATASET.n_classes)
-        check_dims(params["dims"], DATASET.n_features)
-        if params["n_clusters"] > DATASET.n_samples:
-            raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
-                             f"{DATASET.n_samples} samples; lower it on the Model page.")
-        check_fits(DATASET.n_samples, params["dims"], params["n_clusters"])
+        params = job_params(model, train, DATASET)  # the worker's own check
     except ValueError as err:
         problem = str(err)
 if problem:

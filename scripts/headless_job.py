@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.getcwd())
 
 from explorer.jobs import JobManager  # noqa: E402
-from explorer.state import SECTIONS, from_query  # noqa: E402
+from explorer.state import SECTIONS, from_query, link_changes  # noqa: E402
 
 
 def main() -> None:
@@ -35,8 +35,8 @@ def main() -> None:
     found, problems = from_query(dict(parse_qsl(args[0] if args else "")))
     if problems:
         raise SystemExit("\n".join(problems))
-    for section, values in found.items():
-        config[section].update(values)
+    for section, key, value in link_changes(config, found):  # as the app reads a link
+        config[section][key] = value
     manager = JobManager(max_jobs=1, runs_dir=tempfile.mkdtemp(prefix="headless-runs-"),
                          warm_workers=0 if cold else 1)
     if not cold:  # as on a server that has been up a while: the warm worker has imported TF

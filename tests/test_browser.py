@@ -313,3 +313,38 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped:").first.wait_for(timeout=60_000)
     page.close()
+
+
+def test_two_tabs_opened_at_once_share_one_owner(server, browser):
+    """Two tabs of a new browser open before either stored the cookie: one gives way.
+
+    Each session gets a token; the one whose token lost the cookie reloads and
+    reads the cookie's, so a refresh of either tab later finds both tabs' jobs.
+    """
+    import re
+
+    # A server's very first page reconnects once (explorer.ui.ensure_navigation), which
+    # would hide the race: open one elsewhere first.
+    warm = browser.new_context()
+    first = warm.new_page()
+    first.goto(f"{server}/data")
+    first.get_by_text("Sample images").first.wait_for(timeout=120_000)
+    warm.close()
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    tabs = [context.new_page() for _ in range(2)]
+    for tab in tabs:  # both requests leave before either page has run its script
+        tab.goto(f"{server}/data?data.n_samples=300", wait_until="commit")
+    for tab in tabs:
+        tab.get_by_text("Sample images").first.wait_for(timeout=120_000)
+    time.sleep(3)  # past the script's second look at the cookie (ui.OWNER_CHECK_MS)
+    for tab in tabs:
+        tab.get_by_text("Sample images").first.wait_for(timeout=60_000)
+    cookie = owner_cookie(tabs[0])
+    assert cookie
+    for tab in tabs:
+        # a session draws the cookie script only when the browser did not send its token,
+        # and the script carries the session's token: none may differ from the cookie
+        tokens = set(re.findall(r"dec_owner=([A-Za-z0-9_-]{16,64})", tab.content()))
+        assert tokens <= {cookie}, (tokens, cookie)
+    tabs[0].screenshot(path=str(ARTIFACTS / "two-tabs-first.png"))
+    context.close()

@@ -231,3 +231,13 @@ def test_later_phases_keep_the_measured_speed():
                                   pretrain_elapsed=3 * plan["pretrain_seconds"])
     assert left == pytest.approx(3 * (plan["kmeans_seconds"] + plan["dec_expected_seconds"]),
                                  rel=0.05)
+
+
+def test_pretrain_epochs_run_counts_every_stage_under_the_budget():
+    params = {"dims": [64, 32, 16, 4], "pretrain": "end_to_end", "pretrain_epochs": 7,
+              "layer_epochs": 3, "pretrain_batch_size": 100, "pretrain_steps": None}
+    assert cost.pretrain_epochs_run(1000, params) == 7
+    params["pretrain"] = "layerwise"
+    assert cost.pretrain_epochs_run(1000, params) == 7 + 3 * 3  # 3 layer pairs, then fine-tuning
+    params["pretrain_steps"] = 25  # 10 steps per epoch: each stage stops within its 3rd epoch
+    assert cost.pretrain_epochs_run(1000, params) == 3 + 3 * 3

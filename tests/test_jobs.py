@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from dec_core.runs import load_run
-from explorer import events as ev
-from explorer import jobs as jobs_module
 from explorer.jobs import Job, JobManager, owner_dir
+from explorer.jobs import events as ev
 from explorer.resources import check_fits, estimate_bytes
 from explorer.state import ensure_defaults
 
@@ -234,7 +233,7 @@ def test_controls_given_before_the_worker_starts_reach_it():
     job.step(2)
     job.play()
     job._request_stop()
-    from explorer.worker import Controls
+    from explorer.jobs.worker import Controls
 
     controls = Controls.for_threads()
     job._attach(controls)
@@ -292,13 +291,13 @@ def test_eviction_waits_for_the_worker_that_loads_the_file(tmp_path):
         path = tmp_path / f"ae{i}.npz"
         path.write_bytes(b"weights")
         paths.append(path)
-    jobs._remember_autoencoder("k0", ev.AutoencoderSaved(str(paths[0]), []))
-    pinned = jobs._pin_autoencoder("k0")  # a starting worker was handed this file
+    jobs.autoencoders.remember("k0", str(paths[0]), [])
+    pinned = jobs.autoencoders.pin("k0")  # a starting worker was handed this file
     assert pinned["path"] == str(paths[0])
-    jobs._remember_autoencoder("k1", ev.AutoencoderSaved(str(paths[1]), []))  # evicts k0
-    assert jobs._pin_autoencoder("k0") is None
+    jobs.autoencoders.remember("k1", str(paths[1]), [])  # evicts k0
+    assert jobs.autoencoders.pin("k0") is None
     assert paths[0].is_file()  # still there while in use
-    jobs._unpin_autoencoder(str(paths[0]))
+    jobs.autoencoders.unpin(str(paths[0]))
     assert not paths[0].is_file() and paths[1].is_file()
 
 
@@ -320,7 +319,9 @@ def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypa
     marker.unlink()
 
     fixed = ctx.Process(target=time.sleep, args=(0,))
-    jobs_module._start_without_main(fixed)
+    from explorer.jobs.spawn import _start_without_main
+
+    _start_without_main(fixed)
     fixed.join(60)
     assert fixed.exitcode == 0 and not marker.exists()
 
@@ -437,3 +438,33 @@ def test_a_converged_step_job_ends_without_another_step(tmp_path):
     assert jobs.wait(job, 60) and job.state == "done", job.error
     assert [r["update"] for r in job.dec] == [0, 1, 2]
     assert job.message.startswith("reached max_iter")
+
+
+def test_one_parameter_check_for_the_page_and_the_worker(jobs):
+    """The Train page refuses with the very words the worker fails with."""
+    from explorer.data import load
+    from explorer.resources import job_params
+
+    config = tiny_config()
+    config["model"]["n_clusters"] = 500  # 200 samples
+    with pytest.raises(ValueError) as refused:
+        job_params(config["model"], config["train"], load(config["data"], None))
+    assert "n_clusters=500 is more than the 200 samples" in str(refused.value)
+    job = jobs.submit(ALICE, config)
+    assert jobs.wait(job, 120)
+    assert job.state == "failed" and job.error == str(refused.value)
+    assert job.phase == "finished" and job.finished is not None
+
+
+def test_a_job_ends_only_through_end():
+    job = Job(id="j", owner=ALICE, config={}, upload={"name": "a.csv", "bytes": b"1"})
+    job.state, job.phase, job.waiting_since = "running", "dec", 1.0
+    with pytest.raises(ValueError):
+        job._end("running")
+    before = job.version
+    with job.lock:
+        job._end("stopped", "stopped by the test")
+    assert (job.state, job.phase, job.message, job.error) == ("stopped", "finished",
+                                                              "stopped by the test", "")
+    assert job.finished is not None and job.upload is None and job.waiting_since is None
+    assert job.version > before and not job.active

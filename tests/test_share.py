@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from explorer.state import cli_config, ensure_defaults, from_query, to_query
+from dec_core.datasets import SYNTHETIC_NOISE
+from dec_core.presets import preset_for
+from explorer.state import cli_config, ensure_defaults, from_query, link_changes, to_query
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,6 +24,57 @@ def test_query_round_trip():
     for section in ("data", "model", "train"):
         for key, value in found[section].items():
             assert state[section][key] == value
+
+
+def _settings(at) -> dict:
+    return {section: dict(at.session_state[section]) for section in ("data", "model", "train")}
+
+
+def test_a_link_naming_a_data_set_gets_its_preset_as_the_selectbox_does():
+    linked = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
+    linked.query_params["data.name"] = "moons"  # no model or train keys
+    linked.run()
+    assert not linked.exception
+    moons = preset_for("moons")
+    assert linked.session_state["model"]["hidden"] == moons["dims"] != preset_for("digits")["dims"]
+    assert linked.session_state["train"]["pretrain_noise"] == moons["pretrain_noise"]
+    assert linked.session_state["data"]["noise"] == SYNTHETIC_NOISE["moons"]
+    chosen = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180).run()
+    chosen.selectbox(key="data.name").set_value("moons").run()
+    assert not chosen.exception
+    assert _settings(linked) == _settings(chosen)
+
+
+def test_a_link_that_sets_model_or_train_keys_keeps_them():
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
+    at.query_params.update({"data.name": "moons", "model.hidden": "256,256,512,10",
+                            "train.pretrain_noise": "0.4", "data.noise": "0.2"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["model"]["hidden"] == [256, 256, 512, 10]
+    assert at.session_state["train"]["pretrain_noise"] == 0.4
+    assert at.session_state["data"]["noise"] == 0.2
+    # settings the link leaves out follow the data set
+    assert at.session_state["train"]["pretrain_epochs"] == preset_for("moons")["pretrain_epochs"]
+
+
+def test_links_reopen_the_experiment_they_were_copied_from():
+    state = {}
+    ensure_defaults(state)
+    for section, key, value in link_changes(state, {"data": {"name": "file"}}):
+        state[section][key] = value
+    assert state["model"]["hidden"] == preset_for("file")["dims"]
+    assert to_query(state) == {"data.name": "file"}  # the data set's own preset: nothing else
+    state["model"]["hidden"] = list(preset_for("digits")["dims"])  # the user's choice
+    query = to_query(state)
+    assert query["model.hidden"] == ",".join(str(h) for h in preset_for("digits")["dims"])
+    fresh = {}
+    ensure_defaults(fresh)
+    found, problems = from_query(query)
+    assert not problems
+    for section, key, value in link_changes(fresh, found):
+        fresh[section][key] = value
+    assert fresh == state
 
 
 def test_train_widgets_show_url_values():

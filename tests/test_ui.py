@@ -16,8 +16,8 @@ from streamlit.testing.v1.element_tree import Block
 
 import explorer.jobs as jobs_module
 import explorer.ui as ui
-from explorer import events as ev
 from explorer.jobs import Job, JobManager, owner_dir
+from explorer.jobs import events as ev
 from explorer.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,6 +168,9 @@ class _FakeManager:
 
     def interrupted_for(self, owner):
         return None
+
+    def jobs_for(self, owner):
+        return []
 
 
 def _sidebar_types(at) -> list[str]:

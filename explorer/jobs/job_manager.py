@@ -1,57 +1,13 @@
-"""Training jobs that outlive the script run: the server side (queue, state, controls).
+"""The job manager: the queue, the warm-worker pool and the thread that applies a job's events.
 
-Streamlit reruns a page's script on every click, and a refresh starts a new
-session, so training cannot live in the script run. A :class:`JobManager`
-(one per server process, :func:`manager`) runs each job in its own worker
-*process* (:mod:`explorer.worker`), at most ``max_jobs`` at a time; later jobs
-wait in a queue. A process, not a thread: TensorFlow's training loop then
-never competes with the UI for Python's GIL, a crash in native code cannot
-take the server down, and Stop can always end a job (after a grace period the
-process is terminated). With ``warm_workers=1`` one process is started ahead
-of time and waits with TensorFlow imported, so a job's first chart comes
-within a few seconds of Start; it is replaced after each use.
-
-The worker never calls ``st.*``: it sends typed events (:mod:`explorer.events`)
-over a queue; one thread per running job in the server applies them to the
-:class:`Job`, which pages poll.
-
-Each job belongs to an *owner* token (one per browser). Every lookup takes
-the owner, so no session sees or stops another's job, and runs are saved in
-the folder :func:`owner_dir` names (a digest, never the token itself). A
-finished job saves its run folder whether or not anybody is watching.
-
-How a page polls cheaply
-------------------------
-Every change a page could draw bumps ``job.version`` (each applied event, the
-start, the end, play / pause). A live view keeps the version it last drew and
-asks for a view only when it moved::
-
-    v = job.view(since_version=st.session_state.get("drawn_version"))
-    if v is None:          # nothing new: one int comparison, no copy, no lock
-        ...                # redraw at most the clock (job.elapsed(), job.progress())
-    else:
-        st.session_state["drawn_version"] = v["version"]
-        ...                # redraw the charts from v
-
-A queued job's version does not move while it waits; its place does:
-``manager().queue_position(job)`` is O(1) (cached between queue changes), so
-a queued page compares that number and can poll slowly. ``manager().get`` is
-O(1) and ``jobs_for`` O(that owner's jobs); nothing a page calls scans every
-job on the server, and no lock is held across slow work (process start,
-unpickling, disk). A full ``view()`` costs about 25 µs (shallow copies of the
-lists; the rows themselves and ``step_info`` are shared and read-only).
-
-This module never imports streamlit.
+See :mod:`explorer.jobs` for the whole picture (how a page polls cheaply).
 """
 
 from __future__ import annotations
 
-import atexit
 import copy
-import hashlib
 import json
 import logging
-import math
 import multiprocessing
 import multiprocessing.spawn
 import os
@@ -59,338 +15,23 @@ import queue
 import secrets
 import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
 from pathlib import Path
-
-import numpy as np
 
 from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
-from dec_core.cost import machine_gflops, remaining_seconds
-from dec_core.pretrained import pretrain_settings
+from dec_core.cost import machine_gflops
 
+from .. import settings
+from ..journal import PROGRESS_EVERY_S, Journal
 from . import events as ev
-from . import settings
-from .data import upload_digest
-from .journal import PROGRESS_EVERY_S, Journal
+from .cache import AutoencoderCache
+from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, STATES_ENDED, Job, owner_dir, where
+from .spawn import _start_without_main
 from .worker import Controls, process_main, run_job
 
 _LOG = logging.getLogger(__name__)
 _MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
-STATES_ACTIVE = ("queued", "running")
-# How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
-INTERRUPTED_BY = "a server restart"
-# Where a job's autoencoder came from, in words (the Train page and the saved run say it).
-AUTOENCODER_SOURCES = {
-    "live": "pretrained live",
-    "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
-    "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
-    "resumed": "the autoencoder this job pretrained before it was interrupted",
-}
-
-
-def owner_dir(owner: str) -> str:
-    """The name of ``owner``'s run folder: 16 hex digits of the token's SHA-256.
-
-    The token itself never appears on disk or on screen.
-    """
-    return hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(eq=False)  # a job is itself: compared and hashed by identity
-class Job:
-    """One training job and everything the page needs to draw it.
-
-    The manager's thread for the job applies the worker's events; pages read
-    :meth:`view` and use the step controls. ``version`` grows by one with every
-    change a page could draw.
-    """
-
-    id: str
-    owner: str                        # the token ("" for a job read back from the journal)
-    config: dict                      # {"data": ..., "model": ..., "train": ...}
-    upload: dict | None = field(default=None, repr=False)
-    name: str = ""
-    step_mode: bool = False
-    state: str = "queued"             # queued | running | done | stopped | failed | interrupted
-    phase: str = "queued"             # queued | loading | pretraining | kmeans | dec | saving | finished
-    message: str = ""
-    stop: dict | None = None  # the estimator's stop record (dec_core.stopping), when it ended
-    error: str = ""
-    created: float = field(default_factory=time.time)
-    started: float | None = None
-    finished: float | None = None
-    first_event: float | None = None  # when the first chart point arrived
-    pretrain: list = field(default_factory=list)   # dicts: epoch, stage, loss, seconds
-    pretrain_epochs: int = 0
-    kmeans: dict = field(default_factory=dict)     # scores of AE + k-means
-    dec: list = field(default_factory=list)        # dicts: update, iteration, loss, delta_label, acc...
-    step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
-    sharpening: list = field(default_factory=list)  # mean max q and max p per update
-    reused_autoencoder: bool = False
-    autoencoder_source: str = "live"  # a key of AUTOENCODER_SOURCES
-    dataset_info: dict = field(default_factory=dict)
-    run_path: str | None = None
-    scores: dict = field(default_factory=dict)
-    pid: int | None = None
-    warnings: list = field(default_factory=list)   # things people should know about the result
-    waiting_since: float | None = None  # step mode: when it began to wait for Step (else None)
-    idle_ended: bool = False            # step mode: ended by the manager after waiting too long
-    plan: dict = field(default_factory=dict)       # dec_core.cost estimate, from the worker
-    pretrain_done: float | None = None             # share of pretraining steps done
-    phase_started: dict = field(default_factory=dict)  # phase -> time.time() it began
-    dec_last_update: float | None = None           # time.time() of the last DEC update
-    owner_key: str = ""               # owner_dir(owner): what the journal and lookups use
-    seq: int = 0                      # submission order (the journal restores the queue by it)
-    upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
-    resume_from: str = ""             # interrupted: where Resume continues, in words
-    resumed: int = 0                  # how often the job was resumed
-    restored: bool = False            # read back from the journal after a restart
-    version: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _estimator: object = field(default=None, repr=False)
-    # step controls: the page's wishes, handed to the worker's Controls once it has one
-    _controls: Controls | None = field(default=None, repr=False)
-    _stop_requested: bool = field(default=False, repr=False)
-    _playing: bool = field(default=False, repr=False)
-    _credits: int = field(default=0, repr=False)
-    _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
-    _interrupt_requested: bool = field(default=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.owner_key:
-            self.owner_key = owner_dir(self.owner)
-        if self.upload is not None and self.upload_name is None:
-            self.upload_name = self.upload.get("name")
-
-    @property
-    def estimator(self):
-        """The fitted DEC, loaded from the saved run (None until the job is done)."""
-        if self._estimator is None and self.run_path:
-            from dec_core.runs import load_run
-
-            self._estimator = load_run(self.run_path).estimator
-        return self._estimator
-
-    @property
-    def active(self) -> bool:
-        """Whether the job is queued or running."""
-        return self.state in STATES_ACTIVE
-
-    @property
-    def playing(self) -> bool:
-        """Step mode: whether updates run on without Step (after :meth:`play`)."""
-        return self._playing
-
-    @property
-    def stop_requested(self) -> bool:
-        """Whether Stop was pressed for this job."""
-        return self._stop_requested
-
-    def elapsed(self) -> float:
-        """Seconds since the job started (0 while queued), up to when it finished."""
-        if self.started is None:
-            return 0.0
-        return (self.finished or time.time()) - self.started
-
-    def progress(self) -> tuple[float, float | None]:
-        """(fraction done 0..1, seconds left or None) for a progress bar.
-
-        With the worker's plan (:func:`dec_core.cost.estimate`) the ETA comes
-        from :func:`dec_core.cost.remaining_seconds` from the first moment of
-        pretraining, and the fraction is the time spent over the time spent
-        plus left; without one (an old worker), pretraining epochs and DEC
-        iterations count as before and the ETA waits for 2% of the work.
-        """
-        if self.state not in STATES_ACTIVE:
-            return 1.0, 0.0
-        if self.phase == "queued" or (self.phase == "loading" and not self.plan):
-            return 0.0, None
-        train = self.config["train"]
-        pre_frac = 1.0
-        if self.pretrain_done is not None and not self.reused_autoencoder:
-            pre_frac = self.pretrain_done
-        elif self.pretrain_epochs and not self.reused_autoencoder:
-            pre_frac = min(1.0, len(self.pretrain) / self.pretrain_epochs)
-        conv = None
-        dec_frac = 0.0
-        if self.dec:
-            it = self.dec[-1]["iteration"] / max(1, int(train["max_iter"]))
-            if len(self.dec) > 1 and self.dec[1]["delta_label"] > 0:
-                d0 = self.dec[1]["delta_label"]
-                d, tol = max(self.dec[-1]["delta_label"], 1e-9), max(float(train["tol"]), 1e-6)
-                conv = 0.0
-                if d0 > tol:
-                    conv = float(np.clip(math.log(d0 / d) / math.log(d0 / tol), 0.0, 1.0))
-            dec_frac = float(np.clip(max(it, conv or 0.0), 0.0, 0.99))
-        if self.step_mode:
-            pre_share = 0.0 if self.reused_autoencoder else 0.8
-            return float(pre_share * pre_frac + (1 - pre_share) * dec_frac), None
-        now = time.time()
-        spent = self.elapsed()
-        if self.plan and self.phase == "loading":  # the page's plan, until the worker's
-            return 0.0, remaining_seconds(self.plan, "pretraining")
-        if self.plan and self.phase in ("pretraining", "kmeans", "dec"):
-            t_phase = now - self.phase_started.get(self.phase, now)
-            pre_t0 = self.phase_started.get("pretraining", now)
-            # pretraining's duration so far, or all of it once k-means began
-            t_pre = self.phase_started.get("kmeans", now) - pre_t0
-            dec_t0 = self.phase_started.get("dec")
-            dec_elapsed = (self.dec_last_update - dec_t0) if (
-                dec_t0 is not None and self.dec_last_update is not None) else 0.0
-            left = remaining_seconds(
-                self.plan, self.phase, pretrain_done=0.0 if self.reused_autoencoder else pre_frac,
-                pretrain_elapsed=t_pre, phase_elapsed=t_phase,
-                dec_iteration=self.dec[-1]["iteration"] if self.dec else 0,
-                dec_elapsed=dec_elapsed, dec_convergence=conv, dec_updates=len(self.dec),
-                max_iter=int(train["max_iter"]))
-            frac = spent / max(spent + left, 1e-9)
-            return float(min(frac, 0.99)), left
-        pre_share = 0.0 if self.reused_autoencoder else 0.8
-        frac = pre_share * pre_frac + (1 - pre_share) * dec_frac
-        eta = spent * (1 - frac) / frac if frac > 0.02 else None
-        return float(frac), eta
-
-    def view(self, since_version: int | None = None) -> dict | None:
-        """The job's public state as a dict, safe to read while it runs.
-
-        Parameters
-        ----------
-        since_version : int, optional
-            The ``"version"`` of the view the caller drew last. When the job has
-            not changed since, return None at once (nothing to redraw).
-
-        Returns
-        -------
-        dict or None
-            Lists (``pretrain``, ``dec``, ``sharpening``, ``warnings``) are
-            shallow copies; their rows and ``step_info`` are shared and must
-            not be changed.
-        """
-        if since_version is not None and since_version == self.version:
-            return None
-        with self.lock:
-            frac, eta = self.progress()
-            return {
-                "id": self.id, "name": self.name, "state": self.state, "phase": self.phase,
-                "version": self.version,
-                "message": self.message, "stop": self.stop, "error": self.error, "created": self.created,
-                "started": self.started, "finished": self.finished,
-                "elapsed": self.elapsed(), "progress": frac, "eta": eta, "plan": dict(self.plan),
-                "pretrain": list(self.pretrain), "pretrain_epochs": self.pretrain_epochs,
-                "kmeans": dict(self.kmeans), "dec": list(self.dec),
-                "reused_autoencoder": self.reused_autoencoder,
-                "autoencoder_source": self.autoencoder_source,
-                "dataset": dict(self.dataset_info), "run_path": self.run_path,
-                "scores": dict(self.scores), "config": copy.deepcopy(self.config),
-                "step_mode": self.step_mode, "playing": self._playing,
-                "first_event": self.first_event, "step_info": dict(self.step_info),
-                "sharpening": list(self.sharpening), "warnings": list(self.warnings),
-                # step mode: waiting for Step since (a time), or None (also while playing)
-                "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,
-                "idle_ended": self.idle_ended,
-                "resume_from": self.resume_from, "resumed": self.resumed,
-                "restored": self.restored,
-            }
-
-    # -- step mode controls (called from pages)
-    def step(self, n: int = 1) -> None:
-        """Step mode: let ``n`` more DEC updates through."""
-        with self.lock:
-            self._credited = max(self._credited, len(self.dec) - 1)
-            self._release(n)
-
-    def play(self) -> None:
-        """Step mode: run the updates one after another, at the page's pace, until :meth:`pause`.
-
-        The update waiting now is let through at once; each later one only when
-        a page that has drawn the latest update calls :meth:`advance`, so
-        every update is drawn, none skipped.
-        """
-        with self.lock:
-            self._playing = True
-            if self._controls is not None:
-                self._controls.playing.set()
-            self._advance_locked(len(self.dec) - 1)
-            self.version += 1
-
-    def advance(self, drawn_update: int) -> bool:
-        """Playing: the page has drawn target update ``drawn_update``; let the next one through.
-
-        Releases one credit when the job plays, ``drawn_update`` is the latest
-        update and none was released for it yet (so several tabs or reruns
-        drawing the same update release one credit between them). Returns
-        whether a credit was released.
-        """
-        with self.lock:
-            if not self._playing:
-                return False
-            return self._advance_locked(int(drawn_update))
-
-    def _advance_locked(self, update: int) -> bool:
-        latest = len(self.dec) - 1
-        if update < 0 or update != latest or update <= self._credited:
-            return False
-        self._credited = update
-        self._release(1)
-        return True
-
-    def _release(self, n: int) -> None:
-        if self._controls is None:
-            self._credits += n
-        else:
-            for _ in range(n):
-                self._controls.credits.release()
-
-    def pause(self) -> None:
-        """Step mode: hold after the current update."""
-        with self.lock:
-            self._playing = False
-            if self._controls is not None:
-                self._controls.playing.clear()
-            self.version += 1
-
-    def wait_for_update(self, count: int, timeout: float = 1.0) -> bool:
-        """Wait up to ``timeout`` s until the job holds more than ``count`` DEC updates or ends.
-
-        A Step button's callback calls it, so the page's rerun already shows the
-        new update (on digits it takes a fraction of a second). True if it came.
-        """
-        end = time.monotonic() + timeout
-        while len(self.dec) <= count and self.active and time.monotonic() < end:
-            time.sleep(0.02)
-        return len(self.dec) > count
-
-    # -- called by the manager
-    def _request_stop(self) -> None:
-        with self.lock:
-            self._stop_requested = True
-            if self._controls is not None:
-                self._controls.stop.set()
-
-    def _request_interrupt(self) -> None:
-        """Checkpoint at the next epoch or update and end (a server shutdown)."""
-        with self.lock:
-            self._interrupt_requested = True
-            if self._controls is not None:
-                self._controls.interrupt.set()
-
-    def _attach(self, controls: Controls) -> None:
-        """Hand the page's wishes so far to the worker's controls."""
-        with self.lock:
-            self._controls = controls
-            if self._interrupt_requested:
-                controls.interrupt.set()
-            if self._stop_requested:
-                controls.stop.set()
-            if self._playing:
-                controls.playing.set()
-            for _ in range(self._credits):
-                controls.credits.release()
-            self._credits = 0
-
-
 class _Runner:
     """One worker: a process (or, in-process, a thread) with its inbox, events and controls."""
 
@@ -527,11 +168,7 @@ class JobManager:
         self._running: set[str] = set()
         self._runners: dict[str, _Runner] = {}  # job id -> its worker, while it runs
         self._lock = threading.Lock()
-        self._ae_lock = threading.Lock()
-        self._ae_cache: OrderedDict[str, dict] = OrderedDict()
-        self._ae_cache_size = ae_cache_size
-        self._ae_pins: Counter[str] = Counter()  # path -> jobs loading it now
-        self._ae_doomed: set[str] = set()        # evicted while pinned: delete on unpin
+        self.autoencoders = AutoencoderCache(self.runs_dir / ".cache", ae_cache_size)
         self._warm: list[_Runner] = []
         self._warm_lock = threading.Lock()
         self._closed = False
@@ -611,10 +248,7 @@ class JobManager:
                 dropped = True
         if dropped:
             with job.lock:
-                job.state, job.phase, job.finished = "stopped", "finished", time.time()
-                job.message = "stopped before it started"
-                job.upload = None
-                job.version += 1
+                job._end("stopped", "stopped before it started")
             self._finish(job)
         return True
 
@@ -704,8 +338,6 @@ class JobManager:
             with job.lock:
                 if job.active:
                     self._mark_interrupted(job)
-                    job.phase, job.finished = "finished", time.time()
-                    job.version += 1
             self._record(job)
         self.close()
         _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
@@ -806,12 +438,12 @@ class JobManager:
         """Give the job to a worker and apply its events to the job until it ends."""
         if job.upload is None and job.upload_name is not None and self.journal is not None:
             job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
-        key = self._ae_key(job)
+        key = self.autoencoders.key(job.config, job.owner_key, job.upload)
         runner = None
         pinned = None
         replaced = False
         try:
-            cached = self._pin_autoencoder(key)
+            cached = self.autoencoders.pin(key)
             pinned = cached["path"] if cached else None
             spec = {
                 "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
@@ -820,7 +452,7 @@ class JobManager:
                                if self.journal is not None else None),
                 "created": job.created, "started": job.started, "ae_load": pinned,
                 "ae_history": cached["pretrain"] if cached else None,
-                "ae_save": str(self._cache_dir() / f"{key}.npz") if cached is None else None,
+                "ae_save": str(self.autoencoders.path(key)) if cached is None else None,
                 "gflops": machine_gflops(),  # measured once per server, for the job's plan
             }
             runner = self._take_runner()
@@ -866,24 +498,22 @@ class JobManager:
                 self._note_progress(job, event)
         except Exception as err:  # report, never kill the server
             with job.lock:
-                if self._closing:  # killed by shutdown(): resumable from its last checkpoint
+                if not job.active:
+                    pass  # it had ended already
+                elif self._closing:  # killed by shutdown(): resumable from its last checkpoint
                     self._mark_interrupted(job)
                 else:
-                    job.state = "failed"
-                    job.error = str(err)
+                    job._end("failed", error=str(err))
         finally:
             with self._lock:
                 self._runners.pop(job.id, None)
             if runner is not None:
                 runner.close()
             if pinned:
-                self._unpin_autoencoder(pinned)
+                self.autoencoders.unpin(pinned)
             with job.lock:
-                job.finished = job.finished or time.time()
-                job.phase = "finished"
-                job.upload = None
-                job.waiting_since = None
-                job.version += 1
+                if job.active:  # every way out of the loop ends the job; this is a safety net
+                    job._end("failed", error="the job's thread ended without a result")
             if not replaced:
                 self._top_up_warm()
             self._finish(job)
@@ -937,10 +567,8 @@ class JobManager:
 
         Called with ``job.lock`` held.
         """
-        job.state = "interrupted"
-        job.message = f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}"
         job.resume_from = self._resume_point(job, position)
-        job.error = ""
+        job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}")
 
     def _resume_point(self, job: Job, position: dict | None = None) -> str:
         """Where Resume would continue, in words (see the worker's ``_train``)."""
@@ -951,7 +579,8 @@ class JobManager:
         try:
             upload = job.upload or (self.journal.load_upload(job.id, job.upload_name)
                                     if job.upload_name and self.journal else None)
-            cached = (self._cache_dir() / f"{self._ae_key(job, upload)}.npz").is_file()
+            cached = self.autoencoders.path(
+                self.autoencoders.key(job.config, job.owner_key, upload)).is_file()
         except (KeyError, TypeError, OSError):
             cached = False
         if cached:
@@ -984,17 +613,18 @@ class JobManager:
             self._seq = max(self._seq, job.seq)
             if state == "queued":
                 job.state = job.phase = "queued"
+            elif state == "running":  # the server ended under it
+                job.resume_from = self._resume_point(job)
+                with job.lock:
+                    job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at "
+                                            f"{where(rec.get('progress') or {})}", at=now)
+            elif state in STATES_ENDED:  # as it ended before the restart
+                with job.lock:
+                    job._end(state, error=job.error, at=now)
+                _fill_from_run(job)
             else:
-                job.phase = "finished"
-                if state == "running":  # the server ended under it
-                    job.state = "interrupted"
-                    job.message = f"interrupted by {INTERRUPTED_BY} at " \
-                                  f"{where(rec.get('progress') or {})}"
-                    job.resume_from = self._resume_point(job)
-                    job.finished = job.finished or now
-                else:
-                    job.state = state
-                    _fill_from_run(job)
+                self.journal_problems.append(f"{job.id}: unknown state {state!r}")
+                continue
             self._jobs[job.id] = job
             self._by_owner[job.owner_key].append(job)
             if job.state == "queued":
@@ -1009,9 +639,8 @@ class JobManager:
 
     def _ended_by_stop(self, job: Job) -> None:
         with job.lock:
-            job.state = "stopped"
-            job.message = (f"stopped: the worker did not end within {self.stop_grace_s:g} s "
-                           "of Stop, so it was ended; nothing was saved")
+            job._end("stopped", f"stopped: the worker did not end within {self.stop_grace_s:g} s "
+                                "of Stop, so it was ended; nothing was saved")
 
     def _apply(self, job: Job, key: str, event: object) -> bool:
         """Apply one worker event to the job; True when the job is over."""
@@ -1045,17 +674,17 @@ class JobManager:
                 case ev.Done():
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
-                    job.message, job.stop = event.message, event.stop
+                    message, job.stop = event.message, event.stop
                     if job.idle_ended:
                         job.stop = None
-                        job.message = (
+                        message = (
                             f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
                             "so that other runs get the server; the model so far is saved "
                             "(Start in step mode again to go on from the beginning)")
-                    job.state = "stopped" if job.stop_requested else "done"
+                    job._end("stopped" if job.stop_requested else "done", message)
                     over = True
                 case ev.Failed(error=error):
-                    job.state, job.error = "failed", error
+                    job._end("failed", error=error)
                     over = True
                 case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
                     job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
@@ -1081,92 +710,10 @@ class JobManager:
                     raise TypeError(f"unknown worker event {event!r}")
             if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
                 job.first_event = time.time()
-            if over:  # the page sees the end now, not after the process has exited
-                job.phase, job.finished = "finished", time.time()
-                job.waiting_since = None
-            job.version += 1
+            job.version += 1  # an ended job (over) has its end drawn now, not at the exit
         if isinstance(event, ev.AutoencoderSaved):
-            self._remember_autoencoder(key, event)
+            self.autoencoders.remember(key, event.path, event.pretrain)
         return over
-
-    # ------------------------------------------------------- autoencoder cache
-    def _cache_dir(self) -> Path:
-        path = self.runs_dir / ".cache"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def _pin_autoencoder(self, key: str) -> dict | None:
-        """The cached autoencoder for ``key``, pinned so no eviction deletes it; or None.
-
-        One saved before a restart is found on disk (weights and, beside them,
-        the pretraining curve).
-        """
-        with self._ae_lock:
-            cached = self._ae_cache.get(key)
-            if cached is None:
-                path = self._cache_dir() / f"{key}.npz"
-                try:
-                    rows = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    return None
-                if not path.is_file():
-                    return None
-                cached = self._ae_cache[key] = {"path": str(path), "pretrain": rows}
-                self._evict()
-            if not Path(cached["path"]).is_file():
-                del self._ae_cache[key]
-                return None
-            self._ae_cache.move_to_end(key)
-            self._ae_pins[cached["path"]] += 1
-            return cached
-
-    def _unpin_autoencoder(self, path: str) -> None:
-        with self._ae_lock:
-            self._ae_pins[path] -= 1
-            if self._ae_pins[path] <= 0:
-                del self._ae_pins[path]
-                if path in self._ae_doomed:
-                    self._ae_doomed.discard(path)
-                    _remove(path)
-
-    def _remember_autoencoder(self, key: str, saved: ev.AutoencoderSaved) -> None:
-        try:  # its curve beside it: a server after a restart can reuse it too
-            from dec_core.runs import atomic_write_bytes
-
-            atomic_write_bytes(Path(saved.path).with_suffix(".json"),
-                               json.dumps(saved.pretrain).encode("utf-8"))
-        except OSError:
-            pass
-        with self._ae_lock:
-            self._ae_cache[key] = {"path": saved.path, "pretrain": saved.pretrain}
-            self._ae_cache.move_to_end(key)
-            self._evict()
-
-    def _evict(self) -> None:
-        """Drop the least recently used autoencoders beyond the cache size (lock held)."""
-        while len(self._ae_cache) > self._ae_cache_size:
-            _, old = self._ae_cache.popitem(last=False)
-            if self._ae_pins[old["path"]] > 0:
-                self._ae_doomed.add(old["path"])  # a worker is loading it: later
-            else:
-                self._ae_pins.pop(old["path"], None)
-                _remove(old["path"])
-
-    def _ae_key(self, job: Job, upload: dict | None = None) -> str:
-        cfg = job.config
-        upload = upload or job.upload
-        # Built-in data sets share pretrained weights across sessions (nothing
-        # private in them); an upload's weights stay with its owner.
-        payload = {
-            "data": cfg["data"], "hidden": cfg["model"]["hidden"],
-            "upload": upload_digest(upload["bytes"]) if upload else None,
-            "owner": job.owner_key if upload else None,
-            # dec_core's PRETRAIN_KEYS (SGD's momentum only with SGD, ...), and the step budget
-            **pretrain_settings({**cfg["train"], "random_state": cfg["train"].get("seed")},
-                                defaults=False),
-            "pretrain_steps": cfg["train"].get("pretrain_steps"),
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _fill_from_run(job: Job) -> None:
@@ -1189,84 +736,3 @@ def _progress(job: Job) -> dict:
     return {"phase": job.phase, "epoch": len(job.pretrain), "epochs": job.pretrain_epochs,
             "reused": job.reused_autoencoder,
             "update": job.dec[-1]["update"] if job.dec else None}
-
-
-def where(progress: dict) -> str:
-    """A job's progress in words: ``"epoch 57 of 200"``, ``"update 12"``, ``"k-means"``."""
-    phase = progress.get("phase")
-    if progress.get("update") is not None:
-        return f"update {progress['update']}"
-    if phase == "pretraining" and progress.get("epochs"):
-        return f"epoch {progress.get('epoch', 0)} of {progress['epochs']}"
-    return {"loading": "the start (loading the data)", "kmeans": "k-means",
-            "dec": "the start of DEC", "saving": "the end (saving the run)"}.get(
-                phase, "the start")
-
-
-def _remove(path: str) -> None:
-    for name in (path, str(Path(path).with_suffix(".json")) if path.endswith(".npz") else None):
-        try:
-            if name:
-                os.remove(name)
-        except OSError:
-            pass
-
-
-# --------------------------------------------------------------- spawn fix
-_NO_MAIN = threading.local()
-
-
-def _start_without_main(proc) -> None:
-    """Start a spawned process without re-running the parent's ``__main__`` in it.
-
-    The "spawn" start method re-imports the parent's main module in the child
-    (as ``__mp_main__``). While Streamlit runs a page, ``sys.modules["__main__"]``
-    is that page's script, so every worker would run the page again, headless
-    (streamlit/streamlit#8957, "st.navigation ... does not allow multiprocessing";
-    also #4788). Neither Streamlit nor CPython offers a switch for this, so for
-    this one ``start`` call (this thread only; other sessions' starts are not
-    touched) the preparation data sent to the child leaves out the main module.
-    The worker needs nothing from it: its target lives in :mod:`explorer.worker`.
-    """
-    spawn = multiprocessing.spawn
-    if not hasattr(spawn, "_dec_explorer_original"):  # install once per process
-        original = spawn.get_preparation_data
-        flag = _NO_MAIN
-
-        def preparation_data(name):
-            data = original(name)
-            if getattr(flag, "on", False):
-                data.pop("init_main_from_path", None)
-                data.pop("init_main_from_name", None)
-            return data
-
-        spawn._dec_explorer_original = original
-        spawn._dec_explorer_flag = flag
-        spawn.get_preparation_data = preparation_data
-    flag = spawn._dec_explorer_flag  # the same one even if this module was reloaded
-    flag.on = True
-    try:
-        proc.start()
-    finally:
-        flag.on = False
-
-
-_MANAGER: JobManager | None = None
-_MANAGER_LOCK = threading.Lock()
-
-
-def manager() -> JobManager:
-    """The process-wide job manager (shared by every session of the server).
-
-    It keeps :func:`explorer.settings.warm_workers` worker processes warm, and
-    reads the journal of the runs folder (jobs from before a restart). When
-    the server process ends normally (Streamlit's SIGTERM / Ctrl-C handler
-    stops its event loop, then the interpreter exits), :meth:`JobManager.shutdown`
-    checkpoints the running jobs and marks them interrupted.
-    """
-    global _MANAGER
-    with _MANAGER_LOCK:
-        if _MANAGER is None:
-            _MANAGER = JobManager(warm_workers=settings.warm_workers())
-            atexit.register(_MANAGER.shutdown)
-        return _MANAGER

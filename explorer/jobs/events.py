@@ -1,6 +1,6 @@
 """What a training worker tells the server: one small dataclass per kind of event.
 
-The worker (:mod:`explorer.worker`) puts these on a queue; the server
+The worker (:mod:`explorer.jobs.worker`) puts these on a queue; the server
 (:class:`explorer.jobs.JobManager`) applies them to its :class:`~explorer.jobs.Job`
 with ``match`` on the class. They cross a process boundary, so every field is
 plain data (numbers, strings, lists, dicts, NumPy arrays) that pickles.

@@ -4,11 +4,11 @@ A job runs in a worker *process* started by :class:`explorer.jobs.JobManager`
 (or, for tests, in a thread of the server when the manager is built with
 ``in_process=True``; the code here is the same either way). The worker never
 calls ``st.*`` and never touches the server's :class:`~explorer.jobs.Job`: it
-reports through :mod:`explorer.events` put on a queue, and reads three
+reports through :mod:`explorer.jobs.events` put on a queue, and reads three
 controls (:class:`Controls`): stop, and the step-mode credits and play flag.
 
 :func:`process_main` is a worker process's entry point. It imports TensorFlow
-and the engine first, says :class:`~explorer.events.Ready`, then waits for one
+and the engine first, says :class:`~explorer.jobs.events.Ready`, then waits for one
 job spec on its inbox, so a process started ahead of time (a *warm* worker)
 begins training the moment a job arrives. Each process runs one job and exits.
 """
@@ -28,10 +28,9 @@ import numpy as np
 
 from dec_core.callbacks import Callback, StopOnEvent
 
+from ..data import load as load_data
+from ..map_frame import LiveMap
 from . import events as ev
-from .data import load as load_data
-from .map_frame import LiveMap
-from .state import dec_params
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
@@ -287,7 +286,7 @@ def process_main(inbox, events, controls: Controls) -> None:
     inbox : multiprocessing.Queue
         Delivers one job spec (see :func:`run_job`), or None to exit unused.
     events : multiprocessing.Queue
-        Where :mod:`explorer.events` go.
+        Where :mod:`explorer.jobs.events` go.
     controls : Controls
         Made with :meth:`Controls.for_processes`.
     """
@@ -319,7 +318,7 @@ def run_job(spec: dict, events, controls: Controls) -> None:
         id, name, config, upload, step_mode, run_dir (the owner's folder),
         created, started, ae_load (weights to reuse) or ae_save (where to keep them).
     events : queue-like
-        Receives :mod:`explorer.events` (``put``).
+        Receives :mod:`explorer.jobs.events` (``put``).
     controls : Controls
         Stop and step-mode controls.
     """
@@ -335,86 +334,126 @@ def run_job(spec: dict, events, controls: Controls) -> None:
 
 
 def _train(spec: dict, events, controls: Controls) -> dict:
-    from dec_core.autoencoder import build_autoencoder
-    from dec_core.baselines import kmeans_raw_labels
-    from dec_core.estimator import DEC
-    from dec_core.metrics import clustering_scores
+    """One job, step by step; returns :class:`~explorer.jobs.events.Done`'s fields."""
+    ds, params, info = _load(spec, events)
+    autoencoder, source, history = _pick_autoencoder(spec, ds, params)
+    est, recorder = _fit(spec, events, controls, ds, params, (autoencoder, source, history))
+    events.put(ev.Phase("saving"))
+    baselines = _baselines(ds, est, params)
+    extra = {
+        "app": {**copy.deepcopy(spec["config"]), "name": spec["name"]},
+        "image_shape": list(ds.image_shape) if ds.image_shape else None,
+        "class_names": ds.class_names,
+        "baselines": baselines,
+        "stop_reason": est.stop_reason_,
+        "autoencoder": source,  # live | shipped | cached
+        "timings": est.timings_,
+        "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
+                "trained": time.time()},
+    }
     from dec_core.runs import save_run
 
-    from .resources import check_fits
+    folder = _run_folder(spec, ds.name)
+    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra,
+             arrays=_arrays(ds, est, recorder))
+    return {"run_path": str(folder), "scores": baselines["dec"] or {},
+            "message": est.stop_reason_, "warnings": _warnings(est, params),
+            "stop": est.stop_record_.as_dict() if est.stop_record_ else None}
+
+
+def _load(spec: dict, events):
+    """Load the data and check the settings on it: ``(dataset, DEC params, info)``."""
+    from dec_core.cost import pretrain_epochs_run
+
+    from ..resources import job_params
 
     config = spec["config"]
     events.put(ev.Phase("loading"))
     ds = load_data(config["data"], spec["upload"])
-    params = dec_params(config["model"], config["train"], ds.n_features, ds.n_classes)
-    if params["n_clusters"] > ds.n_samples:
-        raise ValueError(
-            f"n_clusters={params['n_clusters']} is more than the {ds.n_samples} samples."
-        )
-    check_fits(ds.n_samples, params["dims"], params["n_clusters"])
+    params = job_params(config["model"], config["train"], ds)  # as the Train page checks
     info = {"name": ds.name, "n_samples": ds.n_samples, "n_features": ds.n_features,
             "n_classes": ds.n_classes, "image_shape": ds.image_shape,
             "class_names": ds.class_names}
-    from dec_core.cost import pretrain_plan
+    events.put(ev.DatasetLoaded(info, pretrain_epochs_run(ds.n_samples, params)))
+    return ds, params, info
 
-    def epochs_run(epochs) -> int:  # the step budget may stop a stage's epochs early
-        return pretrain_plan(ds.n_samples, int(params["pretrain_batch_size"]), int(epochs),
-                             params.get("pretrain_steps"))[2]
 
-    pretrain_epochs = (
-        epochs_run(params["pretrain_epochs"])
-        + (len(params["dims"]) - 1) * epochs_run(params["layer_epochs"])
-        if params["pretrain"] == "layerwise" else epochs_run(params["pretrain_epochs"]))
-    events.put(ev.DatasetLoaded(info, pretrain_epochs))
-    est = DEC(**params)
-    checkpointer = None
-    if spec.get("checkpoint"):
-        from dec_core.checkpoint import Checkpointer
+def _pick_autoencoder(spec: dict, ds, params: dict):
+    """The autoencoder to start from: ``(model or None, source, its pretraining rows)``.
 
-        checkpointer = Checkpointer(spec["checkpoint"], every_s=CHECKPOINT_EVERY_S,
-                                    interrupt=controls.interrupt.is_set, resume=True)
-    recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
-                         controls, y=ds.y)
-    recorder.live = LiveMap(recorder.index, ds.x, images=ds.image_shape is not None)
-    callbacks = [recorder, StopOnEvent(controls.stop)]
-    autoencoder, source, history = None, "live", []
-    if config["train"].get("autoencoder") == "shipped":
+    The shipped one when the data and every pretraining setting match its
+    record, else the manager's cached one (``spec["ae_load"]``), else None
+    (pretrain live).
+    """
+    if spec["config"]["train"].get("autoencoder") == "shipped":
         from dec_core import pretrained
 
         shipped = pretrained.find(ds.x, params)  # None unless data and settings match its record
         if shipped is not None:
-            autoencoder, source, history = shipped.autoencoder(), "shipped", shipped.history
-    if autoencoder is None and spec.get("ae_load"):
+            return shipped.autoencoder(), "shipped", shipped.history
+    if spec.get("ae_load"):
+        from dec_core.autoencoder import build_autoencoder
+
         autoencoder, _ = build_autoencoder(params["dims"], seed=0)
         with np.load(spec["ae_load"], allow_pickle=False) as npz:
             autoencoder.set_weights([npz[f"arr_{i}"] for i in range(len(npz.files))])
-        source, history = "cached", spec.get("ae_history") or []
-    if checkpointer is not None and autoencoder is not None:
-        from dec_core.checkpoint import position
+        return autoencoder, "cached", spec.get("ae_history") or []
+    return None, "live", []
 
-        if (position(checkpointer.path) or {}).get("phase") == "pretrain":
+
+def _fit(spec: dict, events, controls: Controls, ds, params: dict, start: tuple):
+    """Fit DEC with the live callbacks and the checkpointer: ``(estimator, recorder)``.
+
+    ``start`` is :func:`_pick_autoencoder`'s ``(autoencoder or None, source, rows)``.
+    """
+    autoencoder, source, history = start
+    from dec_core.cost import estimate
+    from dec_core.estimator import DEC
+
+    est = DEC(**params)
+    checkpointer = None
+    if spec.get("checkpoint"):
+        from dec_core.checkpoint import Checkpointer, position
+
+        checkpointer = Checkpointer(spec["checkpoint"], every_s=CHECKPOINT_EVERY_S,
+                                    interrupt=controls.interrupt.is_set, resume=True)
+        if autoencoder is not None and (position(checkpointer.path) or {}).get(
+                "phase") == "pretrain":
             checkpointer.resume = False  # the finished autoencoder is further along
+    recorder = _Recorder(events, ds.n_samples, params["random_state"], spec["step_mode"],
+                         controls, y=ds.y)
+    recorder.live = LiveMap(recorder.index, ds.x, images=ds.image_shape is not None)
+    callbacks = [recorder, StopOnEvent(controls.stop)]
     if autoencoder is None:
         callbacks.append(_SaveAutoencoder(spec.get("ae_save"), events))
     else:
         events.put(ev.AutoencoderReused(source, [
             {"stage": row.get("stage", ""), "loss": float(row["loss"]),
              "seconds": float(row.get("seconds", 0.0))} for row in history]))
-    from dec_core.cost import estimate
-
     plan = estimate(ds.n_samples, params, gflops=spec.get("gflops"),
                     pretrained=autoencoder is not None)
     recorder.planned_steps = plan.pretrain_steps
     events.put(ev.Planned(plan.as_dict()))
     est.fit(ds.x, ds.y, callbacks=callbacks, autoencoder=autoencoder, checkpoint=checkpointer)
+    return est, recorder
 
-    events.put(ev.Phase("saving"))
+
+def _baselines(ds, est, params: dict) -> dict:
+    """Scores of k-means on the raw data, of AE + k-means and of DEC (None without labels)."""
     baselines = {"kmeans_raw": None, "ae_kmeans": None, "dec": None}
     if ds.y is not None:
+        from dec_core.baselines import kmeans_raw_labels
+        from dec_core.metrics import clustering_scores
+
         raw = kmeans_raw_labels(ds.x, params["n_clusters"], params["random_state"])
         baselines["kmeans_raw"] = clustering_scores(ds.y, raw)
         baselines["ae_kmeans"] = clustering_scores(ds.y, est.kmeans_labels_)
         baselines["dec"] = clustering_scores(ds.y, est.labels_)
+    return baselines
+
+
+def _arrays(ds, est, recorder: _Recorder) -> dict[str, np.ndarray]:
+    """The arrays a saved run keeps for the Explore page (data, embeddings, snapshots)."""
     arrays: dict[str, np.ndarray] = {}
     if ds.image_shape is not None:
         arrays["x_images"] = np.clip(np.rint(ds.x * 255), 0, 255).astype(np.uint8)
@@ -430,20 +469,17 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         arrays["centroids"] = np.stack(recorder.centroids)
     if ds.image_shape is not None:  # (k, d) decoded centroids, for Explore's galleries
         arrays["prototypes"] = np.clip(est.inverse_transform(est.cluster_centers_), 0.0, 1.0)
+    return arrays
+
+
+def _run_folder(spec: dict, dataset_name: str) -> Path:
+    """The run's folder: ``<owner's folder>/<time>-<data set>-<job id>``."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(spec["run_dir"]) / f"{stamp}-{ds.name}-{spec['id'][:6]}"
-    extra = {
-        "app": {**copy.deepcopy(config), "name": spec["name"]},
-        "image_shape": list(ds.image_shape) if ds.image_shape else None,
-        "class_names": ds.class_names,
-        "baselines": baselines,
-        "stop_reason": est.stop_reason_,
-        "autoencoder": source,  # live | shipped | cached
-        "timings": est.timings_,
-        "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
-                "trained": time.time()},
-    }
-    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra, arrays=arrays)
+    return Path(spec["run_dir"]) / f"{stamp}-{dataset_name}-{spec['id'][:6]}"
+
+
+def _warnings(est, params: dict) -> list[str]:
+    """What people should know about the result: empty clusters, a diverged fit."""
     warnings = []
     sizes = np.bincount(est.labels_, minlength=params["n_clusters"])
     empty = np.flatnonzero(sizes == 0).tolist()
@@ -455,6 +491,4 @@ def _train(spec: dict, events, controls: Controls) -> dict:
     if est.diverged_:  # the estimator restored its last finite state and says what to change
         warnings.append(f"Training {est.stop_reason_} The result shown is the model from the "
                         "last update before that.")
-    return {"run_path": str(folder), "scores": baselines["dec"] or {},
-            "message": est.stop_reason_, "warnings": warnings,
-            "stop": est.stop_record_.as_dict() if est.stop_record_ else None}
+    return warnings
