@@ -65,9 +65,9 @@ def crash_copy(runs, to):
 
 # long enough to be caught mid-way on a slow machine, short to finish in seconds
 # (300 epochs of 13 steps, ~10 ms each on a quiet 2-core machine: pretraining cannot finish
-# in the half second between the SIGKILL and the orphaned worker's checkpoint; 40 DEC
-# updates, caught at update 2 or 3 by the driver's 0.1 s reports)
-SLOW = dict(pretrain_epochs=300, pretrain_batch_size=16, max_iter=800, update_interval=20,
+# in the half second between the SIGKILL and the orphaned worker's checkpoint; the DEC
+# phase is fast, so its 80 updates stay: caught at update 2 or 3, it must not end first)
+SLOW = dict(pretrain_epochs=300, pretrain_batch_size=16, max_iter=1600, update_interval=20,
             tol=0.0, batch_size=16)
 
 
