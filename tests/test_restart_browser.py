@@ -29,11 +29,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-# 400 pretraining epochs of 13 steps (~4 s on a quiet 2-core machine; the journal is
-# rewritten every second, so the SIGKILL lands mid-pretraining). max_iter stays 3000: at
-# 1500 the DEC phase once ended before the SIGTERM that must catch it mid-way.
 SETTINGS = ("data.n_samples=200&model.hidden=16,4&train.autoencoder=live"
-            "&train.pretrain_epochs=400&train.pretrain_batch_size=16&train.max_iter=3000"
+            "&train.pretrain_epochs=1000&train.pretrain_batch_size=16&train.max_iter=3000"
             "&train.update_interval=20&train.tol=0&train.batch_size=16")
 
 
@@ -87,7 +84,7 @@ def test_kill_restart_resume_sigterm_resume(tmp_path):
             page.get_by_text("This training was interrupted by a server restart at epoch").\
                 first.wait_for(timeout=120_000)
             body = page.inner_text("body")
-            assert "of 400" in body
+            assert "of 1000" in body
             assert "Resume continues it from the checkpoint at pretraining epoch " in body
             page.screenshot(path=str(ARTIFACTS / "restart-interrupted.png"))
             # any other page says it in the sidebar (a fresh load: the menu of a page that
