@@ -15,7 +15,8 @@ Then it closes everything and prints one JSON object:
 ``delay_s``             per page: seconds from its run being saved (the run's
                         manifest written) to the page showing "Finished in";
                         with ``min``/``median``/``max``
-``queued_pages``        pages whose job waited in the queue
+``queued_pages``        pages whose job waited in the queue (the page showed
+                        "Queued: position", or its job started over 5 s after Start)
 ``queued_updates``      per queued page: messages the page received while its
                         job waited, and the longest silence (s) in that time
 ``server_cpu_s``        CPU seconds of the Streamlit server process (not the
@@ -165,7 +166,8 @@ def run(sessions: int, cap: int = 2, query: str = SMALL_RUN, deadline: float = 1
         saved_at = (saved[0] / "manifest.json").stat().st_mtime
         if i in seen:
             delays[i] = round(stamps[i]["finished"] - saved_at, 1)
-        if job["started"] - clicked[i] > 5:  # it waited for a slot
+        # it waited for a slot: its page said so, or it started well after the click
+        if stamps[i]["queued"] is not None or job["started"] - clicked[i] > 5:
             times = [t for t in frames[i] if clicked[i] <= t <= job["started"]]
             edges = [clicked[i], *times, job["started"]]
             queued[i] = {"waited_s": round(job["started"] - clicked[i], 1),

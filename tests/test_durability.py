@@ -18,6 +18,7 @@ import pytest
 from dec_core import DEC
 from dec_core.runs import list_runs, load_run, save_run
 
+KILLS = 6
 CHILD = textwrap.dedent("""
     import sys, numpy as np
     from dec_core.runs import load_run, save_run
@@ -26,6 +27,7 @@ CHILD = textwrap.dedent("""
     x = np.load(base + "/x.npy")
     i = 0
     print("ready", flush=True)
+    sys.stdin.readline()  # "go": started ahead while the previous child was still saving
     while True:
         save_run(root + "/shared", run.estimator, x, run.y_true)   # overwrite in place
         save_run(root + f"/new-{i}", run.estimator, x, run.y_true)  # a fresh folder
@@ -53,25 +55,45 @@ def test_sigkill_during_saves_loses_nothing(base_run, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     rng = random.Random(0)
     kills = 0
-    for _ in range(6):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(base)],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        kills += 1
-        runs = list_runs(root)  # also restores a run caught between its renames
-        for info in runs:
-            if info.complete:
-                run = load_run(info.path)
-                np.testing.assert_array_equal(run.estimator.predict(x), expected)
-            else:
-                assert info.problem
-        if any(r.name == "shared" for r in runs) or (root / "shared").exists():
-            shared = load_run(root / "shared")  # old or new, never half
-            np.testing.assert_array_equal(shared.labels, expected)
-    assert kills == 6
+
+    def child():
+        return subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(base)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env)
+
+    # Each child imports TensorFlow and loads the run (seconds of CPU) before it touches
+    # the runs folder, so the next one does that while this one saves and is checked.
+    upcoming = child()
+    try:
+        for cycle in range(KILLS):
+            proc, upcoming = upcoming, (child() if cycle < KILLS - 1 else None)
+            assert proc.stdout.readline().strip() == b"ready"
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+            time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            check(root, x, expected)
+    finally:
+        if upcoming is not None:
+            upcoming.kill()
+            upcoming.wait()
+    assert kills == KILLS
     assert (root / "shared").exists()
     for hidden in root.glob(".*"):  # leftovers are only temporaries, never listed
         assert hidden.name.startswith((".tmp-", ".old-"))
+
+
+def check(root, x, expected):
+    """Every run loads and predicts as saved, or is flagged; "shared" is old or new."""
+    runs = list_runs(root)  # also restores a run caught between its renames
+    for info in runs:
+        if info.complete:
+            run = load_run(info.path)
+            np.testing.assert_array_equal(run.estimator.predict(x), expected)
+        else:
+            assert info.problem
+    if any(r.name == "shared" for r in runs) or (root / "shared").exists():
+        shared = load_run(root / "shared")  # old or new, never half
+        np.testing.assert_array_equal(shared.labels, expected)

@@ -13,14 +13,17 @@ from tests.browser_helpers import skip_without_browser
 
 skip_without_browser()
 
-SESSIONS = 4
+SESSIONS = 3  # two run at once, the third waits in the queue
 CAP = 2
+# a tiny run (the full-size script's 600 digits and default loop take ~45 s a job here)
+QUERY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
+         "&train.max_iter=300&train.update_interval=15")
 
 
 def test_concurrent_sessions_queue_follow_and_stay_apart():
     from tests.load_sessions import run
 
-    res = run(SESSIONS, cap=CAP, deadline=900, idle=2, runs_pages=True)
+    res = run(SESSIONS, cap=CAP, query=QUERY, deadline=900, idle=2, runs_pages=True)
     print(json.dumps(res))
     assert res["all_finished"], res
     assert res["own_runs_only"], res
