@@ -18,7 +18,7 @@ The state is everything the rest of the fit depends on:
 A fit resumed from it therefore repeats the same arithmetic on the same
 batches: with the same seed on the same machine and TensorFlow build it ends
 with the same labels as an uninterrupted fit (TensorFlow's CPU kernels are
-deterministic run to run for a fixed thread count; tests/test_checkpoint.py
+deterministic run to run for a fixed thread count; tests/engine/test_checkpoint.py
 pins this). Across machines, thread counts or a GPU the floating-point
 reductions may round differently, and then ACC agrees within about 0.01.
 

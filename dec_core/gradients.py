@@ -9,7 +9,7 @@ Girshick & Farhadi 2016, eq. 4)::
 
 Its norm says how hard training pushes sample ``i``'s code: the encoder's
 weights receive exactly this vector, back-propagated. These functions let
-the app show it without TensorFlow; ``tests/test_gradients.py`` pins the
+the app show it without TensorFlow; ``tests/engine/test_gradients.py`` pins the
 formula against ``tf.GradientTape`` on :class:`dec_core.layers.ClusteringLayer`.
 """
 

@@ -2,7 +2,7 @@
 
 usage (from the project root, in its venv; loopback only, stops by itself)::
 
-    python -m tests.load_uploads --sessions 10 --mb 20 [--cap CELLS] [--out uploads.json]
+    python -m tests.browser.load_uploads --sessions 10 --mb 20 [--cap CELLS] [--out uploads.json]
 
 It starts ``streamlit run app.py`` on 127.0.0.1 (no warm worker), opens one
 Chromium with N contexts (N separate sessions) on the Data page with "Upload a
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.browser_helpers import CHROMIUM, LAUNCH_ARGS, streamlit_server
+from tests.helpers.browser import CHROMIUM, LAUNCH_ARGS, streamlit_server
 
 
 def rss_mb(pid: int) -> float:

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from filebytes import npy_bytes, npz_bytes
 from streamlit.testing.v1 import AppTest
 
 from dec_core.datasets import load_dataset
 from explorer import data_charts
 from explorer.data import check_upload
 from explorer.state import DATA_DEFAULTS
+from tests.helpers.filebytes import npy_bytes, npz_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA_PAGE = str(ROOT / "pages/data.py")
 MODEL_PAGE = str(ROOT / "pages/model.py")
 

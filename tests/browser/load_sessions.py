@@ -2,7 +2,7 @@
 
 usage (from the project root, in its venv; loopback only, stops by itself)::
 
-    python -m tests.load_sessions --sessions 30 [--cap 2] [--deadline 1800] [--out load.json]
+    python -m tests.browser.load_sessions --sessions 30 [--cap 2] [--deadline 1800] [--out load.json]
 
 It starts ``streamlit run app.py`` on 127.0.0.1 with ``DEC_MAX_JOBS=cap`` and a
 temporary runs folder, opens one Chromium with N contexts (N separate
@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser_helpers import launch_chromium, owner_folder, owner_of, streamlit_server
+from tests.helpers.browser import launch_chromium, owner_folder, owner_of, streamlit_server
 
 SMALL_RUN = "data.n_samples=600&model.hidden=64,10&train.pretrain_epochs=15"
 FINISHED, QUEUED = "Finished in", "Queued: position"

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_helpers import free_port
+from tests.helpers.browser import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.package
 
 # What the wheel must carry besides dec_core/ and explorer/ (pyproject.toml maps them).

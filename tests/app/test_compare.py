@@ -15,7 +15,7 @@ from explorer.jobs import JobManager
 from explorer.state import ensure_defaults
 from explorer.theme import class_color, color
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "compare.py")
 OWNER = "alice" * 4
 
@@ -221,7 +221,7 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
 
 
 def test_page_on_an_unlabelled_older_run(tmp_path):
-    from fake_run import make_fake_run
+    from tests.helpers.fake_run import make_fake_run
 
     path = make_fake_run(tmp_path / "nolabels", n=150, labels=False, n_updates=2)
     at = AppTest.from_file(PAGE, default_timeout=120)
@@ -256,7 +256,7 @@ def test_compute_runs_in_the_background(tmp_path, monkeypatch):
     """Compute returns at once: the page shows PCA and "computing…" until N2D is done."""
     import threading
 
-    from fake_run import make_fake_run
+    from tests.helpers.fake_run import make_fake_run
 
     path = make_fake_run(tmp_path / "labelled", n=150, n_updates=2)
     release = threading.Event()
@@ -314,7 +314,7 @@ def test_page_names_the_shipped_autoencoder(tmp_path):
     earlier run"."""
     import json
 
-    from fake_run import make_fake_run
+    from tests.helpers.fake_run import make_fake_run
 
     path = make_fake_run(tmp_path / "shipped", n=150, n_updates=2)
     config = json.loads((path / "config.json").read_text())

@@ -2,7 +2,6 @@ import io
 
 import numpy as np
 import pytest
-from filebytes import npy_bytes, npz_bytes
 
 from dec_core.datasets import (
     DATA_DIR_ENV,
@@ -11,6 +10,7 @@ from dec_core.datasets import (
     load_dataset,
     stratified_subsample,
 )
+from tests.helpers.filebytes import npy_bytes, npz_bytes
 
 
 def test_digits_default_is_offline_and_scaled():

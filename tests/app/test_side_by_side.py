@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from explorer import side_by_side as sbs
 from explorer.theme import PROJECTOR, layout
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = {"n_clusters": 10, "alpha": 1.0, "dims": [64, 16, 4], "pretrain_epochs": 1,
         "method": "dec", "gamma": 0.1, "tol": 0.0, "update_interval": 5, "batch_size": 64,
         "learning_rate": 0.01, "random_state": 0}
@@ -63,9 +63,8 @@ def test_overlaid_curves_and_confidence():
 @pytest.fixture(scope="module")
 def lab_runs(tmp_path_factory):
     """Three tiny runs in one owner's folder: the default, alpha=10, and no f_j division."""
-    from fake_run import make_fake_run
-
     from explorer.jobs import owner_dir
+    from tests.helpers.fake_run import make_fake_run
 
     root = tmp_path_factory.mktemp("runs")
     owner = "teach16-owner-token-abcdef"

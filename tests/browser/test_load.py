@@ -4,12 +4,12 @@ Each Playwright context is a separate browser (its own session and owner).
 All jobs finish and every page says so, at most ``DEC_MAX_JOBS`` train at the
 same time, queued pages keep following their job while they wait, and no
 session's folder holds another's run. The full-size run (30 sessions) is
-``python -m tests.load_sessions``; this test runs the same code small.
+``python -m tests.browser.load_sessions``; this test runs the same code small.
 """
 
 import json
 
-from tests.browser_helpers import skip_without_browser
+from tests.helpers.browser import skip_without_browser
 
 skip_without_browser()
 
@@ -21,7 +21,7 @@ QUERY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
 
 
 def test_concurrent_sessions_queue_follow_and_stay_apart():
-    from tests.load_sessions import run
+    from tests.browser.load_sessions import run
 
     res = run(SESSIONS, cap=CAP, query=QUERY, deadline=900, idle=2, runs_pages=True)
     print(json.dumps(res))

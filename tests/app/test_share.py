@@ -10,7 +10,7 @@ from dec_core.datasets import SYNTHETIC_NOISE
 from dec_core.presets import preset_for
 from explorer.state import cli_config, ensure_defaults, from_query, link_changes, to_query
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_query_round_trip():

@@ -98,7 +98,7 @@ def test_model_page_says_what_happens_to_the_decoder():
 
     from streamlit.testing.v1 import AppTest
 
-    page = str(Path(__file__).resolve().parents[1] / "pages" / "model.py")
+    page = str(Path(__file__).resolve().parents[2] / "pages" / "model.py")
     at = AppTest.from_file(page, default_timeout=120)
     at.session_state["train"] = {"method": "idec", "gamma": 0.1}
     at.run()

@@ -24,7 +24,7 @@ from dec_core.runs import load_run
 from explorer.jobs import JobManager, owner_dir
 from explorer.state import ensure_defaults
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB = "alice" * 4, "bobby" * 4
 
 # A server: submits one job for ALICE, prints its progress, waits to be killed.

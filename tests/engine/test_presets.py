@@ -12,7 +12,7 @@ from dec_core.datasets import SYNTHETIC_NOISE, load_dataset
 from explorer import state
 from explorer.data import load as app_load
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CSV = b"a,b,c,label\n" + b"".join(
     b"%.3f,%.3f,%.3f,%s\n" % (i % 7 / 3, i % 5 / 2, i % 3, b"xyz"[i % 3:i % 3 + 1])
     for i in range(60))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("DEC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_run import make_fake_run
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.fake_run import make_fake_run
+
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "explore.py")
 
 

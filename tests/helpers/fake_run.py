@@ -130,7 +130,7 @@ def make_fake_run(
     return save_run(path, est, x, y, dataset=dataset, extra=extra, arrays=arrays)
 
 
-if __name__ == "__main__":  # python tests/fake_run.py /tmp/fake_run
+if __name__ == "__main__":  # python -m tests.helpers.fake_run /tmp/fake_run
     import sys
 
     out = make_fake_run(sys.argv[1] if len(sys.argv) > 1 else "/tmp/fake_run")

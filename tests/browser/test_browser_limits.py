@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser_helpers import (
+from tests.helpers.browser import (
     CHROMIUM,
     LAUNCH_ARGS,
     ROOT,

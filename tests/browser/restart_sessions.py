@@ -2,7 +2,7 @@
 
 usage (from the project root, in its venv; loopback only, stops by itself)::
 
-    python -m tests.restart_sessions --sessions 30 [--cap 2] [--after 20] [--out restart.json]
+    python -m tests.browser.restart_sessions --sessions 30 [--cap 2] [--after 20] [--out restart.json]
 
 It starts ``streamlit run app.py`` with ``DEC_MAX_JOBS=cap``, opens N browser
 contexts (N separate browsers) on the Train page with a small run, presses
@@ -34,7 +34,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.browser_helpers import free_port, launch_chromium, streamlit_server
+from tests.helpers.browser import free_port, launch_chromium, streamlit_server
 
 SMALL_RUN = "data.n_samples=600&model.hidden=64,10&train.pretrain_epochs=30"
 RUNNING_MARKS = ("interrupted by a server restart",)

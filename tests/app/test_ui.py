@@ -20,7 +20,7 @@ from explorer.jobs import Job, JobManager, owner_dir
 from explorer.jobs import events as ev
 from explorer.state import ensure_defaults
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Tok3n-teacher_0123456789abc"
 PAGES = ["pages/data.py", "pages/model.py", "pages/train.py", "pages/explore.py",
          "pages/runs.py", "pages/learn.py", "pages/compare.py"]
@@ -36,7 +36,7 @@ def jobs(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def fake_run(tmp_path_factory):
-    from fake_run import make_fake_run
+    from tests.helpers.fake_run import make_fake_run
 
     return make_fake_run(tmp_path_factory.mktemp("run") / "run", n=150, n_updates=2)
 
