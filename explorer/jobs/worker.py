@@ -28,6 +28,7 @@ import numpy as np
 
 from dec_core.callbacks import Callback, StopOnEvent
 
+from .. import settings
 from ..data import load as load_data
 from ..map_frame import LiveMap
 from . import events as ev
@@ -236,9 +237,37 @@ class _SaveAutoencoder(Callback):
         self.events.put(ev.AutoencoderSaved(self.path, pretrain))
 
 
+def tf_thread_env() -> dict[str, str]:
+    """The environment that gives this worker's TensorFlow its threads
+    (:func:`explorer.settings.worker_tf_threads`); what the server's own environment
+    already sets for TensorFlow wins."""
+    threads = settings.worker_tf_threads()
+    if threads is None:
+        return {}
+    want = {"TF_NUM_INTRAOP_THREADS": str(threads[0]), "TF_NUM_INTEROP_THREADS": str(threads[1])}
+    return {k: v for k, v in want.items() if k not in os.environ}
+
+
 def warm_up() -> None:
-    """Import what a job needs (TensorFlow, Keras, the engine, scikit-learn) ahead of time."""
+    """Import what a job needs (TensorFlow, Keras, the engine, scikit-learn) ahead of time.
+
+    Runs in a fresh worker process, before TensorFlow starts: it reads its thread
+    counts from the environment then (:func:`tf_thread_env`).
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    threads = tf_thread_env()
+    os.environ.update(threads)
+    import tensorflow as tf
+
+    try:  # the API too: TensorFlow's getters then report it (before any op runs)
+        if "TF_NUM_INTRAOP_THREADS" in threads:
+            tf.config.threading.set_intra_op_parallelism_threads(
+                int(threads["TF_NUM_INTRAOP_THREADS"]))
+        if "TF_NUM_INTEROP_THREADS" in threads:
+            tf.config.threading.set_inter_op_parallelism_threads(
+                int(threads["TF_NUM_INTEROP_THREADS"]))
+    except RuntimeError:  # TensorFlow already ran here (an in-process job): keep its threads
+        pass
     import sklearn.cluster  # noqa: F401
 
     import dec_core.autoencoder  # noqa: F401

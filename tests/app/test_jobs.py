@@ -468,3 +468,48 @@ def test_a_job_ends_only_through_end():
                                                               "stopped by the test", "")
     assert job.finished is not None and job.upload is None and job.waiting_since is None
     assert job.version > before and not job.active
+
+
+def test_a_worker_gives_tensorflow_one_thread_per_op_unless_told_otherwise(monkeypatch):
+    from explorer import settings
+    from explorer.jobs import worker
+
+    for key in ("DEC_TF_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        monkeypatch.delenv(key, raising=False)
+    assert settings.worker_tf_threads() == settings.WORKER_TF_THREADS == (1, 2)
+    assert worker.tf_thread_env() == {"TF_NUM_INTRAOP_THREADS": "1",
+                                      "TF_NUM_INTEROP_THREADS": "2"}
+    monkeypatch.setenv("DEC_TF_THREADS", "2,1")
+    assert worker.tf_thread_env() == {"TF_NUM_INTRAOP_THREADS": "2",
+                                      "TF_NUM_INTEROP_THREADS": "1"}
+    monkeypatch.setenv("DEC_TF_THREADS", "default")
+    assert worker.tf_thread_env() == {}
+    monkeypatch.setenv("DEC_TF_THREADS", "lots")  # unreadable: the default
+    assert settings.worker_tf_threads() == (1, 2)
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "4")  # the server's own setting wins
+    assert worker.tf_thread_env() == {"TF_NUM_INTEROP_THREADS": "2"}
+
+
+def test_a_spawned_worker_runs_tensorflow_on_the_threads_it_was_given(tmp_path, monkeypatch):
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    monkeypatch.setenv("DEC_TF_THREADS", "1,2")
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_report_tf_threads, args=(out,))
+    proc.start()
+    threads = out.get(timeout=120)
+    proc.join(60)
+    assert threads == (1, 2)
+
+
+def _report_tf_threads(out) -> None:
+    from explorer.jobs import worker
+
+    worker.warm_up()
+    import tensorflow as tf
+
+    out.put((tf.config.threading.get_intra_op_parallelism_threads(),
+             tf.config.threading.get_inter_op_parallelism_threads()))
