@@ -94,7 +94,7 @@ def _summary(rows: list[dict]) -> dict:
             "max_stall_ms": max(r["max_stall_ms"] for r in rows)}
 
 
-def main(argv: list[str] | None = None) -> dict:
+def measure(argv: list[str] | None = None) -> dict:
     """Run the benchmark and print its JSON; returns the dict."""
     from dec_core.baselines import kmeans_raw_labels
     from explorer import compare, projection
@@ -130,4 +130,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    measure()
