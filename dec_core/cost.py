@@ -244,6 +244,20 @@ def matmul_rates(n: int = 3072, repeats: int = 3) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------- steps
+def _check_budget(name: str, value, what: str, fix: str) -> int | None:
+    """A budget parameter as an int, or None (no cap); a clear error naming ``fix``."""
+    if value is None:
+        return None
+    import numpy as np
+
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok or int(value) < 1:
+        raise ValueError(
+            f"The '{name}' parameter must be a whole number of {what}, or None for no cap. "
+            f"Got {value!r}. {fix}")
+    return int(value)
+
+
 def check_pretrain_steps(value) -> int | None:
     """``pretrain_steps`` as an int, or None (no cap); a clear error for anything else.
 
@@ -252,21 +266,8 @@ def check_pretrain_steps(value) -> int | None:
     ValueError
         For 0, a negative number, a fraction or a non-number, naming the fix.
     """
-    if value is None:
-        return None
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    try:
-        import numpy as np
-
-        ok = ok or isinstance(value, np.integer)
-    except ImportError:  # pragma: no cover
-        pass
-    if not ok or int(value) < 1:
-        raise ValueError(
-            f"The 'pretrain_steps' parameter must be a whole number of gradient steps >= 1 "
-            f"(e.g. 20000), or None for no cap. Got {value!r}. To skip pretraining, set "
-            "pretrain_epochs=0 instead.")
-    return int(value)
+    return _check_budget("pretrain_steps", value, "gradient steps >= 1 (e.g. 20000)",
+                         "To skip pretraining, set pretrain_epochs=0 instead.")
 
 
 def check_update_budget(value) -> int | None:
@@ -277,21 +278,9 @@ def check_update_budget(value) -> int | None:
     ValueError
         For 0, a negative number, a fraction or a non-number, naming the fix.
     """
-    if value is None:
-        return None
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    try:
-        import numpy as np
-
-        ok = ok or isinstance(value, np.integer)
-    except ImportError:  # pragma: no cover
-        pass
-    if not ok or int(value) < 1:
-        raise ValueError(
-            f"The 'update_budget' parameter must be a whole number of rows >= 1 that the "
-            f"target updates may embed in all (e.g. 10000000), or None for no cap. Got "
-            f"{value!r}. To update the target less often, raise update_interval instead.")
-    return int(value)
+    return _check_budget("update_budget", value, "rows >= 1 that the target updates may "
+                         "embed in all (e.g. 10000000)",
+                         "To update the target less often, raise update_interval instead.")
 
 
 def dec_update_interval(n_samples: int, update_interval: int, max_iter: int,
