@@ -134,7 +134,8 @@ def test_the_autoencoder_cache_key_follows_dec_cores_pretrain_keys(tmp_path):
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
 
     def key(**train):
-        return jobs._ae_key(Job(id="j", owner=ALICE, config=tiny_config(**train)))
+        job = Job(id="j", owner=ALICE, config=tiny_config(**train))
+        return jobs.autoencoders.key(job.config, job.owner_key, job.upload)
 
     base = key()
     assert key(learning_rate=0.005, tol=0.01) == base  # DEC-only settings reuse it
