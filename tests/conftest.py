@@ -15,6 +15,34 @@ ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "data" / "mnist.npz"))
 
 
+# The README's test command runs the suite on two pytest-xdist workers, a test file to
+# a worker (pyproject.toml: -n 2 --dist loadfile --no-loadscope-reorder). Files go out in
+# collection order, so the longest start first and the many short ones fill in behind
+# them; otherwise a minute-long browser test could start last and run alone. Seconds per
+# file on the 2-core machine, two workers (2026-12-01); the rest keep their order.
+LONGEST_FIRST = (
+    "tests/browser/test_browser.py",          # ~95 s: two servers, five browser scenarios
+    "tests/browser/test_restart_browser.py",  # ~60 s: three server starts
+    "tests/app/test_journal.py",              # ~60 s: servers killed and restarted
+    "tests/app/test_jobs.py",                 # ~40 s: real worker processes
+    "tests/browser/test_load.py",             # ~35 s: three browser sessions
+    "tests/engine/test_durability.py",        # ~25 s: six SIGKILLed children
+    "tests/browser/test_browser_limits.py",   # ~20 s
+    "tests/browser/test_browser_map.py",      # ~17 s
+    "tests/app/test_package.py",              # ~13 s: builds and installs the wheel
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+
+    def key(item):
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path, len(rank))
+
+    items.sort(key=key)  # stable: tests keep their order inside a file
+
+
 @pytest.fixture(autouse=True)
 def _no_background_task_outlives_its_test():
     """A page's background computation (e.g. Explore's UMAP) finishes inside its test:
