@@ -495,6 +495,11 @@ def draw(job) -> None:
         st.info("No training yet: press **Start** to train on the current data and model.")
         return
     v = job.view()
+    if v["state"] in ("done", "stopped") and v["run_path"]:
+        # Explore's run, before anything is drawn: a click on Explore as soon as
+        # "Finished" shows stops this script run, and it once did so before the end of
+        # the page, where this line was (Explore then said "No run to explore yet").
+        st.session_state["run_path"] = v["run_path"]
     if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         pos = manager().queue_position(job)
         kept = " Your place was kept across a server restart." if v["restored"] else ""
@@ -571,7 +576,6 @@ def draw(job) -> None:
         map_panel.draw(info, v["dataset"], key="train", fingerprint=(job.id, info["update"]))
 
     if v["state"] in ("done", "stopped") and v["run_path"]:
-        st.session_state["run_path"] = v["run_path"]
         draw_result(v)
 
 
