@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import settle
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("DEC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -39,11 +41,13 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in DEC_TEST_PORTS={os.environ['DEC_TEST_PORTS']}")
 
 
-def start_server(tmp_path_factory):
-    """A fresh ``streamlit run app.py``: (url, stop)."""
+def start_server(tmp_path_factory, warm_workers: int = 0):
+    """A fresh ``streamlit run app.py``: (url, stop). ``warm_workers`` as on a class
+    server (DEC_WARM_WORKERS): a worker imports TensorFlow while the page loads."""
     port = free_port()
     env = {**os.environ, "DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
-           "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "DEC_WARM_WORKERS": str(warm_workers)}
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
@@ -75,7 +79,7 @@ def start_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    url, stop = start_server(tmp_path_factory)
+    url, stop = start_server(tmp_path_factory, warm_workers=1)  # three jobs start here
     yield url
     stop()
 
@@ -240,7 +244,7 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     page = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
     page.goto(f"{server}/")
     page.get_by_text("Sample images").first.wait_for(timeout=120_000)
-    page.wait_for_timeout(1500)
+    settle(page, 1000)
     assert all(0 <= gap < 48 for gap in chart_title_gaps(page)), chart_title_gaps(page)
 
     nav(page, "Train")  # the Train widgets are registered first, as a class would
@@ -250,12 +254,12 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     for name in ("Two moons (synthetic, non-convex)", "Digits 8x8 (built in, 1,797 images)"):
         page.locator("[data-testid=stSelectbox]").first.click()
         page.get_by_role("option", name=name).click()
-        page.wait_for_timeout(2000)
+        settle(page)
     nav(page, "Train")
     page.get_by_text("Settings").first.click()
     noise = page.locator("[data-testid=stSlider]").filter(has_text="Input noise")
     noise.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)
+    settle(page)
     assert noise.locator("[data-testid=stSliderThumbValue]").inner_text() == "0.40"
     page.screenshot(path=str(ARTIFACTS / "issue21-train-settings.png"))
 
@@ -264,12 +268,12 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     page.get_by_text("Finished in").first.wait_for(timeout=180_000)
     print(f"[issue21] Start -> Finished {time.time() - t0:.1f} s")
     assert "train.pretrain_noise" not in page.url
-    nav(page, "Explore")
+    nav(page, "Explore")  # at once: the Train page's last run may still be drawing
     page.get_by_role("tab", name="Evolution").wait_for(timeout=60_000)
-    page.wait_for_timeout(2000)
+    settle(page, 1000)
     for tab in ("Embedding map", "Confusion matrix", "Metrics", "Galleries"):
         page.get_by_role("tab", name=tab).click()
-        page.wait_for_timeout(1500)
+        settle(page, 700)
         charts = page.locator("[data-testid=stPlotlyChart]:visible")
         for i in range(charts.count()):
             chart = charts.nth(i)
@@ -286,7 +290,7 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
             assert all(0 <= gap < 48 for gap in chart_title_gaps(page)), chart_title_gaps(page)
     page.get_by_role("tab", name="Evolution").click()
     page.locator(".slider-grip-rect").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)
+    settle(page)
     buttons = page.evaluate(BOXES, ".updatemenu-button")
     rail = page.evaluate(BOXES, ".slider-rail-rect")[0]
     grip = page.evaluate(BOXES, ".slider-grip-rect")[0]  # the handle, at update 0

@@ -111,3 +111,26 @@ def owner_folder(runs: Path, owner: str) -> Path:
     except ImportError:  # runs named by the token itself (before the owner cookie)
         return Path(runs) / owner
     return Path(runs) / owner_dir(owner)
+
+
+# True once the page has been idle for ``quiet`` ms: no script run in progress (Streamlit
+# shows its status widget while one runs) and no element left stale by the last run.
+_SETTLED = """(quiet) => {
+  const now = performance.now();
+  const busy = document.querySelector('[data-testid=stStatusWidget]')
+      || document.querySelector('[data-stale=true]');
+  if (busy || window.__decIdleSince === undefined) window.__decIdleSince = now;
+  if (busy) return false;
+  return now - window.__decIdleSince >= quiet;
+}"""
+
+
+def settle(page, quiet_ms: int = 500, timeout_ms: int = 60_000) -> None:
+    """Wait until the page's script has finished and ``quiet_ms`` passed without a run.
+
+    What a fixed ``wait_for_timeout`` after a click guessed at: the rerun the click
+    caused is over and its elements are drawn (Plotly's own drawing takes a few frames
+    more, which ``quiet_ms`` covers).
+    """
+    page.evaluate("() => { delete window.__decIdleSince; }")
+    page.wait_for_function(_SETTLED, arg=quiet_ms, polling=100, timeout=timeout_ms)
