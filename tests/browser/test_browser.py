@@ -41,13 +41,11 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in DEC_TEST_PORTS={os.environ['DEC_TEST_PORTS']}")
 
 
-def start_server(tmp_path_factory, warm_workers: int = 0):
-    """A fresh ``streamlit run app.py``: (url, stop). ``warm_workers`` as on a class
-    server (DEC_WARM_WORKERS): a worker imports TensorFlow while the page loads."""
+def start_server(tmp_path_factory):
+    """A fresh ``streamlit run app.py``: (url, stop)."""
     port = free_port()
     env = {**os.environ, "DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
-           "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "DEC_WARM_WORKERS": str(warm_workers)}
+           "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
@@ -79,7 +77,7 @@ def start_server(tmp_path_factory, warm_workers: int = 0):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    url, stop = start_server(tmp_path_factory, warm_workers=1)  # three jobs start here
+    url, stop = start_server(tmp_path_factory)
     yield url
     stop()
 
