@@ -4,89 +4,45 @@ Uses Debian's chromium through Playwright's ``executable_path``; skipped when
 either is missing. A screenshot goes to ``test-artifacts/``.
 """
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import settle
+from tests.helpers.browser import (
+    launch_chromium,
+    settle,
+    skip_without_browser,
+    streamlit_server,
+)
+from tests.helpers.browser import owner_of as owner_cookie
+
+skip_without_browser()
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("DEC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
         "&train.max_iter=300&train.update_interval=15")
 
-playwright = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no chromium at {CHROMIUM}", allow_module_level=True)
 
-
-def free_port() -> int:
-    """A free port: from ``DEC_TEST_PORTS`` ("8742-8749") when set, else any."""
-    low, _, high = os.environ.get("DEC_TEST_PORTS", "").partition("-")
-    for port in range(int(low), int(high or low) + 1) if low else [0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError(f"no free port in DEC_TEST_PORTS={os.environ['DEC_TEST_PORTS']}")
-
-
-def start_server(tmp_path_factory):
-    """A fresh ``streamlit run app.py``: (url, stop)."""
-    port = free_port()
-    env = {**os.environ, "DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
-           "DEC_MAX_JOBS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + 60
-    while time.time() < end:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-
-    def stop():
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-    return url, stop
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """A server of its own runs folder, two jobs at a time."""
+    return {"DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")), "DEC_MAX_JOBS": "2"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    url, stop = start_server(tmp_path_factory)
-    yield url
-    stop()
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
+    with streamlit_server(server_env(tmp_path_factory), log=log) as (url, _):
+        yield url
+    log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with sync_playwright() as p:
+        b = launch_chromium(p)
         yield b
         b.close()
 
@@ -116,15 +72,9 @@ new MutationObserver(() => {
 """
 
 
-def owner_cookie(page) -> str | None:
-    """The owner token the app stored in this browser's cookie."""
-    return next((c["value"] for c in page.context.cookies() if c["name"] == "dec_owner"), None)
-
-
 def test_fresh_server_first_paint_shows_only_the_app_menu(tmp_path_factory, browser):
     """Streamlit's old pages/ menu (raw file names) never appears, even on a fresh server."""
-    url, stop = start_server(tmp_path_factory)
-    try:
+    with streamlit_server(server_env(tmp_path_factory)) as (url, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.add_init_script(WATCH_MENU)
         page.goto(f"{url}/train?data.n_samples=300")  # a deep link, the server's first request
@@ -137,8 +87,6 @@ def test_fresh_server_first_paint_shows_only_the_app_menu(tmp_path_factory, brow
                         "Compare methods"}
         assert page.get_by_role("heading", name="Train").count() == 1
         page.close()
-    finally:
-        stop()
 
 
 def test_start_tiny_config_until_confusion_matrix(server, browser):
