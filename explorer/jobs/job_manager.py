@@ -120,7 +120,7 @@ class JobManager:
         (tests: no TensorFlow start-up per job; Stop cannot force an end).
     warm_workers : int, default=0
         Worker processes kept started, with TensorFlow imported, waiting for a
-        job; each is replaced once its job has shown its first chart point.
+        job; each is replaced once its job has ended.
     keep_finished_s : float, default=21600
         Finished jobs are forgotten this many seconds after they ended (their
         runs stay on disk).
@@ -441,7 +441,6 @@ class JobManager:
         key = self.autoencoders.key(job.config, job.owner_key, job.upload)
         runner = None
         pinned = None
-        replaced = False
         try:
             cached = self.autoencoders.pin(key)
             pinned = cached["path"] if cached else None
@@ -488,9 +487,6 @@ class JobManager:
                         if since is not None and time.time() - since >= self.step_idle_s:
                             self._end_idle(job)
                         continue
-                if not replaced and isinstance(event, (*ev.CHART_EVENTS, ev.Done, ev.Failed)):
-                    replaced = True  # the job is under way: now start its replacement
-                    threading.Thread(target=self._top_up_warm, daemon=True).start()
                 if self._apply(job, key, event):
                     break
                 if isinstance(event, ev.StepWaiting):
@@ -514,9 +510,11 @@ class JobManager:
             with job.lock:
                 if job.active:  # every way out of the loop ends the job; this is a safety net
                     job._end("failed", error="the job's thread ended without a result")
-            if not replaced:
-                self._top_up_warm()
             self._finish(job)
+            # The replacement starts once the job has ended: its TensorFlow import (3-4
+            # CPU seconds) would otherwise share the cores with the job it replaces and
+            # with the browser watching that job.
+            self._top_up_warm()
 
     # ---------------------------------------------------------------- journal
     def _record(self, job: Job) -> None:
