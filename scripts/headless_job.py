@@ -6,9 +6,9 @@ usage (from the project root, in its venv):
 Settings come as a URL query, exactly as the page reads them. By default a warm
 worker (TensorFlow already imported, as on a running server) takes the job;
 ``--cold`` starts a fresh worker process instead. Prints one JSON line:
-seconds from submit to the first chart event and to the job's end, and the
-job's own message. Compare with ``python ../shared/tools/demo_timing.py`` for
-what the browser adds.
+seconds from submit to the first chart event and to the job's end (its worker
+process gone), when each phase began, and the job's own message. Compare with
+``python ../shared/tools/demo_timing.py`` for what the browser adds.
 """
 
 from __future__ import annotations
@@ -43,8 +43,11 @@ def main() -> None:
         time.sleep(15)
     t0 = time.time()
     job = manager.submit("headless" * 3, config)
-    manager.wait(job, 900)
+    phases: dict[str, float] = {}  # the second each phase was first seen (10 ms polls)
+    while not manager.wait(job, 0.01) and time.time() - t0 < 900:
+        phases.setdefault(job.phase, round(time.time() - t0, 2))
     print(json.dumps({
+        "phases_s": phases,
         "first_event_s": round(job.first_event - t0, 1) if job.first_event else None,
         "finished_s": round(time.time() - t0, 1), "state": job.state,
         "autoencoder": job.autoencoder_source, "message": job.message, "warm": not cold}))
