@@ -19,7 +19,10 @@ one definition of N2D here.
 
 from __future__ import annotations
 
+import sys
+import threading
 import warnings
+from types import ModuleType
 
 import numpy as np
 
@@ -44,6 +47,44 @@ def quiet_umap_warnings() -> None:
 
 
 quiet_umap_warnings()
+
+_UMAP_IMPORT = threading.Lock()
+
+
+def import_umap() -> ModuleType:
+    """``import umap``, without TensorFlow where TensorFlow is not loaded yet.
+
+    umap-learn's ``__init__`` imports ``umap.parametric_umap``, and with it
+    TensorFlow and Keras, whenever they are installed: 2 s and a few hundred MB.
+    In the app's server that costs far more than the import. Once ``keras`` is in
+    ``sys.modules``, Streamlit calls ``keras.backend.clear_session()`` (a full
+    ``gc.collect()`` over TensorFlow's objects) after every script run of every
+    session (``streamlit.runtime.scriptrunner.script_runner._clean_problem_modules``);
+    one Explore visit made every later live-chart tick pay it.
+
+    A process without TensorFlow (the server) therefore imports umap with
+    ``umap.parametric_umap`` answered as missing, which is umap's own fallback:
+    ``umap.ParametricUMAP`` then raises when used. A process that has TensorFlow
+    already (a training worker, a notebook that built a DEC) gets the whole package.
+
+    Returns
+    -------
+    module
+        The ``umap`` package.
+    """
+    with _UMAP_IMPORT:
+        if "umap" in sys.modules:
+            return sys.modules["umap"]
+        hide = "tensorflow" not in sys.modules and "umap.parametric_umap" not in sys.modules
+        if hide:
+            sys.modules["umap.parametric_umap"] = None  # `from .parametric_umap` -> ImportError
+        try:
+            import umap
+        finally:
+            if hide and sys.modules.get("umap.parametric_umap", 0) is None:
+                del sys.modules["umap.parametric_umap"]  # an explicit import later still works
+        return umap
+
 
 KMEANS_N_INIT = 10
 """Restarts of k-means on raw data; the lowest inertia wins (scikit-learn's classic default)."""
@@ -131,7 +172,6 @@ def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
         Cluster ids in ``0 .. k-1``.
     """
 
-    import umap
     from sklearn.mixture import GaussianMixture
     from sklearn.neighbors import NearestNeighbors
 
@@ -153,9 +193,10 @@ def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
         # UMAP's approximate search on a few thousand rows, and deterministic)
         dist, idx = NearestNeighbors(n_neighbors=n_neighbors).fit(z).kneighbors(z)
         extra["precomputed_knn"] = (idx.astype(np.int32), dist.astype(np.float32), None)
-    reducer = umap.UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
-                        random_state=seed,
-                        init="spectral" if len(fit_rows) > k + 1 else "random", **extra)
+    reducer = import_umap().UMAP(n_components=k, n_neighbors=n_neighbors, min_dist=0.0,
+                                 random_state=seed,
+                                 init="spectral" if len(fit_rows) > k + 1 else "random",
+                                 **extra)
     fitted = reducer.fit_transform(z[fit_rows])  # UMAP_NOISE is hidden (quiet_umap_warnings)
     manifold = np.empty((n, k), dtype=np.float64)
     manifold[fit_rows] = fitted

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dec_core.baselines import NAMES, n2d_labels
+from dec_core.baselines import NAMES, import_umap, n2d_labels
 from dec_core.presets import VARIANTS, apply_variant, method_of, switch_method, variant_of
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
@@ -126,9 +126,8 @@ def warm_up_umap(k: int = 2) -> float:
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     z = rng.normal(size=(80, 4)).astype(np.float32)
-    import umap  # its seeded fits' noise is filtered (dec_core.baselines.quiet_umap_warnings)
-
-    reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
+    # its seeded fits' noise is filtered (dec_core.baselines.quiet_umap_warnings)
+    reducer = import_umap().UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
                         random_state=0).fit(z[:60])
     reducer.transform(z[60:])
     _UMAP_WARM = True

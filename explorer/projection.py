@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dec_core.baselines import quiet_umap_warnings
+from dec_core.baselines import import_umap, quiet_umap_warnings
 
 quiet_umap_warnings()  # UMAP's seeded-fit noise, hidden thread-safely (no catch_warnings)
 
@@ -87,11 +87,9 @@ def knn(x: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
 def _umap(n: int, n_components: int, seed: int, x: np.ndarray | None = None):
     """UMAP for ``n`` points; with ``x``, its neighbours come from :func:`knn`
     (then the reducer cannot ``transform`` new points)."""
-    import umap
-
     n_neighbors = max(2, min(15, n - 1))
     extra = {} if x is None else {"precomputed_knn": (*knn(x, n_neighbors), None)}
-    return umap.UMAP(n_components=n_components, random_state=seed,
+    return import_umap().UMAP(n_components=n_components, random_state=seed,
                      n_neighbors=n_neighbors, min_dist=0.1, **extra)
 
 

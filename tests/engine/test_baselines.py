@@ -94,3 +94,35 @@ def test_start_target_updates_train_towards_the_start_clusters(blobs):
         np.testing.assert_array_equal(p, onehot)
     assert len(rec.p) >= 4
     assert not np.array_equal(rec.p[3], onehot)  # then the sharpened Q, as in the paper
+
+
+def test_umap_comes_without_tensorflow_in_a_process_that_has_none():
+    """umap's own ``import`` pulls in TensorFlow and Keras (for ParametricUMAP); in the app's
+    server Keras in ``sys.modules`` makes Streamlit clear its session after every script run."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from dec_core.baselines import import_umap\n"
+            "umap = import_umap()\n"
+            "assert umap.UMAP is not None and 'umap.parametric_umap' not in sys.modules\n"
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_every_umap_import_goes_through_import_umap():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    direct = []
+    for path in [root / "app.py", *root.glob("pages/*.py"), *root.glob("explorer/**/*.py"),
+                 *root.glob("dec_core/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "umap" or n.startswith("umap.") for n in names):
+                direct.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert len(direct) == 1 and direct[0].startswith("dec_core/baselines.py:"), direct
