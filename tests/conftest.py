@@ -10,26 +10,32 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # no pre-started TensorFlow worker per test server / manager (tests are not timed)
 os.environ.setdefault("DEC_WARM_WORKERS", "0")
+# the machine's matmul rate, fixed: each server and test process would otherwise measure it
+# (0.7 CPU s, dec_core.cost.machine_gflops; tests/engine/test_cost.py measures it once)
+os.environ.setdefault("DEC_GFLOPS", "150")
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "data" / "mnist.npz"))
 
 
-# The README's test command runs the suite on two pytest-xdist workers, a test file to
-# a worker (pyproject.toml: -n 2 --dist loadfile --no-loadscope-reorder). Files go out in
-# collection order, so the longest start first and the many short ones fill in behind
-# them; otherwise a minute-long browser test could start last and run alone. Seconds per
-# file on the 2-core machine, two workers (2026-12-01); the rest keep their order.
+# The README's test command runs the suite on three pytest-xdist workers, a test file to
+# a worker (pyproject.toml: -n 3 --dist loadfile --no-loadscope-reorder). On 2 cores a
+# third worker runs while the other two wait on their servers, browsers and worker
+# processes: the machine stays busy (98% in vmstat) and the suite takes ~255 s instead of
+# ~275 s with two. Files go out in collection order, so the longest start first and the
+# many short ones fill in behind them; otherwise a minute-long browser test could start
+# last and run alone. Seconds per file on the 2-core machine, three workers (2026-12-01);
+# the rest keep their order.
 LONGEST_FIRST = (
-    "tests/browser/test_browser.py",          # ~95 s: two servers, five browser scenarios
-    "tests/browser/test_restart_browser.py",  # ~60 s: three server starts
-    "tests/app/test_journal.py",              # ~60 s: servers killed and restarted
-    "tests/app/test_jobs.py",                 # ~40 s: real worker processes
-    "tests/browser/test_load.py",             # ~35 s: three browser sessions
-    "tests/engine/test_durability.py",        # ~25 s: six SIGKILLed children
+    "tests/browser/test_browser.py",          # ~100 s: two servers, five browser scenarios
+    "tests/browser/test_restart_browser.py",  # ~85 s: three server starts
+    "tests/app/test_journal.py",              # ~65 s: servers killed and restarted
+    "tests/app/test_jobs.py",                 # ~90 s: real worker processes
+    "tests/browser/test_load.py",             # ~50 s: three browser sessions
+    "tests/engine/test_durability.py",        # ~50 s: six SIGKILLed children
     "tests/browser/test_browser_limits.py",   # ~20 s
-    "tests/browser/test_browser_map.py",      # ~17 s
-    "tests/app/test_package.py",              # ~13 s: builds and installs the wheel
+    "tests/browser/test_browser_map.py",      # ~20 s
+    "tests/app/test_package.py",              # ~15 s: builds and installs the wheel
 )
 
 

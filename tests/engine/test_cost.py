@@ -241,3 +241,19 @@ def test_pretrain_epochs_run_counts_every_stage_under_the_budget():
     assert cost.pretrain_epochs_run(1000, params) == 7 + 3 * 3  # 3 layer pairs, then fine-tuning
     params["pretrain_steps"] = 25  # 10 steps per epoch: each stage stops within its 3rd epoch
     assert cost.pretrain_epochs_run(1000, params) == 3 + 3 * 3
+
+
+def test_machine_rate_is_measured_unless_dec_gflops_names_it(monkeypatch):
+    cost.machine_gflops.cache_clear()
+    try:
+        monkeypatch.setenv("DEC_GFLOPS", "42")
+        assert cost.machine_gflops() == 42.0
+        cost.machine_gflops.cache_clear()
+        monkeypatch.setenv("DEC_GFLOPS", "fast")  # not a number: measured
+        assert cost.machine_gflops() > 1.0
+        cost.machine_gflops.cache_clear()
+        monkeypatch.delenv("DEC_GFLOPS")
+        measured = cost.machine_gflops()
+        assert measured > 1.0 and cost.machine_gflops() == measured  # once per process
+    finally:
+        cost.machine_gflops.cache_clear()
