@@ -569,7 +569,8 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
 
     warmup = 0.0
     if n2d or config.get("centroid_init") == "manifold":
-        # UMAP's numba code compiles once per process (10-40 s); as in the app's warm
+        # UMAP's numba code is readied once per process (compiled or loaded from numba's
+        # cache: baselines.import_umap); as in the app's warm
         # workers, that is not any seed's time (recorded as umap_warmup_seconds)
         from .baselines import n2d_labels
 

@@ -111,7 +111,9 @@ _UMAP_WARM = False
 
 
 def warm_up_umap(k: int = 2) -> float:
-    """Compile UMAP's numba code once per process (10-20 s) so timings leave it out.
+    """Get UMAP's numba code ready once per process so timings leave it out: 6-13 s
+    the first time after an install, about 1 s once numba's cache holds it
+    (:func:`dec_core.baselines.import_umap`).
 
     Fits and transforms 60 random points; later calls return at once.
 

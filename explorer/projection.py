@@ -5,7 +5,8 @@
 * :func:`shared_frame`: the embedding snapshots of every DEC update in one
   shared coordinate frame, so points move between frames and axes stay put.
 
-UMAP's first call in a process JIT-compiles with numba (10-20 s once); PCA is
+UMAP's first call in a process loads its numba code (about 1 s; 5-13 s to compile
+it the first time after an install, see dec_core.baselines.import_umap); PCA is
 instant. Where no ``transform`` is needed, UMAP gets its neighbours from
 scikit-learn (:func:`knn`): on fewer than 4,096 points UMAP would otherwise
 compute all n² distances through a Python callback (twice the CPU, and it holds
