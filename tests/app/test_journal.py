@@ -64,11 +64,11 @@ def crash_copy(runs, to):
 
 
 # long enough to be caught mid-way on a slow machine, short to finish in seconds
-# (200 epochs of 13 steps, ~10 ms each on a quiet 2-core machine: the orphaned worker's
-# checkpoint came at epoch ~50 after a SIGKILL at epoch 5, so a machine twice as fast still
-# has half the epochs left; the DEC phase is fast, so its 80 updates stay: caught at
-# update 2 or 3, it must not end first)
-SLOW = dict(pretrain_epochs=200, pretrain_batch_size=16, max_iter=1600, update_interval=20,
+# (300 epochs of 13 steps, ~10 ms each on a quiet 2-core machine: pretraining cannot finish
+# in the time between the SIGKILL and the orphaned worker's checkpoint, epoch ~50 on a
+# quiet machine; 200 epochs were over first once, the suite on three workers; the DEC
+# phase is fast, so its 80 updates stay: caught at update 2 or 3, it must not end first)
+SLOW = dict(pretrain_epochs=300, pretrain_batch_size=16, max_iter=1600, update_interval=20,
             tol=0.0, batch_size=16)
 # the tests that interrupt the DEC phase need pretraining over, not long
 DEC_SLOW = {**SLOW, "pretrain_epochs": 20}
