@@ -75,8 +75,9 @@ def import_umap() -> ModuleType:
     module
         The ``umap`` package.
     """
+    global _UMAP_READY
     with _UMAP_IMPORT:
-        if "umap" in sys.modules and _UMAP_JIT_CACHED:
+        if _UMAP_READY:
             return sys.modules["umap"]
         hide = "tensorflow" not in sys.modules and "umap.parametric_umap" not in sys.modules
         if hide:
@@ -87,10 +88,11 @@ def import_umap() -> ModuleType:
             if hide and sys.modules.get("umap.parametric_umap", 0) is None:
                 del sys.modules["umap.parametric_umap"]  # an explicit import later still works
         _cache_umap_jit()
+        _UMAP_READY = True
         return umap
 
 
-_UMAP_JIT_CACHED = False
+_UMAP_READY = False  # imported and its JIT cache on (umap may be in sys.modules before that)
 
 
 def _cache_umap_jit() -> int:
@@ -114,7 +116,8 @@ def _cache_umap_jit() -> int:
     int
         How many functions were given the cache.
     """
-    global _UMAP_JIT_CACHED
+    from collections import Counter
+
     from numba.core.registry import CPUDispatcher
 
     dispatchers = {}
@@ -123,9 +126,7 @@ def _cache_umap_jit() -> int:
             for value in list(vars(module).values()):
                 if isinstance(value, CPUDispatcher):
                     dispatchers[id(value)] = value
-    per_function: dict[int, int] = {}
-    for disp in dispatchers.values():
-        per_function[id(disp.py_func)] = per_function.get(id(disp.py_func), 0) + 1
+    per_function = Counter(id(disp.py_func) for disp in dispatchers.values())
     cached = 0
     for disp in dispatchers.values():
         own = getattr(disp.py_func, "__module__", "").split(".")[0] in ("umap", "pynndescent")
@@ -136,7 +137,6 @@ def _cache_umap_jit() -> int:
         except RuntimeError:  # "no locator available": nowhere writable to keep it
             continue
         cached += 1
-    _UMAP_JIT_CACHED = True
     return cached
 
 

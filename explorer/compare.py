@@ -129,7 +129,8 @@ def warm_up_umap(k: int = 2) -> float:
     rng = np.random.default_rng(0)
     z = rng.normal(size=(80, 4)).astype(np.float32)
     # its seeded fits' noise is filtered (dec_core.baselines.quiet_umap_warnings)
-    reducer = import_umap().UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
+    umap = import_umap()
+    reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
                         random_state=0).fit(z[:60])
     reducer.transform(z[60:])
     _UMAP_WARM = True

@@ -91,7 +91,7 @@ def _umap(n: int, n_components: int, seed: int, x: np.ndarray | None = None):
     n_neighbors = max(2, min(15, n - 1))
     extra = {} if x is None else {"precomputed_knn": (*knn(x, n_neighbors), None)}
     return import_umap().UMAP(n_components=n_components, random_state=seed,
-                     n_neighbors=n_neighbors, min_dist=0.1, **extra)
+                              n_neighbors=n_neighbors, min_dist=0.1, **extra)
 
 
 def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,

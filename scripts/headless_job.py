@@ -43,7 +43,8 @@ def main() -> None:
         time.sleep(15)
     t0 = time.time()
     job = manager.submit("headless" * 3, config)
-    phases: dict[str, float] = {}  # the second each phase was first seen (10 ms polls)
+    phases: dict[str, float] = {}  # the second each phase was first seen (50 ms polls:
+    # JobManager.wait sleeps 50 ms between looks)
     while not manager.wait(job, 0.01) and time.time() - t0 < 900:
         phases.setdefault(job.phase, round(time.time() - t0, 2))
     print(json.dumps({
