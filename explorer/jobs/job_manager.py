@@ -8,8 +8,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import multiprocessing
-import multiprocessing.spawn
 import os
 import queue
 import secrets
@@ -27,11 +25,13 @@ from ..journal import PROGRESS_EVERY_S, Journal
 from . import events as ev
 from .cache import AutoencoderCache
 from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, STATES_ENDED, Job, owner_dir, where
-from .spawn import _start_without_main
+from .spawn import WORKER_CONTEXT as _MP
+from .spawn import start_process
 from .worker import Controls, process_main, run_job
 
 _LOG = logging.getLogger(__name__)
-_MP = multiprocessing.get_context("spawn")  # never fork a process that runs TensorFlow
+
+
 class _Runner:
     """One worker: a process (or, in-process, a thread) with its inbox, events and controls."""
 
@@ -46,9 +46,7 @@ class _Runner:
             self.events = _MP.Queue()
             self.inbox = _MP.Queue()
             self.controls = Controls.for_processes(_MP)
-            self.proc = _MP.Process(target=process_main, name="dec-worker", daemon=True,
-                                    args=(self.inbox, self.events, self.controls))
-            _start_without_main(self.proc)
+            self.proc = start_process(process_main, (self.inbox, self.events, self.controls))
 
     @property
     def pid(self) -> int | None:

@@ -1,20 +1,65 @@
-"""The spawn workaround: start a worker process without re-running the page in it."""
+"""How a worker process starts: forked from a forkserver, with the server's environment, without the page."""
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.spawn
+import os
 import threading
+
+from .worker import WORKER_MODULES
 
 _NO_MAIN = threading.local()
 
 
-def _start_without_main(proc) -> None:
-    """Start a spawned process without re-running the parent's ``__main__`` in it.
+def worker_context():
+    """The multiprocessing context of worker processes: ``forkserver`` (``spawn`` on Windows).
 
-    The "spawn" start method re-imports the parent's main module in the child
-    (as ``__mp_main__``). While Streamlit runs a page, ``sys.modules["__main__"]``
-    is that page's script, so every worker would run the page again, headless
+    A worker is never forked from the server itself: the server's threads, and in
+    tests a running TensorFlow, would come along half-copied. The forkserver is a
+    separate single-threaded process, started at the first worker, that only
+    imports :data:`~explorer.jobs.worker.WORKER_MODULES`. Importing TensorFlow
+    does not start its runtime or thread pools; each forked worker starts its own.
+    So a worker skips ~3 CPU seconds of imports, and the workers share those pages.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(WORKER_MODULES))
+    return ctx
+
+
+WORKER_CONTEXT = worker_context()
+
+
+def start_process(target, args: tuple = (), *, name: str = "dec-worker"):
+    """Start ``target(*args)`` in a new worker process (daemonic) and return the process.
+
+    The process gets the server's environment as it is now (a forked worker
+    would otherwise inherit the forkserver's, as old as the forkserver) and does
+    not run the page again (:func:`_start_without_main`). Queues and events
+    handed to it must come from :data:`WORKER_CONTEXT`.
+    """
+    proc = WORKER_CONTEXT.Process(target=_in_environ, name=name, daemon=True,
+                                  args=(dict(os.environ), target, tuple(args)))
+    _start_without_main(proc)
+    return proc
+
+
+def _in_environ(environ: dict[str, str], target, args: tuple) -> None:
+    """In the child: take the server's environment, then run the target."""
+    os.environ.clear()
+    os.environ.update(environ)
+    target(*args)
+
+
+def _start_without_main(proc) -> None:
+    """Start a process without re-running the parent's ``__main__`` in it.
+
+    The "spawn" and "forkserver" start methods both prepare the child by
+    re-importing the parent's main module (as ``__mp_main__``). While Streamlit
+    runs a page, ``sys.modules["__main__"]`` is that page's script, so every
+    worker would run the page again, headless
     (streamlit/streamlit#8957, "st.navigation ... does not allow multiprocessing";
     also #4788). Neither Streamlit nor CPython offers a switch for this, so for
     this one ``start`` call (this thread only; other sessions' starts are not

@@ -304,27 +304,26 @@ def test_eviction_waits_for_the_worker_that_loads_the_file(tmp_path):
 
 # ------------------------------------------------------------ real processes
 def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypatch):
-    """Under Streamlit ``__main__`` is the page; spawn would run it again in the worker."""
+    """Under Streamlit ``__main__`` is the page; spawn and forkserver would run it again in the worker."""
     marker = tmp_path / "ran"
     page = tmp_path / "page.py"
     page.write_text(f"open({str(marker)!r}, 'w').close()\n")
     fake_main = types.ModuleType("__main__")
     fake_main.__file__ = str(page)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
-    ctx = multiprocessing.get_context("spawn")
+    from explorer.jobs.spawn import WORKER_CONTEXT, _start_without_main
 
-    plain = ctx.Process(target=time.sleep, args=(0,))
-    plain.start()
-    plain.join(60)
-    assert marker.exists()  # what happens without the fix: the "page" ran in the child
-    marker.unlink()
+    for ctx in (multiprocessing.get_context("spawn"), WORKER_CONTEXT):  # the forkserver too
+        plain = ctx.Process(target=time.sleep, args=(0,))
+        plain.start()
+        plain.join(60)
+        assert marker.exists()  # what happens without the fix: the "page" ran in the child
+        marker.unlink()
 
-    fixed = ctx.Process(target=time.sleep, args=(0,))
-    from explorer.jobs.spawn import _start_without_main
-
-    _start_without_main(fixed)
-    fixed.join(60)
-    assert fixed.exitcode == 0 and not marker.exists()
+        fixed = ctx.Process(target=time.sleep, args=(0,))
+        _start_without_main(fixed)
+        fixed.join(60)
+        assert fixed.exitcode == 0 and not marker.exists()
 
 
 @pytest.fixture(scope="module")
@@ -491,26 +490,30 @@ def test_a_worker_gives_tensorflow_one_thread_per_op_unless_told_otherwise(monke
     assert worker.tf_thread_env() == {"TF_NUM_INTEROP_THREADS": "2"}
 
 
-def test_a_spawned_worker_runs_tensorflow_on_the_threads_it_was_given(tmp_path, monkeypatch):
+def test_a_worker_starts_with_tensorflow_and_runs_it_on_the_threads_it_was_given(monkeypatch):
+    """Through the real start: forked from the forkserver, in the server's environment of now."""
     monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
     monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
-    monkeypatch.setenv("DEC_TF_THREADS", "1,2")
-    import multiprocessing
+    from explorer.jobs.spawn import WORKER_CONTEXT, start_process
 
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_report_tf_threads, args=(out,))
-    proc.start()
-    threads = out.get(timeout=120)
-    proc.join(60)
-    assert threads == (1, 2)
+    assert WORKER_CONTEXT.get_start_method() == "forkserver"
+    out = WORKER_CONTEXT.Queue()
+    # the second setting comes after the forkserver started: the worker still sees it
+    for threads in ((1, 2), (2, 1)):
+        monkeypatch.setenv("DEC_TF_THREADS", f"{threads[0]},{threads[1]}")
+        proc = start_process(_report_tf_threads, (out,))
+        preloaded, got = out.get(timeout=120)
+        proc.join(60)
+        assert preloaded  # TensorFlow came imported: the worker did not pay for it
+        assert got == threads and proc.exitcode == 0
 
 
 def _report_tf_threads(out) -> None:
+    preloaded = "tensorflow" in sys.modules
     from explorer.jobs import worker
 
     worker.warm_up()
     import tensorflow as tf
 
-    out.put((tf.config.threading.get_intra_op_parallelism_threads(),
-             tf.config.threading.get_inter_op_parallelism_threads()))
+    out.put((preloaded, (tf.config.threading.get_intra_op_parallelism_threads(),
+                         tf.config.threading.get_inter_op_parallelism_threads())))
