@@ -19,9 +19,16 @@ one definition of N2D here.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.util
 import sys
+import tempfile
 import threading
+import time
 import warnings
+from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -68,7 +75,13 @@ def import_umap() -> ModuleType:
     already (a training worker, a notebook that built a DEC) gets the whole package.
 
     The first import in a process also turns on numba's on-disk cache for umap's
-    compiled functions (:func:`_cache_umap_jit`).
+    compiled functions (:func:`_cache_umap_jit`). On a fresh install that cache is
+    empty, and the import compiles for ~13 CPU seconds, a first fit ~9 more; each
+    process that starts at the same time (test workers, parallel CLI runs) would
+    compile it all again. So the import holds a lock shared by the processes of
+    this install (:func:`_compile_lock`), and an import that compiled also runs
+    :func:`compile_umap` before it lets go: the processes waiting behind it then
+    load everything from the cache (~2 s).
 
     Returns
     -------
@@ -79,20 +92,69 @@ def import_umap() -> ModuleType:
     with _UMAP_IMPORT:
         if _UMAP_READY:
             return sys.modules["umap"]
-        hide = "tensorflow" not in sys.modules and "umap.parametric_umap" not in sys.modules
-        if hide:
-            sys.modules["umap.parametric_umap"] = None  # `from .parametric_umap` -> ImportError
-        try:
-            import umap
-        finally:
-            if hide and sys.modules.get("umap.parametric_umap", 0) is None:
-                del sys.modules["umap.parametric_umap"]  # an explicit import later still works
-        _cache_umap_jit()
+        with _compile_lock():
+            cpu = time.thread_time()  # numba compiles in the importing thread
+            hide = "tensorflow" not in sys.modules and "umap.parametric_umap" not in sys.modules
+            if hide:
+                sys.modules["umap.parametric_umap"] = None  # `from .parametric_umap` -> ImportError
+            try:
+                import umap
+            finally:
+                if hide and sys.modules.get("umap.parametric_umap", 0) is None:
+                    del sys.modules["umap.parametric_umap"]  # an explicit import later still works
+            _cache_umap_jit()
+            if time.thread_time() - cpu > COLD_IMPORT_CPU_S:
+                compile_umap(umap)  # this process compiled: the first fit's code too, once
         _UMAP_READY = True
         return umap
 
 
 _UMAP_READY = False  # imported and its JIT cache on (umap may be in sys.modules before that)
+
+COLD_IMPORT_CPU_S = 5.0
+"""CPU seconds above which umap's import must have compiled its numba code (the
+2-core machine: ~13 s on a fresh install, ~2 s from numba's cache)."""
+
+
+@contextlib.contextmanager
+def _compile_lock() -> Iterator[None]:
+    """Hold an exclusive lock that all processes using this install of umap share.
+
+    ``fcntl.flock`` on a file in the temporary folder, named after where umap is
+    installed (so another virtual environment has its own); the system releases it
+    when the holder ends, however it ends. Where there is no ``fcntl`` (Windows) or
+    no writable temporary folder, there is no lock and each process compiles its own.
+    """
+    handle = None
+    try:
+        import fcntl
+
+        spec = importlib.util.find_spec("umap")
+        key = hashlib.sha1(str(spec.origin if spec else "").encode()).hexdigest()[:12]
+        handle = open(Path(tempfile.gettempdir()) / f"dec_core-umap-{key}.lock", "a")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except (ImportError, OSError):
+        if handle is not None:
+            handle.close()
+        handle = None
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()  # and with it the lock
+
+
+def compile_umap(umap: ModuleType | None = None, n_components: int = 2) -> None:
+    """Fit and transform 80 random points, so that umap's numba code is compiled (and cached).
+
+    The code a seeded fit and a ``transform`` of float32 data run, as the app's
+    UMAP views and N2D do; the shape of the data does not matter to numba.
+    """
+    umap = umap or import_umap()
+    z = np.random.default_rng(0).normal(size=(80, 4)).astype(np.float32)
+    reducer = umap.UMAP(n_components=max(2, int(n_components)), n_neighbors=10, min_dist=0.0,
+                        random_state=0).fit(z[:60])  # seeded: UMAP_NOISE is filtered
+    reducer.transform(z[60:])
 
 
 def _cache_umap_jit() -> int:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dec_core.baselines import NAMES, import_umap, n2d_labels
+from dec_core.baselines import NAMES, compile_umap, import_umap, n2d_labels
 from dec_core.presets import VARIANTS, apply_variant, method_of, switch_method, variant_of
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
@@ -115,7 +115,7 @@ def warm_up_umap(k: int = 2) -> float:
     the first time after an install, about 1 s once numba's cache holds it
     (:func:`dec_core.baselines.import_umap`).
 
-    Fits and transforms 60 random points; later calls return at once.
+    Runs :func:`dec_core.baselines.compile_umap`; later calls return at once.
 
     Returns
     -------
@@ -126,13 +126,7 @@ def warm_up_umap(k: int = 2) -> float:
     if _UMAP_WARM:
         return 0.0
     t0 = time.perf_counter()
-    rng = np.random.default_rng(0)
-    z = rng.normal(size=(80, 4)).astype(np.float32)
-    # its seeded fits' noise is filtered (dec_core.baselines.quiet_umap_warnings)
-    umap = import_umap()
-    reducer = umap.UMAP(n_components=max(2, int(k)), n_neighbors=10, min_dist=0.0,
-                        random_state=0).fit(z[:60])
-    reducer.transform(z[60:])
+    compile_umap(import_umap(), k)
     _UMAP_WARM = True
     return time.perf_counter() - t0
 

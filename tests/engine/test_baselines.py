@@ -143,3 +143,40 @@ def test_every_umap_import_goes_through_import_umap():
             if any(n == "umap" or n.startswith("umap.") for n in names):
                 direct.append(f"{path.relative_to(root)}:{node.lineno}")
     assert len(direct) == 1 and direct[0].startswith("dec_core/baselines.py:"), direct
+
+
+def test_one_process_at_a_time_compiles_umap_for_an_install(tmp_path):
+    """While one process holds the compile lock, another's import of umap waits for it."""
+    import subprocess
+    import sys
+    import time
+
+    from dec_core.baselines import _compile_lock
+
+    code = ("import time\n"
+            "from dec_core.baselines import _compile_lock\n"
+            "with _compile_lock():\n"
+            "    print(time.time())\n")
+    with _compile_lock():
+        other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        time.sleep(1.5)  # the other process has started and waits
+        released = time.time()
+    out, _ = other.communicate(timeout=60)
+    assert other.returncode == 0 and float(out) >= released
+
+
+def test_an_import_that_compiled_umap_also_compiles_a_first_fit(monkeypatch):
+    """A fresh install's first import compiles (> COLD_IMPORT_CPU_S): it runs compile_umap
+    before it lets the processes behind it in; an import from numba's cache does not."""
+    from dec_core import baselines
+
+    calls = []
+    monkeypatch.setattr(baselines, "compile_umap", lambda umap: calls.append(umap))
+    for threshold, expected in ((1e9, 0), (-1.0, 1)):  # from the cache; as if it compiled
+        monkeypatch.setattr(baselines, "_UMAP_READY", False)
+        monkeypatch.setattr(baselines, "COLD_IMPORT_CPU_S", threshold)
+        umap = baselines.import_umap()
+        assert len(calls) == expected and baselines._UMAP_READY
+    assert calls == [umap]
+    baselines.import_umap()  # ready now: nothing more
+    assert len(calls) == 1
