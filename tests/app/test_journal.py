@@ -64,9 +64,8 @@ def crash_copy(runs, to):
 
 
 # long enough to be caught mid-way on a slow machine, short to finish in seconds
-# (300 epochs of 13 steps, ~10 ms each on a quiet 2-core machine: pretraining cannot finish
-# in the time between the SIGKILL and the orphaned worker's checkpoint, epoch ~50 on a
-# quiet machine; 200 epochs were over first once, the suite on three workers; the DEC
+# (300 epochs of 13 steps, ~10 ms each on a quiet 2-core machine; the worker is frozen
+# across the SIGKILL (run_server), so it checkpoints a few epochs after the kill; the DEC
 # phase is fast, so its 80 updates stay: caught at update 2 or 3, it must not end first)
 SLOW = dict(pretrain_epochs=300, pretrain_batch_size=16, max_iter=1600, update_interval=20,
             tol=0.0, batch_size=16)
@@ -102,7 +101,15 @@ def alive(pid) -> bool:
 
 
 def run_server(runs, config, until, sig, graceful=False):
-    """Start DRIVER, wait until ``until(pretrain_epochs, dec_updates)``, send ``sig``."""
+    """Start DRIVER, wait until ``until(pretrain_epochs, dec_updates)``, send ``sig``.
+
+    A SIGKILL comes with the worker frozen (SIGSTOP) until the server is dead: the
+    orphaned worker then checkpoints within an epoch or two of where the server last saw
+    it, however the machine is loaded (once, on a busy machine, it had run all of
+    pretraining between the line read here and its noticing the server was gone).
+    Returns ``(job_id, worker_pid, driver_output, seconds from the signal (the thaw) to
+    the worker's end)``.
+    """
     proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(runs), json.dumps(config),
                              "1" if graceful else "0"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True,
@@ -117,7 +124,13 @@ def run_server(runs, config, until, sig, graceful=False):
             if until(int(n_pre), int(n_dec)):
                 break
         assert time.time() < end, "the job did not get there in time"
+    freeze = sig == signal.SIGKILL and worker is not None
+    if freeze:
+        os.kill(worker, signal.SIGSTOP)
     proc.send_signal(sig)
+    if freeze:
+        proc.wait(60)
+        os.kill(worker, signal.SIGCONT)
     t0 = time.time()
     tail = proc.communicate(timeout=60)[0]  # EOF once the worker, which shares stdout, ends
     return job_id, worker, tail, time.time() - t0
