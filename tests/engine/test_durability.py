@@ -7,9 +7,6 @@ incomplete; the run being overwritten must hold the old state or the new one.
 import os
 import random
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 
 import numpy as np
@@ -19,20 +16,33 @@ from dec_core import DEC
 from dec_core.runs import list_runs, load_run, save_run
 
 KILLS = 6
-CHILD = textwrap.dedent("""
-    import sys, numpy as np
+
+
+def saver(root: str, base: str, ready, go) -> None:
+    """A child process: load the run, say ready, then save it over and over until killed."""
+    import numpy as np
+
     from dec_core.runs import load_run, save_run
-    root, base = sys.argv[1], sys.argv[2]
+
     run = load_run(base)
     x = np.load(base + "/x.npy")
+    ready.set()
+    go.wait()  # started ahead while the previous child was still saving
     i = 0
-    print("ready", flush=True)
-    sys.stdin.readline()  # "go": started ahead while the previous child was still saving
     while True:
         save_run(root + "/shared", run.estimator, x, run.y_true)   # overwrite in place
         save_run(root + f"/new-{i}", run.estimator, x, run.y_true)  # a fresh folder
         i += 1
-""")
+
+
+def saver_context():
+    """Children forked from a forkserver that has imported TensorFlow (a real process each,
+    killed for real), so six children do not import it six times (3 CPU s each)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["dec_core.runs", "tensorflow", "keras"])
+    return ctx
 
 
 @pytest.fixture(scope="module")
@@ -52,33 +62,34 @@ def test_sigkill_during_saves_loses_nothing(base_run, tmp_path):
     base, x, expected = base_run
     root = tmp_path / "runs"
     root.mkdir()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    ctx = saver_context()
     rng = random.Random(0)
     kills = 0
 
     def child():
-        return subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(base)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env)
+        ready, go = ctx.Event(), ctx.Event()
+        proc = ctx.Process(target=saver, args=(str(root), str(base), ready, go), daemon=True)
+        proc.start()
+        return proc, ready, go
 
-    # Each child imports TensorFlow and loads the run (seconds of CPU) before it touches
-    # the runs folder, so the next one does that while this one saves and is checked.
+    # Each child loads the run before it touches the runs folder, so the next one does
+    # that while this one saves and is checked.
     upcoming = child()
     try:
         for cycle in range(KILLS):
-            proc, upcoming = upcoming, (child() if cycle < KILLS - 1 else None)
-            assert proc.stdout.readline().strip() == b"ready"
-            proc.stdin.write(b"go\n")
-            proc.stdin.flush()
+            (proc, ready, go), upcoming = upcoming, (child() if cycle < KILLS - 1 else None)
+            assert ready.wait(120)
+            go.set()
             time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.join(60)
+            assert proc.exitcode == -signal.SIGKILL
             kills += 1
             check(root, x, expected)
     finally:
         if upcoming is not None:
-            upcoming.kill()
-            upcoming.wait()
+            upcoming[0].kill()
+            upcoming[0].join(60)
     assert kills == KILLS
     assert (root / "shared").exists()
     for hidden in root.glob(".*"):  # leftovers are only temporaries, never listed
