@@ -9,8 +9,8 @@ The subpackage, one concern per module:
   reused across jobs (pinned while a worker loads one);
 - :mod:`~explorer.jobs.worker`: the worker process (no streamlit, no ``Job``);
 - :mod:`~explorer.jobs.events`: what the worker sends to the page;
-- :mod:`~explorer.jobs.spawn`: how a worker process starts (forked from a forkserver
-  that has imported TensorFlow, with the server's environment, without the page).
+- :mod:`~explorer.jobs.spawn`: how a worker process starts (on Linux forked from a
+  forkserver that has imported TensorFlow; with the server's environment, without the page).
 
 Streamlit reruns a page's script on every click, and a refresh starts a new
 session, so training cannot live in the script run. A :class:`JobManager`
@@ -19,8 +19,8 @@ session, so training cannot live in the script run. A :class:`JobManager`
 wait in a queue. A process, not a thread: TensorFlow's training loop then
 never competes with the UI for Python's GIL, a crash in native code cannot
 take the server down, and Stop can always end a job (after a grace period the
-process is terminated). Workers are forked from a forkserver that imported
-TensorFlow once, so a new one is ready in a fraction of a second of CPU. With
+process is terminated). On Linux workers are forked from a forkserver that
+imported TensorFlow once, so a new one is ready in a fraction of a second of CPU. With
 ``warm_workers=1`` one process is started ahead of time and waits, so a job's
 first chart comes within a few seconds of Start; it is replaced after each use.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.spawn
 import os
+import sys
 import threading
 
 from .worker import WORKER_MODULES
@@ -13,7 +14,7 @@ _NO_MAIN = threading.local()
 
 
 def worker_context():
-    """The multiprocessing context of worker processes: ``forkserver`` (``spawn`` on Windows).
+    """The multiprocessing context of worker processes: ``forkserver`` on Linux, else ``spawn``.
 
     A worker is never forked from the server itself: the server's threads, and in
     tests a running TensorFlow, would come along half-copied. The forkserver is a
@@ -21,8 +22,10 @@ def worker_context():
     imports :data:`~explorer.jobs.worker.WORKER_MODULES`. Importing TensorFlow
     does not start its runtime or thread pools; each forked worker starts its own.
     So a worker skips ~3 CPU seconds of imports, and the workers share those pages.
+    Elsewhere, spawn: Windows has no fork, and on macOS a process that has loaded
+    Apple's frameworks (numpy's Accelerate) is not safe to fork.
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(WORKER_MODULES))
