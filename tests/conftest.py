@@ -21,19 +21,19 @@ MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "dat
 # The README's test command runs the suite on three pytest-xdist workers, a test file to
 # a worker (pyproject.toml: -n 3 --dist loadfile --no-loadscope-reorder). On 2 cores a
 # third worker runs while the other two wait on their servers, browsers and worker
-# processes: the machine stays busy (98% in vmstat) and the suite takes ~255 s instead of
-# ~275 s with two. Files go out in collection order, so the longest start first and the
+# processes: the machine stays busy (98% in vmstat; the suite ~230 s warm, once ~255 s
+# against ~275 s with two workers on an earlier build). Files go out in collection order, so the longest start first and the
 # many short ones fill in behind them; otherwise a minute-long browser test could start
 # last and run alone. Seconds per file on the 2-core machine, three workers (2026-12-01);
 # the rest keep their order.
 LONGEST_FIRST = (
-    "tests/browser/test_browser.py",          # ~100 s: two servers, five browser scenarios
+    "tests/browser/test_browser.py",          # ~95 s: two servers, five browser scenarios
     "tests/browser/test_restart_browser.py",  # ~85 s: three server starts
-    "tests/app/test_journal.py",              # ~65 s: servers killed and restarted
-    "tests/app/test_jobs.py",                 # ~90 s: real worker processes
-    "tests/browser/test_load.py",             # ~50 s: three browser sessions
-    "tests/engine/test_durability.py",        # ~50 s: six SIGKILLed children
-    "tests/browser/test_browser_limits.py",   # ~20 s
+    "tests/app/test_journal.py",              # ~70 s: servers killed and restarted
+    "tests/app/test_jobs.py",                 # ~65 s: real worker processes
+    "tests/browser/test_load.py",             # ~40 s: three browser sessions
+    "tests/browser/test_browser_limits.py",   # ~30 s
+    "tests/engine/test_durability.py",        # ~25 s: six SIGKILLed children
     "tests/browser/test_browser_map.py",      # ~20 s
     "tests/app/test_package.py",              # ~15 s: builds and installs the wheel
 )
