@@ -104,7 +104,10 @@ def import_umap() -> ModuleType:
                     del sys.modules["umap.parametric_umap"]  # an explicit import later still works
             _cache_umap_jit()
             if time.thread_time() - cpu > COLD_IMPORT_CPU_S:
-                compile_umap(umap)  # this process compiled: the first fit's code too, once
+                try:  # this process compiled: the first fit's code too, once
+                    compile_umap(umap)
+                except Exception as err:  # a head start only: umap itself is imported
+                    warnings.warn(f"compiling UMAP ahead of time failed: {err}", stacklevel=2)
         _UMAP_READY = True
         return umap
 
@@ -115,15 +118,25 @@ COLD_IMPORT_CPU_S = 5.0
 """CPU seconds above which umap's import must have compiled its numba code (the
 2-core machine: ~13 s on a fresh install, ~2 s from numba's cache)."""
 
+COMPILE_LOCK_TIMEOUT_S = 120.0
+"""The longest a process waits for another's first compile (~25 s on the 2-core machine)."""
+
 
 @contextlib.contextmanager
-def _compile_lock() -> Iterator[None]:
+def _compile_lock(timeout: float = COMPILE_LOCK_TIMEOUT_S) -> Iterator[bool]:
     """Hold an exclusive lock that all processes using this install of umap share.
 
     ``fcntl.flock`` on a file in the temporary folder, named after where umap is
     installed (so another virtual environment has its own); the system releases it
-    when the holder ends, however it ends. Where there is no ``fcntl`` (Windows) or
-    no writable temporary folder, there is no lock and each process compiles its own.
+    when the holder ends, however it ends. A holder that is stopped or stuck does not
+    hold the others for ever: after ``timeout`` seconds they go on without it. Where
+    there is no ``fcntl`` (Windows) or no writable temporary folder, there is no lock
+    and each process compiles its own. Not re-entrant (one lock per open file).
+
+    Yields
+    ------
+    bool
+        Whether the lock is held.
     """
     handle = None
     try:
@@ -132,13 +145,23 @@ def _compile_lock() -> Iterator[None]:
         spec = importlib.util.find_spec("umap")
         key = hashlib.sha1(str(spec.origin if spec else "").encode()).hexdigest()[:12]
         handle = open(Path(tempfile.gettempdir()) / f"dec_core-umap-{key}.lock", "a")
-        fcntl.flock(handle, fcntl.LOCK_EX)
-    except (ImportError, OSError):
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > end:
+                    handle.close()
+                    handle = None
+                    break
+                time.sleep(0.05)
+    except (ImportError, OSError, ValueError):  # ValueError: a umap without __spec__
         if handle is not None:
             handle.close()
         handle = None
     try:
-        yield
+        yield handle is not None
     finally:
         if handle is not None:
             handle.close()  # and with it the lock

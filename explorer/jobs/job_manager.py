@@ -5,12 +5,14 @@ See :mod:`explorer.jobs` for the whole picture (how a page polls cheaply).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
 import os
 import queue
 import secrets
+import signal
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -77,6 +79,11 @@ class _Runner:
         """
         if self.proc is None:
             return False
+        if self.proc.exitcode is not None and _forked_and_alive(self.proc.pid):
+            # the forkserver died (it reports its children's exit codes): Process.kill
+            # sends nothing to a process that has an exit code
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
         return True
 
@@ -100,6 +107,15 @@ class _Runner:
         if self.proc is not None:
             self.proc.kill()
             self.close(timeout=5)
+
+
+def _forked_and_alive(pid: int | None) -> bool:
+    """Whether ``pid`` runs a process forked by the forkserver (it keeps the forkserver's
+    command line; a recycled pid would not)."""
+    try:
+        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 class JobManager:

@@ -8,9 +8,12 @@ end use real worker processes: a warm worker, crash isolation, hard stop.
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
+import textwrap
 import time
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -508,6 +511,37 @@ def test_a_worker_starts_with_tensorflow_and_runs_it_on_the_threads_it_was_given
         # TensorFlow came imported (forked): the worker did not pay for it
         assert preloaded == (WORKER_CONTEXT.get_start_method() == "forkserver")
         assert got == threads and proc.exitcode == 0
+
+
+def test_the_forkserver_outlasts_a_sigterm_and_a_worker_outlasts_no_forkserver():
+    """A SIGTERM to the server's process group leaves the forkserver (the server keeps
+    track of its workers through it); should the forkserver die anyway, kill() still ends
+    a worker. In a process of its own: the forkserver is killed."""
+    code = textwrap.dedent("""
+        import os, signal, time
+        from multiprocessing import forkserver
+        from explorer.jobs.job_manager import _Runner
+        runner = _Runner(in_process=False)
+        assert runner.events.get(timeout=120).__class__.__name__ == "Ready"
+        server = forkserver._forkserver._forkserver_pid
+        ignored = int(open(f"/proc/{server}/status").read().split("SigIgn:")[1].split()[0], 16)
+        child = int(open(f"/proc/{runner.pid}/status").read().split("SigIgn:")[1].split()[0], 16)
+        os.kill(server, signal.SIGKILL)
+        time.sleep(0.5)
+        assert runner.exitcode is not None  # what multiprocessing now believes
+        assert runner.kill()
+        time.sleep(0.5)
+        stat = open(f"/proc/{runner.pid}/stat").read().split()[2] if os.path.exists(
+            f"/proc/{runner.pid}") else "gone"
+        print(bool(ignored & 1 << 14), bool(child & 1 << 14), stat)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=180, cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-2000:]
+    # the forkserver ignored SIGTERM, the worker did not; the worker has ended (a zombie
+    # until whoever inherited it reaps it)
+    ignored, child_ignored, state = out.stdout.split()
+    assert (ignored, child_ignored) == ("True", "False") and state in ("gone", "Z"), out.stdout
 
 
 def _report_tf_threads(out) -> None:

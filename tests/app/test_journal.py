@@ -127,10 +127,13 @@ def run_server(runs, config, until, sig, graceful=False):
     freeze = sig == signal.SIGKILL and worker is not None
     if freeze:
         os.kill(worker, signal.SIGSTOP)
-    proc.send_signal(sig)
-    if freeze:
-        proc.wait(60)
-        os.kill(worker, signal.SIGCONT)
+    try:
+        proc.send_signal(sig)
+        if freeze:
+            proc.wait(60)
+    finally:
+        if freeze:
+            os.kill(worker, signal.SIGCONT)
     t0 = time.time()
     tail = proc.communicate(timeout=60)[0]  # EOF once the worker, which shares stdout, ends
     return job_id, worker, tail, time.time() - t0

@@ -145,24 +145,31 @@ def test_every_umap_import_goes_through_import_umap():
     assert len(direct) == 1 and direct[0].startswith("dec_core/baselines.py:"), direct
 
 
-def test_one_process_at_a_time_compiles_umap_for_an_install(tmp_path):
-    """While one process holds the compile lock, another's import of umap waits for it."""
+def test_one_process_at_a_time_compiles_umap_for_an_install():
+    """While one process holds the compile lock, another's import of umap waits for it
+    (and one held too long is given up on)."""
     import subprocess
     import sys
     import time
 
+    pytest.importorskip("fcntl")
     from dec_core.baselines import _compile_lock
 
     code = ("import time\n"
             "from dec_core.baselines import _compile_lock\n"
-            "with _compile_lock():\n"
-            "    print(time.time())\n")
-    with _compile_lock():
+            "with _compile_lock(timeout=0.3) as held:\n"
+            "    print('short', held, flush=True)\n"
+            "with _compile_lock() as held:\n"
+            "    print('long', held, time.time(), flush=True)\n")
+    with _compile_lock() as held:
+        assert held
         other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        time.sleep(1.5)  # the other process has started and waits
+        assert other.stdout.readline().split() == ["short", "False"]  # gave up, went on
+        time.sleep(0.5)  # now it waits in the second one
         released = time.time()
     out, _ = other.communicate(timeout=60)
-    assert other.returncode == 0 and float(out) >= released
+    word, held, when = out.split()
+    assert other.returncode == 0 and (word, held) == ("long", "True") and float(when) >= released
 
 
 def test_an_import_that_compiled_umap_also_compiles_a_first_fit(monkeypatch):
@@ -180,3 +187,17 @@ def test_an_import_that_compiled_umap_also_compiles_a_first_fit(monkeypatch):
     assert calls == [umap]
     baselines.import_umap()  # ready now: nothing more
     assert len(calls) == 1
+
+
+def test_a_failed_head_start_compile_still_gives_umap(monkeypatch):
+    from dec_core import baselines
+
+    def fail(umap):
+        raise RuntimeError("numba says no")
+
+    monkeypatch.setattr(baselines, "compile_umap", fail)
+    monkeypatch.setattr(baselines, "_UMAP_READY", False)
+    monkeypatch.setattr(baselines, "COLD_IMPORT_CPU_S", -1.0)
+    with pytest.warns(UserWarning, match="compiling UMAP ahead of time failed: numba says no"):
+        umap = baselines.import_umap()
+    assert umap.__name__ == "umap" and baselines._UMAP_READY

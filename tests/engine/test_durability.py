@@ -37,7 +37,9 @@ def saver(root: str, base: str, ready, go) -> None:
 
 def saver_context():
     """Children forked from a forkserver that has imported TensorFlow (a real process each,
-    killed for real), so six children do not import it six times (3 CPU s each)."""
+    killed for real), so six children do not import it six times (3 CPU s each). The
+    forkserver is one per process: if the app's (explorer.jobs.spawn) runs already, it is
+    the one, and it has these modules too."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
@@ -78,7 +80,9 @@ def test_sigkill_during_saves_loses_nothing(base_run, tmp_path):
     try:
         for cycle in range(KILLS):
             (proc, ready, go), upcoming = upcoming, (child() if cycle < KILLS - 1 else None)
-            assert ready.wait(120)
+            end = time.time() + 120
+            while not ready.wait(0.2):  # a child that died starting fails the test at once
+                assert proc.is_alive() and time.time() < end, proc.exitcode
             go.set()
             time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
             os.kill(proc.pid, signal.SIGKILL)
