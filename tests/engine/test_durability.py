@@ -18,8 +18,9 @@ from dec_core.runs import list_runs, load_run, save_run
 KILLS = 6
 
 
-def saver(root: str, base: str, ready, go) -> None:
-    """A child process: load the run, say ready, then save it over and over until killed."""
+def saver(root: str, base: str, ready, go, saved) -> None:
+    """A child process: load the run, say ready, then save it over and over until killed
+    (``saved`` is set once the first save of "shared" is complete)."""
     import numpy as np
 
     from dec_core.runs import load_run, save_run
@@ -31,6 +32,7 @@ def saver(root: str, base: str, ready, go) -> None:
     i = 0
     while True:
         save_run(root + "/shared", run.estimator, x, run.y_true)   # overwrite in place
+        saved.set()
         save_run(root + f"/new-{i}", run.estimator, x, run.y_true)  # a fresh folder
         i += 1
 
@@ -69,21 +71,27 @@ def test_sigkill_during_saves_loses_nothing(base_run, tmp_path):
     kills = 0
 
     def child():
-        ready, go = ctx.Event(), ctx.Event()
-        proc = ctx.Process(target=saver, args=(str(root), str(base), ready, go), daemon=True)
+        ready, go, saved = ctx.Event(), ctx.Event(), ctx.Event()
+        proc = ctx.Process(target=saver, args=(str(root), str(base), ready, go, saved),
+                           daemon=True)
         proc.start()
-        return proc, ready, go
+        return proc, ready, go, saved
 
     # Each child loads the run before it touches the runs folder, so the next one does
     # that while this one saves and is checked.
     upcoming = child()
     try:
         for cycle in range(KILLS):
-            (proc, ready, go), upcoming = upcoming, (child() if cycle < KILLS - 1 else None)
+            (proc, ready, go, saved), upcoming = upcoming, (child() if cycle < KILLS - 1
+                                                            else None)
             end = time.time() + 120
             while not ready.wait(0.2):  # a child that died starting fails the test at once
                 assert proc.is_alive() and time.time() < end, proc.exitcode
             go.set()
+            # the first child completes one save of "shared" (on a loaded machine a first
+            # save took longer than every kill delay); after that, "shared" is overwritten
+            while cycle == 0 and not saved.wait(0.2):
+                assert proc.is_alive() and time.time() < end + 120, proc.exitcode
             time.sleep(rng.uniform(0.05, 1.5))  # somewhere inside a save
             os.kill(proc.pid, signal.SIGKILL)
             proc.join(60)
