@@ -120,8 +120,8 @@ COLD_IMPORT_CPU_S = 5.0
 
 COMPILE_LOCK_TIMEOUT_S = 600.0
 """The longest a process waits for another's first compile: ~30 CPU s, which on the
-2-core machine under the test suite's load took over a minute of wall time (77 s with
-four busy loops beside it); a shorter wait had the waiters compile all of it again."""
+2-core machine took 77 s of wall time with four busy loops beside it; a waiter that
+gives up compiles all of it again, so the wait only guards against a stopped holder."""
 
 
 @contextlib.contextmanager
