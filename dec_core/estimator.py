@@ -913,6 +913,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         at = {"update": loop.update - 1, "iteration": self.n_iter_, "delta_label": delta,
               "n_changed": int(round(delta * labels.shape[0])), "n_samples": int(labels.shape[0]),
               "tol": p.tol, "max_iter": p.max_iter}
+        if p.target_power == 1 and not p.normalize_frequency and not p.start_target_updates:
+            # p_ij = q_ij at every update: KL(P||Q) = 0 and its gradient is zero
+            at.update(target_is_q=True, method=p.method)
         if self._should_stop():
             if not self.stop_reason_:
                 self._stop(StopRecord("stopped", **at))

@@ -53,6 +53,13 @@ class StopRecord:
         ``"pretrain_diverged"``: the epoch (from 1).
     stage : str, optional
         ``"pretrain_diverged"``: the pretraining stage.
+    target_is_q : bool, optional
+        True when the run's target was Q itself (``target_power=1`` without
+        the division by f_j): KL(P‖Q) was 0 at every update and its gradient
+        zero, so the clustering term taught nothing. Unset otherwise.
+    method : str, optional
+        ``"dec"`` or ``"idec"``, set with ``target_is_q`` (under IDEC the
+        reconstruction term still trains the encoder).
     """
 
     kind: str
@@ -69,6 +76,8 @@ class StopRecord:
     learning_rate: float | None = None
     epoch: int | None = None
     stage: str | None = None
+    target_is_q: bool | None = None
+    method: str | None = None
 
     def __post_init__(self):
         if self.kind not in STOP_KINDS:
@@ -83,6 +92,12 @@ class StopRecord:
         >>> StopRecord("max_iter", max_iter=3000).reason
         'reached max_iter=3000'
         """
+        text = self._reason()
+        return text + ("; the target P equals Q, so KL(P||Q) had nothing to teach"
+                       if self.target_is_q else "")
+
+    def _reason(self) -> str:
+        """:attr:`reason` without the remark on a target equal to Q."""
         if self.kind == "converged":
             return f"converged: delta_label={self.delta_label:.5f} < tol={self.tol:g}"
         if self.kind == "max_iter":

@@ -293,8 +293,11 @@ def grad_caption(share: Mapping) -> str:
     """What the class is seeing in :func:`grad_share_figure`, in a few sentences."""
     edges = np.asarray(share["edges"])
     g, p = np.asarray(share["gradient"], float), np.asarray(share["points"], float)
+    gap = share.get("p_gap")
     if g.sum() <= 0:
-        return "No pull yet: the target P equals Q everywhere."
+        return ("No pull: the target P equals Q everywhere"
+                + (f" (the largest |p_ij − q_ij| is {gap:.0e}, float rounding)" if gap else "")
+                + ", so every |∂L/∂z_i| is zero and no point is pulled.")
     ratio = np.where(p > 0, g / np.maximum(p, 1e-12), 0.0)
     top = int(np.argmax(ratio))
     cut = edges[-3]

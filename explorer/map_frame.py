@@ -24,7 +24,9 @@ screen moved in z. Keys added to ``step_info`` (all float32 unless said):
     ``|dKL(p_i||q_i)/dz_i|`` of the tracked rows (:mod:`dec_core.gradients`);
 ``grad_share`` dict
     ``edges`` (b + 1,), and per confidence bin the share of the total
-    gradient (``gradient``) and of the points (``points``), over all rows;
+    gradient (``gradient``) and of the points (``points``), over all rows,
+    and ``p_gap``, the largest ``|p_ij - q_ij|`` (below :data:`P_EQUALS_Q`
+    the target is Q itself and every norm is 0);
 ``prototypes`` (k, d), only for images
     the decoded centroids ``inverse_transform(mu_j)``, clipped to [0, 1];
 ``data_xy`` (m, 2) and ``grid`` dict, only for 2-D data
@@ -40,6 +42,8 @@ import numpy as np
 from dec_core.gradients import gradient_norms, share_by_confidence, soft_assign
 
 GRID = 60        # the 2-D data panel's background: GRID x GRID cells through the encoder
+P_EQUALS_Q = 1e-6
+"""Largest ``|p_ij - q_ij|`` under which the target is Q itself (float32 rounding)."""
 GRAD_BINS = 5    # confidence bins of the gradient-share chart
 
 
@@ -170,6 +174,9 @@ class LiveMap:
         self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
         alpha = float(est.alpha)
         norms = gradient_norms(z, centers, p, alpha, q)
+        gap = float(np.abs(p - q).max())
+        if gap < P_EQUALS_Q:  # P is Q (power 1, no / f_j): the norms are rounding noise
+            norms = np.zeros_like(norms)
         edges = confidence_edges(q.shape[1])
         g_share, p_share = share_by_confidence(norms, q.max(axis=1), edges)
         out = {
@@ -179,7 +186,8 @@ class LiveMap:
             "xy_range": tuple((float(a), float(b)) for a, b in zip(self.lo, self.hi)),
             "grad": norms[self.index],
             "grad_share": {"edges": edges, "gradient": g_share.astype(np.float32),
-                           "points": p_share.astype(np.float32)},
+                           "points": p_share.astype(np.float32),
+                           "p_gap": gap},
         }
         self.prev = xy
         if self.images:

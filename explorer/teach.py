@@ -132,6 +132,34 @@ def stop_text(stop, n_samples: int | None = None, *, banner: bool = False,
         if text != "stopped by request" and (text or state != "stopped"):
             return text
         stop = {"kind": "stopped"}
+    text = _stop_words(stop, n_samples, banner)
+    if stop.get("target_is_q"):
+        return text + "; " + target_is_q_text(stop.get("method") or "dec")
+    return text
+
+
+def target_is_q_text(method: str = "dec") -> str:
+    """What a run whose target P equals Q learnt: the one wording (Train, Step by step, stops).
+
+    With ``target_power = 1`` and no division by f_j, ``p_ij = q_ij``: KL(P‖Q)
+    is 0 and so is its gradient (:func:`dec_core.gradients.embedding_gradient`
+    is a sum of ``p_ij − q_ij`` terms).
+
+    Examples
+    --------
+    >>> target_is_q_text()[:42]
+    'but the target P equals Q (power 1, no / f'
+    """
+    text = ("but the target P equals Q (power 1, no / f_j), so KL(P‖Q) = 0 and its gradient "
+            "is zero: ")
+    if method == "idec":
+        return text + ("the clustering term had nothing to teach, and only the reconstruction "
+                       "term L_r trained the encoder")
+    return text + "there was nothing to learn, and nothing moved"
+
+
+def _stop_words(stop: dict, n_samples: int | None, banner: bool) -> str:
+    """:func:`stop_text` of a record (a dict), without the target's remark."""
     kind = stop.get("kind")
     n = stop.get("n_samples") or n_samples
     if kind == "converged":

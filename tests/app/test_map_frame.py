@@ -148,3 +148,28 @@ def test_paced_map_moves_on_at_most_every_interval(monkeypatch):
     assert map_panel.paced("t", c, job_id="j", live=True, every_s=2) is c
     assert map_panel.paced("t", d, job_id="j", live=False, every_s=2) is d  # the end at once
     assert map_panel.paced("t", a, job_id="other", live=True, every_s=2) is a  # a new job
+
+
+def test_a_target_equal_to_q_draws_no_pull_and_says_so():
+    """Power 1 without / f_j: P = Q, so the shares are not rounding noise passed off as pull."""
+    from sklearn.datasets import make_blobs
+
+    from explorer.dec_map import grad_caption
+
+    x, _ = make_blobs(200, n_features=4, centers=3, random_state=0)
+    x = x.astype(np.float32)
+    rec = MapRecorder(LiveMap(np.arange(0, 200, 2), x))
+    DEC(3, dims=[4, 16, 3], pretrain_epochs=2, batch_size=32, update_interval=4, max_iter=8,
+        tol=0.0, n_init=2, random_state=0, target_power=1.0,
+        normalize_frequency=False).fit(x, callbacks=[rec])
+    for info in rec.infos:
+        share = info["grad_share"]
+        assert share["p_gap"] < 1e-6 and share["gradient"].sum() == 0
+        assert not info["grad"].any()
+        text = grad_caption(share)
+        assert text.startswith("No pull: the target P equals Q") and "hardest" not in text
+    rec = MapRecorder(LiveMap(np.arange(0, 200, 2), x))
+    DEC(3, dims=[4, 16, 3], pretrain_epochs=2, batch_size=32, update_interval=4, max_iter=8,
+        tol=0.0, n_init=2, random_state=0).fit(x, callbacks=[rec])
+    assert rec.infos[0]["grad_share"]["p_gap"] > 1e-3
+    assert "pulled hardest" in grad_caption(rec.infos[0]["grad_share"])

@@ -102,6 +102,20 @@ def test_finish_banner_is_written_for_people():
                                                            tol=0.01), None, banner=True)
 
 
+def test_a_target_equal_to_q_is_said_in_every_stop_wording():
+    """Power 1 without / f_j: the banner says there was nothing to learn, per method."""
+    record = StopRecord("converged", update=1, delta_label=0.0, n_changed=0, n_samples=1797,
+                        tol=1e-4, target_is_q=True, method="dec")
+    text = teach.stop_text(record.as_dict(), banner=True)
+    assert text.startswith("converged: 0 of 1,797 points changed cluster")
+    assert text.endswith("the target P equals Q (power 1, no / f_j), so KL(P‖Q) = 0 and its "
+                         "gradient is zero: there was nothing to learn, and nothing moved")
+    idec = StopRecord("max_iter", max_iter=3000, target_is_q=True, method="idec")
+    assert "nothing moved" not in teach.stop_text(idec)
+    assert teach.stop_text(idec).endswith("only the reconstruction term L_r trained the encoder")
+    assert "equals Q" not in teach.stop_text(StopRecord("converged", delta_label=0.0, tol=0.1))
+
+
 def test_stop_text_reads_records_as_dicts_and_shows_old_texts_as_they_are():
     """One owner of the wording: a record (or its JSON dict) into words; a text without a
     record (a run saved by an older version, a job's own message) is never parsed."""

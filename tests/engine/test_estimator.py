@@ -484,3 +484,27 @@ def test_the_last_update_says_final(blobs, tol):
     assert stop.delta_label == est.history_["dec"]["delta_label"][-1]
     assert stop.n_changed == round(stop.delta_label * x.shape[0]) and stop.n_samples == x.shape[0]
     assert "final" not in est.history_["dec"]
+
+
+@pytest.mark.parametrize("method", ["dec", "idec"])
+def test_a_target_equal_to_q_teaches_nothing_and_the_record_says_so(blobs, method):
+    """Power 1 without / f_j: P = Q, KL(P||Q) = 0 and its gradient is zero."""
+    x, y = blobs
+
+    class Start(Callback):
+        def on_kmeans_end(self, logs=None):
+            self.centers = np.array(logs["centers"])
+            self.z = np.array(logs["embedding"])
+
+    start = Start()
+    dec = DEC(4, **{**TINY, "max_iter": 20, "tol": 0.0}, method=method, target_power=1.0,
+              normalize_frequency=False).fit(x, y, callbacks=[start])
+    stop = dec.stop_record_
+    assert stop.target_is_q is True and stop.method == method
+    assert "the target P equals Q" in dec.stop_reason_ and stop.as_dict()["target_is_q"]
+    if method == "dec":  # nothing moved: the centroids and the embedding are the start's
+        np.testing.assert_array_equal(dec.cluster_centers_, start.centers)
+        np.testing.assert_allclose(dec.transform(x), start.z, atol=1e-6)
+        assert max(dec.history_["dec"]["kl"][1:]) < 1e-6
+    default = DEC(4, **TINY).fit(x, y).stop_record_
+    assert default.target_is_q is None and "target_is_q" not in default.as_dict()
