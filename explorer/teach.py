@@ -536,6 +536,39 @@ def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
     return layout(fig, f"One row: p ∝ q^{float(power):g}{div}", height=340)
 
 
+def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
+                         active: bool = True) -> str:
+    """The pretraining chart's words while it has no point yet: only what has happened.
+
+    Parameters
+    ----------
+    phase : str
+        The job's phase (``"queued"``, ``"loading"``, ``"pretraining"``, ...).
+    pretrain_epochs : int
+        Epochs the worker will run (0 until it has loaded the data).
+    reused : bool
+        Whether the worker said it starts from an autoencoder it already has.
+    active : bool, default=True
+        Whether the job is queued or running.
+
+    Returns
+    -------
+    str
+        "skipped" only once k-means or DEC began with no epoch run: until the
+        worker has picked its autoencoder, a run that will use the shipped one
+        looks like one that skips pretraining.
+    """
+    if reused:
+        return "the autoencoder was reused; its pretraining curve was not recorded"
+    if not active and phase in ("queued", "loading", "pretraining"):
+        return "no pretraining epoch was recorded before the run ended"
+    if phase in ("queued", "loading"):
+        return "loading the data and choosing the autoencoder…"
+    if phase == "pretraining" or pretrain_epochs:
+        return "waiting for the first epoch…"
+    return "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
+
+
 # ------------------------------------------------------------------ surprises, answered
 KL_RISE_TEXT = (
     "Why the KL curve can rise before it falls: the target P is recomputed from Q at every "

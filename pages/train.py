@@ -542,11 +542,11 @@ def draw(job) -> None:
             chart("pretrain_chart", (job.id, n_pre, v["pretrain_epochs"]),
                   lambda: charts.pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"]))
         else:
-            skipped = v["pretrain_epochs"] == 0 and not v["reused_autoencoder"]
             st.plotly_chart(charts.placeholder(
                 "Autoencoder pretraining: reconstruction loss",
-                "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
-                if skipped else "waiting for the first epoch…"), key="pretrain_chart")
+                teach.pretrain_placeholder(v["phase"], v["pretrain_epochs"],
+                                           v["reused_autoencoder"], v["state"] == "running")),
+                key="pretrain_chart")
     with c2:
         if n_dec > 1:
             chart("kl_chart", (job.id, n_dec, method),

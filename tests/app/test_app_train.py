@@ -314,3 +314,38 @@ def test_variant_box_sets_its_settings_and_says_what_runs():
     at.selectbox(key="train_variant").set_value("dec").run()
     train = at.session_state["train"]
     assert (train["augment"], train["centroid_init"], train["n_restarts"]) == (0.0, "kmeans", 1)
+
+
+def _annotations(at) -> list[str]:
+    import json
+
+    return [json.loads(c.proto.spec)["layout"]["annotations"][0]["text"]
+            for c in at.get("plotly_chart") if "annotations" in json.loads(c.proto.spec)["layout"]]
+
+
+def test_a_default_start_never_says_pretraining_was_skipped_before_the_worker_knows(monkeypatch):
+    """The first polls of a default Start (shipped autoencoder) come before the worker says
+    which autoencoder it uses: the pretraining chart claims nothing that did not happen."""
+    import explorer.jobs as jobs_module
+
+    m = jobs_module.JobManager(max_jobs=1)
+    m.max_jobs = 0  # the job stays where the test puts it
+    monkeypatch.setattr(jobs_module, "_MANAGER", m)
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
+    button(at, "Start").click().run()
+    job = m.get(at.session_state["job_id"], at.session_state["owner"])
+    assert job.config["train"]["autoencoder"] == "shipped"
+    job.state, job.phase, job.started = "running", "loading", time.time()  # the first poll
+    for phase, epochs, said in (("loading", 0, "loading the data"),
+                                ("loading", 200, "loading the data"),
+                                ("kmeans", 0, "pretraining skipped (0 epochs)")):
+        job.phase, job.pretrain_epochs = phase, epochs
+        job.version += 1
+        at.run()
+        assert not at.exception
+        notes = _annotations(at)
+        assert any(n.startswith(said) for n in notes), (phase, notes)
+        if phase == "loading":
+            assert not any("skipped" in n or "untrained" in n for n in notes), notes
+    job.state = "stopped"
+    at.run()
