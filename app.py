@@ -16,6 +16,7 @@ from dec_core.pretrained import ASSETS  # noqa: E402
 from explorer.ui import (  # noqa: E402
     init_state,
     nav_menu,
+    one_entry_per_page,
     remember_owner,
     share_panel,
     sync_url,
@@ -40,15 +41,24 @@ SPEC = {  # group -> (file, title, icon)
         ("pages/compare.py", "Compare methods", ":material/compare:"),
     ],
 }
+FIRST = "pages/data.py"  # served at the app's root, "/"
 PAGES = {
-    group: [st.Page(f, title=t, icon=i, default=(f == "pages/data.py"))
+    group: [st.Page(f, title=t, icon=i, default=(f == FIRST),
+                    # the root page's own path name must not be "data": the alias below has it
+                    url_path="start" if f == FIRST else None)
             for f, t, i in items if (ROOT / f).is_file()]
     for group, items in SPEC.items()
 }
+# Streamlit serves the default page at "/" only, so "/data?..." (the page's name, in a
+# link or typed) showed "Page not found" before running the root page. A hidden page of
+# the same file answers that path; it comes after the menu's pages, so a link or switch
+# to pages/data.py still goes to "/".
+ALIASES = [st.Page(FIRST, title="Data", url_path="data", visibility="hidden")]
 # The menu is drawn by nav_menu: with a pages/ folder, Streamlit's own sidebar
 # menu would first list the raw file names on a fresh server
 # (.streamlit/config.toml sets client.showSidebarNavigation = false).
-page = st.navigation(PAGES, position="hidden")
+page = st.navigation({"Experiment": PAGES["Experiment"] + ALIASES, "Teach": PAGES["Teach"]},
+                     position="hidden")
 
 # Every sidebar element keeps its place from run to run (the training status is
 # a slot that may stay empty), so a rerun never shows an element twice.
@@ -58,9 +68,13 @@ with st.sidebar:
     nav_menu(PAGES)
     training_status(show=page.url_path != "train")  # Train shows its own live progress
     share_panel()
+    one_entry_per_page()
     remember_owner()
 
+# Before the page too: a page that ends in st.stop() cannot write the URL after it
+# (Streamlit stops at the next message), and a move to another page clears the query.
+sync_url()
 try:
     page.run()
-finally:  # also after st.stop(): keep the URL in step with the settings
+finally:  # the settings the page's widgets changed
     sync_url()

@@ -20,6 +20,7 @@ OWNER_COOKIE = "dec_owner"
 # Links from before the cookie carried the token as ``?owner=``; it is dropped.
 OWNER_PARAM = "owner"
 PRESENT_PARAM = "present"
+JOB_PARAM = "job"  # the session's training job, so a refresh shows it again
 PROJECTOR_PARAM = "projector"  # "?projector=1": large type, one chart per row (theme.PROJECTOR)
 # Projector mode also scales the page's own text (Streamlit sizes it in rem).
 PROJECTOR_CSS = "<style>html { font-size: 19px; } [data-testid='stMetricValue'] { color: #111; }</style>"
@@ -170,6 +171,26 @@ def init_state() -> None:
         st.session_state["owner"] = owner_cookie() or secrets.token_urlsafe(18)
     if OWNER_PARAM in st.query_params:
         del st.query_params[OWNER_PARAM]
+    if "job_id" not in st.session_state:
+        attach_job()
+
+
+def attach_job() -> None:
+    """Give a session without a job the one this browser's owner has.
+
+    The job in the URL (a refresh, a link copied from this browser's address bar),
+    else the owner's newest running or queued training (a second tab of the same
+    browser: it follows the first tab's job, as the Runs page lists it). Step by
+    step keeps its own job; a job of another owner is never attached.
+    """
+    from .jobs import manager
+
+    owner, jobs = st.session_state["owner"], manager()
+    linked = jobs.get(str(st.query_params.get(JOB_PARAM, "")), owner)
+    running = [j for j in jobs.jobs_for(owner) if j.active and not j.step_mode]
+    job = linked or (running[0] if running else None)
+    if job is not None:
+        st.session_state["job_id"] = job.id
 
 
 def init_page() -> None:
@@ -334,8 +355,17 @@ def share_panel() -> None:
 
 
 def sync_url() -> None:
-    """Write every non-default setting into the URL, so the link reopens this experiment."""
+    """Write every non-default setting and the session's job into the URL.
+
+    The link then reopens this experiment, and a refresh shows the job again
+    (:func:`attach_job`). A change of the query string replaces the tab's history
+    entry (:func:`one_entry_per_page`): only a move to another page adds one.
+    """
     wanted = to_query(st.session_state)
+    if st.session_state.get("job_id"):
+        wanted[JOB_PARAM] = str(st.session_state["job_id"])
+    elif JOB_PARAM in st.query_params:
+        del st.query_params[JOB_PARAM]
     if st.session_state.get("present"):
         wanted[PRESENT_PARAM] = ",".join(st.session_state["present"])
     elif PRESENT_PARAM in st.query_params:
@@ -351,6 +381,34 @@ def sync_url() -> None:
     for name, value in wanted.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
+
+
+# Streamlit's frontend pushes a history entry for every change of the query string
+# (its page_info_changed message), so a tab whose URL follows its settings and job piled
+# up entries (50 after 20 minutes of a lab), and Back seemed to do nothing. In this page's
+# window, a push that stays on the same path replaces the current entry instead; a move to
+# another page (a new path) still pushes one.
+_HISTORY_SCRIPT = """<script>(() => {
+  if (window.__decOneEntryPerPage) return;
+  window.__decOneEntryPerPage = true;
+  const push = history.pushState.bind(history);
+  history.pushState = (state, title, url) => {
+    const next = url == null ? null : new URL(url, location.href);
+    if (next && next.pathname === location.pathname) {
+      return history.replaceState(state, title, url);
+    }
+    return push(state, title, url);
+  };
+})();</script>"""
+
+
+def one_entry_per_page() -> None:
+    """Keep one browser-history entry per page visit (see :data:`_HISTORY_SCRIPT`).
+
+    Drawn on every run, always the same element (a script that acts once per
+    tab), so the sidebar's elements keep their places.
+    """
+    st.html(_HISTORY_SCRIPT, unsafe_allow_javascript=True)
 
 
 @st.cache_data(max_entries=8, show_spinner="Loading the data…")
