@@ -337,27 +337,29 @@ def confidence_by_cluster_figure(confidence: np.ndarray, labels: np.ndarray, n_c
 
 
 def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int, colors=None,
-                  pinned: bool = False) -> go.Figure:
+                  pinned: bool = False, height: int = 330) -> go.Figure:
     """One point's soft assignment q and its target p, side by side per cluster.
 
     ``colors`` are the clusters' colours (the one-colour rule); ``pinned`` marks
     a point the page keeps across steps (its title says so, in the accent colour).
+    The title is short (the legend says which bars are q and which p), so it fits
+    a narrow column in projector mode.
     """
     k = q.shape[0]
     x = [str(j) for j in range(k)]
     palette = _colors(k, colors)
     fig = go.Figure([
-        go.Bar(x=x, y=q, name="q (current)", marker_color=palette,
+        go.Bar(x=x, y=q, name="q (now, pale)", marker_color=palette,
                opacity=0.45, marker_line={"color": palette, "width": 1.5}),
         go.Bar(x=x, y=p, name="p (target)", marker_color=palette),
     ])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(title="cluster j", type="category")
     fig.update_yaxes(title="probability", range=[0, 1])
-    title = f"Point #{index}: q (pale) and its sharper target p (solid)"
+    title = f"Point #{index}: q and its target p"
     if pinned:
-        title = f"<span style='color:{ACCENT}'>📌 Pinned point #{index}</span>: q (pale), p (solid)"
-    return layout(fig, title, height=330)
+        title = f"<span style='color:{ACCENT}'>📌 Pinned point #{index}</span>: q and p"
+    return layout(fig, title, height=height)
 
 
 def sizes_figure(f: np.ndarray, sizes: np.ndarray, colors=None) -> go.Figure:
@@ -476,15 +478,46 @@ def alpha_options(current: float) -> list[float]:
     return sorted({*KERNEL_ALPHA_CHOICES, float(current)})
 
 
+def gaussian_crossing(alpha: float, max_distance: float = 10.0) -> float:
+    """The distance beyond which the Student's t kernel is above the Gaussian ``exp(-d^2/2)``.
+
+    Near a centroid the kernel is always below the Gaussian (its curvature at 0 is
+    ``(alpha + 1) / (2 alpha) > 1/2``), far away always above (a power law against an
+    exponential): they cross once.
+
+    Examples
+    --------
+    >>> round(gaussian_crossing(1.0), 2)
+    1.59
+    """
+    d = np.linspace(1e-3, max_distance, 10_001)
+    above = student_t_kernel(d, alpha) >= np.exp(-d**2 / 2)
+    return float(d[np.argmax(above)]) if above.any() else float("inf")
+
+
 def kernel_caption(alpha: float, q, f, power: float, normalize_frequency: bool) -> str:
-    """What the kernel explorer shows, with its numbers: the question a student asks next."""
-    at2 = float(student_t_kernel(2.0, alpha))
-    gauss = float(np.exp(-2.0))
+    """What the kernel explorer shows, with its numbers: the question a student asks next.
+
+    Every comparison is computed from the values it quotes (the kernel at
+    distances 1 and 3, the Gaussian's, the crossing, the paper's α = 1).
+    """
+    a = float(alpha)
+    near, far = float(student_t_kernel(1.0, a)), float(student_t_kernel(3.0, a))
+    g_near, g_far = float(np.exp(-0.5)), float(np.exp(-4.5))
+    cross = gaussian_crossing(a)
+    ratio = far / g_far
+    text = (f"At α = {a:g} the kernel is {near:.2f} at distance 1 (a Gaussian: {g_near:.2f}) "
+            f"and {far:.3f} at distance 3, {ratio:.1f}× a Gaussian's {g_far:.3f}: below the "
+            f"Gaussian up to a distance of {cross:.1f}, above it beyond"
+            + (": far points keep a say in q." if ratio >= 2
+               else ": close to a Gaussian, far points barely count."))
+    if a != 1.0:
+        paper = float(student_t_kernel(3.0, 1.0))
+        text += (f" The paper's α = 1 gives {paper:.3f} at distance 3: this α keeps far points "
+                 + ("more" if far > paper else "less") + " in play than α = 1.")
     p = sharpen_row(q, f, power, normalize_frequency)
     q0, p0 = float(np.asarray(q)[0]), float(p[0])
-    text = (f"At α = {float(alpha):g} a point at distance 2 from a centroid keeps a kernel of "
-            f"{at2:.2f} (a Gaussian: {gauss:.2f}): a small α keeps far points in play, a large "
-            f"α forgets them. Here q₀ = {q0:.2f} becomes p₀ = {p0:.2f}")
+    text += f" Here q₀ = {q0:.2f} becomes p₀ = {p0:.2f}"
     if p0 > q0:
         return text + ": the target pulls the point further into cluster 0."
     if normalize_frequency and float(np.asarray(f)[0]) > float(np.asarray(f)[1:].max()):

@@ -1,0 +1,31 @@
+"""explorer.teach: the sentences the app teaches, checked against the numbers they quote."""
+
+import re
+
+import numpy as np
+import pytest
+
+from explorer import teach
+
+
+@pytest.mark.parametrize("alpha", teach.KERNEL_ALPHA_CHOICES)
+def test_the_kernel_caption_says_only_what_its_numbers_show(alpha):
+    q, f = teach.example_row()
+    text = teach.kernel_caption(alpha, q, f, 2.0, True)
+    near, far = teach.student_t_kernel(1.0, alpha), teach.student_t_kernel(3.0, alpha)
+    assert f"the kernel is {near:.2f} at distance 1 (a Gaussian: {np.exp(-0.5):.2f})" in text
+    assert f"{far:.3f} at distance 3, {far / np.exp(-4.5):.1f}× a Gaussian's" in text
+    cross = float(re.search(r"up to a distance of ([\d.]+)", text).group(1))
+    d = np.linspace(0.05, 8, 400)
+    below = teach.student_t_kernel(d, alpha) < np.exp(-d**2 / 2)
+    assert below[d < cross - 0.1].all() and not below[d > cross + 0.1].any()
+    if alpha != 1.0:  # the comparison with the paper's alpha follows the two numbers
+        word = "more" if far > teach.student_t_kernel(3.0, 1.0) else "less"
+        assert f"keeps far points {word} in play than α = 1" in text
+
+
+def test_a_small_alpha_is_not_said_to_keep_far_points_more_than_the_papers():
+    """At α = 0.1 the kernel at distance 3 (0.084) is below α = 1's (0.100)."""
+    text = teach.kernel_caption(0.1, *teach.example_row(), 2.0, True)
+    assert "a small α keeps far points in play" not in text
+    assert "less in play than α = 1" in text
