@@ -28,7 +28,9 @@ screen moved in z. Keys added to ``step_info`` (all float32 unless said):
     and ``p_gap``, the largest ``|p_ij - q_ij|`` (below :data:`P_EQUALS_Q`
     the target is Q itself and every norm is 0);
 ``prototypes`` (k, d), only for images
-    the decoded centroids ``inverse_transform(mu_j)``, clipped to [0, 1];
+    the decoded centroids ``inverse_transform(mu_j)``, clipped to [0, 1],
+    with ``prototypes_change`` (float, the mean absolute pixel change since
+    update 0) and ``decoder_trained`` (bool: IDEC trains the decoder, DEC not);
 ``data_xy`` (m, 2) and ``grid`` dict, only for 2-D data
     the tracked rows in the data's own space, and the soft assignment of a
     ``G x G`` grid pushed through the encoder and the centroids: ``x`` (G,),
@@ -140,6 +142,7 @@ class LiveMap:
         self.frame: Frame | None = None
         self.trail: list[np.ndarray] = []
         self.prev: np.ndarray | None = None
+        self.first_prototypes: np.ndarray | None = None  # (k, d) decoded at update 0
         self.lo = self.hi = None  # running box of everything drawn so far
         self.x2 = self.grid_x = None
         if x is not None and x.ndim == 2 and x.shape[1] == 2:
@@ -191,7 +194,12 @@ class LiveMap:
         }
         self.prev = xy
         if self.images:
-            out["prototypes"] = np.clip(est.inverse_transform(centers), 0.0, 1.0)
+            protos = np.clip(est.inverse_transform(centers), 0.0, 1.0)
+            if self.first_prototypes is None:
+                self.first_prototypes = protos
+            out["prototypes"] = protos
+            out["prototypes_change"] = float(np.abs(protos - self.first_prototypes).mean())
+            out["decoder_trained"] = est.method == "idec"
         if self.grid_x is not None:
             zg = np.asarray(est.encoder_(self.grid_x, training=False), dtype=np.float32)
             qg = soft_assign(zg, centers, alpha)

@@ -13,6 +13,7 @@ import time
 import streamlit as st
 
 from . import dec_map
+from .teach import prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -113,8 +114,8 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     if protos is not None and shape:
         st.plotly_chart(_figure(f"{key}_protos", fp, lambda: dec_map.prototypes_figure(
             protos, shape, colors, names)), key=f"{key}_protos")
-        st.caption("Each centroid μ_j decoded by the pretrained decoder (DEC never trains it): "
-                   "what the cluster 'means'. They sharpen as the centroids move.")
+        st.caption(prototypes_caption(bool(info.get("decoder_trained")),
+                                      info.get("prototypes_change"), info.get("update")))
     if gradient and share is not None:
         target = right if not grid else st.container()
         with target:

@@ -569,6 +569,42 @@ def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
     return layout(fig, f"One row: p ∝ q^{float(power):g}{div}", height=340)
 
 
+PROTOTYPES_BARELY = 0.02
+"""Mean absolute pixel change (pixels in [0, 1]) under which the prototypes "barely" changed."""
+
+
+def prototypes_caption(decoder_trained: bool, change: float | None = None,
+                       update: int | None = None) -> str:
+    """What the decoded centroids (the prototypes) are, and how much they changed.
+
+    Parameters
+    ----------
+    decoder_trained : bool
+        True under IDEC, which keeps training the decoder (plain DEC drops it).
+    change : float, optional
+        Mean absolute pixel change (pixels in [0, 1]) since update 0.
+    update : int, optional
+        The update drawn.
+
+    Returns
+    -------
+    str
+    """
+    if decoder_trained:
+        text = ("Each centroid μ_j decoded by the decoder, which IDEC keeps training with "
+                "the reconstruction loss L_r: what the cluster 'means'. A prototype changes "
+                "when its centroid moves and when the decoder learns.")
+    else:
+        text = ("Each centroid μ_j decoded by the pretrained decoder, which DEC leaves as "
+                "pretraining left it: what the cluster 'means'. A prototype changes only "
+                "when its centroid moves.")
+    if change is None or not update:
+        return text
+    text += (f" Since update 0 the pixels changed by {change:.3f} on average (on a 0–1 "
+             "scale)")
+    return text + (": barely." if change < PROTOTYPES_BARELY else ".")
+
+
 def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
                          active: bool = True) -> str:
     """The pretraining chart's words while it has no point yet: only what has happened.

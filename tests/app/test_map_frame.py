@@ -173,3 +173,24 @@ def test_a_target_equal_to_q_draws_no_pull_and_says_so():
         tol=0.0, n_init=2, random_state=0).fit(x, callbacks=[rec])
     assert rec.infos[0]["grad_share"]["p_gap"] > 1e-3
     assert "pulled hardest" in grad_caption(rec.infos[0]["grad_share"])
+
+
+@pytest.mark.parametrize("method", ["dec", "idec"])
+def test_prototypes_say_who_trains_the_decoder_and_how_much_they_changed(method):
+    from sklearn.datasets import load_digits
+
+    from explorer.teach import prototypes_caption
+
+    x = (load_digits().data[:300] / 16.0).astype(np.float32)
+    rec = MapRecorder(LiveMap(np.arange(0, 300, 3), x, images=True))
+    DEC(5, dims=[64, 32, 8], pretrain_epochs=2, batch_size=64, update_interval=5, max_iter=20,
+        tol=0.0, n_init=2, random_state=0, method=method).fit(x, callbacks=[rec])
+    first, last = rec.infos[0], rec.infos[-1]
+    assert first["prototypes_change"] == 0.0
+    assert last["prototypes_change"] == pytest.approx(
+        float(np.abs(last["prototypes"] - first["prototypes"]).mean()), rel=1e-6)
+    assert last["decoder_trained"] is (method == "idec")
+    text = prototypes_caption(last["decoder_trained"], last["prototypes_change"], len(rec.infos))
+    assert f"changed by {last['prototypes_change']:.3f} on average" in text
+    assert ("IDEC keeps training" in text) is (method == "idec")
+    assert "never trains" not in text and "sharpen as the centroids move" not in text

@@ -29,3 +29,13 @@ def test_a_small_alpha_is_not_said_to_keep_far_points_more_than_the_papers():
     text = teach.kernel_caption(0.1, *teach.example_row(), 2.0, True)
     assert "a small α keeps far points in play" not in text
     assert "less in play than α = 1" in text
+
+
+def test_the_prototypes_caption_names_the_decoder_per_method_and_quantifies_the_change():
+    dec = teach.prototypes_caption(False, 0.004, 18)
+    assert "DEC leaves as pretraining left it" in dec and "changed by 0.004" in dec
+    assert dec.endswith(": barely.")
+    idec = teach.prototypes_caption(True, 0.05, 3)
+    assert "IDEC keeps training" in idec and "pretrained decoder" not in idec
+    assert idec.endswith("changed by 0.050 on average (on a 0–1 scale).")
+    assert "changed by" not in teach.prototypes_caption(False, 0.0, 0)  # update 0: no change yet
