@@ -21,7 +21,7 @@ from dec_core.baselines import NAMES
 from dec_core.presets import method_of
 
 from .teach import target_text
-from .theme import color, layout, log_axis
+from .theme import color, layout, log_axis, zero_row
 
 
 def _network(params: Mapping) -> str:
@@ -76,6 +76,33 @@ def run_settings(params: Mapping | None, dataset: str = "") -> dict[str, str]:
     for column, _, get in SETTINGS:
         out[column] = _text(get(params))
     return out
+
+
+MODES = {"train": "Train", "step": "Step by step"}
+"""A run's mode (where it was trained) as the Runs page names it."""
+
+
+def run_mode(extra: Mapping | None) -> str:
+    """Where a saved run was trained: ``"step"`` (Step by step) or ``"train"``.
+
+    Parameters
+    ----------
+    extra : mapping or None
+        The run's ``config["extra"]`` (the app's worker stores ``job.mode``).
+        Runs saved before that record their Step by step origin only in the
+        job's name, ``"<data> (step mode)"``, which the Step by step page gave it.
+
+    Returns
+    -------
+    str
+        A key of :data:`MODES`.
+    """
+    extra = dict(extra or {})
+    mode = (extra.get("job") or {}).get("mode")
+    if mode in MODES:
+        return mode
+    name = str((extra.get("app") or {}).get("name", ""))
+    return "step" if name.endswith("(step mode)") else "train"
 
 
 def differing(settings: Sequence[Mapping[str, str]]) -> list[str]:
@@ -137,20 +164,40 @@ def curves_figure(histories: Sequence[Mapping], names: Sequence[str], key: str) 
     """
     title, ytitle = CURVES[key]
     fig = go.Figure()
-    values: list[float] = []
-    for i, (dec, name) in enumerate(zip(histories, names)):
+    curves = []
+    for dec in histories:
         x = list(dec.get("iteration", []))
         y = [float(v) if v is not None else float("nan") for v in dec.get(key, [])]
-        pairs = [(a, b) for a, b in zip(x, y) if np.isfinite(b) and (key != "delta_label" or b > 0)]
+        if key == "delta_label":  # update 0 compares with k-means: 0 by construction
+            x, y = x[1:], y[1:]
+        curves.append([(a, b) for a, b in zip(x, y) if np.isfinite(b)])
+    values = [b for pairs in curves for _, b in pairs]
+    log = key == "delta_label" and any(b > 0 for b in values)
+    positive = [b for b in values if b > 0]
+    # A share of 0 (often the last update's: nothing changed, so DEC stopped) cannot sit
+    # on the log axis: it is drawn as a hollow marker on a "0" row below the others.
+    floor = min(positive) / 4 if log else 0.0
+    for i, (pairs, name) in enumerate(zip(curves, names)):
         if not pairs:
             continue
-        values.extend(b for _, b in pairs)
-        fig.add_trace(go.Scatter(x=[a for a, _ in pairs], y=[b for _, b in pairs], name=name,
-                                 mode="lines+markers", line={"color": color(i), "width": 2},
-                                 marker={"size": 5}))
+        x = [a for a, _ in pairs]
+        fig.add_trace(go.Scatter(x=x, y=[b if b > 0 or not log else None for _, b in pairs],
+                                 name=name, mode="lines+markers", legendgroup=name,
+                                 line={"color": color(i), "width": 2}, marker={"size": 5}))
+        zeros = [a for a, b in pairs if b <= 0] if log else []
+        if zeros:
+            fig.add_trace(go.Scatter(
+                x=zeros, y=[floor] * len(zeros), name=f"{name}: no point changed",
+                mode="markers", legendgroup=name, showlegend=False,
+                marker={"size": 8, "color": color(i), "symbol": "circle-open",
+                        "line": {"width": 2}},
+                hovertemplate="batch %{x}<br>no point changed<extra>" + name + "</extra>"))
     fig.update_xaxes(title="DEC iteration (batches)")
-    if key == "delta_label" and values:
-        fig.update_yaxes(title=ytitle, **log_axis(values, percent=True))
+    if log:
+        axis = log_axis(positive, percent=True)
+        if len(positive) < len(values):
+            axis = zero_row(axis, floor, max(positive))
+        fig.update_yaxes(title=ytitle, **axis)
     else:
         fig.update_yaxes(title=ytitle, range=[0, 1] if key == "acc" else None)
     if not fig.data:

@@ -18,7 +18,7 @@ from dec_core.stopping import StopRecord
 from dec_core.target import target_distribution
 
 from .state import TRAIN_DEFAULTS
-from .theme import ACCENT, color, layout
+from .theme import ACCENT, color, layout, whole_number_ticks
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
 
@@ -387,7 +387,7 @@ def sharpening_figure(history: list[dict]) -> go.Figure:
         go.Scatter(x=ups, y=[h["p_conf"] for h in history], name="mean max p (target)",
                    mode="lines+markers", line={"color": color(3), "dash": "dash"}),
     ])
-    fig.update_xaxes(title="target update", dtick=1)
+    fig.update_xaxes(title="target update", **whole_number_ticks(max(ups, default=0)))
     fig.update_yaxes(title="mean confidence", range=[0, 1.02])
     fig.update_layout(legend={"orientation": "h", "y": 1.12})
     return layout(fig, "P sharpens Q: mean confidence per update", height=330)

@@ -144,6 +144,35 @@ def log_axis(values: Iterable[float], *, percent: bool = False) -> dict:
             "ticktext": [text(t) for t in ticks]}
 
 
+def zero_row(axis: dict, floor: float, top: float) -> dict:
+    """A :func:`log_axis` with a row for 0 at ``floor``, below every real value.
+
+    0 has no place on a log axis, so a chart draws its zeros at ``floor`` (a
+    little below its smallest positive value) and this axis labels that row "0"
+    and drops the ticks too close above it.
+
+    Parameters
+    ----------
+    axis : dict
+        :func:`log_axis` of the positive values.
+    floor : float
+        Where the zeros are drawn (> 0).
+    top : float
+        The largest value drawn.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``fig.update_yaxes``.
+    """
+    import math
+
+    keep = [(v, t) for v, t in zip(axis["tickvals"], axis["ticktext"]) if v >= 2 * floor]
+    return {**axis, "tickvals": [floor] + [v for v, _ in keep],
+            "ticktext": ["0"] + [t for _, t in keep],
+            "range": [math.log10(floor) - 0.15, math.log10(max(top, 2 * floor)) + 0.25]}
+
+
 TOOLBAR_PX = 28  # the chart toolbar (plotly's modebar) shows in a band this high at the top
 
 
@@ -247,7 +276,54 @@ def layout(fig, title: str | None = None, height: int | None = None,
     )
     if height:
         fig.update_layout(height=height)
-    if projector_on() if projector is None else projector:
+    projector = projector_on() if projector is None else projector
+    if projector:
         _projector(fig, height)
         fig.update_layout(margin={"t": 64 + TOOLBAR_PX if title else 10})
     return fig
+    _fit_y_titles(fig, PROJECTOR["axis_title"] if projector else 13)
+
+
+CHAR_EM = 0.6  # a generous mean width of a character of the chart font, in em
+X_AXIS_PX = 60  # below the plot: the x tick labels, the x title and the bottom margin
+
+
+def _fit_y_titles(fig, size: float) -> None:
+    """Break y-axis titles longer than their plot's height into lines (in place).
+
+    Plotly centres a y title on the plot's height, never wraps it, and lets a
+    longer one run up over the chart's title (a 300 px chart has about 160 px
+    of plot). The length is estimated from the character count (:data:`CHAR_EM`).
+    """
+    import textwrap
+
+    height = fig.layout.height or 450  # plotly's default
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
+    for name in [k for k in fig.layout if k.startswith("yaxis")]:
+        axis = fig.layout[name]
+        text = axis.title.text
+        if not text or "<br>" in text:
+            continue
+        domain = axis.domain or (0.0, 1.0)
+        room = (height - top - X_AXIS_PX) * (domain[1] - domain[0]) * 0.9
+        font = axis.title.font.size or size
+        if len(text) * CHAR_EM * font > room:
+            width = max(8, int(room / (CHAR_EM * font)))
+            axis.title.text = "<br>".join(textwrap.wrap(text, width))
+
+
+def whole_number_ticks(last: int, most: int = 10) -> dict:
+    """Axis settings for a count from 0 to ``last``: whole numbers, at most ``most`` ticks.
+
+    The step is 1, 2 or 5 times a power of ten: 1 up to ``most`` updates, then 2, 5, 10, ...
+    (``dtick=1`` alone crowds 30 updates into unreadable ticks).
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``fig.update_xaxes``.
+    """
+    step = 1
+    while max(int(last), 1) / step > most:
+        step = next(m * 10 ** e for e in range(0, 12) for m in (1, 2, 5) if m * 10 ** e > step)
+    return {"tickmode": "linear", "tick0": 0, "dtick": step, "tickformat": "d"}

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .teach import percent, tol_text
-from .theme import ACCENT, NEUTRAL, NOTE_BACKGROUND, color, layout, log_axis
+from .theme import ACCENT, NEUTRAL, NOTE_BACKGROUND, color, layout, log_axis, zero_row
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"
@@ -136,11 +136,7 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
     fig.update_xaxes(title="DEC iteration (batches)")
     axis = log_axis([low, tol, *positive], percent=True)
     if zero:  # the "0" row below the ticks of real shares
-        keep = [(v, t) for v, t in zip(axis["tickvals"], axis["ticktext"]) if v >= 2 * floor]
-        axis["tickvals"] = [floor] + [v for v, _ in keep]
-        axis["ticktext"] = ["0"] + [t for _, t in keep]
-        axis["range"] = [math.log10(floor) - 0.15,
-                         math.log10(max([tol, *positive, 2 * floor])) + 0.25]
+        axis = zero_row(axis, floor, max([tol, *positive]))
     fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
     fig.update_layout(showlegend=bool(zero), legend={"orientation": "h", "y": -0.35})
     return layout(fig, "DEC: points that changed cluster per update", height=300)
