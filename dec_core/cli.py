@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train DEC on a dataset and print the figures")
     run.add_argument("--config", type=Path, help="a JSON config (e.g. exported from the app)")
     run.add_argument("--dataset", help="digits (default), mnist, fashion_mnist, blobs, moons, "
-                                       "circles, file; picks the preset of dec_core.presets")
+                                       "circles, imbalanced_blobs, file; picks the preset of "
+                                       "dec_core.presets")
     run.add_argument("--data-path", help="a local file (.npz in Keras layout, .csv, .npy, .npz)")
     run.add_argument("--n-samples", type=int, help="stratified subsample size")
     run.add_argument("--dims", type=_int_list,

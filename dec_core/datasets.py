@@ -36,11 +36,53 @@ MAX_CELLS = 200_000_000
 
 SCALINGS = ("auto", "minmax", "standard", "none")
 
-SYNTHETIC_NOISE: dict[str, float] = {"blobs": 1.0, "moons": 0.08, "circles": 0.05}
+SYNTHETIC_NOISE: dict[str, float] = {"blobs": 1.0, "moons": 0.08, "circles": 0.05,
+                                     "imbalanced_blobs": 1.0}
 """The default noise of each synthetic set: the blobs' std, the jitter of moons / circles."""
 
-SYNTHETIC_POINTS: dict[str, int] = {"blobs": 1500, "moons": 1000, "circles": 1000}
+SYNTHETIC_POINTS: dict[str, int] = {"blobs": 1500, "moons": 1000, "circles": 1000,
+                                    "imbalanced_blobs": 1050}
 """Points generated when ``n_samples`` is not given."""
+
+# The imbalanced teaching set: two big blobs and a small one between them, a tenth of
+# their size, at fixed centres (a seed moves the points, never the picture). Chosen by
+# scripts/fj_imbalance.py, which measures DEC on it with and without the division by
+# the cluster size f_j in its target (the figures: its entry in dec_core/presets.py KINDS).
+IMBALANCED_CENTERS: tuple[tuple[float, float], ...] = ((0.0, 0.0), (6.0, 0.0), (3.0, 3.5))
+"""Centres of ``imbalanced_blobs``'s blobs, in the order of their labels."""
+
+IMBALANCED_SHARES: tuple[int, ...] = (10, 10, 1)
+"""Relative sizes of ``imbalanced_blobs``'s blobs (10 : 10 : 1; 500, 500, 50 by default)."""
+
+IMBALANCED_CLASSES: list[str] = ["big A", "big B", "small"]
+"""Class names of ``imbalanced_blobs``, index-aligned with its labels."""
+
+
+def imbalanced_sizes(n: int) -> list[int]:
+    """The blob sizes of ``imbalanced_blobs`` with ``n`` points: shares 10 : 10 : 1, total n.
+
+    Parameters
+    ----------
+    n : int
+        Points in all, at least 3 (one a blob).
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> imbalanced_sizes(1050)
+    [500, 500, 50]
+    """
+    n = int(n)
+    if n < len(IMBALANCED_SHARES):
+        raise ValueError(f"imbalanced_blobs: {n} points; at least {len(IMBALANCED_SHARES)} "
+                         "are needed, one a blob.")
+    total = sum(IMBALANCED_SHARES)
+    sizes = [max(1, round(n * s / total)) for s in IMBALANCED_SHARES]
+    sizes[0] += n - sum(sizes)  # rounding's remainder goes to the first big blob
+    return sizes
 
 
 @dataclass
@@ -325,6 +367,12 @@ def _synthetic(kind: str):
                                   cluster_std=noise,
                                   random_state=random_state)
             text = f"{k} Gaussian blobs in {int(n_features)}-d (convex clusters)"
+        elif kind == "imbalanced_blobs":
+            sizes = imbalanced_sizes(n)
+            x, y = skd.make_blobs(n_samples=sizes, centers=np.array(IMBALANCED_CENTERS),
+                                  cluster_std=noise, random_state=random_state)
+            text = (f"two big Gaussian blobs and a small one between them, "
+                    f"{sizes[0]:,} : {sizes[1]:,} : {sizes[2]:,} points (imbalanced clusters)")
         elif kind == "moons":
             x, y = skd.make_moons(n_samples=n, noise=noise,
                                   random_state=random_state)
@@ -346,6 +394,7 @@ _LOADERS: dict[str, Callable] = {
     "blobs": _synthetic("blobs"),
     "moons": _synthetic("moons"),
     "circles": _synthetic("circles"),
+    "imbalanced_blobs": _synthetic("imbalanced_blobs"),
 }
 DATASETS: tuple[str, ...] = (*_LOADERS, "file")
 """Names accepted by :func:`load_dataset`."""
@@ -441,7 +490,7 @@ def load_dataset(
     ----------
     name : str, default="digits"
         One of :data:`DATASETS`: ``digits``, ``mnist``, ``fashion_mnist``, ``blobs``,
-        ``moons``, ``circles`` or ``file``.
+        ``moons``, ``circles``, ``imbalanced_blobs`` or ``file``.
     n_samples : int, optional
         Keep a seeded subsample of this size, stratified by label when labels exist.
         For synthetic sets, the number of points generated.
@@ -463,7 +512,8 @@ def load_dataset(
         it (for a CSV its shape is estimated from the line count); default
         :data:`MAX_CELLS`.
     **options
-        Extra options for synthetic sets: ``noise``, ``n_clusters``, ``n_features``.
+        Extra options for synthetic sets: ``noise`` (all), ``n_clusters`` and
+        ``n_features`` (``blobs``).
 
     Returns
     -------
@@ -486,11 +536,13 @@ def load_dataset(
         x, y, image_shape, raw_max, text = _read_user_file(
             path, data, filename, label_column, MAX_CELLS if max_cells is None else int(max_cells))
         label = Path(filename or (path and str(path)) or "upload").name
-    elif name in ("blobs", "moons", "circles"):
+    elif name in SYNTHETIC_NOISE:
         x, y, image_shape, raw_max, text = _LOADERS[name](
             n_samples=n_samples, random_state=random_state, **options)
         n_samples = None  # generated at that size already
         label = name
+        if name == "imbalanced_blobs":
+            class_names = list(IMBALANCED_CLASSES)
     else:
         x, y, image_shape, raw_max, text = _LOADERS[name](path=path)
         label = name
