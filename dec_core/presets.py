@@ -126,7 +126,7 @@ VARIANTS: dict[str, dict] = {
         "settings": {"augment": 0.25, "centroid_init": "manifold", "start_target_updates": 5},
         "help": "Both, with a quarter of DEC-DA's ranges (±2.5°, scales 0.975-1.025, shifts "
                 "of 2.5% of the side), which suits 8x8 digits: augmented pretraining and "
-                "clustering, started from N2D's clusters (the best on digits).",
+                "clustering, started from N2D's clusters.",
     },
 }
 """Accuracy variants: ``{name: {"label", "settings", "help"}}``."""

@@ -248,7 +248,8 @@ def comparison_table(y: np.ndarray | None, results: Mapping[str, np.ndarray | No
                      times: Mapping[str, float | None] | None = None, *,
                      names: Mapping[str, str] | None = None,
                      reference: np.ndarray | None = None,
-                     status: Mapping[str, str] | None = None) -> pd.DataFrame:
+                     status: Mapping[str, str] | None = None,
+                     saved: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
     """ACC / NMI / ARI (and time) of each method, one row per method.
 
     Parameters
@@ -268,6 +269,10 @@ def comparison_table(y: np.ndarray | None, results: Mapping[str, np.ndarray | No
         Scored against when ``y`` is None.
     status : mapping of str to str, optional
         A note per method (e.g. "press Compute"), in a ``Status`` column.
+    saved : mapping of str to mapping, optional
+        Scores the run saved (``extra["baselines"]``: ``{"acc", "nmi", "ari"}``)
+        for a method whose labels are not here: its row shows them, so a page
+        shows the figure the Explore page shows, from the same source.
 
     Returns
     -------
@@ -297,6 +302,8 @@ def comparison_table(y: np.ndarray | None, results: Mapping[str, np.ndarray | No
                 else:
                     row["NMI vs ref"] = nmi(truth, labels)
                     row["ARI vs ref"] = ari_score(truth, labels)
+        elif y is not None and (saved or {}).get(key):
+            row.update({c: float(saved[key][c.lower()]) for c in METRICS})
         t = times.get(key)
         row["Time (s)"] = float("nan") if t is None else float(t)
         row["Status"] = status.get(key, "done" if labels is not None else "")
@@ -306,6 +313,52 @@ def comparison_table(y: np.ndarray | None, results: Mapping[str, np.ndarray | No
     df["Clusters"] = df["Clusters"].astype("Int64")
     df.index.name = "method"
     return df
+
+
+def table_notes(table: pd.DataFrame, k: int, *, restarts: Mapping[str, list] | None = None
+                ) -> list[str]:
+    """What a class asks about the scores table, answered from its own numbers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`comparison_table`.
+    k : int
+        The clusters every method was asked for.
+    restarts : mapping of str to list of dict, optional
+        Per row name, a restarts run's ``history["restarts"]`` (each restart's
+        ``kl`` and ``acc``, and ``chosen``).
+
+    Returns
+    -------
+    list of str
+        One sentence per row that uses fewer than ``k`` clusters (some ended
+        empty), and one per restarts row whose kept fit is not its most accurate.
+    """
+    notes = []
+    for name, row in table.iterrows():
+        used = row["Clusters"]
+        if pd.notna(used) and int(used) < k:
+            empty = k - int(used)
+            notes.append(
+                f"{name} uses {int(used)} of the k = {k} clusters: {empty} ended empty (no "
+                f"point has its highest q there), so its ACC counts at most {int(used)} "
+                "classes." if "ACC" in table.columns else
+                f"{name} uses {int(used)} of the k = {k} clusters: {empty} ended empty.")
+    for name, rows in (restarts or {}).items():
+        done = [r for r in rows if r.get("acc") is not None and r.get("kl") is not None]
+        kept = [r for r in done if r.get("chosen")]
+        if not kept or len(done) < 2:
+            continue
+        best = max(done, key=lambda r: r["acc"])
+        if best["acc"] <= kept[0]["acc"]:
+            continue
+        each = ", ".join(f"KL {r['kl']:.3f} → ACC {r['acc']:.3f}" for r in done)
+        notes.append(
+            f"{name}: its {len(done)} fits ended at {each}. The lowest final KL(P‖Q) was kept, "
+            "chosen without the labels, and here the lowest KL is not the highest ACC "
+            f"({kept[0]['acc']:.3f} kept, {best['acc']:.3f} possible).")
+    return notes
 
 
 def score_columns(df: pd.DataFrame) -> list[str]:

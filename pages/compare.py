@@ -105,7 +105,7 @@ def explain() -> None:
         st.markdown("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
                     "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
                     "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
-                    "covariances clusters it. Cheap, and often as good as DEC.")
+                    "covariances clusters it.")
         st.markdown("**Variants of DEC** (rows below the five; each a background job on this "
                     "run's data and settings, time = the whole fit, since a variant can change "
                     "pretraining):\n"
@@ -189,6 +189,7 @@ def main() -> None:
         "Seed", 0, 10**6, value=int(companion_cfg["train"].get("seed", 0)), key="cmp_seed",
         help="Random seed of k-means on raw data, N2D (UMAP and the mixture) and the 2-D views. "
              "DEC and IDEC keep the seed they were trained with."))
+    run_seed = int(run.config.get("params", {}).get("random_state") or 0)
     compute_key = f"{run_path}|{seed}"
     if c1.button("Compute k-means and N2D", type="primary", icon=":material/calculate:",
                  help=f"Run k-means on the raw data ({KMEANS_N_INIT} restarts) and N2D (UMAP to k "
@@ -344,7 +345,15 @@ def main() -> None:
              "Computing k-means on raw data, N2D and the UMAP view")
     else:
         status["kmeans_raw"] = status["n2d"] = "press Compute"
+    # The run's own k-means on the raw data (the worker's, as on the Explore page), while
+    # Compute has not run it with this seed: one figure, one source.
+    saved = {}
+    raw_saved = (extra.get("baselines") or {}).get("kmeans_raw")
+    if results["kmeans_raw"] is None and raw_saved and seed == run_seed:
+        saved["kmeans_raw"] = raw_saved
+        status["kmeans_raw"] = "saved with the run (Compute draws it)"
 
+    restarts: dict[str, list] = {}  # row name -> the restarts run's fits (kl, acc)
     for v in variants:
         key = compare.row_key(v)
         results[key] = None
@@ -358,6 +367,9 @@ def main() -> None:
                     t = other.history.get("timings")
                     times[key] = (compare.step_seconds(t, "dec") if v == "dec"
                                   else compare.variant_seconds(t))
+                    if VARIANTS[v]["settings"].get("restart_criterion") == "kl":
+                        restarts[names[key]] = (other.history.get("history") or {}).get(
+                            "restarts") or []
                 else:
                     status[key] = "different data size"
             except (ValueError, OSError) as err:
@@ -374,7 +386,8 @@ def main() -> None:
         st.warning(msg)
 
     table = compare.comparison_table(y_true, results, times, names=names,
-                                     reference=labels if y_true is None else None, status=status)
+                                     reference=labels if y_true is None else None, status=status,
+                                     saved=saved)
     st.subheader("Scores")
     if y_true is None:
         st.info("This data has no true labels, so ACC cannot be computed: NMI and ARI are measured "
@@ -398,6 +411,8 @@ def main() -> None:
                else "this run reused an autoencoder pretrained by an earlier run")
     st.caption(f"Highlighted: the best value of each score. Time is each method's own step on this "
                f"server; {pre_txt}. N2D's UMAP is fitted on at most {N2D_MAX_FIT:,} points.")
+    for note in compare.table_notes(table, k, restarts=restarts):
+        st.caption(":material/lightbulb: " + note)
 
     # ------------------------------------------------------------------ 2-D views
     wanted = FRAMES[frame_label]

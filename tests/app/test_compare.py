@@ -190,7 +190,15 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     rows = 5 + len(compare.VARIANT_ROWS)  # the five methods, then a row per DEC variant
-    assert len(table) == rows and table["ACC"].notna().sum() == 2  # AE + k-means, DEC
+    # AE + k-means and DEC, and raw k-means as the run saved it (Explore's Metrics figure)
+    assert len(table) == rows and table["ACC"].notna().sum() == 3
+    names = compare.method_names()
+    run = compare.light_run(dec.run_path)
+    saved = run.config["extra"]["baselines"]["kmeans_raw"]
+    explore = explore_charts.metrics_table(run.config["extra"]["baselines"])
+    raw = table.loc[names["kmeans_raw"]]
+    assert raw["Status"].startswith("saved with the run")
+    assert raw["ACC"] == saved["acc"] == explore.loc[names["kmeans_raw"], "ACC"]
     for v in compare.VARIANT_ROWS:
         assert table.loc[compare.method_names()[compare.variant_key(v)], "Status"] \
             == "press “Train the variants”"
@@ -211,8 +219,19 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     table = at.dataframe[0].value.iloc[:5]
     assert len(table) == 5
-    scores = table[["ACC", "NMI", "ARI"]].to_numpy(dtype=float)
-    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
+    # every listed score is clustering_scores(y, labels) of the saved runs' labels
+    from dec_core.metrics import clustering_scores
+    from dec_core.runs import load_run
+
+    idec_path = jobs.get(at.session_state["cmp_jobs"][dec.run_path], OWNER).run_path
+    for key, labels in (("dec", run.labels), ("ae_kmeans", run.kmeans_labels),
+                        ("idec", load_run(idec_path, with_model=False).labels)):
+        want = clustering_scores(run.y_true, labels)
+        got = table.loc[names[key], ["ACC", "NMI", "ARI"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(got, [want["acc"], want["nmi"], want["ari"]], atol=1e-12)
+    np.testing.assert_allclose(table.loc[names["kmeans_raw"], ["ACC", "NMI", "ARI"]]
+                               .to_numpy(dtype=float), [saved["acc"], saved["nmi"], saved["ari"]],
+                               atol=1e-12)  # Compute's k-means with the run's seed: the same
     assert at.button(key="cmp_train").disabled  # IDEC done: nothing left to train
     assert any("reused" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 6  # truth + five methods
@@ -353,3 +372,37 @@ def test_variant_rows_configs_and_names():
     assert compare.run_variant({"train": cfg["train"]}) == "dec-da"
     assert compare.variant_seconds({"pretrain": 3.0, "kmeans": 1.0, "dec": 2.0,
                                     "total": 6.5}) == 6.5
+
+
+def test_notes_explain_empty_clusters_and_restarts_from_the_tables_numbers():
+    y = np.repeat(np.arange(3), 10)
+    three = y.copy()
+    two = np.where(y == 2, 1, y)  # one cluster ended empty
+    names = compare.method_names()
+    table = compare.comparison_table(y, {"dec": three, "variant:dec-da": two}, names=names)
+    notes = compare.table_notes(table, 3)
+    assert notes == [f"{names['variant:dec-da']} uses 2 of the k = 3 clusters: 1 ended empty "
+                     "(no point has its highest q there), so its ACC counts at most 2 classes."]
+    rows = [{"restart": 0, "kl": 0.20, "acc": 0.91, "chosen": False},
+            {"restart": 1, "kl": 0.10, "acc": 0.80, "chosen": True},
+            {"restart": 2, "kl": 0.15, "acc": 0.85, "chosen": False}]
+    label = names["variant:dec-restarts"]
+    (note,) = compare.table_notes(table.iloc[:1], 3, restarts={label: rows})
+    assert note.startswith(f"{label}: its 3 fits ended at KL 0.200 → ACC 0.910, KL 0.100 → "
+                           "ACC 0.800, KL 0.150 → ACC 0.850.")
+    assert "(0.800 kept, 0.910 possible)" in note
+    rows[0]["acc"] = rows[2]["acc"] = 0.5  # the kept fit is the most accurate: nothing to say
+    assert compare.table_notes(table.iloc[:1], 3, restarts={label: rows}) == []
+
+
+def test_compare_explainer_ranks_no_method_in_words():
+    """Words that rank methods come from the measured table, never from the explainer."""
+    from dec_core.presets import VARIANTS
+
+    at = AppTest.from_file(PAGE, default_timeout=120).run()  # no run: the explainer alone
+    text = " ".join(m.value for m in at.markdown)
+    assert "How the five methods work" in " ".join(e.label for e in at.expander)
+    assert "N2D" in text and "DEC-DA (light)" in text
+    for word in ("best", "better", "worse", "as good as", "outperform", "wins"):
+        assert word not in text.lower(), word
+        assert not any(word in v["help"].lower() for v in VARIANTS.values()), word
