@@ -39,3 +39,16 @@ def test_the_prototypes_caption_names_the_decoder_per_method_and_quantifies_the_
     assert "IDEC keeps training" in idec and "pretrained decoder" not in idec
     assert idec.endswith("changed by 0.050 on average (on a 0–1 scale).")
     assert "changed by" not in teach.prototypes_caption(False, 0.0, 0)  # update 0: no change yet
+
+
+def test_the_kl_caption_describes_the_chart_it_sits_under():
+    """The chart has one point per target update (the interval's mean): no sawtooth inside."""
+    from explorer import train_charts
+
+    rows = [{"update": u, "iteration": 60 * u, "loss": 0.1 + 0.01 * u, "kl": 0.1 + 0.01 * u,
+             "delta_label": 0.01} for u in range(1, 6)]
+    fig = train_charts.kl_loss_figure(rows)
+    assert [len(t.x) for t in fig.data] == [len(rows)]
+    assert list(fig.data[0].x) == [r["iteration"] for r in rows]
+    assert "one point per update" in teach.KL_RISE_TEXT
+    assert "jumps up at an update and then falls" not in teach.KL_RISE_TEXT
