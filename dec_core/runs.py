@@ -418,6 +418,7 @@ class RunInfo:
     n_samples: int = 0
     scores: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)  # the estimator's, read by upgrade_params
+    extra: dict = field(default_factory=dict)  # what the saver stored (save_run's ``extra``)
 
 
 def list_runs(root: str | os.PathLike) -> list[RunInfo]:
@@ -445,6 +446,8 @@ def list_runs(root: str | os.PathLike) -> list[RunInfo]:
                 info.scores = history.get("scores", {})
                 params = config.get("params")
                 info.params = upgrade_params(params) if isinstance(params, dict) else {}
+                extra = config.get("extra")
+                info.extra = extra if isinstance(extra, dict) else {}
             except (ValueError, OSError, TypeError, AttributeError) as err:
                 info.complete, info.problem = False, f"unreadable JSON ({err})"
         out.append(info)

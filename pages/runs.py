@@ -73,6 +73,7 @@ if mine:
         v = job.view()
         rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
                      "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
+                     "mode": side_by_side.MODES["step" if v["step_mode"] else "train"],
                      "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
                      "ACC": job_acc(v),
                      # the folder's name only: its path holds this browser's folder
@@ -103,8 +104,8 @@ if not complete:
 settings = [side_by_side.run_settings(r.params, r.dataset) for r in complete]
 differ = side_by_side.differing(settings)  # columns for what the listed runs do differently
 table = pd.DataFrame([{
-    "run": r.name, "created": r.created.replace("T", " ")[:19], "dataset": r.dataset,
-    "samples": r.n_samples,
+    "run": r.name, "mode": side_by_side.MODES[side_by_side.run_mode(r.extra)],
+    "created": r.created.replace("T", " ")[:19], "dataset": r.dataset, "samples": r.n_samples,
     **{col: s[col] for col in differ if col != "data"},
     "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
 } for r, s in zip(complete, settings)])

@@ -403,13 +403,16 @@ def _train(spec: dict, events, controls: Controls) -> dict:
         "autoencoder": source,  # live | shipped | cached
         "timings": est.timings_,
         "job": {"id": spec["id"], "queued": spec["created"], "started": spec["started"],
-                "trained": time.time()},
+                "trained": time.time(), "mode": "step" if spec.get("step_mode") else "train"},
     }
     from dec_core.runs import save_run
 
-    folder = _run_folder(spec, ds.name)
-    save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra,
-             arrays=_arrays(ds, est, recorder))
+    folder, claim = _run_folder(spec, ds.name)
+    try:
+        save_run(folder, est, ds.x, ds.y, dataset=info, extra=extra,
+                 arrays=_arrays(ds, est, recorder))
+    finally:
+        claim.rmdir()
     return {"run_path": str(folder), "scores": baselines["dec"] or {},
             "message": est.stop_reason_, "warnings": _warnings(est, params),
             "stop": est.stop_record_.as_dict() if est.stop_record_ else None}
@@ -526,10 +529,46 @@ def _arrays(ds, est, recorder: _Recorder) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _run_folder(spec: dict, dataset_name: str) -> Path:
-    """The run's folder: ``<owner's folder>/<time>-<data set>-<job id>``."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path(spec["run_dir"]) / f"{stamp}-{dataset_name}-{spec['id'][:6]}"
+def run_name(config: dict, dataset_name: str, step_mode: bool, when: float) -> str:
+    """A run's folder name that says what it is: time, data, method, mode.
+
+    ``20261206-013000-digits-dec-train``; ``...-moons-idec-step`` for a Step by
+    step run; an accuracy variant names itself (``...-digits-dec-da-train``).
+    Letters, digits, ``-`` and ``_`` only (:func:`dec_core.runs.sanitize_run_name`).
+    """
+    from dec_core.presets import method_of, variant_of
+    from dec_core.runs import sanitize_run_name
+
+    train = config.get("train", {})
+    method, variant = method_of(train), variant_of(train)
+    if variant not in (None, "dec"):  # the variant's name starts with "dec"
+        method = variant if method == "dec" else f"{method}-{variant.removeprefix('dec-')}"
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    mode = "step" if step_mode else "train"
+    return sanitize_run_name(f"{stamp}-{dataset_name[:32]}-{method}-{mode}")
+
+
+def _run_folder(spec: dict, dataset_name: str) -> tuple[Path, Path]:
+    """The run's folder (:func:`run_name`, then ``-2``, ``-3``... if taken) and its claim.
+
+    Two jobs of one owner can end in the same second with the same name (Compare
+    trains variants side by side), so a name is claimed by creating a hidden
+    folder beside it (atomic; run listings skip dot-folders). Remove the claim
+    once the run is saved.
+    """
+    root = Path(spec["run_dir"])
+    root.mkdir(parents=True, exist_ok=True)
+    base = run_name(spec["config"], dataset_name, bool(spec.get("step_mode")), time.time())
+    for n in range(1, 10_000):
+        name = base if n == 1 else f"{base}-{n}"
+        if (root / name).exists():
+            continue
+        try:
+            (root / f".claim-{name}").mkdir()
+        except FileExistsError:
+            continue
+        return root / name, root / f".claim-{name}"
+    raise RuntimeError(f"no free run name like {base!r} in {root}")
 
 
 def _warnings(est, params: dict) -> list[str]:
