@@ -268,6 +268,8 @@ with tab_cm:
                         "is matched to that class; clusters matched to no class (more clusters "
                         "than classes, or empty ones) come last, after the dotted line. The "
                         "squares are the colours of the map and the galleries.")
+        for note in explore_charts.matching_notes(y_true, labels, class_names):
+            st.caption(":material/lightbulb: " + note[0].upper() + note[1:])
 
 # ------------------------------------------------------------------ galleries
 with tab_gal:

@@ -601,6 +601,9 @@ def draw_result(v) -> None:
         st.plotly_chart(explore_charts.confusion_heatmap(matrix, classes, clusters, normalize=norm,
                                                 class_names=v["dataset"].get("class_names")),
                         key="confusion_chart")
+        for note in explore_charts.matching_notes(run.y_true, run.labels,
+                                                  v["dataset"].get("class_names")):
+            st.caption(":material/lightbulb: " + note[0].upper() + note[1:])
     _exports(v)
     try:
         st.page_link("pages/explore.py", label="Explore the clusters",

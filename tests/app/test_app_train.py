@@ -289,7 +289,7 @@ def test_zero_pretraining_epochs_say_skipped_and_the_kl_rise_is_explained():
              if "annotations" in json.loads(c.proto.spec)["layout"]]
     assert any(n.startswith("pretraining skipped (0 epochs)") for n in notes), notes
     assert not any("waiting for the first epoch" in n for n in notes)
-    assert any("KL curve can rise before it falls" in c.value for c in at.caption)
+    assert any("The curve can rise before it falls" in c.value for c in at.caption)
 
 
 def test_variant_box_sets_its_settings_and_says_what_runs():

@@ -215,3 +215,40 @@ def test_train_confusion_figure_follows_the_layout():
     ticks = list(fig.layout.xaxis.ticktext)
     assert "none" in ticks[0] and ticks[1].endswith(" 5") and class_color(1) in ticks[1]
     assert all(class_color(c) in t for c, t in zip(classes, fig.layout.yaxis.ticktext))
+
+
+def test_matching_notes_explain_a_cluster_matched_to_its_second_class():
+    from explorer.explore_charts import matching_notes
+
+    # cluster 1: 99 ones and 80 eights; cluster 7: 150 ones -> 1 goes to 7, 8 to cluster 1
+    y = np.array([1] * 99 + [8] * 80 + [1] * 150 + [8] * 5)
+    labels = np.array([1] * 179 + [7] * 155)
+    assert matching_notes(y, labels) == [
+        "cluster 1 holds 99 points of class 1 and 80 of class 8; the matching gives it 8 "
+        "because cluster 7 took class 1 (150 points), and each class gets one cluster."]
+    assert matching_notes(y, labels, ["zero", "one", "2", "3", "4", "5", "6", "7", "eight"])[0] \
+        .startswith("cluster 1 holds 99 points of class one and 80 of class eight")
+    assert matching_notes(y, np.where(y == 1, 0, 1)) == []  # each cluster gets its largest class
+
+
+def test_matching_notes_quote_the_confusion_matrix():
+    """Every number a note quotes is a count of the contingency table."""
+    import re
+
+    from dec_core.metrics import cluster_acc, contingency
+    from explorer.explore_charts import matching_notes
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        y = rng.integers(0, 4, 200)
+        labels = np.where(rng.random(200) < 0.5, y, rng.integers(0, 4, 200))
+        counts, clusters, classes = contingency(y, labels)
+        _, mapping = cluster_acc(y, labels, return_mapping=True)
+        for note in matching_notes(y, labels, limit=10):
+            c, n_top, top, n_cls, cls, other, n_other = map(int, re.match(
+                r"cluster (\d+) holds (\d+) points of class (\d+) and (\d+) of class (\d+); "
+                r"the matching gives it \d+ because cluster (\d+) took class \d+ \((\d+) points",
+                note).groups())
+            assert mapping[c] == cls and mapping[other] == top and n_top > n_cls
+            assert counts[c, top] == n_top and counts[c, cls] == n_cls
+            assert counts[other, top] == n_other
