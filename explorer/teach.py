@@ -39,7 +39,7 @@ SWITCH_CAPTIONS: dict[str, str] = {
                            "(Data page; 500 : 500 : 50 points): with / f_j the small blob's "
                            "cluster took in points of the big ones and ended with 196-340 "
                            "points; without it, 46-50, and ACC rose from 0.72-0.86 to 0.99 "
-                           "(seeds 0-2). Watch the sizes chart.",
+                           "(seeds 0-2). Watch the chart Cluster sizes f_j.",
 }
 
 
@@ -673,8 +673,34 @@ def nonconvex_text(dataset: str) -> str | None:
     """What to expect of DEC on the non-convex 2-D sets (else None)."""
     if dataset not in NONCONVEX:
         return None
-    return (f"Expect DEC to fail on {dataset}: its clusters are k-means-like (each point goes to "
-            "the nearest centroid in the embedding), so they cut the "
-            f"{'two moons' if dataset == 'moons' else 'rings'} into halves instead of following "
-            "their shapes. Compare methods' N2D row (UMAP, then a Gaussian mixture) follows "
+    shapes = "two moons" if dataset == "moons" else "rings"
+    return (f"What DEC gets wrong on {dataset}: its clusters are k-means-like (each point goes "
+            f"to the nearest centroid in the embedding), so they cut the {shapes} with a line "
+            "instead of following their shapes; the points on the wrong side of the cut are "
+            "what ACC misses. Compare methods' N2D row (UMAP, then a Gaussian mixture) follows "
             "the shapes.")
+
+
+def nonconvex_result_text(dataset: str, acc: float, n_samples: int) -> str | None:
+    """After a run on a non-convex set: what the cut cost, in points (else None).
+
+    Parameters
+    ----------
+    dataset : str
+    acc : float
+        The run's ACC.
+    n_samples : int
+
+    Returns
+    -------
+    str or None
+    """
+    if dataset not in NONCONVEX:
+        return None
+    wrong = round((1.0 - float(acc)) * int(n_samples))
+    shapes = "moon" if dataset == "moons" else "ring"
+    if wrong == 0:
+        return f"ACC {acc:.3f}: every point is in its own {shapes}'s cluster, no cut went wrong."
+    return (f"ACC {acc:.3f}: {wrong:,} of {int(n_samples):,} points ({percent(1 - acc)}) are not "
+            f"in the cluster matched to their own {shapes}: there the cut goes across the "
+            f"{shapes}s instead of between them.")

@@ -588,6 +588,10 @@ def draw_result(v) -> None:
             delta = scores[key] - km[key] if key in km else None
             col.metric(key.upper(), f"{scores[key]:.3f}",
                        None if delta is None else f"{delta:+.3f} vs {BASELINE_NAMES['ae_kmeans']}")
+        cut = teach.nonconvex_result_text((v["dataset"] or {}).get("name", ""), scores["acc"],
+                                          (v["dataset"] or {}).get("n_samples") or 0)
+        if cut:
+            st.caption(":material/lightbulb: " + cut)
     run = None
     try:
         run = load_run_cached(v["run_path"], run_mtime(v["run_path"]))

@@ -69,9 +69,15 @@ def test_train_end_to_end_then_runs_page():
         "pretrain_chart", "kl_chart", "delta_chart", "metrics_chart", "train_map", "train_grad",
         "train_protos", "confusion_chart"]
     assert [m.label for m in at.metric] == ["ACC", "NMI", "ARI"]
-    assert 0 <= float(at.metric[0].value) <= 1
     run_path = at.session_state["run_path"]
     assert Path(run_path).is_dir()
+    # the scores shown are clustering_scores of the saved run's labels
+    from dec_core.metrics import clustering_scores
+    from dec_core.runs import load_run
+
+    run = load_run(run_path, with_model=False)
+    want = clustering_scores(run.y_true, run.labels)
+    assert [m.value for m in at.metric] == [f"{want[k]:.3f}" for k in ("acc", "nmi", "ari")]
 
     runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=180)
     runs.session_state["owner"] = at.session_state["owner"]
@@ -265,13 +271,13 @@ def test_header_counts_clusters_and_surprises_are_answered_before_start():
     assert "· 5 clusters ·" in at.caption[0].value
     ceiling = f"{max_acc(load_dataset('digits').y, 5):.3f}"
     assert any(f"ACC can be at most {ceiling}" in c.value for c in at.caption)
-    assert not any("Expect DEC to fail" in c.value for c in at.caption)
+    assert not any("What DEC gets wrong" in c.value for c in at.caption)
     at.session_state["model"]["n_clusters"] = 1
     at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
                                 "label_column": "auto", "noise": None}
     at.run()
     assert "· 1 cluster ·" in at.caption[0].value
-    assert any("Expect DEC to fail on moons" in c.value and "N2D" in c.value
+    assert any("What DEC gets wrong on moons" in c.value and "N2D" in c.value
                for c in at.caption)
 
 
@@ -349,3 +355,22 @@ def test_a_default_start_never_says_pretraining_was_skipped_before_the_worker_kn
             assert not any("skipped" in n or "untrained" in n for n in notes), notes
     job.state = "stopped"
     at.run()
+
+
+def test_a_moons_run_counts_the_points_its_cut_gets_wrong():
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180))
+    at.session_state["data"].update(name="moons", n_samples=300)
+    at.session_state["model"]["n_clusters"] = 2
+    at.run()
+    button(at, "Start").click().run()
+    wait_done(at)
+    assert not at.exception
+    from dec_core.metrics import clustering_scores
+    from dec_core.runs import load_run
+
+    run = load_run(at.session_state["run_path"], with_model=False)
+    acc = clustering_scores(run.y_true, run.labels)["acc"]
+    wrong = round((1 - acc) * run.labels.shape[0])
+    text = next(c.value for c in at.caption if f"ACC {acc:.3f}:" in c.value)
+    assert (f"{wrong:,} of {run.labels.shape[0]:,} points" in text if wrong
+            else "no cut went wrong" in text)

@@ -52,3 +52,13 @@ def test_the_kl_caption_describes_the_chart_it_sits_under():
     assert list(fig.data[0].x) == [r["iteration"] for r in rows]
     assert "one point per update" in teach.KL_RISE_TEXT
     assert "jumps up at an update and then falls" not in teach.KL_RISE_TEXT
+
+
+def test_moons_are_not_said_to_fail_but_what_the_cut_costs_is_counted():
+    before = teach.nonconvex_text("moons")
+    assert "fail" not in before and "cut the two moons" in before
+    assert teach.nonconvex_result_text("moons", 0.865, 1000) == (
+        "ACC 0.865: 135 of 1,000 points (14 %) are not in the cluster matched to their own "
+        "moon: there the cut goes across the moons instead of between them.")
+    assert "no cut went wrong" in teach.nonconvex_result_text("circles", 1.0, 500)
+    assert teach.nonconvex_result_text("digits", 0.9, 1797) is None
