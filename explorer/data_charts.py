@@ -11,7 +11,7 @@ from dec_core.readers import CsvLayout, csv_layout, label_column_index
 from .explore_charts import image_grid
 from .theme import BACKGROUND, NEUTRAL, color, layout
 
-NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5}
+NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5, "imbalanced_blobs": 3.0}
 """The noise slider's upper end per synthetic set."""
 
 """The frame of a blank tile."""

@@ -19,6 +19,7 @@ NAMES = {
     "blobs": "Blobs (synthetic, convex)",
     "moons": "Two moons (synthetic, non-convex)",
     "circles": "Circles (synthetic, non-convex)",
+    "imbalanced_blobs": "Imbalanced blobs (synthetic, 10 : 10 : 1)",
     "file": "Upload a file (CSV / NPY / NPZ)",
 }
 SYNTHETIC = tuple(SYNTHETIC_NOISE)
@@ -156,7 +157,9 @@ if shown("data_options"):
                      on_change=_on_name_change,
                      help="Digits needs nothing else and trains in seconds. MNIST and "
                           "Fashion-MNIST read DEC_DATA_DIR (or download). Synthetic sets show "
-                          "where k-means-style clustering struggles (moons, circles).")
+                          "where k-means-style clustering struggles (moons, circles), and "
+                          "what the division by the cluster size f_j does (imbalanced "
+                          "blobs: one blob a tenth the size of the others).")
         name = store("data", "name")
         synthetic = name in SYNTHETIC
         st.number_input("Points to generate (0 = default)" if synthetic
@@ -166,7 +169,9 @@ if shown("data_options"):
                              "2,000-10,000 samples train in a minute or two on a CPU; MNIST has "
                              "70,000. For synthetic sets, how many points to draw (0 = "
                              f"{SYNTHETIC_POINTS['blobs']:,} blobs, {SYNTHETIC_POINTS['moons']:,} "
-                             "moons or circles). At least 2.")
+                             "moons or circles, "
+                             f"{SYNTHETIC_POINTS['imbalanced_blobs']:,} imbalanced blobs). "
+                             "At least 2 (3 for imbalanced blobs).")
         store("data", "n_samples")
         st.selectbox("Scaling", ["auto", "minmax", "standard", "none"], key=bind("data", "scale"),
                      help="auto: pixels to [0, 1], tabular columns standardised (mean 0, sd 1). "

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dec_core.notebook import build_notebook, dumps
 from dec_core.runs import list_runs
 from explorer import side_by_side
 from explorer.jobs import manager
@@ -153,7 +154,7 @@ scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", 
                     if isinstance(run.scores.get(m), (int, float)))
 st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
             + (f" · {scores}" if scores else " · no true labels, so no scores"))
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 
 
 def _open(path: str) -> None:
@@ -183,5 +184,11 @@ try:
                            f"{run.name}-config.json", "application/json",
                            icon=":material/download:",
                            help="Run it headless: python -m dec_core run --config FILE")
+        c5.download_button(
+            "Notebook (.ipynb)",
+            lambda: dumps(build_notebook(cli, data_file=run.dataset, reported=run.scores)),
+            f"{run.name}.ipynb", "application/x-ipynb+json", icon=":material/download:",
+            help="A Jupyter notebook that reproduces this run with dec_core: the data, this "
+                 "config, fit, the scores, the confusion matrix and a map of the embedding.")
 except (OSError, ValueError, KeyError) as err:
     st.warning(f"Cannot read this run's config: {err}")

@@ -12,6 +12,7 @@ import streamlit as st
 from dec_core import pretrained
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.metrics import matched_confusion_matrix
+from dec_core.notebook import build_notebook, dumps
 from dec_core.presets import (
     METHOD_OPTIMIZER,
     VARIANT_KEYS,
@@ -630,7 +631,7 @@ def charts_html(v) -> str:
 
 
 def _exports(v) -> None:
-    """Downloads: charts (HTML), labels (CSV), the CLI config (JSON), the model (.keras).
+    """Downloads: charts (HTML), labels (CSV), the CLI config (JSON), a notebook, the model.
 
     The files are made when a button is pressed, not on every run of the page
     (the charts page embeds plotly.js, several MB).
@@ -638,7 +639,7 @@ def _exports(v) -> None:
     run_dir = Path(v["run_path"])
     cfg = v["config"]
     st.caption("Export — each chart also saves as PNG from its camera icon.")
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].download_button("Charts (HTML)", lambda: charts_html(v), "dec-training-charts.html",
                          "text/html", icon=":material/download:",
                          help="All training charts, interactive.")
@@ -651,8 +652,15 @@ def _exports(v) -> None:
                          "application/json", icon=":material/download:",
                          help="Reproduce this run headless: python -m dec_core run --config "
                               "dec-config.json")
+    c[3].download_button("Notebook (.ipynb)",
+                         lambda: dumps(build_notebook(config, data_file=v["dataset"].get("name"),
+                                                      reported=v["scores"])),
+                         "dec-run.ipynb", "application/x-ipynb+json", icon=":material/download:",
+                         help="A Jupyter notebook that reproduces this run with dec_core: the "
+                              "data, this config, fit, the scores, the confusion matrix and a "
+                              "map of the embedding.")
     if (run_dir / "model.keras").is_file():
-        c[3].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
+        c[4].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
                              "dec-model.keras", "application/octet-stream",
                              icon=":material/download:",
                              help="The Keras model x -> (q, x_hat), with its ClusteringLayer.")

@@ -84,7 +84,7 @@ def test_train_end_to_end_then_runs_page():
     runs.run()
     assert not runs.exception
     assert len(runs.dataframe) == 2  # the jobs table and the saved runs table
-    assert len(runs.get("download_button")) == 3  # labels CSV, model, CLI config
+    assert len(runs.get("download_button")) == 4  # labels CSV, model, CLI config, notebook
 
 
 def test_refresh_reattaches_by_url(monkeypatch):

@@ -42,6 +42,14 @@ def test_cli_config_file_and_flags(capsys, tmp_path):
     assert result["dataset"] == "blobs" and result["n_clusters"] == 3
 
 
+def test_cli_runs_the_imbalanced_set_on_its_preset(capsys):
+    assert main(["run", "--dataset", "imbalanced_blobs", "--n-samples", "105", "--dims", "8,2",
+                 "--pretrain-epochs", "1", "--max-iter", "10", "--quiet"]) == 0
+    result = last_json(capsys.readouterr().out)
+    assert result["dataset"] == "imbalanced_blobs" and result["n_samples"] == 105
+    assert result["n_clusters"] == 3  # its three blobs
+
+
 def test_cli_same_seed_same_result(capsys):
     args = ["run", "--dataset", "digits", "--n-samples", "200", "--dims", "16,10",
             "--pretrain-epochs", "1", "--max-iter", "10", "--seed", "3", "--quiet"]

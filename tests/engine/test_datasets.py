@@ -6,7 +6,9 @@ import pytest
 from dec_core.datasets import (
     DATA_DIR_ENV,
     DATASETS,
+    IMBALANCED_CENTERS,
     MAX_LABELS,
+    imbalanced_sizes,
     load_dataset,
     stratified_subsample,
 )
@@ -41,7 +43,7 @@ def test_stratified_subsample_exact_total():
     assert np.bincount(y[idx], minlength=3)[2] == 9
 
 
-@pytest.mark.parametrize("name", ["blobs", "moons", "circles"])
+@pytest.mark.parametrize("name", ["blobs", "moons", "circles", "imbalanced_blobs"])
 def test_synthetic_sets(name):
     ds = load_dataset(name, n_samples=300, random_state=0)
     assert ds.x.shape == (300, 2) and ds.image_shape is None
@@ -51,7 +53,57 @@ def test_synthetic_sets(name):
 
 
 def test_all_names_listed():
-    assert {"digits", "mnist", "fashion_mnist", "blobs", "moons", "file"} <= set(DATASETS)
+    assert {"digits", "mnist", "fashion_mnist", "blobs", "moons", "file",
+            "imbalanced_blobs"} <= set(DATASETS)
+
+
+def test_imbalanced_blobs_keep_their_shares_and_their_picture():
+    ds = load_dataset("imbalanced_blobs")
+    assert ds.x.shape == (1050, 2) and np.bincount(ds.y).tolist() == [500, 500, 50]
+    assert ds.class_names == ["big A", "big B", "small"] and ds.class_name(2) == "small"
+    assert "500 : 500 : 50" in ds.description
+    assert np.bincount(load_dataset("imbalanced_blobs", n_samples=210).y).tolist() == [100, 100, 10]
+    assert imbalanced_sizes(3) == [1, 1, 1] and sum(imbalanced_sizes(1001)) == 1001
+    # a seed moves the points, not the blobs: the small one stays between the big ones
+    for seed in (0, 7):
+        raw = load_dataset("imbalanced_blobs", random_state=seed, scale="none")
+        means = np.array([raw.x[raw.y == c].mean(axis=0) for c in range(3)])
+        np.testing.assert_allclose(means, IMBALANCED_CENTERS, atol=0.4)
+    with pytest.raises(ValueError, match="at least 3"):
+        load_dataset("imbalanced_blobs", n_samples=2)
+
+
+def test_on_imbalanced_blobs_dividing_by_f_j_grows_the_small_cluster():
+    """What the /f_j switch's caption (explorer/teach.py) says, on seed 0 with the preset.
+
+    One autoencoder and one k-means start; then DEC with and without / f_j.
+    """
+    from dec_core import DEC
+    from dec_core.callbacks import Callback
+    from dec_core.metrics import cluster_acc
+    from dec_core.presets import estimator_params, preset_for
+
+    data = load_dataset("imbalanced_blobs", random_state=0)
+    params = estimator_params(preset_for("imbalanced_blobs"), data.n_features, data.n_classes)
+
+    class Pretrained(Callback):
+        def on_pretrain_end(self, logs=None):
+            self.weights = self.model.autoencoder_.get_weights()
+
+    grab = Pretrained()
+    with_fj = DEC(random_state=0, **params).fit(data.x, data.y, callbacks=[grab])
+    with_fj.autoencoder_.set_weights(grab.weights)
+    without = DEC(random_state=0, **{**params, "normalize_frequency": False})
+    without.fit(data.x, data.y, autoencoder=with_fj.autoencoder_)
+
+    def small_cluster(labels) -> int:  # the size of the cluster matched to the small blob
+        _, mapping = cluster_acc(data.y, labels, return_mapping=True)
+        return int(np.sum(labels == next(c for c, k in mapping.items() if k == 2)))
+
+    start = small_cluster(with_fj.kmeans_labels_)
+    assert small_cluster(with_fj.labels_) > start > 50  # with / f_j it grows from k-means'
+    assert 40 <= small_cluster(without.labels_) <= 60 < start  # without, it keeps its size
+    assert cluster_acc(data.y, without.labels_) > 0.98 > 0.9 > cluster_acc(data.y, with_fj.labels_)
 
 
 def test_mnist_from_path_and_env(mnist_path, monkeypatch):
