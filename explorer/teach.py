@@ -144,6 +144,41 @@ def stop_text(stop, n_samples: int | None = None, *, banner: bool = False,
     return text
 
 
+WORKER_TIME = "worker time, from its start to the saved run"
+"""What a job's ``elapsed`` counts (:meth:`explorer.jobs.Job.elapsed`): not the wait in
+the queue, nor the page's drawing after the end."""
+
+
+def duration_text(elapsed: float, queued_s: float | None = None) -> str:
+    """A finished job's time with what it counts: ``"3.6 s (worker time, ...)"``.
+
+    Parameters
+    ----------
+    elapsed : float
+        The job's ``elapsed`` (from the worker's start to its end).
+    queued_s : float, optional
+        Seconds it waited in the queue before (said when at least 1 s).
+    """
+    queue = f"; {queued_s:.0f} s in the queue before" if queued_s and queued_s >= 1 else ""
+    return f"{elapsed:.1f} s ({WORKER_TIME}{queue})"
+
+
+def interrupted_text(message: str, resume_from: str) -> str:
+    """The banner of a job a restart interrupted: what is kept, and what Resume redoes.
+
+    Parameters
+    ----------
+    message : str
+        The job's message (``"interrupted by a server restart at epoch 73 of 200"``).
+    resume_from : str
+        Where Resume continues and what it runs again, in words (the job
+        manager's ``resume_from``).
+    """
+    return (f"This training was {message}. Kept: its settings, its data and its link. "
+            f"**Resume** queues it again and continues from {resume_from}; it ends with the "
+            "result an uninterrupted run gives. Start trains anew.")
+
+
 def target_is_q_text(method: str = "dec") -> str:
     """What a run whose target P equals Q learnt: the one wording (Train, Step by step, stops).
 

@@ -517,17 +517,18 @@ def draw(job) -> None:
     elif v["state"] == "failed":
         st.error(f"Training failed: {v['error']}")
     elif v["state"] == "interrupted":
-        st.warning(f"This training was {v['message']}. Nothing is lost: **Resume** continues "
-                   f"it from {v['resume_from']} and ends with the result an uninterrupted "
-                   "run gives. Start trains anew.", icon=":material/restart_alt:")
+        st.warning(teach.interrupted_text(v["message"], v["resume_from"]),
+                   icon=":material/restart_alt:")
         return
     elif v["state"] == "stopped":
-        st.success(f"Stopped after {v['elapsed']:.1f} s — the model keeps what it had learned.")
+        st.success(f"Stopped after {teach.duration_text(v['elapsed'])} — the model keeps what "
+                   "it had learned.")
     else:
         again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
                  "checkpoint; the same result as without the interruption)" if v["resumed"]
                  else "")
-        st.success(f"Finished in {v['elapsed']:.1f} s{again} — "
+        queued = (v["started"] - v["created"]) if v["started"] and not v["resumed"] else None
+        st.success(f"Finished in {teach.duration_text(v['elapsed'], queued)}{again} — "
                    + teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
                                      state=v["state"]))
     for warning in v["warnings"]:

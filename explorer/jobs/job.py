@@ -96,6 +96,7 @@ class Job:
     _credits: int = field(default=0, repr=False)
     _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
     _interrupt_requested: bool = field(default=False, repr=False)
+    _progress_floor: float = field(default=0.0, repr=False)  # the most progress() has said
 
     def __post_init__(self) -> None:
         if not self.owner_key:
@@ -135,6 +136,19 @@ class Job:
 
     def progress(self) -> tuple[float, float | None]:
         """(fraction done 0..1, seconds left or None) for a progress bar.
+
+        The fraction never falls while the job is active (the estimate behind it
+        changes as the worker's plan and timings arrive; a bar that moves back
+        says work was lost): it is the largest said so far, until a resume.
+        """
+        frac, eta = self._estimated_progress()
+        if self.state in STATES_ACTIVE:
+            frac = max(frac, self._progress_floor)
+            self._progress_floor = frac
+        return frac, eta
+
+    def _estimated_progress(self) -> tuple[float, float | None]:
+        """:meth:`progress` before its floor: the current estimate, which may fall.
 
         With the worker's plan (:func:`dec_core.cost.estimate`) the ETA comes
         from :func:`dec_core.cost.remaining_seconds` from the first moment of

@@ -308,6 +308,7 @@ class JobManager:
                 job.started = job.finished = job.first_event = None
                 job.pretrain, job.dec, job.sharpening, job.kmeans = [], [], [], {}
                 job.step_info, job.resumed = {}, job.resumed + 1
+                job._progress_floor = 0.0  # a new attempt: its bar starts from its own start
                 job._stop_requested = job._interrupt_requested = False
                 job._controls = None
                 job.version += 1
@@ -587,7 +588,8 @@ class JobManager:
         if position is None and self.journal is not None:
             position = checkpoint_position(self.journal.checkpoint_path(job.id))
         if position and position.get("phase") == "dec":
-            return f"the checkpoint at {describe(position)}"
+            return (f"the checkpoint at {describe(position)}; the batches trained after it "
+                    "run again")
         try:
             upload = job.upload or (self.journal.load_upload(job.id, job.upload_name)
                                     if job.upload_name and self.journal else None)
@@ -599,8 +601,10 @@ class JobManager:
             return ("the pretrained autoencoder (pretraining had finished; k-means and DEC "
                     "run again)")
         if position:
-            return f"the checkpoint at {describe(position)}"
-        return "the start (no checkpoint was saved before the interruption)"
+            return (f"the checkpoint at {describe(position)}; the epochs after it, k-means "
+                    "and DEC run again")
+        return ("the start: no checkpoint was saved before the interruption, so all the work "
+                "done before it runs again")
 
     def _restore(self) -> None:
         """Read the journal: queued jobs queue again in order, running ones are interrupted."""

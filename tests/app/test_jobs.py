@@ -553,3 +553,20 @@ def _report_tf_threads(out) -> None:
 
     out.put((preloaded, (tf.config.threading.get_intra_op_parallelism_threads(),
                          tf.config.threading.get_inter_op_parallelism_threads())))
+
+
+def test_progress_never_goes_back_while_a_job_runs():
+    """The estimate behind the bar can fall (here: epochs counted, then the worker's finer
+    step count); the bar shows the most it said, until a resume starts a new attempt."""
+    job = Job(id="job-progress", owner="o" * 20, config={"train": {"max_iter": 100, "tol": 0.001}},
+              state="running", phase="pretraining", started=time.time())
+    job.pretrain_epochs, job.pretrain = 10, [{"loss": 1.0}] * 5
+    first, _ = job.progress()
+    assert first == pytest.approx(0.4)
+    job.pretrain_done = 0.1  # a lower estimate of the same moment
+    assert job._estimated_progress()[0] < first  # what the bar showed before the floor
+    assert job.progress()[0] == first
+    job.pretrain_done = 0.9
+    assert job.progress()[0] == pytest.approx(0.72)
+    job._end("done")
+    assert job.progress() == (1.0, 0.0)

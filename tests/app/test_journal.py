@@ -304,7 +304,10 @@ def test_train_and_runs_pages_say_it_in_words(tmp_path, monkeypatch):
     text = " ".join(w.value for w in at.warning)
     assert "This training was interrupted by a server restart at epoch " in text
     assert f"of {epochs_run(5000)}" in text
-    assert "continues it from the start" in text  # no checkpoint within its first 15 s
+    # no checkpoint within its first 15 s: what is kept and what runs again, no "nothing lost"
+    assert "continues from the start: no checkpoint was saved before the interruption, so " \
+           "all the work done before it runs again" in text
+    assert "Kept: its settings, its data and its link" in text and "Nothing is lost" not in text
     next(b for b in at.button if b.label == "Resume").click().run()
     assert job.id == at.session_state["job_id"] and after.get(job.id, ALICE).resumed == 1
     wait_for(lambda: after.get(job.id, ALICE).state == "running")
