@@ -31,6 +31,15 @@ def _int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from err
 
 
+def _n_clusters(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from err
+
+
 def _variant_help() -> str:
     text = "variants (dec_core.presets.VARIANTS): " + "; ".join(
         f"{name}: {spec['help']}" for name, spec in VARIANTS.items())
@@ -50,8 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dims", type=_int_list,
                      help="hidden sizes after the input width, e.g. 500,500,2000,10 "
                           "(default: the preset's)")
-    run.add_argument("--n-clusters", type=int,
-                     help="default: the number of distinct labels (10 without labels)")
+    run.add_argument("--n-clusters", type=_n_clusters,
+                     help="a number, or auto: a k sweep (dec_core.selection) on the pretrained "
+                          "embedding (the shipped autoencoder's when it fits, else the data, "
+                          "PCA-reduced to the embedding's width) picks k from the silhouette "
+                          "curve and tests for structure with the gap statistic; its evidence "
+                          "goes to stderr and the JSON line gains k_chosen and structure "
+                          "(found / none). Default: the number of distinct labels "
+                          "(10 without labels)")
     run.add_argument("--pretrain-epochs", type=int, help="default: the preset's")
     run.add_argument("--pretrain-steps", type=int,
                      help="budget of pretraining gradient steps: the epochs stop once this many "
@@ -186,6 +201,42 @@ def data_options(config: dict) -> dict:
     return opts
 
 
+def _choose_k(x, params: dict, seed: int, quiet: bool):
+    """``--n-clusters auto``: the k sweep of :func:`dec_core.selection.choose_k`, told on stderr."""
+    from .cost import human_seconds, sweep_seconds
+    from .selection import choose_k
+
+    if not quiet:
+        print(f"[estimate] k sweep ~{human_seconds(sweep_seconds(*x.shape, params['dims'][-1]))}",
+              file=sys.stderr, flush=True)
+    sw = choose_k(x, {**params, "random_state": seed}, seed=seed)
+    if not quiet:
+        say = lambda text: print(f"[k sweep] {text}", file=sys.stderr, flush=True)  # noqa: E731
+        rows = (f"{sw.n_used:,} of {sw.n_total:,} rows (a seeded subsample)"
+                if sw.n_used < sw.n_total else f"{sw.n_total:,} rows")
+        say(f"on {sw.space}: {rows}, {sw.seconds:.1f} s")
+        say("k   silhouette  stability(ARI)  GMM BIC      gap (s)")
+        for j, k in enumerate(sw.ks):
+            g = sw.gap.ks.index(k)
+            say(f"{k:<3} {sw.silhouette[j]:>10.3f}  {sw.stability[j]:>14.2f}  {sw.bic[j]:>10.1f}"
+                f"  {sw.gap.gap[g]:.3f} ({sw.gap.s[g]:.3f})")
+        j = sw.ks.index(sw.suggested_k)
+        how = ("the highest silhouette" if sw.rule == "peak" else
+               "the knee of the silhouette curve (a larger k separates only a little better)")
+        say(f"k_chosen = {sw.suggested_k}: {how}, {sw.silhouette[j]:.3f}; "
+            f"resampled fits agree with ARI {sw.stability[j]:.2f}")
+        g1 = sw.gap.gap[0]
+        best = int(max(range(len(sw.gap.gap)), key=sw.gap.gap.__getitem__))
+        top = f"Gap({sw.gap.ks[best]}) = {sw.gap.gap[best]:.3f} (s = {sw.gap.s[best]:.3f})"
+        if sw.structure == "none":
+            say(f"structure = none: no more structure than noise. No split gains over one "
+                f"cluster against the uniform reference: Gap(1) = {g1:.3f}, the highest is "
+                f"{top}; DEC will still return {sw.suggested_k} clusters")
+        else:
+            say(f"structure = found: {top} exceeds Gap(1) = {g1:.3f} by more than s")
+    return sw
+
+
 def run(config: dict, *, out: Path | None = None, quiet: bool = False,
         checkpoint: Path | None = None) -> dict:
     """Load the data, fit DEC, optionally save the run; return the figures.
@@ -204,7 +255,9 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
     data = load_dataset(config["dataset"], **data_opts)
     load_seconds = time.perf_counter() - t0
 
-    params = estimator_params(config, data.n_features, data.n_classes)
+    auto = config.get("n_clusters") == "auto"
+    params = estimator_params({**config, "n_clusters": None} if auto else config,
+                              data.n_features, data.n_classes)
     dims = params["dims"]
     dec = DEC(random_state=config["seed"], **params)
     trail = CentroidHistory()  # saved beside the run as arrays/centroids.npy
@@ -212,6 +265,11 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
     if not quiet:
         print(f"[data] {data.name}: x{data.x.shape}, classes={data.n_classes}, "
               f"dims={dims}", file=sys.stderr, flush=True)
+    chosen = None
+    if auto:
+        chosen = _choose_k(data.x, params, int(config["seed"]), quiet)
+        params["n_clusters"] = chosen.suggested_k
+        dec.set_params(n_clusters=chosen.suggested_k)
     autoencoder, source = None, "live"
     if config.get("autoencoder") == "shipped":  # as the app's "use the shipped autoencoder"
         from .pretrained import find
@@ -256,6 +314,7 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
         "n_iter": int(dec.n_iter_),
         "stop_reason": dec.stop_reason_,
         "autoencoder": source,
+        **({"k_chosen": chosen.suggested_k, "structure": chosen.structure} if chosen else {}),
     }
     if out is not None:
         from .runs import save_run

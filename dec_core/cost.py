@@ -591,6 +591,41 @@ def fitting_settings(est: CostEstimate, params: Mapping, limit_s: float = WARN_S
     return out
 
 
+# --------------------------------------------------------------------- the k sweep
+# dec_core.selection.sweep on the 2-core machine at load 5 (2026-12-06, scripts/k_sweep_bench.py):
+# iris 150 x 4 took 1.8 s, moons 1,000 x 2 2.2 s, breast_cancer 569 x 10 2.9 s, blobs
+# 2,000 x 5 2.6 s, noise 2,000 x 8 4.8 s, digits' embedding 1,797 x 10 5.0 s: about 1.8 s
+# of fixed cost (some 200 small k-means and 14 mixture fits) plus 0.18 ms per row and column.
+SWEEP_FIXED_S = 1.8
+SWEEP_PER_CELL_S = 0.18e-3
+# Reducing wide data to the embedding's width first (PCA on at most 20,000 rows).
+SWEEP_PCA_PER_CELL_S = 0.1e-6
+
+
+def sweep_seconds(n_samples: int, n_features: int, width: int = 10) -> float:
+    """Seconds a k sweep (:func:`dec_core.selection.choose_k`) takes on these data.
+
+    Parameters
+    ----------
+    n_samples, n_features : int
+        The data's shape.
+    width : int, default=10
+        The embedding's width: wider data are first reduced by PCA to it.
+
+    Returns
+    -------
+    float
+        The sweep runs on at most :data:`dec_core.selection.SWEEP_ROWS` rows
+        of at most ``width`` columns, so this stays below about 5.5 s plus the PCA.
+    """
+    from .selection import SWEEP_ROWS
+
+    rows, cols = min(int(n_samples), SWEEP_ROWS), min(int(n_features), int(width))
+    pca = (SWEEP_PCA_PER_CELL_S * min(int(n_samples), 20_000) * int(n_features) * cols
+           if n_features > width else 0.0)
+    return SWEEP_FIXED_S + SWEEP_PER_CELL_S * rows * cols + pca
+
+
 # --------------------------------------------------------------------- words
 def human_count(n: float) -> str:
     """A count with a k / M / G suffix, e.g. ``1.5 M``."""

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from dec_core.cli import main
@@ -108,3 +109,44 @@ def test_cli_config_data_seed_picks_the_subsample(monkeypatch):
     cli.run({**base, "seed": 4, "data_seed": 7}, quiet=True)
     cli.run({**base, "seed": 4}, quiet=True)
     assert seen == [7, 4]
+
+
+def _csv(tmp_path, x, name):
+    path = tmp_path / name
+    np.savetxt(path, x, delimiter=",", fmt="%.5f")
+    return path
+
+
+def test_cli_n_clusters_auto_chooses_k_and_reports_structure(capsys, tmp_path):
+    from sklearn.datasets import make_blobs
+
+    corners = [[0, 0, 0], [6, 0, 0], [0, 6, 0], [0, 0, 6]]
+    x, _ = make_blobs(300, n_features=3, centers=corners, cluster_std=0.6, random_state=0)
+    flags = ["--dims", "16,4", "--pretrain-epochs", "1", "--max-iter", "10", "--seed", "0"]
+    code = main(["run", "--dataset", "file", "--data-path", str(_csv(tmp_path, x, "b.csv")),
+                 "--n-clusters", "auto", *flags])
+    assert code == 0
+    out = capsys.readouterr()
+    result = last_json(out.out)
+    assert (result["k_chosen"], result["structure"], result["n_clusters"]) == (4, "found", 4)
+    assert "[estimate] k sweep ~" in out.err
+    assert "k_chosen = 4" in out.err and "structure = found" in out.err
+    # the sweep's table: one row per k, 2 ... 15
+    assert sum(line.startswith("[k sweep] ") and line.split()[2].isdigit()
+               for line in out.err.splitlines()) == 14
+
+    noise = np.random.default_rng(0).standard_normal((300, 4))
+    assert main(["run", "--dataset", "file", "--data-path", str(_csv(tmp_path, noise, "n.csv")),
+                 "--n-clusters", "auto", "--quiet", *flags]) == 0
+    result = last_json(capsys.readouterr().out)
+    assert result["structure"] == "none" and result["n_clusters"] == result["k_chosen"]
+    # without auto the JSON line has no sweep
+    assert main(["run", "--dataset", "file", "--data-path", str(tmp_path / "n.csv"),
+                 "--n-clusters", "3", "--quiet", *flags]) == 0
+    assert "k_chosen" not in last_json(capsys.readouterr().out)
+
+
+def test_cli_n_clusters_refuses_words_other_than_auto(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--n-clusters", "many"])
+    assert "expected a whole number or auto, got 'many'" in capsys.readouterr().err

@@ -257,3 +257,15 @@ def test_machine_rate_is_measured_unless_dec_gflops_names_it(monkeypatch):
         assert measured > 1.0 and cost.machine_gflops() == measured  # once per process
     finally:
         cost.machine_gflops.cache_clear()
+
+
+def test_sweep_seconds_is_bounded_by_the_sweeps_subsample():
+    from dec_core.selection import SWEEP_ROWS
+
+    small = cost.sweep_seconds(150, 4)
+    assert small == pytest.approx(cost.SWEEP_FIXED_S + cost.SWEEP_PER_CELL_S * 150 * 4)
+    # past SWEEP_ROWS rows and the embedding's width only the PCA grows
+    at_cap = cost.sweep_seconds(SWEEP_ROWS, 10)
+    assert cost.sweep_seconds(70_000, 10) == at_cap
+    assert cost.sweep_seconds(70_000, 784) > at_cap
+    assert cost.sweep_seconds(1_000_000, 784) == cost.sweep_seconds(20_000, 784)
