@@ -508,3 +508,64 @@ def test_a_target_equal_to_q_teaches_nothing_and_the_record_says_so(blobs, metho
         assert max(dec.history_["dec"]["kl"][1:]) < 1e-6
     default = DEC(4, **TINY).fit(x, y).stop_record_
     assert default.target_is_q is None and "target_is_q" not in default.as_dict()
+
+
+class FirstUpdate(Callback):
+    """What the model holds at target update 0, before its first batch: z, mu, q, p, x_hat."""
+
+    def __init__(self, x):
+        super().__init__()
+        self.x, self.logs = x, {}
+
+    def on_dec_update(self, update, logs=None):
+        if update == 0:
+            self.logs = {k: np.array(logs[k], dtype=np.float64)
+                         for k in ("embedding", "centers", "q", "p")}
+            self.logs["x_hat"] = np.array(self.model.autoencoder_(self.x), dtype=np.float64)
+
+
+def _numpy_q(z, mu, alpha):
+    """Student's t soft assignment, eq. 1 of the DEC paper: (n, k)."""
+    kernel = (1.0 + ((z[:, None, :] - mu[None]) ** 2).sum(-1) / alpha) ** (-(alpha + 1) / 2)
+    return kernel / kernel.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("method, gamma", [("dec", 1.0), ("idec", 0.1)])
+def test_the_loss_and_its_gradient_match_an_independent_numpy_computation(blobs, method, gamma):
+    """One full batch of SGD from update 0: the reported loss is KL(P||Q) (and IDEC's
+    L_r = mean squared error over samples and features) of that batch's q, p, x and x_hat,
+    and the centroids move by -lr times the paper's gradient (eq. 5). A reversed KL(Q||P)
+    or a summed L_r fails here."""
+    x, y = blobs
+    lr, alpha = 1.0, 1.0  # a big step: float32 rounding of mu stays far below it
+    first = FirstUpdate(x)
+    dec = DEC(4, **{**TINY, "batch_size": x.shape[0], "update_interval": 1, "max_iter": 1,
+                    "tol": 0.0}, method=method, gamma=gamma, optimizer="sgd",
+              learning_rate=lr, momentum=0.0, alpha=alpha).fit(x, y, callbacks=[first])
+    z, mu, p = (first.logs[k] for k in ("embedding", "centers", "p"))
+    q = _numpy_q(z, mu, alpha)
+    np.testing.assert_allclose(first.logs["q"], q, rtol=1e-4, atol=1e-7)
+    f = q.sum(axis=0)
+    p_np = q**2 / f
+    p_np /= p_np.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(p, p_np, rtol=1e-4, atol=1e-7)
+    kl = float(np.mean(np.sum(p * np.log(p / q), axis=1)))          # KL(P || Q), mean over i
+    reversed_kl = float(np.mean(np.sum(q * np.log(q / p), axis=1)))  # KL(Q || P)
+    assert abs(kl - reversed_kl) > 0.01 * kl  # the check below tells them apart
+    hist = dec.history_["dec"]
+    if method == "dec":
+        assert hist["loss"][1] == pytest.approx(kl, rel=1e-4)
+        assert hist["loss"][1] != pytest.approx(reversed_kl, rel=1e-3)
+    else:
+        rec = float(np.mean((x - first.logs["x_hat"]) ** 2))  # mean over samples and features
+        assert hist["kl"][1] == pytest.approx(kl, rel=1e-4)
+        assert hist["reconstruction"][1] == pytest.approx(rec, rel=1e-4)
+        assert hist["reconstruction"][1] != pytest.approx(rec * x.shape[1], rel=1e-2)  # summed
+        assert hist["loss"][1] == pytest.approx(rec + gamma * kl, rel=1e-4)
+    # what it trains on: dL/dmu_j = -(alpha+1)/alpha * mean_i w_ij (p_ij - q_ij)(z_i - mu_j),
+    # w_ij = (1 + |z_i - mu_j|^2 / alpha)^-1; IDEC's centroids get gamma times it
+    w = 1.0 / (1.0 + ((z[:, None, :] - mu[None]) ** 2).sum(-1) / alpha)  # (n, k)
+    diff = z[:, None, :] - mu[None]                                         # (n, k, e)
+    grad = -(alpha + 1) / alpha * np.einsum("nk,nke->ke", w * (p - q), diff) / x.shape[0]
+    step = (mu - dec.cluster_centers_) / lr
+    np.testing.assert_allclose(step, gamma * grad, rtol=2e-3, atol=3e-6)
