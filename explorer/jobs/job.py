@@ -66,6 +66,7 @@ class Job:
     kmeans: dict = field(default_factory=dict)     # scores of AE + k-means
     dec: list = field(default_factory=list)        # dicts: update, iteration, loss, delta_label, acc...
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
+    replay: list = field(default_factory=list, repr=False)  # explorer.replay frames, one per update
     sharpening: list = field(default_factory=list)  # mean max q and max p per update
     reused_autoencoder: bool = False
     autoencoder_source: str = "live"  # a key of AUTOENCODER_SOURCES
@@ -240,6 +241,7 @@ class Job:
                 "scores": dict(self.scores), "config": copy.deepcopy(self.config),
                 "step_mode": self.step_mode, "playing": self._playing,
                 "first_event": self.first_event, "step_info": dict(self.step_info),
+                "replay": list(self.replay),
                 "sharpening": list(self.sharpening), "warnings": list(self.warnings),
                 # step mode: waiting for Step since (a time), or None (also while playing)
                 "waiting": self.waiting_since is not None, "waiting_since": self.waiting_since,

@@ -22,7 +22,7 @@ from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops
 
-from .. import settings
+from .. import replay, settings
 from ..journal import PROGRESS_EVERY_S, Journal
 from . import events as ev
 from .cache import AutoencoderCache
@@ -309,6 +309,7 @@ class JobManager:
                 job.pretrain, job.dec, job.sharpening, job.kmeans = [], [], [], {}
                 job.step_info, job.resumed = {}, job.resumed + 1
                 job._progress_floor = 0.0  # a new attempt: its bar starts from its own start
+                job.replay = []
                 job._stop_requested = job._interrupt_requested = False
                 job._controls = None
                 job.version += 1
@@ -687,6 +688,9 @@ class JobManager:
                     if sharpening is not None:
                         job.sharpening.append(sharpening)
                         job.step_info = step_info
+                        frame = replay.compact(step_info)
+                        if frame is not None and len(job.replay) < replay.MAX_FRAMES:
+                            job.replay.append(frame)
                 case ev.Done():
                     job.run_path, job.scores = event.run_path, event.scores
                     job.warnings.extend(event.warnings)
