@@ -1,7 +1,8 @@
 """Shared by the browser tests and the load script: Chromium, a loopback server, owners.
 
 Nothing here starts anything on import; the browser tests skip themselves when
-Playwright or Chromium is missing (see :func:`skip_without_browser`).
+Playwright or Chromium is missing, and fail instead under ``DEC_REQUIRE_BROWSER=1``
+(CI; see :func:`skip_without_browser`).
 """
 
 from __future__ import annotations
@@ -25,13 +26,36 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 OWNER_COOKIE = "dec_owner"
 
 
+REQUIRE_BROWSER = "DEC_REQUIRE_BROWSER"
+"""Set to 1 (``.ci/run`` does): a missing Playwright or Chromium fails the browser tests."""
+
+
+def browser_required() -> bool:
+    """Whether :data:`REQUIRE_BROWSER` asks for the browser tests to run, not skip."""
+    return os.environ.get(REQUIRE_BROWSER, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def skip_without_browser() -> None:
-    """Skip the calling test module when Playwright or Chromium is missing."""
+    """Skip the calling test module when Playwright or Chromium is missing.
+
+    Under ``DEC_REQUIRE_BROWSER=1`` (CI) the module fails instead: a browser
+    test that skips there would pass without having run.
+    """
+    import importlib.util
+
     import pytest
 
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}", allow_module_level=True)
+    missing = None
+    if importlib.util.find_spec("playwright") is None:
+        missing = "playwright is not installed"
+    elif not Path(CHROMIUM).exists():
+        missing = f"no chromium at {CHROMIUM}"
+    if missing is None:
+        return
+    if browser_required():
+        pytest.fail(f"{missing}, and {REQUIRE_BROWSER}=1 requires the browser tests "
+                    "(install Debian's chromium, or unset it to skip them)", pytrace=False)
+    pytest.skip(missing, allow_module_level=True)
 
 
 def free_port() -> int:
