@@ -251,12 +251,29 @@ def shown(part: str) -> bool:
     return part not in st.session_state.get("present", [])
 
 
-def share_query() -> dict[str, str]:
-    """The query parameters of a link that reopens this experiment (no owner, no job)."""
+AUDIENCES = {
+    "presenter": "For the projector: projector mode, with the controls chosen above hidden",
+    "students": "For the students: the same experiment in normal mode, every control shown",
+}
+"""The two links of the Share / present panel, and what each opens."""
+
+
+def share_query(audience: str = "presenter") -> dict[str, str]:
+    """The query parameters of a link that reopens this experiment (no owner, no job).
+
+    Parameters
+    ----------
+    audience : {"presenter", "students"}, default="presenter"
+        ``"presenter"``: projector mode and the hidden controls
+        (:data:`HIDEABLE`); ``"students"``: the settings alone, so a student's
+        own screen opens in normal mode with every control.
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {sorted(AUDIENCES)}; got {audience!r}")
     query = to_query(st.session_state)
-    if st.session_state.get("present"):
-        query[PRESENT_PARAM] = ",".join(st.session_state["present"])
-    if projector_mode():
+    if audience == "presenter":
+        if st.session_state.get("present"):
+            query[PRESENT_PARAM] = ",".join(st.session_state["present"])
         query[PROJECTOR_PARAM] = "1"
     return query
 
@@ -326,8 +343,9 @@ def training_status(show: bool = True) -> None:
     st.fragment(run_every=SIDEBAR_POLL_S if active else None)(status)()
 
 
-def share_link() -> str:
-    """The link that reopens this experiment (settings and presenter choice; no owner, no job)."""
+def share_link(audience: str = "presenter") -> str:
+    """The link that reopens this experiment for ``audience`` (:func:`share_query`; no
+    owner, no job)."""
     from urllib.parse import urlencode, urlsplit
 
     try:
@@ -335,23 +353,26 @@ def share_link() -> str:
         base = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else ""
     except Exception:  # no browser context (tests)
         base = ""
-    return f"{base}?{urlencode(share_query(), safe=',')}"
+    return f"{base}?{urlencode(share_query(audience), safe=',')}"
 
 
 def share_panel() -> None:
-    """The sidebar's "Share / present" panel: presenter mode and the share link."""
+    """The sidebar's "Share / present" panel: presenter mode and the two links."""
     if projector_mode():
         st.html(PROJECTOR_CSS)
     with st.expander("Share / present", icon=":material/share:"):
         st.multiselect("Hide in presenter mode", list(HIDEABLE), format_func=HIDEABLE.get,
                        key="present",
-                       help="Controls to hide while presenting; the link below carries the "
-                            "choice, so students see the same view.")
+                       help="Controls to hide while presenting; the presenter's link below "
+                            "carries the choice, the students' link shows them all.")
         st.toggle("Projector mode", key=PROJECTOR_KEY,
                   help="For the back row: axis labels and ticks of at least 16 px in near-black, "
-                       "larger text and markers, one chart per row. The link below carries it.")
-        st.caption("Link to this experiment (every setting of Data, Model and Train):")
-        st.code(share_link(), language=None, wrap_lines=True)
+                       "larger text and markers, one chart per row. The presenter's link "
+                       "below always opens in it.")
+        st.caption("Links to this experiment (every setting of Data, Model and Train):")
+        for audience, what in AUDIENCES.items():
+            st.caption(f"**{what}**")
+            st.code(share_link(audience), language=None, wrap_lines=True)
 
 
 def sync_url() -> None:

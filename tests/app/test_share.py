@@ -146,3 +146,43 @@ def test_exported_config_reproduces_labels_in_the_cli(tmp_path, capsys):
     app_labels = load_run(job.run_path).labels
     cli_labels = load_run(tmp_path / "cli-run").labels
     np.testing.assert_array_equal(app_labels, cli_labels)
+
+
+def _query(link: str) -> dict:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(link).query))
+
+
+def _open(query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update(query)
+    return at.run()
+
+
+def test_share_gives_the_presenter_and_the_students_each_their_own_link():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params.update({"train.tol": "0.02", "present": "train_settings,charts_metrics",
+                            "projector": "1"})
+    at.run()
+    assert not at.exception
+    presenter, students = (_query(c.value) for c in at.sidebar.code)
+    assert presenter == {"train.tol": "0.02", "present": "train_settings,charts_metrics",
+                         "projector": "1"}
+    assert students == {"train.tol": "0.02"}  # the experiment, in normal mode
+    # each link opens what it says: the students' in normal mode with every control
+    student = _open(students)
+    assert not student.exception
+    assert not student.session_state["projector"] and student.session_state["present"] == []
+    assert student.session_state["train"]["tol"] == 0.02
+    room = _open(presenter)
+    assert room.session_state["projector"]
+    assert room.session_state["present"] == ["train_settings", "charts_metrics"]
+    assert room.session_state["train"]["tol"] == 0.02
+
+
+def test_the_presenters_link_opens_the_projector_even_from_a_normal_screen():
+    at = _open({"model.alpha": "10"})
+    presenter, students = (_query(c.value) for c in at.sidebar.code)
+    assert presenter.pop("projector") == "1" and float(presenter["model.alpha"]) == 10
+    assert students == presenter
