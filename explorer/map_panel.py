@@ -12,8 +12,8 @@ import time
 
 import streamlit as st
 
-from . import dec_map
-from .teach import prototypes_caption
+from . import dec_map, replay
+from .teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -65,7 +65,7 @@ def options(key: str) -> tuple[bool, str]:
 
 def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
          arrows: bool = False, size_by: str = "confidence", highlight: int | None = None,
-         gradient: bool = True) -> None:
+         gradient: bool = True, height: int | None = None, controls=None) -> None:
     """The embedding map, the data-space panel (2-D data), the prototypes (images) and
     the gradient's shares, from one update's ``step_info``.
 
@@ -84,6 +84,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         See :func:`explorer.dec_map.embedding_map_figure`.
     gradient : bool, default=True
         Also draw the gradient-share chart and its caption.
+    height : int, optional
+        The map's height (default :data:`explorer.dec_map.MAP_HEIGHT`).
+    controls : callable, optional
+        Draws widgets right under the map's row (the replay's), above the prototypes.
     """
     if not dec_map.has_map(info):
         return
@@ -94,10 +98,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     left, right = (st.columns([1, 1]) if grid else st.columns([3, 2]) if gradient
                    else (st.container(), None))
     with left:
-        fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight),
-                      lambda: dec_map.embedding_map_figure(info, colors, names=names,
-                                                           arrows=arrows, size_by=size_by,
-                                                           highlight=highlight))
+        fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight, height),
+                      lambda: dec_map.embedding_map_figure(
+                          info, colors, names=names, arrows=arrows, size_by=size_by,
+                          highlight=highlight, height=height or dec_map.MAP_HEIGHT))
         st.plotly_chart(fig, key=f"{key}_map")
         st.caption(FRAME_TEXT)
     share = info.get("grad_share")
@@ -109,6 +113,8 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
                        "as regions of the plane. Each background spot is pushed through the "
                        "encoder and assigned to the nearest centroid by the Student's t "
                        "kernel; strong colour = confident, pale = unsure.")
+    if controls is not None:
+        controls()
     protos = info.get("prototypes")
     shape = (dataset or {}).get("image_shape")
     if protos is not None and shape:
@@ -122,3 +128,128 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
             st.plotly_chart(_figure(f"{key}_grad", fp,
                                     lambda: dec_map.grad_share_figure(share)), key=f"{key}_grad")
             st.caption(dec_map.grad_caption(share))
+
+
+REPLAY_TEXT = ("Replay: every target update this run made, in the same fixed frame. Drag the "
+               "slider, or press Play to show one update after another at the chosen pace; "
+               "none is skipped.")
+
+
+def _replay_state(key: str, job_id: str) -> dict:
+    """The replay's position of this page: ``pos`` None follows the newest update."""
+    state = st.session_state.get(f"_{key}_replay")
+    if state is None or state.get("job") != job_id:
+        state = st.session_state[f"_{key}_replay"] = {"job": job_id, "pos": None,
+                                                     "playing": False, "t": 0.0}
+    return state
+
+
+def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
+               every_s: float, height: int | None = None) -> None:
+    """The map with its replay: Play / Pause, a slider over every update, the pace.
+
+    While the job trains and nobody touches the replay, the map follows the
+    newest update (at most every ``every_s`` seconds, :func:`paced`). Moving
+    the slider shows that update; Play walks the updates one by one at a pace
+    of :data:`explorer.teach.PLAY_SPEEDS` (Step by step's), each for the same
+    time, never skipping one (it advances at most one update per run).
+
+    A fragment: while playing it reruns on its own timer; otherwise it is drawn
+    with the page (whose poll moves a live map on).
+
+    Parameters
+    ----------
+    key : str
+        Prefix of the widget and chart keys (one per page).
+    source : callable
+        Returns the job's :meth:`~explorer.jobs.Job.view` now (read at every
+        run, so a replay that plays while the job trains sees new updates).
+    dataset : dict or None
+        The job's dataset info (``image_shape``).
+    job_id : str
+    every_s : float
+        The live map's pace while the job trains.
+    height : int, optional
+        The map's height (:func:`draw`).
+    """
+    state = _replay_state(key, job_id)
+    speed_key = f"{key}_replay_speed"
+    speed = float(st.session_state.get(speed_key) or DEFAULT_PLAY_SPEED)
+    every = speed if state["playing"] else None
+
+    def body() -> None:
+        v = source()
+        if v is None:
+            return
+        frames = v.get("replay") or []
+        live = v["state"] == "running"
+        speed_now = float(st.session_state.get(speed_key) or DEFAULT_PLAY_SPEED)
+        if (speed_now if state["playing"] else None) != every:
+            st.rerun()  # Play, Pause or the pace changed: the fragment's timer with it
+        n = len(frames)
+        if state["playing"] and n:
+            now = time.monotonic()
+            pos = n - 1 if state["pos"] is None else state["pos"]
+            if now - state["t"] >= 0.9 * speed_now and pos < n - 1:
+                pos, state["t"] = pos + 1, now
+            state["pos"] = pos
+            if pos >= n - 1 and not live:
+                state["playing"] = False  # the last update is on screen: done
+        if state["pos"] is None or not n:
+            info = paced(key, v["step_info"], job_id=job_id, live=live, every_s=every_s)
+            shown_at = (n - 1 if not live else
+                        next((i for i in range(n - 1, -1, -1)
+                              if frames[i]["update"] == info.get("update")), n - 1))
+            fingerprint = (job_id, info.get("update"))
+        else:
+            shown_at = min(int(state["pos"]), n - 1)
+            info = replay.info_at(frames, shown_at)
+            fingerprint = (job_id, "replay", shown_at, n if live else -1)
+        controls = ((lambda: _replay_controls(key, state, n, shown_at, live)) if n >= 2
+                    else None)
+        if dec_map.has_map(info):
+            draw(info, dataset, key=key, fingerprint=fingerprint, height=height,
+                 controls=controls)
+        elif controls is not None:
+            controls()
+
+    st.fragment(run_every=every)(body)()
+
+
+def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool) -> None:
+    """Play / Pause, the update slider, the pace and (while training) Live."""
+    def play() -> None:
+        if state["pos"] is None or state["pos"] >= n - 1:
+            state["pos"] = 0  # from the start: the class sees the run again
+        state["playing"], state["t"] = True, time.monotonic()
+
+    def pause() -> None:
+        state["playing"] = False
+
+    def moved() -> None:
+        state["pos"], state["playing"] = int(st.session_state[f"{key}_replay_pos"]), False
+
+    def follow() -> None:
+        state["pos"], state["playing"] = None, False
+
+    c = st.columns([1.3, 5.2], vertical_alignment="bottom")
+    if state["playing"]:
+        c[0].button("Pause", key=f"{key}_replay_pause", on_click=pause, icon=":material/pause:",
+                    help="Hold the replay at this update.")
+    else:
+        c[0].button("Play", key=f"{key}_replay_play", on_click=play,
+                    icon=":material/play_arrow:",
+                    help="Show the updates one after another at the chosen pace, from the "
+                         "first (or from where the slider stands).")
+    st.session_state[f"{key}_replay_pos"] = shown_at
+    c[1].slider("Replay: target update", 0, n - 1, key=f"{key}_replay_pos", on_change=moved,
+                help=REPLAY_TEXT)
+    c = st.columns([3.6, 1.3, 1.6], vertical_alignment="bottom")
+    c[0].segmented_control("Seconds per update", list(PLAY_SPEEDS), default=DEFAULT_PLAY_SPEED,
+                           key=f"{key}_replay_speed", format_func=lambda s: f"{s:g} s",
+                           help="How long each update stays on screen while the replay plays "
+                                "(Step by step's paces).")
+    if live:
+        c[1].button("Live", key=f"{key}_replay_live", on_click=follow,
+                    disabled=state["pos"] is None, icon=":material/sensors:",
+                    help="Follow the newest update again.")

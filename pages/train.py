@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import explore_charts, map_panel, teach
+from explorer import explore_charts, k_sweep, map_panel, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import job_params
@@ -35,6 +35,7 @@ from explorer.ui import (
     init_page,
     load_run_cached,
     phase_text,
+    projector_mode,
     run_mtime,
     set_setting,
     shown,
@@ -45,25 +46,23 @@ init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
-# Reattach after a refresh: the job id travels in the URL. After a server
-# restart the journal brings the job back (explorer.journal); a job the
-# restart interrupted is shown even without the link, so its owner sees it.
-if "job_id" not in st.session_state:
-    if st.query_params.get("job") and jobs.get(st.query_params["job"], owner) is not None:
-        st.session_state["job_id"] = st.query_params["job"]
-    elif (cut := jobs.interrupted_for(owner)) is not None:
-        st.session_state["job_id"] = cut.id
+# A refresh (the job id travels in the URL) or a second tab reattaches in init_page
+# (explorer.ui.attach_job). After a server restart the journal brings the job back
+# (explorer.journal); a job the restart interrupted is shown even without the link,
+# so its owner sees it.
+if "job_id" not in st.session_state and (cut := jobs.interrupted_for(owner)) is not None:
+    st.session_state["job_id"] = cut.id
 
 st.title("Train")
 data, model, train = st.session_state["data"], st.session_state["model"], st.session_state["train"]
 hidden = "-".join(str(h) for h in model["hidden"])
 n_txt = f"{data['n_samples']:,} samples" if data["n_samples"] else "all samples"
 k = int(model["n_clusters"])
-st.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
-           f"{f'{k} cluster' + ('s' if k != 1 else '') if k else 'as many clusters as labels'}"
-           " · change them on the Data and Model pages.")
+header = st.empty()  # where k comes from needs the data's labels and the k sweep: below
 
 # ------------------------------------------------------------------ settings
+# The live map's height in compact projector mode (theme's projector scale makes it 350 px).
+COMPACT_MAP_HEIGHT = 280
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
 # Estimator parameters as the settings panel names them (the shipped-autoencoder note).
 SETTING_LABELS = {"pretrain": "Scheme", "pretrain_epochs": "Epochs", "layer_epochs":
@@ -80,6 +79,13 @@ try:
     DATASET, LOAD_ERROR = current_dataset(), None
 except ValueError as err:
     DATASET, LOAD_ERROR = None, str(err)
+SWEEP = (k_sweep.current(st.session_state, k_sweep.session_key(st.session_state, DATASET))
+         if DATASET is not None else None)
+header.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
+               + k_sweep.header_clusters(k, DATASET.n_classes if DATASET else None, SWEEP)
+               + " · change them on the Data and Model pages.")
+if SWEEP is not None and SWEEP["structure"] == "none":
+    st.warning(k_sweep.no_structure_warning(k, DATASET.n_classes), icon=":material/blur_on:")
 
 
 def _switch_method() -> None:
@@ -253,7 +259,11 @@ def settings_panel() -> None:
         st.button("Reset to defaults", on_click=_reset)
 
 
-if shown("train_settings"):
+# Projector mode while a run trains: the progress and the map take the first screen
+# (1280 x 720), so the settings (they apply to the next Start) step aside until it ends.
+_current = jobs.get(st.session_state.get("job_id"), owner)
+COMPACT = projector_mode() and _current is not None and _current.active
+if shown("train_settings") and not COMPACT:
     settings_panel()
 train = store_all("train")
 
@@ -531,6 +541,8 @@ def draw(job) -> None:
         st.success(f"Finished in {teach.duration_text(v['elapsed'], queued)}{again} — "
                    + teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
                                      state=v["state"]))
+    if projector_mode():  # the map right under the progress: on the first screen
+        draw_map(job, v)
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
@@ -572,13 +584,23 @@ def draw(job) -> None:
                   lambda: charts.scores_by_update_figure(v["dec"], v["kmeans"]))
         elif v["dataset"] and v["dataset"].get("n_classes") is None:
             st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
-    info = map_panel.paced("train", v["step_info"], job_id=job.id,
-                           live=v["state"] == "running", every_s=MAP_EVERY_S)
-    if "xy" in info:  # the embedding with its moving centroids, live (explorer.map_panel)
-        map_panel.draw(info, v["dataset"], key="train", fingerprint=(job.id, info["update"]))
+    if not projector_mode():
+        draw_map(job, v)
 
     if v["state"] in ("done", "stopped") and v["run_path"]:
         draw_result(v)
+
+
+def draw_map(job, v) -> None:
+    """The embedding with its moving centroids, live, and its replay (explorer.map_panel)."""
+    if not v["replay"] and "xy" not in v["step_info"]:
+        return
+    def view() -> dict | None:  # read again at each run of the replay's fragment
+        current = manager().get(job.id, owner)
+        return current.view() if current is not None else None
+
+    map_panel.replay_map("train", view, v["dataset"], job_id=job.id, every_s=MAP_EVERY_S,
+                         height=COMPACT_MAP_HEIGHT if COMPACT else None)
 
 
 def draw_result(v) -> None:
@@ -653,11 +675,11 @@ def _exports(v) -> None:
                          "application/json", icon=":material/download:",
                          help="Reproduce this run headless: python -m dec_core run --config "
                               "dec-config.json")
-    c[3].download_button("Notebook (.ipynb)",
+    c[3].download_button("Notebook",
                          lambda: dumps(build_notebook(config, data_file=v["dataset"].get("name"),
                                                       reported=v["scores"])),
                          "dec-run.ipynb", "application/x-ipynb+json", icon=":material/download:",
-                         help="A Jupyter notebook that reproduces this run with dec_core: the "
+                         help="A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the "
                               "data, this config, fit, the scores, the confusion matrix and a "
                               "map of the embedding.")
     if (run_dir / "model.keras").is_file():
