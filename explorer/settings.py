@@ -57,7 +57,7 @@ WORKER_TF_THREADS = (1, 2)
 A worker shares the machine with the browser that watches it (and with other jobs):
 TensorFlow's default splits every small matmul over all cores, and a core the browser
 holds makes the others wait. Measured on the project's 2-core machine, same sitting
-(``python ../shared/tools/demo_timing.py``): the live-pretraining digits demo finished
+(``python scripts/demo_timing.py``): the live-pretraining digits demo finished
 in 17.4 / 17.6 s with ``1,2`` against 22.2 / 21.5 s with TensorFlow's default (worker
 CPU 21-22 s against 27 s); the shipped-autoencoder demo in 6.9 / 6.3 s against
 6.8 / 6.7 / 7.2 s. The same pretraining alone used 16.1 CPU s instead of 21.3.

@@ -8,7 +8,7 @@ worker (TensorFlow already imported, as on a running server) takes the job;
 ``--cold`` starts a fresh worker process instead. Prints one JSON line:
 seconds from submit to the first chart event and to the job's end (its worker
 process gone), when each phase began, and the job's own message. Compare with
-``python ../shared/tools/demo_timing.py`` for what the browser adds.
+``python scripts/demo_timing.py`` for what the browser adds.
 """
 
 from __future__ import annotations
