@@ -288,3 +288,36 @@ def test_step_page_words_colours_and_the_runs_page(monkeypatch):
     assert not any("delta_label" in s or "max_iter=" in s for s in done)
     runs.run()
     assert runs.dataframe[0].value["status"].tolist() == ["finished"]
+
+
+def test_a_target_equal_to_q_is_said_at_every_step_and_at_the_end():
+    """Power 1 without / f_j: P = Q, no pull, nothing to learn, in the page's own words."""
+    from explorer.jobs import manager
+
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
+                                "label_column": "auto", "noise": None}
+    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
+    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
+                                 "target_power": 1.0, "normalize_frequency": False}
+    at.run()
+    button(at, "Start in step mode").click().run()
+    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
+    end = time.time() + 90
+    while not job.dec and time.time() < end:
+        time.sleep(0.2)
+    time.sleep(0.3)
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "No pull: the target P equals Q" in captions and "pulled hardest" not in captions
+    button(at, "Step").click().run()  # update 1: nothing changed, so the stop rule fires
+    end = time.time() + 60
+    while job.active and time.time() < end:
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception and job.state == "done"
+    banner = " ".join(s.value for s in at.success)
+    assert banner.startswith("Finished: converged: 0 of 300 points changed cluster")
+    assert "the target P equals Q (power 1, no / f_j)" in banner
+    assert "there was nothing to learn, and nothing moved" in banner
