@@ -1,0 +1,235 @@
+"""The k sweep in the app: its key, its figures and its words (no streamlit here).
+
+The numbers come from :func:`dec_core.selection.choose_k`, the same call
+``python -m dec_core run --n-clusters auto`` makes, so the app and the CLI
+agree on the same data, settings and seed. The Data page runs it (in a
+background thread, :mod:`explorer.background`) and keeps the result in the
+session under :data:`STATE_KEY`; Train and Explore read it back with
+:func:`current` to say where k comes from and whether the data hold any
+cluster structure at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+import plotly.graph_objects as go
+
+from dec_core.cost import human_seconds, sweep_seconds
+from dec_core.pretrained import pretrain_settings
+
+from .theme import ACCENT, DARK_GREY, NEUTRAL, color, layout
+
+STATE_KEY = "k_sweep"
+"""Session-state key of the last sweep: ``{"key": str, "result": dict}``."""
+
+NO_STRUCTURE = "no more structure than noise"
+"""The verdict's words when the sweep finds none (every page says it the same way)."""
+
+
+def sweep_key(data: Mapping, upload_digest: str | None, params: Mapping) -> str:
+    """What a sweep's result depends on: the data spec, the upload, the pretraining settings.
+
+    ``n_clusters`` and the DEC settings are left out: choosing k (or changing
+    tol) does not change the sweep. The seed (``random_state``) is in.
+    """
+    payload = {"data": {k: data[k] for k in sorted(data)}, "upload": upload_digest,
+               "pretrain": pretrain_settings(dict(params), defaults=False)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def session_params(state: Mapping, ds) -> dict:
+    """The estimator parameters of the session's settings for data set ``ds``."""
+    from .state import dec_params
+
+    return dec_params(state["model"], state["train"], ds.n_features, ds.n_classes)
+
+
+def session_key(state: Mapping, ds) -> str:
+    """:func:`sweep_key` of the session's data, upload and settings."""
+    from .data import upload_digest
+
+    data = state["data"]
+    upload = state.get("upload") if data["name"] == "file" else None
+    return sweep_key(data, upload_digest(upload["bytes"]) if upload else None,
+                     session_params(state, ds))
+
+
+def compute(x, params: Mapping, seed: int) -> dict:
+    """Run the sweep (:func:`dec_core.selection.choose_k`); its figures as a plain dict.
+
+    Runs in a background thread: no streamlit.
+    """
+    from dec_core.selection import choose_k
+
+    return choose_k(x, dict(params), seed=int(seed)).as_dict()
+
+
+def current(state: Mapping, key: str) -> dict | None:
+    """The session's sweep result for ``key``, or None when none was run on these data."""
+    found = state.get(STATE_KEY)
+    return found["result"] if found and found.get("key") == key else None
+
+
+def cost_text(n_samples: int, n_features: int, width: int) -> str:
+    """What the sweep will cost and on how many rows, before it runs."""
+    from dec_core.selection import SWEEP_ROWS
+
+    seconds = human_seconds(sweep_seconds(n_samples, n_features, width))
+    rows = (f"a seeded subsample of {SWEEP_ROWS:,} of the {n_samples:,} rows"
+            if n_samples > SWEEP_ROWS else f"all {n_samples:,} rows")
+    return f"about {seconds} on this machine, on {rows}"
+
+
+def _at(sw: dict, k: int) -> int:
+    return sw["ks"].index(k)
+
+
+def _best_gap(sw: dict) -> int:
+    gap = sw["gap"]["gap"]
+    return max(range(len(gap)), key=gap.__getitem__)
+
+
+def suggestion_text(sw: dict) -> str:
+    """Why the suggested k: from the silhouette curve, with the figures shown."""
+    k, j = sw["suggested_k"], _at(sw, sw["suggested_k"])
+    sil, stab = sw["silhouette"], sw["stability"]
+    top = max(range(len(sil)), key=sil.__getitem__)
+    if sw["rule"] == "peak":
+        why = f"the highest silhouette ({sil[j]:.2f}); every larger k separates worse"
+    elif sil[top] - sil[j] < 0.005:
+        why = (f"the highest silhouette ({sil[j]:.2f}), though others come within 0.005 of "
+               f"it (from {min(sil):.2f} to {max(sil):.2f} over k = {sw['ks'][0]} ... "
+               f"{sw['ks'][-1]})")
+    else:
+        why = (f"the knee of the silhouette curve ({sil[j]:.2f} at k = {k}; the curve goes on "
+               f"to {sil[top]:.2f} at k = {sw['ks'][top]}): past it, more clusters separate "
+               "only a little better")
+    agree = (f"Fits on resampled data agree with ARI {stab[j]:.2f} at k = {k}"
+             + (" (1 = the same clusters every time)." if stab[j] >= 0.8 else
+                ": different samples give noticeably different clusters."))
+    text = f"**Suggested k = {k}**: {why}. {agree}"
+    if sw["structure"] == "none":
+        text += f" With {NO_STRUCTURE}, this k is a cut like any other."
+    return text
+
+
+def structure_text(sw: dict) -> str:
+    """The verdict, "structure found" or "no more structure than noise", with its numbers."""
+    gap, s, ks = sw["gap"]["gap"], sw["gap"]["s"], sw["gap"]["ks"]
+    b = _best_gap(sw)
+    if sw["structure"] == "none":
+        split = max(range(1, len(gap)), key=gap.__getitem__)
+        figures = (f"Gap(1) = {gap[0]:.2f} is the highest; the best split, k = {ks[split]}, "
+                   f"reaches {gap[split]:.2f}" if b == 0 else
+                   f"Gap(1) = {gap[0]:.2f}, and the best split, Gap({ks[b]}) = {gap[b]:.2f}, "
+                   f"is within its standard error ({s[b]:.2f})")
+        return (f"**These data have {NO_STRUCTURE}.** Against a uniform reference of the same "
+                f"shape (the gap statistic), no split gains over one cluster: {figures}. DEC "
+                "will still return k clusters; they are cuts through one cloud, not groups.")
+    return (f"**Structure found.** Against a uniform reference of the same shape (the gap "
+            f"statistic), Gap({ks[b]}) = {gap[b]:.2f} exceeds Gap(1) = {gap[0]:.2f} by more "
+            f"than its standard error ({s[b]:.2f}): the data split better than noise does.")
+
+
+def space_text(sw: dict) -> str:
+    """Which rows the sweep ran on."""
+    rows = (f"a seeded subsample of {sw['n_used']:,} of the {sw['n_total']:,} rows"
+            if sw["n_used"] < sw["n_total"] else f"all {sw['n_total']:,} rows")
+    return f"Computed on {sw['space']}, {rows}, in {sw['seconds']:.1f} s."
+
+
+def no_structure_warning(k_setting: int, n_classes: int | None) -> str:
+    """Train's and Explore's sentence when the sweep found no structure.
+
+    ``k_setting`` is the Model page's ``n_clusters`` (0: the default).
+    """
+    from dec_core.presets import default_n_clusters
+
+    k = default_n_clusters(k_setting, n_classes)
+    return (f"The k sweep (Data page) found {NO_STRUCTURE} in these data. DEC still returns "
+            f"{k} clusters, but they are cuts through one cloud, not groups.")
+
+
+def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None) -> str:
+    """Where k comes from, for Train's header.
+
+    Parameters
+    ----------
+    k_setting : int
+        The Model page's ``n_clusters`` (0: the default).
+    n_classes : int or None
+        The data's true classes (None: no labels, or not loaded).
+    sw : dict or None
+        The session's sweep on these data.
+    """
+    from dec_core.presets import default_n_clusters
+
+    k = default_n_clusters(k_setting, n_classes)
+    words = f"{k} cluster" + ("s" if k != 1 else "")
+    if sw is not None and k == sw["suggested_k"]:
+        return f"{words} (the k sweep's suggestion)"
+    if k_setting:
+        return f"{words} (set on the Model page)"
+    if n_classes:
+        return f"{words} (as many as the labels' classes)"
+    return (f"{words}: the default without labels; the Data page's k sweep suggests one"
+            if sw is None else f"{words}: the default without labels; the k sweep suggests "
+            f"{sw['suggested_k']}")
+
+
+# --------------------------------------------------------------------- figures
+def _marks(fig: go.Figure, sw: dict, true_k: int | None) -> None:
+    fig.add_vline(x=sw["suggested_k"], line={"color": ACCENT, "width": 2},
+                  annotation={"text": f"suggested {sw['suggested_k']}", "font": {"color": ACCENT},
+                              "yanchor": "bottom"}, annotation_position="top right")
+    if true_k and sw["ks"][0] <= true_k <= sw["ks"][-1]:
+        fig.add_vline(x=true_k, line={"color": DARK_GREY, "width": 2, "dash": "dot"},
+                      annotation={"text": f"{true_k} classes", "font": {"color": DARK_GREY},
+                                  "yanchor": "top"}, annotation_position="bottom left")
+
+
+def criterion_figure(sw: dict, which: str, true_k: int | None = None,
+                     projector: bool | None = None) -> go.Figure:
+    """One criterion against k, with the suggested k (and the true number of classes).
+
+    Parameters
+    ----------
+    sw : dict
+        :meth:`dec_core.selection.Sweep.as_dict`.
+    which : {"silhouette", "stability", "bic", "gap"}
+    true_k : int, optional
+        The labels' number of classes, marked when the data have labels.
+    projector : bool, optional
+        See :func:`explorer.theme.layout`.
+    """
+    ks = sw["ks"]
+    if which == "gap":
+        x, y, err = sw["gap"]["ks"], sw["gap"]["gap"], sw["gap"]["s"]
+        title, axis = "Gap statistic (± s): data vs uniform reference", "Gap(k)"
+    else:
+        x, y, err = ks, sw[which], None
+        title, axis = {
+            "silhouette": ("Silhouette: how well separated (higher is better)", "silhouette"),
+            "stability": ("Stability: ARI between resampled fits (higher)", "mean ARI"),
+            "bic": ("Gaussian mixture BIC (lower is better)", "BIC"),
+        }[which]
+    trace = go.Scatter(x=x, y=y, mode="lines+markers", line={"color": color(0)},
+                       marker={"size": 7}, name=axis,
+                       hovertemplate="k = %{x}<br>" + axis + " %{y:.3f}<extra></extra>")
+    if err is not None:
+        trace.error_y = {"type": "data", "array": err, "visible": True, "color": NEUTRAL}
+    fig = go.Figure(trace)
+    _marks(fig, sw, true_k)
+    fig.update_xaxes(title="k (number of clusters)", dtick=1)
+    fig.update_yaxes(title=axis)
+    if which == "stability":
+        fig.update_yaxes(range=[min(0.0, min(y) - 0.05), 1.05])
+    fig.update_layout(showlegend=False)
+    return layout(fig, title, height=300, projector=projector)
+
+
+CRITERIA = ("silhouette", "stability", "bic", "gap")
+"""The figures of a sweep, in the order the Data page draws them."""

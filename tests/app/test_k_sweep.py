@@ -1,0 +1,138 @@
+"""The k sweep in the app (explorer.k_sweep): its words, Train's header, and the CLI's agreement."""
+
+import copy
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import k_sweep
+from explorer.data import load
+from explorer.state import DATA_DEFAULTS, cli_config, model_defaults, train_defaults
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEC_RUNS_DIR", str(tmp_path / "runs"))
+
+
+def _csv(x) -> bytes:
+    buf = io.StringIO()
+    np.savetxt(buf, x, delimiter=",", fmt="%.5f")
+    return buf.getvalue().encode()
+
+
+NOISE = _csv(np.random.default_rng(0).standard_normal((300, 4)))
+
+
+def _file_state(content: bytes, name: str = "noise.csv") -> dict:
+    data = {**copy.deepcopy(DATA_DEFAULTS), "name": "file", "label_column": "none"}
+    return {"data": data, "model": model_defaults("file"), "train": train_defaults("file"),
+            "upload": {"name": name, "bytes": content}}
+
+
+def _sweep(**changes) -> dict:
+    sw = {"ks": [2, 3, 4, 5], "silhouette": [0.30, 0.45, 0.62, 0.40],
+          "stability": [0.7, 0.8, 0.97, 0.6], "bic": [10.0, 8.0, 5.0, 6.0],
+          "gap": {"ks": [1, 2, 3, 4, 5], "gap": [0.2, 0.5, 0.8, 1.4, 1.3],
+                  "s": [0.01, 0.02, 0.02, 0.03, 0.02], "log_w": [0] * 5, "ref_log_w": [0] * 5},
+          "gap_k": 4, "suggested_k": 4, "rule": "peak", "structure": "found", "n_used": 500,
+          "n_total": 500, "seconds": 1.2, "space": "the data"}
+    sw.update(changes)
+    return sw
+
+
+def test_train_header_says_where_k_comes_from():
+    # no labels, no sweep: the default, said as such (never "as many clusters as labels")
+    words = k_sweep.header_clusters(0, None, None)
+    assert words.startswith("10 clusters: the default without labels")
+    assert "labels'" not in words and "as many" not in words
+    assert k_sweep.header_clusters(0, 10, None) == "10 clusters (as many as the labels' classes)"
+    assert k_sweep.header_clusters(0, None, _sweep()) == (
+        "10 clusters: the default without labels; the k sweep suggests 4")
+    assert k_sweep.header_clusters(4, None, _sweep()) == "4 clusters (the k sweep's suggestion)"
+    assert k_sweep.header_clusters(3, None, _sweep()) == "3 clusters (set on the Model page)"
+
+
+def test_verdicts_quote_the_gap_figures():
+    found = k_sweep.structure_text(_sweep())
+    assert found.startswith("**Structure found.**")
+    assert "Gap(4) = 1.40 exceeds Gap(1) = 0.20" in found and "(0.03)" in found
+    none = _sweep(structure="none", gap={"ks": [1, 2, 3], "gap": [1.30, 1.29, 1.28],
+                                         "s": [0.01] * 3, "log_w": [0] * 3, "ref_log_w": [0] * 3})
+    text = k_sweep.structure_text(none)
+    assert text.startswith("**These data have no more structure than noise.**")
+    assert "Gap(1) = 1.30 is the highest; the best split, k = 2, reaches 1.29" in text
+    assert k_sweep.suggestion_text(none).endswith("this k is a cut like any other.")
+    # the suggestion reads the curve it is given
+    assert k_sweep.suggestion_text(_sweep()).startswith(
+        "**Suggested k = 4**: the highest silhouette (0.62); every larger k separates worse. "
+        "Fits on resampled data agree with ARI 0.97")
+
+
+def test_sweep_key_ignores_k_but_not_the_seed_or_the_data():
+    state = _file_state(NOISE)
+    ds = load(state["data"], state["upload"])
+    key = k_sweep.session_key(state, ds)
+    state["model"]["n_clusters"] = 7  # choosing k keeps the sweep
+    assert k_sweep.session_key(state, ds) == key
+    state["train"]["seed"] = 1
+    assert k_sweep.session_key(state, ds) != key
+    other = _file_state(b"\n".join(NOISE.splitlines()[:-1]) + b"\n")  # one row fewer
+    assert k_sweep.session_key(other, load(other["data"], other["upload"])) != key
+
+
+def test_train_page_says_no_structure_before_training():
+    state = _file_state(NOISE)
+    ds = load(state["data"], state["upload"])
+    result = k_sweep.compute(ds.x, k_sweep.session_params(state, ds), state["train"]["seed"])
+    assert result["structure"] == "none"
+    at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    header = at.caption[0].value
+    assert "as many clusters as labels" not in header
+    assert "10 clusters: the default without labels; the Data page's k sweep" in header
+    assert not any("no more structure than noise" in w.value for w in at.warning)
+    at.session_state[k_sweep.STATE_KEY] = {"key": k_sweep.session_key(state, ds),
+                                           "result": result}
+    at.run()
+    warning = [w.value for w in at.warning if "no more structure than noise" in w.value]
+    assert warning == [k_sweep.no_structure_warning(0, None)]
+    assert f"the k sweep suggests {result['suggested_k']}" in at.caption[0].value
+
+
+@pytest.mark.parametrize("kind", ["noise", "blobs"])
+def test_app_and_cli_choose_the_same_k_on_the_same_data_and_seed(kind, tmp_path, capsys):
+    from sklearn.datasets import make_blobs
+
+    from dec_core.cli import main
+
+    if kind == "noise":
+        content = NOISE
+    else:
+        corners = [[0, 0, 0], [6, 0, 0], [0, 6, 0]]
+        content = _csv(make_blobs(240, n_features=3, centers=corners, cluster_std=0.7,
+                                  random_state=2)[0])
+    state = _file_state(content)
+    state["train"]["seed"] = 3
+    ds = load(state["data"], state["upload"])
+    app = k_sweep.compute(ds.x, k_sweep.session_params(state, ds), state["train"]["seed"])
+
+    csv = tmp_path / "data.csv"
+    csv.write_bytes(content)
+    config = tmp_path / "config.json"  # the app's own export (Train's "CLI config")
+    config.write_text(json.dumps(cli_config(state["data"], state["model"], state["train"])))
+    assert main(["run", "--config", str(config), "--data-path", str(csv), "--n-clusters", "auto",
+                 "--pretrain-epochs", "1", "--max-iter", "5", "--quiet"]) == 0
+    cli = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (cli["k_chosen"], cli["structure"]) == (app["suggested_k"], app["structure"])
+    assert cli["n_clusters"] == app["suggested_k"]
+    assert app["structure"] == ("none" if kind == "noise" else "found")
