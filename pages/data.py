@@ -5,10 +5,19 @@ import streamlit as st
 
 from dec_core.cost import human_count
 from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
-from explorer import data_charts, settings
+from explorer import data_charts, k_sweep, settings
+from explorer.background import poll, tasks
 from explorer.data import check_upload, upload_digest
 from explorer.state import dataset_changes
-from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
+from explorer.ui import (
+    bind,
+    chart_columns,
+    current_dataset,
+    init_page,
+    set_setting,
+    shown,
+    store,
+)
 
 init_page()
 
@@ -269,3 +278,54 @@ with preview_box:
             st.dataframe(table, height=260, width="stretch")
     if ds.y is not None:
         st.plotly_chart(data_charts.class_balance_figure(ds), width="stretch", key="data_balance")
+
+
+def _k_sweep_panel(ds) -> None:
+    """How many clusters, and are they real? The k sweep, run on request in the background."""
+    model, train = st.session_state["model"], st.session_state["train"]
+    params = k_sweep.session_params(st.session_state, ds)
+    key = k_sweep.session_key(st.session_state, ds)
+    task = ("k_sweep", key)
+    st.subheader("How many clusters, and are they real?")
+    result = k_sweep.current(st.session_state, key)
+    fut = tasks().get(task)
+    if result is None and fut is not None and fut.done():
+        if fut.exception() is None:
+            result = fut.result()
+            st.session_state[k_sweep.STATE_KEY] = {"key": key, "result": result}
+        else:
+            st.error(f"The k sweep failed: {fut.exception()}", icon=":material/error:")
+            tasks().forget(task)
+    if result is None:
+        st.caption("DEC returns as many clusters as you ask for, whether or not the data hold "
+                   "any. The k sweep clusters the embedding with k-means for k = 2 ... 15 and "
+                   "plots the silhouette, the stability of resampled fits and a Gaussian "
+                   "mixture's BIC against k, then compares the data with a uniform reference "
+                   "of the same shape (the gap statistic). It costs "
+                   + k_sweep.cost_text(ds.n_samples, ds.n_features, params["dims"][-1]) + ".")
+        if not poll([task], "Running the k sweep"):
+            if st.button("Run the k sweep", icon=":material/query_stats:", key="k_sweep_run"):
+                tasks().submit(task, k_sweep.compute, ds.x, params, int(train["seed"]))
+                st.rerun()
+        return
+    verdict = k_sweep.structure_text(result)
+    if result["structure"] == "none":
+        st.warning(verdict, icon=":material/blur_on:")
+    else:
+        st.success(verdict, icon=":material/hub:")
+    st.markdown(k_sweep.suggestion_text(result))
+    k = result["suggested_k"]
+    if int(model["n_clusters"]) == k:
+        st.caption(f"k = {k} is set on the Model page.")
+    else:
+        st.button(f"Use k = {k}", key="k_sweep_use", on_click=set_setting,
+                  args=("model", "n_clusters", k), icon=":material/check:",
+                  help="Sets the number of clusters on the Model page.")
+    st.caption(k_sweep.space_text(result))
+    for row in (k_sweep.CRITERIA[:2], k_sweep.CRITERIA[2:]):
+        for box, which in zip(chart_columns(2), row):
+            box.plotly_chart(k_sweep.criterion_figure(result, which, ds.n_classes),
+                             width="stretch", key=f"k_sweep_{which}")
+
+
+_k_sweep_panel(ds)
