@@ -104,7 +104,7 @@ def build_notebook(config: dict, *, data_file: str | None = None,
     for key, value in preset.items():
         config.setdefault(key, value)
     is_file = config["dataset"] == "file"
-    shown = {k: repr(v) for k, v in data_options(config).items()}
+    shown = {k: repr(v) for k, v in data_options(config).items() if v is not None}
     if is_file:
         data_file = data_file or config.get("data_path") or "data.csv"
         shown["path"] = DATA_PATH_NAME
@@ -160,10 +160,12 @@ def build_notebook(config: dict, *, data_file: str | None = None,
     ]
     if shipped:
         cells += [
-            ("md", "The run started from the autoencoder shipped with `dec_core` "
-                   "(pretrained on the built-in digits with these settings), so it skipped "
-                   "pretraining. `find` returns it only when the data and every pretraining "
-                   "setting match its record; otherwise it returns None and `fit` pretrains."),
+            ("md", "The run's config asks for the autoencoder shipped with `dec_core` "
+                   "(`'autoencoder': 'shipped'`, the app's default), pretrained on the "
+                   "built-in digits with the default settings. As in the app and the CLI, "
+                   "`find` returns it only when the data and every setting that shapes "
+                   "pretraining match its record, and `fit` then skips pretraining; "
+                   "otherwise it returns None and `fit` pretrains here. The cell says which."),
             ("code", "from dec_core.pretrained import find\n\n"
                      "shipped = find(data.x, dec.get_params())\n"
                      "autoencoder = shipped.autoencoder() if shipped is not None else None\n"

@@ -65,7 +65,8 @@ def options(key: str) -> tuple[bool, str]:
 
 def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
          arrows: bool = False, size_by: str = "confidence", highlight: int | None = None,
-         gradient: bool = True, height: int | None = None, controls=None) -> None:
+         gradient: bool = True, height: int | None = None, show_map: bool = True,
+         controls=None) -> None:
     """The embedding map, the data-space panel (2-D data), the prototypes (images) and
     the gradient's shares, from one update's ``step_info``.
 
@@ -86,6 +87,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         Also draw the gradient-share chart and its caption.
     height : int, optional
         The map's height (default :data:`explorer.dec_map.MAP_HEIGHT`).
+    show_map : bool, default=True
+        False: everything but the map, which the page draws itself (Step by step puts
+        it beside the chosen point's chart); the data space and the gradient then
+        share a row. ``highlight`` still rings the point in the data space.
     controls : callable, optional
         Draws widgets right under the map's row (the replay's), above the prototypes.
     """
@@ -95,24 +100,33 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     colors, names = dec_map.colors_for(info, k), dec_map.names_for(info, k)
     fp = (*fingerprint, tuple(sorted((info.get("mapping") or {}).items())))
     grid = info.get("grid") is not None
-    left, right = (st.columns([1, 1]) if grid else st.columns([3, 2]) if gradient
-                   else (st.container(), None))
-    with left:
-        fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight, height),
-                      lambda: dec_map.embedding_map_figure(
-                          info, colors, names=names, arrows=arrows, size_by=size_by,
-                          highlight=highlight, height=height or dec_map.MAP_HEIGHT))
-        st.plotly_chart(fig, key=f"{key}_map")
-        st.caption(FRAME_TEXT)
     share = info.get("grad_share")
+    if show_map:
+        left, right = (st.columns([1, 1]) if grid else st.columns([3, 2]) if gradient
+                       else (st.container(), None))
+        with left:
+            fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight, height),
+                          lambda: dec_map.embedding_map_figure(
+                              info, colors, names=names, arrows=arrows, size_by=size_by,
+                              highlight=highlight, height=height or dec_map.MAP_HEIGHT))
+            st.plotly_chart(fig, key=f"{key}_map")
+            st.caption(FRAME_TEXT)
+        data_slot, grad_slot = right, (right if not grid else None)
+    else:  # the page draws the map; the data space (2-D data) and the gradient share a row
+        both = grid and gradient and share is not None
+        data_slot, grad_slot = st.columns(2) if both else (st.container(), None)
     if grid:
-        with right:
-            st.plotly_chart(_figure(f"{key}_data", fp, lambda: dec_map.data_space_figure(
-                info, colors, names=names)), key=f"{key}_data")
+        with data_slot:
+            st.plotly_chart(_figure(f"{key}_data", (*fp, highlight),
+                                    lambda: dec_map.data_space_figure(
+                                        info, colors, names=names, highlight=highlight)),
+                            key=f"{key}_data")
             st.caption("The same points where they live, coloured by cluster: DEC's clusters "
                        "as regions of the plane. Each background spot is pushed through the "
                        "encoder and assigned to the nearest centroid by the Student's t "
-                       "kernel; strong colour = confident, pale = unsure.")
+                       "kernel; strong colour = confident, pale = unsure."
+                       + (f" The red ring is point #{int(highlight)}, the one chosen on the "
+                          "map." if highlight is not None else ""))
     if controls is not None:
         controls()
     protos = info.get("prototypes")
@@ -123,8 +137,7 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         st.caption(prototypes_caption(bool(info.get("decoder_trained")),
                                       info.get("prototypes_change"), info.get("update")))
     if gradient and share is not None:
-        target = right if not grid else st.container()
-        with target:
+        with grad_slot if grad_slot is not None else st.container():  # None: below the rest
             st.plotly_chart(_figure(f"{key}_grad", fp,
                                     lambda: dec_map.grad_share_figure(share)), key=f"{key}_grad")
             st.caption(dec_map.grad_caption(share))

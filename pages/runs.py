@@ -154,7 +154,9 @@ scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", 
                     if isinstance(run.scores.get(m), (int, float)))
 st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
             + (f" · {scores}" if scores else " · no true labels, so no scores"))
-c1, c2, c3, c4, c5 = st.columns(5)
+# one row of buttons as wide as their labels, wrapping when the page is narrow: five equal
+# columns cut 'Open in Explore' and the CLI config's label at 1280 px (projector mode)
+c1 = c2 = c3 = c4 = c5 = st.container(horizontal=True)
 
 
 def _open(path: str) -> None:
@@ -185,10 +187,10 @@ try:
                            icon=":material/download:",
                            help="Run it headless: python -m dec_core run --config FILE")
         c5.download_button(
-            "Notebook (.ipynb)",
+            "Notebook",
             lambda: dumps(build_notebook(cli, data_file=run.dataset, reported=run.scores)),
             f"{run.name}.ipynb", "application/x-ipynb+json", icon=":material/download:",
-            help="A Jupyter notebook that reproduces this run with dec_core: the data, this "
+            help="A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the data, this "
                  "config, fit, the scores, the confusion matrix and a map of the embedding.")
 except (OSError, ValueError, KeyError) as err:
     st.warning(f"Cannot read this run's config: {err}")

@@ -662,7 +662,7 @@ def _exports(v) -> None:
     run_dir = Path(v["run_path"])
     cfg = v["config"]
     st.caption("Export — each chart also saves as PNG from its camera icon.")
-    c = st.columns(5)
+    c = [st.container(horizontal=True)] * 5  # one row as wide as the labels, wrapping
     c[0].download_button("Charts (HTML)", lambda: charts_html(v), "dec-training-charts.html",
                          "text/html", icon=":material/download:",
                          help="All training charts, interactive.")

@@ -39,13 +39,13 @@ def test_a_finished_run_offers_its_notebook_on_train_and_runs(jobs, fake_run, mo
     train.query_params["job"] = job.id
     train.run()
     assert not train.exception
-    assert "Notebook (.ipynb)" in _downloads(train)
+    assert "Notebook" in _downloads(train)
     runs = AppTest.from_file(str(ROOT / "pages/runs.py"), default_timeout=240)
     runs.session_state["owner"] = TOKEN
     runs.run()
     assert not runs.exception
     assert _downloads(runs) == ["Labels (CSV)", "Model (.keras)", "Config (JSON for the CLI)",
-                                "Notebook (.ipynb)"]
+                                "Notebook"]
 
 
 def test_the_notebook_reads_the_config_the_cli_download_holds(jobs, fake_run):  # noqa: F811
