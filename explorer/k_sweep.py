@@ -182,13 +182,24 @@ def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None) -> s
 
 # --------------------------------------------------------------------- figures
 def _marks(fig: go.Figure, sw: dict, true_k: int | None) -> None:
-    fig.add_vline(x=sw["suggested_k"], line={"color": ACCENT, "width": 2},
-                  annotation={"text": f"suggested {sw['suggested_k']}", "font": {"color": ACCENT},
-                              "yanchor": "bottom"}, annotation_position="top right")
-    if true_k and sw["ks"][0] <= true_k <= sw["ks"][-1]:
-        fig.add_vline(x=true_k, line={"color": DARK_GREY, "width": 2, "dash": "dot"},
-                      annotation={"text": f"{true_k} classes", "font": {"color": DARK_GREY},
-                                  "yanchor": "top"}, annotation_position="bottom left")
+    """The suggested k (red) and the labels' number of classes (dotted grey), labelled at
+    the top on the sides facing away from each other, so neighbours never overprint."""
+    k = sw["suggested_k"]
+    shown = true_k if true_k and sw["ks"][0] <= true_k <= sw["ks"][-1] else None
+    if shown == k:
+        fig.add_vline(x=k, line={"color": ACCENT, "width": 2},
+                      annotation={"text": f"suggested {k} = {k} classes",
+                                  "font": {"color": ACCENT}}, annotation_position="top right")
+        return
+    right_of_classes = shown is not None and k > shown
+    fig.add_vline(x=k, line={"color": ACCENT, "width": 2},
+                  annotation={"text": f"suggested {k}", "font": {"color": ACCENT}},
+                  annotation_position="top right" if right_of_classes or shown is None
+                  else "top left")
+    if shown is not None:
+        fig.add_vline(x=shown, line={"color": DARK_GREY, "width": 2, "dash": "dot"},
+                      annotation={"text": f"{shown} classes", "font": {"color": DARK_GREY}},
+                      annotation_position="top left" if right_of_classes else "top right")
 
 
 def criterion_figure(sw: dict, which: str, true_k: int | None = None,
@@ -223,10 +234,12 @@ def criterion_figure(sw: dict, which: str, true_k: int | None = None,
         trace.error_y = {"type": "data", "array": err, "visible": True, "color": NEUTRAL}
     fig = go.Figure(trace)
     _marks(fig, sw, true_k)
-    fig.update_xaxes(title="k (number of clusters)", dtick=1)
+    fig.update_xaxes(title="k (number of clusters)", dtick=1, range=[x[0] - 0.5, x[-1] + 0.5])
     fig.update_yaxes(title=axis)
     if which == "stability":
         fig.update_yaxes(range=[min(0.0, min(y) - 0.05), 1.05])
+    elif which == "silhouette":  # from 0: a flat curve (noise) must not look like a zigzag
+        fig.update_yaxes(range=[min(0.0, min(y) - 0.02), max(y) + 0.05])
     fig.update_layout(showlegend=False)
     return layout(fig, title, height=300, projector=projector)
 

@@ -136,3 +136,15 @@ def test_app_and_cli_choose_the_same_k_on_the_same_data_and_seed(kind, tmp_path,
     assert (cli["k_chosen"], cli["structure"]) == (app["suggested_k"], app["structure"])
     assert cli["n_clusters"] == app["suggested_k"]
     assert app["structure"] == ("none" if kind == "noise" else "found")
+
+
+def test_figures_mark_the_suggested_k_and_the_classes_without_overprinting():
+    sw = _sweep(suggested_k=4)
+    fig = k_sweep.criterion_figure(sw, "silhouette", true_k=5, projector=False)
+    notes = {a.text: a.xanchor for a in fig.layout.annotations}
+    # the suggested k labelled to the left of its line, the classes to the right of theirs
+    assert notes == {"suggested 4": "right", "5 classes": "left"}
+    assert fig.layout.yaxis.range[0] == 0.0  # the silhouette from 0: a flat curve looks flat
+    same = k_sweep.criterion_figure(sw, "gap", true_k=4, projector=False)
+    assert [a.text for a in same.layout.annotations] == ["suggested 4 = 4 classes"]
+    assert list(same.layout.xaxis.range) == [0.5, 5.5]  # the gap starts at k = 1
