@@ -13,10 +13,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .map_frame import PULL_SHARE
 from .theme import ACCENT, NEUTRAL, cluster_colors, hex_to_rgb, layout
 
 CROSS = {"symbol": "x", "size": 16, "line": {"color": "#1a1a1a", "width": 1.5}}
 MAP_HEIGHT = 470
+RING = {"symbol": "circle-open", "size": 18, "color": ACCENT, "line": {"width": 3}}
 
 
 def has_map(info: Mapping | None) -> bool:
@@ -49,6 +51,89 @@ def _padded(box, pad: float = 0.06) -> list[list[float]]:
     return out
 
 
+def default_point(q: np.ndarray, p: np.ndarray) -> int:
+    """The point to open the q-and-p chart on: the row whose target p differs most from q.
+
+    Largest ``sum_j |p_ij - q_ij|`` (ties: the lowest row), so the bars of p and q
+    visibly differ; the least confident point has p ≈ q and shows two flat rows.
+    """
+    gap = np.abs(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64)).sum(axis=1)
+    return int(np.argmax(gap))
+
+
+def clicked_row(selection: Mapping | None) -> int | None:
+    """The tracked row of a point clicked on :func:`embedding_map_figure`, else None.
+
+    ``selection`` is Streamlit's plotly selection state (``{"points": [...]}``); only the
+    points trace carries ``customdata`` of three numbers (row, max q, |∂L/∂z|), so a
+    click on a centroid or a trail chooses nothing. The browser sends a row of a
+    NumPy ``customdata`` as a list or, decoded from a typed array, as
+    ``{"0": row, "1": ..., "2": ...}``.
+    """
+    for point in (selection or {}).get("points", []) or []:
+        data = point.get("customdata")
+        if isinstance(data, Mapping):
+            data = [data.get(str(i), data.get(i)) for i in range(len(data))]
+        if isinstance(data, (list, tuple)) and len(data) == 3 and data[0] is not None:
+            return int(round(float(data[0])))
+    return None
+
+
+def pull_arrow(info: Mapping, row: int) -> dict | None:
+    """The chosen point's pull -∂L/∂z_i on the map, scaled to be seen, with its numbers.
+
+    ``info["pull_xy"]`` is -∂KL(p_i‖q_i)/∂z_i (the paper's eq. 4, :mod:`dec_core.gradients`)
+    through the frame's linear part (:mod:`explorer.map_frame`): the part of the pull in
+    the map's plane. One scale serves every point and every update of a run
+    (``info["pull_scale"]``, fixed by the worker at the first update with a pull); a run
+    recorded without it gets this update's: the strongest in-plane pull spans
+    :data:`~explorer.map_frame.PULL_SHARE` of the map's width.
+
+    Returns
+    -------
+    dict or None
+        ``start`` and ``end`` (x, y) of the arrow, ``scale`` (screen units per unit of
+        gradient), ``since`` the update that set it, ``norm`` |∂L/∂z_i|, ``in_plane``
+        |its projection|, ``strongest`` the largest in-plane pull now, ``median`` the
+        median |∂L/∂z| of the tracked points; None without a pull (older runs, or P = Q:
+        every gradient is 0).
+    """
+    pull = info.get("pull_xy")
+    if pull is None or not 0 <= int(row) < len(pull):
+        return None
+    pull = np.asarray(pull, dtype=np.float64)
+    length = np.linalg.norm(pull, axis=1)
+    strongest = float(length.max())
+    if strongest <= 0:
+        return None
+    box = info.get("xy_range")
+    xy = np.asarray(info["xy"], dtype=np.float64)
+    scale, since = info.get("pull_scale"), info.get("pull_scale_since")
+    if scale is None:
+        width = float(box[0][1] - box[0][0]) if box is not None else float(np.ptp(xy[:, 0]) or 1)
+        scale, since = PULL_SHARE * width / strongest, info.get("update")
+    start = xy[int(row)]
+    grad = np.asarray(info.get("grad", length), dtype=np.float64)
+    return {"start": start, "end": start + scale * pull[int(row)], "scale": float(scale),
+            "since": since, "norm": float(grad[int(row)]), "in_plane": float(length[int(row)]),
+            "strongest": strongest, "median": float(np.median(grad))}
+
+
+def pull_caption(arrow: Mapping | None, row: int) -> str:
+    """How the chosen point's arrow is scaled, and what its length means, in numbers."""
+    if arrow is None:
+        return (f"No arrow on point #{row}: no pull at this update (every ∂L/∂z_i is 0 "
+                "when the target P equals Q).")
+    rel = arrow["norm"] / arrow["median"] if arrow["median"] > 0 else float("inf")
+    plane = arrow["in_plane"] / arrow["norm"] if arrow["norm"] > 0 else 0.0
+    return (f"Red arrow: the pull −∂L/∂z_i on point #{row} (the paper's eq. 4), through the "
+            f"same frame, drawn {arrow['scale']:.3g}× its length. One scale for every point "
+            f"and update of the run: at update {arrow['since']} the strongest pull spanned "
+            f"{PULL_SHARE:.0%} of the map's width. "
+            f"|∂L/∂z_i| = {arrow['norm']:.3g}, {rel:.1f}× the median point's; "
+            f"{plane:.0%} of it lies in the map's plane.")
+
+
 def _segments(a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
     """x and y of the segments a_i -> b_i in one line trace (None between segments)."""
     n = len(a)
@@ -63,8 +148,12 @@ def _segments(a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
 def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
                          names: Mapping[int, str] | None = None, arrows: bool = False,
                          size_by: str = "confidence", highlight: int | None = None,
-                         title: str | None = None, height: int = MAP_HEIGHT) -> go.Figure:
+                         pull: bool = False, title: str | None = None,
+                         height: int = MAP_HEIGHT) -> go.Figure:
     """The embedding z of the tracked points and the centroids μ_j with their trails.
+
+    No legend (it took a third of the width): each centroid's cross carries its
+    cluster's name ("3→8", the matched class after the arrow).
 
     Parameters
     ----------
@@ -79,7 +168,9 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
         Opacity always follows max_j q_ij; the marker size follows it too, or
         each point's gradient norm |dL/dz_i| ("who drives the gradient").
     highlight : int, optional
-        A tracked row to ring (a pinned point).
+        A tracked row to ring (the chosen point).
+    pull : bool, default=False
+        Also draw the ringed point's pull -∂L/∂z_i as an arrow (:func:`pull_arrow`).
     title : str, optional
     height : int
 
@@ -121,25 +212,34 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
                       "%{customdata[1]:.3f}<br>|∂L/∂z| %{customdata[2]:.3g}<extra></extra>",
     ))
     u = trail.shape[0]
-    for j in range(k):  # the path of μ_j over the updates so far; the cluster's legend entry
+    for j in range(k):  # the path of μ_j over the updates so far
         fig.add_trace(go.Scatter(
             x=trail[:, j, 0], y=trail[:, j, 1], mode="lines+markers", name=names[j],
+            showlegend=False,
             line={"color": colors[j], "width": 2.5},
             marker={"size": 5, "color": colors[j], "line": {"color": "#1a1a1a", "width": 0.5}},
             hovertemplate=f"μ_{j} at update %{{text}}<extra></extra>",
             text=[str(i) for i in range(u)],
         ))
     fig.add_trace(go.Scatter(
-        x=trail[-1, :, 0], y=trail[-1, :, 1], mode="markers", name="centroids μ_j",
-        marker={**CROSS, "color": [colors[j] for j in range(k)]},
+        x=trail[-1, :, 0], y=trail[-1, :, 1], mode="markers+text", name="centroids μ_j",
+        marker={**CROSS, "color": [colors[j] for j in range(k)]}, showlegend=False,
+        text=[short_name(names[j]) for j in range(k)], textposition="top right",
+        textfont={"color": [colors[j] for j in range(k)], "shadow": "auto", "weight": "bold"},
         customdata=np.arange(k), hovertemplate="centroid μ_%{customdata}<extra></extra>",
     ))
     if highlight is not None and 0 <= int(highlight) < len(xy):
         h = int(highlight)
         fig.add_trace(go.Scatter(
-            x=[xy[h, 0]], y=[xy[h, 1]], mode="markers", name=f"point {h}",
-            marker={"symbol": "circle-open", "size": 18, "color": ACCENT, "line": {"width": 3}},
-            hoverinfo="skip"))
+            x=[xy[h, 0]], y=[xy[h, 1]], mode="markers", name=f"point {h}", showlegend=False,
+            marker=RING, hoverinfo="skip"))
+        arrow = pull_arrow(info, h) if pull else None
+        if arrow is not None:
+            (x0, y0), (x1, y1) = arrow["start"], arrow["end"]
+            fig.add_annotation(x=float(x1), y=float(y1), ax=float(x0), ay=float(y0),
+                               xref="x", yref="y", axref="x", ayref="y", text="",
+                               showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=3,
+                               arrowcolor=ACCENT, name="pull")
     box = info.get("xy_range")
     if box is None:
         both = np.concatenate([xy, trail.reshape(-1, 2)])
@@ -150,10 +250,15 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
                      range=xr, autorange=False, zeroline=False)
     fig.update_yaxes(title=f"PC 2 ({explained[1]:.0%})", range=yr, autorange=False,
                      zeroline=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(legend={"font": {"size": 11}}, uirevision="dec-map")
+    fig.update_layout(showlegend=False, uirevision="dec-map")
     update = info.get("update", u - 1)
-    return layout(fig, title or f"The embedding z and the centroids μ_j (×) at update {update}",
+    return layout(fig, title or f"z and the centroids μ_j (×) at update {update}",
                   height=height)
+
+
+def short_name(name: str) -> str:
+    """A centroid's label on the map: ``"cluster 3 → 8"`` -> ``"3→8"``."""
+    return name.removeprefix("cluster ").replace(" → ", "→")
 
 
 def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str],
@@ -231,13 +336,14 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
 
 
 def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
-                      names: Mapping[int, str] | None = None,
+                      names: Mapping[int, str] | None = None, highlight: int | None = None,
                       height: int = MAP_HEIGHT) -> go.Figure:
     """2-D data in its own space: the points by cluster over the soft assignment of a grid.
 
     Each background cell is one grid point pushed through the encoder and the
     centroids: its hue is the argmax cluster, its strength the confidence
-    max_j q (pale where DEC is unsure).
+    max_j q (pale where DEC is unsure). ``highlight`` rings a tracked row (the
+    point chosen on the embedding map) where it lies in the data.
     """
     grid = info["grid"]
     q = np.asarray(info["q"])
@@ -265,6 +371,10 @@ def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
                                          "line": {"color": "#ffffff", "width": 0.5}},
                                  hovertemplate="x %{x:.2f}, y %{y:.2f}<extra>%{fullData.name}"
                                                "</extra>"))
+    if highlight is not None and 0 <= int(highlight) < len(xy):
+        h = int(highlight)
+        fig.add_trace(go.Scatter(x=[xy[h, 0]], y=[xy[h, 1]], mode="markers",
+                                 name=f"point {h}", marker=RING, hoverinfo="skip"))
     fig.update_xaxes(title="x₁ (the data)", range=[gx[0] - dx / 2, gx[-1] + dx / 2],
                      autorange=False, showgrid=False, zeroline=False)
     fig.update_yaxes(title="x₂", range=[gy[0] - dy / 2, gy[-1] + dy / 2], autorange=False,

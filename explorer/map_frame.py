@@ -18,10 +18,21 @@ screen moved in z. Keys added to ``step_info`` (all float32 unless said):
 ``frame`` dict
     ``explained`` (share of the initial embedding's variance on each axis);
 ``xy_range`` ((x0, x1), (y0, y1))
-    the smallest box holding every point and centroid drawn so far: fixed
-    axes that only ever widen, so points drawing together look tighter;
+    the map's axes, fixed at update 0: the box of the points and centroids
+    there, widened about its centre to :data:`ROOM` times its size, since
+    DEC spreads the clusters apart (:func:`fixed_range`); a later update only
+    changes it when something would leave it (then by :data:`WIDEN` per axis);
+``xy_range_since`` int
+    the update at which ``xy_range`` was last set (0 unless it had to widen);
 ``grad`` (m,)
     ``|dKL(p_i||q_i)/dz_i|`` of the tracked rows (:mod:`dec_core.gradients`);
+``pull_xy`` (m, 2)
+    the pull ``-dKL(p_i||q_i)/dz_i`` of the tracked rows through the frame's
+    linear part (:meth:`Frame.project_vector`): the part of it in the map's plane;
+``pull_scale`` float or None, ``pull_scale_since`` int
+    map units per unit of gradient for drawing a pull, fixed for the run at the
+    first update with a pull (``pull_scale_since``, see :data:`PULL_SHARE`), so
+    arrows compare across points and updates; None before any pull;
 ``grad_share`` dict
     ``edges`` (b + 1,), and per confidence bin the share of the total
     gradient (``gradient``) and of the points (``points``), over all rows,
@@ -41,12 +52,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from dec_core.gradients import gradient_norms, share_by_confidence, soft_assign
+from dec_core.gradients import embedding_gradient, share_by_confidence, soft_assign
 
 GRID = 60        # the 2-D data panel's background: GRID x GRID cells through the encoder
 P_EQUALS_Q = 1e-6
 """Largest ``|p_ij - q_ij|`` under which the target is Q itself (float32 rounding)."""
 GRAD_BINS = 5    # confidence bins of the gradient-share chart
+# The map's axes at update 0 span ROOM times the box of what is drawn there. DEC pushes the
+# clusters apart: with the default settings the tracked points' box grew to 1.62 times its
+# width (1.31 times its height, about the same centre) on digits over 18 updates, so the
+# digits map keeps its axes to the end; on blobs (3.5x) and moons it widens, by WIDEN per
+# axis at a time, and the page says so.
+ROOM = 1.8
+WIDEN = 1.5
+PULL_SHARE = 0.2
+"""The pull arrows' one scale per run: at the first update with a pull, the strongest
+in-plane pull among the tracked points spans this share of the map's width."""
 
 
 class Frame:
@@ -77,6 +98,38 @@ class Frame:
         """``(n, e) -> (n, 2)`` float32 through the fixed map."""
         return ((np.asarray(z, dtype=np.float64) - self.mean) @ self.components.T).astype(
             np.float32)
+
+    def project_vector(self, v) -> np.ndarray:
+        """``(n, e) -> (n, 2)`` float32: a displacement (no shift), e.g. a gradient.
+
+        The map is affine, so a point moved by ``v`` in z moves by this on screen.
+        """
+        return (np.asarray(v, dtype=np.float64) @ self.components.T).astype(np.float32)
+
+
+def fixed_range(lo, hi, room: float = ROOM) -> np.ndarray:
+    """The box ``[lo, hi]`` (per axis) widened about its centre to ``room`` times its size.
+
+    Returns
+    -------
+    ndarray of shape (2, 2)
+        ``[[x0, x1], [y0, y1]]``.
+    """
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    centre, half = (lo + hi) / 2.0, np.maximum((hi - lo) / 2.0, 1e-6) * room
+    return np.stack([centre - half, centre + half], axis=1)
+
+
+def widened(box: np.ndarray, lo, hi, step: float = WIDEN) -> np.ndarray:
+    """``box`` (``[[x0, x1], [y0, y1]]``), each axis that does not hold ``[lo, hi]`` widened
+    about its centre by ``step`` until it does; the same box when it already holds them."""
+    out = np.array(box, dtype=np.float64)
+    for a in range(2):
+        centre, half = out[a].mean(), (out[a, 1] - out[a, 0]) / 2.0
+        while lo[a] < centre - half or hi[a] > centre + half:
+            half *= step
+        out[a] = centre - half, centre + half
+    return out
 
 
 def frame_snapshots(snapshots, centroids=None) -> tuple[np.ndarray, np.ndarray | None, Frame]:
@@ -143,7 +196,10 @@ class LiveMap:
         self.trail: list[np.ndarray] = []
         self.prev: np.ndarray | None = None
         self.first_prototypes: np.ndarray | None = None  # (k, d) decoded at update 0
-        self.lo = self.hi = None  # running box of everything drawn so far
+        self.box: np.ndarray | None = None  # the map's axes, [[x0, x1], [y0, y1]]
+        self.box_since = 0
+        self.pull_scale: float | None = None  # fixed at the first update with a pull
+        self.pull_scale_since = 0
         self.x2 = self.grid_x = None
         if x is not None and x.ndim == 2 and x.shape[1] == 2:
             self.x2 = np.asarray(x[self.index], dtype=np.float32)
@@ -173,21 +229,35 @@ class LiveMap:
         self.trail.append(cxy)
         both = np.concatenate([xy, cxy])
         lo, hi = both.min(axis=0), both.max(axis=0)
-        self.lo = lo if self.lo is None else np.minimum(self.lo, lo)
-        self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
+        update = len(self.trail) - 1
+        if self.box is None:
+            self.box = fixed_range(lo, hi)
+        else:
+            wider = widened(self.box, lo, hi)
+            if not np.array_equal(wider, self.box):
+                self.box, self.box_since = wider, update
         alpha = float(est.alpha)
-        norms = gradient_norms(z, centers, p, alpha, q)
+        grad = embedding_gradient(z, centers, p, alpha, q)  # (n, e)
+        norms = np.linalg.norm(grad, axis=1).astype(np.float32)
         gap = float(np.abs(p - q).max())
         if gap < P_EQUALS_Q:  # P is Q (power 1, no / f_j): the norms are rounding noise
-            norms = np.zeros_like(norms)
+            norms, grad = np.zeros_like(norms), np.zeros_like(grad)
+        pull_xy = self.frame.project_vector(-grad[self.index])
+        strongest = float(np.linalg.norm(pull_xy, axis=1).max()) if len(pull_xy) else 0.0
+        if self.pull_scale is None and strongest > 0:
+            self.pull_scale = PULL_SHARE * float(self.box[0, 1] - self.box[0, 0]) / strongest
+            self.pull_scale_since = update
         edges = confidence_edges(q.shape[1])
         g_share, p_share = share_by_confidence(norms, q.max(axis=1), edges)
         out = {
             "xy": xy, "xy_prev": self.prev, "centers_xy": cxy,
             "centers_trail": np.stack(self.trail),
             "frame": {"explained": self.frame.explained, "method": "pca"},
-            "xy_range": tuple((float(a), float(b)) for a, b in zip(self.lo, self.hi)),
+            "xy_range": tuple((float(a), float(b)) for a, b in self.box),
+            "xy_range_since": self.box_since,
             "grad": norms[self.index],
+            "pull_xy": pull_xy,
+            "pull_scale": self.pull_scale, "pull_scale_since": self.pull_scale_since,
             "grad_share": {"edges": edges, "gradient": g_share.astype(np.float32),
                            "points": p_share.astype(np.float32),
                            "p_gap": gap},

@@ -399,7 +399,7 @@ def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int, colors=None,
     fig.update_yaxes(title="probability", range=[0, 1])
     title = f"Point #{index}: q and its target p"
     if pinned:
-        title = f"<span style='color:{ACCENT}'>📌 Pinned point #{index}</span>: q and p"
+        title = f"<span style='color:{ACCENT}'>Pinned point #{index}</span>: q and p"
     return layout(fig, title, height=height)
 
 

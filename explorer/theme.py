@@ -183,6 +183,7 @@ PROJECTOR: dict = {
     "tick": 17,         # axis tick labels (>= 16 px)
     "axis_title": 18,
     "ink": "#111111",   # near-black text (the default theme's is a mid grey)
+    "caption": "#333333",  # captions and metric labels (the default's 60% grey fades at the back)
     "grid": "#c8c8c8",  # darker grid lines
     "marker_scale": 1.6,
     "line_scale": 1.6,

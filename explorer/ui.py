@@ -14,7 +14,7 @@ import secrets
 import streamlit as st
 
 from .state import SECTIONS, ensure_defaults, from_query, link_changes, to_query
-from .theme import PROJECTOR_KEY, projector_on
+from .theme import PROJECTOR, PROJECTOR_KEY, projector_on
 
 OWNER_COOKIE = "dec_owner"
 # Links from before the cookie carried the token as ``?owner=``; it is dropped.
@@ -23,7 +23,15 @@ PRESENT_PARAM = "present"
 JOB_PARAM = "job"  # the session's training job, so a refresh shows it again
 PROJECTOR_PARAM = "projector"  # "?projector=1": large type, one chart per row (theme.PROJECTOR)
 # Projector mode also scales the page's own text (Streamlit sizes it in rem).
-PROJECTOR_CSS = "<style>html { font-size: 19px; } [data-testid='stMetricValue'] { color: #111; }</style>"
+# Captions and metric labels in near-black too, and less blank space around the page
+# (19 px rem makes Streamlit's 6rem / 5rem paddings huge), so Step by step's lesson fits
+# 1280x720.
+PROJECTOR_CSS = (
+    "<style>html { font-size: 19px; } "
+    f"[data-testid='stMetricValue'] {{ color: {PROJECTOR['ink']}; }} "
+    f"[data-testid='stCaptionContainer'], [data-testid='stMetricLabel'] "
+    f"{{ color: {PROJECTOR['caption']}; }} "
+    "[data-testid='stMainBlockContainer'] { padding: 3.5rem 1.5rem 4rem; }</style>")
 # Parts of the pages a presenter can hide (the link carries the choice).
 HIDEABLE = {
     "data_options": "Data: dataset choice and options",

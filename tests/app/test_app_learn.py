@@ -39,10 +39,10 @@ def test_step_mode_one_update_per_step():
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
     job = _step_job(at)
     assert metric(at, "Target update") == "0"
-    # the map, the gradient shares and the prototypes (digits are images), then
-    # confidence, sharpening, q vs p, sizes (beside the kernel explorer's)
+    # the lesson's row (the map, q vs p beside it), then the prototypes (digits are images),
+    # the gradient shares, confidence, sharpening, sizes (beside the kernel explorer's)
     assert [c.key for c in at.get("plotly_chart") if not c.key.startswith("kx_")] == [
-        "learn_map", "learn_grad", "learn_protos", "conf_hist", "sharpen", "qp", "sizes"]
+        "learn_map", "qp", "learn_protos", "learn_grad", "conf_hist", "sharpen", "sizes"]
     for expected in ("1", "2"):
         before = len(job.dec)
         button(at, "Step").click().run()
@@ -226,7 +226,8 @@ def test_pin_keeps_one_point_across_steps():
         assert not at.exception
     assert int(metric(at, "Target update")) == 2
     assert f"Pinned point #{least}" in chart(at, "qp")["layout"]["title"]["text"]
-    ring = [t for t in chart(at, "learn_map")["data"] if t.get("name") == f"point {least}"]
+    ring = [t for t in chart(at, f"learn_map_{least}")["data"]
+            if t.get("name") == f"point {least}"]
     xy = job.view()["step_info"]["xy"][least]  # the map rings the same sample at update 2
     assert len(ring) == 1 and ring[0]["x"] == [pytest.approx(float(xy[0]))]
     button(at, f"Unpin point #{least}").click().run()
@@ -260,8 +261,8 @@ def test_step_page_words_colours_and_the_runs_page(monkeypatch):
     at.session_state["train"]["method"] = "idec"  # changed after Start
     at.run()
     assert not at.exception
-    assert [m.label for m in at.metric][:3] == ["Target update", "DEC iteration",
-                                                "Changed labels"]
+    assert [m.label for m in at.metric][:3] == ["Target update", "Changed labels",
+                                                "DEC iteration"]
     assert "Status" not in [m.label for m in at.metric]
     badges = [str(el.proto) for el in at.get("markdown") if "badge" in str(el.proto)]
     assert any("waiting for Step (update 0)" in b for b in badges), badges

@@ -194,3 +194,35 @@ def test_prototypes_say_who_trains_the_decoder_and_how_much_they_changed(method)
     assert f"changed by {last['prototypes_change']:.3f} on average" in text
     assert ("IDEC keeps training" in text) is (method == "idec")
     assert "never trains" not in text and "sharpen as the centroids move" not in text
+
+
+def test_the_map_axes_are_fixed_at_update_0_with_room_to_spread():
+    from types import SimpleNamespace
+
+    from dec_core.gradients import soft_assign
+    from explorer.map_frame import ROOM, fixed_range
+
+    rng = np.random.default_rng(0)
+    z0 = rng.normal(size=(80, 4))
+    centers = rng.normal(size=(3, 4))
+    live = LiveMap(np.arange(80))
+    est = SimpleNamespace(alpha=1.0)
+
+    def update(z):
+        q = soft_assign(z, centers, 1.0)
+        return live.update(est, z, q, q ** 2 / (q ** 2).sum(1, keepdims=True), centers)
+
+    first = update(z0)
+    xy = Frame(z0).project(np.concatenate([z0, centers]))
+    want = fixed_range(xy.min(axis=0), xy.max(axis=0))
+    np.testing.assert_allclose(first["xy_range"], want, rtol=1e-5)
+    assert want[0, 1] - want[0, 0] == pytest.approx(ROOM * np.ptp(xy[:, 0]), rel=1e-5)
+    mean = z0.mean(axis=0)
+    for u, spread in enumerate([1.1, 1.2, 1.3], start=1):  # DEC spreads the clusters apart
+        info = update(mean + spread * (z0 - mean))
+        assert info["xy_range"] == first["xy_range"] and info["xy_range_since"] == 0, u
+    grown = update(mean + 4.0 * (z0 - mean))  # beyond the room left: widened, and said when
+    assert grown["xy_range_since"] == 4
+    (x0, x1), (y0, y1) = grown["xy_range"]
+    assert (x0 <= grown["xy"][:, 0].min() and grown["xy"][:, 0].max() <= x1
+            and y0 <= grown["xy"][:, 1].min() and grown["xy"][:, 1].max() <= y1)
