@@ -34,6 +34,7 @@ LONGEST_FIRST = (
     "tests/browser/test_load.py",             # ~40 s: three browser sessions
     "tests/browser/test_browser_limits.py",   # ~30 s
     "tests/engine/test_durability.py",        # ~25 s: six SIGKILLed children
+    "tests/engine/test_notebook.py",          # ~25 s: a Jupyter kernel runs a run's notebook
     "tests/browser/test_browser_map.py",      # ~20 s
     "tests/app/test_package.py",              # ~15 s: builds and installs the wheel
 )
