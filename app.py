@@ -38,6 +38,7 @@ SPEC = {  # group -> (file, title, icon)
     ],
     "Teach": [
         ("pages/learn.py", "Step by step", ":material/school:"),
+        ("pages/lockstep.py", "Lockstep", ":material/compare_arrows:"),
         ("pages/compare.py", "Compare methods", ":material/compare:"),
     ],
 }

@@ -200,14 +200,7 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
         if (speed_now if state["playing"] else None) != every:
             st.rerun()  # Play, Pause or the pace changed: the fragment's timer with it
         n = len(frames)
-        if state["playing"] and n:
-            now = time.monotonic()
-            pos = n - 1 if state["pos"] is None else state["pos"]
-            if now - state["t"] >= 0.9 * speed_now and pos < n - 1:
-                pos, state["t"] = pos + 1, now
-            state["pos"] = pos
-            if pos >= n - 1 and not live:
-                state["playing"] = False  # the last update is on screen: done
+        _advance(state, n, live, speed_now)
         if state["pos"] is None or not n:
             info = paced(key, v["step_info"], job_id=job_id, live=live, every_s=every_s)
             shown_at = (n - 1 if not live else
@@ -229,8 +222,27 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
     st.fragment(run_every=every)(body)()
 
 
-def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool) -> None:
-    """Play / Pause, the update slider, the pace and (while training) Live."""
+def _advance(state: dict, n: int, live: bool, speed: float) -> None:
+    """While playing, move on by one update once ``speed`` seconds have passed.
+
+    At most one per run, so none is skipped however late a run comes; at the
+    last of ``n`` updates a finished replay stops, a live one waits for more.
+    """
+    if not state["playing"] or not n:
+        return
+    now = time.monotonic()
+    pos = n - 1 if state["pos"] is None else state["pos"]
+    if now - state["t"] >= 0.9 * speed and pos < n - 1:
+        pos, state["t"] = pos + 1, now
+    state["pos"] = pos
+    if pos >= n - 1 and not live:
+        state["playing"] = False  # the last update is on screen: done
+
+
+def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
+                     one_row: bool = False) -> None:
+    """Play / Pause, the update slider, the pace and (while training) Live; in two rows,
+    or in ``one_row`` above a pair of maps."""
     def play() -> None:
         if state["pos"] is None or state["pos"] >= n - 1:
             state["pos"] = 0  # from the start: the class sees the run again
@@ -245,7 +257,7 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool) -
     def follow() -> None:
         state["pos"], state["playing"] = None, False
 
-    c = st.columns([1.3, 5.2], vertical_alignment="bottom")
+    c = st.columns([1.3, 4.2, 3.4] if one_row else [1.3, 5.2], vertical_alignment="bottom")
     if state["playing"]:
         c[0].button("Pause", key=f"{key}_replay_pause", on_click=pause, icon=":material/pause:",
                     help="Hold the replay at this update.")
@@ -257,7 +269,8 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool) -
     st.session_state[f"{key}_replay_pos"] = shown_at
     c[1].slider("Replay: target update", 0, n - 1, key=f"{key}_replay_pos", on_change=moved,
                 help=REPLAY_TEXT)
-    c = st.columns([3.6, 1.3, 1.6], vertical_alignment="bottom")
+    c = c[2:] + [st.empty()] if one_row else st.columns([3.6, 1.3, 1.6],
+                                                         vertical_alignment="bottom")
     c[0].segmented_control("Seconds per update", list(PLAY_SPEEDS), default=DEFAULT_PLAY_SPEED,
                            key=f"{key}_replay_speed", format_func=lambda s: f"{s:g} s",
                            help="How long each update stays on screen while the replay plays "
@@ -266,3 +279,66 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool) -
         c[1].button("Live", key=f"{key}_replay_live", on_click=follow,
                     disabled=state["pos"] is None, icon=":material/sensors:",
                     help="Follow the newest update again.")
+
+
+LOCKSTEP_MAP_HEIGHT = 310  # two maps and their controls on one 1280x720 screen (projector: 387)
+
+
+def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
+    """Two runs' maps side by side, at the same update, in one frame, with one replay.
+
+    Both maps share their axes (:func:`explorer.replay.shared_box`) and the
+    update shown; Play, the slider and the pace are :func:`replay_map`'s. While
+    a run still trains, the pair follows the newest update both have reached.
+
+    Parameters
+    ----------
+    key : str
+        Prefix of the widget and chart keys.
+    source : callable
+        Returns ``(frames, names, live, problem)`` now: each run's replay frames
+        (:mod:`explorer.replay`), its name (what differs), whether a run still
+        trains, and why the pair cannot play in lockstep (None when it can,
+        :func:`explorer.lockstep.refusal`). Called at every run of the maps:
+        keep it cheap (cached).
+    pair_id : str
+        Identifies the pair (a new pair starts its replay anew).
+    poll_s : float
+        How often the maps look for new updates while a run trains.
+    """
+    state = _replay_state(key, pair_id)
+    speed_key = f"{key}_replay_speed"
+    speed = float(st.session_state.get(speed_key) or DEFAULT_PLAY_SPEED)
+    every = speed if state["playing"] else (poll_s if source()[2] else None)
+
+    def body() -> None:
+        frames, names, live, problem = source()
+        if problem:
+            st.error(problem, icon=":material/block:")
+            return
+        speed_now = float(st.session_state.get(speed_key) or DEFAULT_PLAY_SPEED)
+        if (speed_now if state["playing"] else (poll_s if live else None)) != every:
+            st.rerun()  # Play, Pause, the pace or the runs' state changed: a new timer
+        n = min(len(f) for f in frames)
+        if not n:
+            st.info("Waiting for both runs to reach their k-means start…")
+            return
+        _advance(state, n, live, speed_now)
+        shown_at = n - 1 if state["pos"] is None else min(int(state["pos"]), n - 1)
+        if n >= 2:
+            _replay_controls(key, state, n, shown_at, live, one_row=True)
+        box = replay.shared_box(*(f[:n] if live else f for f in frames))
+        cols = st.columns(len(frames))
+        for side, (col, run_frames, name) in enumerate(zip(cols, frames, names)):
+            info = replay.info_at(run_frames[:n], shown_at, box=box)
+            k = info["q"].shape[1]
+            fig = _figure(f"{key}_map_{side}", (pair_id, side, shown_at, n, box),
+                          lambda info=info, k=k, name=name: dec_map.embedding_map_figure(
+                              info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k),
+                              title=f"{name}: update {info['update']}",
+                              height=LOCKSTEP_MAP_HEIGHT))
+            col.plotly_chart(fig, key=f"{key}_map_{side}")
+        st.caption("Both maps go through the same fixed frame (PCA of the shared k-means "
+                   "start) with the same axes, and show the same target update.")
+
+    st.fragment(run_every=every)(body)()

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dec_core.notebook import build_notebook, dumps
 from dec_core.runs import list_runs
-from explorer import side_by_side
+from explorer import lockstep, side_by_side
 from explorer.jobs import manager
 from explorer.state import cli_config
 from explorer.ui import (
@@ -132,6 +132,18 @@ if len(chosen) > 1:
     same = side_by_side.differing(picked_settings)
     st.caption("Each run is named by what differs between the selected runs"
                + (f" ({', '.join(same)})." if same else "; these have the same settings."))
+    if len(chosen) == 2:  # both maps at the same update, in one frame (pages/lockstep.py)
+        why = lockstep.refusal(*(lockstep.app_config(r.path) for r in chosen))
+        if st.button("Play in lockstep", icon=":material/compare_arrows:", disabled=bool(why),
+                     key="runs_lockstep", help=why or "The two maps side by side, update by "
+                     "update, in one frame, with one replay."):
+            st.session_state["lockstep"] = {"runs": [str(r.path) for r in chosen]}
+            try:
+                st.switch_page("pages/lockstep.py")
+            except Exception:  # no navigation (page run alone)
+                st.success("Chosen: go to the Lockstep page.")
+        if why:
+            st.caption(f"Lockstep: {why}")
     loaded = []
     for r in chosen:
         try:
