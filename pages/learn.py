@@ -286,6 +286,11 @@ with st.container(border=True):
         if used != {k: st.session_state["train"][k] for k in teach.TARGET_DEFAULTS}:
             st.caption(f"The job shown uses {teach.target_text(**used)}; the switches apply "
                        "at the next **Start in step mode**.")
+    try:  # both settings of a switch at once: two runs from one start, side by side
+        st.page_link("pages/lockstep.py", label="See a switch's two settings side by side, "
+                     "update by update: Lockstep", icon=":material/compare_arrows:")
+    except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+        pass
 
 
 @st.fragment

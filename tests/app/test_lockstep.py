@@ -87,3 +87,11 @@ def test_the_page_refuses_a_pair_that_does_not_share_the_start(tmp_path, monkeyp
     assert any("train.seed" in e.value for e in at.error)
     with pytest.raises(KeyError):
         at.slider(key="lockstep_replay_pos")
+
+
+def test_the_lesson_view_and_the_menu_lead_to_lockstep():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    at.switch_page("pages/learn.py").run()
+    assert not at.exception
+    links = [el.proto.page for el in at.get("page_link")]  # url paths: "lockstep"
+    assert links.count("lockstep") == 2  # the sidebar's menu and the lesson's link
