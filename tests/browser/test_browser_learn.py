@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import launch_chromium, settle, skip_without_browser, streamlit_server
+from tests.helpers.browser import launch_chromium, skip_without_browser, streamlit_server
 
 skip_without_browser()
 
@@ -75,7 +75,11 @@ ISOLATED = """(avoid) => {
 
 
 def wait_for(page, test, what: str, timeout_s: float = 120.0) -> dict:
-    """Poll :data:`READ` until ``test(state)`` holds."""
+    """Poll :data:`READ` until ``test(state)`` holds.
+
+    (``settle`` cannot serve here: a step-mode job polls the page every 0.8 s, so the
+    page is never idle; the charts' own contents say when a run was drawn.)
+    """
     state = None
     for _ in range(int(timeout_s / 0.25)):
         state = page.evaluate(READ)
@@ -101,24 +105,31 @@ def lesson(tmp_path_factory):
         page.goto(f"{url}/learn?projector=1&{TINY}")
         page.get_by_role("button", name="Start in step mode").click(timeout=120_000)
         wait_for(page, lambda s: s["update"] == 0 and s["qp"] is not None, "update 0", 240)
-        settle(page)
+        page.wait_for_timeout(2000)  # the rest of the run's elements
         yield page
         browser.close()
 
 
 def test_step_the_map_and_the_q_and_p_chart_fit_one_projector_screen(lesson):
     page = lesson
-    step = page.get_by_role("button", name="Step", exact=True).bounding_box()
+    main = page.get_by_test_id("stMainBlockContainer")  # not the header's own "Stop"
+    step = main.get_by_role("button", name="Step", exact=True).bounding_box()
     state = page.evaluate(READ)
     page.screenshot(path=str(ARTIFACTS / "learn-projector-1280x720.png"))
     step_box = {"left": step["x"], "top": step["y"], "right": step["x"] + step["width"],
                 "bottom": step["y"] + step["height"]}
     for name, box in (("Step", step_box), ("map", state["map"]), ("q and p", state["qpBox"])):
         assert inside(box), f"{name} at {box} is not inside 1280x720"
-    # nothing cut: each button shows its whole word ("S…" is a truncated "Step")
-    for label in ("Start in step mode", "Step", "Play", "Pause", "Stop"):
-        button = page.get_by_role("button", name=label, exact=True)
-        assert button.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), label
+    # nothing cut: each button shows its whole words ("S…" is a truncated "Step"), and
+    # every pace of the speed control is on screen
+    whole = "b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"
+    for label in ("Start in step mode", "Step", "Play", "Pause", "Stop", "0.5 s", "3 s"):
+        button = (main.get_by_text(label, exact=True) if label.endswith(" s")  # the paces
+                  else main.get_by_role("button", name=label, exact=True))
+        assert button.evaluate(whole), f"{label!r} is cut"
+        box = button.bounding_box()
+        assert inside({"left": box["x"], "top": box["y"], "right": box["x"] + box["width"],
+                       "bottom": box["y"] + box["height"]}), label
 
 
 def test_clicking_a_point_chooses_it_and_draws_its_pull(lesson):
@@ -130,9 +141,8 @@ def test_clicking_a_point_chooses_it_and_draws_its_pull(lesson):
     page.mouse.move(target["x"], target["y"])
     page.wait_for_timeout(500)
     page.mouse.click(target["x"], target["y"])
-    state = wait_for(page, lambda s: s["qp"] == target["row"], f"point #{target['row']}", 60)
-    settle(page)
-    state = page.evaluate(READ)
+    state = wait_for(page, lambda s: s["qp"] == target["row"] and s["ring"] == target["row"],
+                     f"point #{target['row']}", 60)
     page.screenshot(path=str(ARTIFACTS / "learn-clicked-point.png"))
     assert state["qp"] == target["row"] and state["ring"] == target["row"]
     arrow = state["arrow"]
