@@ -23,7 +23,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import explore_charts, k_sweep, map_panel, teach
+from explorer import explore_charts, k_sweep, map_panel, replay, teach
 from explorer import train_charts as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import job_params
@@ -591,13 +591,32 @@ def draw(job) -> None:
         draw_result(v)
 
 
+def saved_frames(path: str) -> list:
+    """A saved run's replay frames (explorer.replay), once per run and session; empty when
+    it cannot be read (the result below says why)."""
+    cache = st.session_state.setdefault("_train_saved_frames", {})
+    if path not in cache:
+        try:
+            cache[path] = replay.frames_from_run(load_run_cached(path, run_mtime(path)))
+        except (ValueError, OSError):
+            cache[path] = []
+    return cache[path]
+
+
 def draw_map(job, v) -> None:
     """The embedding with its moving centroids, live, and its replay (explorer.map_panel)."""
-    if not v["replay"] and "xy" not in v["step_info"]:
-        return
     def view() -> dict | None:  # read again at each run of the replay's fragment
         current = manager().get(job.id, owner)
-        return current.view() if current is not None else None
+        if current is None:
+            return None
+        now = current.view()
+        if not now["replay"] and now["run_path"] and not current.active:
+            now["replay"] = saved_frames(now["run_path"])  # read back after a restart
+        return now
+
+    now = view()
+    if now is None or (not now["replay"] and "xy" not in v["step_info"]):
+        return
 
     map_panel.replay_map("train", view, v["dataset"], job_id=job.id, every_s=MAP_EVERY_S,
                          height=COMPACT_MAP_HEIGHT if COMPACT else None)

@@ -78,3 +78,32 @@ def test_shared_box_holds_both_runs():
     a = [{"xy": np.array([[0.0, 0.0], [1.0, 1.0]]), "centers_xy": np.array([[0.5, 0.5]])}]
     b = [{"xy": np.array([[-2.0, 0.5]]), "centers_xy": np.array([[0.0, 3.0]])}]
     assert replay.shared_box(a, b) == ((-2.0, 1.0), (0.0, 3.0))
+
+
+def test_train_replays_a_job_read_back_after_a_restart_from_its_saved_run(finished, tmp_path,
+                                                                          monkeypatch):
+    """A job the journal brought back has no frames in memory: the saved run has them."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import explorer.jobs as jobs_module
+    from explorer.jobs import Job
+
+    manager = JobManager(runs_dir=tmp_path / "runs", in_process=True)
+    monkeypatch.setattr(jobs_module, "_MANAGER", manager)
+    owner = "teacher" * 3
+    v = finished.view()
+    restored = Job(id="job-restored", owner=owner, config=v["config"], name="digits",
+                   state="done", phase="finished", started=v["started"], finished=v["finished"],
+                   run_path=v["run_path"], scores=v["scores"], kmeans=v["kmeans"], dec=v["dec"],
+                   pretrain=v["pretrain"], dataset_info=v["dataset"], restored=True)
+    manager._jobs[restored.id] = restored
+    manager._by_owner[restored.owner_key].append(restored)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages/train.py"),
+                           default_timeout=120)
+    at.session_state["owner"] = owner
+    at.session_state["job_id"] = restored.id
+    at.run()
+    assert not at.exception
+    assert at.slider(key="train_replay_pos").max == len(v["replay"]) - 1
