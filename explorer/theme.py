@@ -300,8 +300,7 @@ def _fit_y_titles(fig, size: float) -> None:
 
     height = fig.layout.height or 450  # plotly's default
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 80
-    for name in [k for k in fig.layout if k.startswith("yaxis")]:
-        axis = fig.layout[name]
+    for axis in fig.select_yaxes():
         text = axis.title.text
         if not text or "<br>" in text:
             continue
