@@ -281,8 +281,8 @@ def layout(fig, title: str | None = None, height: int | None = None,
     if projector:
         _projector(fig, height)
         fig.update_layout(margin={"t": 64 + TOOLBAR_PX if title else 10})
-    return fig
     _fit_y_titles(fig, PROJECTOR["axis_title"] if projector else 13)
+    return fig
 
 
 CHAR_EM = 0.6  # a generous mean width of a character of the chart font, in em
