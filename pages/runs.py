@@ -73,8 +73,8 @@ if mine:
     for job in mine:
         v = job.view()
         rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
-                     "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
                      "mode": side_by_side.MODES["step" if v["step_mode"] else "train"],
+                     "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
                      "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
                      "ACC": job_acc(v),
                      # the folder's name only: its path holds this browser's folder
