@@ -57,6 +57,29 @@ def session_key(state: Mapping, ds) -> str:
                      session_params(state, ds))
 
 
+def run_key(app_config: Mapping, upload: Mapping | None, n_features: int) -> str | None:
+    """:func:`sweep_key` of the data and settings a saved run was trained with.
+
+    ``app_config`` is the run's ``extra["app"]`` (its data, model and train
+    sections); ``upload`` the session's file, needed when the run clustered one
+    (None then gives None: the file is not here to compare).
+    """
+    from .data import upload_digest
+    from .state import dec_params
+
+    if not app_config or not all(k in app_config for k in ("data", "model", "train")):
+        return None
+    data = app_config["data"]
+    if data.get("name") == "file" and not upload:
+        return None
+    try:
+        params = dec_params(app_config["model"], app_config["train"], int(n_features), None)
+    except (KeyError, TypeError, ValueError):  # a run saved with fewer settings than these
+        return None
+    return sweep_key(data, upload_digest(upload["bytes"]) if data.get("name") == "file" else None,
+                     params)
+
+
 def compute(x, params: Mapping, seed: int) -> dict:
     """Run the sweep (:func:`dec_core.selection.choose_k`); its figures as a plain dict.
 

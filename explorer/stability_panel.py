@@ -1,0 +1,146 @@
+"""Explore's "Check stability": the cost, the two reseeded jobs, and what survives.
+
+The streamlit side of :mod:`explorer.stability`. The reseeded runs are ordinary
+training jobs (:class:`explorer.jobs.JobManager`, worker processes), so they show
+on Runs and in the sidebar like any Start; this panel polls them and, once both
+have finished, compares their saved labels with the run shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dec_core.cost import estimate
+
+from . import stability
+from .jobs import manager
+from .ui import load_run_cached, run_mtime
+
+RESULT_KEY = "stability_results"
+"""Session-state key: run path -> the :func:`explorer.stability.compare` result."""
+
+
+def result_for(run_path: str) -> dict | None:
+    """The finished check of this run in this session, or None."""
+    return st.session_state.get(RESULT_KEY, {}).get(str(run_path))
+
+
+def _submit(run_path: str, app_cfg: dict) -> None:
+    owner = st.session_state["owner"]
+    upload = None
+    if app_cfg["data"]["name"] == "file":
+        upload = st.session_state.get("upload")
+    name = app_cfg.get("name") or Path(run_path).name
+    ids = []
+    for config in stability.reseeded_configs(app_cfg):
+        job = manager().submit(owner, config, upload,
+                               name=f"{name} · stability, seed {config['train']['seed']}")
+        ids.append(job.id)
+    st.session_state.setdefault(stability.STATE_KEY, {})[str(run_path)] = ids
+
+
+def _forget(run_path: str) -> None:
+    st.session_state.get(stability.STATE_KEY, {}).pop(str(run_path), None)
+    st.session_state.get(RESULT_KEY, {}).pop(str(run_path), None)
+
+
+def flag_line(run_path: str) -> None:
+    """Above Explore's tabs: the clusters that don't survive reseeding, once checked."""
+    result = result_for(run_path)
+    if result is None:
+        return
+    if result["dissolved"]:
+        names = ", ".join(str(c) for c in result["dissolved"])
+        st.warning(f"Check stability: cluster {names} do{'es' if len(result['dissolved']) == 1 else ''}"
+                   " not survive reseeding (best-match Jaccard ≤ "
+                   f"{stability.DISSOLVED:g}): see the Stability tab.", icon=":material/flaky:")
+    else:
+        st.caption(f":material/verified: Check stability: every cluster survives reseeding "
+                   f"(best-match Jaccard above {stability.DISSOLVED:g}); "
+                   f"{len(result['stable'])} of {len(result['sizes'])} are stable.")
+
+
+def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) -> None:
+    """The Stability tab: cost and button, the jobs' progress, or the result."""
+    run_path = str(run_path)
+    st.caption("Is this clustering a property of the data, or of one random start? Check "
+               "stability trains the same settings from other seeds and, for each cluster here, "
+               "finds its best match in each new run (Jaccard index: shared rows over rows in "
+               f"either). Hennig (2007): a mean at most {stability.DISSOLVED:g} means the "
+               f"cluster does not survive; {stability.STABLE:g} or more, it is stable.")
+    if not app_cfg or not all(k in app_cfg for k in ("data", "model", "train")):
+        st.info("This run was saved without the app's settings, so it cannot be retrained here.")
+        return
+    if app_cfg["data"]["name"] == "file" and not st.session_state.get("upload"):
+        st.info("This run clustered an uploaded file: upload it again on the Data page to "
+                "check its stability.")
+        return
+    ids = st.session_state.get(stability.STATE_KEY, {}).get(run_path)
+    if ids is None:
+        params = run.config.get("params") or {}
+        seconds = estimate(len(labels), params).total_seconds if params.get("dims") else None
+        st.markdown("**Cost:** " + (stability.cost_text(seconds) if seconds is not None else
+                                    f"{stability.EXTRA_SEEDS} more runs of this one"))
+        st.button("Check stability", icon=":material/flaky:", key="stability_start",
+                  on_click=_submit, args=(run_path, app_cfg),
+                  help="Queues two training jobs; they run in the background like any Start.")
+        return
+    owner = st.session_state["owner"]
+    jobs = [manager().get(i, owner) for i in ids]
+    if any(j is None for j in jobs):
+        st.info("The check's runs are no longer on this server.")
+        st.button("Check again", key="stability_again", on_click=_forget, args=(run_path,))
+        return
+    if any(j.active for j in jobs):
+        _wait(ids)
+        return
+    failed = [j for j in jobs if j.state != "done" or not j.run_path]
+    if failed:
+        st.error("A reseeded run did not finish (" + ", ".join(
+            f"{j.name}: {j.state}" for j in failed) + "); the check has no result.")
+        st.button("Check again", key="stability_again", on_click=_forget, args=(run_path,))
+        return
+    result = result_for(run_path)
+    if result is None:
+        others = [load_run_cached(j.run_path, run_mtime(j.run_path)).labels for j in jobs]
+        try:
+            result = stability.compare(labels, others)
+        except ValueError as err:
+            st.error(str(err))
+            return
+        st.session_state.setdefault(RESULT_KEY, {})[run_path] = result
+        st.rerun()  # the flag line above the tabs reads it
+    st.markdown(stability.summary_text(result))
+    flags = stability.cluster_flags(result)
+    table = pd.DataFrame({
+        "cluster": [cluster_names[c] if c < len(cluster_names) else str(c) for c in flags],
+        "size": [result["sizes"][c] for c in flags],
+        **{f"Jaccard, seed +{i + 1}": [result["jaccard"][i][c] for c in flags]
+           for i in range(len(result["jaccard"]))},
+        "mean Jaccard": [result["mean_jaccard"][c] for c in flags],
+        "survives?": list(flags.values()),
+    })
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                for c in table.columns if "Jaccard" in c})
+
+
+def _wait(ids: list[str]) -> None:
+    """The reseeded jobs' progress; reruns the page when both have ended."""
+
+    @st.fragment(run_every=2.0)
+    def _poll() -> None:
+        owner = st.session_state["owner"]
+        jobs = [manager().get(i, owner) for i in ids]
+        if not any(j is not None and j.active for j in jobs):
+            st.rerun()
+        for j in jobs:
+            frac, _ = j.progress()
+            st.progress(min(1.0, frac), text=f"{j.name}: {j.state}, {frac:.0%}")
+        st.caption("The reseeded runs train in the background (see Runs); you can keep "
+                   "exploring meanwhile.")
+
+    _poll()
