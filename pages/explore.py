@@ -19,7 +19,16 @@ import streamlit as st
 from dec_core.baselines import NAMES
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
-from explorer import compare, dec_map, explore_charts, map_frame, projection, teach
+from explorer import (
+    compare,
+    dec_map,
+    explore_charts,
+    k_sweep,
+    map_frame,
+    projection,
+    stability_panel,
+    teach,
+)
 from explorer.background import poll, tasks
 from explorer.theme import BACKGROUND, NEUTRAL, class_color
 from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
@@ -148,13 +157,21 @@ if table.notna().any().any():
                    None if diff is None else f"{diff:+.3f} vs {NAMES['ae_kmeans']}",
                    delta_color="off" if diff == 0 else "normal")
 
+# The k sweep's verdict on these data (Data page) and Check stability's flags.
+_sweep_key = k_sweep.run_key(app_cfg, st.session_state.get("upload"),
+                             (run.config.get("params") or {}).get("dims", [0])[0])
+_sweep = k_sweep.current(st.session_state, _sweep_key) if _sweep_key else None
+if _sweep is not None and _sweep["structure"] == "none":
+    st.warning(k_sweep.no_structure_warning(k, None), icon=":material/blur_on:")
+stability_panel.flag_line(run_path)
+
 # One colour rule (explorer.theme): a class keeps its colour on every page, and a
 # cluster takes the colour of the class it is matched to; its name says which.
 cluster_colors, matched = explore_charts.cluster_palette(labels, y_true, k)
 cluster_names = explore_charts.cluster_names(range(k), matched, class_names, has_labels=y_true is not None)
 
-tab_map, tab_cm, tab_gal, tab_metrics, tab_evo = st.tabs(
-    ["Embedding map", "Confusion matrix", "Galleries", "Metrics", "Evolution"])
+tab_map, tab_cm, tab_gal, tab_metrics, tab_evo, tab_stab = st.tabs(
+    ["Embedding map", "Confusion matrix", "Galleries", "Metrics", "Evolution", "Stability"])
 
 # ------------------------------------------------------------------ map
 with tab_map:
@@ -437,3 +454,7 @@ with tab_evo:
             + " while the centroids themselves move."
             + ("" if centers_u is not None else " This run was saved before centroids were "
                "recorded, so they are not drawn."))
+
+# ------------------------------------------------------------------ stability
+with tab_stab:
+    stability_panel.draw(run_path, run, app_cfg, labels, cluster_names)
