@@ -125,6 +125,8 @@ def widened(box: np.ndarray, lo, hi, step: float = WIDEN) -> np.ndarray:
     about its centre by ``step`` until it does; the same box when it already holds them."""
     out = np.array(box, dtype=np.float64)
     for a in range(2):
+        if out[a, 0] <= lo[a] and hi[a] <= out[a, 1]:
+            continue  # untouched: a recomputed centre +- half differs in the last bits
         centre, half = out[a].mean(), (out[a, 1] - out[a, 0]) / 2.0
         while lo[a] < centre - half or hi[a] > centre + half:
             half *= step

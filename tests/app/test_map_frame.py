@@ -200,7 +200,7 @@ def test_the_map_axes_are_fixed_at_update_0_with_room_to_spread():
     from types import SimpleNamespace
 
     from dec_core.gradients import soft_assign
-    from explorer.map_frame import ROOM, fixed_range
+    from explorer.map_frame import ROOM, fixed_range, widened
 
     rng = np.random.default_rng(0)
     z0 = rng.normal(size=(80, 4))
@@ -218,11 +218,15 @@ def test_the_map_axes_are_fixed_at_update_0_with_room_to_spread():
     np.testing.assert_allclose(first["xy_range"], want, rtol=1e-5)
     assert want[0, 1] - want[0, 0] == pytest.approx(ROOM * np.ptp(xy[:, 0]), rel=1e-5)
     mean = z0.mean(axis=0)
-    for u, spread in enumerate([1.1, 1.2, 1.3], start=1):  # DEC spreads the clusters apart
+    same = update(z0)  # nothing moved: the axes stay, to the last bit
+    assert same["xy_range"] == first["xy_range"] and same["xy_range_since"] == 0
+    box = np.array([[0.1, 0.7], [0.3, 0.9]])  # centre +- half would give 0.1 + 3e-17
+    np.testing.assert_array_equal(widened(box, [0.2, 0.4], [0.6, 0.8]), box)
+    for u, spread in enumerate([1.1, 1.2, 1.3], start=2):  # DEC spreads the clusters apart
         info = update(mean + spread * (z0 - mean))
         assert info["xy_range"] == first["xy_range"] and info["xy_range_since"] == 0, u
     grown = update(mean + 4.0 * (z0 - mean))  # beyond the room left: widened, and said when
-    assert grown["xy_range_since"] == 4
+    assert grown["xy_range_since"] == 5
     (x0, x1), (y0, y1) = grown["xy_range"]
     assert (x0 <= grown["xy"][:, 0].min() and grown["xy"][:, 0].max() <= x1
             and y0 <= grown["xy"][:, 1].min() and grown["xy"][:, 1].max() <= y1)
