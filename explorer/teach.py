@@ -647,7 +647,7 @@ def prototypes_caption(decoder_trained: bool, change: float | None = None,
 
 
 def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
-                         active: bool = True) -> str:
+                         active: bool = True, clustered: bool = False) -> str:
     """The pretraining chart's words while it has no point yet: only what has happened.
 
     Parameters
@@ -660,6 +660,8 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
         Whether the worker said it starts from an autoencoder it already has.
     active : bool, default=True
         Whether the job is queued or running.
+    clustered : bool, default=False
+        Whether k-means or DEC has run (the job has their rows).
 
     Returns
     -------
@@ -670,13 +672,13 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
     """
     if reused:
         return "the autoencoder was reused; its pretraining curve was not recorded"
-    if not active and phase in ("queued", "loading", "pretraining"):
+    if not pretrain_epochs and (clustered or phase in ("kmeans", "dec", "saving")):
+        return "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
+    if not active:
         return "no pretraining epoch was recorded before the run ended"
     if phase in ("queued", "loading"):
         return "loading the data and choosing the autoencoder…"
-    if phase == "pretraining" or pretrain_epochs:
-        return "waiting for the first epoch…"
-    return "pretraining skipped (0 epochs): DEC starts from the untrained autoencoder"
+    return "waiting for the first epoch…"
 
 
 # ------------------------------------------------------------------ surprises, answered

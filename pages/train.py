@@ -559,7 +559,8 @@ def draw(job) -> None:
             st.plotly_chart(charts.placeholder(
                 "Autoencoder pretraining: reconstruction loss",
                 teach.pretrain_placeholder(v["phase"], v["pretrain_epochs"],
-                                           v["reused_autoencoder"], v["state"] == "running")),
+                                           v["reused_autoencoder"], v["state"] == "running",
+                                           bool(v["dec"] or v["kmeans"]))),
                 key="pretrain_chart")
     with c2:
         if n_dec > 1:

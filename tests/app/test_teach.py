@@ -77,3 +77,19 @@ def test_an_interrupted_job_says_what_is_kept_and_what_runs_again():
     assert text.startswith("This training was interrupted by a server restart at epoch 73")
     assert "Kept: its settings, its data and its link" in text
     assert "all the work done before it runs again" in text and "Nothing is lost" not in text
+
+
+@pytest.mark.parametrize("phase, epochs, reused, active, clustered, said", [
+    ("queued", 0, False, True, False, "loading the data"),
+    ("loading", 0, False, True, False, "loading the data"),  # shipped or skipped: not known
+    ("loading", 200, False, True, False, "loading the data"),
+    ("pretraining", 200, False, True, False, "waiting for the first epoch"),
+    ("kmeans", 0, False, True, False, "pretraining skipped (0 epochs)"),
+    ("finished", 0, False, False, True, "pretraining skipped (0 epochs)"),
+    ("finished", 0, False, False, False, "no pretraining epoch was recorded"),  # ended early
+    ("finished", 0, True, False, True, "the autoencoder was reused"),
+])
+def test_the_pretraining_placeholder_claims_only_what_happened(phase, epochs, reused, active,
+                                                                clustered, said):
+    text = teach.pretrain_placeholder(phase, epochs, reused, active, clustered)
+    assert text.startswith(said)
