@@ -176,7 +176,8 @@ def no_structure_warning(k_setting: int, n_classes: int | None) -> str:
             f"{k} clusters, but they are cuts through one cloud, not groups.")
 
 
-def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None) -> str:
+def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None, *,
+                    bold: bool = False) -> str:
     """Where k comes from, for Train's header.
 
     Parameters
@@ -187,11 +188,13 @@ def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None) -> s
         The data's true classes (None: no labels, or not loaded).
     sw : dict or None
         The session's sweep on these data.
+    bold : bool, default=False
+        Write the number of clusters in bold (Markdown).
     """
     from dec_core.presets import default_n_clusters
 
     k = default_n_clusters(k_setting, n_classes)
-    words = f"{k} cluster" + ("s" if k != 1 else "")
+    words = (f"**{k}**" if bold else f"{k}") + " cluster" + ("s" if k != 1 else "")
     if sw is not None and k == sw["suggested_k"]:
         return f"{words} (the k sweep's suggestion)"
     if k_setting:

@@ -148,3 +148,14 @@ def test_figures_mark_the_suggested_k_and_the_classes_without_overprinting():
     same = k_sweep.criterion_figure(sw, "gap", true_k=4, projector=False)
     assert [a.text for a in same.layout.annotations] == ["suggested 4 = 4 classes"]
     assert list(same.layout.xaxis.range) == [0.5, 5.5]  # the gap starts at k = 1
+
+
+def test_model_page_says_where_k_comes_from_without_labels():
+    at = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120)
+    for key, value in _file_state(NOISE).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    said = [c.value for c in at.caption if c.value.startswith("DEC will look for")]
+    assert said == ["DEC will look for **10** clusters: the default without labels; the Data "
+                    "page's k sweep suggests one."]
