@@ -7,8 +7,8 @@ import streamlit as st
 
 from dec_core import cost
 from dec_core.presets import method_of
+from explorer import k_sweep, teach
 from explorer import model_info as mi
-from explorer import teach
 from explorer.state import MODEL_PRESETS, dec_params
 from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
 
@@ -138,9 +138,11 @@ left.number_input("Number of clusters k (0 = number of labels)", 0, max(2, ds.n_
                        f"labels ({n_labels or 'none here, so 10'}). At most the number of "
                        "samples.")
 k = store("model", "n_clusters") or (n_labels or 10)
-left.caption(f"DEC will look for **{k}** clusters"
-             + (" (the number of labels)." if not model["n_clusters"] and n_labels
-                else " (no labels, so 10)." if not model["n_clusters"] else "."))
+# where k comes from, worded as on Train (explorer.k_sweep), with the Data page's sweep if run
+left.caption("DEC will look for " + k_sweep.header_clusters(
+    int(model["n_clusters"]), n_labels,
+    k_sweep.current(st.session_state, k_sweep.session_key(st.session_state, ds)), bold=True)
+    + ".")
 if k > ds.n_samples:
     st.error(f"n_clusters={k} is more than the {ds.n_samples} samples.", icon=":material/error:")
 elif teach.acc_ceiling_text(ds.y, k):
