@@ -8,14 +8,19 @@ NumPy in, numbers out; no estimator, no TensorFlow. Everything a page, the CLI
 * :func:`gmm_bic`: the BIC of a Gaussian mixture (scikit-learn) with k components;
 * :func:`stability`: the mean adjusted Rand index between k-means fits on random
   subsamples, each labelling every point;
-* :func:`gap_statistic` and :func:`gap_choice`: Tibshirani, Walther & Hastie's
-  gap statistic (2001) against their PCA-aligned uniform reference, and its
-  one-standard-error rule;
+* :func:`gap_statistic`: Tibshirani, Walther & Hastie's gap statistic (2001)
+  against their PCA-aligned uniform reference, read by :func:`gap_choice` (their
+  first one-standard-error rule) or :func:`gap_global_choice` (Dudoit &
+  Fridlyand's global one, which the verdict uses);
 * :func:`sweep`: all of them for k = 2 ... 15 (bounded by n), the suggested k
-  with the rule that gave it (:func:`suggest_k`), and the verdict "found" or "none":
-  whether the data hold more cluster structure than the null reference;
-* :func:`sweep_space`: the space the sweep runs in (the shipped autoencoder's
-  embedding when it fits these data and settings, else the data);
+  with the rule that gave it (:func:`suggest_k`: the silhouette's clear peak,
+  else its :func:`knee`), and the verdict "found" or "none"
+  (:func:`structure_verdict`): whether the data hold more cluster structure
+  than the null reference;
+* :func:`sweep_space` and :func:`choose_k`: the space the sweep runs in (the
+  shipped autoencoder's embedding when it fits these data and settings, else the
+  data, PCA-reduced to the embedding's width), and the one call the app and the
+  CLI share;
 * :func:`best_match_jaccard`: how well each cluster of one run survives in another.
 """
 
