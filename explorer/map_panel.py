@@ -14,6 +14,7 @@ import streamlit as st
 
 from . import dec_map, replay
 from .teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
+from .ui import chart_columns
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -114,7 +115,8 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         data_slot, grad_slot = right, (right if not grid else None)
     else:  # the page draws the map; the data space (2-D data) and the gradient share a row
         both = grid and gradient and share is not None
-        data_slot, grad_slot = st.columns(2) if both else (st.container(), None)
+        # in projector mode one chart per row: a half-width column cut the gradient's title
+        data_slot, grad_slot = chart_columns(2) if both else (st.container(), None)
     if grid:
         with data_slot:
             st.plotly_chart(_figure(f"{key}_data", (*fp, highlight),

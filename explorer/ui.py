@@ -29,7 +29,7 @@ PROJECTOR_PARAM = "projector"  # "?projector=1": large type, one chart per row (
 PROJECTOR_CSS = (
     "<style>html { font-size: 19px; } "
     f"[data-testid='stMetricValue'] {{ color: {PROJECTOR['ink']}; }} "
-    f"[data-testid='stCaptionContainer'], [data-testid='stMetricLabel'] "
+    f".stApp [data-testid='stCaptionContainer'], .stApp [data-testid='stMetricLabel'] "
     f"{{ color: {PROJECTOR['caption']}; }} "
     "[data-testid='stMainBlockContainer'] { padding: 3.5rem 1.5rem 4rem; }</style>")
 # Parts of the pages a presenter can hide (the link carries the choice).
@@ -177,7 +177,7 @@ def init_state() -> None:
             st.session_state[PROJECTOR_KEY] = str(st.query_params[PROJECTOR_PARAM]) == "1"
     if "owner" not in st.session_state:
         st.session_state["owner"] = owner_cookie() or secrets.token_urlsafe(18)
-    if OWNER_PARAM in st.query_params:
+    if OWNER_PARAM in st.query_params:  # at once: a projector must not show it
         del st.query_params[OWNER_PARAM]
     if "job_id" not in st.session_state:
         attach_job()

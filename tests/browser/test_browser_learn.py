@@ -132,6 +132,23 @@ def test_step_the_map_and_the_q_and_p_chart_fit_one_projector_screen(lesson):
                        "bottom": box["y"] + box["height"]}), label
 
 
+# Every chart's title whose right end lies beyond its chart (the chart's box clips it).
+CUT_TITLES = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => {
+  const t = gd.querySelector('.gtitle');
+  if (!t || !t.textContent) return [];
+  return t.getBoundingClientRect().right > gd.getBoundingClientRect().right + 1
+      ? [t.textContent] : [];
+})"""
+
+
+def test_no_title_is_cut_and_captions_are_dark_in_projector_mode(lesson):
+    page = lesson
+    assert page.evaluate(CUT_TITLES) == []
+    ink = page.get_by_test_id("stCaptionContainer").first.evaluate(
+        "e => getComputedStyle(e).color")
+    assert ink == "rgb(51, 51, 51)", ink  # theme.PROJECTOR["caption"], not the default grey
+
+
 def test_clicking_a_point_chooses_it_and_draws_its_pull(lesson):
     page = lesson
     before = page.evaluate(READ)
