@@ -253,8 +253,15 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
     def pause() -> None:
         state["playing"] = False
 
+    # One slider per position shown (its key ends in it): a value the page set is never
+    # sent back stale by a browser that had not drawn it yet (a fragment's timer can
+    # rerun first), which would read as the user dragging the slider back.
+    slider_key = f"{key}_replay_pos_{shown_at}"
+
     def moved() -> None:
-        state["pos"], state["playing"] = int(st.session_state[f"{key}_replay_pos"]), False
+        value = int(st.session_state[slider_key])
+        if value != shown_at:  # a new slider also reports its first value: not a move
+            state["pos"], state["playing"] = value, False
 
     def follow() -> None:
         state["pos"], state["playing"] = None, False
@@ -268,8 +275,8 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
                     icon=":material/play_arrow:",
                     help="Show the updates one after another at the chosen pace, from the "
                          "first (or from where the slider stands).")
-    st.session_state[f"{key}_replay_pos"] = shown_at
-    c[1].slider("Replay: target update", 0, n - 1, key=f"{key}_replay_pos", on_change=moved,
+    c[1].slider("Replay: target update", 0, n - 1, value=shown_at, key=slider_key,
+                on_change=moved,
                 help=REPLAY_TEXT)
     c = c[2:] + [st.empty()] if one_row else st.columns([3.6, 1.3, 1.6],
                                                          vertical_alignment="bottom")

@@ -61,8 +61,8 @@ k = int(model["n_clusters"])
 header = st.empty()  # where k comes from needs the data's labels and the k sweep: below
 
 # ------------------------------------------------------------------ settings
-# The live map's height in compact projector mode (theme's projector scale makes it 350 px).
-COMPACT_MAP_HEIGHT = 280
+# The live map's height in compact projector mode (theme's projector scale makes it 325 px).
+COMPACT_MAP_HEIGHT = 260
 D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
 # Estimator parameters as the settings panel names them (the shipped-autoencoder note).
 SETTING_LABELS = {"pretrain": "Scheme", "pretrain_epochs": "Epochs", "layer_epochs":

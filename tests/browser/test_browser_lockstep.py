@@ -48,7 +48,7 @@ def test_a_lockstep_pair_advances_both_maps_together(tmp_path):
             page.wait_for_timeout(500)
         assert [m["update"] for m in maps] == [10, 10], maps
         settle(page)
-        slider = page.locator(".st-key-lockstep_replay_pos input[type=range]")
+        slider = page.locator("[class*='st-key-lockstep_replay_pos_'] input[type=range]")
         slider.focus()
         page.keyboard.press("Home")
         for _ in range(120):
@@ -57,7 +57,7 @@ def test_a_lockstep_pair_advances_both_maps_together(tmp_path):
                 break
             page.wait_for_timeout(250)
         settle(page)
-        page.locator(".st-key-lockstep_replay_speed button").first.click()  # 0.5 s
+        page.locator(".st-key-lockstep_replay_speed").get_by_text("0.5 s", exact=True).click()
         settle(page)
         page.locator(".st-key-lockstep_replay_play button").first.click()
         seen = []

@@ -72,7 +72,7 @@ def test_the_replay_at_update_k_draws_update_ks_points(tmp_path):
         assert len(frames) == 21  # updates 0..20: 300 batches, one every 15
         m = len(frames[0]["xy"])
         _map_at(page, 20, m)  # a finished run shows its last update
-        thumb = page.locator(".st-key-train_replay_pos input[type=range]")
+        thumb = page.locator("[class*='st-key-train_replay_pos_'] input[type=range]")
         thumb.focus()
         page.keyboard.press("Home")
         seen = {}
@@ -81,7 +81,7 @@ def test_the_replay_at_update_k_draws_update_ks_points(tmp_path):
             settle(page)
             thumb.focus()  # the rerun drew the slider anew
             page.keyboard.press("ArrowRight")
-        page.locator(".st-key-train_replay_pos").scroll_into_view_if_needed()
+        page.locator(".st-key-train_replay_play").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "train-replay.png"))
         browser.close()
     for k, state in seen.items():
