@@ -253,9 +253,8 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
     def pause() -> None:
         state["playing"] = False
 
-    # One slider per position shown (its key ends in it): a value the page set is never
-    # sent back stale by a browser that had not drawn it yet (a fragment's timer can
-    # rerun first), which would read as the user dragging the slider back.
+    # One slider per position shown (its key ends in it), drawn with that value: the
+    # page moves it by drawing another, never by writing a drawn widget's state.
     slider_key = f"{key}_replay_pos_{shown_at}"
 
     def moved() -> None:
