@@ -101,13 +101,18 @@ def compare(labels, others: Sequence) -> dict:
     }
 
 
-def cost_text(seconds_each: float, n: int = EXTRA_SEEDS) -> str:
-    """The check's cost before it starts, from the run's own estimate (dec_core.cost)."""
+def cost_text(seconds_each: float, seed: int, n: int = EXTRA_SEEDS) -> str:
+    """The check's cost before it starts, from the run's own estimate (dec_core.cost).
+
+    ``seed`` is the run's training seed; the check trains seeds ``seed + 1 ... seed + n``.
+    """
     from dec_core.cost import human_seconds
 
-    return (f"{n} more runs with seeds +1 … +{n}, about {human_seconds(seconds_each)} each "
-            f"(about {human_seconds(n * seconds_each)} in all when they run one after the "
-            "other)")
+    seeds = [str(int(seed) + i) for i in range(1, int(n) + 1)]
+    named = ", ".join(seeds[:-1]) + " and " + seeds[-1] if len(seeds) > 1 else seeds[0]
+    return (f"{n} more runs of these settings with seed{'s' if n > 1 else ''} {named} (this "
+            f"run's: {int(seed)}), about {human_seconds(seconds_each)} each (about "
+            f"{human_seconds(n * seconds_each)} in all when they run one after the other)")
 
 
 def summary_text(result: Mapping) -> str:

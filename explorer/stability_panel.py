@@ -82,8 +82,9 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
     if ids is None:
         params = run.config.get("params") or {}
         seconds = estimate(len(labels), params).total_seconds if params.get("dims") else None
-        st.markdown("**Cost:** " + (stability.cost_text(seconds) if seconds is not None else
-                                    f"{stability.EXTRA_SEEDS} more runs of this one"))
+        seed = int(app_cfg["train"].get("seed", 0))
+        st.markdown("**Cost:** " + (stability.cost_text(seconds, seed) if seconds is not None
+                                    else f"{stability.EXTRA_SEEDS} more runs of this one"))
         st.button("Check stability", icon=":material/flaky:", key="stability_start",
                   on_click=_submit, args=(run_path, app_cfg),
                   help="Queues two training jobs; they run in the background like any Start.")

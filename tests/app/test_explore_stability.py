@@ -38,7 +38,9 @@ def test_stability_tab_shows_the_cost_before_anything_runs(run_path):
     at = _app(run_path).run()
     assert not at.exception
     assert at.tabs[-1].label == "Stability"
-    assert "**Cost:** 2 more runs with seeds +1 … +2, about" in _tab_text(at)
+    seed = 0  # the fake run's training seed
+    assert (f"**Cost:** 2 more runs of these settings with seeds {seed + 1} and {seed + 2} "
+            f"(this run's: {seed}), about") in _tab_text(at)
     assert [b.label for b in at.tabs[-1].button] == ["Check stability"]
 
 
