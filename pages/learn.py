@@ -162,6 +162,11 @@ def draw(job_id: str) -> int | None:
         if job.active:  # a badge, not a metric: the words never get clipped ("waiting f…")
             st.badge(step_status(v), icon=":material/pause_circle:" if v["waiting"]
                      else ":material/play_circle:", color="blue" if v["waiting"] else "green")
+        else:  # the end on the first screen; why it ended is said in full below the map
+            done = v["state"] == "done"
+            st.badge(f"{'finished' if done else v['state']} at update {info['update']}",
+                     icon=":material/check_circle:" if done else ":material/stop_circle:",
+                     color="green" if done else "gray")
         with st.container(horizontal=True, gap="medium"):
             st.metric("Target update", info["update"], width="content")
             st.metric("Changed labels", f"{last.get('delta_label', 0):.2%}", width="content",

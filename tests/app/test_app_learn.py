@@ -3,8 +3,11 @@
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from explorer import dec_map
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +42,14 @@ def test_step_mode_one_update_per_step():
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
     job = _step_job(at)
     assert metric(at, "Target update") == "0"
+    # the q-and-p chart opens where p differs most from q (not on a flat row), and a click
+    # on the map chooses a point (plotly's point selection)
+    info = job.view()["step_info"]
+    first = dec_map.default_point(info["q"], info["p"])
+    assert chart(at, "qp")["layout"]["title"]["text"].startswith(f"Point #{first}:")
+    assert np.abs(info["p"][first] - info["q"][first]).sum() > 0.05
+    the_map = next(c for c in at.get("plotly_chart") if c.key == "learn_map")
+    assert list(the_map.proto.selection_mode) == [0]  # PlotlyChartProto.SelectionMode.POINTS
     # the lesson's row (the map, q vs p beside it), then the prototypes (digits are images),
     # the gradient shares, confidence, sharpening, sizes (beside the kernel explorer's)
     assert [c.key for c in at.get("plotly_chart") if not c.key.startswith("kx_")] == [
