@@ -221,7 +221,10 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
         elif controls is not None:
             controls()
 
-    st.fragment(run_every=every)(body)()
+    if every is None:  # not playing: drawn with the page, whose poll moves a live map on
+        body()
+    else:
+        st.fragment(run_every=every)(body)()
 
 
 def _advance(state: dict, n: int, live: bool, speed: float) -> None:
