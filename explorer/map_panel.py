@@ -330,26 +330,32 @@ def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
         speed_now = float(st.session_state.get(speed_key) or DEFAULT_PLAY_SPEED)
         if (speed_now if state["playing"] else (poll_s if live else None)) != every:
             st.rerun()  # Play, Pause, the pace or the runs' state changed: a new timer
-        n = min(len(f) for f in frames)
-        if not n:
+        if not min(len(f) for f in frames):
             st.info("Waiting for both runs to reach their k-means start…")
             return
+        # While training: the updates both have. Then all of them: a run that stopped
+        # earlier (its tol) stays at its last update beside the other.
+        n = (min if live else max)(len(f) for f in frames)
         _advance(state, n, live, speed_now)
         shown_at = n - 1 if state["pos"] is None else min(int(state["pos"]), n - 1)
         if n >= 2:
             _replay_controls(key, state, n, shown_at, live, one_row=True)
-        box = replay.shared_box(*(f[:n] if live else f for f in frames))
+        box = replay.shared_box(*(f[:n] for f in frames))
         cols = st.columns(len(frames))
         for side, (col, run_frames, name) in enumerate(zip(cols, frames, names)):
-            info = replay.info_at(run_frames[:n], shown_at, box=box)
+            at = min(shown_at, len(run_frames) - 1)
+            info = replay.info_at(run_frames[:n], at, box=box)
             k = info["q"].shape[1]
-            fig = _figure(f"{key}_map_{side}", (pair_id, side, shown_at, n, box),
-                          lambda info=info, k=k, name=name: dec_map.embedding_map_figure(
+            ended = " (its last: it stopped there)" if at < shown_at else ""
+            fig = _figure(f"{key}_map_{side}", (pair_id, side, at, ended, n, box),
+                          lambda info=info, k=k, name=name, ended=ended:
+                          dec_map.embedding_map_figure(
                               info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k),
-                              title=f"{name}: update {info['update']}",
+                              title=f"{name}: update {info['update']}{ended}",
                               height=LOCKSTEP_MAP_HEIGHT))
             col.plotly_chart(fig, key=f"{key}_map_{side}")
         st.caption("Both maps go through the same fixed frame (PCA of the shared k-means "
-                   "start) with the same axes, and show the same target update.")
+                   "start) with the same axes, and show the same target update (a run that "
+                   "stopped earlier stays at its last one).")
 
     st.fragment(run_every=every)(body)()

@@ -56,13 +56,14 @@ def test_the_k_means_start_itself_is_checked():
 
 
 def _saved_pair(tmp_path, monkeypatch, app_a: dict, app_b: dict,
-                params_b: dict | None = None) -> list:
+                params_b: dict | None = None, updates: tuple = (4, 4)) -> list:
     """Two tiny saved runs (the same fit's start), read as having the given app configs."""
     from tests.helpers.fake_run import make_fake_run
 
     apps = {}
     for i, (app, params) in enumerate(((app_a, None), (app_b, params_b))):
-        apps[str(make_fake_run(tmp_path / f"run{i}", params=params))] = app
+        apps[str(make_fake_run(tmp_path / f"run{i}", params=params,
+                               n_updates=updates[i]))] = app
     monkeypatch.setattr(lockstep, "app_config", lambda path: apps[str(path)])
     return list(apps)
 
@@ -74,11 +75,17 @@ def _lockstep_page(paths: list) -> AppTest:
 
 
 def test_the_page_plays_a_pair_that_shares_the_start(tmp_path, monkeypatch):
+    import json
+
     paths = _saved_pair(tmp_path, monkeypatch, *lockstep.pair_configs(config(), "alpha"),
-                        params_b={"alpha": 10.0})
+                        params_b={"alpha": 10.0}, updates=(4, 6))
     at = _lockstep_page(paths)
     assert not at.exception and not at.error
-    assert replay_slider(at).max == 3  # updates 0..3 of both runs
+    assert replay_slider(at).max == 5  # updates 0..5: the longer run's
+    titles = [json.loads(el.proto.spec)["layout"]["title"]["text"]
+              for el in at.get("plotly_chart")]
+    # the run that stopped at update 3 stays there beside the other's update 5
+    assert titles == ["α = 1: update 3 (its last: it stopped there)", "α = 10: update 5"]
 
 
 def test_the_page_refuses_a_pair_that_does_not_share_the_start(tmp_path, monkeypatch):
