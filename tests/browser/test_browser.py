@@ -131,10 +131,12 @@ def test_share_link_reopens_the_same_experiment(server, browser):
                  "&data.n_samples=500")
     teacher.get_by_text("autoencoder d-48-12").first.wait_for(timeout=60_000)
     teacher.get_by_text("Share / present").click()
-    code = teacher.locator("[data-testid='stCode'] code").first
-    code.wait_for(timeout=30_000)
-    link = code.inner_text().strip()
-    assert "owner=" not in link and "model.hidden=48,12" in link
+    teacher.locator("[data-testid='stCode'] code").first.wait_for(timeout=30_000)
+    presenter, link = (c.inner_text().strip()
+                       for c in teacher.locator("[data-testid='stCode'] code").all())
+    assert "projector=1" in presenter and "model.hidden=48,12" in presenter
+    # the students' link: the same experiment, in normal mode
+    assert "owner=" not in link and "model.hidden=48,12" in link and "projector" not in link
     if link.startswith("?"):
         link = f"{server}/train{link}"
     teacher.screenshot(path=str(ARTIFACTS / "share-link.png"))
