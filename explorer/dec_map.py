@@ -18,7 +18,8 @@ from .theme import ACCENT, NEUTRAL, cluster_colors, hex_to_rgb, layout
 
 CROSS = {"symbol": "x", "size": 16, "line": {"color": "#1a1a1a", "width": 1.5}}
 MAP_HEIGHT = 470
-RING = {"symbol": "circle-open", "size": 18, "color": ACCENT, "line": {"width": 3}}
+RING = {"symbol": "circle-open", "size": 20, "color": ACCENT, "line": {"width": 3}}
+HALO = {"symbol": "circle-open", "size": 20, "color": "#ffffff", "line": {"width": 7}}
 
 
 def has_map(info: Mapping | None) -> bool:
@@ -230,9 +231,10 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
     ))
     if highlight is not None and 0 <= int(highlight) < len(xy):
         h = int(highlight)
-        fig.add_trace(go.Scatter(
-            x=[xy[h, 0]], y=[xy[h, 1]], mode="markers", name=f"point {h}", showlegend=False,
-            marker=RING, hoverinfo="skip"))
+        for name, marker in (("halo", HALO), (f"point {h}", RING)):  # white under red: seen
+            fig.add_trace(go.Scatter(  # on any cluster's colour
+                x=[xy[h, 0]], y=[xy[h, 1]], mode="markers", name=name, showlegend=False,
+                marker=marker, hoverinfo="skip"))
         arrow = pull_arrow(info, h) if pull else None
         if arrow is not None:
             (x0, y0), (x1, y1) = arrow["start"], arrow["end"]

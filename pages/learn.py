@@ -157,7 +157,9 @@ def draw(job_id: str) -> int | None:
     # the colour rule of every page: a cluster wears its matched class's colour
     colors = cluster_colors(range(k), info.get("mapping"), info.get("n_classes"))
 
-    left, right = st.columns([3, 2], gap="small")
+    # halves: the map's equal-aspect plot is as tall as the row allows, so a wider column
+    # would only add empty margin beside it; the q-and-p chart gets the room instead
+    left, right = st.columns(2, gap="small")
     with right:
         if job.active:  # a badge, not a metric: the words never get clipped ("waiting f…")
             st.badge(step_status(v), icon=":material/pause_circle:" if v["waiting"]
