@@ -101,6 +101,12 @@ def sides() -> tuple[list, list, list, bool, list]:
 
 
 frames, configs, names, live, status = sides()
+failed = [(n, jobs.get(ref, owner).error) for n, ref in zip(names, chosen.get("jobs", []))
+          if jobs.get(ref, owner).state == "failed"]
+for name, error in failed:
+    st.error(f"**{name}** failed: {error}")
+if failed:
+    st.stop()
 if live:
     st.caption(" · ".join(f"**{n}**: {s}" for n, s in zip(names, status)))
 

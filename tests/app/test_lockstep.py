@@ -106,3 +106,27 @@ def test_the_lesson_view_and_the_menu_lead_to_lockstep():
 def replay_slider(at):
     """The replay's slider (its key ends in the update it shows), or None."""
     return next((s for s in at.slider if s.label == "Replay: target update"), None)
+
+
+def test_a_pair_that_cannot_train_says_why_instead_of_waiting(tmp_path, monkeypatch):
+    import time
+
+    import explorer.jobs as jobs_module
+    from explorer.jobs import JobManager
+
+    manager = JobManager(runs_dir=tmp_path / "runs", in_process=True)
+    monkeypatch.setattr(jobs_module, "_MANAGER", manager)
+    at = AppTest.from_file(str(ROOT / "pages/lockstep.py"), default_timeout=120)
+    at.session_state["owner"] = "teacher" * 3
+    at.run()
+    at.session_state["data"]["n_samples"] = 300
+    at.session_state["model"]["n_clusters"] = 400  # more clusters than samples: refused
+    at.button(key="lockstep_start_alpha").click().run()
+    jobs = manager.jobs_for("teacher" * 3)
+    assert len(jobs) == 2
+    for job in jobs:
+        assert manager.wait(job, 120) and job.state == "failed"
+    time.sleep(0.1)
+    at.run()
+    assert not at.exception
+    assert [e.value.split("**")[1] for e in at.error] == ["α = 1", "α = 10"]
