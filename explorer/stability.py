@@ -126,8 +126,9 @@ def summary_text(result: Mapping) -> str:
     gone, kept = result["dissolved"], result["stable"]
     if gone:
         names = ", ".join(str(c) for c in gone)
-        words += (f" {len(gone)} of {k} clusters do not survive reseeding (cluster "
-                  f"{names}: best-match Jaccard ≤ {DISSOLVED:g} on average)")
+        words += (f" {len(gone)} of {k} clusters do not survive reseeding "
+                  f"(cluster{'s' if len(gone) > 1 else ''} {names}: best-match Jaccard ≤ "
+                  f"{DISSOLVED:g} on average)")
     else:
         words += f" Every cluster has a best match with Jaccard above {DISSOLVED:g} on average"
     words += f"; {len(kept)} of {k} are stable (≥ {STABLE:g})."

@@ -54,7 +54,8 @@ def flag_line(run_path: str) -> None:
         return
     if result["dissolved"]:
         names = ", ".join(str(c) for c in result["dissolved"])
-        st.warning(f"Check stability: cluster {names} do{'es' if len(result['dissolved']) == 1 else ''}"
+        one = len(result["dissolved"]) == 1
+        st.warning(f"Check stability: cluster{'' if one else 's'} {names} do{'es' if one else ''}"
                    " not survive reseeding (best-match Jaccard ≤ "
                    f"{stability.DISSOLVED:g}): see the Stability tab.", icon=":material/flaky:")
     else:
@@ -116,10 +117,11 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
         st.rerun()  # the flag line above the tabs reads it
     st.markdown(stability.summary_text(result))
     flags = stability.cluster_flags(result)
+    seed = int(app_cfg["train"].get("seed", 0))
     table = pd.DataFrame({
         "cluster": [cluster_names[c] if c < len(cluster_names) else str(c) for c in flags],
         "size": [result["sizes"][c] for c in flags],
-        **{f"Jaccard, seed +{i + 1}": [result["jaccard"][i][c] for c in flags]
+        **{f"Jaccard, seed {seed + i + 1}": [result["jaccard"][i][c] for c in flags]
            for i in range(len(result["jaccard"]))},
         "mean Jaccard": [result["mean_jaccard"][c] for c in flags],
         "survives?": list(flags.values()),

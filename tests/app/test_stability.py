@@ -34,7 +34,10 @@ def test_compare_flags_a_cluster_that_splits_in_the_other_runs():
     gone = stability.compare(run, [torn, torn])
     assert gone["dissolved"] == [2]
     text = stability.summary_text(gone)
-    assert "1 of 3 clusters do not survive reseeding (cluster 2" in text
+    assert "1 of 3 clusters do not survive reseeding (cluster 2:" in text
+    two = stability.compare(run, [np.zeros(30, dtype=int)] * 2)
+    assert "3 of 3 clusters do not survive reseeding (clusters 0, 1, 2:" in (
+        stability.summary_text(two))
     assert "0 of 3 are stable" in text  # the others keep only 2/3 of their rows
 
 
