@@ -23,7 +23,7 @@ from explorer.state import ensure_defaults
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Tok3n-teacher_0123456789abc"
 PAGES = ["pages/data.py", "pages/model.py", "pages/train.py", "pages/explore.py",
-         "pages/runs.py", "pages/learn.py", "pages/compare.py"]
+         "pages/runs.py", "pages/learn.py", "pages/lockstep.py", "pages/compare.py"]
 
 
 @pytest.fixture
@@ -204,7 +204,7 @@ def test_streamlit_menu_is_off_and_the_app_draws_its_own():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
     assert not at.exception
     links = [el.proto.label for el in at.sidebar.get("page_link")]
-    assert links == ["Data", "Model", "Train", "Explore", "Runs", "Step by step",
+    assert links == ["Data", "Model", "Train", "Explore", "Runs", "Step by step", "Lockstep",
                      "Compare methods"]
 
 

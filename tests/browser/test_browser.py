@@ -84,7 +84,7 @@ def test_fresh_server_first_paint_shows_only_the_app_menu(tmp_path_factory, brow
         page.screenshot(path=str(ARTIFACTS / "fresh-server-first-paint.png"))
         menu = set(page.evaluate("[...window.__menu]"))
         assert menu == {"Data", "Model", "Train", "Explore", "Runs", "Step by step",
-                        "Compare methods"}
+                        "Lockstep", "Compare methods"}
         assert page.get_by_role("heading", name="Train").count() == 1
         page.close()
 
