@@ -23,7 +23,7 @@ TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
 LONG = ("data.n_samples=300&model.hidden=32,10&train.autoencoder=live"
         "&train.pretrain_epochs=3000&train.tol=0&train.max_iter=100000")
 NOT_FOUND = "does not seem to exist"
-PATHS = ["", "data", "model", "train", "explore", "runs", "learn", "compare"]
+PATHS = ["", "data", "model", "train", "explore", "runs", "learn", "lockstep", "compare"]
 # Per chart: the title's box and every y-axis title's box, [left, top, right, bottom].
 TITLE_BOXES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(c => {
   const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
