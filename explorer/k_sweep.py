@@ -197,10 +197,11 @@ def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None, *,
     words = (f"**{k}**" if bold else f"{k}") + " cluster" + ("s" if k != 1 else "")
     if sw is not None and k == sw["suggested_k"]:
         return f"{words} (the k sweep's suggestion)"
+    other = "" if sw is None else f"; the k sweep suggests {sw['suggested_k']}"
     if k_setting:
-        return f"{words} (set on the Model page)"
+        return f"{words} (set on the Model page{other})"
     if n_classes:
-        return f"{words} (as many as the labels' classes)"
+        return f"{words} (as many as the labels' classes{other})"
     return (f"{words}: the default without labels; the Data page's k sweep suggests one"
             if sw is None else f"{words}: the default without labels; the k sweep suggests "
             f"{sw['suggested_k']}")

@@ -56,7 +56,11 @@ def test_train_header_says_where_k_comes_from():
     assert k_sweep.header_clusters(0, None, _sweep()) == (
         "10 clusters: the default without labels; the k sweep suggests 4")
     assert k_sweep.header_clusters(4, None, _sweep()) == "4 clusters (the k sweep's suggestion)"
-    assert k_sweep.header_clusters(3, None, _sweep()) == "3 clusters (set on the Model page)"
+    assert k_sweep.header_clusters(3, None, _sweep()) == (
+        "3 clusters (set on the Model page; the k sweep suggests 4)")
+    assert k_sweep.header_clusters(0, 10, _sweep()) == (
+        "10 clusters (as many as the labels' classes; the k sweep suggests 4)")
+    assert k_sweep.header_clusters(3, None, None) == "3 clusters (set on the Model page)"
 
 
 def test_verdicts_quote_the_gap_figures():
