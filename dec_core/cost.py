@@ -596,6 +596,9 @@ def fitting_settings(est: CostEstimate, params: Mapping, limit_s: float = WARN_S
 # iris 150 x 4 took 1.8 s, moons 1,000 x 2 2.2 s, breast_cancer 569 x 10 2.9 s, blobs
 # 2,000 x 5 2.6 s, noise 2,000 x 8 4.8 s, digits' embedding 1,797 x 10 5.0 s: about 1.8 s
 # of fixed cost (some 200 small k-means and 14 mixture fits) plus 0.18 ms per row and column.
+SWEEP_ROWS = 2_000
+"""A k sweep runs on at most this many rows (a seeded subsample): it stays near
+2 s on digits' 1,797 rows on the 2-core machine and grows with n otherwise."""
 SWEEP_FIXED_S = 1.8
 SWEEP_PER_CELL_S = 0.18e-3
 # Reducing wide data to the embedding's width first (PCA on at most 20,000 rows).
@@ -615,11 +618,9 @@ def sweep_seconds(n_samples: int, n_features: int, width: int = 10) -> float:
     Returns
     -------
     float
-        The sweep runs on at most :data:`dec_core.selection.SWEEP_ROWS` rows
+        The sweep runs on at most :data:`SWEEP_ROWS` rows
         of at most ``width`` columns, so this stays below about 5.5 s plus the PCA.
     """
-    from .selection import SWEEP_ROWS
-
     rows, cols = min(int(n_samples), SWEEP_ROWS), min(int(n_features), int(width))
     pca = (SWEEP_PCA_PER_CELL_S * min(int(n_samples), 20_000) * int(n_features) * cols
            if n_features > width else 0.0)

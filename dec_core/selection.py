@@ -30,14 +30,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .cost import SWEEP_ROWS
 from .kmeans import fit_kmeans
 
 K_MAX = 15
 """The largest k a sweep tries (k = 2 ... 15, and at most n - 1)."""
 
-SWEEP_ROWS = 2_000
-"""A sweep runs on at most this many rows (a seeded subsample): it stays near
-2 s on digits' 1,797 rows on the 2-core machine and grows with n otherwise."""
 
 GAP_REFS = 6
 """Reference data sets drawn for the gap statistic, B (the paper used 10-20; on
