@@ -249,7 +249,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ``normalize_frequency=False`` makes P equal Q (no learning signal).
     normalize_frequency : bool, default=True
         Divide the target by the soft cluster size ``f_j = sum_i q_ij`` (the
-        paper), which keeps large clusters from swallowing small ones.
+        paper: so that large clusters do not distort the embedding); it pulls
+        the clusters towards equal sizes.
     pretrain : {"end_to_end", "layerwise"}, default="end_to_end"
         End to end (DEC-keras) or greedy layer-wise with dropout, then
         end-to-end fine-tuning (the paper).

@@ -8,8 +8,11 @@ import numpy as np
 def target_distribution(q, power: float = 2.0, normalize_frequency: bool = True, frequency=None):
     """DEC's sharpened target ``p_ij = (q_ij^2 / f_j) / sum_j' (q_ij'^2 / f_j')``.
 
-    ``f_j = sum_i q_ij`` is the soft size of cluster ``j``; dividing by it keeps
-    large clusters from swallowing the small ones. Both ingredients can be
+    ``f_j = sum_i q_ij`` is the soft size of cluster ``j``; dividing by it
+    normalises each centroid's share of the target, so that large clusters do not
+    distort the embedding (the paper's reason), and pulls the clusters towards
+    equal sizes (on ``imbalanced_blobs`` it lets the small cluster take points
+    from the big ones: ``scripts/fj_imbalance.py``). Both ingredients can be
     changed, to show what each one does::
 
         p_ij = (q_ij^power / f_j^s) / sum_j' (q_ij'^power / f_j'^s),   s = 1 if normalize_frequency else 0
@@ -26,7 +29,7 @@ def target_distribution(q, power: float = 2.0, normalize_frequency: bool = True,
         ``q`` (so without the ``f_j`` division P equals Q), below 1 flattens.
     normalize_frequency : bool, default=True
         Divide by the soft cluster size ``f_j`` (the paper). Without it the
-        target favours the large clusters, which then grow.
+        target no longer pulls the clusters towards equal sizes.
     frequency : array-like of shape (n_clusters,), optional
         The soft cluster sizes ``f_j`` to divide by; default ``q.sum(axis=0)``.
         Given, ``q`` may be a few rows (e.g. one point in the app's kernel
