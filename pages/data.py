@@ -196,7 +196,7 @@ if shown("data_options"):
             if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
                 set_setting("data", "noise", SYNTHETIC_NOISE[name])
             st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
-                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name == 'blobs' else 'the jitter of the points (usually 0.02-0.2)'}; "
+                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name.endswith('blobs') else 'the jitter of the points (usually 0.02-0.2)'}; "
                            f"default {SYNTHETIC_NOISE[name]}. More noise, harder clusters.")
             store("data", "noise")
         if name == "file":
