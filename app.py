@@ -72,10 +72,18 @@ with st.sidebar:
     one_entry_per_page()
     remember_owner()
 
-# Before the page too: a page that ends in st.stop() cannot write the URL after it
-# (Streamlit stops at the next message), and a move to another page clears the query.
-sync_url()
+# The URL follows the settings and the job before the page runs (a page that ends in
+# st.stop() cannot write it after: Streamlit stops at the next message; a move to another
+# page clears the query) and after it (what the page's widgets changed). Not in a
+# session's first run: the tab runs one_entry_per_page's script only once it has drawn
+# it, and a write before that still pushes a history entry (a link's "tol=0" rewritten
+# as "tol=0.0"); the URL then is the link that was opened.
+synced = st.session_state.get("_url_synced", False)
+st.session_state["_url_synced"] = True
+if synced:
+    sync_url()
 try:
     page.run()
-finally:  # the settings the page's widgets changed
-    sync_url()
+finally:
+    if synced:
+        sync_url()

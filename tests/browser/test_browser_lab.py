@@ -13,7 +13,7 @@ import pytest
 from tests.helpers.browser import launch_chromium, settle, skip_without_browser, streamlit_server
 
 skip_without_browser()
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -21,7 +21,7 @@ TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
         "&train.max_iter=300&train.update_interval=15")
 # A run that lasts: live pretraining, then DEC with no tolerance and many batches.
 LONG = ("data.n_samples=300&model.hidden=32,10&train.autoencoder=live"
-        "&train.pretrain_epochs=3000&train.tol=0&train.max_iter=100000")
+        "&train.pretrain_epochs=2000&train.tol=0&train.max_iter=100000")
 NOT_FOUND = "does not seem to exist"
 PATHS = ["", "data", "model", "train", "explore", "runs", "learn", "lockstep", "compare"]
 # Per chart: the title's box and every y-axis title's box, [left, top, right, bottom].
@@ -90,7 +90,7 @@ def test_reruns_keep_one_history_entry_per_page_back_and_refresh(server, browser
     toggle = page.locator("[data-testid=stSidebar]").get_by_text("Share / present")
     toggle.click()
     for _ in range(6):  # each switch rewrites the URL (projector=1 on and off)
-        page.get_by_text("Projector mode").click()
+        page.get_by_text("Projector mode", exact=True).click()
         settle(page)
     assert page.evaluate("history.length") == base + 1
     page.screenshot(path=str(ARTIFACTS / "lab-after-reruns.png"))
@@ -150,11 +150,15 @@ def test_second_tab_follows_the_running_job(server, browser):
     second = context.new_page()
     second.goto(f"{server}/train?{LONG}")  # no job= in this tab's URL
     second.get_by_text("elapsed").first.wait_for(timeout=60_000)
-    settle(second)
-    assert job_of(second) == job
+    # (no settle: the page of a running job polls, so it is never idle)
     stop = second.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop")
-    assert stop.is_enabled()
+    expect(stop).to_be_enabled(timeout=60_000)
     second.screenshot(path=str(ARTIFACTS / "lab-second-tab.png"))
-    stop.click()  # the same job: stopped in both tabs
+    # the same job: stopped in both tabs. Forced: the page redraws the button at every
+    # poll, and on a busy machine it never stays still long enough for a plain click.
+    stop.click(force=True)
     first.get_by_text("Stopped after").first.wait_for(timeout=120_000)
+    second.get_by_text("Stopped after").first.wait_for(timeout=60_000)
+    settle(second)
+    assert job_of(second) == job  # and the second tab's URL holds it for a refresh
     context.close()
