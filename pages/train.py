@@ -260,11 +260,16 @@ def settings_panel() -> None:
 
 
 # Projector mode while a run trains: the progress and the map take the first screen
-# (1280 x 720), so the settings (they apply to the next Start) step aside until it ends.
+# (1280 x 720), so the settings (they apply to the next Start) and the notes said before
+# Start step aside until it ends.
 _current = jobs.get(st.session_state.get("job_id"), owner)
 COMPACT = projector_mode() and _current is not None and _current.active
-if shown("train_settings") and not COMPACT:
-    settings_panel()
+if shown("train_settings"):
+    with st.container(key="train_settings_box"):
+        settings_panel()
+    if COMPACT:  # hidden, not left out: a widget left out loses its state, and its
+        # callback then fires on a key that is gone
+        st.html("<style>.st-key-train_settings_box { display: none; }</style>")
 train = store_all("train")
 
 # ---------------------------------------------------------------- start/stop
@@ -310,7 +315,7 @@ if DATASET is not None:
         problem = str(err)
 if problem:
     st.error(problem)
-elif DATASET is not None and train["autoencoder"] == "shipped":
+elif DATASET is not None and train["autoencoder"] == "shipped" and not COMPACT:
     # Said before Start: the shipped autoencoder is used only when the data and every
     # pretraining setting match its record (dec_core.pretrained, the worker's own test).
     differ = pretrained.mismatch(DATASET.x, params, defaults=False)
@@ -407,7 +412,7 @@ def cost_panel() -> None:
 
 
 # Surprises a class asks about, answered before Start (explorer.teach words them).
-if DATASET is not None and not problem:
+if DATASET is not None and not problem and not COMPACT:
     if teach.nonconvex_text(data["name"]):
         st.caption(":material/lightbulb: " + teach.nonconvex_text(data["name"]))
         try:

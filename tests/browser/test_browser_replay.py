@@ -89,3 +89,40 @@ def test_the_replay_at_update_k_draws_update_ks_points(tmp_path):
         np.testing.assert_allclose(drawn, frames[k]["xy"], atol=1e-3, err_msg=f"update {k}")
     # the updates differ, so matching each one is not matching any one
     assert not np.allclose(frames[0]["xy"], frames[3]["xy"], atol=1e-3)
+
+
+# Bottom edges (px) of the progress bar and of the live map, or null when not drawn.
+BOTTOMS = """() => {
+  const bottom = e => e ? e.getBoundingClientRect().bottom : null;
+  const map = [...document.querySelectorAll('.st-key-train_map .js-plotly-plot')]
+    .find(g => g.getBoundingClientRect().height > 0);
+  return {progress: bottom(document.querySelector('[data-testid=stProgress]')),
+          map: bottom(map), mapTop: map ? map.getBoundingClientRect().top : null};
+}"""
+
+
+def test_projector_mode_shows_the_progress_and_the_live_map_on_the_first_screen(tmp_path):
+    long_dec = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5&train.tol=0"
+                "&train.max_iter=100000&train.update_interval=15&projector=1")
+    with streamlit_server({"DEC_RUNS_DIR": str(tmp_path)}) as (url, _), \
+            sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/train?{long_dec}")
+        page.get_by_role("button", name="Start", exact=True).click(timeout=120_000)
+        boxes = None
+        for _ in range(480):
+            boxes = page.evaluate(BOTTOMS)
+            if boxes["map"] and boxes["progress"]:
+                break
+            page.wait_for_timeout(250)
+        for _ in range(40):  # the page polls while the run trains: wait for a layout at rest
+            page.wait_for_timeout(500)
+            again = page.evaluate(BOTTOMS)
+            if again == boxes:
+                break
+            boxes = again
+        page.screenshot(path=str(ARTIFACTS / "train-projector-mid-run.png"))
+        browser.close()
+    assert boxes["progress"] and boxes["map"], boxes
+    assert boxes["progress"] <= boxes["mapTop"] and boxes["map"] <= 720, boxes
