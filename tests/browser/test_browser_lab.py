@@ -118,8 +118,11 @@ def test_every_page_url_opens_without_page_not_found(server, browser):
     """In a tab that already has the app, every page's path opens, /data included; so
     do the share links."""
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(f"{server}/?data.n_samples=300")
+    page.goto(f"{server}/model?data.n_samples=300&train.tol=0")  # "0" is written "0.0"
+    opened = page.evaluate("history.length")  # before the app's first run
     page.get_by_text("Share / present").first.wait_for(timeout=120_000)
+    settle(page, 1000)
+    assert page.evaluate("history.length") == opened  # a link opened is one entry
     for path in PATHS:
         page.goto(f"{server}/{path}?data.n_samples=300")
         page.get_by_text("Share / present").first.wait_for(timeout=60_000)
