@@ -28,6 +28,7 @@ MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "dat
 # the rest keep their order.
 LONGEST_FIRST = (
     "tests/browser/test_browser.py",          # ~95 s: two servers, five browser scenarios
+    "tests/browser/test_browser_lab.py",      # ~160 s on a busy machine: three lab scenarios
     "tests/browser/test_restart_browser.py",  # ~85 s: three server starts
     "tests/app/test_journal.py",              # ~70 s: servers killed and restarted
     "tests/app/test_jobs.py",                 # ~65 s: real worker processes
