@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 
 import plotly.graph_objects as go
 
@@ -90,10 +90,93 @@ def compute(x, params: Mapping, seed: int) -> dict:
     return choose_k(x, dict(params), seed=int(seed)).as_dict()
 
 
+def run_sweeps_by_itself(app_config: Mapping, has_labels: bool) -> bool:
+    """Whether Explore sweeps a saved run's data when the session has no sweep of them.
+
+    As on the Data page (:func:`runs_by_itself`): for an uploaded file, and for
+    any run without labels (a CLI run on a user's own data).
+    """
+    return (app_config or {}).get("data", {}).get("name") == "file" or not has_labels
+
+
+def compute_run(arrays: Mapping, params: Mapping) -> dict | None:
+    """The sweep on a saved run's own arrays, for Explore when the session has none.
+
+    On the run's data (``arrays["x"]``, saved for tables) it is the very sweep
+    the Data page runs (:func:`compute`, the run's settings and seed), so both
+    pages give the same verdict. A run saved without them (images, or too many
+    values) is swept in its pretrained embedding (``arrays["ae_embedding"]``,
+    the autoencoder's before DEC moved it). None when the run kept neither.
+    Runs in a background thread: no streamlit, no TensorFlow.
+    """
+    from dec_core.selection import sweep
+
+    seed = int(params.get("random_state") or 0)
+    if arrays.get("x") is not None:
+        return compute(arrays["x"], params, seed)
+    if arrays.get("ae_embedding") is not None:
+        return sweep(arrays["ae_embedding"], seed=seed,
+                     space="this run's pretrained embedding (before DEC)").as_dict()
+    return None
+
+
 def current(state: Mapping, key: str) -> dict | None:
     """The session's sweep result for ``key``, or None when none was run on these data."""
     found = state.get(STATE_KEY)
     return found["result"] if found and found.get("key") == key else None
+
+
+def runs_by_itself(data: Mapping) -> bool:
+    """Whether the sweep starts when the data load, without a click.
+
+    For an uploaded file, whose structure nobody knows: its verdict must not
+    wait for a button. A built-in set's answer is known (the README's table),
+    so there the Data page offers the sweep as a button.
+    """
+    return data.get("name") == "file"
+
+
+def task_key(key: str) -> tuple[str, str]:
+    """The background task (:func:`explorer.background.tasks`) of the sweep with ``key``."""
+    return ("k_sweep", key)
+
+
+def resolve(state: MutableMapping, ds, *, start: bool | None = None
+            ) -> tuple[dict | None, tuple[str, str], BaseException | None]:
+    """The session's sweep on ``ds``: its result, its background task, its error.
+
+    Reads the session (:data:`STATE_KEY`), else the background task, whose
+    finished result it stores in the session; starts the task when ``start``
+    (default: :func:`runs_by_itself`). Train and Explore call it too, so a
+    sweep started on the Data page reaches them even when it ends elsewhere.
+
+    Returns
+    -------
+    result : dict or None
+        None while it runs, before it starts, or when it failed.
+    task : tuple
+        Its key in :func:`explorer.background.tasks` (for ``poll``).
+    error : BaseException or None
+        Why it failed (the failed task is kept, so no page retries it by itself).
+    """
+    from .background import tasks
+
+    key = session_key(state, ds)
+    task = task_key(key)
+    result = current(state, key)
+    if result is not None:
+        return result, task, None
+    fut = tasks().get(task)
+    if fut is None and (runs_by_itself(state["data"]) if start is None else start):
+        fut = tasks().submit(task, compute, ds.x, session_params(state, ds),
+                             int(state["train"]["seed"]))
+    if fut is None or not fut.done():
+        return None, task, None
+    if fut.exception() is not None:
+        return None, task, fut.exception()
+    result = fut.result()
+    state[STATE_KEY] = {"key": key, "result": result}
+    return result, task, None
 
 
 def cost_text(n_samples: int, n_features: int, width: int) -> str:
@@ -164,15 +247,17 @@ def space_text(sw: dict) -> str:
     return f"Computed on {sw['space']}, {rows}, in {sw['seconds']:.1f} s."
 
 
-def no_structure_warning(k_setting: int, n_classes: int | None) -> str:
+def no_structure_warning(k_setting: int, n_classes: int | None,
+                         where: str = "(Data page)") -> str:
     """Train's and Explore's sentence when the sweep found no structure.
 
-    ``k_setting`` is the Model page's ``n_clusters`` (0: the default).
+    ``k_setting`` is the Model page's ``n_clusters`` (0: the default); ``where``
+    names the sweep: the Data page's, or Explore's own "on this run's data".
     """
     from dec_core.presets import default_n_clusters
 
     k = default_n_clusters(k_setting, n_classes)
-    return (f"The k sweep (Data page) found {NO_STRUCTURE} in these data. DEC still returns "
+    return (f"The k sweep {where} found {NO_STRUCTURE} in these data. DEC still returns "
             f"{k} clusters, but they are cuts through one cloud, not groups.")
 
 

@@ -281,31 +281,31 @@ with preview_box:
 
 
 def _k_sweep_panel(ds) -> None:
-    """How many clusters, and are they real? The k sweep, run on request in the background."""
-    model, train = st.session_state["model"], st.session_state["train"]
+    """How many clusters, and are they real? The k sweep, in the background: by itself for
+    an uploaded file (explorer.k_sweep.runs_by_itself), on request for a built-in set."""
+    model = st.session_state["model"]
     params = k_sweep.session_params(st.session_state, ds)
-    key = k_sweep.session_key(st.session_state, ds)
-    task = ("k_sweep", key)
     st.subheader("How many clusters, and are they real?")
-    result = k_sweep.current(st.session_state, key)
-    fut = tasks().get(task)
-    if result is None and fut is not None and fut.done():
-        if fut.exception() is None:
-            result = fut.result()
-            st.session_state[k_sweep.STATE_KEY] = {"key": key, "result": result}
-        else:
-            st.error(f"The k sweep failed: {fut.exception()}", icon=":material/error:")
+    result, task, error = k_sweep.resolve(st.session_state, ds)
+    if error is not None:
+        st.error(f"The k sweep failed: {error}", icon=":material/error:")
+        if st.button("Run the k sweep again", icon=":material/refresh:", key="k_sweep_retry"):
             tasks().forget(task)
+            k_sweep.resolve(st.session_state, ds, start=True)
+            st.rerun()
+        return
     if result is None:
+        auto = k_sweep.runs_by_itself(st.session_state["data"])
         st.caption("DEC returns as many clusters as you ask for, whether or not the data hold "
                    "any. The k sweep clusters the embedding with k-means for k = 2 ... 15 and "
                    "plots the silhouette, the stability of resampled fits and a Gaussian "
                    "mixture's BIC against k, then compares the data with a uniform reference "
                    "of the same shape (the gap statistic). It costs "
-                   + k_sweep.cost_text(ds.n_samples, ds.n_features, params["dims"][-1]) + ".")
+                   + k_sweep.cost_text(ds.n_samples, ds.n_features, params["dims"][-1]) + "."
+                   + (" It runs by itself for an uploaded file." if auto else ""))
         if not poll([task], "Running the k sweep"):
             if st.button("Run the k sweep", icon=":material/query_stats:", key="k_sweep_run"):
-                tasks().submit(task, k_sweep.compute, ds.x, params, int(train["seed"]))
+                k_sweep.resolve(st.session_state, ds, start=True)
                 st.rerun()
         return
     verdict = k_sweep.structure_text(result)

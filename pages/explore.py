@@ -161,8 +161,18 @@ if table.notna().any().any():
 _sweep_key = k_sweep.run_key(app_cfg, st.session_state.get("upload"),
                              (run.config.get("params") or {}).get("dims", [0])[0])
 _sweep = k_sweep.current(st.session_state, _sweep_key) if _sweep_key else None
+_sweep_where = "(Data page)"
+if _sweep is None and k_sweep.run_sweeps_by_itself(app_cfg, y_true is not None):
+    # no sweep of these data in this session (another session, a restart): sweep the
+    # run's own saved data in the background (NumPy and scikit-learn, no TensorFlow)
+    _run_task = ("k_sweep_run", run_path, mtime)
+    _sweep, _ = _background(_run_task, k_sweep.compute_run, run.arrays,
+                            run.config.get("params") or {})
+    _sweep_where = "on this run's data"
+    if _sweep is None:
+        poll([_run_task], "The k sweep (are there clusters at all?) is running")
 if _sweep is not None and _sweep["structure"] == "none":
-    st.warning(k_sweep.no_structure_warning(k, None), icon=":material/blur_on:")
+    st.warning(k_sweep.no_structure_warning(k, None, _sweep_where), icon=":material/blur_on:")
 stability_panel.flag_line(run_path)
 
 # One colour rule (explorer.theme): a class keeps its colour on every page, and a

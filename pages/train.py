@@ -25,6 +25,7 @@ from dec_core.presets import (
 )
 from explorer import explore_charts, k_sweep, map_panel, replay, teach
 from explorer import train_charts as charts
+from explorer.background import poll
 from explorer.jobs import AUTOENCODER_SOURCES, manager
 from explorer.resources import job_params
 from explorer.state import TRAIN_DEFAULTS, cli_config, train_defaults
@@ -79,13 +80,17 @@ try:
     DATASET, LOAD_ERROR = current_dataset(), None
 except ValueError as err:
     DATASET, LOAD_ERROR = None, str(err)
-SWEEP = (k_sweep.current(st.session_state, k_sweep.session_key(st.session_state, DATASET))
-         if DATASET is not None else None)
+# The k sweep on these data: it starts by itself for an uploaded file (explorer.k_sweep),
+# so its verdict reaches this page before Start without a click on the Data page.
+SWEEP, SWEEP_TASK, _ = (k_sweep.resolve(st.session_state, DATASET) if DATASET is not None
+                        else (None, None, None))
 header.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
                + k_sweep.header_clusters(k, DATASET.n_classes if DATASET else None, SWEEP)
                + " · change them on the Data and Model pages.")
 if SWEEP is not None and SWEEP["structure"] == "none":
     st.warning(k_sweep.no_structure_warning(k, DATASET.n_classes), icon=":material/blur_on:")
+elif SWEEP_TASK is not None:
+    poll([SWEEP_TASK], "The k sweep (are there clusters at all?) is running")
 
 
 def _switch_method() -> None:

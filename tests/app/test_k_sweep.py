@@ -91,7 +91,13 @@ def test_sweep_key_ignores_k_but_not_the_seed_or_the_data():
     assert k_sweep.session_key(other, load(other["data"], other["upload"])) != key
 
 
-def test_train_page_says_no_structure_before_training():
+def _wait_for_background() -> None:
+    from explorer.background import tasks
+
+    assert tasks().wait_all(timeout=240)
+
+
+def test_train_page_says_no_structure_before_training_without_a_click():
     state = _file_state(NOISE)
     ds = load(state["data"], state["upload"])
     result = k_sweep.compute(ds.x, k_sweep.session_params(state, ds), state["train"]["seed"])
@@ -99,18 +105,66 @@ def test_train_page_says_no_structure_before_training():
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     for key, value in state.items():
         at.session_state[key] = value
-    at.run()
+    at.run()  # an upload: the sweep starts by itself, in the background
     assert not at.exception
     header = at.caption[0].value
     assert "as many clusters as labels" not in header
     assert "10 clusters: the default without labels; the Data page's k sweep" in header
-    assert not any("no more structure than noise" in w.value for w in at.warning)
-    at.session_state[k_sweep.STATE_KEY] = {"key": k_sweep.session_key(state, ds),
-                                           "result": result}
+    _wait_for_background()
     at.run()
+    assert not at.exception
     warning = [w.value for w in at.warning if "no more structure than noise" in w.value]
     assert warning == [k_sweep.no_structure_warning(0, None)]
     assert f"the k sweep suggests {result['suggested_k']}" in at.caption[0].value
+    stored = at.session_state[k_sweep.STATE_KEY]["result"]  # the same sweep (but its time)
+    assert {**stored, "seconds": 0} == {**result, "seconds": 0}
+
+
+def test_data_page_sweeps_an_upload_by_itself_but_a_built_in_set_on_request():
+    state = _file_state(NOISE)
+    state["train"]["seed"] = 5  # a sweep no other test ran (the server keeps finished ones)
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Run the k sweep"]
+    assert any("It runs by itself for an uploaded file." in c.value for c in at.caption)
+    _wait_for_background()
+    at.run()
+    assert [w.value for w in at.warning if k_sweep.NO_STRUCTURE in w.value]
+    assert any(m.value.startswith("**Suggested k =") for m in at.markdown)
+
+    digits = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180).run()
+    assert not digits.exception
+    assert [b.label for b in digits.button if b.label == "Run the k sweep"] == ["Run the k sweep"]
+    assert not k_sweep.runs_by_itself(digits.session_state["data"])
+
+
+def test_explore_says_no_structure_after_a_run_with_no_sweep_in_the_session(tmp_path):
+    from dec_core import DEC
+    from dec_core.runs import save_run
+
+    state = _file_state(NOISE)
+    ds = load(state["data"], state["upload"])
+    params = {**k_sweep.session_params(state, ds), "pretrain_epochs": 1, "max_iter": 20,
+              "update_interval": 10, "n_init": 1}
+    est = DEC(**params).fit(ds.x)
+    app = {k: state[k] for k in ("data", "model", "train")}
+    path = save_run(tmp_path / "noise-run", est, ds.x, dataset={"name": "file"},
+                    extra={"app": {**app, "name": "noise"}}, arrays={"x": ds.x})
+
+    at = AppTest.from_file(str(ROOT / "pages/explore.py"), default_timeout=180)
+    at.session_state["run_path"] = str(path)  # a fresh session: no upload, no sweep
+    at.session_state["explore_method"] = "PCA (fast)"
+    at.run()
+    assert not at.exception
+    _wait_for_background()
+    at.run()
+    assert not at.exception
+    said = [w.value for w in at.warning if k_sweep.NO_STRUCTURE in w.value]
+    assert said == [k_sweep.no_structure_warning(est.n_clusters, None, "on this run's data")]
+    assert said[0].startswith("The k sweep on this run's data found no more structure")
 
 
 @pytest.mark.parametrize("kind", ["noise", "blobs"])
