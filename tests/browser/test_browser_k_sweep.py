@@ -1,4 +1,5 @@
-"""A CSV of pure Gaussian noise, uploaded in a real browser: Data and Train say it has no structure.
+"""A CSV of pure Gaussian noise, uploaded in a real browser: Data and Train say, without a
+click, that it has no structure.
 
 Debian's chromium through Playwright (skipped when either is missing, an error
 under ``.ci/run``); the server is a real ``streamlit run app.py``.
@@ -16,7 +17,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 NO_STRUCTURE = "no more structure than noise"
 
 
-def test_noise_csv_gets_no_structure_on_data_and_train(tmp_path):
+def test_noise_csv_gets_no_structure_on_data_and_train_without_a_click(tmp_path):
     csv = tmp_path / "noise.csv"
     np.savetxt(csv, np.random.default_rng(0).standard_normal((2000, 8)), delimiter=",",
                fmt="%.6f")
@@ -28,11 +29,13 @@ def test_noise_csv_gets_no_structure_on_data_and_train(tmp_path):
         settle(page, timeout_ms=120_000)
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(csv))
         settle(page, timeout_ms=120_000)
-        run = page.get_by_role("button", name="Run the k sweep")
-        run.scroll_into_view_if_needed()
-        assert "on all 2,000 rows" in page.get_by_text("It costs about").inner_text()
-        run.click()
-        # the sweep runs in a background thread; the page polls it (several s on 2 busy cores)
+        # an upload is swept by itself, in a background thread, with its cost said first;
+        # the page polls it (several s on 2 busy cores)
+        cost = page.get_by_text("It costs about")
+        cost.wait_for(timeout=60_000)
+        assert "on all 2,000 rows" in cost.inner_text()
+        assert "It runs by itself for an uploaded file." in cost.inner_text()
+        assert page.get_by_role("button", name="Run the k sweep").count() == 0
         page.get_by_text("Suggested k =").wait_for(timeout=240_000)
         settle(page)
         verdict = page.locator("[data-testid=stAlert]", has_text=NO_STRUCTURE)
