@@ -268,7 +268,8 @@ def test_header_counts_clusters_and_surprises_are_answered_before_start():
     at.session_state["model"] = {"hidden": [256, 256, 512, 10], "n_clusters": 5, "alpha": 1.0}
     at.run()
     assert not at.exception
-    assert "· 5 clusters ·" in at.caption[0].value
+    # the number of clusters, and where it comes from (here the Model page's setting)
+    assert "· 5 clusters (set on the Model page) ·" in at.caption[0].value
     ceiling = f"{max_acc(load_dataset('digits').y, 5):.3f}"
     assert any(f"ACC can be at most {ceiling}" in c.value for c in at.caption)
     assert not any("What DEC gets wrong" in c.value for c in at.caption)
