@@ -277,7 +277,7 @@ def test_header_counts_clusters_and_surprises_are_answered_before_start():
     at.session_state["data"] = {"name": "moons", "n_samples": 0, "scale": "auto", "seed": 0,
                                 "label_column": "auto", "noise": None}
     at.run()
-    assert "· 1 cluster ·" in at.caption[0].value
+    assert "· 1 cluster (set on the Model page) ·" in at.caption[0].value
     assert any("What DEC gets wrong on moons" in c.value and "N2D" in c.value
                for c in at.caption)
 
