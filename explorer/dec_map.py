@@ -398,7 +398,8 @@ def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
                       bargap=0.25)
     fig.update_xaxes(title="confidence max_j q_ij", type="category")
     fig.update_yaxes(title="share", range=[0, 1], tickformat=".0%")
-    return layout(fig, "Who drives the gradient: |∂L/∂z_i| by confidence", height=height)
+    # short enough for a half-width column at 1280 px (the longer title was cut there)
+    return layout(fig, "Gradient |∂L/∂z_i| by confidence", height=height)
 
 
 def grad_caption(share: Mapping) -> str:
