@@ -398,7 +398,7 @@ def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
                       bargap=0.25)
     fig.update_xaxes(title="confidence max_j q_ij", type="category")
     fig.update_yaxes(title="share", range=[0, 1], tickformat=".0%")
-    # short enough for a half-width column at 1280 px (the longer title was cut there)
+    # short enough for a half-width column at 1280 px, sidebar open
     return layout(fig, "Gradient |∂L/∂z_i| by confidence", height=height)
 
 
