@@ -18,9 +18,9 @@ NumPy in, numbers out; no estimator, no TensorFlow. Everything a page, the CLI
   (:func:`structure_verdict`): whether the data hold more cluster structure
   than the null reference;
 * :func:`sweep_space` and :func:`choose_k`: the space the sweep runs in (the
-  shipped autoencoder's embedding when it fits these data and settings, else the
-  data, PCA-reduced to the embedding's width), and the one call the app and the
-  CLI share;
+  shipped autoencoder's embedding when it fits these data and settings, else that
+  of one already pretrained for them when given, else the data, PCA-reduced to the
+  embedding's width), and the one call the app and the CLI share;
 * :func:`best_match_jaccard`: how well each cluster of one run survives in another.
 """
 
@@ -433,12 +433,24 @@ def encode(weights, x, depth: int) -> np.ndarray:
     return h
 
 
-def sweep_space(x, params) -> tuple[np.ndarray, str]:
+def sweep_space(x, params, autoencoder: tuple[list, str] | None = None
+                ) -> tuple[np.ndarray, str]:
     """The rows a k sweep runs on, and what they are in words.
 
     The shipped autoencoder's embedding when it fits these data and settings
-    (:func:`dec_core.pretrained.find`), else the data themselves, reduced by PCA
-    to the embedding's width when wider (the same width DEC clusters in).
+    (:func:`dec_core.pretrained.find`), else that of ``autoencoder`` when one
+    is given, else the data themselves, reduced by PCA to the embedding's
+    width when wider (the same width DEC clusters in).
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_features)
+    params : mapping or DEC
+        Estimator parameters (``dims`` in full).
+    autoencoder : (list of ndarray, str), optional
+        The weights (Keras' order, :func:`encode`) of an autoencoder already
+        pretrained on these data with these settings, e.g. by an earlier
+        training job, and what it is in words.
     """
     from . import pretrained
 
@@ -453,6 +465,9 @@ def sweep_space(x, params) -> tuple[np.ndarray, str]:
         if shipped is not None:
             depth = len(shipped.config["dims"]) - 1
             return encode(shipped.weights, x, depth), "the shipped autoencoder's embedding"
+    if autoencoder is not None:
+        weights, words = autoencoder
+        return encode(weights, x, len(params["dims"]) - 1), words
     width = int(params["dims"][-1])
     if x.shape[1] <= width:
         return x, "the data (no pretrained autoencoder fits them)"
@@ -463,7 +478,8 @@ def sweep_space(x, params) -> tuple[np.ndarray, str]:
                "autoencoder fits them)")
 
 
-def choose_k(x, params, *, seed: int = 0) -> Sweep:
+def choose_k(x, params, *, seed: int = 0, autoencoder: tuple[list, str] | None = None
+             ) -> Sweep:
     """The k sweep the app's Data page and ``--n-clusters auto`` both read.
 
     :func:`sweep_space` then :func:`sweep`, seeded with the training seed, so
@@ -476,12 +492,14 @@ def choose_k(x, params, *, seed: int = 0) -> Sweep:
     params : mapping or DEC
         Estimator parameters (``dims`` in full; ``n_clusters`` is not read).
     seed : int, default=0
+    autoencoder : (list of ndarray, str), optional
+        See :func:`sweep_space`.
 
     Returns
     -------
     Sweep
     """
-    z, space = sweep_space(x, params)
+    z, space = sweep_space(x, params, autoencoder)
     return sweep(z, seed=int(seed), space=space)
 
 

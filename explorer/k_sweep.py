@@ -29,14 +29,23 @@ NO_STRUCTURE = "no more structure than noise"
 """The verdict's words when the sweep finds none (every page says it the same way)."""
 
 
-def sweep_key(data: Mapping, upload_digest: str | None, params: Mapping) -> str:
-    """What a sweep's result depends on: the data spec, the upload, the pretraining settings.
+CACHED_SPACE = ("the embedding of the autoencoder a training job already pretrained on "
+                "these data with these settings")
+"""Where the sweep ran when the job cache held an autoencoder for these data and settings."""
+
+
+def sweep_key(data: Mapping, upload_digest: str | None, params: Mapping,
+              autoencoder: str | None = None) -> str:
+    """What a sweep's result depends on: the data spec, the upload, the pretraining settings,
+    and the cached autoencoder it runs in (:func:`cached_autoencoder`; None: none).
 
     ``n_clusters`` and the DEC settings are left out: choosing k (or changing
     tol) does not change the sweep. The seed (``random_state``) is in.
     """
     payload = {"data": {k: data[k] for k in sorted(data)}, "upload": upload_digest,
                "pretrain": pretrain_settings(dict(params), defaults=False)}
+    if autoencoder is not None:
+        payload["autoencoder"] = autoencoder
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -47,22 +56,48 @@ def session_params(state: Mapping, ds) -> dict:
     return dec_params(state["model"], state["train"], ds.n_features, ds.n_classes)
 
 
+def cached_autoencoder(config: Mapping, owner: str | None, upload: Mapping | None
+                       ) -> str | None:
+    """The job cache's key of an autoencoder pretrained for these data and settings, or None.
+
+    The key a training job with this ``config`` (the app's data, model and train
+    sections) would save its pretrained autoencoder under
+    (:meth:`explorer.jobs.cache.AutoencoderCache.key`), when that file exists.
+    An upload's autoencoders belong to its owner: none without one.
+    """
+    from .jobs import manager
+    from .jobs.cache import AutoencoderCache
+    from .jobs.job import owner_dir
+
+    if upload is not None and not owner:
+        return None
+    try:
+        key = AutoencoderCache.key({k: dict(config[k]) for k in ("data", "model", "train")},
+                                   owner_dir(owner or ""), upload)
+    except (KeyError, TypeError):  # settings saved with fewer keys than these
+        return None
+    return key if manager().autoencoders.path(key).is_file() else None
+
+
 def session_key(state: Mapping, ds) -> str:
-    """:func:`sweep_key` of the session's data, upload and settings."""
+    """:func:`sweep_key` of the session's data, upload, settings and cached autoencoder."""
     from .data import upload_digest
 
     data = state["data"]
     upload = state.get("upload") if data["name"] == "file" else None
     return sweep_key(data, upload_digest(upload["bytes"]) if upload else None,
-                     session_params(state, ds))
+                     session_params(state, ds),
+                     cached_autoencoder(state, state.get("owner"), upload))
 
 
-def run_key(app_config: Mapping, upload: Mapping | None, n_features: int) -> str | None:
+def run_key(app_config: Mapping, upload: Mapping | None, n_features: int,
+            owner: str | None = None) -> str | None:
     """:func:`sweep_key` of the data and settings a saved run was trained with.
 
     ``app_config`` is the run's ``extra["app"]`` (its data, model and train
     sections); ``upload`` the session's file, needed when the run clustered one
-    (None then gives None: the file is not here to compare).
+    (None then gives None: the file is not here to compare); ``owner`` the
+    session's, whose cached autoencoders an upload's sweep runs in.
     """
     from .data import upload_digest
     from .state import dec_params
@@ -76,18 +111,44 @@ def run_key(app_config: Mapping, upload: Mapping | None, n_features: int) -> str
         params = dec_params(app_config["model"], app_config["train"], int(n_features), None)
     except (KeyError, TypeError, ValueError):  # a run saved with fewer settings than these
         return None
-    return sweep_key(data, upload_digest(upload["bytes"]) if data.get("name") == "file" else None,
-                     params)
+    mine = upload if data.get("name") == "file" else None
+    return sweep_key(data, upload_digest(upload["bytes"]) if mine else None, params,
+                     cached_autoencoder(app_config, owner, mine))
 
 
-def compute(x, params: Mapping, seed: int) -> dict:
+def compute(x, params: Mapping, seed: int, autoencoder: str | None = None) -> dict:
     """Run the sweep (:func:`dec_core.selection.choose_k`); its figures as a plain dict.
 
-    Runs in a background thread: no streamlit.
+    ``autoencoder`` is :func:`cached_autoencoder`'s key: the sweep runs in that
+    autoencoder's embedding unless the shipped one fits (it comes first). When
+    it runs in neither, the result also holds ``pretrain_seconds``, what
+    pretraining an autoencoder for these data would cost
+    (:func:`dec_core.cost.estimate`), for :func:`space_text`.
+    Runs in a background thread: no streamlit, no TensorFlow.
     """
+    import numpy as np
+
+    from dec_core.cost import estimate
     from dec_core.selection import choose_k
 
-    return choose_k(x, dict(params), seed=int(seed)).as_dict()
+    from .jobs import manager
+
+    given = None
+    if autoencoder is not None:
+        cache = manager().autoencoders
+        pinned = cache.pin(autoencoder)  # no eviction deletes it while it is read
+        if pinned is not None:
+            try:
+                with np.load(pinned["path"], allow_pickle=False) as npz:
+                    given = ([npz[f"arr_{i}"] for i in range(len(npz.files))], CACHED_SPACE)
+            except (OSError, ValueError):  # gone or cut short: the data's own space
+                given = None
+            finally:
+                cache.unpin(pinned["path"])
+    result = choose_k(x, dict(params), seed=int(seed), autoencoder=given).as_dict()
+    if result["space"].startswith("the data"):  # neither the shipped nor a cached one
+        result["pretrain_seconds"] = estimate(len(x), dict(params)).pretrain_seconds
+    return result
 
 
 def run_sweeps_by_itself(app_config: Mapping, has_labels: bool) -> bool:
@@ -168,8 +229,10 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
         return result, task, None
     fut = tasks().get(task)
     if fut is None and (runs_by_itself(state["data"]) if start is None else start):
+        upload = state.get("upload") if state["data"]["name"] == "file" else None
         fut = tasks().submit(task, compute, ds.x, session_params(state, ds),
-                             int(state["train"]["seed"]))
+                             int(state["train"]["seed"]),
+                             cached_autoencoder(state, state.get("owner"), upload))
     if fut is None or not fut.done():
         return None, task, None
     if fut.exception() is not None:
@@ -241,10 +304,15 @@ def structure_text(sw: dict) -> str:
 
 
 def space_text(sw: dict) -> str:
-    """Which rows the sweep ran on."""
+    """Which rows the sweep ran on, and, when in no autoencoder's embedding, what one costs."""
     rows = (f"a seeded subsample of {sw['n_used']:,} of the {sw['n_total']:,} rows"
             if sw["n_used"] < sw["n_total"] else f"all {sw['n_total']:,} rows")
-    return f"Computed on {sw['space']}, {rows}, in {sw['seconds']:.1f} s."
+    text = f"Computed on {sw['space']}, {rows}, in {sw['seconds']:.1f} s."
+    if sw.get("pretrain_seconds") is not None:
+        text += (" Pretraining an autoencoder for these data and settings would cost about "
+                 f"{human_seconds(sw['pretrain_seconds'])}: Start on the Train page does it, "
+                 "and a sweep after it runs in its embedding, the space DEC clusters in.")
+    return text
 
 
 def no_structure_warning(k_setting: int, n_classes: int | None,

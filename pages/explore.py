@@ -159,7 +159,8 @@ if table.notna().any().any():
 
 # The k sweep's verdict on these data (Data page) and Check stability's flags.
 _sweep_key = k_sweep.run_key(app_cfg, st.session_state.get("upload"),
-                             (run.config.get("params") or {}).get("dims", [0])[0])
+                             (run.config.get("params") or {}).get("dims", [0])[0],
+                             st.session_state.get("owner"))
 _sweep = k_sweep.current(st.session_state, _sweep_key) if _sweep_key else None
 _sweep_where = "(Data page)"
 if _sweep is None and k_sweep.run_sweeps_by_itself(app_cfg, y_true is not None):

@@ -167,6 +167,47 @@ def test_explore_says_no_structure_after_a_run_with_no_sweep_in_the_session(tmp_
     assert said[0].startswith("The k sweep on this run's data found no more structure")
 
 
+def test_sweep_runs_in_the_autoencoder_a_job_already_pretrained(tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+    from dec_core.selection import choose_k
+    from explorer.jobs.cache import AutoencoderCache
+    from explorer.jobs.job import owner_dir
+
+    manager = jobs_module.JobManager(runs_dir=tmp_path / "runs", in_process=True)
+    monkeypatch.setattr(jobs_module, "_MANAGER", manager)
+    state = {**_file_state(NOISE), "owner": "tok"}
+    ds = load(state["data"], state["upload"])
+    params, seed = k_sweep.session_params(state, ds), state["train"]["seed"]
+    before = k_sweep.session_key(state, ds)
+    # none cached: the data's own space, and what pretraining one would cost
+    assert k_sweep.cached_autoencoder(state, "tok", state["upload"]) is None
+    plain = k_sweep.compute(ds.x, params, seed)
+    assert plain["space"].startswith("the data")
+    assert "Pretraining an autoencoder for these data and settings would cost about" in (
+        k_sweep.space_text(plain))
+
+    # a training job on these data and settings saved its pretrained autoencoder
+    rng = np.random.default_rng(0)
+    dims = params["dims"]
+    layers = [*zip(dims[:-1], dims[1:]), *zip(dims[:0:-1], dims[-2::-1])]
+    weights = [w for a, b in layers for w in (rng.normal(0, 0.1, (a, b)), np.zeros(b))]
+    key = AutoencoderCache.key({k: state[k] for k in ("data", "model", "train")},
+                               owner_dir("tok"), state["upload"])
+    path = manager.autoencoders.path(key)
+    np.savez(path, *[w.astype(np.float32) for w in weights])
+    manager.autoencoders.remember(key, str(path), [])
+
+    assert k_sweep.cached_autoencoder(state, "tok", state["upload"]) == key
+    assert k_sweep.session_key(state, ds) != before  # a new sweep, in that embedding
+    assert k_sweep.cached_autoencoder(state, "someone else", state["upload"]) is None
+    cached = k_sweep.compute(ds.x, params, seed, key)
+    assert cached["space"] == k_sweep.CACHED_SPACE and "pretrain_seconds" not in cached
+    expected = choose_k(ds.x, params, seed=seed,
+                        autoencoder=([w.astype(np.float32) for w in weights], "x")).as_dict()
+    assert cached["gap"] == expected["gap"] and cached["silhouette"] == expected["silhouette"]
+    assert "would cost" not in k_sweep.space_text(cached)
+
+
 @pytest.mark.parametrize("kind", ["noise", "blobs"])
 def test_app_and_cli_choose_the_same_k_on_the_same_data_and_seed(kind, tmp_path, capsys):
     from sklearn.datasets import make_blobs

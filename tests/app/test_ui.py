@@ -160,8 +160,11 @@ class _FakeJob:
 
 
 class _FakeManager:
-    def __init__(self, job):
+    def __init__(self, job, folder):
+        from explorer.jobs.cache import AutoencoderCache
+
         self.job = job
+        self.autoencoders = AutoencoderCache(folder)  # none pretrained yet
 
     def get(self, job_id, owner):
         return self.job if job_id else None
@@ -177,9 +180,9 @@ def _sidebar_types(at) -> list[str]:
     return [getattr(el, "type", "block") for el in at.sidebar.children.values()]
 
 
-def test_sidebar_layout_is_the_same_with_and_without_a_running_job(monkeypatch):
+def test_sidebar_layout_is_the_same_with_and_without_a_running_job(monkeypatch, tmp_path):
     """The Share panel never moves: a moved element showed twice during a rerun."""
-    monkeypatch.setattr(jobs_module, "_MANAGER", _FakeManager(_FakeJob()))
+    monkeypatch.setattr(jobs_module, "_MANAGER", _FakeManager(_FakeJob(), tmp_path / "cache"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
     assert not at.exception
     idle = _sidebar_types(at)

@@ -195,3 +195,24 @@ def test_sweep_space_uses_the_shipped_autoencoder_on_default_digits_only():
 def test_knee_of_a_curve_rising_ever_faster_is_its_peak():
     # no point above the chord from the first to the highest: the peak (k=4), not the first k
     assert S.knee([2, 3, 4, 5], [0.54, 0.63, 0.74, 0.61]) == 4
+
+
+def test_sweep_space_takes_a_given_autoencoder_after_the_shipped_one():
+    from dec_core.datasets import load_dataset
+    from dec_core.presets import estimator_params, preset_for
+    from dec_core.pretrained import load
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    weights = [rng.normal(size=(6, 5)), np.zeros(5), rng.normal(size=(5, 2)), np.zeros(2),
+               rng.normal(size=(2, 5)), np.zeros(5), rng.normal(size=(5, 6)), np.zeros(6)]
+    z, space = S.sweep_space(x, {"dims": [6, 5, 2]}, (weights, "a cached one"))
+    assert space == "a cached one"
+    np.testing.assert_allclose(z, S.encode(weights, x, 2))
+    # where the shipped autoencoder fits, it comes first
+    ds = load_dataset("digits")
+    params = {**estimator_params(preset_for("digits"), ds.n_features, ds.n_classes),
+              "random_state": 0}
+    shipped = load().weights
+    assert S.sweep_space(ds.x, params, (shipped, "a cached one"))[1] == (
+        "the shipped autoencoder's embedding")
