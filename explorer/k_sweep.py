@@ -79,25 +79,27 @@ def cached_autoencoder(config: Mapping, owner: str | None, upload: Mapping | Non
     return key if manager().autoencoders.path(key).is_file() else None
 
 
-def session_key(state: Mapping, ds) -> str:
-    """:func:`sweep_key` of the session's data, upload, settings and cached autoencoder."""
+def session_key(state: Mapping, ds, *, cached: bool = True) -> str:
+    """:func:`sweep_key` of the session's data, upload, settings and cached autoencoder
+    (``cached=False``: the key of the sweep in the data's own space, as before one existed)."""
     from .data import upload_digest
 
     data = state["data"]
     upload = state.get("upload") if data["name"] == "file" else None
     return sweep_key(data, upload_digest(upload["bytes"]) if upload else None,
                      session_params(state, ds),
-                     cached_autoencoder(state, state.get("owner"), upload))
+                     cached_autoencoder(state, state.get("owner"), upload) if cached else None)
 
 
 def run_key(app_config: Mapping, upload: Mapping | None, n_features: int,
-            owner: str | None = None) -> str | None:
+            owner: str | None = None, *, cached: bool = True) -> str | None:
     """:func:`sweep_key` of the data and settings a saved run was trained with.
 
     ``app_config`` is the run's ``extra["app"]`` (its data, model and train
     sections); ``upload`` the session's file, needed when the run clustered one
     (None then gives None: the file is not here to compare); ``owner`` the
-    session's, whose cached autoencoders an upload's sweep runs in.
+    session's, whose cached autoencoders an upload's sweep runs in; ``cached``
+    as in :func:`session_key`.
     """
     from .data import upload_digest
     from .state import dec_params
@@ -113,7 +115,7 @@ def run_key(app_config: Mapping, upload: Mapping | None, n_features: int,
         return None
     mine = upload if data.get("name") == "file" else None
     return sweep_key(data, upload_digest(upload["bytes"]) if mine else None, params,
-                     cached_autoencoder(app_config, owner, mine))
+                     cached_autoencoder(app_config, owner, mine) if cached else None)
 
 
 def compute(x, params: Mapping, seed: int, autoencoder: str | None = None) -> dict:
@@ -214,7 +216,9 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
     Returns
     -------
     result : dict or None
-        None while it runs, before it starts, or when it failed.
+        None while it runs (but the session's sweep of these data in their own
+        space, while one in a newly cached autoencoder runs), before it
+        starts, or when it failed.
     task : tuple
         Its key in :func:`explorer.background.tasks` (for ``poll``).
     error : BaseException or None
@@ -234,7 +238,10 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
                              int(state["train"]["seed"]),
                              cached_autoencoder(state, state.get("owner"), upload))
     if fut is None or not fut.done():
-        return None, task, None
+        # a training job has just cached an autoencoder for these data: until the sweep in
+        # its embedding ends, the one before it (the data's own space) still answers
+        older = current(state, session_key(state, ds, cached=False)) if fut else None
+        return older, task, None
     if fut.exception() is not None:
         return None, task, fut.exception()
     result = fut.result()

@@ -308,6 +308,7 @@ def _k_sweep_panel(ds) -> None:
                 k_sweep.resolve(st.session_state, ds, start=True)
                 st.rerun()
         return
+    poll([task], "Running the k sweep again, in the autoencoder training pretrained")
     verdict = k_sweep.structure_text(result)
     if result["structure"] == "none":
         st.warning(verdict, icon=":material/blur_on:")

@@ -162,6 +162,10 @@ _sweep_key = k_sweep.run_key(app_cfg, st.session_state.get("upload"),
                              (run.config.get("params") or {}).get("dims", [0])[0],
                              st.session_state.get("owner"))
 _sweep = k_sweep.current(st.session_state, _sweep_key) if _sweep_key else None
+if _sweep is None and _sweep_key:  # the sweep before the run cached its autoencoder
+    _sweep = k_sweep.current(st.session_state, k_sweep.run_key(
+        app_cfg, st.session_state.get("upload"), (run.config.get("params") or {}).get(
+            "dims", [0])[0], st.session_state.get("owner"), cached=False))
 _sweep_where = "(Data page)"
 if _sweep is None and k_sweep.run_sweeps_by_itself(app_cfg, y_true is not None):
     # no sweep of these data in this session (another session, a restart): sweep the

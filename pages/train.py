@@ -89,7 +89,7 @@ header.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
                + " · change them on the Data and Model pages.")
 if SWEEP is not None and SWEEP["structure"] == "none":
     st.warning(k_sweep.no_structure_warning(k, DATASET.n_classes), icon=":material/blur_on:")
-elif SWEEP_TASK is not None:
+if SWEEP_TASK is not None:
     poll([SWEEP_TASK], "The k sweep (are there clusters at all?) is running")
 
 

@@ -207,6 +207,21 @@ def test_sweep_runs_in_the_autoencoder_a_job_already_pretrained(tmp_path, monkey
     assert cached["gap"] == expected["gap"] and cached["silhouette"] == expected["silhouette"]
     assert "would cost" not in k_sweep.space_text(cached)
 
+    # while that sweep runs, the session's sweep of the same data in their own space answers
+    import threading
+
+    from explorer.background import tasks
+
+    state[k_sweep.STATE_KEY] = {"key": before, "result": plain}
+    gate, task = threading.Event(), k_sweep.task_key(k_sweep.session_key(state, ds))
+    tasks().submit(task, gate.wait, 60)
+    try:
+        assert k_sweep.resolve(state, ds) == (plain, task, None)
+    finally:
+        gate.set()
+        _wait_for_background()
+        tasks().forget(task)
+
 
 @pytest.mark.parametrize("kind", ["noise", "blobs"])
 def test_app_and_cli_choose_the_same_k_on_the_same_data_and_seed(kind, tmp_path, capsys):
