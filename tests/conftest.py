@@ -32,6 +32,8 @@ LONGEST_FIRST = (
     "tests/browser/test_restart_browser.py",  # ~85 s: three server starts
     "tests/app/test_journal.py",              # ~70 s: servers killed and restarted
     "tests/app/test_jobs.py",                 # ~65 s: real worker processes
+    "tests/app/test_k_sweep.py",              # ~65 s alone (-n 0, busy machine): sweeps, a DEC fit, the CLI
+    "tests/browser/test_browser_k_sweep.py",  # ~55 s (26 s alone): a server, an upload, a sweep
     "tests/browser/test_load.py",             # ~40 s: three browser sessions
     "tests/browser/test_browser_limits.py",   # ~30 s
     "tests/engine/test_durability.py",        # ~25 s: six SIGKILLed children
