@@ -85,7 +85,7 @@ def test_kill_restart_resume_sigterm_resume(tmp_path):
                 first.wait_for(timeout=120_000)
             body = page.inner_text("body")
             assert "of 1000" in body
-            assert "Resume continues it from the checkpoint at pretraining epoch " in body
+            assert "Resume queues it again and continues from the checkpoint at pretraining epoch " in body
             page.screenshot(path=str(ARTIFACTS / "restart-interrupted.png"))
             # any other page says it in the sidebar (a fresh load: the menu of a page that
             # lived through the restart was once seen missing on a loaded machine)
