@@ -7,44 +7,20 @@ either is missing. A screenshot goes to ``test-artifacts/``.
 import time
 from pathlib import Path
 
-import pytest
-
+from tests.helpers.browser import owner_of as owner_cookie
 from tests.helpers.browser import (
-    launch_chromium,
+    server_env,
     settle,
     skip_without_browser,
     streamlit_server,
 )
-from tests.helpers.browser import owner_of as owner_cookie
 
 skip_without_browser()
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
         "&train.max_iter=300&train.update_interval=15")
-
-
-def server_env(tmp_path_factory) -> dict[str, str]:
-    """A server of its own runs folder, two jobs at a time."""
-    return {"DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")), "DEC_MAX_JOBS": "2"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
-    with streamlit_server(server_env(tmp_path_factory), log=log) as (url, _):
-        yield url
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 # Checked at every change of the page: what a projector would show at that moment.

@@ -8,12 +8,10 @@ either is missing. Screenshots go to ``test-artifacts/``.
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from tests.helpers.browser import launch_chromium, settle, skip_without_browser, streamlit_server
+from tests.helpers.browser import settle, skip_without_browser
 
 skip_without_browser()
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,22 +30,6 @@ TITLE_BOXES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart
           ytitles: [...c.querySelectorAll('.g-ytitle, [class^=g-y][class$=title]')]
             .filter(e => e.getBoundingClientRect().width > 0).map(box)};
 })"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    env = {"DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")), "DEC_MAX_JOBS": "2"}
-    with open(tmp_path_factory.mktemp("log") / "server.log", "w") as log:
-        with streamlit_server(env, log=log) as (url, _):
-            yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def nav(page, name: str) -> None:

@@ -15,15 +15,12 @@ import numpy as np
 import pytest
 
 from tests.helpers.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     ROOT,
     skip_without_browser,
     streamlit_server,
 )
 
 skip_without_browser()
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 LONG_NAME = "a_rather_long_experiment_file_name_for_the_lab_session_2026.csv"  # 63 characters
@@ -70,14 +67,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """A server of its own runs folder, two jobs at a time (``tests/browser/conftest.py``)."""
+    return {"DEC_RUNS_DIR": str(tmp_path_factory.mktemp("runs")), "DEC_MAX_JOBS": "2"}
+
+
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], port: int | None = None, log=None,
                      timeout: float = 120.0) -> Iterator[tuple[str, subprocess.Popen]]:
