@@ -687,6 +687,28 @@ KL_RISE_TEXT = (
     "drawn at the update that ends them: one point per update, the batches inside are not "
     "drawn. The curve can rise before it falls: at every update P is recomputed from Q, "
     "sharper than the last, so the next interval trains towards a target farther from Q.")
+
+
+def kl_caption(target_power: float = 2.0, normalize_frequency: bool = True) -> str:
+    """The caption under the KL chart, true for the run's target.
+
+    With power 1 and no division by f_j, P equals Q: KL(P‖Q) is 0 and the
+    chart only shows floating-point rounding, so the rise-and-fall sentence
+    would be false there.
+    """
+    if float(target_power) == 1.0 and not normalize_frequency:
+        return ("Each point is the mean KL(P‖Q) per batch between two target updates. Here P "
+                "equals Q (power 1, no / f_j), so KL(P‖Q) is 0: what the chart draws is "
+                "floating-point rounding, not learning.")
+    if float(target_power) > 1.0:
+        return KL_RISE_TEXT
+    # power <= 1 does not sharpen: only the division by f_j (or a flattening) moves P from Q
+    how = ("reweighted by the cluster sizes f_j" if float(target_power) == 1.0
+           else "flatter than Q (power below 1)")
+    return ("Each point is the mean KL(P‖Q) per batch over the batches between two target "
+            "updates, drawn at the update that ends them: one point per update, the batches "
+            f"inside are not drawn. At every update P is recomputed from Q, {how}, so each "
+            "interval trains towards a new target.")
 NONCONVEX = ("moons", "circles")
 
 

@@ -579,7 +579,8 @@ def draw(job) -> None:
         else:
             st.plotly_chart(charts.placeholder(charts.loss_title(method),
                                                "starts after pretraining and k-means"), key="kl_chart")
-        st.caption(teach.KL_RISE_TEXT)
+        st.caption(teach.kl_caption(train_cfg.get("target_power", 2.0),
+                                    train_cfg.get("normalize_frequency", True)))
     c3, c4 = chart_columns(2)
     with c3:
         if n_dec > 1:

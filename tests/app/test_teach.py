@@ -93,3 +93,14 @@ def test_the_pretraining_placeholder_claims_only_what_happened(phase, epochs, re
                                                                 clustered, said):
     text = teach.pretrain_placeholder(phase, epochs, reused, active, clustered)
     assert text.startswith(said)
+
+
+def test_the_kl_caption_is_true_when_the_target_equals_q():
+    # power 1 without / f_j: p = q, so no "P sharper than the last" and no rise to explain
+    pq = teach.kl_caption(1.0, False)
+    assert "KL(P‖Q) is 0" in pq and "sharper" not in pq and "can rise" not in pq
+    assert teach.kl_caption(2.0, True) == teach.KL_RISE_TEXT
+    assert "sharper" not in teach.kl_caption(1.0, True)  # / f_j alone reweights, no sharpening
+    assert "reweighted by the cluster sizes" in teach.kl_caption(1.0, True)
+    assert "can rise" not in teach.kl_caption(1.0, True)
+    assert "flatter than Q" in teach.kl_caption(0.5, True)
