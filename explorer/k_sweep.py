@@ -210,7 +210,9 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
 
     Reads the session (:data:`STATE_KEY`), else the background task, whose
     finished result it stores in the session; starts the task when ``start``
-    (default: :func:`runs_by_itself`). Train and Explore call it too, so a
+    (default: :func:`runs_by_itself`, or when the session holds a sweep of these
+    data in their own space and a training job has since cached an autoencoder
+    for them: the sweep re-runs in its embedding by itself). Train and Explore call it too, so a
     sweep started on the Data page reaches them even when it ends elsewhere.
 
     Returns
@@ -232,7 +234,10 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
     if result is not None:
         return result, task, None
     fut = tasks().get(task)
-    if fut is None and (runs_by_itself(state["data"]) if start is None else start):
+    if start is None:  # also when a sweep of these data ran before a job cached an autoencoder
+        start = (runs_by_itself(state["data"])
+                 or current(state, session_key(state, ds, cached=False)) is not None)
+    if fut is None and start:
         upload = state.get("upload") if state["data"]["name"] == "file" else None
         fut = tasks().submit(task, compute, ds.x, session_params(state, ds),
                              int(state["train"]["seed"]),
@@ -247,6 +252,50 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
     result = fut.result()
     state[STATE_KEY] = {"key": key, "result": result}
     return result, task, None
+
+
+def pretrain_offer(sw: dict) -> str | None:
+    """The label of the Data page's button that pretrains an autoencoder for the sweep.
+
+    None when the sweep ran in an autoencoder's embedding (nothing to offer);
+    else the same cost :func:`space_text` quotes (``sw["pretrain_seconds"]``).
+    """
+    if sw.get("pretrain_seconds") is None:
+        return None
+    return f"Pretrain an autoencoder (~{human_seconds(sw['pretrain_seconds'])})"
+
+
+PRETRAIN_OFFER_TEXT = (
+    "The button starts a training run with these settings (follow it on the Train page). "
+    "Once its pretraining ends the autoencoder is cached, this sweep re-runs in its "
+    "embedding, and later runs with these settings reuse it.")
+"""What the pretraining button does, in words beside it."""
+
+def pretraining_text(job_config: Mapping, job_upload: Mapping | None, state: Mapping) -> str:
+    """The panel's words while the owner's training job runs (no second one is offered).
+
+    Whether that job pretrains the autoencoder this sweep would run in: the same
+    job-cache key (:meth:`explorer.jobs.cache.AutoencoderCache.key`) as the
+    session's data and settings.
+    """
+    from .jobs.cache import AutoencoderCache
+    from .jobs.job import owner_dir
+
+    owner = owner_dir(state.get("owner") or "")
+    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    try:
+        same = (AutoencoderCache.key({k: dict(job_config[k]) for k in ("data", "model", "train")},
+                                     owner, job_upload)
+                == AutoencoderCache.key({k: dict(state[k]) for k in ("data", "model", "train")},
+                                        owner, upload))
+    except (KeyError, TypeError):  # a job saved with fewer settings than these
+        same = False
+    if same:
+        return ("A training run with these data and settings is under way (Train page): "
+                "when its pretraining ends, its autoencoder is cached and this sweep re-runs "
+                "in its embedding.")
+    return ("A training run with other data or settings is under way (Train page); "
+            "pretraining one for these can start when it ends.")
 
 
 def cost_text(n_samples: int, n_features: int, width: int) -> str:

@@ -195,10 +195,43 @@ def attach_job() -> None:
 
     owner, jobs = st.session_state["owner"], manager()
     linked = jobs.get(str(st.query_params.get(JOB_PARAM, "")), owner)
-    running = [j for j in jobs.jobs_for(owner) if j.active and not j.step_mode]
-    job = linked or (running[0] if running else None)
+    job = linked or running_job(owner)
     if job is not None:
         st.session_state["job_id"] = job.id
+
+
+def start_job(plan: dict | None = None) -> None:
+    """Submit a training job with the session's data, model and train settings.
+
+    The one way a page starts an ordinary training run (Train's Start, the Data
+    page's "Pretrain an autoencoder"): the session follows the new job
+    (``job_id``, and ``?job=`` so a refresh shows it again).
+
+    Parameters
+    ----------
+    plan : dict, optional
+        A :func:`dec_core.cost.estimate` (``as_dict``) for the job's ETA until its
+        worker plans its own.
+    """
+    from .jobs import manager
+
+    state = st.session_state
+    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    config = {k: dict(state[k]) for k in ("data", "model", "train")}
+    new = manager().submit(state["owner"], config, upload)
+    if plan and not new.plan:  # the worker's own plan replaces it
+        with new.lock:
+            new.plan = dict(plan)
+    state["job_id"] = new.id
+    st.query_params[JOB_PARAM] = new.id
+
+
+def running_job(owner: str):
+    """The owner's newest running or queued training job (not step by step), or None."""
+    from .jobs import manager
+
+    running = [j for j in manager().jobs_for(owner) if j.active and not j.step_mode]
+    return running[0] if running else None
 
 
 def init_page() -> None:

@@ -14,8 +14,10 @@ from explorer.ui import (
     chart_columns,
     current_dataset,
     init_page,
+    running_job,
     set_setting,
     shown,
+    start_job,
     store,
 )
 
@@ -280,6 +282,24 @@ with preview_box:
         st.plotly_chart(data_charts.class_balance_figure(ds), width="stretch", key="data_balance")
 
 
+def _pretrain_offer(result: dict) -> None:
+    """When the sweep ran on the data (no autoencoder fits): pretrain one, unless a job runs."""
+    label = k_sweep.pretrain_offer(result)
+    if label is None:
+        return
+    job = running_job(st.session_state["owner"])
+    if job is not None:
+        st.caption(k_sweep.pretraining_text(job.config, job.upload, st.session_state))
+        try:
+            st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
+        except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
+            pass
+        return
+    st.button(label, key="k_sweep_pretrain", on_click=start_job,
+              icon=":material/model_training:")
+    st.caption(k_sweep.PRETRAIN_OFFER_TEXT)
+
+
 def _k_sweep_panel(ds) -> None:
     """How many clusters, and are they real? The k sweep, in the background: by itself for
     an uploaded file (explorer.k_sweep.runs_by_itself), on request for a built-in set."""
@@ -323,6 +343,7 @@ def _k_sweep_panel(ds) -> None:
                   args=("model", "n_clusters", k), icon=":material/check:",
                   help="Sets the number of clusters on the Model page.")
     st.caption(k_sweep.space_text(result))
+    _pretrain_offer(result)
     for row in (k_sweep.CRITERIA[:2], k_sweep.CRITERIA[2:]):
         for box, which in zip(chart_columns(2), row):
             box.plotly_chart(k_sweep.criterion_figure(result, which, ds.n_classes),

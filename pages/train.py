@@ -40,6 +40,7 @@ from explorer.ui import (
     run_mtime,
     set_setting,
     shown,
+    start_job,
     store_all,
 )
 
@@ -431,15 +432,7 @@ if DATASET is not None and not problem and not COMPACT:
 
 
 def _start():
-    upload = st.session_state.get("upload") if st.session_state["data"]["name"] == "file" else None
-    config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
-    new = manager().submit(st.session_state["owner"], config, upload)
-    plan = st.session_state.get("_cost_plan")
-    if plan and not new.plan:  # an ETA from Start on; the worker's own plan replaces it
-        with new.lock:
-            new.plan = dict(plan)
-    st.session_state["job_id"] = new.id
-    st.query_params["job"] = new.id
+    start_job(st.session_state.get("_cost_plan"))  # an ETA from Start on
 
 
 def _stop():

@@ -273,3 +273,128 @@ def test_model_page_says_where_k_comes_from_without_labels():
     said = [c.value for c in at.caption if c.value.startswith("DEC will look for")]
     assert said == ["DEC will look for **10** clusters: the default without labels; the Data "
                     "page's k sweep suggests one."]
+
+
+class _SubmittedJob:
+    """What the fake manager hands back from ``submit``: an active job of its owner."""
+
+    def __init__(self, owner, config, upload):
+        import threading
+
+        self.id, self.owner, self.config, self.upload = "pretrain-job", owner, config, upload
+        self.active, self.step_mode, self.state, self.plan = True, False, "queued", {}
+        self.lock = threading.Lock()
+
+    def view(self):
+        return {"progress": 0.0, "phase": "queued"}
+
+
+class _RecordingManager:
+    """A job manager that records what is submitted and runs nothing."""
+
+    def __init__(self, folder):
+        from explorer.jobs.cache import AutoencoderCache
+
+        self.autoencoders = AutoencoderCache(folder)  # none pretrained
+        self.submitted: list[_SubmittedJob] = []
+
+    def submit(self, owner, config, upload=None, **kwargs):
+        self.submitted.append(_SubmittedJob(owner, copy.deepcopy(config), upload))
+        return self.submitted[-1]
+
+    def get(self, job_id, owner):
+        return next((j for j in self.submitted if j.id == job_id and j.owner == owner), None)
+
+    def interrupted_for(self, owner):
+        return None
+
+    def jobs_for(self, owner):
+        return [j for j in reversed(self.submitted) if j.owner == owner]
+
+
+def _data_page_with_sweep(state: dict, result: dict) -> AppTest:
+    """The Data page of a session that already holds ``result`` as its sweep of these data."""
+    ds = load(state["data"], state.get("upload"))
+    at = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.session_state[k_sweep.STATE_KEY] = {"key": k_sweep.session_key(state, ds),
+                                           "result": result}
+    return at
+
+
+def test_a_sweep_on_the_data_offers_to_pretrain_an_autoencoder_once(tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+    from dec_core.cost import human_seconds
+
+    fake = _RecordingManager(tmp_path / "cache")
+    monkeypatch.setattr(jobs_module, "_MANAGER", fake)
+    state = {**_file_state(NOISE), "owner": "tok"}
+    state["model"]["n_clusters"] = 4  # a setting of this session, not a default
+    at = _data_page_with_sweep(state, _sweep(pretrain_seconds=95.0)).run()
+    assert not at.exception
+    label = f"Pretrain an autoencoder (~{human_seconds(95.0)})"
+    buttons = [b for b in at.button if b.key == "k_sweep_pretrain"]
+    assert [b.label for b in buttons] == [label]
+    assert f"would cost about {human_seconds(95.0)}" in " ".join(c.value for c in at.caption)
+    assert k_sweep.PRETRAIN_OFFER_TEXT in [c.value for c in at.caption]
+
+    buttons[0].click().run()
+    assert not at.exception
+    assert len(fake.submitted) == 1
+    job = fake.submitted[0]
+    assert job.owner == "tok" and job.upload == state["upload"]
+    assert job.config == {k: state[k] for k in ("data", "model", "train")}
+    assert at.session_state["job_id"] == job.id
+    # while it runs: no second button, and the panel says the sweep re-runs after pretraining
+    assert not [b for b in at.button if b.key == "k_sweep_pretrain"]
+    said = k_sweep.pretraining_text(job.config, job.upload, at.session_state)
+    assert said.startswith("A training run with these data and settings is under way")
+    assert said in [c.value for c in at.caption]
+    other = {**job.config, "train": {**job.config["train"], "seed": 99}}
+    assert "other data or settings" in k_sweep.pretraining_text(other, job.upload, state)
+
+
+def test_no_pretrain_button_when_the_shipped_autoencoder_fits(tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+
+    fake = _RecordingManager(tmp_path / "cache")
+    monkeypatch.setattr(jobs_module, "_MANAGER", fake)
+    state = {"data": copy.deepcopy(DATA_DEFAULTS), "model": model_defaults("digits"),
+             "train": train_defaults("digits"), "owner": "tok"}
+    ds = load(state["data"], None)
+    result = k_sweep.compute(ds.x, k_sweep.session_params(state, ds), state["train"]["seed"])
+    assert not result["space"].startswith("the data") and "pretrain_seconds" not in result
+    assert k_sweep.pretrain_offer(result) is None
+    at = _data_page_with_sweep(state, result).run()
+    assert not at.exception
+    assert any(m.value.startswith("**Suggested k =") for m in at.markdown)
+    assert not [b for b in at.button if b.key == "k_sweep_pretrain"]
+    assert not fake.submitted
+
+
+def test_a_sweep_on_the_data_re_runs_by_itself_once_a_job_cached_an_autoencoder(
+        tmp_path, monkeypatch):
+    import explorer.jobs as jobs_module
+    from explorer.background import tasks
+    from explorer.jobs.cache import AutoencoderCache
+    from explorer.jobs.job import owner_dir
+
+    fake = _RecordingManager(tmp_path / "cache")
+    monkeypatch.setattr(jobs_module, "_MANAGER", fake)
+    state = {**copy.deepcopy(_file_state(NOISE)), "owner": "tok"}
+    state["data"] = {**state["data"], "name": "blobs"}  # a built-in set: on request only
+    state.pop("upload")
+    ds = load(state["data"], None)
+    plain = _sweep(pretrain_seconds=10.0)
+    state[k_sweep.STATE_KEY] = {"key": k_sweep.session_key(state, ds), "result": plain}
+    key = AutoencoderCache.key({k: state[k] for k in ("data", "model", "train")},
+                               owner_dir("tok"), None)
+    fake.autoencoders.path(key).write_bytes(b"")  # the job's pretraining ended
+    result, task, error = k_sweep.resolve(state, ds)
+    try:
+        assert error is None and result == plain  # the older answer, while it re-runs
+        assert tasks().get(task) is not None  # started without a click
+    finally:
+        _wait_for_background()
+        tasks().forget(task)
