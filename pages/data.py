@@ -282,6 +282,16 @@ with preview_box:
         st.plotly_chart(data_charts.class_balance_figure(ds), width="stretch", key="data_balance")
 
 
+@st.fragment(run_every=2.0)
+def _rerun_when_cached(job) -> None:
+    """While the job runs: the whole page again once an autoencoder for these settings is
+    cached (the sweep then re-runs in it) or the job ends (the offer comes back)."""
+    state = st.session_state
+    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    if not job.active or k_sweep.cached_autoencoder(state, state.get("owner"), upload):
+        st.rerun()
+
+
 def _pretrain_offer(result: dict) -> None:
     """When the sweep ran on the data (no autoencoder fits): pretrain one, unless a job runs."""
     label = k_sweep.pretrain_offer(result)
@@ -294,6 +304,7 @@ def _pretrain_offer(result: dict) -> None:
             st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
         except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
             pass
+        _rerun_when_cached(job)
         return
     st.button(label, key="k_sweep_pretrain", on_click=start_job,
               icon=":material/model_training:")
