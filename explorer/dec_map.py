@@ -14,12 +14,21 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .map_frame import PULL_SHARE
-from .theme import ACCENT, NEUTRAL, cluster_colors, hex_to_rgb, layout
+from .theme import (
+    ACCENT,
+    BACKGROUND,
+    LIGHT_GREY,
+    NEUTRAL,
+    OUTLINE,
+    cluster_colors,
+    hex_to_rgb,
+    layout,
+)
 
-CROSS = {"symbol": "x", "size": 16, "line": {"color": "#1a1a1a", "width": 1.5}}
+CROSS = {"symbol": "x", "size": 16, "line": {"color": OUTLINE, "width": 1.5}}
 MAP_HEIGHT = 470
 RING = {"symbol": "circle-open", "size": 20, "color": ACCENT, "line": {"width": 3}}
-HALO = {"symbol": "circle-open", "size": 20, "color": "#ffffff", "line": {"width": 7}}
+HALO = {"symbol": "circle-open", "size": 20, "color": BACKGROUND, "line": {"width": 7}}
 
 
 def has_map(info: Mapping | None) -> bool:
@@ -218,7 +227,7 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
             x=trail[:, j, 0], y=trail[:, j, 1], mode="lines+markers", name=names[j],
             showlegend=False,
             line={"color": colors[j], "width": 2.5},
-            marker={"size": 5, "color": colors[j], "line": {"color": "#1a1a1a", "width": 0.5}},
+            marker={"size": 5, "color": colors[j], "line": {"color": OUTLINE, "width": 0.5}},
             hovertemplate=f"μ_{j} at update %{{text}}<extra></extra>",
             text=[str(i) for i in range(u)],
         ))
@@ -370,7 +379,7 @@ def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
         fig.add_trace(go.Scatter(x=xy[m, 0], y=xy[m, 1], mode="markers", name=names[j],
                                  marker={"color": colors[j], "size": 5.5,
                                          "opacity": _opacity(q[m].max(axis=1), k),
-                                         "line": {"color": "#ffffff", "width": 0.5}},
+                                         "line": {"color": BACKGROUND, "width": 0.5}},
                                  hovertemplate="x %{x:.2f}, y %{y:.2f}<extra>%{fullData.name}"
                                                "</extra>"))
     if highlight is not None and 0 <= int(highlight) < len(xy):
@@ -391,7 +400,7 @@ def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
     edges = np.asarray(share["edges"])
     x = [f"{a:.2f}–{b:.2f}" for a, b in zip(edges[:-1], edges[1:])]
     fig = go.Figure([
-        go.Bar(x=x, y=share["points"], name="share of the points", marker_color="#c9ced6"),
+        go.Bar(x=x, y=share["points"], name="share of the points", marker_color=LIGHT_GREY),
         go.Bar(x=x, y=share["gradient"], name="share of the gradient", marker_color=ACCENT),
     ])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.14},

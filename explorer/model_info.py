@@ -26,6 +26,8 @@ from dec_core.cost import (  # noqa: F401  (the one cost model; re-exported for 
     training_flops_per_sample,
 )
 
+from .theme import DIAGRAM
+
 
 def parse_hidden(text: str, n_features: int) -> list[int]:
     """Read hidden sizes typed as ``"500, 500, 2000, 10"`` and validate them.
@@ -155,21 +157,22 @@ def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
               + [f"embedding z\\n{enc[-1]}"] + [f"{u}\\nReLU" for u in dec[1:-1]]
               + [f"reconstruction x̂\\n{dec[-1]}"])
     biggest = min(max(sizes), max_units_drawn)
+    c = DIAGRAM
     lines = [
         "digraph AE {",
         '  rankdir=LR; bgcolor="transparent"; nodesep=0.2; ranksep=0.35;',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
-        'color="#9aa0a6", fillcolor="#f0f2f6", width=0.8];',
-        '  edge [color="#9aa0a6", arrowsize=0.6];',
-        '  graph [fontname="Helvetica", fontsize=11, fontcolor="#555555", style="rounded,dashed", '
-        'color="#c7cbd1", labeljust="l"];',
+        f'color="{c["line"]}", fillcolor="{c["node"]}", width=0.8];',
+        f'  edge [color="{c["line"]}", arrowsize=0.6];',
+        f'  graph [fontname="Helvetica", fontsize=11, fontcolor="{c["group_text"]}", '
+        f'style="rounded,dashed", color="{c["group_line"]}", labeljust="l"];',
     ]
 
     def node(i: int) -> str:
         units = sizes[i]
         height = 0.45 + 1.6 * min(units, max_units_drawn) / biggest
-        fill = "#ffe3e3" if i == mid else ("#e8f1fb" if i < mid else "#eaf6ea")
-        edge = ', color="#d62728", penwidth=1.5' if i == mid else ""
+        fill = c["embedding"] if i == mid else (c["encoder"] if i < mid else c["decoder"])
+        edge = f', color="{c["embedding_line"]}", penwidth=1.5' if i == mid else ""
         return f'    n{i} [label="{labels[i]}", height={height:.2f}, fillcolor="{fill}"{edge}];'
 
     decoder = {"dec": "decoder (pretraining only)", "idec": "decoder (kept by IDEC)"}.get(
@@ -187,8 +190,9 @@ def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,
         if alpha is not None:
             text += f"\\nStudent's t, α={float(alpha):g}"
         lines.append(f'  q [label="{text}\\n→ soft assignment q", shape=box, '
-                     'style="rounded,filled,dashed", fillcolor="#fff4e0", color="#ff7f0e"];')
-        lines.append(f'  n{mid} -> q [color="#ff7f0e", style=dashed];')
+                     f'style="rounded,filled,dashed", fillcolor="{c["cluster"]}", '
+                     f'color="{c["cluster_line"]}"];')
+        lines.append(f'  n{mid} -> q [color="{c["cluster_line"]}", style=dashed];')
         lines.append(f"  {{ rank=same; n{mid}; q; }}")
     lines.append("}")
     return "\n".join(lines)

@@ -32,6 +32,15 @@ LIGHT_GREY = "#c4c8cd"  # the first baseline's bars
 DARK_GREY = "#7d858f"   # the second baseline's bars; histograms of all samples
 BACKGROUND = "#ffffff"  # the page: blank gallery tiles
 TILE_FRAME = "#d2d2d2"  # an image tile's frame when it has no cluster colour
+OUTLINE = "#1a1a1a"     # dark outlines: the centroids' crosses, data-space centroids
+
+# The Model page's autoencoder drawing (Graphviz colours; encoder blue, decoder green, the
+# embedding red, the clustering layer orange as in the cluster palette's first colours).
+DIAGRAM = {
+    "line": NEUTRAL, "node": "#f0f2f6", "group_text": "#555555", "group_line": "#c7cbd1",
+    "encoder": "#e8f1fb", "decoder": "#eaf6ea", "embedding": "#ffe3e3",
+    "embedding_line": "#d62728", "cluster": "#fff4e0", "cluster_line": "#ff7f0e",
+}
 NOTE_BACKGROUND = "rgba(255,255,255,0.75)"  # behind a note written over a chart's lines
 CONTINUOUS = "Blues"    # heatmaps (confusion matrices)
 

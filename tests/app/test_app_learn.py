@@ -120,15 +120,18 @@ def chart(at, key):
     return json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
 
 
-def _step_job(at):
-    """Start a tiny step-mode job on the page and wait at update 0; returns the job."""
+def _step_job(at, **train):
+    """Start a tiny step-mode job on the page and wait at update 0; returns the job.
+
+    ``train`` overrides the tiny run's train settings (default: tol 0).
+    """
     from explorer.jobs import manager
 
     at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
                                 "label_column": "auto", "noise": None}
     at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
     at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
-                                 "tol": 0.0}
+                                 **(train or {"tol": 0.0})}
     at.run()
     button(at, "Start in step mode").click().run()
     job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
@@ -304,23 +307,8 @@ def test_step_page_words_colours_and_the_runs_page(monkeypatch):
 
 def test_a_target_equal_to_q_is_said_at_every_step_and_at_the_end():
     """Power 1 without / f_j: P = Q, no pull, nothing to learn, in the page's own words."""
-    from explorer.jobs import manager
-
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
-    at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
-                                "label_column": "auto", "noise": None}
-    at.session_state["model"] = {"hidden": [32, 10], "n_clusters": 0, "alpha": 1.0}
-    at.session_state["train"] = {"pretrain_epochs": 3, "max_iter": 2000, "update_interval": 10,
-                                 "target_power": 1.0, "normalize_frequency": False}
-    at.run()
-    button(at, "Start in step mode").click().run()
-    job = manager().get(at.session_state["step_job_id"], at.session_state["owner"])
-    end = time.time() + 90
-    while not job.dec and time.time() < end:
-        time.sleep(0.2)
-    time.sleep(0.3)
-    at.run()
-    assert not at.exception
+    job = _step_job(at, target_power=1.0, normalize_frequency=False)
     captions = " ".join(c.value for c in at.caption)
     assert "No pull: the target P equals Q" in captions and "pulled hardest" not in captions
     button(at, "Step").click().run()  # update 1: nothing changed, so the stop rule fires
