@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import streamlit as st  # noqa: E402
 
 from dec_core.pretrained import ASSETS  # noqa: E402
-from explorer.ui import (  # noqa: E402
+from explorer.session.ui import (  # noqa: E402
     init_state,
     nav_menu,
     one_entry_per_page,

@@ -1,7 +1,7 @@
 """Default settings per kind of data: the one place every default lives.
 
 The CLI (``python -m dec_core run``), the benchmarks and the app
-(``explorer/state.py``) all start from :func:`preset_for`, so the same data
+(``explorer/session/state.py``) all start from :func:`preset_for`, so the same data
 gives the same settings, and the same result, everywhere.
 
 A preset is a flat dict of config keys (the CLI's JSON config, the app's

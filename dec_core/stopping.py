@@ -2,7 +2,7 @@
 
 The estimator records one in ``stop_record_`` (and, JSON-ready, in
 ``history_["stop"]``) next to ``stop_reason_``, the same fact in one line of
-text. Code that explains a stop to people (``explorer.teach.stop_text``)
+text. Code that explains a stop to people (``explorer.text.teach.stop_text``)
 reads the record's fields and never takes the text apart.
 """
 

@@ -9,9 +9,8 @@ import hashlib
 
 from dec_core.datasets import Dataset, load_dataset
 from dec_core.readers import FileTooLarge
-
-from . import settings
-from .state import dataset_options
+from explorer import settings
+from explorer.session.state import dataset_options
 
 
 def upload_digest(data: bytes) -> str:

@@ -6,8 +6,8 @@ pretrained autoencoder) and N2D (UMAP + GMM on the pretrained embedding).
 A table of ACC / NMI / ARI and time, then one panel per method in one shared
 2-D frame, every method's clusters in the colour of the class they match.
 k-means, N2D and the UMAP view run in background threads
-(:mod:`explorer.background`), so the page never waits on them. The pure
-logic lives in :mod:`explorer.compare`.
+(:mod:`explorer.session.background`), so the page never waits on them. The pure
+logic lives in :mod:`explorer.analysis.compare`.
 """
 
 from __future__ import annotations
@@ -21,12 +21,20 @@ import streamlit as st
 from dec_core.baselines import KMEANS_N_INIT, kmeans_raw_labels
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.presets import VARIANTS
-from explorer import compare, explore_charts, projection, teach
-from explorer.background import poll, tasks
+from explorer.analysis import compare, projection
+from explorer.charts import explore as explore_charts
+from explorer.charts.theme import class_color
 from explorer.data import upload_digest
 from explorer.jobs import manager
-from explorer.theme import class_color
-from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached, run_mtime
+from explorer.session.background import poll, tasks
+from explorer.session.ui import (
+    chart_columns,
+    current_run_or_stop,
+    init_page,
+    load_run_cached,
+    run_mtime,
+)
+from explorer.text import teach
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)
 N2D_MAX_FIT = 10_000       # UMAP of N2D is fitted on at most this many rows
@@ -37,7 +45,7 @@ PANEL_HEIGHT = 380
 
 
 
-# The three parts of "Compute k-means and N2D": background tasks (explorer.background),
+# The three parts of "Compute k-means and N2D": background tasks (explorer.session.background),
 # keyed by run, save time, k and seed, so they run once per server and survive reruns.
 
 

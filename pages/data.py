@@ -5,11 +5,13 @@ import streamlit as st
 
 from dec_core.cost import human_count
 from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
-from explorer import data_charts, k_sweep, settings
-from explorer.background import poll, tasks
+from explorer import settings
+from explorer.analysis import k_sweep
+from explorer.charts import data as data_charts
 from explorer.data import check_upload, upload_digest
-from explorer.state import dataset_changes
-from explorer.ui import (
+from explorer.session.background import poll, tasks
+from explorer.session.state import dataset_changes
+from explorer.session.ui import (
     bind,
     chart_columns,
     current_dataset,
@@ -313,7 +315,7 @@ def _pretrain_offer(result: dict) -> None:
 
 def _k_sweep_panel(ds) -> None:
     """How many clusters, and are they real? The k sweep, in the background: by itself for
-    an uploaded file (explorer.k_sweep.runs_by_itself), on request for a built-in set."""
+    an uploaded file (explorer.analysis.k_sweep.runs_by_itself), on request for a built-in set."""
     model = st.session_state["model"]
     params = k_sweep.session_params(st.session_state, ds)
     st.subheader("How many clusters, and are they real?")

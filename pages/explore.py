@@ -19,19 +19,15 @@ import streamlit as st
 from dec_core.baselines import NAMES
 from dec_core.datasets import class_name as dataset_class_name
 from dec_core.metrics import matched_confusion_matrix
-from explorer import (
-    compare,
-    dec_map,
-    explore_charts,
-    k_sweep,
-    map_frame,
-    projection,
-    stability_panel,
-    teach,
-)
-from explorer.background import poll, tasks
-from explorer.theme import BACKGROUND, NEUTRAL, class_color
-from explorer.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
+from explorer.analysis import compare, k_sweep, projection
+from explorer.charts import explore as explore_charts
+from explorer.charts.theme import BACKGROUND, NEUTRAL, class_color
+from explorer.live_map import figure as dec_map
+from explorer.live_map import frame as map_frame
+from explorer.panels import stability as stability_panel
+from explorer.session.background import poll, tasks
+from explorer.session.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
+from explorer.text import teach
 
 init_page()
 
@@ -180,7 +176,7 @@ if _sweep is not None and _sweep["structure"] == "none":
     st.warning(k_sweep.no_structure_warning(k, None, _sweep_where), icon=":material/blur_on:")
 stability_panel.flag_line(run_path)
 
-# One colour rule (explorer.theme): a class keeps its colour on every page, and a
+# One colour rule (explorer.charts.theme): a class keeps its colour on every page, and a
 # cluster takes the colour of the class it is matched to; its name says which.
 cluster_colors, matched = explore_charts.cluster_palette(labels, y_true, k)
 cluster_names = explore_charts.cluster_names(range(k), matched, class_names, has_labels=y_true is not None)

@@ -15,10 +15,22 @@ import numpy as np
 import streamlit as st
 
 from dec_core.baselines import NAMES
-from explorer import compare, dec_map, explore_charts, map_panel, teach
+from explorer.analysis import compare
+from explorer.charts import explore as explore_charts
+from explorer.charts.theme import cluster_colors
 from explorer.jobs import manager
-from explorer.theme import cluster_colors
-from explorer.ui import bind, chart_columns, init_page, projector_mode, shown, step_status, store
+from explorer.live_map import figure as dec_map
+from explorer.live_map import panel as map_panel
+from explorer.session.ui import (
+    bind,
+    chart_columns,
+    init_page,
+    projector_mode,
+    shown,
+    step_status,
+    store,
+)
+from explorer.text import teach
 
 INTRO = ("Run DEC one target update at a time and watch the target P sharpen the soft "
          "assignment Q. Data and model come from the Data and Model pages; training "

@@ -1,17 +1,20 @@
 """Lockstep: two runs that share their start, side by side, update by update.
 
 A pair comes from Runs (select two) or is started here in one click for a switch a
-lesson compares (explorer.lockstep.PAIRS); the maps and their shared replay are
-explorer.map_panel.lockstep_maps.
+lesson compares (explorer.analysis.lockstep.PAIRS); the maps and their shared replay are
+explorer.live_map.panel.lockstep_maps.
 """
 
 import json
 
 import streamlit as st
 
-from explorer import lockstep, map_panel, replay, side_by_side
+from explorer.analysis import lockstep
+from explorer.analysis import runs as side_by_side
 from explorer.jobs import manager
-from explorer.ui import init_page, load_run_cached, phase_text, run_mtime
+from explorer.live_map import panel as map_panel
+from explorer.live_map import replay
+from explorer.session.ui import init_page, load_run_cached, phase_text, run_mtime
 
 init_page()
 owner = st.session_state["owner"]

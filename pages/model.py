@@ -7,10 +7,11 @@ import streamlit as st
 
 from dec_core import cost
 from dec_core.presets import method_of
-from explorer import k_sweep, teach
-from explorer import model_info as mi
-from explorer.state import MODEL_PRESETS, dec_params
-from explorer.ui import bind, current_dataset, init_page, set_setting, shown, store
+from explorer.analysis import k_sweep
+from explorer.charts import model as mi
+from explorer.session.state import MODEL_PRESETS, dec_params
+from explorer.session.ui import bind, current_dataset, init_page, set_setting, shown, store
+from explorer.text import teach
 
 init_page()
 st.title("Model")
@@ -138,7 +139,7 @@ left.number_input("Number of clusters k (0 = number of labels)", 0, max(2, ds.n_
                        f"labels ({n_labels or 'none here, so 10'}). At most the number of "
                        "samples.")
 k = store("model", "n_clusters") or (n_labels or 10)
-# where k comes from, worded as on Train (explorer.k_sweep), with the Data page's sweep if run
+# where k comes from, worded as on Train (explorer.analysis.k_sweep), with the Data page's sweep if run
 left.caption("DEC will look for " + k_sweep.header_clusters(
     int(model["n_clusters"]), n_labels,
     k_sweep.current(st.session_state, k_sweep.session_key(st.session_state, ds)), bold=True)

@@ -12,10 +12,11 @@ import streamlit as st
 
 from dec_core.notebook import build_notebook, dumps
 from dec_core.runs import list_runs
-from explorer import lockstep, side_by_side
+from explorer.analysis import lockstep
+from explorer.analysis import runs as side_by_side
 from explorer.jobs import manager
-from explorer.state import cli_config
-from explorer.ui import (
+from explorer.session.state import cli_config
+from explorer.session.ui import (
     chart_columns,
     init_page,
     load_run_cached,

@@ -23,13 +23,16 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
-from explorer import explore_charts, k_sweep, map_panel, replay, teach
-from explorer import train_charts as charts
-from explorer.background import poll
+from explorer.analysis import k_sweep
+from explorer.charts import explore as explore_charts
+from explorer.charts import train as charts
 from explorer.jobs import AUTOENCODER_SOURCES, manager
-from explorer.resources import job_params
-from explorer.state import TRAIN_DEFAULTS, cli_config, train_defaults
-from explorer.ui import (
+from explorer.jobs.resources import job_params
+from explorer.live_map import panel as map_panel
+from explorer.live_map import replay
+from explorer.session.background import poll
+from explorer.session.state import TRAIN_DEFAULTS, cli_config, train_defaults
+from explorer.session.ui import (
     bind,
     chart_columns,
     current_dataset,
@@ -43,14 +46,15 @@ from explorer.ui import (
     start_job,
     store_all,
 )
+from explorer.text import teach
 
 init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
 # A refresh (the job id travels in the URL) or a second tab reattaches in init_page
-# (explorer.ui.attach_job). After a server restart the journal brings the job back
-# (explorer.journal); a job the restart interrupted is shown even without the link,
+# (explorer.session.ui.attach_job). After a server restart the journal brings the job back
+# (explorer.jobs.journal); a job the restart interrupted is shown even without the link,
 # so its owner sees it.
 if "job_id" not in st.session_state and (cut := jobs.interrupted_for(owner)) is not None:
     st.session_state["job_id"] = cut.id
@@ -81,7 +85,7 @@ try:
     DATASET, LOAD_ERROR = current_dataset(), None
 except ValueError as err:
     DATASET, LOAD_ERROR = None, str(err)
-# The k sweep on these data: it starts by itself for an uploaded file (explorer.k_sweep),
+# The k sweep on these data: it starts by itself for an uploaded file (explorer.analysis.k_sweep),
 # so its verdict reaches this page before Start without a click on the Data page.
 SWEEP, SWEEP_TASK, _ = (k_sweep.resolve(st.session_state, DATASET) if DATASET is not None
                         else (None, None, None))
@@ -283,7 +287,7 @@ train = store_all("train")
 # a fragment run (server) and a redraw (browser); once a second keeps the
 # charts moving, a queued page looks rarely, a finished or idle page never.
 POLL_S = {"queued": 2.5, "running": 1.0}
-# While DEC runs, the live map moves on at most this often (explorer.map_panel.paced):
+# While DEC runs, the live map moves on at most this often (explorer.live_map.panel.paced):
 # its redraw is the page's dearest, and the charts above it keep the 1 s beat.
 MAP_EVERY_S = 2.0
 
@@ -417,7 +421,7 @@ def cost_panel() -> None:
                        help="A stratified subsample (Data page) whose estimate fits.")
 
 
-# Surprises a class asks about, answered before Start (explorer.teach words them).
+# Surprises a class asks about, answered before Start (explorer.text.teach words them).
 if DATASET is not None and not problem and not COMPACT:
     if teach.nonconvex_text(data["name"]):
         st.caption(":material/lightbulb: " + teach.nonconvex_text(data["name"]))
@@ -597,7 +601,7 @@ def draw(job) -> None:
 
 
 def saved_frames(path: str) -> list:
-    """A saved run's replay frames (explorer.replay), once per run and session; empty when
+    """A saved run's replay frames (explorer.live_map.replay), once per run and session; empty when
     it cannot be read (the result below says why)."""
     cache = st.session_state.setdefault("_train_saved_frames", {})
     if path not in cache:
@@ -609,7 +613,7 @@ def saved_frames(path: str) -> list:
 
 
 def draw_map(job, v) -> None:
-    """The embedding with its moving centroids, live, and its replay (explorer.map_panel)."""
+    """The embedding with its moving centroids, live, and its replay (explorer.live_map.panel)."""
     def view() -> dict | None:  # read again at each run of the replay's fragment
         current = manager().get(job.id, owner)
         if current is None:

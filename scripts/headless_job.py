@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.getcwd())
 
 from explorer.jobs import JobManager  # noqa: E402
-from explorer.state import SECTIONS, from_query, link_changes  # noqa: E402
+from explorer.session.state import SECTIONS, from_query, link_changes  # noqa: E402
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ Not a test; run by hand (issue 13, item 1):
 
 ``run`` trains each file once per seed through ``dec_core.cli.run`` (what
 ``python -m dec_core run --dataset file --data-path F --seed S`` does) and once
-through the app's path (``explorer.data.load``, ``explorer.state.dec_params``,
+through the app's path (``explorer.data.load``, ``explorer.session.state.dec_params``,
 ``DEC.fit``, as the job worker does), and prints one JSON line per run.
 """
 
@@ -39,8 +39,8 @@ def run(paths: list[Path], seeds: list[int]) -> None:
     from dec_core import cli
     from dec_core.estimator import DEC
     from dec_core.metrics import clustering_scores
-    from explorer import state
     from explorer.data import load
+    from explorer.session import state
 
     for path in paths:
         for seed in seeds:

@@ -61,7 +61,7 @@ def _no_background_task_outlives_its_test():
     yield
     import sys
 
-    background = sys.modules.get("explorer.background")
+    background = sys.modules.get("explorer.session.background")
     if background is not None and background._TASKS is not None:
         assert background._TASKS.wait_all(timeout=300), "a background task ran past 300 s"
 

@@ -3,7 +3,7 @@
 The subpackage, one concern per module:
 
 - :mod:`~explorer.jobs.job`: a :class:`Job`, its states, the words for them;
-- :mod:`~explorer.jobs.job_manager`: :class:`JobManager`, the queue, the warm
+- :mod:`~explorer.jobs.manager`: :class:`JobManager`, the queue, the warm
   workers and the thread that applies a job's events;
 - :mod:`~explorer.jobs.cache`: :class:`AutoencoderCache`, pretrained autoencoders
   reused across jobs (pinned while a worker loads one);
@@ -62,9 +62,9 @@ from __future__ import annotations
 import atexit
 import threading
 
-from .. import settings
-from .cache import AutoencoderCache
-from .job import (
+from explorer import settings
+from explorer.jobs.cache import AutoencoderCache
+from explorer.jobs.job import (
     AUTOENCODER_SOURCES,
     INTERRUPTED_BY,
     STATES_ACTIVE,
@@ -73,7 +73,7 @@ from .job import (
     owner_dir,
     where,
 )
-from .job_manager import JobManager
+from explorer.jobs.manager import JobManager
 
 __all__ = ["AUTOENCODER_SOURCES", "INTERRUPTED_BY", "STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job",
            "JobManager", "manager", "owner_dir", "where"]

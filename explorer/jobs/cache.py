@@ -18,8 +18,7 @@ from collections import Counter, OrderedDict
 from pathlib import Path
 
 from dec_core.pretrained import pretrain_settings
-
-from ..data import upload_digest
+from explorer.data import upload_digest
 
 
 class AutoencoderCache:

@@ -132,7 +132,7 @@ class Done:
     """The run is saved (also after a Stop): its folder, DEC scores, stop reason, warnings.
 
     ``stop`` is the estimator's stop record (``StopRecord.as_dict()``), for
-    :func:`explorer.teach.stop_text`; ``message`` the same in one line.
+    :func:`explorer.text.teach.stop_text`; ``message`` the same in one line.
     """
 
     run_path: str

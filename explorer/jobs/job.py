@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dec_core.cost import remaining_seconds
-
-from .worker import Controls
+from explorer.jobs.worker import Controls
 
 STATES_ACTIVE = ("queued", "running")
 STATES_ENDED = ("done", "stopped", "failed", "interrupted")
@@ -66,7 +65,7 @@ class Job:
     kmeans: dict = field(default_factory=dict)     # scores of AE + k-means
     dec: list = field(default_factory=list)        # dicts: update, iteration, loss, delta_label, acc...
     step_info: dict = field(default_factory=dict, repr=False)  # q, p, f of the last update
-    replay: list = field(default_factory=list, repr=False)  # explorer.replay frames, one per update
+    replay: list = field(default_factory=list, repr=False)  # explorer.live_map.replay frames, one per update
     sharpening: list = field(default_factory=list)  # mean max q and max p per update
     reused_autoencoder: bool = False
     autoencoder_source: str = "live"  # a key of AUTOENCODER_SOURCES

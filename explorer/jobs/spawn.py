@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .worker import WORKER_MODULES
+from explorer.jobs.worker import WORKER_MODULES
 
 _NO_MAIN = threading.local()
 

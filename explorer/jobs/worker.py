@@ -28,11 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from dec_core.callbacks import Callback, StopOnEvent
-
-from .. import settings
-from ..data import load as load_data
-from ..map_frame import LiveMap
-from . import events as ev
+from explorer import settings
+from explorer.data import load as load_data
+from explorer.jobs import events as ev
+from explorer.live_map.frame import LiveMap
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
@@ -183,7 +182,7 @@ class _Recorder(Callback):
 
     def _matching(self, labels: np.ndarray) -> dict:
         """``mapping``: {cluster: class} (Hungarian, as ACC matches them), or None without
-        labels; ``n_classes``: one more than the largest label (explorer.theme.cluster_colors)."""
+        labels; ``n_classes``: one more than the largest label (explorer.charts.theme.cluster_colors)."""
         if self.y is None or self.y.size == 0:
             return {"mapping": None, "n_classes": None}
         from dec_core.metrics import cluster_acc
@@ -421,8 +420,7 @@ def _train(spec: dict, events, controls: Controls) -> dict:
 def _load(spec: dict, events):
     """Load the data and check the settings on it: ``(dataset, DEC params, info)``."""
     from dec_core.cost import pretrain_epochs_run
-
-    from ..resources import job_params
+    from explorer.jobs.resources import job_params
 
     config = spec["config"]
     events.put(ev.Phase("loading"))

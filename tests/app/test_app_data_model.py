@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dec_core.datasets import load_dataset
-from explorer import data_charts
+from explorer.charts import data as data_charts
 from explorer.data import check_upload
-from explorer.state import DATA_DEFAULTS
+from explorer.session.state import DATA_DEFAULTS
 from tests.helpers.filebytes import npy_bytes, npz_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,7 +203,7 @@ def test_model_page_clusters_and_outside_changes():
 
 
 def mi_count(dims) -> str:
-    from explorer import model_info as mi
+    from explorer.charts import model as mi
 
     return mi.human_count(mi.param_count(dims))
 
@@ -302,7 +302,7 @@ def test_new_data_set_brings_its_preset_but_keeps_changed_settings(monkeypatch, 
 
 
 def state_train() -> dict:
-    from explorer.state import TRAIN_DEFAULTS
+    from explorer.session.state import TRAIN_DEFAULTS
 
     return dict(TRAIN_DEFAULTS)
 

@@ -98,7 +98,7 @@ def test_one_colour_rule_and_one_name(runs):
     from dec_core.baselines import NAMES
     from dec_core.metrics import cluster_acc
     from dec_core.runs import load_run
-    from explorer.theme import class_color
+    from explorer.charts.theme import class_color
 
     run = load_run(runs["images"], with_model=False)
     _, mapping = cluster_acc(run.y_true, run.labels, return_mapping=True)
@@ -124,7 +124,7 @@ def test_one_colour_rule_and_one_name(runs):
 
 def test_umap_does_not_hold_the_page(runs, monkeypatch):
     """UMAP runs in the background: PCA (captioned as such) until it is ready."""
-    from explorer import projection
+    from explorer.analysis import projection
 
     release = threading.Event()
     real = projection.project

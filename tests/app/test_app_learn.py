@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import dec_map
+from explorer.live_map import figure as dec_map
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,8 @@ def test_step_mode_one_update_per_step():
 
 def test_formulas_follow_the_method_and_the_defaults(monkeypatch):
     """IDEC as published; the stop rule's default tol is read from TRAIN_DEFAULTS."""
-    from explorer import state, teach
+    from explorer.session import state
+    from explorer.text import teach
 
     panels = teach.panels()
     assert "0.1 % by default" not in panels[5][2]
@@ -103,7 +104,7 @@ def test_idec_formula_has_one_text_with_the_mean_over_features():
     """L_r is Keras' "mse" (mean over samples and features), as DEC(method="idec") trains it."""
     import inspect
 
-    from explorer import teach
+    from explorer.text import teach
 
     latex = teach.idec_loss_latex(0.1)
     assert r"\frac{1}{n\,d}" in latex and r"\gamma = 0.1" in latex
@@ -146,7 +147,7 @@ def _step_job(at, **train):
 
 def test_target_switches_and_kernel_explorer():
     """The switches write the train settings the next job uses; the explorer redraws at once."""
-    from explorer import teach
+    from explorer.text import teach
 
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180).run()
     assert not at.exception
@@ -161,7 +162,7 @@ def test_target_switches_and_kernel_explorer():
     assert not at.exception
     assert at.session_state["train"]["normalize_frequency"] is False
     assert at.session_state["train"]["target_power"] == 3.0
-    from explorer.state import dec_params
+    from explorer.session.state import dec_params
     params = dec_params(at.session_state["model"], at.session_state["train"], 64, 10)
     assert (params["target_power"], params["normalize_frequency"]) == (3.0, False)
     # the kernel explorer: the chosen alpha's curve is highlighted, the row follows the sliders
@@ -177,7 +178,7 @@ def test_kernel_explorer_formulas():
     import numpy as np
 
     from dec_core.target import target_distribution
-    from explorer import teach
+    from explorer.text import teach
 
     d = np.linspace(0, 4, 9)
     for alpha in (0.1, 1.0, 10.0):
@@ -255,9 +256,9 @@ def test_step_page_words_colours_and_the_runs_page(monkeypatch):
     run), the end is said in words, and Runs says "waiting for Step (update 0)"."""
     import json
 
-    import explorer.ui as ui
+    import explorer.session.ui as ui
+    from explorer.charts.theme import cluster_colors
     from explorer.jobs import manager
-    from explorer.theme import cluster_colors
 
     monkeypatch.setattr(ui, "owner_cookie", lambda: "Tok3n-learner_0123456789")
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-import explorer.ui as ui
+import explorer.session.ui as ui
 from dec_core.notebook import build_notebook
 from dec_core.runs import MANIFEST
-from explorer.state import cli_config
+from explorer.session.state import cli_config
 from tests.app.test_ui import TOKEN, fake_run, finished_job, jobs  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]

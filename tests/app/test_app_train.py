@@ -88,7 +88,7 @@ def test_train_end_to_end_then_runs_page():
 
 
 def test_refresh_reattaches_by_url(monkeypatch):
-    import explorer.ui as ui
+    import explorer.session.ui as ui
 
     at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
     button(at, "Start").click().run()
@@ -132,8 +132,8 @@ def test_server_never_imports_keras(tmp_path):
 
 
 def test_help_texts_quote_the_defaults():
-    from explorer.state import TRAIN_DEFAULTS as D
-    from explorer.teach import percent
+    from explorer.session.state import TRAIN_DEFAULTS as D
+    from explorer.text.teach import percent
 
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
     assert f"Default {D['pretrain_noise']:g}" in at.slider(key="train.pretrain_noise").help

@@ -1,8 +1,8 @@
-"""explorer.background: a page's computations, once per key, outside any session."""
+"""explorer.session.background: a page's computations, once per key, outside any session."""
 
 import threading
 
-from explorer.background import Tasks
+from explorer.session.background import Tasks
 
 
 def test_a_key_runs_once_and_wait_all_waits_for_every_task():

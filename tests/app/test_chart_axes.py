@@ -5,9 +5,10 @@ import math
 
 import plotly.graph_objects as go
 
-from explorer import side_by_side as sbs
-from explorer import teach, theme
-from explorer import train_charts as charts
+from explorer.analysis import runs as sbs
+from explorer.charts import theme
+from explorer.charts import train as charts
+from explorer.text import teach
 
 
 def _title_lines_fit(fig) -> bool:

@@ -10,10 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dec_core.baselines import kmeans_raw_labels
-from explorer import compare, explore_charts
+from explorer.analysis import compare
+from explorer.charts import explore as explore_charts
+from explorer.charts.theme import class_color, color
 from explorer.jobs import JobManager
-from explorer.state import ensure_defaults
-from explorer.theme import class_color, color
+from explorer.session.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "compare.py")
@@ -311,7 +312,7 @@ def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
     """No n² Python-callback distances (slow, and they hold the GIL the server needs)."""
     import sklearn.metrics.pairwise as pairwise
 
-    from explorer import projection
+    from explorer.analysis import projection
 
     def forbidden(*args, **kwargs):
         raise RuntimeError("UMAP computed all pairwise distances through a Python callback")

@@ -1,4 +1,4 @@
-"""explorer.dec_map: the chosen point (the rule, a click), its pull arrow, the legend-free map."""
+"""explorer.live_map.figure: the chosen point (the rule, a click), its pull arrow, the legend-free map."""
 
 from types import SimpleNamespace
 
@@ -7,8 +7,8 @@ import pytest
 
 from dec_core.gradients import embedding_gradient, soft_assign
 from dec_core.layers import target_distribution
-from explorer import dec_map
-from explorer.map_frame import PULL_SHARE, Frame, LiveMap
+from explorer.live_map import figure as dec_map
+from explorer.live_map.frame import PULL_SHARE, Frame, LiveMap
 
 
 def _live_updates(n_updates: int = 3, m: int = 60, e: int = 5, k: int = 3, seed: int = 0):

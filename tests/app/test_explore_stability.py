@@ -1,11 +1,12 @@
-"""Explore's Stability tab and flags (explorer.stability_panel) under AppTest."""
+"""Explore's Stability tab and flags (explorer.panels.stability) under AppTest."""
 
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import k_sweep, stability, stability_panel
+from explorer.analysis import k_sweep, stability
+from explorer.panels import stability as stability_panel
 from tests.helpers.fake_run import make_fake_run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explore.py")
@@ -82,7 +83,7 @@ def test_explore_says_no_structure_for_data_the_sweep_found_none_in(run_path, tm
     import json
     import shutil
 
-    from explorer.state import DATA_DEFAULTS, model_defaults, train_defaults
+    from explorer.session.state import DATA_DEFAULTS, model_defaults, train_defaults
 
     # the fake run with the full settings a Train job saves
     full = tmp_path / "full"

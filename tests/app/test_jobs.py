@@ -21,8 +21,8 @@ import pytest
 from dec_core.runs import load_run
 from explorer.jobs import Job, JobManager, owner_dir
 from explorer.jobs import events as ev
-from explorer.resources import check_fits, estimate_bytes
-from explorer.state import ensure_defaults
+from explorer.jobs.resources import check_fits, estimate_bytes
+from explorer.session.state import ensure_defaults
 
 ALICE, BOB, MALLORY = "alice" * 4, "bobby" * 4, "mallory" * 3
 
@@ -393,7 +393,7 @@ def test_a_step_job_waiting_for_step_does_not_starve_the_queue(tmp_path):
     wait_for(lambda: step.view()["waiting"] or not step.active)
     assert step.active and len(step.dec) == 1 and step.view()["waiting_since"] is not None
     assert jobs.running_count() == 0  # its slot is lent out while it waits
-    info = step.view()["step_info"]  # the colours' matching (explorer.theme.cluster_colors)
+    info = step.view()["step_info"]  # the colours' matching (explorer.charts.theme.cluster_colors)
     from dec_core.metrics import cluster_acc
     from explorer.data import load
 
@@ -446,7 +446,7 @@ def test_a_converged_step_job_ends_without_another_step(tmp_path):
 def test_one_parameter_check_for_the_page_and_the_worker(jobs):
     """The Train page refuses with the very words the worker fails with."""
     from explorer.data import load
-    from explorer.resources import job_params
+    from explorer.jobs.resources import job_params
 
     config = tiny_config()
     config["model"]["n_clusters"] = 500  # 200 samples
@@ -520,7 +520,7 @@ def test_the_forkserver_outlasts_a_sigterm_and_a_worker_outlasts_no_forkserver()
     code = textwrap.dedent("""
         import os, signal, time
         from multiprocessing import forkserver
-        from explorer.jobs.job_manager import _Runner
+        from explorer.jobs.manager import _Runner
         runner = _Runner(in_process=False)
         assert runner.events.get(timeout=120).__class__.__name__ == "Ready"
         server = forkserver._forkserver._forkserver_pid

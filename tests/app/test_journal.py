@@ -22,7 +22,7 @@ import pytest
 
 from dec_core.runs import load_run
 from explorer.jobs import JobManager, owner_dir
-from explorer.state import ensure_defaults
+from explorer.session.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB = "alice" * 4, "bobby" * 4

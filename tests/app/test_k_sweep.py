@@ -1,4 +1,4 @@
-"""The k sweep in the app (explorer.k_sweep): its words, Train's header, and the CLI's agreement."""
+"""The k sweep in the app (explorer.analysis.k_sweep): its words, Train's header, and the CLI's agreement."""
 
 import copy
 import io
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import k_sweep
+from explorer.analysis import k_sweep
 from explorer.data import load
-from explorer.state import DATA_DEFAULTS, cli_config, model_defaults, train_defaults
+from explorer.session.state import DATA_DEFAULTS, cli_config, model_defaults, train_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,7 +92,7 @@ def test_sweep_key_ignores_k_but_not_the_seed_or_the_data():
 
 
 def _wait_for_background() -> None:
-    from explorer.background import tasks
+    from explorer.session.background import tasks
 
     assert tasks().wait_all(timeout=240)
 
@@ -210,7 +210,7 @@ def test_sweep_runs_in_the_autoencoder_a_job_already_pretrained(tmp_path, monkey
     # while that sweep runs, the session's sweep of the same data in their own space answers
     import threading
 
-    from explorer.background import tasks
+    from explorer.session.background import tasks
 
     state[k_sweep.STATE_KEY] = {"key": before, "result": plain}
     gate, task = threading.Event(), k_sweep.task_key(k_sweep.session_key(state, ds))
@@ -376,9 +376,9 @@ def test_no_pretrain_button_when_the_shipped_autoencoder_fits(tmp_path, monkeypa
 def test_a_sweep_on_the_data_re_runs_by_itself_once_a_job_cached_an_autoencoder(
         tmp_path, monkeypatch):
     import explorer.jobs as jobs_module
-    from explorer.background import tasks
     from explorer.jobs.cache import AutoencoderCache
     from explorer.jobs.job import owner_dir
+    from explorer.session.background import tasks
 
     fake = _RecordingManager(tmp_path / "cache")
     monkeypatch.setattr(jobs_module, "_MANAGER", fake)

@@ -1,4 +1,4 @@
-"""Lockstep (explorer.lockstep, pages/lockstep.py): which pairs share their start, the
+"""Lockstep (explorer.analysis.lockstep, pages/lockstep.py): which pairs share their start, the
 one-click pairs, and the refusal on screen."""
 
 from pathlib import Path
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import lockstep
-from explorer.state import ensure_defaults
+from explorer.analysis import lockstep
+from explorer.session.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""explorer.map_frame: the live map's fixed frame, trails, gradient shares, data-space grid."""
+"""explorer.live_map.frame: the live map's fixed frame, trails, gradient shares, data-space grid."""
 
 import numpy as np
 import pytest
@@ -8,8 +8,8 @@ from dec_core.callbacks import Callback
 from dec_core.gradients import gradient_norms
 from dec_core.runs import load_run
 from explorer.jobs import JobManager
-from explorer.map_frame import Frame, LiveMap, confidence_edges, frame_snapshots
-from explorer.state import ensure_defaults
+from explorer.live_map.frame import Frame, LiveMap, confidence_edges, frame_snapshots
+from explorer.session.state import ensure_defaults
 
 
 def test_frame_is_pca_of_the_points_it_was_fitted_on():
@@ -117,7 +117,7 @@ def _info(u: int, k: int = 3, m: int = 30) -> dict:
 
 
 def test_map_figure_draws_points_in_their_clusters_colours_and_a_trail_per_centroid():
-    from explorer import dec_map
+    from explorer.live_map import figure as dec_map
 
     info = _info(4)
     colors = dec_map.colors_for(info, 3)
@@ -134,7 +134,7 @@ def test_map_figure_draws_points_in_their_clusters_colours_and_a_trail_per_centr
 def test_paced_map_moves_on_at_most_every_interval(monkeypatch):
     from types import SimpleNamespace
 
-    from explorer import map_panel
+    from explorer.live_map import panel as map_panel
 
     clock = [100.0]
     monkeypatch.setattr(map_panel, "st", SimpleNamespace(session_state={}))
@@ -154,7 +154,7 @@ def test_a_target_equal_to_q_draws_no_pull_and_says_so():
     """Power 1 without / f_j: P = Q, so the shares are not rounding noise passed off as pull."""
     from sklearn.datasets import make_blobs
 
-    from explorer.dec_map import grad_caption
+    from explorer.live_map.figure import grad_caption
 
     x, _ = make_blobs(200, n_features=4, centers=3, random_state=0)
     x = x.astype(np.float32)
@@ -179,7 +179,7 @@ def test_a_target_equal_to_q_draws_no_pull_and_says_so():
 def test_prototypes_say_who_trains_the_decoder_and_how_much_they_changed(method):
     from sklearn.datasets import load_digits
 
-    from explorer.teach import prototypes_caption
+    from explorer.text.teach import prototypes_caption
 
     x = (load_digits().data[:300] / 16.0).astype(np.float32)
     rec = MapRecorder(LiveMap(np.arange(0, 300, 3), x, images=True))
@@ -200,7 +200,7 @@ def test_the_map_axes_are_fixed_at_update_0_with_room_to_spread():
     from types import SimpleNamespace
 
     from dec_core.gradients import soft_assign
-    from explorer.map_frame import ROOM, fixed_range, widened
+    from explorer.live_map.frame import ROOM, fixed_range, widened
 
     rng = np.random.default_rng(0)
     z0 = rng.normal(size=(80, 4))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer import model_info as mi
+from explorer.charts import model as mi
 
 
 @pytest.mark.parametrize("dims", [[64, 32, 10], [784, 500, 500, 2000, 10], [5, 2]])

@@ -104,7 +104,7 @@ def test_installed_app_serves_and_uses_the_shipped_autoencoder(installed):
         "import dec_core, explorer, sys\n"
         "from dec_core import pretrained\n"
         "from explorer.launch import app_dir\n"
-        "from explorer.state import DATA_DEFAULTS, MODEL_DEFAULTS, TRAIN_DEFAULTS, dec_params\n"
+        "from explorer.session.state import DATA_DEFAULTS, MODEL_DEFAULTS, TRAIN_DEFAULTS, dec_params\n"
         "from dec_core.datasets import load_dataset\n"
         "data = load_dataset(DATA_DEFAULTS['name'])\n"
         "params = dec_params(MODEL_DEFAULTS, TRAIN_DEFAULTS, data.n_features, data.n_classes)\n"

@@ -1,13 +1,13 @@
-"""The map's replay (explorer.replay): every update kept while a job trains, and the same
+"""The map's replay (explorer.live_map.replay): every update kept while a job trains, and the same
 frames read back from the saved run."""
 
 import numpy as np
 import pytest
 
 from dec_core.runs import load_run
-from explorer import replay
 from explorer.jobs import JobManager
-from explorer.state import ensure_defaults
+from explorer.live_map import replay
+from explorer.session.state import ensure_defaults
 
 
 def tiny_config(**train) -> dict:

@@ -8,9 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from dec_core.presets import apply_variant
 from dec_core.runs import list_runs, load_run
-from explorer import side_by_side as sbs
+from explorer.analysis import runs as sbs
 from explorer.jobs import worker
-from explorer.state import TRAIN_DEFAULTS
+from explorer.session.state import TRAIN_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = 1796000000.0  # a fixed time, so the names are known

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dec_core.datasets import SYNTHETIC_NOISE
 from dec_core.presets import preset_for
-from explorer.state import cli_config, ensure_defaults, from_query, link_changes, to_query
+from explorer.session.state import cli_config, ensure_defaults, from_query, link_changes, to_query
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import side_by_side as sbs
-from explorer.theme import PROJECTOR, layout
+from explorer.analysis import runs as sbs
+from explorer.charts.theme import PROJECTOR, layout
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"n_clusters": 10, "alpha": 1.0, "dims": [64, 16, 4], "pretrain_epochs": 1,

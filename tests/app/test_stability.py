@@ -1,10 +1,10 @@
-"""Check stability (explorer.stability): reseeded configs, ARI and per-cluster survival."""
+"""Check stability (explorer.analysis.stability): reseeded configs, ARI and per-cluster survival."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from explorer import stability
+from explorer.analysis import stability
 
 
 def test_reseeded_configs_change_only_the_training_seed():

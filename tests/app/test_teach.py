@@ -1,11 +1,11 @@
-"""explorer.teach: the sentences the app teaches, checked against the numbers they quote."""
+"""explorer.text.teach: the sentences the app teaches, checked against the numbers they quote."""
 
 import re
 
 import numpy as np
 import pytest
 
-from explorer import teach
+from explorer.text import teach
 
 
 @pytest.mark.parametrize("alpha", teach.KERNEL_ALPHA_CHOICES)
@@ -43,7 +43,7 @@ def test_the_prototypes_caption_names_the_decoder_per_method_and_quantifies_the_
 
 def test_the_kl_caption_describes_the_chart_it_sits_under():
     """The chart has one point per target update (the interval's mean): no sawtooth inside."""
-    from explorer import train_charts
+    from explorer.charts import train as train_charts
 
     rows = [{"update": u, "iteration": 60 * u, "loss": 0.1 + 0.01 * u, "kl": 0.1 + 0.01 * u,
              "delta_label": 0.01} for u in range(1, 6)]

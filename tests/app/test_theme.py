@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from explorer.theme import PALETTE, class_color, cluster_colors, color
+from explorer.charts.theme import PALETTE, class_color, cluster_colors, color
 
 
 def lab(hex_color: str) -> np.ndarray:

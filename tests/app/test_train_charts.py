@@ -5,8 +5,8 @@ import math
 import pytest
 
 from dec_core.stopping import StopRecord
-from explorer import teach
-from explorer import train_charts as charts
+from explorer.charts import train as charts
+from explorer.text import teach
 
 PRETRAIN = [{"epoch": i + 1, "stage": "end_to_end", "loss": 0.2 / (i + 1) ** 0.5}
             for i in range(30)]

@@ -15,10 +15,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 import explorer.jobs as jobs_module
-import explorer.ui as ui
+import explorer.session.ui as ui
 from explorer.jobs import Job, JobManager, owner_dir
 from explorer.jobs import events as ev
-from explorer.state import ensure_defaults
+from explorer.session.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Tok3n-teacher_0123456789abc"
@@ -224,7 +224,7 @@ def test_ensure_navigation_leaves_the_old_pages_mode_and_reruns(tmp_path):
     (tmp_path / "app.py").write_text(
         "import streamlit as st\n"
         "from streamlit.runtime.pages_manager import PagesManager\n"
-        "from explorer.ui import ensure_navigation\n"
+        "from explorer.session.ui import ensure_navigation\n"
         "st.session_state.setdefault('modes', []).append(PagesManager.uses_pages_directory)\n"
         "ensure_navigation()\n")
     at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60).run()
@@ -315,7 +315,7 @@ def test_switching_data_sets_keeps_every_setting_at_its_preset(jobs, tmp_path, m
     made 0.0 the setting)."""
     import numpy as np
 
-    from explorer.state import model_defaults, train_defaults
+    from explorer.session.state import model_defaults, train_defaults
 
     rng = np.random.default_rng(0)
     for kind in ("mnist", "fashion_mnist"):  # tiny stand-ins in the Keras layout

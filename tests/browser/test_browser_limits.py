@@ -89,8 +89,8 @@ def open_file_panel(page, url: str) -> None:
 
 def test_tol_note_for_a_million_points_stays_inside_its_chart(browser):
     """Plotly never wraps an annotation: the tol note must be broken into lines."""
-    from explorer import teach
-    from explorer import train_charts as charts
+    from explorer.charts import train as charts
+    from explorer.text import teach
 
     rows = [{"update": i, "iteration": 60 * i, "delta_label": d}
             for i, d in enumerate([0.0, 0.0016, 0.0009, 0.0002, 0.0001])]

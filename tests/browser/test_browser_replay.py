@@ -2,7 +2,7 @@
 
 The points drawn are read from the plotly figure in the page and compared with
 update k of the saved run (its snapshots through the same fixed frame,
-:func:`explorer.replay.frames_from_run`). Skipped when Playwright or Chromium is
+:func:`explorer.live_map.replay.frames_from_run`). Skipped when Playwright or Chromium is
 missing. Screenshots go to ``test-artifacts/``.
 """
 
@@ -55,7 +55,7 @@ def _map_at(page, update: int, m: int, timeout_s: float = 60.0) -> dict:
 
 def test_the_replay_at_update_k_draws_update_ks_points(tmp_path):
     from dec_core.runs import load_run
-    from explorer.replay import frames_from_run
+    from explorer.live_map.replay import frames_from_run
 
     ARTIFACTS.mkdir(exist_ok=True)
     with streamlit_server({"DEC_RUNS_DIR": str(tmp_path)}) as (url, _), \

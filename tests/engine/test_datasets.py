@@ -74,7 +74,7 @@ def test_imbalanced_blobs_keep_their_shares_and_their_picture():
 
 
 def test_on_imbalanced_blobs_dividing_by_f_j_grows_the_small_cluster():
-    """What the /f_j switch's caption (explorer/teach.py) says, on seed 0 with the preset.
+    """What the /f_j switch's caption (explorer/text/teach.py) says, on seed 0 with the preset.
 
     One autoencoder and one k-means start; then DEC with and without / f_j.
     """

@@ -477,7 +477,7 @@ def test_the_last_update_says_final(blobs, tol):
     finals = [logs["final"] for _, logs in rec.calls]
     assert finals == [False] * (len(finals) - 1) + [True]
     assert est.stop_reason_.startswith("reached max_iter" if tol == 0 else "converged")
-    stop = est.stop_record_  # the same as data, for explorer.teach.stop_text
+    stop = est.stop_record_  # the same as data, for explorer.text.teach.stop_text
     assert stop.kind == ("max_iter" if tol == 0 else "converged")
     assert stop.reason == est.stop_reason_ and est.history_["stop"] == stop.as_dict()
     assert (stop.update, stop.iteration, stop.tol) == (len(rec.calls) - 1, est.n_iter_, tol)

@@ -9,8 +9,8 @@ import pytest
 
 from dec_core import bench, cli, presets
 from dec_core.datasets import SYNTHETIC_NOISE, load_dataset
-from explorer import state
 from explorer.data import load as app_load
+from explorer.session import state
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = b"a,b,c,label\n" + b"".join(

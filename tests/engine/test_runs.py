@@ -140,7 +140,7 @@ def test_runs_saved_before_method_existed(fitted, tmp_path, old_gamma, method, g
 
 def test_stop_record_round_trips_and_old_runs_without_one_still_load(fitted, tmp_path):
     """history_["stop"] is saved and read back; a run saved before it loads with None."""
-    from explorer.teach import stop_text
+    from explorer.text.teach import stop_text
 
     dec, x, y = fitted
     run = load_run(save_run(tmp_path / "new", dec, x, y))

@@ -131,7 +131,7 @@ def test_presets_cli_and_config_carry_the_switches(tmp_path):
 
 
 def test_app_state_passes_the_switches_to_the_estimator():
-    from explorer import state
+    from explorer.session import state
 
     model, train = state.model_defaults(), state.train_defaults()
     assert (train["target_power"], train["normalize_frequency"]) == (2.0, True)

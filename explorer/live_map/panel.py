@@ -1,7 +1,7 @@
 """The live DEC map as a Streamlit panel, shared by Train and Step by step.
 
 Pages call :func:`draw` with a job's ``step_info``; the figures come from
-:mod:`explorer.dec_map` and are rebuilt only when the update they show (or an
+:mod:`explorer.live_map.figure` and are rebuilt only when the update they show (or an
 option) changed, so a page that polls every second sends the same figure
 objects between updates.
 """
@@ -12,9 +12,10 @@ import time
 
 import streamlit as st
 
-from . import dec_map, replay
-from .teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
-from .ui import chart_columns
+from explorer.live_map import figure as dec_map
+from explorer.live_map import replay
+from explorer.session.ui import chart_columns
+from explorer.text.teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -74,7 +75,7 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     Parameters
     ----------
     info : dict
-        ``step_info`` with the keys of :mod:`explorer.map_frame`.
+        ``step_info`` with the keys of :mod:`explorer.live_map.frame`.
     dataset : dict or None
         The job's dataset info (``image_shape``).
     key : str
@@ -83,11 +84,11 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         What identifies the data drawn (e.g. job id and update); figures are
         rebuilt only when it changes.
     arrows, size_by, highlight
-        See :func:`explorer.dec_map.embedding_map_figure`.
+        See :func:`explorer.live_map.figure.embedding_map_figure`.
     gradient : bool, default=True
         Also draw the gradient-share chart and its caption.
     height : int, optional
-        The map's height (default :data:`explorer.dec_map.MAP_HEIGHT`).
+        The map's height (default :data:`explorer.live_map.figure.MAP_HEIGHT`).
     show_map : bool, default=True
         False: everything but the map, which the page draws itself (Step by step puts
         it beside the chosen point's chart); the data space and the gradient then
@@ -166,7 +167,7 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
     While the job trains and nobody touches the replay, the map follows the
     newest update (at most every ``every_s`` seconds, :func:`paced`). Moving
     the slider shows that update; Play walks the updates one by one at a pace
-    of :data:`explorer.teach.PLAY_SPEEDS` (Step by step's), each for the same
+    of :data:`explorer.text.teach.PLAY_SPEEDS` (Step by step's), each for the same
     time, never skipping one (it advances at most one update per run).
 
     A fragment: while playing it reruns on its own timer; otherwise it is drawn
@@ -298,7 +299,7 @@ LOCKSTEP_MAP_HEIGHT = 310  # two maps and their controls on one 1280x720 screen 
 def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
     """Two runs' maps side by side, at the same update, in one frame, with one replay.
 
-    Both maps share their axes (:func:`explorer.replay.shared_box`) and the
+    Both maps share their axes (:func:`explorer.live_map.replay.shared_box`) and the
     update shown; Play, the slider and the pace are :func:`replay_map`'s. While
     a run still trains, the pair follows the newest update both have reached.
 
@@ -308,9 +309,9 @@ def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
         Prefix of the widget and chart keys.
     source : callable
         Returns ``(frames, names, live, problem)`` now: each run's replay frames
-        (:mod:`explorer.replay`), its name (what differs), whether a run still
+        (:mod:`explorer.live_map.replay`), its name (what differs), whether a run still
         trains, and why the pair cannot play in lockstep (None when it can,
-        :func:`explorer.lockstep.refusal`). Called at every run of the maps:
+        :func:`explorer.analysis.lockstep.refusal`). Called at every run of the maps:
         keep it cheap (cached).
     pair_id : str
         Identifies the pair (a new pair starts its replay anew).

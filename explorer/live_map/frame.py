@@ -2,7 +2,7 @@
 
 At each target update the worker (:class:`explorer.jobs.worker._Recorder`) asks
 :class:`LiveMap` for a few small arrays and sends them in
-``DecUpdate.step_info``; pages draw them with :mod:`explorer.dec_map`.
+``DecUpdate.step_info``; pages draw them with :mod:`explorer.live_map.figure`.
 
 The frame is honest: :class:`Frame` is fitted once, on the tracked rows'
 embedding at update 0 (the k-means initialisation), and every later update

@@ -4,7 +4,7 @@ The Train page draws its confusion matrix with :func:`confusion_heatmap` too.
 
 Every builder is pure: arrays in, a ``plotly.graph_objects.Figure`` (or a
 pandas ``DataFrame``) out, with a title and axis labels. Colours follow the
-rule of :mod:`explorer.theme`: a class has one colour everywhere, and a
+rule of :mod:`explorer.charts.theme`: a class has one colour everywhere, and a
 cluster takes the colour of the class it is matched to
 (:func:`cluster_palette`, :func:`cluster_names`).
 
@@ -30,9 +30,8 @@ import plotly.graph_objects as go
 
 from dec_core.baselines import NAMES
 from dec_core.datasets import class_name
-
-from .projection import axis_ranges
-from .theme import (
+from explorer.analysis.projection import axis_ranges
+from explorer.charts.theme import (
     ACCENT,
     CONTINUOUS,
     DARK_GREY,
@@ -556,7 +555,7 @@ def evolution_figure(
     Parameters
     ----------
     coords : ndarray of shape (u, m, 2)
-        The snapshots in one shared frame (:func:`explorer.projection.shared_frame`).
+        The snapshots in one shared frame (:func:`explorer.analysis.projection.shared_frame`).
     labels : ndarray of shape (u, m)
         The cluster of each point at each update (sets its colour).
     n_clusters : int, optional

@@ -3,7 +3,7 @@
 The numbers come from :func:`dec_core.selection.choose_k`, the same call
 ``python -m dec_core run --n-clusters auto`` makes, so the app and the CLI
 agree on the same data, settings and seed. The Data page runs it (in a
-background thread, :mod:`explorer.background`) and keeps the result in the
+background thread, :mod:`explorer.session.background`) and keeps the result in the
 session under :data:`STATE_KEY`; Train and Explore read it back with
 :func:`current` to say where k comes from and whether the data hold any
 cluster structure at all.
@@ -19,8 +19,7 @@ import plotly.graph_objects as go
 
 from dec_core.cost import human_seconds, sweep_seconds
 from dec_core.pretrained import pretrain_settings
-
-from .theme import ACCENT, DARK_GREY, NEUTRAL, color, layout
+from explorer.charts.theme import ACCENT, DARK_GREY, NEUTRAL, color, layout
 
 STATE_KEY = "k_sweep"
 """Session-state key of the last sweep: ``{"key": str, "result": dict}``."""
@@ -51,7 +50,7 @@ def sweep_key(data: Mapping, upload_digest: str | None, params: Mapping,
 
 def session_params(state: Mapping, ds) -> dict:
     """The estimator parameters of the session's settings for data set ``ds``."""
-    from .state import dec_params
+    from explorer.session.state import dec_params
 
     return dec_params(state["model"], state["train"], ds.n_features, ds.n_classes)
 
@@ -65,9 +64,9 @@ def cached_autoencoder(config: Mapping, owner: str | None, upload: Mapping | Non
     (:meth:`explorer.jobs.cache.AutoencoderCache.key`), when that file exists.
     An upload's autoencoders belong to its owner: none without one.
     """
-    from .jobs import manager
-    from .jobs.cache import AutoencoderCache
-    from .jobs.job import owner_dir
+    from explorer.jobs import manager
+    from explorer.jobs.cache import AutoencoderCache
+    from explorer.jobs.job import owner_dir
 
     if upload is not None and not owner:
         return None
@@ -82,7 +81,7 @@ def cached_autoencoder(config: Mapping, owner: str | None, upload: Mapping | Non
 def session_key(state: Mapping, ds, *, cached: bool = True) -> str:
     """:func:`sweep_key` of the session's data, upload, settings and cached autoencoder
     (``cached=False``: the key of the sweep in the data's own space, as before one existed)."""
-    from .data import upload_digest
+    from explorer.data import upload_digest
 
     data = state["data"]
     upload = state.get("upload") if data["name"] == "file" else None
@@ -101,8 +100,8 @@ def run_key(app_config: Mapping, upload: Mapping | None, n_features: int,
     session's, whose cached autoencoders an upload's sweep runs in; ``cached``
     as in :func:`session_key`.
     """
-    from .data import upload_digest
-    from .state import dec_params
+    from explorer.data import upload_digest
+    from explorer.session.state import dec_params
 
     if not app_config or not all(k in app_config for k in ("data", "model", "train")):
         return None
@@ -132,8 +131,7 @@ def compute(x, params: Mapping, seed: int, autoencoder: str | None = None) -> di
 
     from dec_core.cost import estimate
     from dec_core.selection import choose_k
-
-    from .jobs import manager
+    from explorer.jobs import manager
 
     given = None
     if autoencoder is not None:
@@ -200,7 +198,7 @@ def runs_by_itself(data: Mapping) -> bool:
 
 
 def task_key(key: str) -> tuple[str, str]:
-    """The background task (:func:`explorer.background.tasks`) of the sweep with ``key``."""
+    """The background task (:func:`explorer.session.background.tasks`) of the sweep with ``key``."""
     return ("k_sweep", key)
 
 
@@ -222,11 +220,11 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
         space, while one in a newly cached autoencoder runs), before it
         starts, or when it failed.
     task : tuple
-        Its key in :func:`explorer.background.tasks` (for ``poll``).
+        Its key in :func:`explorer.session.background.tasks` (for ``poll``).
     error : BaseException or None
         Why it failed (the failed task is kept, so no page retries it by itself).
     """
-    from .background import tasks
+    from explorer.session.background import tasks
 
     key = session_key(state, ds)
     task = task_key(key)
@@ -278,8 +276,8 @@ def pretraining_text(job_config: Mapping, job_upload: Mapping | None, state: Map
     job-cache key (:meth:`explorer.jobs.cache.AutoencoderCache.key`) as the
     session's data and settings.
     """
-    from .jobs.cache import AutoencoderCache
-    from .jobs.job import owner_dir
+    from explorer.jobs.cache import AutoencoderCache
+    from explorer.jobs.job import owner_dir
 
     owner = owner_dir(state.get("owner") or "")
     upload = state.get("upload") if state["data"]["name"] == "file" else None
@@ -450,7 +448,7 @@ def criterion_figure(sw: dict, which: str, true_k: int | None = None,
     true_k : int, optional
         The labels' number of classes, marked when the data have labels.
     projector : bool, optional
-        See :func:`explorer.theme.layout`.
+        See :func:`explorer.charts.theme.layout`.
     """
     ks = sw["ks"]
     if which == "gap":

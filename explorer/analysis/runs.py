@@ -19,9 +19,8 @@ import plotly.graph_objects as go
 
 from dec_core.baselines import NAMES
 from dec_core.presets import method_of
-
-from .teach import target_text
-from .theme import color, layout, log_axis, zero_row
+from explorer.charts.theme import color, layout, log_axis, zero_row
+from explorer.text.teach import target_text
 
 
 def _network(params: Mapping) -> str:

@@ -2,7 +2,7 @@
 
 Each figure takes the lists a :class:`explorer.jobs.Job` records
 (``view()["pretrain"]``, ``view()["dec"]``) and returns a plotly figure with a
-title and axis labels. Their words come from :mod:`explorer.teach`
+title and axis labels. Their words come from :mod:`explorer.text.teach`
 (``percent``, ``tol_text``; a stop reason: ``teach.stop_text``).
 """
 
@@ -15,8 +15,16 @@ from functools import lru_cache
 import numpy as np
 import plotly.graph_objects as go
 
-from .teach import percent, tol_text
-from .theme import ACCENT, NEUTRAL, NOTE_BACKGROUND, color, layout, log_axis, zero_row
+from explorer.charts.theme import (
+    ACCENT,
+    NEUTRAL,
+    NOTE_BACKGROUND,
+    color,
+    layout,
+    log_axis,
+    zero_row,
+)
+from explorer.text.teach import percent, tol_text
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
 KL = "KL(P‖Q)"

@@ -12,7 +12,7 @@ that asks for the same key).
 :class:`Tasks` knows nothing of streamlit; :func:`poll` (the only function
 that imports it) draws the waiting line and its timer. The numba /
 scikit-learn code these threads run releases the GIL for most of its time
-(``python -m explorer.bench_views`` measures how long the server thread can
+(``python scripts/bench_views.py`` measures how long the server thread can
 be held up).
 """
 

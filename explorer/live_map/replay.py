@@ -5,8 +5,8 @@ While a job trains, the server keeps one compact frame per target update
 update needs, without the all-rows arrays. A saved run gives the same frames
 from its files (:func:`frames_from_run`: ``arrays/snapshots.npy`` and
 ``arrays/centroids.npy`` through the same fixed frame). :func:`info_at` turns
-frame ``i`` back into a ``step_info`` that :func:`explorer.dec_map.embedding_map_figure`
-and :func:`explorer.map_panel.draw` draw: the centroids' trail up to ``i``, the
+frame ``i`` back into a ``step_info`` that :func:`explorer.live_map.figure.embedding_map_figure`
+and :func:`explorer.live_map.panel.draw` draw: the centroids' trail up to ``i``, the
 points' previous positions, and axes fixed over the whole replay.
 """
 
@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dec_core.gradients import soft_assign
-
-from .map_frame import frame_snapshots
+from explorer.live_map.frame import frame_snapshots
 
 # Left out of a replay frame: the all-rows arrays (n values each, the rest is per
 # tracked row or per cluster), and what info_at rebuilds (the trail grows with u).

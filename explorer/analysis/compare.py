@@ -14,7 +14,7 @@ and the raw k-means baseline come from :mod:`dec_core.baselines`):
   to ``k`` dimensions, then a Gaussian mixture (:func:`n2d`).
 
 :func:`align_to` and :func:`panel_colors` give every method's clusters the one
-colour rule of :mod:`explorer.theme`: class ``c`` is ``class_color(c)``, and
+colour rule of :mod:`explorer.charts.theme`: class ``c`` is ``class_color(c)``, and
 each cluster takes the colour of the class it is matched to (Hungarian).
 :func:`comparison_table` builds the ACC / NMI / ARI table and
 :func:`style_table` highlights the best value per metric.
@@ -75,7 +75,7 @@ def variant_config(app: Mapping, name: str) -> dict:
     dict
         ``{"data", "model", "train"}``.
     """
-    from .state import SECTIONS
+    from explorer.session.state import SECTIONS
 
     config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
               for k in ("data", "model", "train")}
@@ -192,7 +192,7 @@ def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
     """The colour of every cluster of every method, under the one colour rule.
 
     With true labels, each method's clusters are matched to the classes
-    (Hungarian) and take their class's colour (:func:`explorer.explore_charts.cluster_palette`,
+    (Hungarian) and take their class's colour (:func:`explorer.charts.explore.cluster_palette`,
     the rule of the Explore page), and ``"truth"`` colours each class with
     ``theme.class_color``. Without labels, the ``anchor``'s cluster ``j`` is
     ``theme.color(j)`` and every other method's clusters take the colour of
@@ -216,8 +216,8 @@ def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
     matched : dict of str to dict of int to int
         ``{method: {cluster: class}}`` (empty dicts without labels).
     """
-    from .explore_charts import cluster_palette
-    from .theme import class_color, cluster_colors, color
+    from explorer.charts.explore import cluster_palette
+    from explorer.charts.theme import class_color, cluster_colors, color
 
     colors: dict[str, dict[int, str]] = {}
     matched: dict[str, dict[int, int]] = {}
@@ -417,7 +417,7 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
     run_gamma : float
         The run's own ``gamma`` (meaningful for IDEC runs only).
     """
-    from .state import SECTIONS
+    from explorer.session.state import SECTIONS
 
     # the run's method from its own settings, before the defaults fill the gaps (an old
     # run has no "method", and the default one would hide its gamma > 0)
@@ -514,8 +514,8 @@ def run_features(run, upload: Mapping | None = None) -> np.ndarray:
     spec = ((run.config.get("extra") or {}).get("app") or {}).get("data")
     if spec:
         try:
-            from .data import load
-            from .state import DATA_DEFAULTS
+            from explorer.data import load
+            from explorer.session.state import DATA_DEFAULTS
 
             ds = load({**DATA_DEFAULTS, **spec}, dict(upload) if upload else None)
             if ds.x.shape[0] == n:

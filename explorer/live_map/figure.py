@@ -1,7 +1,7 @@
 """Pictures of DEC at work: the embedding with its moving centroids, the prototypes,
 the data's own space, and who drives the gradient (plotly, no streamlit here).
 
-Each figure takes a job's ``step_info`` (the keys :mod:`explorer.map_frame`
+Each figure takes a job's ``step_info`` (the keys :mod:`explorer.live_map.frame`
 adds in the worker) and returns a plotly figure. Colours follow the one
 colour rule: :func:`colors_for` gives each cluster its matched class's colour.
 """
@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .map_frame import PULL_SHARE
-from .theme import (
+from explorer.charts.theme import (
     ACCENT,
     BACKGROUND,
     LIGHT_GREY,
@@ -24,6 +23,7 @@ from .theme import (
     hex_to_rgb,
     layout,
 )
+from explorer.live_map.frame import PULL_SHARE
 
 CROSS = {"symbol": "x", "size": 16, "line": {"color": OUTLINE, "width": 1.5}}
 MAP_HEIGHT = 470
@@ -93,11 +93,11 @@ def pull_arrow(info: Mapping, row: int) -> dict | None:
     """The chosen point's pull -∂L/∂z_i on the map, scaled to be seen, with its numbers.
 
     ``info["pull_xy"]`` is -∂KL(p_i‖q_i)/∂z_i (the paper's eq. 4, :mod:`dec_core.gradients`)
-    through the frame's linear part (:mod:`explorer.map_frame`): the part of the pull in
+    through the frame's linear part (:mod:`explorer.live_map.frame`): the part of the pull in
     the map's plane. One scale serves every point and every update of a run
     (``info["pull_scale"]``, fixed by the worker at the first update with a pull); a run
     recorded without it gets this update's: the strongest in-plane pull spans
-    :data:`~explorer.map_frame.PULL_SHARE` of the map's width.
+    :data:`~explorer.live_map.frame.PULL_SHARE` of the map's width.
 
     Returns
     -------
@@ -279,7 +279,7 @@ def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str]
     Parameters
     ----------
     fig : go.Figure
-        From :func:`explorer.explore_charts.evolution_figure`; its frame ``f`` shows update ``f``
+        From :func:`explorer.charts.explore.evolution_figure`; its frame ``f`` shows update ``f``
         of ``centers``.
     centers : ndarray of shape (u, k, 2)
         The centroids in the same frame as the points.
@@ -334,7 +334,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     image_shape : (h, w)
     colors, names : mapping of int to str
     """
-    from .explore_charts import image_grid
+    from explorer.charts.explore import image_grid
 
     k = len(prototypes)
     h, w = (int(v) for v in image_shape)

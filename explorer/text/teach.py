@@ -1,7 +1,7 @@
 """Teaching mode: the formulas of each phase and the step-mode figures.
 
 No streamlit here: pages call :func:`panels` for the text (its defaults come
-from :data:`explorer.state.TRAIN_DEFAULTS`, never typed twice) and the
+from :data:`explorer.session.state.TRAIN_DEFAULTS`, never typed twice) and the
 ``*_figure`` functions for plots built from a job's ``step_info`` (see
 explorer.jobs).
 """
@@ -16,9 +16,8 @@ from plotly.subplots import make_subplots
 
 from dec_core.stopping import StopRecord
 from dec_core.target import target_distribution
-
-from .state import TRAIN_DEFAULTS
-from .theme import ACCENT, color, layout, whole_number_ticks
+from explorer.charts.theme import ACCENT, color, layout, whole_number_ticks
+from explorer.session.state import TRAIN_DEFAULTS
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
 
@@ -342,7 +341,7 @@ PANELS: list[tuple[str, str, str]] = panels()
 
 
 def _colors(n_clusters: int, colors) -> list[str]:
-    """Cluster j's colour: from ``colors`` ({cluster: colour}, explorer.theme.cluster_colors,
+    """Cluster j's colour: from ``colors`` ({cluster: colour}, explorer.charts.theme.cluster_colors,
     so a cluster wears its matched class's colour as on every page), else ``color(j)``."""
     return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
 

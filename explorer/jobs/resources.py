@@ -64,18 +64,17 @@ def job_params(model: dict, train: dict, dataset) -> dict:
     Parameters
     ----------
     model, train : dict
-        The app's model and train sections (:mod:`explorer.state`).
+        The app's model and train sections (:mod:`explorer.session.state`).
     dataset : dec_core.datasets.Dataset
         The loaded data (``n_samples``, ``n_features``, ``n_classes``).
 
     Returns
     -------
     dict
-        Keyword arguments for :class:`dec_core.DEC` (:func:`explorer.state.dec_params`).
+        Keyword arguments for :class:`dec_core.DEC` (:func:`explorer.session.state.dec_params`).
     """
     from dec_core.dims import check_dims
-
-    from .state import dec_params
+    from explorer.session.state import dec_params
 
     params = dec_params(model, train, dataset.n_features, dataset.n_classes)
     check_dims(params["dims"], dataset.n_features)

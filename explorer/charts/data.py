@@ -7,9 +7,8 @@ import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
 from dec_core.readers import CsvLayout, csv_layout, label_column_index
-
-from .explore_charts import image_grid
-from .theme import BACKGROUND, NEUTRAL, color, layout
+from explorer.charts.explore import image_grid
+from explorer.charts.theme import BACKGROUND, NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5, "imbalanced_blobs": 3.0}
 """The noise slider's upper end per synthetic set."""

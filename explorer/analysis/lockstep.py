@@ -8,7 +8,7 @@ make them differ. :func:`refusal` says in words why a pair does not qualify;
 :data:`PAIRS` holds the one-click pairs of the Lockstep page.
 
 No streamlit here: the page passes the runs' app configs (``{"data", "model",
-"train"}``, :mod:`explorer.state`) and their replay frames (:mod:`explorer.replay`).
+"train"}``, :mod:`explorer.session.state`) and their replay frames (:mod:`explorer.live_map.replay`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .state import SECTIONS, dec_params
+from explorer.session.state import SECTIONS, dec_params
 
 FREE: dict[str, frozenset[str]] = {
     "data": frozenset(),
@@ -131,8 +131,8 @@ def app_config(run_dir) -> dict | None:
 
 
 def params_of(config: Mapping, dataset: Mapping | None = None) -> dict:
-    """The estimator parameters of an app config (:func:`explorer.state.dec_params`),
-    for naming a run by what differs (:func:`explorer.side_by_side.run_settings`)."""
+    """The estimator parameters of an app config (:func:`explorer.session.state.dec_params`),
+    for naming a run by what differs (:func:`explorer.analysis.runs.run_settings`)."""
     dataset = dataset or {}
     return dec_params(config["model"], config["train"], int(dataset.get("n_features") or 0),
                       dataset.get("n_classes"))

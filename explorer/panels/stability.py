@@ -1,6 +1,6 @@
 """Explore's "Check stability": the cost, the two reseeded jobs, and what survives.
 
-The streamlit side of :mod:`explorer.stability`. The reseeded runs are ordinary
+The streamlit side of :mod:`explorer.analysis.stability`. The reseeded runs are ordinary
 training jobs (:class:`explorer.jobs.JobManager`, worker processes), so they show
 on Runs and in the sidebar like any Start; this panel polls them and, once both
 have finished, compares their saved labels with the run shown.
@@ -14,13 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from dec_core.cost import estimate
-
-from . import stability
-from .jobs import manager
-from .ui import load_run_cached, run_mtime
+from explorer.analysis import stability
+from explorer.jobs import manager
+from explorer.session.ui import load_run_cached, run_mtime
 
 RESULT_KEY = "stability_results"
-"""Session-state key: run path -> the :func:`explorer.stability.compare` result."""
+"""Session-state key: run path -> the :func:`explorer.analysis.stability.compare` result."""
 
 
 def result_for(run_path: str) -> dict | None:

@@ -21,15 +21,22 @@ from pathlib import Path
 from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops
-
-from .. import replay, settings
-from ..journal import PROGRESS_EVERY_S, Journal
-from . import events as ev
-from .cache import AutoencoderCache
-from .job import AUTOENCODER_SOURCES, INTERRUPTED_BY, STATES_ENDED, Job, owner_dir, where
-from .spawn import WORKER_CONTEXT as _MP
-from .spawn import start_process
-from .worker import Controls, process_main, run_job
+from explorer import settings
+from explorer.jobs import events as ev
+from explorer.jobs.cache import AutoencoderCache
+from explorer.jobs.job import (
+    AUTOENCODER_SOURCES,
+    INTERRUPTED_BY,
+    STATES_ENDED,
+    Job,
+    owner_dir,
+    where,
+)
+from explorer.jobs.journal import PROGRESS_EVERY_S, Journal
+from explorer.jobs.spawn import WORKER_CONTEXT as _MP
+from explorer.jobs.spawn import start_process
+from explorer.jobs.worker import Controls, process_main, run_job
+from explorer.live_map import replay
 
 _LOG = logging.getLogger(__name__)
 
@@ -153,7 +160,7 @@ class JobManager:
         A step-mode job that has waited this long for Step is ended, saved like
         a stopped run, with words that say why (its worker holds memory).
     journal : bool, default=True
-        Keep every job's record in ``runs_dir/.jobs`` (:mod:`explorer.journal`)
+        Keep every job's record in ``runs_dir/.jobs`` (:mod:`explorer.jobs.journal`)
         and read it back now: queued jobs are queued again in their order,
         jobs that were running become ``"interrupted"`` and can be resumed
         (:meth:`resume`) from their last checkpoint.

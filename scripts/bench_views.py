@@ -1,6 +1,6 @@
 """Time the Explore and Compare computations a lesson waits for, and what they block.
 
-``python -m explorer.bench_views [--run RUN_FOLDER] [--repeats 3]`` prints JSON:
+``python scripts/bench_views.py [--run RUN_FOLDER] [--repeats 3]`` prints JSON:
 
 * ``explore_umap``: Explore's 2-D UMAP of the DEC embedding (1,797 digits);
 * ``compare_kmeans_raw``, ``compare_n2d``, ``compare_umap_view``: the three
@@ -9,7 +9,7 @@
   UMAP a server runs pays it).
 
 Each is timed in a background thread, as the pages run it
-(:mod:`explorer.background`), in wall seconds and in CPU seconds of the
+(:mod:`explorer.session.background`), in wall seconds and in CPU seconds of the
 process (on a busy machine only the second is stable), while the main thread
 ticks every 10 ms:
 ``max_stall_ms`` is the longest the main thread (standing in for the
@@ -40,7 +40,7 @@ def _stand_in() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _from_run(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from explorer import compare
+    from explorer.analysis import compare
 
     run = compare.light_run(path)
     z, _ = compare.pretrained_embedding(run)
@@ -97,7 +97,7 @@ def _summary(rows: list[dict]) -> dict:
 def measure(argv: list[str] | None = None) -> dict:
     """Run the benchmark and print its JSON; returns the dict."""
     from dec_core.baselines import kmeans_raw_labels
-    from explorer import compare, projection
+    from explorer.analysis import compare, projection
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", help="a saved run folder (default: a stand-in embedding)")

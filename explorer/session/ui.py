@@ -1,6 +1,6 @@
 """Small Streamlit helpers every page shares: state set-up and widget binding.
 
-Widgets are bound to the flat setting dicts of :mod:`explorer.state` with keys
+Widgets are bound to the flat setting dicts of :mod:`explorer.session.state` with keys
 ``"<section>.<field>"`` (e.g. ``"train.tol"``), so a setting survives page
 switches (Streamlit drops the state of widgets that are not drawn) and maps
 directly onto a URL query parameter.
@@ -13,8 +13,8 @@ import secrets
 
 import streamlit as st
 
-from .state import SECTIONS, ensure_defaults, from_query, link_changes, to_query
-from .theme import PROJECTOR, PROJECTOR_KEY, projector_on
+from explorer.charts.theme import PROJECTOR, PROJECTOR_KEY, projector_on
+from explorer.session.state import SECTIONS, ensure_defaults, from_query, link_changes, to_query
 
 OWNER_COOKIE = "dec_owner"
 # Links from before the cookie carried the token as ``?owner=``; it is dropped.
@@ -146,7 +146,7 @@ def remember_owner() -> None:
     owner = st.session_state["owner"]
     if owner_cookie() == owner:
         return
-    from .jobs import manager
+    from explorer.jobs import manager
 
     adopt = not manager().jobs_for(owner)
     st.html(_OWNER_SCRIPT % {"name": json.dumps(OWNER_COOKIE), "token": json.dumps(owner),
@@ -191,7 +191,7 @@ def attach_job() -> None:
     browser: it follows the first tab's job, as the Runs page lists it). Step by
     step keeps its own job; a job of another owner is never attached.
     """
-    from .jobs import manager
+    from explorer.jobs import manager
 
     owner, jobs = st.session_state["owner"], manager()
     linked = jobs.get(str(st.query_params.get(JOB_PARAM, "")), owner)
@@ -213,7 +213,7 @@ def start_job(plan: dict | None = None) -> None:
         A :func:`dec_core.cost.estimate` (``as_dict``) for the job's ETA until its
         worker plans its own.
     """
-    from .jobs import manager
+    from explorer.jobs import manager
 
     state = st.session_state
     upload = state.get("upload") if state["data"]["name"] == "file" else None
@@ -228,7 +228,7 @@ def start_job(plan: dict | None = None) -> None:
 
 def running_job(owner: str):
     """The owner's newest running or queued training job (not step by step), or None."""
-    from .jobs import manager
+    from explorer.jobs import manager
 
     running = [j for j in manager().jobs_for(owner) if j.active and not j.step_mode]
     return running[0] if running else None
@@ -359,7 +359,7 @@ def training_status(show: bool = True) -> None:
     sidebar elements after it keep their place whether a job runs or not (an
     element that moves shows twice while a rerun replaces the sidebar).
     """
-    from .jobs import manager
+    from explorer.jobs import manager
 
     owner, job_id = st.session_state["owner"], st.session_state.get("job_id")
     job = manager().get(job_id, owner) or manager().interrupted_for(owner)
@@ -475,14 +475,14 @@ def one_entry_per_page() -> None:
 
 @st.cache_data(max_entries=8, show_spinner="Loading the data…")
 def _load_cached(spec_items: tuple, digest: str | None, _upload: dict | None):
-    from .data import load
+    from explorer.data import load
 
     return load(dict(spec_items), _upload)
 
 
 def current_dataset():
     """The session's data set (cached across reruns and sessions), or raise ValueError."""
-    from .data import upload_digest
+    from explorer.data import upload_digest
 
     spec = st.session_state["data"]
     upload = st.session_state.get("upload") if spec["name"] == "file" else None

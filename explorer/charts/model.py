@@ -25,8 +25,7 @@ from dec_core.cost import (  # noqa: F401  (the one cost model; re-exported for 
     param_count,
     training_flops_per_sample,
 )
-
-from .theme import DIAGRAM
+from explorer.charts.theme import DIAGRAM
 
 
 def parse_hidden(text: str, n_features: int) -> list[int]:
