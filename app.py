@@ -13,15 +13,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import streamlit as st  # noqa: E402
 
 from dec_core.pretrained import ASSETS  # noqa: E402
-from explorer.session.ui import (  # noqa: E402
-    init_state,
-    nav_menu,
-    one_entry_per_page,
-    remember_owner,
-    share_panel,
-    sync_url,
-    training_status,
-)
+from explorer.session.owner import remember_owner  # noqa: E402
+from explorer.session.page import init_state, nav_menu, share_panel, training_status  # noqa: E402
+from explorer.session.url import one_entry_per_page, sync_url  # noqa: E402
 
 ROOT = Path(__file__).parent  # the repository, or the installed package dec_explorer_app
 st.set_page_config(page_title="DEC Explorer", page_icon=str(ASSETS / "icon.svg"),

@@ -100,9 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         from dec_core.cli import main as engine_main
 
         return engine_main(argv)
-    from streamlit.web import cli as stcli
+    from explorer.compat import streamlit_main
 
-    return stcli.main(args=streamlit_args(argv), prog_name="dec-explorer")
+    return streamlit_main(streamlit_args(argv), prog_name="dec-explorer")
 
 
 if __name__ == "__main__":

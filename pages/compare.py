@@ -27,13 +27,8 @@ from explorer.charts.theme import class_color
 from explorer.data import upload_digest
 from explorer.jobs import manager
 from explorer.session.background import poll, tasks
-from explorer.session.ui import (
-    chart_columns,
-    current_run_or_stop,
-    init_page,
-    load_run_cached,
-    run_mtime,
-)
+from explorer.session.page import current_run_or_stop, init_page, load_run_cached, run_mtime
+from explorer.session.widgets import chart_columns
 from explorer.text import teach
 
 MAX_POINTS = 5000          # points drawn per panel (a fixed random sample)

@@ -8,20 +8,13 @@ from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
 from explorer import settings
 from explorer.analysis import k_sweep
 from explorer.charts import data as data_charts
+from explorer.compat import forget_upload
 from explorer.data import check_upload, upload_digest
 from explorer.session.background import poll, tasks
+from explorer.session.page import current_dataset, init_page
 from explorer.session.state import dataset_changes
-from explorer.session.ui import (
-    bind,
-    chart_columns,
-    current_dataset,
-    init_page,
-    running_job,
-    set_setting,
-    shown,
-    start_job,
-    store,
-)
+from explorer.session.submit import running_job, start_job
+from explorer.session.widgets import bind, chart_columns, set_setting, shown, store
 
 init_page()
 
@@ -67,14 +60,7 @@ def _release_upload(up, message: str) -> None:
     """
     import gc
 
-    try:
-        from streamlit.runtime import get_instance
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        get_instance().uploaded_file_mgr.remove_file(get_script_run_ctx().session_id,
-                                                     up.file_id)
-    except Exception:  # noqa: BLE001  (no runtime, e.g. AppTest: nothing is stored there)
-        pass
+    forget_upload(up.file_id)
     up.close()  # the widget's own copy (a BytesIO over the bytes), held until its state goes
     st.session_state["upload_refused"] = message
     st.session_state["data_file_gen"] = st.session_state.get("data_file_gen", 0) + 1

@@ -26,7 +26,8 @@ from explorer.live_map import figure as dec_map
 from explorer.live_map import frame as map_frame
 from explorer.panels import stability as stability_panel
 from explorer.session.background import poll, tasks
-from explorer.session.ui import chart_columns, current_run_or_stop, init_page, load_run_cached
+from explorer.session.page import current_run_or_stop, init_page, load_run_cached
+from explorer.session.widgets import chart_columns
 from explorer.text import teach
 
 init_page()

@@ -21,16 +21,10 @@ from explorer.charts.theme import cluster_colors
 from explorer.jobs import manager
 from explorer.live_map import figure as dec_map
 from explorer.live_map import panel as map_panel
-from explorer.session.ui import (
-    bind,
-    chart_columns,
-    init_page,
-    projector_mode,
-    shown,
-    step_status,
-    store,
-)
+from explorer.session.page import init_page
+from explorer.session.widgets import bind, chart_columns, projector_mode, shown, store
 from explorer.text import teach
+from explorer.text.states import step_status
 
 INTRO = ("Run DEC one target update at a time and watch the target P sharpen the soft "
          "assignment Q. Data and model come from the Data and Model pages; training "

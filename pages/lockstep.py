@@ -14,7 +14,8 @@ from explorer.analysis import runs as side_by_side
 from explorer.jobs import manager
 from explorer.live_map import panel as map_panel
 from explorer.live_map import replay
-from explorer.session.ui import init_page, load_run_cached, phase_text, run_mtime
+from explorer.session.page import init_page, load_run_cached, run_mtime
+from explorer.text.states import phase_text
 
 init_page()
 owner = st.session_state["owner"]

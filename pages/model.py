@@ -9,8 +9,9 @@ from dec_core import cost
 from dec_core.presets import method_of
 from explorer.analysis import k_sweep
 from explorer.charts import model as mi
+from explorer.session.page import current_dataset, init_page
 from explorer.session.state import MODEL_PRESETS, dec_params
-from explorer.session.ui import bind, current_dataset, init_page, set_setting, shown, store
+from explorer.session.widgets import bind, set_setting, shown, store
 from explorer.text import teach
 
 init_page()

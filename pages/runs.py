@@ -15,15 +15,10 @@ from dec_core.runs import list_runs
 from explorer.analysis import lockstep
 from explorer.analysis import runs as side_by_side
 from explorer.jobs import manager
+from explorer.session.page import init_page, load_run_cached, run_mtime
 from explorer.session.state import cli_config
-from explorer.session.ui import (
-    chart_columns,
-    init_page,
-    load_run_cached,
-    phase_text,
-    run_mtime,
-    step_status,
-)
+from explorer.session.widgets import chart_columns
+from explorer.text.states import phase_text, step_status
 
 init_page()
 owner = st.session_state["owner"]

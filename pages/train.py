@@ -31,29 +31,26 @@ from explorer.jobs.resources import job_params
 from explorer.live_map import panel as map_panel
 from explorer.live_map import replay
 from explorer.session.background import poll
+from explorer.session.page import current_dataset, init_page, load_run_cached, run_mtime
 from explorer.session.state import TRAIN_DEFAULTS, cli_config, train_defaults
-from explorer.session.ui import (
+from explorer.session.submit import start_job
+from explorer.session.widgets import (
     bind,
     chart_columns,
-    current_dataset,
-    init_page,
-    load_run_cached,
-    phase_text,
     projector_mode,
-    run_mtime,
     set_setting,
     shown,
-    start_job,
     store_all,
 )
 from explorer.text import teach
+from explorer.text.states import phase_text
 
 init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
 # A refresh (the job id travels in the URL) or a second tab reattaches in init_page
-# (explorer.session.ui.attach_job). After a server restart the journal brings the job back
+# (explorer.session.submit.attach_job). After a server restart the journal brings the job back
 # (explorer.jobs.journal); a job the restart interrupted is shown even without the link,
 # so its owner sees it.
 if "job_id" not in st.session_state and (cut := jobs.interrupted_for(owner)) is not None:

@@ -207,12 +207,9 @@ def projector_on() -> bool:
     Read from the Streamlit session's state when this runs inside a page (also
     in a fragment's rerun); False anywhere else (the engine, tests, scripts).
     """
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-    except ImportError:
-        return False
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
+    from explorer.compat import in_script_run
+
+    if not in_script_run():
         return False
     import streamlit as st
 

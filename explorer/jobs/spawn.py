@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.spawn
 import os
 import signal
 import sys
-import threading
 
+from explorer.compat import start_without_main
 from explorer.jobs.worker import WORKER_MODULES
-
-_NO_MAIN = threading.local()
 
 
 def worker_context():
@@ -59,12 +56,12 @@ def start_process(target, args: tuple = (), *, name: str = "dec-worker"):
     (as old as the forkserver): what is read at run time (every ``DEC_*`` setting)
     is the server's of now; what TensorFlow and its libraries read when imported
     (``TF_CPP_MIN_LOG_LEVEL``, ``OMP_NUM_THREADS``, ...) is the server's when the
-    forkserver started. It does not run the page again (:func:`_start_without_main`).
+    forkserver started. It does not run the page again (:func:`explorer.compat.start_without_main`).
     Queues and events handed to it must come from :data:`WORKER_CONTEXT`.
     """
     proc = WORKER_CONTEXT.Process(target=_in_environ, name=name, daemon=True,
                                   args=(dict(os.environ), target, tuple(args)))
-    _start_without_main(proc)
+    start_without_main(proc)
     return proc
 
 
@@ -77,39 +74,3 @@ def _in_environ(environ: dict[str, str], target, args: tuple) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the forkserver ignores it
     os.environ.update(environ)
     target(*args)
-
-
-def _start_without_main(proc) -> None:
-    """Start a process without re-running the parent's ``__main__`` in it.
-
-    The "spawn" and "forkserver" start methods both prepare the child by
-    re-importing the parent's main module (as ``__mp_main__``). While Streamlit
-    runs a page, ``sys.modules["__main__"]`` is that page's script, so every
-    worker would run the page again, headless
-    (streamlit/streamlit#8957, "st.navigation ... does not allow multiprocessing";
-    also #4788). Neither Streamlit nor CPython offers a switch for this, so for
-    this one ``start`` call (this thread only; other sessions' starts are not
-    touched) the preparation data sent to the child leaves out the main module.
-    The worker needs nothing from it: its target lives in :mod:`explorer.jobs.worker`.
-    """
-    spawn = multiprocessing.spawn
-    if not hasattr(spawn, "_dec_explorer_original"):  # install once per process
-        original = spawn.get_preparation_data
-        flag = _NO_MAIN
-
-        def preparation_data(name):
-            data = original(name)
-            if getattr(flag, "on", False):
-                data.pop("init_main_from_path", None)
-                data.pop("init_main_from_name", None)
-            return data
-
-        spawn._dec_explorer_original = original
-        spawn._dec_explorer_flag = flag
-        spawn.get_preparation_data = preparation_data
-    flag = spawn._dec_explorer_flag  # the same one even if this module was reloaded
-    flag.on = True
-    try:
-        proc.start()
-    finally:
-        flag.on = False

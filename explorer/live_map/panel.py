@@ -14,7 +14,7 @@ import streamlit as st
 
 from explorer.live_map import figure as dec_map
 from explorer.live_map import replay
-from explorer.session.ui import chart_columns
+from explorer.session.widgets import chart_columns
 from explorer.text.teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "

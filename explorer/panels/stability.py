@@ -16,7 +16,7 @@ import streamlit as st
 from dec_core.cost import estimate
 from explorer.analysis import stability
 from explorer.jobs import manager
-from explorer.session.ui import load_run_cached, run_mtime
+from explorer.session.page import load_run_cached, run_mtime
 
 RESULT_KEY = "stability_results"
 """Session-state key: run path -> the :func:`explorer.analysis.stability.compare` result."""

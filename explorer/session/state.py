@@ -12,7 +12,7 @@ Other keys:
 ``upload``     ``{"name": str, "bytes": bytes}`` of the last good upload
 ``owner``      this browser's owner token (kept in a cookie, never in the URL)
 ``job_id``     the id of the job this session started or follows (from the URL's
-               ``job=`` after a refresh, or a second tab's: ``explorer.session.ui.attach_job``)
+               ``job=`` after a refresh, or a second tab's: ``explorer.session.submit.attach_job``)
 ``run_path``   the run folder the Explore page shows
 
 This module never imports streamlit: pages pass ``st.session_state`` in.

@@ -256,11 +256,11 @@ def test_step_page_words_colours_and_the_runs_page(monkeypatch):
     run), the end is said in words, and Runs says "waiting for Step (update 0)"."""
     import json
 
-    import explorer.session.ui as ui
+    import explorer.session.owner as session_owner
     from explorer.charts.theme import cluster_colors
     from explorer.jobs import manager
 
-    monkeypatch.setattr(ui, "owner_cookie", lambda: "Tok3n-learner_0123456789")
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: "Tok3n-learner_0123456789")
     at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
     at.session_state["data"] = {"name": "digits", "n_samples": 300, "scale": "auto", "seed": 0,
                                 "label_column": "auto", "noise": None}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-import explorer.session.ui as ui
+import explorer.session.owner as session_owner
 from dec_core.notebook import build_notebook
 from dec_core.runs import MANIFEST
 from explorer.session.state import cli_config
@@ -34,7 +34,7 @@ def _full_app_config(job) -> dict:
 def test_a_finished_run_offers_its_notebook_on_train_and_runs(jobs, fake_run, monkeypatch):  # noqa: F811
     job = finished_job(jobs, TOKEN, fake_run)
     _full_app_config(job)
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     train = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
     train.query_params["job"] = job.id
     train.run()

@@ -88,13 +88,13 @@ def test_train_end_to_end_then_runs_page():
 
 
 def test_refresh_reattaches_by_url(monkeypatch):
-    import explorer.session.ui as ui
+    import explorer.session.owner as session_owner
 
     at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
     button(at, "Start").click().run()
     owner, job_id = at.session_state["owner"], at.session_state["job_id"]
     # a new session (a refresh) with the same URL and the owner cookie finds the job
-    monkeypatch.setattr(ui, "owner_cookie", lambda: owner)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: owner)
     fresh = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     fresh.query_params["job"] = job_id
     fresh.run()
@@ -102,7 +102,7 @@ def test_refresh_reattaches_by_url(monkeypatch):
     wait_done(fresh)
     assert fresh.success
     # another browser (another owner) does not see it
-    monkeypatch.setattr(ui, "owner_cookie", lambda: None)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: None)
     stranger = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)
     stranger.query_params["job"] = job_id
     stranger.run()

@@ -314,7 +314,8 @@ def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypa
     fake_main = types.ModuleType("__main__")
     fake_main.__file__ = str(page)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
-    from explorer.jobs.spawn import WORKER_CONTEXT, _start_without_main
+    from explorer.compat import start_without_main
+    from explorer.jobs.spawn import WORKER_CONTEXT
 
     for ctx in (multiprocessing.get_context("spawn"), WORKER_CONTEXT):  # the forkserver too
         plain = ctx.Process(target=time.sleep, args=(0,))
@@ -324,7 +325,7 @@ def test_start_without_main_keeps_the_page_from_running_again(tmp_path, monkeypa
         marker.unlink()
 
         fixed = ctx.Process(target=time.sleep, args=(0,))
-        _start_without_main(fixed)
+        start_without_main(fixed)
         fixed.join(60)
         assert fixed.exitcode == 0 and not marker.exists()
 

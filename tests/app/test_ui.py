@@ -15,10 +15,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 import explorer.jobs as jobs_module
-import explorer.session.ui as ui
+import explorer.session.owner as session_owner
 from explorer.jobs import Job, JobManager, owner_dir
 from explorer.jobs import events as ev
 from explorer.session.state import ensure_defaults
+from explorer.text import states
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Tok3n-teacher_0123456789abc"
@@ -96,7 +97,7 @@ def test_owner_dir_is_a_digest_not_the_token():
 
 def test_token_is_nowhere_on_any_page_nor_in_the_url_or_share_link(jobs, fake_run, monkeypatch):
     """A returning browser (cookie sent): the token is in no element of any page."""
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     job = finished_job(jobs, TOKEN, fake_run)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.query_params["owner"] = TOKEN  # an old link that still carries it
@@ -125,23 +126,23 @@ def test_first_visit_writes_the_token_only_into_a_cookie_script(jobs):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
     assert not at.exception
     token = at.session_state["owner"]
-    assert ui._valid_token(token)
+    assert session_owner._valid_token(token)
     carriers = [el for el in leaves(at._tree) if token in drawn_text(el)]
     assert len(carriers) == 1 and carriers[0].type == "html"
     body = carriers[0].proto.body
     assert body.startswith("<script>") and body.endswith("</script>")
-    assert f"{ui.OWNER_COOKIE}={token}" in body and carriers[0].proto.unsafe_allow_javascript
+    assert f"{session_owner.OWNER_COOKIE}={token}" in body and carriers[0].proto.unsafe_allow_javascript
     assert all(token not in str(v) for v in at.query_params.values())
 
 
 def test_a_refresh_with_the_cookie_sees_its_jobs_a_stranger_does_not(jobs, fake_run, monkeypatch):
     job = finished_job(jobs, TOKEN, fake_run)
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     mine = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
     mine.query_params["job"] = job.id
     mine.run()
     assert not mine.exception and mine.session_state["job_id"] == job.id
-    monkeypatch.setattr(ui, "owner_cookie", lambda: None)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: None)
     stranger = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
     stranger.query_params["job"] = job.id
     stranger.query_params["owner"] = TOKEN  # a token seen in an old URL is not adopted
@@ -195,9 +196,9 @@ def test_sidebar_layout_is_the_same_with_and_without_a_running_job(monkeypatch, 
 
 
 def test_phase_text_reads_like_the_train_page():
-    assert ui.phase_text("loading") == "Loading data"
-    assert ui.phase_text("dec") == "3/3 DEC self-training"
-    assert ui.phase_text("some_new_phase") == "Some new phase"
+    assert states.phase_text("loading") == "Loading data"
+    assert states.phase_text("dec") == "3/3 DEC self-training"
+    assert states.phase_text("some_new_phase") == "Some new phase"
 
 
 def test_streamlit_menu_is_off_and_the_app_draws_its_own():
@@ -224,7 +225,7 @@ def test_ensure_navigation_leaves_the_old_pages_mode_and_reruns(tmp_path):
     (tmp_path / "app.py").write_text(
         "import streamlit as st\n"
         "from streamlit.runtime.pages_manager import PagesManager\n"
-        "from explorer.session.ui import ensure_navigation\n"
+        "from explorer.session.page import ensure_navigation\n"
         "st.session_state.setdefault('modes', []).append(PagesManager.uses_pages_directory)\n"
         "ensure_navigation()\n")
     at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60).run()
@@ -236,7 +237,7 @@ def test_ensure_navigation_leaves_the_old_pages_mode_and_reruns(tmp_path):
 
 def test_runs_page_says_it_in_words(jobs, fake_run, monkeypatch):
     """Statuses and phases as people read them; a run is named by its folder, not its path."""
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     done = finished_job(jobs, TOKEN, fake_run)
     running = Job(id="job-def456", owner=TOKEN, config=done.config, name="digits",
                   state="running", phase="pretraining", started=time.time())
@@ -355,7 +356,7 @@ def test_a_result_from_other_settings_is_greyed_and_named(jobs, fake_run, monkey
     job = finished_job(jobs, TOKEN, fake_run)
     job.config["data"].update(name="circles", noise=0.05)
     job.dataset_info.update(name="circles", n_classes=2)
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
     at.query_params["job"] = job.id
     at.run()
@@ -379,7 +380,7 @@ def test_an_interrupted_run_of_other_settings_is_not_greyed(jobs, fake_run, monk
     job.config["data"].update(name="circles", noise=0.05)
     job.dataset_info.update(name="circles", n_classes=2)
     job.state, job.message = "interrupted", "interrupted by a server restart at update 2"
-    monkeypatch.setattr(ui, "owner_cookie", lambda: TOKEN)
+    monkeypatch.setattr(session_owner, "owner_cookie", lambda: TOKEN)
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=240)
     at.query_params["job"] = job.id
     at.run()

@@ -251,7 +251,7 @@ def test_two_tabs_opened_at_once_share_one_owner(server, browser):
     """
     import re
 
-    # A server's very first page reconnects once (explorer.session.ui.ensure_navigation), which
+    # A server's very first page reconnects once (explorer.session.page.ensure_navigation), which
     # would hide the race: open one elsewhere first.
     warm = browser.new_context()
     first = warm.new_page()

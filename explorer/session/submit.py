@@ -1,0 +1,58 @@
+"""Submitting the session's training job, and finding the job a session follows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.session.url import JOB_PARAM
+
+
+def attach_job() -> None:
+    """Give a session without a job the one this browser's owner has.
+
+    The job in the URL (a refresh, a link copied from this browser's address bar),
+    else the owner's newest running or queued training (a second tab of the same
+    browser: it follows the first tab's job, as the Runs page lists it). Step by
+    step keeps its own job; a job of another owner is never attached.
+    """
+    from explorer.jobs import manager
+
+    owner, jobs = st.session_state["owner"], manager()
+    linked = jobs.get(str(st.query_params.get(JOB_PARAM, "")), owner)
+    job = linked or running_job(owner)
+    if job is not None:
+        st.session_state["job_id"] = job.id
+
+
+def start_job(plan: dict | None = None) -> None:
+    """Submit a training job with the session's data, model and train settings.
+
+    The one way a page starts an ordinary training run (Train's Start, the Data
+    page's "Pretrain an autoencoder"): the session follows the new job
+    (``job_id``, and ``?job=`` so a refresh shows it again).
+
+    Parameters
+    ----------
+    plan : dict, optional
+        A :func:`dec_core.cost.estimate` (``as_dict``) for the job's ETA until its
+        worker plans its own.
+    """
+    from explorer.jobs import manager
+
+    state = st.session_state
+    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    config = {k: dict(state[k]) for k in ("data", "model", "train")}
+    new = manager().submit(state["owner"], config, upload)
+    if plan and not new.plan:  # the worker's own plan replaces it
+        with new.lock:
+            new.plan = dict(plan)
+    state["job_id"] = new.id
+    st.query_params[JOB_PARAM] = new.id
+
+
+def running_job(owner: str):
+    """The owner's newest running or queued training job (not step by step), or None."""
+    from explorer.jobs import manager
+
+    running = [j for j in manager().jobs_for(owner) if j.active and not j.step_mode]
+    return running[0] if running else None
