@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from .augment import augment_rows, image_side, random_shift  # noqa: F401  (re-exported)
+from .augment import augment_rows, image_side
 
 
 def layer_names(n_layers: int) -> tuple[list[str], list[str]]:
@@ -156,6 +156,26 @@ class PretrainConfig:
     jit_compile: bool | None = None  # None: see use_xla()
     steps_per_call: int = 64  # batches per compiled call (stop requests are polled between)
     max_steps: int | None = None  # a budget of gradient steps per stage (None: epochs alone)
+
+    @classmethod
+    def from_params(cls, p, epochs: int | None = None) -> PretrainConfig:
+        """The settings an estimator's checked parameters stand for.
+
+        Parameters
+        ----------
+        p : types.SimpleNamespace
+            :func:`dec_core.params.check_params` of a :class:`dec_core.DEC`.
+        epochs : int, optional
+            End-to-end epochs instead of ``p.pretrain_epochs`` (a continued run).
+        """
+        return cls(scheme=p.pretrain,
+                   epochs=p.pretrain_epochs if epochs is None else int(epochs),
+                   layer_epochs=p.layer_epochs, max_steps=p.pretrain_steps,
+                   batch_size=p.pretrain_batch_size, optimizer=p.pretrain_optimizer,
+                   learning_rate=p.pretrain_lr, momentum=p.momentum, dropout=p.dropout,
+                   noise=p.pretrain_noise, lr_schedule=p.pretrain_schedule,
+                   augment_shift=p.augment_shift, augment=p.augment,
+                   shuffle_seed=p.random_state)
 
 
 def fused_update(optimizer, variables):
@@ -382,6 +402,15 @@ class StepRunner:
         self.jit_compile = use_xla(jit_compile)
         self._run = tf.function(run_steps, jit_compile=self.jit_compile, reduce_retracing=True)
 
+    @property
+    def seed_state(self) -> np.ndarray:
+        """The noise streams' counter ``[seed, step]`` (int64, shape (2,)), for a checkpoint."""
+        return self._seed.numpy()
+
+    @seed_state.setter
+    def seed_state(self, value) -> None:
+        self._seed.assign(np.asarray(value, np.int64))
+
     def trace(self, extra_shape: tuple[int, ...] | None = None) -> None:
         """Compile the loop now, for any number of steps and batch size, not at the first :meth:`run`.
 
@@ -471,7 +500,7 @@ def _fit(model, x, cfg: PretrainConfig, epochs: int, stage: str, events,
     def get_state() -> dict:
         return {"opt": [np.array(v.numpy()) for v in opt.variables],
                 "rng": rng.bit_generator.state, "rest": state.get("rest", np.zeros(0, np.int64)),
-                "seed": runner._seed.numpy(),
+                "seed": runner.seed_state,
                 "extra": [np.array(v.numpy()) for v in model.non_trainable_variables]}
 
     progress = getattr(events, "progress", None)
@@ -503,7 +532,7 @@ def _restore_fit_state(saved: dict, opt, rng, state: dict, runner, model) -> Non
     assign(opt.variables, saved["opt"])
     restore_rng(rng, saved["rng"])
     state["rest"] = np.asarray(saved["rest"], np.int64)
-    runner._seed.assign(np.asarray(saved["seed"], np.int64))
+    runner.seed_state = saved["seed"]
     assign(model.non_trainable_variables, saved.get("extra", []))
 
 

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cost import matmul_rates, pretrain_flops_per_sample  # noqa: F401  (re-exported)
+from .cost import matmul_rates, pretrain_flops_per_sample
 from .presets import DIGITS, IMAGES, apply_variant, estimator_params, switch_method
 
 PROTOCOLS: dict[str, dict] = {
@@ -91,11 +91,6 @@ PROTOCOLS: dict[str, dict] = {
 
 
 # --------------------------------------------------------------------- machine
-def matmul_gflops(n: int = 3072, repeats: int = 3) -> dict[str, float]:
-    """This machine's float32 matmul rate: :func:`dec_core.cost.matmul_rates`."""
-    return matmul_rates(n, repeats)
-
-
 def machine_info() -> dict:
     """CPU, cores, accelerator, library versions and load average."""
     import keras
@@ -217,12 +212,19 @@ def _pretrain_resumable(est, x, ckpt: Path, every: int, log) -> tuple[object, fl
     """Pretrain (or continue pretraining) ``est``'s autoencoder with checkpoints."""
     import keras
 
-    from .autoencoder import build_autoencoder, pretrain_autoencoder, use_mixed_precision
+    from .autoencoder import (
+        PretrainConfig,
+        build_autoencoder,
+        pretrain_autoencoder,
+        use_mixed_precision,
+    )
+    from .estimator import strategy_scope
+    from .params import check_params
 
     seed = est.random_state
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
-    with est._scope():
+    with strategy_scope(est.strategy):
         ae, _ = build_autoencoder(est.dims, init=est.init, seed=seed,
                                   mixed_precision=use_mixed_precision())
     done, seconds, losses = 0, 0.0, []
@@ -231,11 +233,12 @@ def _pretrain_resumable(est, x, ckpt: Path, every: int, log) -> tuple[object, fl
         log(f"[pretrain] resuming from {ckpt} at epoch {done}/{est.pretrain_epochs}")
     remaining = est.pretrain_epochs - done
     if remaining > 0:
-        cfg = est._pretrain_config(epochs=remaining)
+        cfg = PretrainConfig.from_params(check_params(est.get_params(deep=False)),
+                                         epochs=remaining)
         if done:  # a fresh shuffle stream for the continuation
             cfg.shuffle_seed = (seed or 0) * 100003 + done
         events = _Checkpointer(ckpt, ae, every, done, est.pretrain_epochs, seconds, losses, log)
-        with est._scope():
+        with strategy_scope(est.strategy):
             pretrain_autoencoder(ae, x, cfg, events)
         seconds = events.seconds()
         save_autoencoder(ckpt, ae, events.done, seconds, losses)
@@ -555,7 +558,7 @@ def run_bench(protocol: str, seeds: Sequence[int], *, data_path: str | None = No
             f.unlink()
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     log(f"[bench] {protocol}: measuring the matmul rate")
-    matmul = matmul_gflops(matmul_size)
+    matmul = matmul_rates(matmul_size)
     log(f"[bench] matmul: TF {matmul['tensorflow']:.0f} GFLOP/s, NumPy {matmul['numpy']:.0f} GFLOP/s")
 
     t0 = time.perf_counter()

@@ -251,68 +251,85 @@ def _params(est) -> dict:
     return json.loads(json.dumps(params, default=str))
 
 
-def _planned_epochs(est) -> int:
-    p = est._p
-    if p.pretrain == "layerwise":
-        return int(p.pretrain_epochs) + (len(est.dims_) - 1) * int(p.layer_epochs)
-    return int(p.pretrain_epochs)
+def _common(phase, arrays: dict) -> dict:
+    """What both phases keep: the autoencoder, history, timings, callbacks, parameters.
 
-
-def _common(est, arrays: dict) -> dict:
-    """What both phases keep: the autoencoder, history, timings, callbacks, parameters."""
+    ``phase``: the estimator's pretraining events or its clustering loop; both
+    hold ``est``, ``callbacks`` (a CallbackList), ``checkpoint`` and ``n_samples``.
+    """
+    est = phase.est
     n_ae = pack_list("ae", est.autoencoder_.get_weights(), arrays)
     return {"n_ae": n_ae, "history": est.history_, "timings": est.timings_,
-            "params": _params(est), "n_samples": int(est._X.shape[0]),
-            "callbacks": callback_states(est._callbacks.callbacks, arrays)}
+            "params": _params(est), "n_samples": int(phase.n_samples),
+            "callbacks": callback_states(phase.callbacks.callbacks, arrays)}
 
 
-def _saved(est, ck: Checkpointer, meta: dict, arrays: dict) -> None:
+def _saved(ck: Checkpointer, meta: dict, arrays: dict) -> None:
     ck.save(meta, arrays)
     if ck.interrupted():
         raise Interrupted(meta["position"], str(ck.path))
 
 
-def save_pretrain(est, stage: str, next_epoch: int, total: int, state: dict) -> None:
-    """The estimator's pretraining hook: checkpoint after a finished epoch."""
+def save_pretrain(events, stage: str, next_epoch: int, total: int, state: dict) -> None:
+    """The estimator's pretraining hook: checkpoint after a finished epoch.
+
+    ``events``: the estimator's pretraining events (``est``, ``callbacks``,
+    ``checkpoint``, ``n_samples``, ``planned_epochs``); ``state``: the stage's
+    training state (``dec_core.autoencoder``'s ``get_state()``).
+    """
     arrays: dict = {}
-    meta = _common(est, arrays)
-    done = len(est.history_.get("pretrain", {}).get("loss", []))
+    meta = _common(events, arrays)
+    done = len(events.est.history_.get("pretrain", {}).get("loss", []))
     meta["position"] = {"phase": "pretrain", "stage": stage, "epoch": int(next_epoch),
                         "epochs": int(total), "epoch_total": done,
-                        "epochs_total": _planned_epochs(est)}
+                        "epochs_total": int(events.planned_epochs)}
     meta["n_opt"] = pack_list("opt", state["opt"], arrays)
     meta["n_extra"] = pack_list("extra", state["extra"], arrays)
     meta["rng"] = state["rng"]
     arrays["rest"], arrays["seed"] = state["rest"], state["seed"]
-    _saved(est, est._checkpoint, meta, arrays)
+    _saved(events.checkpoint, meta, arrays)
 
 
-def save_dec(est, loop, target: np.ndarray) -> None:
-    """The estimator's DEC hook: checkpoint after a target update, before its interval.
+def save_dec(loop, target: np.ndarray) -> None:
+    """The clustering loop's hook: checkpoint after a target update, before its interval.
 
-    ``loop``: the clustering loop's state (``dec_core.estimator._LoopState``).
+    ``loop``: the :class:`dec_core.loop.ClusteringLoop`; ``target``: the ``p``
+    (n, k) of the interval about to run.
     """
     arrays: dict = {}
-    meta = _common(est, arrays)
+    meta = _common(loop, arrays)
     meta["position"] = {"phase": "dec", "update": int(loop.update) - 1,
-                        "iteration": int(est.n_iter_), "max_iter": int(est._p.max_iter)}
+                        "iteration": int(loop.n_iter), "max_iter": int(loop.p.max_iter)}
     meta["next_update"] = int(loop.update)
-    meta["n_opt"] = pack_list("opt", variables_values(est._dec_optimizer.variables), arrays)
+    meta["n_opt"] = pack_list("opt", variables_values(loop.optimizer.variables), arrays)
     meta["rng"] = rng_state(loop.rng)
     arrays.update(
-        centers=est.clustering_layer_.get_weights()[0], target=np.asarray(target),
-        labels_last=np.asarray(loop.labels_last), kmeans_labels=est.kmeans_labels_,
+        centers=loop.est.clustering_layer_.get_weights()[0], target=np.asarray(target),
+        labels_last=np.asarray(loop.labels_last), kmeans_labels=loop.est.kmeans_labels_,
         rest=loop.plan_state.get("rest", np.zeros(0, np.int64)),
-        seed=est._runner._seed.numpy())
-    _saved(est, est._checkpoint, meta, arrays)
+        seed=loop.runner.seed_state)
+    _saved(loop.checkpoint, meta, arrays)
 
 
-def restore_fit(est, ck: Checkpointer) -> dict | None:
+def restore_fit(est, ck: Checkpointer, callbacks, n_samples: int) -> dict | None:
     """Start of a resumed ``fit``: weights, history and callbacks from the checkpoint.
 
-    Returns None when there is no checkpoint; otherwise ``{"phase": "pretrain",
-    "stage", "epoch", ...}`` (the stage state ``pretrain_autoencoder`` takes)
-    or ``{"phase": "dec", "meta", "arrays"}`` for :func:`restore_dec`.
+    Parameters
+    ----------
+    est : dec_core.DEC
+        The estimator being fitted, its autoencoder built.
+    ck : Checkpointer
+    callbacks : dec_core.callbacks.CallbackList
+        The fit's callbacks: each gets back what it kept, then ``on_resume``.
+    n_samples : int
+        Rows of the training data (a checkpoint of other data is refused).
+
+    Returns
+    -------
+    dict or None
+        None when there is no checkpoint; otherwise ``{"phase": "pretrain",
+        "stage", "epoch", ...}`` (the stage state ``pretrain_autoencoder``
+        takes) or ``{"phase": "dec", "meta", "arrays"}`` for :func:`restore_dec`.
 
     Raises
     ------
@@ -323,14 +340,14 @@ def restore_fit(est, ck: Checkpointer) -> dict | None:
     if found is None:
         return None
     meta, arrays = found
-    if meta["params"] != _params(est) or meta["n_samples"] != int(est._X.shape[0]):
+    if meta["params"] != _params(est) or meta["n_samples"] != int(n_samples):
         raise ValueError(f"The checkpoint {ck.path} was written with other settings or "
                          "data; it cannot be resumed with these.")
     est.autoencoder_.set_weights(unpack_list("ae", meta["n_ae"], arrays))
     est.history_ = meta["history"]
     est.timings_ = {**est.timings_, **meta["timings"]}
-    restore_callbacks(est._callbacks.callbacks, meta["callbacks"], arrays)
-    est._callbacks.on_resume({"position": meta["position"], "history": est.history_})
+    restore_callbacks(callbacks.callbacks, meta["callbacks"], arrays)
+    callbacks.on_resume({"position": meta["position"], "history": est.history_})
     pos = meta["position"]
     if pos["phase"] == "dec":
         est.kmeans_labels_ = arrays["kmeans_labels"].astype(np.int64)
@@ -341,21 +358,19 @@ def restore_fit(est, ck: Checkpointer) -> dict | None:
             "extra": unpack_list("extra", meta["n_extra"], arrays)}
 
 
-def restore_dec(est, loop, resumed: dict) -> np.ndarray:
-    """Put the clustering phase (``est`` and its ``loop`` state) back where the checkpoint
-    left it; returns its ``p`` (n, k)."""
+def restore_dec(loop, resumed: dict) -> np.ndarray:
+    """Put a clustering loop built on the checkpoint's centroids (``resumed["arrays"]
+    ["centers"]``) back where the checkpoint left it; returns its ``p`` (n, k)."""
     meta, arrays = resumed["meta"], resumed["arrays"]
-    centers = arrays["centers"]
-    est._build_clustering(centers)
-    assign(est._dec_optimizer.variables, unpack_list("opt", meta["n_opt"], arrays))
-    est.cluster_centers_ = centers.astype(np.float32)
+    assign(loop.optimizer.variables, unpack_list("opt", meta["n_opt"], arrays))
+    loop.est.cluster_centers_ = arrays["centers"].astype(np.float32)
     restore_rng(loop.rng, meta["rng"])
     loop.plan_state["rest"] = arrays["rest"].astype(np.int64)
-    est._runner._seed.assign(arrays["seed"].astype(np.int64))
+    loop.runner.seed_state = arrays["seed"]
     loop.update = int(meta["next_update"])
-    est.n_iter_ = int(meta["position"]["iteration"])
+    loop.n_iter = int(meta["position"]["iteration"])
     loop.labels_last = arrays["labels_last"]
     # the divergence fallback the uninterrupted fit holds at this point: these weights
-    loop.snapshot = {"update": loop.update - 1, "iteration": est.n_iter_,
-                     "weights": variables_values(est._train_vars)}
+    loop.snapshot = {"update": loop.update - 1, "iteration": loop.n_iter,
+                     "weights": variables_values(loop.variables)}
     return arrays["target"]

@@ -249,6 +249,7 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
     from .datasets import load_dataset
     from .estimator import DEC
     from .metrics import clustering_scores
+    from .params import check_params
 
     t0 = time.perf_counter()
     data_opts = data_options(config)
@@ -277,7 +278,7 @@ def run(config: dict, *, out: Path | None = None, quiet: bool = False,
         shipped = find(data.x, dec.get_params())
         if shipped is not None:
             autoencoder, source = shipped.autoencoder(), "shipped"
-    dec._checked_params()  # a bad setting fails here, before the estimate and the fit
+    check_params(dec.get_params(deep=False))  # a bad setting fails here, before the fit
     if not quiet:
         from .cost import estimate
 

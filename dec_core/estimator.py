@@ -1,14 +1,17 @@
-"""The DEC estimator: pretrain, k-means init, then self-training on KL(P||Q)."""
+"""The DEC estimator: pretrain, k-means init, then self-training on KL(P||Q).
+
+``fit`` reads top-down: check the parameters (once, :mod:`dec_core.params`)
+and the data, pretrain the autoencoder, place the centroids, then run the
+clustering loop (:class:`dec_core.loop.ClusteringLoop`) until it says why it
+stopped. ``n_restarts > 1`` repeats whole fits (:mod:`dec_core.restarts`).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import numbers
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from numbers import Integral, Real
 from types import SimpleNamespace
 
 import keras
@@ -16,93 +19,29 @@ import numpy as np
 import tensorflow as tf
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .augment import augment_rows, image_side
+from .augment import image_side
 from .autoencoder import (
     PretrainConfig,
-    StepRunner,
-    batch_plan,
     build_autoencoder,
     layer_names,
-    make_optimizer,
     pretrain_autoencoder,
     use_mixed_precision,
 )
 from .callbacks import CallbackList, scalar_logs
-from .cost import check_pretrain_steps, check_update_budget, dec_update_interval
-from .dims import check_dims  # noqa: F401  (re-exported: dec_core.estimator.check_dims)
+from .dims import check_dims
 from .kmeans import fit_kmeans
-from .layers import ClusteringLayer, target_distribution
+from .loop import ClusteringLoop
 from .metrics import clustering_scores
-from .restarts import RESTART_CRITERIA, choose_restart, restart_criteria, restart_seeds
+from .params import PARAMETER_CONSTRAINTS, check_params
+from .restarts import restart_seeds, run_restarts
 from .stopping import StopRecord
 
 DEFAULT_HIDDEN = (500, 500, 2000, 10)  # the paper's d-500-500-2000-10
-_STEPS_PER_CALL = 64  # DEC batches per compiled call; stop requests are polled between
 
-
-
-class _Flag:
-    """A constraint: True or False (also NumPy's bool)."""
-
-    def __repr__(self) -> str:
-        return "_Flag()"
-
-
-class _StepBudget:
-    """A constraint: a budget of pretraining gradient steps, or None (:func:`check_pretrain_steps`)."""
-
-    def __repr__(self) -> str:
-        return "_StepBudget()"
-
-
-class _RowBudget:
-    """A constraint: a budget of rows embedded by the target updates, or None
-    (:func:`dec_core.cost.check_update_budget`)."""
-
-    def __repr__(self) -> str:
-        return "_RowBudget()"
-
-
-# Each parameter's constraint: scikit-learn's own Interval / StrOptions objects, checked (with
-# DEC's messages, and no bool passing for a number) by _check_param.
-_CONSTRAINTS: dict[str, object] = {
-    "n_clusters": Interval(Integral, 1, None, closed="left"),
-    "alpha": Interval(Real, 0, None, closed="neither"),
-    "target_power": Interval(Real, 0, None, closed="neither"),
-    "normalize_frequency": _Flag(),
-    "pretrain": StrOptions({"end_to_end", "layerwise"}),
-    "pretrain_epochs": Interval(Integral, 0, None, closed="left"),
-    "pretrain_steps": _StepBudget(),
-    "layer_epochs": Interval(Integral, 0, None, closed="left"),
-    "pretrain_batch_size": Interval(Integral, 1, None, closed="left"),
-    "pretrain_optimizer": StrOptions({"adam", "sgd"}),
-    "pretrain_lr": Interval(Real, 0, None, closed="neither"),
-    "pretrain_noise": Interval(Real, 0, None, closed="left"),
-    "pretrain_schedule": StrOptions({"constant", "cosine"}),
-    "augment_shift": Interval(Integral, 0, None, closed="left"),
-    "augment": Interval(Real, 0, None, closed="left"),
-    "init": StrOptions({"glorot_uniform", "dec"}),
-    "dropout": Interval(Real, 0, 1, closed="left"),
-    "batch_size": Interval(Integral, 1, None, closed="left"),
-    "optimizer": StrOptions({"adam", "sgd"}),
-    "learning_rate": Interval(Real, 0, None, closed="neither"),
-    "momentum": Interval(Real, 0, 1, closed="left"),
-    "update_interval": Interval(Integral, 1, None, closed="left"),
-    "update_budget": _RowBudget(),
-    "tol": Interval(Real, 0, 1, closed="both"),
-    "max_iter": Interval(Integral, 0, None, closed="left"),
-    "method": StrOptions({"dec", "idec"}),
-    "gamma": Interval(Real, 0, None, closed="neither"),
-    "n_init": Interval(Integral, 1, None, closed="left"),
-    "centroid_init": StrOptions({"kmeans", "manifold"}),
-    "n_restarts": Interval(Integral, 1, None, closed="left"),
-    "start_target_updates": Interval(Integral, 0, None, closed="left"),
-    "restart_criterion": StrOptions(set(RESTART_CRITERIA)),
-    "verbose": Interval(Integral, 0, None, closed="left"),
-}
+# The compiled forward pass, kept after fit for predict; a refit forgets it.
+_INFERENCE_CACHE = ("_fwd_cache",)
 
 
 class DivergenceWarning(UserWarning):
@@ -113,112 +52,48 @@ class DivergenceWarning(UserWarning):
     """
 
 
-def _check_param(name: str, value) -> None:
-    rule = _CONSTRAINTS[name]
-    if isinstance(rule, _Flag):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"The '{name}' parameter must be True or False. Got {value!r}.")
-        return
-    if isinstance(rule, _StepBudget):
-        check_pretrain_steps(value)
-        return
-    if isinstance(rule, _RowBudget):
-        check_update_budget(value)
-        return
-    if isinstance(rule, StrOptions):
-        if value not in rule.options:
-            raise ValueError(
-                f"The '{name}' parameter must be one of {sorted(rule.options)}. Got {value!r}."
-            )
-        return
-    number = isinstance(value, rule.type) and not isinstance(value, (bool, np.bool_))
-    if rule.type is Integral:
-        if not number or value < rule.left:
-            raise ValueError(
-                f"The '{name}' parameter must be an int >= {rule.left}. Got {value!r}."
-            )
-        return
-    low, high = rule.left, rule.right
-    low_closed, high_closed = rule.closed in ("left", "both"), rule.closed in ("right", "both")
-    ok = number and np.isfinite(value)
-    if ok:
-        ok = value >= low if low_closed else value > low
-    if ok and high is not None:
-        ok = value <= high if high_closed else value < high
-    if not ok:
-        lo = "[" if low_closed else "("
-        hi = ("]" if high_closed else ")") if high is not None else ")"
-        raise ValueError(
-            f"The '{name}' parameter must be a real number in {lo}{low}, "
-            f"{'inf' if high is None else high}{hi}. Got {value!r}."
-        )
+def strategy_scope(strategy):
+    """``strategy.scope()``, or a no-op context for None (the default device)."""
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
-def _cast(name: str, value):
-    """A checked parameter as a plain Python number (Keras refuses e.g. an int learning rate)."""
-    rule = _CONSTRAINTS[name]
-    if isinstance(rule, (_StepBudget, _RowBudget)):
-        return None if value is None else int(value)
-    if isinstance(rule, _Flag):
-        return bool(value)
-    if isinstance(rule, Interval):
-        return int(value) if rule.type is Integral else float(value)
-    return value
+class _PretrainEvents:
+    """Routes pretraining events to the callbacks, the history and the checkpointer.
 
+    Its attributes (``est``, ``callbacks``, ``checkpoint``, ``n_samples``,
+    ``planned_epochs``) are what :func:`dec_core.checkpoint.save_pretrain` reads.
+    """
 
-class _Events:
-    """Routes pretraining events to the callbacks and the history."""
-
-    def __init__(self, est: DEC, cbs: CallbackList):
-        self.est = est
-        self.cbs = cbs
+    def __init__(self, est: DEC, p: SimpleNamespace, callbacks: CallbackList, checkpoint,
+                 n_samples: int):
+        self.est, self.p, self.callbacks = est, p, callbacks
+        self.checkpoint, self.n_samples = checkpoint, n_samples
         self.should_stop = est._should_stop
+        self.planned_epochs = p.pretrain_epochs + (
+            (len(est.dims_) - 1) * p.layer_epochs if p.pretrain == "layerwise" else 0)
 
     def epoch(self, stage: str, epoch: int, total: int, logs: dict) -> bool:
         logs = {**logs, "stage": stage, "epochs": total}
         hist = self.est.history_["pretrain"]
         for key, value in (("loss", logs["loss"]), ("stage", stage), ("epoch", epoch)):
             hist.setdefault(key, []).append(value)
-        self.cbs.on_pretrain_epoch_end(epoch, logs)
+        self.callbacks.on_pretrain_epoch_end(epoch, logs)
         if not np.isfinite(logs["loss"]):
             self.est.stop_training = True
             self.est._stop(StopRecord("pretrain_diverged", loss=logs["loss"], epoch=epoch + 1,
-                                      stage=stage, learning_rate=self.est.pretrain_lr))
-        return self.est._should_stop()
+                                      stage=stage, learning_rate=self.p.pretrain_lr))
+        return self.should_stop()
 
     def progress(self, stage: str, steps_done: int, total_steps: int) -> None:
-        self.cbs.on_pretrain_progress(steps_done, {"stage": stage, "total_steps": total_steps})
+        self.callbacks.on_pretrain_progress(steps_done, {"stage": stage,
+                                                         "total_steps": total_steps})
 
     def epoch_done(self, stage: str, next_epoch: int, total: int, get_state) -> None:
         """After each finished epoch: a checkpoint when one is due (dec_core.checkpoint)."""
-        ck = self.est._checkpoint
-        if ck is not None and ck.due():
+        if self.checkpoint is not None and self.checkpoint.due():
             from .checkpoint import save_pretrain
 
-            save_pretrain(self.est, stage, next_epoch, total, get_state())
-
-
-@dataclass
-class _LoopState:
-    """The clustering loop's state: made by ``DEC._clustering_phase``, passed to each step."""
-
-    y: np.ndarray | None  # (n,) true labels for the scores, or None
-    rng: np.random.Generator  # draws the batches
-    labels_last: np.ndarray  # (n,) the labels of the previous target update
-    plan_state: dict = field(default_factory=dict)  # batch_plan's unused permutation tail
-    update: int = 0  # the number of the next target update
-    loss_sum: float = 0.0  # the loss summed over the batches since the last update
-    loss_count: int = 0  # those batches
-    snapshot: dict | None = None  # the last finite update: what a divergence falls back on
-
-
-# Private attributes a fit holds while it trains (the data, the parameters, the compiled
-# step and its optimizer, the checkpointer, the callbacks): _finish drops them, and
-# _reset_fitted_state forgets them with _INFERENCE_CACHE (the compiled forward pass, kept
-# after fit for predict).
-_TRAINING_STATE = ("_X", "_p", "_runner", "_train_vars", "_dec_optimizer", "_term_sums",
-                   "_checkpoint", "_callbacks")
-_INFERENCE_CACHE = ("_fwd_cache",)
+            save_pretrain(self, stage, next_epoch, total, get_state())
 
 
 class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -505,33 +380,27 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.strategy = strategy
 
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS  # scikit-learn's table
+
     # ------------------------------------------------------------------ checks
-    def _checked_params(self) -> SimpleNamespace:
-        """Check every parameter; return them as plain Python ints, floats and strings.
-
-        (Not scikit-learn's ``_validate_params``, which this class leaves as it is.)
-        """
-        values = {}
-        for name in _CONSTRAINTS:
-            value = getattr(self, name)
-            _check_param(name, value)
-            values[name] = _cast(name, value)
-        seed = self.random_state
-        if seed is not None and (
-            not isinstance(seed, numbers.Integral) or isinstance(seed, (bool, np.bool_))
-        ):
-            raise ValueError(f"The 'random_state' parameter must be an int or None. Got {seed!r}.")
-        values["random_state"] = None if seed is None else int(seed)
-        return SimpleNamespace(**values)
-
-    def _validate_data(self, X, *, reset: bool) -> np.ndarray:
+    def _check_fit_data(self, X, y, p: SimpleNamespace) -> tuple[np.ndarray, np.ndarray | None]:
+        """``X`` as C-contiguous float32 and ``y`` as a flat array, checked against each
+        other and the parameters (the rules that need the data)."""
         X = check_array(X, dtype=np.float32, ensure_min_samples=1, input_name="X")
-        if reset:
-            if X.shape[0] < self.n_clusters:
-                raise ValueError(
-                    f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
-                )
-        elif X.shape[1] != self.n_features_in_:
+        if X.shape[0] < p.n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={p.n_clusters}.")
+        if y is not None:
+            y = np.asarray(y).ravel()
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} samples.")
+        if p.augment_shift > 0 or p.augment > 0:
+            image_side(X.shape[1])  # augmentation needs square images
+        return np.ascontiguousarray(X), y
+
+    def _check_X(self, X) -> np.ndarray:
+        """``X`` for inference: C-contiguous float32 with the fitted number of features."""
+        X = check_array(X, dtype=np.float32, ensure_min_samples=1, input_name="X")
+        if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but this DEC was fitted with "
                 f"n_features_in_={self.n_features_in_}."
@@ -544,7 +413,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         )
 
     def _scope(self):
-        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+        return strategy_scope(self.strategy)
+
+    def _stop(self, record: StopRecord) -> None:
+        """Record why training ends: ``stop_record_`` and its text ``stop_reason_``."""
+        self.stop_record_ = record
+        self.stop_reason_ = record.reason
 
     # --------------------------------------------------------------- training
     def fit(self, X, y=None, callbacks=None, *, autoencoder: keras.Model | None = None,
@@ -581,36 +455,27 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         DivergenceWarning
             When the clustering phase diverges; the last finite state is kept.
         """
-        p = self._checked_params()
+        p = check_params(self.get_params(deep=False))
         if p.n_restarts > 1:  # several whole fits; they are not checkpointed
-            return self._fit_restarts(X, y, callbacks, autoencoder)
-        return self._fit_once(X, y, callbacks, autoencoder, checkpoint)
+            return self._fit_restarts(p, X, y, callbacks, autoencoder)
+        return self._fit_once(p, X, y, callbacks, autoencoder, checkpoint)
 
-    def _fit_restarts(self, X, y, callbacks, autoencoder) -> DEC:
+    def _fit_restarts(self, p: SimpleNamespace, X, y, callbacks, autoencoder) -> DEC:
         """``n_restarts`` whole fits with their own seeds; keep the criterion's choice."""
-        p = self._checked_params()
         t_start = time.perf_counter()
-        fits, rows = [], []
-        for r, seed in enumerate(restart_seeds(p.random_state, p.n_restarts)):
+        Xc, y = self._check_fit_data(X, y, p)
+
+        def fit_one(seed):
             # not sklearn's clone: it would deep-copy the tf.distribute strategy
             est = type(self)(**{**self.get_params(deep=False), "n_restarts": 1,
                                 "random_state": seed})
-            est._fit_once(X, y, callbacks, autoencoder)
-            Xc = est._validate_data(X, reset=False)
-            row = {"restart": r, "seed": seed, **restart_criteria(est, Xc),
-                   "seconds": float(est.timings_["total"])}
-            if y is not None:
-                row.update(clustering_scores(np.asarray(y).ravel(), est.labels_))
-            fits.append(est)
-            rows.append(row)
-            if est.stop_training or est.stop_reason_ == "stopped by request":
-                break
-        best = choose_restart([row[p.restart_criterion] for row in rows], p.restart_criterion)
-        for i, row in enumerate(rows):
-            row["chosen"] = i == best
-        chosen = fits[best]
+            one = SimpleNamespace(**{**vars(p), "n_restarts": 1, "random_state": seed})
+            return est._fit_once(one, Xc, y, callbacks, autoencoder)
+
+        chosen, rows = run_restarts(fit_one, restart_seeds(p.random_state, p.n_restarts),
+                                    Xc, y, p.restart_criterion)
         self._reset_fitted_state()
-        for key, value in chosen.__dict__.items():
+        for key, value in vars(chosen).items():
             if key.endswith("_") and not key.startswith("__"):
                 self.__dict__[key] = value
         self.stop_training = chosen.stop_training
@@ -619,24 +484,42 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.history_["restarts"] = [dict(row) for row in rows]
         return self
 
-    def _fit_once(self, X, y, callbacks, autoencoder, checkpoint=None) -> DEC:
+    def _fit_once(self, p: SimpleNamespace, X, y, callbacks, autoencoder,
+                  checkpoint=None) -> DEC:
         """One fit: pretrain, start, self-train (``fit`` without restarts)."""
         t_start = time.perf_counter()
-        p = self._checked_params()
-        X = self._validate_data(X, reset=True)
-        if y is not None:
-            y = np.asarray(y).ravel()
-            if y.shape[0] != X.shape[0]:
-                raise ValueError(
-                    f"y has {y.shape[0]} labels but X has {X.shape[0]} samples."
-                )
-        n, d = X.shape
-        if p.augment_shift > 0 or p.augment > 0:
-            image_side(d)
-        dims = check_dims(self.dims if self.dims is not None else (d, *DEFAULT_HIDDEN), d)
+        X, y = self._check_fit_data(X, y, p)
+        self._begin(p, X.shape[1], callbacks)
+        self._callbacks.on_train_begin({"n_samples": X.shape[0], "n_features": X.shape[1],
+                                        "dims": self.dims_})
+        X = tf.constant(X)  # (n, d), lives once on the device for all phases
+        with self._scope():
+            self.autoencoder_, self.encoder_ = build_autoencoder(
+                self.dims_, init=p.init, seed=p.random_state,
+                mixed_precision=use_mixed_precision())
+        resumed = None
+        if checkpoint is not None and checkpoint.resume:
+            from .checkpoint import restore_fit
+
+            # weights, history and callbacks; None: no checkpoint yet
+            resumed = restore_fit(self, checkpoint, self._callbacks, int(X.shape[0]))
+        if resumed is not None and resumed["phase"] == "dec":
+            loop = self._resume_loop(p, X, y, checkpoint, resumed)
+        else:
+            self._pretrain(p, X, autoencoder, checkpoint, resumed)
+            loop = self._start(p, X, y, checkpoint)
+        self._run_loop(p, loop)
+        self.timings_["total"] = time.perf_counter() - t_start
+        self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
+        self._callbacks = CallbackList()  # forget the callbacks; _should_stop still works
+        return self
+
+    def _begin(self, p: SimpleNamespace, n_features: int, callbacks) -> None:
+        """Forget an earlier fit; set up the history, the callbacks and the seeds."""
+        dims = check_dims(self.dims if self.dims is not None
+                          else (n_features, *DEFAULT_HIDDEN), n_features)
         self._reset_fitted_state()
-        self._p = p
-        self.n_features_in_ = d
+        self.n_features_in_ = n_features
         self.dims_ = dims
         self.history_ = {"pretrain": {}, "kmeans": {}, "dec": {}}
         self.timings_ = {"pretrain": 0.0, "kmeans": 0.0, "dec": 0.0, "total": 0.0}
@@ -652,42 +535,27 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             cbs.append(ProgressLogger())
         self._callbacks = CallbackList(cbs)
         self._callbacks.set_model(self)
-        seed = p.random_state
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        self._callbacks.on_train_begin({"n_samples": n, "n_features": d, "dims": dims})
+        if p.random_state is not None:
+            keras.utils.set_random_seed(p.random_state)
 
-        # ---- 1. autoencoder
+    def _pretrain(self, p: SimpleNamespace, X, autoencoder, checkpoint, resumed) -> None:
+        """Step 1: pretrain the autoencoder, or copy ``autoencoder``'s weights."""
         t0 = time.perf_counter()
-        self._X = tf.constant(X)  # (n, d), lives once on the device for all phases
-        with self._scope():
-            self.autoencoder_, self.encoder_ = build_autoencoder(
-                dims, init=p.init, seed=seed, mixed_precision=use_mixed_precision()
-            )
-        self._checkpoint = checkpoint
-        resumed = None
-        if checkpoint is not None and checkpoint.resume:
-            from .checkpoint import restore_fit
-
-            resumed = restore_fit(self, checkpoint)  # weights, history; None: no checkpoint
-            if resumed is not None and resumed["phase"] == "dec":
-                return self._clustering_phase(y, t_start, resumed)
         self._callbacks.on_pretrain_begin({"scheme": p.pretrain})
         if autoencoder is not None and resumed is None:
             self._copy_autoencoder(autoencoder)
         elif p.pretrain_epochs > 0 or (p.pretrain == "layerwise" and p.layer_epochs > 0):
-            cfg = self._pretrain_config()
+            events = _PretrainEvents(self, p, self._callbacks, checkpoint, int(X.shape[0]))
             with self._scope():
-                pretrain_autoencoder(
-                    self.autoencoder_, self._X, cfg, _Events(self, self._callbacks),
-                    resume=resumed,
-                )
+                pretrain_autoencoder(self.autoencoder_, X, PretrainConfig.from_params(p),
+                                     events, resume=resumed)
         self.timings_["pretrain"] = time.perf_counter() - t0
         self._callbacks.on_pretrain_end({"seconds": self.timings_["pretrain"]})
 
-        # ---- 2. k-means in the embedding
+    def _start(self, p: SimpleNamespace, X, y, checkpoint) -> ClusteringLoop:
+        """Step 2: the centroids' start in the embedding (k-means, or the manifold start)."""
         t0 = time.perf_counter()
-        z = self._embed(self._X)
+        z = self._forward(X)[0]
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The embedding holds NaN or inf after pretraining: "
@@ -696,13 +564,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if p.centroid_init == "manifold":
             from .baselines import manifold_start
 
-            centers, start_labels = manifold_start(z, p.n_clusters, seed)
+            centers, start_labels = manifold_start(z, p.n_clusters, p.random_state)
         else:
-            km = fit_kmeans(z, p.n_clusters, n_init=p.n_init, random_state=seed)
+            km = fit_kmeans(z, p.n_clusters, n_init=p.n_init, random_state=p.random_state)
             centers, start_labels = km.cluster_centers_, km.labels_
         self.kmeans_labels_ = np.asarray(start_labels).astype(np.int64)
-        with self._scope():
-            self._build_clustering(centers)
+        loop = self._make_loop(p, X, y, centers, checkpoint)
         self.cluster_centers_ = np.asarray(centers, dtype=np.float32)
         self.timings_["kmeans"] = time.perf_counter() - t0
         logs = {"labels": self.kmeans_labels_, "centers": self.cluster_centers_, "embedding": z}
@@ -710,67 +577,56 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             logs.update(clustering_scores(y, self.kmeans_labels_))
         self.history_["kmeans"] = scalar_logs(logs)
         self._callbacks.on_kmeans_end(logs)
+        return loop
 
-        return self._clustering_phase(y, t_start)
-
-    def _clustering_phase(self, y, t_start: float, resumed: dict | None = None) -> DEC:
-        """Step 3 of ``fit``, DEC / IDEC self-training; ``resumed``: from a checkpoint."""
-        p, seed = self._p, self._p.random_state
-        # ---- 3. DEC / IDEC self-training
-        t0 = time.perf_counter()
-        loop = _LoopState(y=y, rng=np.random.default_rng(seed), labels_last=self.kmeans_labels_)
-        # the interval widens where the target updates would pass update_budget (cost.py)
-        self.update_interval_ = dec_update_interval(int(self._X.shape[0]), p.update_interval,
-                                                    p.max_iter, p.update_budget)
-        self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method,
-                                      "update_interval": self.update_interval_})
-        target = None
-        if resumed is not None:
-            from .checkpoint import restore_dec
-
-            with self._scope():
-                target = restore_dec(self, loop, resumed)  # p of the interval to run next
+    def _make_loop(self, p: SimpleNamespace, X, y, centers, checkpoint) -> ClusteringLoop:
         with self._scope():
-            # Compile the training loop before update 0 (about a second, several on a busy
-            # laptop), so a step-mode page's first Step does not wait for it too.
-            self._runner.trace((int(self._X.shape[0]), p.n_clusters))
-            while not self._dec_step(loop, target):
-                target = None
-        self.timings_["dec"] = time.perf_counter() - t0
+            return ClusteringLoop(self, p, X, y, centers, callbacks=self._callbacks,
+                                  should_stop=self._should_stop, forward=self._forward,
+                                  checkpoint=checkpoint)
 
-        self._finish(loop)
-        self.timings_["total"] = time.perf_counter() - t_start
-        self._callbacks.on_train_end({**self.timings_, "reason": self.stop_reason_})
-        self._drop_training_state()
-        return self
+    def _resume_loop(self, p: SimpleNamespace, X, y, checkpoint, resumed) -> ClusteringLoop:
+        """The clustering loop where a checkpoint of the clustering phase left it."""
+        from .checkpoint import restore_dec
+
+        loop = self._make_loop(p, X, y, resumed["arrays"]["centers"], checkpoint)
+        with self._scope():
+            loop.target = restore_dec(loop, resumed)  # p of the interval to run next
+        return loop
+
+    def _run_loop(self, p: SimpleNamespace, loop: ClusteringLoop) -> None:
+        """Step 3, DEC / IDEC self-training: ``loop.step()`` until it returns why it stopped."""
+        t0 = time.perf_counter()
+        self.update_interval_ = loop.interval
+        self._callbacks.on_dec_begin({"max_iter": p.max_iter, "method": p.method,
+                                      "update_interval": loop.interval})
+        with self._scope():
+            # Compile before update 0 (about a second, several on a busy laptop), so a
+            # step-mode page's first Step does not wait for it too.
+            loop.trace()
+            while (record := loop.step()) is None:
+                pass
+        self.timings_["dec"] = time.perf_counter() - t0
+        if self.stop_record_ is None:  # a pretraining divergence keeps its own record
+            self._stop(record)
+        if record.kind == "diverged":
+            self.diverged_ = True
+            warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=4)
+        self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
+        self.labels_ = self._forward(loop.X)[1].argmax(axis=1).astype(np.int64)
+        self.history_["stop_reason"] = self.stop_reason_
+        self.history_["stop"] = self.stop_record_.as_dict()
+        scores = clustering_scores(loop.y, self.labels_) if loop.y is not None else {}
+        self._callbacks.on_dec_end({"reason": self.stop_reason_, "iteration": self.n_iter_,
+                                    "diverged": self.diverged_, **scores})
 
     def _reset_fitted_state(self) -> None:
         """Forget everything an earlier ``fit`` left: a refit starts from the parameters."""
         for key in list(self.__dict__):
             if key.endswith("_") and not key.startswith("__"):
                 del self.__dict__[key]
-        for key in _TRAINING_STATE + _INFERENCE_CACHE:
+        for key in _INFERENCE_CACHE:
             self.__dict__.pop(key, None)
-
-    def _pretrain_config(self, epochs: int | None = None) -> PretrainConfig:
-        """The pretraining settings these parameters stand for."""
-        p = self._checked_params()
-        return PretrainConfig(
-            scheme=p.pretrain,
-            epochs=p.pretrain_epochs if epochs is None else int(epochs),
-            layer_epochs=p.layer_epochs,
-            max_steps=p.pretrain_steps,
-            batch_size=p.pretrain_batch_size,
-            optimizer=p.pretrain_optimizer,
-            learning_rate=p.pretrain_lr,
-            momentum=p.momentum,
-            dropout=p.dropout,
-            noise=p.pretrain_noise,
-            lr_schedule=p.pretrain_schedule,
-            augment_shift=p.augment_shift,
-            augment=p.augment,
-            shuffle_seed=p.random_state,
-        )
 
     def _copy_autoencoder(self, source: keras.Model) -> None:
         src = [w.shape for w in source.get_weights()]
@@ -780,218 +636,6 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 f"The given autoencoder's weight shapes {src} do not match dims={self.dims_}."
             )
         self.autoencoder_.set_weights(source.get_weights())
-
-    def _build_clustering(self, centers: np.ndarray) -> None:
-        """The training model ``x -> (q, x_hat)`` and its compiled step."""
-        p = self._p
-        self.clustering_layer_ = ClusteringLayer(
-            p.n_clusters, alpha=p.alpha, initial_centers=centers, name="clustering"
-        )
-        q = self.clustering_layer_(self.encoder_.output)
-        self.model_ = keras.Model(
-            self.autoencoder_.input, [q, self.autoencoder_.output], name="dec"
-        )
-        self._dec_optimizer = make_optimizer(p.optimizer, p.learning_rate, p.momentum)
-        idec = p.method == "idec"
-        # IDEC keeps the decoder; plain DEC trains only encoder and centroids
-        # (and never runs the decoder).
-        if idec:
-            variables = self.model_.trainable_variables
-        else:
-            variables = self.encoder_.trainable_variables + self.clustering_layer_.trainable_variables
-        self._train_vars = variables
-        self._dec_optimizer.build(variables)
-        # IDEC's two terms, summed over the samples since the last target update
-        # (the runner only returns the total); SUM adds up the replicas' shares.
-        self._term_sums = {
-            name: tf.Variable(0.0, trainable=False, name=f"{name}_sum",
-                              aggregation=tf.VariableAggregation.SUM)
-            for name in (("kl", "reconstruction") if idec else ())
-        }
-        sums = self._term_sums
-        gamma = p.gamma
-        model, encoder, clustering = self.model_, self.encoder_, self.clustering_layer_
-        shift, strength = p.augment_shift, p.augment
-        side = image_side(self.n_features_in_) if shift > 0 or strength > 0 else 0
-
-        def loss_fn(xb, pb, seed_pair):
-            # xb: (B, d), pb: (B, k) -> per-sample loss (B,). With augmentation
-            # (DEC-DA) q of the transformed sample is trained towards p of the
-            # clean one: the rows keep their order, so pb stays theirs.
-            if shift > 0 or strength > 0:
-                xb = augment_rows(xb, side, shift, strength, seed_pair)
-            if idec:
-                qb, xr = model(xb, training=True)
-            else:
-                qb = clustering(encoder(xb, training=True))
-            qb = tf.clip_by_value(tf.cast(qb, tf.float32), 1e-12, 1.0)
-            kl = tf.reduce_sum(pb * tf.math.log(tf.clip_by_value(pb, 1e-12, 1.0) / qb), axis=1)
-            if not idec:
-                return kl  # DEC: L = KL(P || Q)
-            # IDEC (Guo et al., IJCAI 2017): L = L_r + gamma * L_c. The authors'
-            # code (github.com/XifengGuo/IDEC, IDEC.py) compiles the outputs
-            # [clustering, decoder] with loss {'kld', 'mse'} and
-            # loss_weights=[gamma, 1], gamma=0.1 "coefficient of clustering
-            # loss"; Keras' 'mse' is the mean over features, as here.
-            rec = tf.reduce_mean(tf.square(tf.cast(xr, tf.float32) - xb), axis=1)
-            sums["kl"].assign_add(tf.reduce_sum(tf.stop_gradient(kl)))
-            sums["reconstruction"].assign_add(tf.reduce_sum(tf.stop_gradient(rec)))
-            return rec + gamma * kl
-
-        self._runner = StepRunner(loss_fn, variables, self._dec_optimizer, self._X,
-                                  seed=p.random_state)
-
-    def _interval_terms(self, loop: _LoopState) -> dict[str, float]:
-        """Mean per batch, since the last update, of the loss and its terms (nan if none)."""
-        count = loop.loss_count
-        loss = loop.loss_sum / count if count else float("nan")
-        loop.loss_sum, loop.loss_count = 0.0, 0
-        if self._p.method == "dec":
-            return {"loss": loss, "kl": loss}
-        rows = count * min(self._p.batch_size, int(self._X.shape[0]))
-        terms = {"loss": loss}
-        for name, var in self._term_sums.items():
-            terms[name] = float(var.numpy()) / rows if rows else float("nan")
-            var.assign(0.0)
-        return terms
-
-    def _dec_step(self, loop: _LoopState, resume_target: np.ndarray | None = None) -> bool:
-        """One target update, then up to ``update_interval`` batches.
-
-        Returns True when training is over (stopped, converged, max_iter,
-        diverged). ``resume_target``: the ``p`` of a checkpoint; the update
-        was made before it, so only the interval's batches run.
-        """
-        p = self._p
-        if resume_target is not None:
-            return self._dec_interval(loop, resume_target)
-        trained = loop.loss_count > 0
-        terms = self._interval_terms(loop)
-        z, q = self._forward(self._X)  # (n, e), (n, k)
-        if trained and not (
-            all(np.isfinite(v) for v in terms.values()) and np.all(np.isfinite(q))
-        ):
-            return self._restore_last_finite(loop, terms["loss"])
-        labels = q.argmax(axis=1)
-        delta = float(np.mean(labels != loop.labels_last))
-        loop.labels_last = labels
-        target = target_distribution(q, p.target_power, p.normalize_frequency)
-        warm = loop.update < p.start_target_updates
-        if warm:
-            # the start's clusters as the target (one-hot rows): (n, k)
-            target = np.eye(p.n_clusters, dtype=target.dtype)[self.kmeans_labels_]
-        logs = {
-            "update": loop.update,
-            "iteration": self.n_iter_,
-            "max_iter": p.max_iter,
-            **terms,
-            "delta_label": delta,
-        }
-        if loop.y is not None:
-            logs.update(clustering_scores(loop.y, labels))
-        hist = self.history_["dec"]
-        for key, value in scalar_logs(logs).items():
-            if key != "max_iter":
-                hist.setdefault(key, []).append(value)
-        self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
-        # The state to fall back on if the next interval diverges.
-        loop.snapshot = {
-            "update": loop.update,
-            "iteration": self.n_iter_,
-            "weights": [np.array(v.numpy()) for v in self._train_vars],
-        }
-        # The stop rule, decided before the callbacks: "final" tells them this update is
-        # the last (a step-mode page then does not wait for one more Step).
-        converged = loop.update > max(0, p.start_target_updates - 1) and delta < p.tol
-        at_limit = self.n_iter_ >= p.max_iter
-        self._callbacks.on_dec_update(
-            loop.update,
-            {**logs, "labels": labels, "q": q, "p": target, "embedding": z,
-             "centers": self.cluster_centers_.copy(), "final": converged or at_limit},
-        )
-        loop.update += 1
-        # A stop request first: a Stop during the interval is never "converged".
-        at = {"update": loop.update - 1, "iteration": self.n_iter_, "delta_label": delta,
-              "n_changed": int(round(delta * labels.shape[0])), "n_samples": int(labels.shape[0]),
-              "tol": p.tol, "max_iter": p.max_iter}
-        if p.target_power == 1 and not p.normalize_frequency and not p.start_target_updates:
-            # p_ij = q_ij at every update: KL(P||Q) = 0 and its gradient is zero
-            at.update(target_is_q=True, method=p.method)
-        if self._should_stop():
-            if not self.stop_reason_:
-                self._stop(StopRecord("stopped", **at))
-            return True
-        if converged:
-            self._stop(StopRecord("converged", **at))
-            return True
-        if at_limit:
-            self._stop(StopRecord("max_iter", **at))
-            return True
-        if self._checkpoint is not None and self._checkpoint.due():
-            from .checkpoint import save_dec
-
-            save_dec(self, loop, target)  # raises checkpoint.Interrupted when asked to
-        return self._dec_interval(loop, target)
-
-    def _dec_interval(self, loop: _LoopState, target: np.ndarray) -> bool:
-        """Up to ``update_interval_`` batches towards ``target`` (n, k); False (not over)."""
-        p = self._p
-        n = int(self._X.shape[0])
-        p_t = tf.constant(target)
-        steps = min(self.update_interval_, p.max_iter - self.n_iter_)
-        done = 0
-        while done < steps:
-            # Many batches per compiled call, one host sync per call; stop
-            # requests are polled between calls.
-            s = min(_STEPS_PER_CALL, steps - done)
-            idx = batch_plan(n, p.batch_size, s, loop.rng, loop.plan_state)
-            loop.loss_sum += float(self._runner.run(idx, p_t))
-            loop.loss_count += s
-            self.n_iter_ += s
-            done += s
-            if self._should_stop():
-                break
-        return False
-
-    def _restore_last_finite(self, loop: _LoopState, loss: float) -> bool:
-        """Go back to the state of the last finite update, say why, warn; returns True."""
-        snap = loop.snapshot
-        for var, value in zip(self._train_vars, snap["weights"]):
-            var.assign(value)
-        first_bad, last_bad = snap["iteration"], self.n_iter_
-        self.n_iter_ = snap["iteration"]
-        self.diverged_ = True
-        self._stop(StopRecord(
-            "diverged", update=snap["update"], iteration=first_bad, first_batch=first_bad,
-            last_batch=last_bad, loss=None if np.isfinite(loss) else float(loss),
-            learning_rate=self._p.learning_rate, tol=self._p.tol, max_iter=self._p.max_iter))
-        warnings.warn(self.stop_reason_, DivergenceWarning, stacklevel=5)
-        return True
-
-    def _stop(self, record: StopRecord) -> None:
-        """Record why training ends: ``stop_record_`` and its text ``stop_reason_``."""
-        self.stop_record_ = record
-        self.stop_reason_ = record.reason
-
-    def _finish(self, loop: _LoopState) -> None:
-        """Final labels and centroids; also after a stop."""
-        self.cluster_centers_ = self.clustering_layer_.get_weights()[0].copy()
-        self.labels_ = self._forward(self._X)[1].argmax(axis=1).astype(np.int64)
-        if not self.stop_reason_:
-            self._stop(StopRecord("stopped" if self.stop_training else "done",
-                                  iteration=self.n_iter_))
-        self.history_["stop_reason"] = self.stop_reason_
-        self.history_["stop"] = self.stop_record_.as_dict() if self.stop_record_ else None
-        self._callbacks.on_dec_end(
-            {"reason": self.stop_reason_, "iteration": self.n_iter_, "diverged": self.diverged_,
-             **(clustering_scores(loop.y, self.labels_) if loop.y is not None else {})}
-        )
-
-    def _drop_training_state(self) -> None:
-        """After fit: forget the data (the runner holds it too) and the callbacks."""
-        for key in _TRAINING_STATE:
-            self.__dict__.pop(key, None)
-        self._callbacks = CallbackList()  # _should_stop still works
 
     # --------------------------------------------------------------- inference
     def _forward(self, X, batch: int = 8192) -> tuple[np.ndarray, np.ndarray | None]:
@@ -1048,7 +692,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, embedding_dim)
         """
         self._check_fitted()
-        return self._embed(self._validate_data(X, reset=False))
+        return self._embed(self._check_X(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """Soft assignments ``q`` (rows sum to 1).
@@ -1058,7 +702,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_clusters)
         """
         self._check_fitted()
-        return self._forward(self._validate_data(X, reset=False))[1]
+        return self._forward(self._check_X(X))[1]
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Map embeddings back to input space with the pretrained decoder.

@@ -21,7 +21,7 @@ correlation with accuracy can be measured (docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -86,6 +86,51 @@ def restart_criteria(est, X) -> dict[str, float]:
         "silhouette": silhouette(z, labels),
         "inertia": relative_inertia(z, labels, est.cluster_centers_),
     }
+
+
+def run_restarts(fit_one: Callable, seeds: Sequence[int | None], X: np.ndarray,
+                 y: np.ndarray | None, criterion: str) -> tuple[object, list[dict]]:
+    """Fit once per seed and keep the fit ``criterion`` chooses.
+
+    Parameters
+    ----------
+    fit_one : callable
+        ``fit_one(seed) -> DEC``: one whole fit with that seed.
+    seeds : sequence of int or None
+        One per restart (:func:`restart_seeds`).
+    X : ndarray of shape (n_samples, n_features)
+        The training data, float32, for the criteria.
+    y : ndarray of shape (n_samples,) or None
+        True labels: each row also gets ACC / NMI / ARI (never used to choose).
+    criterion : {"kl", "silhouette", "inertia"}
+
+    Returns
+    -------
+    chosen : dec_core.DEC
+        The fit the criterion keeps.
+    rows : list of dict
+        Per restart: ``restart``, ``seed``, the three criteria, ``seconds``,
+        ``chosen`` and, with ``y``, the scores. A stop request ends the
+        restarts early, so there may be fewer rows than seeds.
+    """
+    from .metrics import clustering_scores
+
+    fits, rows = [], []
+    for r, seed in enumerate(seeds):
+        est = fit_one(seed)
+        row = {"restart": r, "seed": seed, **restart_criteria(est, X),
+               "seconds": float(est.timings_["total"])}
+        if y is not None:
+            row.update(clustering_scores(np.asarray(y).ravel(), est.labels_))
+        fits.append(est)
+        rows.append(row)
+        if est.stop_training or (est.stop_record_ is not None
+                                 and est.stop_record_.kind == "stopped"):
+            break
+    best = choose_restart([row[criterion] for row in rows], criterion)
+    for i, row in enumerate(rows):
+        row["chosen"] = i == best
+    return fits[best], rows
 
 
 def choose_restart(values: Sequence[float], criterion: str) -> int:

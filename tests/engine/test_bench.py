@@ -7,6 +7,7 @@ import pytest
 
 from dec_core import bench
 from dec_core.cli import main
+from dec_core.cost import pretrain_flops_per_sample
 
 TINY = ["--set", "n_samples=300", "--set", "dims=[32,10]", "--set", "pretrain_epochs=2",
         "--set", "max_iter=20", "--set", "n_init=2", "--matmul-size", "256", "--quiet"]
@@ -32,7 +33,7 @@ def test_bench_digits_writes_json_and_markdown(tmp_path, capsys):
         rate = 300 * 2 / run["seconds"]["pretrain"]
         assert run["pretrain_samples_per_s"] == pytest.approx(rate)
         assert run["pretrain_gflops"] == pytest.approx(
-            rate * bench.pretrain_flops_per_sample([64, 32, 10]) / 1e9)
+            rate * pretrain_flops_per_sample([64, 32, 10]) / 1e9)
         # CPU seconds of pretraining over its wall seconds: the cores it kept busy
         assert run["pretrain_cpu_seconds"] > 0
         assert run["pretrain_cores_busy"] == pytest.approx(
@@ -69,7 +70,7 @@ def test_mnist_paper_takes_nothing_from_the_presets():
 
 def test_flops_per_sample():
     # 12 * (4*3 + 3*2) - 2 * 4 * 3
-    assert bench.pretrain_flops_per_sample([4, 3, 2]) == 12 * 18 - 24
+    assert pretrain_flops_per_sample([4, 3, 2]) == 12 * 18 - 24
 
 
 def test_unknown_protocol_and_bad_override(tmp_path, capsys):

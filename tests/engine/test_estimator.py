@@ -177,7 +177,7 @@ def test_predict_with_wrong_width(blobs):
 def test_augment_shift_on_image_rows():
     import tensorflow as tf
 
-    from dec_core.autoencoder import random_shift
+    from dec_core.augment import random_shift
 
     x = np.arange(1, 2 * 16 + 1, dtype=np.float32).reshape(2, 16)
     y = random_shift(tf.constant(x), 4, 1, tf.constant([1, 2], tf.int64)).numpy()
@@ -380,39 +380,53 @@ class Ends(Callback):
         self.ends.append(dict(logs))
 
 
+class PrivateDuringFit(Ends):
+    """Records the estimator's private attributes at every target update."""
+
+    def __init__(self):
+        super().__init__()
+        self.private = set()
+
+    def on_dec_update(self, update, logs=None):
+        self.private |= {k for k in vars(self.model) if k.startswith("_")
+                         and not k.endswith("_")}
+
+
 def test_the_fit_leaves_no_loop_state_and_says_it_ended():
-    """The clustering loop's state lives in the loop (dec_core.estimator._LoopState): after
-    fit no counter, generator, data or fallback is left on the estimator, and on_train_end
-    reaches the callbacks (it once went to an emptied list)."""
-    from dec_core.estimator import _INFERENCE_CACHE, _TRAINING_STATE
+    """The clustering loop's state lives in the loop (dec_core.loop.ClusteringLoop): no
+    counter, generator, data, optimizer or fallback is kept on the estimator, during fit
+    or after, and on_train_end reaches the callbacks, not an emptied list."""
+    from dec_core.estimator import _INFERENCE_CACHE
 
     x, _ = three_blobs()
-    ends = Ends()
+    ends = PrivateDuringFit()
     dec = DEC(3, dims=[4, 16, 2], pretrain_epochs=1, max_iter=10, update_interval=5,
               n_init=1, random_state=0).fit(x, callbacks=[ends])
     private = {k for k in vars(dec) if k.startswith("_") and not k.endswith("_")}
     assert private == {"_callbacks", *_INFERENCE_CACHE}, private
     assert not dec._callbacks.callbacks and not dec._should_stop()
     assert [e["reason"] for e in ends.ends] == [dec.stop_reason_]
-    assert set(_TRAINING_STATE) >= {"_X", "_runner", "_p"}
+    assert ends.private <= {"_callbacks", *_INFERENCE_CACHE}, ends.private
+    assert not {"_X", "_runner", "_p"} & ends.private
 
 
 def test_parameter_constraints_are_named_and_sklearns_check_is_not_shadowed():
     from sklearn.base import BaseEstimator
     from sklearn.utils._param_validation import Interval, StrOptions
 
-    from dec_core.estimator import _CONSTRAINTS
+    from dec_core.params import check_params
 
+    constraints = DEC._parameter_constraints
     assert "_validate_params" not in vars(DEC)  # scikit-learn's own stays reachable
     assert DEC._validate_params is BaseEstimator._validate_params
-    assert set(_CONSTRAINTS) <= set(DEC().get_params())
-    tol, method = _CONSTRAINTS["tol"], _CONSTRAINTS["method"]
+    assert set(constraints) <= set(DEC().get_params())
+    (tol,), (method,) = constraints["tol"], constraints["method"]
     assert isinstance(tol, Interval) and (tol.left, tol.right, tol.closed) == (0, 1, "both")
     assert isinstance(method, StrOptions) and method.options == {"dec", "idec"}
     with pytest.raises(ValueError, match=r"'tol' parameter must be a real number in \[0, 1\]"):
-        DEC(tol=2)._checked_params()
+        check_params(DEC(tol=2).get_params())
     with pytest.raises(ValueError, match=r"must be an int >= 1\. Got True"):
-        DEC(n_clusters=True)._checked_params()
+        check_params(DEC(n_clusters=True).get_params())
 
 
 def test_refit_does_not_reuse_compiled_or_cached_state():
