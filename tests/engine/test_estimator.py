@@ -583,3 +583,25 @@ def test_the_loss_and_its_gradient_match_an_independent_numpy_computation(blobs,
     grad = -(alpha + 1) / alpha * np.einsum("nk,nke->ke", w * (p - q), diff) / x.shape[0]
     step = (mu - dec.cluster_centers_) / lr
     np.testing.assert_allclose(step, gamma * grad, rtol=2e-3, atol=3e-6)
+
+
+def test_the_parameters_are_checked_once_per_fit_by_one_table(monkeypatch):
+    """One check per fit, restarts included, and scikit-learn's own check accepts the
+    same table (DEC._parameter_constraints)."""
+    import dec_core.estimator as estimator
+    from dec_core.params import check_params
+
+    calls = []
+
+    def counted(params):
+        calls.append(params)
+        return check_params(params)
+
+    monkeypatch.setattr(estimator, "check_params", counted)
+    x, _ = three_blobs()
+    DEC(3, dims=[4, 8, 2], pretrain_epochs=1, max_iter=5, update_interval=5, n_init=1,
+        n_restarts=2, random_state=0).fit(x)
+    assert len(calls) == 1
+    DEC(3, random_state=np.int64(4))._validate_params()  # scikit-learn agrees
+    with pytest.raises(ValueError, match="random_state"):
+        check_params(DEC(random_state=0.5).get_params())
