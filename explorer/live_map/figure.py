@@ -159,7 +159,7 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
                          names: Mapping[int, str] | None = None, arrows: bool = False,
                          size_by: str = "confidence", highlight: int | None = None,
                          pull: bool = False, title: str | None = None,
-                         height: int = MAP_HEIGHT) -> go.Figure:
+                         height: int = MAP_HEIGHT, projector: bool = False) -> go.Figure:
     """The embedding z of the tracked points and the centroids μ_j with their trails.
 
     No legend (it took a third of the width): each centroid's cross carries its
@@ -183,6 +183,8 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
         Also draw the ringed point's pull -∂L/∂z_i as an arrow (:func:`pull_arrow`).
     title : str, optional
     height : int
+    projector : bool, default=False
+        Projector mode's large type (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -264,7 +266,7 @@ def embedding_map_figure(info: Mapping, colors: Mapping[int, str] | None = None,
     fig.update_layout(showlegend=False, uirevision="dec-map")
     update = info.get("update", u - 1)
     return layout(fig, title or f"z and the centroids μ_j (×) at update {update}",
-                  height=height)
+                  height=height, projector=projector)
 
 
 def short_name(name: str) -> str:
@@ -324,7 +326,7 @@ def add_centroids(fig: go.Figure, centers: np.ndarray, colors: Mapping[int, str]
 def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
                       colors: Mapping[int, str], names: Mapping[int, str] | None = None,
                       title: str = "Decoded centroids: each cluster's prototype",
-                      tile_px: int = 74) -> go.Figure:
+                      tile_px: int = 74, projector: bool = False) -> go.Figure:
     """The k decoded centroids ``inverse_transform(μ_j)`` in a row, framed in their colours.
 
     Parameters
@@ -333,6 +335,8 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
         Decoded centroids in the data's scale (0..1 for images).
     image_shape : (h, w)
     colors, names : mapping of int to str
+    projector : bool, default=False
+        Projector mode's large type.
     """
     from explorer.charts.explore import image_grid
 
@@ -348,7 +352,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
 
 def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
                       names: Mapping[int, str] | None = None, highlight: int | None = None,
-                      height: int = MAP_HEIGHT) -> go.Figure:
+                      height: int = MAP_HEIGHT, projector: bool = False) -> go.Figure:
     """2-D data in its own space: the points by cluster over the soft assignment of a grid.
 
     Each background cell is one grid point pushed through the encoder and the
@@ -392,10 +396,10 @@ def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
                      showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     fig.update_layout(uirevision="dec-data-space", showlegend=False)
     return layout(fig, f"The data's own space at update {info.get('update', '')}",
-                  height=height)
+                  height=height, projector=projector)
 
 
-def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
+def grad_share_figure(share: Mapping, height: int = 300, projector: bool = False) -> go.Figure:
     """Per confidence bin: its share of the points and of the total gradient norm."""
     edges = np.asarray(share["edges"])
     x = [f"{a:.2f}–{b:.2f}" for a, b in zip(edges[:-1], edges[1:])]
@@ -408,7 +412,7 @@ def grad_share_figure(share: Mapping, height: int = 300) -> go.Figure:
     fig.update_xaxes(title="confidence max_j q_ij", type="category")
     fig.update_yaxes(title="share", range=[0, 1], tickformat=".0%")
     # short enough for a half-width column at 1280 px, sidebar open
-    return layout(fig, "Gradient |∂L/∂z_i| by confidence", height=height)
+    return layout(fig, "Gradient |∂L/∂z_i| by confidence", height=height, projector=projector)
 
 
 def grad_caption(share: Mapping) -> str:
