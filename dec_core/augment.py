@@ -27,15 +27,24 @@ AFFINE_RANGES = {"rotation_deg": 10.0, "scale": 0.1, "shift_frac": 0.1}
 """What ``augment=1`` means: rotation ±10°, scale 1 ± 0.1, shift ± 10% of the side."""
 
 
+def is_square_image(n_features: int) -> bool:
+    """Whether rows of ``n_features`` pixels can be square images (what augmentation needs).
+
+    >>> is_square_image(64), is_square_image(60), is_square_image(0)
+    (True, False, False)
+    """
+    n = int(n_features)
+    return n > 0 and math.isqrt(n) ** 2 == n
+
+
 def image_side(n_features: int) -> int:
     """The side of a square image with ``n_features`` pixels; ValueError if none."""
-    side = int(round(float(n_features) ** 0.5))
-    if side * side != int(n_features):
+    if not is_square_image(n_features):
         raise ValueError(
             f"Image augmentation (augment, augment_shift) needs square image rows "
             f"(e.g. 8x8 = 64 features); {n_features} features are not a square."
         )
-    return side
+    return math.isqrt(int(n_features))
 
 
 def random_shift(rows, side: int, max_shift: int, seed_pair):

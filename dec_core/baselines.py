@@ -282,8 +282,12 @@ def kmeans_raw_labels(x, n_clusters: int, random_state: int | None = 0) -> np.nd
 N2D_NEIGHBORS = 20
 """UMAP's neighbourhood size in N2D (McConville et al., 2020)."""
 
+N2D_MAX_FIT = 10_000
+"""Rows N2D's UMAP is fitted on at most, so its fit stays bounded on large data; the other rows
+are placed with ``transform``."""
 
-def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
+
+def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = N2D_MAX_FIT,
                n_neighbors: int = N2D_NEIGHBORS) -> np.ndarray:
     """N2D: UMAP of an embedding to ``k`` dimensions, then a Gaussian mixture.
 
@@ -301,9 +305,9 @@ def n2d_labels(embedding, k: int, seed: int | None = 0, max_fit: int = 10_000,
         Number of clusters (and of UMAP dimensions).
     seed : int, default=0
         ``random_state`` of UMAP, the sample and the GMM (None means 0).
-    max_fit : int, default=10000
-        UMAP is fitted on at most this many random rows; the other rows are
-        placed with ``transform``.
+    max_fit : int, default=N2D_MAX_FIT
+        UMAP is fitted on at most this many random rows (10,000); the other
+        rows are placed with ``transform``. 0: every row.
     n_neighbors : int, default=20
         UMAP's neighbourhood size (capped at ``n - 1``).
 

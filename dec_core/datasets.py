@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .augment import image_side, is_square_image
 from .readers import LABEL_NAMES as LABEL_NAMES  # header names of a label column (auto)
 from .readers import load_keras_npz as load_keras_npz  # public: dec_core.datasets.load_keras_npz
 from .readers import read_csv, read_npy, read_npz
@@ -457,9 +458,9 @@ def _read_user_file(path=None, data: bytes | None = None, filename: str | None =
                 f"{source}: {x.shape[0]} samples but {y.reshape(-1).shape[0]} labels."
             )
     # square pixel rows in [0, 255] or [0, 1] are images, e.g. a flattened MNIST
-    if image_shape is None and x.shape[1] >= 16:
-        side = int(round(np.sqrt(x.shape[1])))
-        if side * side == x.shape[1] and x.min() >= 0 and x.max() <= 255:
+    if image_shape is None and x.shape[1] >= 16 and is_square_image(x.shape[1]):
+        if x.min() >= 0 and x.max() <= 255:
+            side = image_side(x.shape[1])
             image_shape = (side, side)
     raw_max = None
     if image_shape is not None:

@@ -35,6 +35,7 @@ from .kmeans import fit_kmeans
 from .loop import ClusteringLoop
 from .metrics import clustering_scores
 from .params import PARAMETER_CONSTRAINTS, check_params
+from .presets import IDEC_GAMMA
 from .restarts import restart_seeds, run_restarts
 from .stopping import StopRecord
 
@@ -203,7 +204,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         authors' code).
     gamma : float, default=0.1
         Coefficient of the clustering loss, IDEC only (> 0; the paper's
-        0.1). Ignored with ``method="dec"``.
+        0.1, :data:`dec_core.presets.IDEC_GAMMA`). Ignored with ``method="dec"``.
     n_init : int, default=20
         k-means restarts for the initial centroids.
     centroid_init : {"kmeans", "manifold"}, default="kmeans"
@@ -332,7 +333,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         tol: float = 0.001,
         max_iter: int = 20000,
         method: str = "dec",
-        gamma: float = 0.1,
+        gamma: float = IDEC_GAMMA,
         n_init: int = 20,
         centroid_init: str = "kmeans",
         n_restarts: int = 1,

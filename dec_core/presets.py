@@ -68,6 +68,10 @@ PRETRAIN_STEPS = 20_000
 # (70,000) gets 140, DEC-keras's MNIST interval.
 DEC_UPDATE_BUDGET = 10_000_000
 
+IDEC_GAMMA = 0.1
+"""IDEC's coefficient of the clustering loss, ``L = L_r + gamma * KL(P || Q)``: the paper's 0.1
+(Guo et al. 2017), the estimator's default and every preset's."""
+
 # Settings every kind shares.
 COMMON: dict = {
     "pretrain_steps": PRETRAIN_STEPS,
@@ -76,7 +80,7 @@ COMMON: dict = {
     "target_power": 2.0,       # p_ij ∝ q_ij^2 / f_j: the paper's square
     "normalize_frequency": True,  # ... and its division by the soft cluster size f_j
     "method": "dec",           # plain DEC; "idec" keeps the decoder (Guo et al. 2017)
-    "gamma": 0.1,              # IDEC: coefficient of the clustering loss (the paper's 0.1)
+    "gamma": IDEC_GAMMA,       # IDEC: coefficient of the clustering loss
     "pretrain": "end_to_end",
     "layer_epochs": 25,        # per layer, only with pretrain="layerwise"
     "pretrain_optimizer": "adam",

@@ -36,11 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .presets import IDEC_GAMMA, legacy_method
+
 MANIFEST = "manifest.json"
 _TMP_PREFIX = ".tmp-"
 _OLD_PREFIX = ".old-"
 _NAME_OK = re.compile(r"[^A-Za-z0-9._-]+")
-_DEFAULT_GAMMA = 0.1  # DEC's default gamma (IDEC's paper value); no TensorFlow import here
 
 
 def sanitize_run_name(name: str, max_length: int = 80) -> str:
@@ -120,11 +121,10 @@ def estimator_config(estimator) -> dict:
 def upgrade_params(params: dict) -> dict:
     """Parameters of a run saved before ``method`` existed, in today's terms.
 
-    Before IDEC followed the paper, ``gamma`` weighted the reconstruction
-    loss and ``gamma=0`` meant plain DEC. Without a ``method``: ``gamma`` 0
-    (or absent) becomes ``method="dec"`` with today's default ``gamma``;
-    ``gamma > 0`` becomes ``method="idec"`` with the same number (the old
-    weighting cannot be reproduced, so such a run is loaded as IDEC).
+    :func:`dec_core.presets.legacy_method` says which method they meant
+    (``gamma`` 0 or absent: DEC, ``gamma > 0``: IDEC with that ``gamma``);
+    a DEC run then gets the default ``gamma``
+    (:data:`dec_core.presets.IDEC_GAMMA`), so the parameters are complete.
 
     Parameters
     ----------
@@ -136,15 +136,10 @@ def upgrade_params(params: dict) -> dict:
     dict
         A new dict; ``params`` itself is not changed.
     """
-    params = dict(params)
     if "method" in params:
-        return params
-    gamma = params.get("gamma") or 0.0
-    if gamma > 0:
-        params["method"] = "idec"
-    else:
-        params["method"] = "dec"
-        params["gamma"] = _DEFAULT_GAMMA
+        return dict(params)
+    params = legacy_method({**params, "gamma": params.get("gamma") or 0.0})
+    params.setdefault("gamma", IDEC_GAMMA)
     return params
 
 
