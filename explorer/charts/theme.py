@@ -33,6 +33,7 @@ DARK_GREY = "#7d858f"   # the second baseline's bars; histograms of all samples
 BACKGROUND = "#ffffff"  # the page: blank gallery tiles
 TILE_FRAME = "#d2d2d2"  # an image tile's frame when it has no cluster colour
 OUTLINE = "#1a1a1a"     # dark outlines: the centroids' crosses, data-space centroids
+REFERENCE = "#444444"   # a dotted reference curve: the kernel explorer's Gaussian
 
 # The Model page's autoencoder drawing (Graphviz colours; encoder blue, decoder green, the
 # embedding red, the clustering layer orange as in the cluster palette's first colours).
