@@ -8,8 +8,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from .target import target_distribution  # noqa: F401  (re-exported: dec_core.layers.target_distribution)
-
 
 @keras.saving.register_keras_serializable(package="dec_core")
 class ClusteringLayer(keras.layers.Layer):

@@ -50,7 +50,7 @@ def restart_seeds(random_state: int | None, n_restarts: int) -> list[int | None]
 
 def kl_criterion(q: np.ndarray) -> float:
     """Mean over samples of ``KL(P || Q)``, ``P`` the target of ``q``: (n, k) -> float."""
-    from .layers import target_distribution
+    from .target import target_distribution
 
     q = np.clip(np.asarray(q, dtype=np.float64), 1e-12, 1.0)
     p = np.clip(target_distribution(q), 1e-12, 1.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dec_core.gradients import embedding_gradient, soft_assign
-from dec_core.layers import target_distribution
+from dec_core.target import target_distribution
 from explorer.live_map import figure as dec_map
 from explorer.live_map.frame import PULL_SHARE, Frame, LiveMap
 

@@ -74,7 +74,7 @@ def test_live_map_keeps_the_frame_of_the_kmeans_start():
 
 
 def _p_of(dec, x):
-    from dec_core.layers import target_distribution
+    from dec_core.target import target_distribution
 
     return target_distribution(dec.predict_proba(x))
 

@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from dec_core.gradients import embedding_gradient, gradient_norms, share_by_confidence, soft_assign
-from dec_core.layers import ClusteringLayer, target_distribution
+from dec_core.layers import ClusteringLayer
+from dec_core.target import target_distribution
 
 
 @pytest.mark.parametrize("alpha", [0.5, 1.0, 10.0])

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from dec_core.layers import ClusteringLayer, target_distribution
+from dec_core.layers import ClusteringLayer
+from dec_core.target import target_distribution
 
 
 def numpy_q(z, mu, alpha):

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from dec_core import DEC
-from dec_core.layers import target_distribution
 from dec_core.restarts import (
     RESTART_CRITERIA,
     choose_restart,
@@ -12,6 +11,7 @@ from dec_core.restarts import (
     relative_inertia,
     restart_seeds,
 )
+from dec_core.target import target_distribution
 
 
 def test_choice_is_the_argmin_or_argmax_of_its_criterion():

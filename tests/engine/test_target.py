@@ -6,9 +6,9 @@ import pytest
 from dec_core import DEC
 from dec_core.callbacks import Callback
 from dec_core.cli import build_parser, resolve_config
-from dec_core.layers import target_distribution
 from dec_core.presets import DEC_KEYS, preset_for
 from dec_core.runs import load_run, save_run
+from dec_core.target import target_distribution
 
 TINY = dict(dims=[8, 32, 16, 4], pretrain_epochs=2, batch_size=64, update_interval=5,
             max_iter=15, n_init=2, random_state=0)
