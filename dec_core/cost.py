@@ -158,7 +158,7 @@ def forward_flops_per_sample(dims: Sequence[int], n_clusters: int) -> float:
 
 
 # --------------------------------------------------------------------- the machine
-def matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
+def numpy_matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
     """This machine's float32 matrix-multiply rate, measured with NumPy.
 
     Parameters
@@ -190,7 +190,7 @@ def matmul_gflops(n: int = 1024, repeats: int = 3) -> float:
 def machine_gflops() -> float:
     """This machine's matmul rate, measured once per process (about 0.5 s), then cached.
 
-    The larger of :func:`matmul_gflops` on all cores and on one (a shared
+    The larger of :func:`numpy_matmul_gflops` on all cores and on one (a shared
     machine's load hurts the multi-threaded product most).
 
     ``DEC_GFLOPS`` (a number) replaces the measurement, e.g. for tests or to
@@ -207,13 +207,13 @@ def machine_gflops() -> float:
     # under load (the 2-core machine at load 5: 40-67 GFLOP/s on both cores, 71-93 on one,
     # 195 on both when free) while TensorFlow's training steps still reached 60-85 GFLOP/s;
     # the larger of the two follows what a run gets.
-    rate = matmul_gflops(1024, repeats=10)
+    rate = numpy_matmul_gflops(1024, repeats=10)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover (scikit-learn depends on it)
         return rate
     with threadpool_limits(1):
-        one = matmul_gflops(1024, repeats=10)
+        one = numpy_matmul_gflops(1024, repeats=10)
     return max(rate, one)
 
 
@@ -239,7 +239,7 @@ def matmul_rates(n: int = 3072, repeats: int = 3) -> dict[str, float]:
         mm(a).numpy()
         best = min(best, time.perf_counter() - t0)
     tf_rate = flops / best / 1e9
-    np_rate = matmul_gflops(n, repeats)
+    np_rate = numpy_matmul_gflops(n, repeats)
     return {"n": n, "tensorflow": tf_rate, "numpy": np_rate, "best": max(tf_rate, np_rate)}
 
 

@@ -21,7 +21,7 @@ from dec_core.cost import (  # noqa: F401  (the one cost model; re-exported for 
     human_seconds,
     layer_pairs,
     machine_gflops,
-    matmul_gflops,
+    numpy_matmul_gflops,
     param_count,
     training_flops_per_sample,
 )
