@@ -57,9 +57,10 @@ def job_params(model: dict, train: dict, dataset) -> dict:
     """The estimator parameters of a job on ``dataset``, or ValueError saying what cannot work.
 
     The one check before training, shared by the Train page (which refuses up
-    front) and the worker (which refuses what reaches it anyway): the layer sizes,
-    no more clusters than samples, and memory for the data and the network
-    (:func:`check_fits`).
+    front) and the worker (which refuses what reaches it anyway): the
+    estimator's parameter check (:func:`dec_core.params.check_params`), the
+    layer sizes, no more clusters than samples, and memory for the data and the
+    network (:func:`check_fits`).
 
     Parameters
     ----------
@@ -74,9 +75,11 @@ def job_params(model: dict, train: dict, dataset) -> dict:
         Keyword arguments for :class:`dec_core.DEC` (:func:`explorer.session.state.dec_params`).
     """
     from dec_core.dims import check_dims
+    from dec_core.params import check_params
     from explorer.session.state import dec_params
 
     params = dec_params(model, train, dataset.n_features, dataset.n_classes)
+    check_params(params)
     check_dims(params["dims"], dataset.n_features)
     if params["n_clusters"] > dataset.n_samples:
         raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
