@@ -2,15 +2,24 @@
 
 The subpackage, one concern per module:
 
-- :mod:`~explorer.jobs.job`: a :class:`Job`, its states, the words for them;
-- :mod:`~explorer.jobs.manager`: :class:`JobManager`, the queue, the warm
-  workers and the thread that applies a job's events;
+- :mod:`~explorer.jobs.job`: a :class:`Job`, its states, how it applies an event
+  and its journal record;
+- :mod:`~explorer.jobs.manager`: :class:`JobManager`, the registry, the queue and
+  its slots, and the thread (the *pump*) that applies a job's events;
+- :mod:`~explorer.jobs.pool`: the workers a job runs in, and the warm ones waiting;
+- :mod:`~explorer.jobs.journal`: every job's record on disk (restarts lose none);
 - :mod:`~explorer.jobs.cache`: :class:`AutoencoderCache`, pretrained autoencoders
   reused across jobs (pinned while a worker loads one);
 - :mod:`~explorer.jobs.worker`: the worker process (no streamlit, no ``Job``);
+- :mod:`~explorer.jobs.controls`: what the server tells a worker (stop, step mode);
 - :mod:`~explorer.jobs.events`: what the worker sends to the page;
 - :mod:`~explorer.jobs.spawn`: how a worker process starts (on Linux forked from a
-  forkserver that has imported TensorFlow; with the server's environment, without the page).
+  forkserver that has imported TensorFlow; with the server's environment, without the page);
+- :mod:`~explorer.jobs.resources`: the settings check a job passes before it trains.
+
+The job states' wording lives in :mod:`explorer.text.states`. May import:
+``dec_core``, ``explorer.settings``, ``explorer.data``, ``explorer.live_map``
+(its worker-side frames) and ``explorer.text``; never streamlit.
 
 Streamlit reruns a page's script on every click, and a refresh starts a new
 session, so training cannot live in the script run. A :class:`JobManager`
@@ -63,20 +72,13 @@ import atexit
 import threading
 
 from explorer import settings
+from explorer.jobs._words import AUTOENCODER_SOURCES
 from explorer.jobs.cache import AutoencoderCache
-from explorer.jobs.job import (
-    AUTOENCODER_SOURCES,
-    INTERRUPTED_BY,
-    STATES_ACTIVE,
-    STATES_ENDED,
-    Job,
-    owner_dir,
-    where,
-)
+from explorer.jobs.job import STATES_ACTIVE, STATES_ENDED, Job, owner_dir
 from explorer.jobs.manager import JobManager
 
-__all__ = ["AUTOENCODER_SOURCES", "INTERRUPTED_BY", "STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job",
-           "JobManager", "manager", "owner_dir", "where"]
+__all__ = ["AUTOENCODER_SOURCES", "STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job",
+           "JobManager", "manager", "owner_dir"]
 
 _MANAGER: JobManager | None = None
 _MANAGER_LOCK = threading.Lock()

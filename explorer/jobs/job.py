@@ -1,31 +1,36 @@
-"""One training job as the server keeps it: :class:`Job`, its states and its words."""
+"""One training job as the server keeps it: :class:`Job`, its states and its record.
+
+Only the :class:`~explorer.jobs.JobManager` changes a job (through the methods
+under "called by the manager"); pages read :meth:`Job.view` and use the step
+controls. The words for a job's states live in :mod:`explorer.text.states`.
+"""
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import math
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from dec_core.cost import remaining_seconds
-from explorer.jobs.worker import Controls
+from explorer.jobs import events as ev
+from explorer.jobs._words import (
+    AUTOENCODER_SOURCES,
+    idle_end_message,
+    interrupted_message,
+    resumed_message,
+)
+from explorer.jobs.controls import Controls
+from explorer.live_map import replay as live_replay
 
 STATES_ACTIVE = ("queued", "running")
 STATES_ENDED = ("done", "stopped", "failed", "interrupted")
-# How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
-INTERRUPTED_BY = "a server restart"
-# Where a job's autoencoder came from, in words (the Train page and the saved run say it).
-AUTOENCODER_SOURCES = {
-    "live": "pretrained live",
-    "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
-    "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
-    "resumed": "the autoencoder this job pretrained before it was interrupted",
-}
-
 
 
 def owner_dir(owner: str) -> str:
@@ -97,6 +102,7 @@ class Job:
     _credited: int = field(default=-1, repr=False)  # latest update a credit was released at
     _interrupt_requested: bool = field(default=False, repr=False)
     _progress_floor: float = field(default=0.0, repr=False)  # the most progress() has said
+    _idle_limit_s: float = field(default=0.0, repr=False)  # step mode: the wait that ended it
 
     def __post_init__(self) -> None:
         if not self.owner_key:
@@ -153,8 +159,9 @@ class Job:
         With the worker's plan (:func:`dec_core.cost.estimate`) the ETA comes
         from :func:`dec_core.cost.remaining_seconds` from the first moment of
         pretraining, and the fraction is the time spent over the time spent
-        plus left; without one (an old worker), pretraining epochs and DEC
-        iterations count as before and the ETA waits for 2% of the work.
+        plus left; without one (a worker that has not planned yet), the
+        fraction counts pretraining epochs and DEC iterations and the ETA
+        waits for 2% of the work.
         """
         if self.state not in STATES_ACTIVE:
             return 1.0, 0.0
@@ -317,7 +324,97 @@ class Job:
             time.sleep(0.02)
         return len(self.dec) > count
 
-    # -- called by the manager
+    # -- called by the manager: the only code that changes a job
+    def apply(self, event: object, *, resume_from: str = "") -> bool:
+        """Apply one worker event (:mod:`explorer.jobs.events`); True when the job is over.
+
+        Parameters
+        ----------
+        event : object
+            One of the worker's events; anything else raises TypeError.
+        resume_from : str, default=""
+            For :class:`~explorer.jobs.events.Interrupted`: where Resume
+            continues, in words (the manager knows the checkpoint and the cache).
+        """
+        with self.lock:
+            match event:
+                case ev.Planned(estimate=plan):  # no chart changes: the version stays,
+                    self.plan = plan                 # progress() reads them at every look
+                    return False
+                case ev.PretrainProgress(done=done):
+                    self.pretrain_done = float(done)
+                    return False
+                case ev.Ready():
+                    return False
+                case ev.Done() | ev.Failed() | ev.Interrupted():
+                    self._apply_end(event, resume_from)
+                    over = True
+                case _:
+                    self._apply_progress(event)
+                    over = False
+            if isinstance(event, ev.CHART_EVENTS) and self.first_event is None:
+                self.first_event = time.time()
+            self.version += 1  # an ended job has its end drawn now, not at its thread's exit
+            return over
+
+    def _apply_progress(self, event: object) -> None:
+        """:meth:`apply` for the events of a job under way (``self.lock`` held)."""
+        match event:
+            case ev.Phase(name=name):
+                self.phase = name
+                self.phase_started.setdefault(name, time.time())
+            case ev.DatasetLoaded(info=info, pretrain_epochs=n):
+                self.dataset_info, self.pretrain_epochs = info, n
+            case ev.Epoch(stage=stage, loss=loss, seconds=seconds):
+                self.pretrain.append({"stage": stage, "loss": loss, "seconds": seconds,
+                                      "epoch": len(self.pretrain) + 1})
+            case ev.KMeansDone(scores=scores):
+                self.kmeans = scores
+                self.phase = "dec"
+                self.phase_started.setdefault("dec", time.time())
+            case ev.DecUpdate(row=row, sharpening=sharpening, step_info=step_info):
+                self.dec.append(row)
+                self.dec_last_update = time.time()
+                if sharpening is not None:
+                    self.sharpening.append(sharpening)
+                    self.step_info = step_info
+                    frame = live_replay.compact(step_info)
+                    if frame is not None and len(self.replay) < live_replay.MAX_FRAMES:
+                        self.replay.append(frame)
+            case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
+                self.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
+                self.kmeans, self.dec = dict(scores), list(dec_rows)
+                self.phase = "dec" if pos.get("phase") == "dec" else "pretraining"
+                self.message = resumed_message(pos)
+            case ev.StepWaiting(waiting=waiting):
+                self.waiting_since = (self.waiting_since or time.time()) if waiting else None
+            case ev.AutoencoderSaved():
+                pass  # the manager puts it in its cache
+            case ev.AutoencoderReused(source=source, pretrain=rows):
+                if self.resumed and source == "cached":
+                    source = "resumed"
+                self.reused_autoencoder, self.autoencoder_source = True, source
+                self.pretrain.extend({**row, "epoch": i + 1} for i, row in enumerate(rows))
+                self.message = AUTOENCODER_SOURCES[source]
+            case _:
+                raise TypeError(f"unknown worker event {event!r}")
+
+    def _apply_end(self, event: object, resume_from: str) -> None:
+        """:meth:`apply` for the events that end a job (``self.lock`` held)."""
+        match event:
+            case ev.Done():
+                self.run_path, self.scores = event.run_path, event.scores
+                self.warnings.extend(event.warnings)
+                message, self.stop = event.message, event.stop
+                if self.idle_ended:
+                    self.stop = None
+                    message = idle_end_message(self._idle_limit_s)
+                self._end("stopped" if self._stop_requested else "done", message)
+            case ev.Failed(error=error):
+                self._end("failed", error=error)
+            case ev.Interrupted():
+                self._end_interrupted(resume_from)
+
     def _end(self, state: str, message: str | None = None, *, error: str = "",
              at: float | None = None) -> None:
         """End the job: the only way a job reaches one of :data:`STATES_ENDED`.
@@ -338,6 +435,113 @@ class Job:
         self.upload = None
         self.waiting_since = None
         self.version += 1
+
+    def _end_interrupted(self, resume_from: str, progress: dict | None = None, *,
+                         at: float | None = None) -> None:
+        """End as interrupted (a restart, a shutdown): no run; Resume continues it.
+
+        ``resume_from`` says where, in words; ``progress`` is how far it got
+        (default: :meth:`progress_record`). Call with ``self.lock`` held.
+        """
+        self.resume_from = resume_from
+        self._end("interrupted", interrupted_message(progress or self.progress_record()), at=at)
+
+    def _end_when_idle(self, limit_s: float) -> None:
+        """Step mode: end the job after it waited ``limit_s`` seconds for Step (saved, as a Stop)."""
+        with self.lock:
+            self.idle_ended, self._idle_limit_s = True, float(limit_s)
+        self._request_stop()
+
+    def _begin(self) -> None:
+        """A slot is free: the job starts running (its worker loads the data)."""
+        with self.lock:
+            self.state, self.phase, self.started = "running", "loading", time.time()
+            self.version += 1
+
+    def _requeue(self) -> None:
+        """Resume: an interrupted job waits in the queue again, its charts cleared."""
+        with self.lock:
+            self.state, self.phase, self.message, self.error = "queued", "queued", "", ""
+            self.started = self.finished = self.first_event = None
+            self.pretrain, self.dec, self.sharpening, self.kmeans = [], [], [], {}
+            self.step_info, self.resumed = {}, self.resumed + 1
+            self._progress_floor = 0.0  # a new attempt: its bar starts from its own start
+            self.replay = []
+            self._stop_requested = self._interrupt_requested = False
+            self._controls = None
+            self.version += 1
+
+    # -- the journal's record (explorer.jobs.journal)
+    def progress_record(self) -> dict:
+        """How far the job got: phase, epochs, last update (the words: ``states.where``)."""
+        return {"phase": self.phase, "epoch": len(self.pretrain), "epochs": self.pretrain_epochs,
+                "reused": self.reused_autoencoder,
+                "update": self.dec[-1]["update"] if self.dec else None}
+
+    def to_record(self) -> dict:
+        """The job's journal record: what a restart needs, never the owner token."""
+        with self.lock:
+            return {
+                "id": self.id, "owner": self.owner_key, "seq": self.seq, "name": self.name,
+                "config": self.config, "step_mode": self.step_mode, "upload": self.upload_name,
+                "state": self.state, "phase": self.phase, "message": self.message,
+                "error": self.error, "created": self.created, "started": self.started,
+                "finished": self.finished, "run_path": self.run_path, "scores": dict(self.scores),
+                "warnings": list(self.warnings), "resume_from": self.resume_from,
+                "resumed": self.resumed, "autoencoder_source": self.autoencoder_source,
+                "progress": self.progress_record(),
+            }
+
+    @classmethod
+    def from_record(cls, record: dict, now: float | None = None) -> Job:
+        """A job read back from its record (:meth:`to_record`) after a restart.
+
+        A queued job is queued again, an ended one ends again as it was (its
+        charts from its saved run). A job that was ``"running"`` stays so: the
+        manager ends it as interrupted, since where Resume continues depends on
+        its checkpoint and its autoencoder cache.
+
+        Raises
+        ------
+        KeyError, TypeError, ValueError
+            The record is incomplete, or its state is unknown.
+        """
+        now = time.time() if now is None else now
+        rec = record
+        job = cls(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
+                  name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
+                  upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
+                  created=float(rec.get("created") or now), restored=True)
+        state = rec.get("state", "queued")
+        job.started, job.finished = rec.get("started"), rec.get("finished")
+        job.run_path, job.scores = rec.get("run_path"), rec.get("scores") or {}
+        job.warnings, job.error = list(rec.get("warnings") or []), rec.get("error", "")
+        job.message, job.resumed = rec.get("message", ""), int(rec.get("resumed", 0))
+        job.resume_from = rec.get("resume_from", "")
+        job.autoencoder_source = rec.get("autoencoder_source", "live")
+        if state == "running":
+            job.state = "running"
+        elif state in STATES_ENDED:
+            with job.lock:
+                job._end(state, error=job.error, at=now)
+            job._charts_from_run()
+        elif state != "queued":
+            raise ValueError(f"unknown state {state!r}")
+        return job
+
+    def _charts_from_run(self) -> None:
+        """A finished job read back from the journal: its charts from its saved run."""
+        if not self.run_path:
+            return
+        try:
+            run = Path(self.run_path)
+            history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
+            info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # the run was deleted or moved: the page says what the record says
+        pretrain, self.kmeans, self.dec = ev.rows_from_history(history)
+        self.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(pretrain)]
+        self.pretrain_epochs, self.dataset_info = len(pretrain), dict(info)
 
     def _request_stop(self) -> None:
         with self.lock:
@@ -366,14 +570,3 @@ class Job:
                 controls.credits.release()
             self._credits = 0
 
-
-def where(progress: dict) -> str:
-    """A job's progress in words: ``"epoch 57 of 200"``, ``"update 12"``, ``"k-means"``."""
-    phase = progress.get("phase")
-    if progress.get("update") is not None:
-        return f"update {progress['update']}"
-    if phase == "pretraining" and progress.get("epochs"):
-        return f"epoch {progress.get('epoch', 0)} of {progress['epochs']}"
-    return {"loading": "the start (loading the data)", "kmeans": "k-means",
-            "dec": "the start of DEC", "saving": "the end (saving the run)"}.get(
-                phase, "the start")

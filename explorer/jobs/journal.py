@@ -28,21 +28,22 @@ from pathlib import Path
 from dec_core.runs import atomic_write_bytes
 
 PROGRESS_EVERY_S = 1.0  # a running job's record is rewritten at most this often for progress
-FOLDER = ".jobs"
+FOLDER = ".jobs"  # in the runs folder, beside the owners' folders (16 hex digits each)
 _SUFFIX = ".json"
 
 
 class Journal:
-    """Job records in ``root`` (``<runs>/.jobs``), one file per job.
+    """Job records in ``<runs_dir>/.jobs`` (:data:`FOLDER`), one file per job.
 
     Parameters
     ----------
-    root : path-like
-        The folder; created on the first write.
+    runs_dir : path-like
+        The server's runs folder; the journal's folder in it is created on
+        the first write.
     """
 
-    def __init__(self, root) -> None:
-        self.root = Path(root)
+    def __init__(self, runs_dir) -> None:
+        self.root = Path(runs_dir) / FOLDER
 
     def _path(self, job_id: str) -> Path:
         if not job_id or "/" in job_id or job_id.startswith("."):

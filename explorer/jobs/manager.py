@@ -1,128 +1,41 @@
-"""The job manager: the queue, the warm-worker pool and the thread that applies a job's events.
+"""The job manager: the registry of jobs, the queue and its slots, and each job's pump.
 
-See :mod:`explorer.jobs` for the whole picture (how a page polls cheaply).
+A pump is the thread that gives a job to a worker (:mod:`explorer.jobs.pool`)
+and applies the worker's events to the :class:`~explorer.jobs.Job`
+(:meth:`Job.apply <explorer.jobs.Job.apply>`); the manager is the only code
+that changes a job. It also writes the journal (:mod:`explorer.jobs.journal`),
+reads it back after a restart, and shuts down gracefully. See
+:mod:`explorer.jobs` for the whole picture (how a page polls cheaply).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
 import logging
-import os
 import queue
 import secrets
-import signal
 import threading
 import time
 from collections import OrderedDict, defaultdict
 from pathlib import Path
 
-from dec_core.checkpoint import describe
 from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops
 from explorer import settings
 from explorer.jobs import events as ev
-from explorer.jobs.cache import AutoencoderCache
-from explorer.jobs.job import (
-    AUTOENCODER_SOURCES,
-    INTERRUPTED_BY,
-    STATES_ENDED,
-    Job,
-    owner_dir,
-    where,
+from explorer.jobs._words import (
+    NO_RESULT,
+    STOPPED_BEFORE_START,
+    resume_point,
+    stop_grace_message,
+    worker_died_error,
 )
+from explorer.jobs.cache import AutoencoderCache
+from explorer.jobs.job import Job, owner_dir
 from explorer.jobs.journal import PROGRESS_EVERY_S, Journal
-from explorer.jobs.spawn import WORKER_CONTEXT as _MP
-from explorer.jobs.spawn import start_process
-from explorer.jobs.worker import Controls, process_main, run_job
-from explorer.live_map import replay
+from explorer.jobs.pool import Runner, WarmPool
 
 _LOG = logging.getLogger(__name__)
-
-
-class _Runner:
-    """One worker: a process (or, in-process, a thread) with its inbox, events and controls."""
-
-    def __init__(self, in_process: bool) -> None:
-        self.in_process = in_process
-        if in_process:
-            self.events: queue.Queue | object = queue.Queue()
-            self.controls = Controls.for_threads()
-            self.proc = None
-            self.thread: threading.Thread | None = None
-        else:
-            self.events = _MP.Queue()
-            self.inbox = _MP.Queue()
-            self.controls = Controls.for_processes(_MP)
-            self.proc = start_process(process_main, (self.inbox, self.events, self.controls))
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else os.getpid()
-
-    def run(self, spec: dict) -> None:
-        """Give the worker its job."""
-        if self.in_process:
-            self.thread = threading.Thread(target=run_job, daemon=True, name="dec-worker",
-                                           args=(spec, self.events, self.controls))
-            self.thread.start()
-        else:
-            self.inbox.put(spec)
-
-    def is_alive(self) -> bool:
-        if self.in_process:
-            return self.thread is not None and self.thread.is_alive()
-        return self.proc.is_alive()
-
-    @property
-    def exitcode(self) -> int | None:
-        return None if self.proc is None else self.proc.exitcode
-
-    def kill(self) -> bool:
-        """End a worker process now (SIGKILL: also one that is stuck or stopped).
-
-        False for a thread, which cannot be ended from outside.
-        """
-        if self.proc is None:
-            return False
-        if self.proc.exitcode is not None and _forked_and_alive(self.proc.pid):
-            # the forkserver died (it reports its children's exit codes): Process.kill
-            # sends nothing to a process that has an exit code
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.kill()
-        return True
-
-    def close(self, timeout: float = 30.0) -> None:
-        """Wait for the worker to end (a process is terminated after ``timeout``)."""
-        if self.proc is not None:
-            self.proc.join(timeout=timeout)
-            if self.proc.is_alive():
-                self.proc.terminate()  # the worker checkpoints on SIGTERM...
-                self.proc.join(timeout=5)
-            if self.proc.is_alive():
-                self.proc.kill()       # ...and must not outlive this anyway
-                self.proc.join(timeout=5)
-            self.events.close()
-            self.inbox.close()
-        elif self.thread is not None:
-            self.thread.join(timeout=timeout)
-
-    def discard(self) -> None:
-        """End an unused warm worker (it holds nothing worth keeping)."""
-        if self.proc is not None:
-            self.proc.kill()
-            self.close(timeout=5)
-
-
-def _forked_and_alive(pid: int | None) -> bool:
-    """Whether ``pid`` runs a process forked by the forkserver (it keeps the forkserver's
-    command line; a recycled pid would not)."""
-    try:
-        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 class JobManager:
@@ -160,7 +73,7 @@ class JobManager:
         A step-mode job that has waited this long for Step is ended, saved like
         a stopped run, with words that say why (its worker holds memory).
     journal : bool, default=True
-        Keep every job's record in ``runs_dir/.jobs`` (:mod:`explorer.jobs.journal`)
+        Keep every job's record in the runs folder (:mod:`explorer.jobs.journal`)
         and read it back now: queued jobs are queued again in their order,
         jobs that were running become ``"interrupted"`` and can be resumed
         (:meth:`resume`) from their last checkpoint.
@@ -173,49 +86,64 @@ class JobManager:
                  step_idle_s: float = 20 * 60.0, journal: bool = True):
         self.max_jobs = int(max_jobs or settings.max_jobs())
         self.runs_dir = Path(runs_dir) if runs_dir is not None else settings.runs_dir()
-        self.in_process = bool(in_process)
-        self.warm_workers = 0 if in_process else int(warm_workers)
         self.keep_finished_s = float(keep_finished_s)
         self.keep_finished = int(keep_finished)
         self.stop_grace_s = float(stop_grace_s)
         self.max_waiting = max(2, self.max_jobs) if max_waiting is None else int(max_waiting)
         self.step_idle_s = float(step_idle_s)
-        self._parked: set[str] = set()  # step jobs waiting for Step that hold no slot
+        # the registry and the queue, under self._lock
+        self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._by_owner: dict[str, list[Job]] = defaultdict(list)
         self._finished: OrderedDict[str, float] = OrderedDict()  # id -> end time, in order
         self._queue: list[str] = []
         self._positions: dict[str, int] | None = {}  # cache of queue positions
         self._running: set[str] = set()
-        self._runners: dict[str, _Runner] = {}  # job id -> its worker, while it runs
-        self._lock = threading.Lock()
-        self.autoencoders = AutoencoderCache(self.runs_dir / ".cache", ae_cache_size)
-        self._warm: list[_Runner] = []
-        self._warm_lock = threading.Lock()
+        self._parked: set[str] = set()  # step jobs waiting for Step that hold no slot
+        self._runners: dict[str, Runner] = {}  # job id -> its worker, while it runs
+        self._seq = 0
         self._closed = False
         self._closing = False  # shutdown(): running jobs end as interrupted
-        self._seq = 0
+        self.autoencoders = AutoencoderCache(self.runs_dir / ".cache", ae_cache_size)
+        self.pool = WarmPool(warm_workers, in_process=in_process)
+        # the journal, under self._journal_lock
+        self._journal_lock = threading.Lock()
         self._recorded: dict[str, float] = {}  # job id -> when its record was last written
         self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
-        self._journal_lock = threading.Lock()
-        self.journal = Journal(self.runs_dir / ".jobs") if journal else None
+        self.journal = Journal(self.runs_dir) if journal else None
         self.journal_problems: list[str] = []
         if self.journal is not None:
             self._restore()
-        if self.warm_workers:
-            self._top_up_warm()
+        self.pool.top_up()
         self._dispatch()
 
-    # ------------------------------------------------------------- public API
+    # ----------------------------------------------------------- the registry
     def submit(self, owner: str, config: dict, upload: dict | None = None, *,
-               name: str = "", step_mode: bool = False) -> Job:
-        """Queue a job for ``owner``; it starts as soon as a slot is free."""
+               name: str = "", step_mode: bool = False, plan: dict | None = None) -> Job:
+        """Queue a job for ``owner``; it starts as soon as a slot is free.
+
+        Parameters
+        ----------
+        owner : str
+            The browser's owner token.
+        config : dict
+            ``{"data": ..., "model": ..., "train": ...}`` (copied).
+        upload : dict, optional
+            An uploaded data file, ``{"name", "bytes"}``.
+        name : str, optional
+            The run's name; default the data set's.
+        step_mode : bool, default=False
+            Wait for Step at every DEC update.
+        plan : dict, optional
+            A :func:`dec_core.cost.estimate` (``as_dict``) for the job's ETA
+            until its worker plans its own.
+        """
         job = Job(id=secrets.token_urlsafe(12), owner=owner, config=copy.deepcopy(config),
-                  upload=upload, name=name or config["data"]["name"], step_mode=step_mode)
+                  upload=upload, name=name or config["data"]["name"], step_mode=step_mode,
+                  plan=dict(plan or {}))
         self._prune()
-        if self.journal is not None:
-            if upload is not None:
-                self.journal.save_upload(job.id, upload)
+        if self.journal is not None and upload is not None:
+            self.journal.save_upload(job.id, upload)
         with self._lock:
             self._seq += 1
             job.seq = self._seq
@@ -248,6 +176,27 @@ class JobManager:
         """The folder where ``owner``'s runs are saved."""
         return self.runs_dir / owner_dir(owner)
 
+    def _prune(self) -> None:
+        """Forget finished jobs older than ``keep_finished_s``, and all but ``keep_finished``."""
+        now = time.time()
+        with self._lock:
+            while self._finished:
+                jid, ended = next(iter(self._finished.items()))
+                if now - ended <= self.keep_finished_s and len(self._finished) <= self.keep_finished:
+                    break
+                self._finished.popitem(last=False)
+                job = self._jobs.pop(jid, None)
+                if job is not None:
+                    mine = self._by_owner.get(job.owner_key, [])
+                    if job in mine:  # the oldest come first: O(1) in practice
+                        mine.remove(job)
+                    if not mine:
+                        self._by_owner.pop(job.owner_key, None)
+                    self._recorded.pop(jid, None)
+                    if self.journal is not None:
+                        self.journal.remove(jid)
+
+    # ---------------------------------------------------- the queue and slots
     def queue_position(self, job: Job) -> int | None:
         """1-based place in the queue, or None when not queued."""
         with self._lock:
@@ -269,8 +218,28 @@ class JobManager:
                 dropped = True
         if dropped:
             with job.lock:
-                job._end("stopped", "stopped before it started")
+                job._end("stopped", STOPPED_BEFORE_START)
             self._finish(job)
+        return True
+
+    def resume(self, job_id: str, owner: str) -> bool:
+        """Queue an interrupted job again; it continues from its last checkpoint.
+
+        The job keeps its id (links to it stay valid). Its worker starts from
+        the checkpoint the interrupted worker saved (:mod:`dec_core.checkpoint`),
+        else from the cached autoencoder when pretraining had finished, else
+        afresh. True when the job was found and interrupted.
+        """
+        job = self.get(job_id, owner)
+        if job is None or job.state != "interrupted" or self._closed:
+            return False
+        with self._lock:
+            self._finished.pop(job.id, None)
+            job._requeue()
+            self._queue.append(job.id)
+            self._positions = None
+        self._record(job)
+        self._dispatch()
         return True
 
     def running_count(self) -> int:
@@ -289,86 +258,8 @@ class JobManager:
             time.sleep(0.05)
         return not busy()
 
-    def close(self) -> None:
-        """Let the warm workers go (running jobs go on to their end)."""
-        self._closed = True
-        with self._warm_lock:
-            warm, self._warm = self._warm, []
-        for runner in warm:
-            runner.discard()
-
-    def resume(self, job_id: str, owner: str) -> bool:
-        """Queue an interrupted job again; it continues from its last checkpoint.
-
-        The job keeps its id (links to it stay valid). Its worker starts from
-        the checkpoint the interrupted worker saved (:mod:`dec_core.checkpoint`),
-        else from the cached autoencoder when pretraining had finished, else
-        afresh. True when the job was found and interrupted.
-        """
-        job = self.get(job_id, owner)
-        if job is None or job.state != "interrupted" or self._closed:
-            return False
-        with self._lock:
-            self._finished.pop(job.id, None)
-            with job.lock:
-                job.state, job.phase, job.message, job.error = "queued", "queued", "", ""
-                job.started = job.finished = job.first_event = None
-                job.pretrain, job.dec, job.sharpening, job.kmeans = [], [], [], {}
-                job.step_info, job.resumed = {}, job.resumed + 1
-                job._progress_floor = 0.0  # a new attempt: its bar starts from its own start
-                job.replay = []
-                job._stop_requested = job._interrupt_requested = False
-                job._controls = None
-                job.version += 1
-            self._queue.append(job.id)
-            self._positions = None
-        self._record(job)
-        self._dispatch()
-        return True
-
-    def shutdown(self, timeout: float = 6.0) -> None:
-        """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
-
-        Every running job is asked to save a checkpoint at its next epoch or
-        target update and end; within ``timeout`` seconds they are marked
-        ``"interrupted"`` (Resume continues from that checkpoint). A worker
-        still alive then is killed and its job is marked interrupted at its
-        last periodic checkpoint. Queued jobs stay queued in the journal.
-        No worker process is left.
-        """
-        t0 = time.time()
-        self._closing = True
-        self._closed = True
-        with self._lock:
-            running = [self._jobs[jid] for jid in self._running if jid in self._jobs]
-        _LOG.warning("Shutting down: checkpointing %d running job(s)", len(running))
-        for job in running:
-            job._request_interrupt()
-        def running_now() -> bool:
-            return any(j.active for j in running)
-
-        end = time.time() + timeout
-        while running_now() and time.time() < end:
-            time.sleep(0.05)
-        with self._lock:
-            runners = list(self._runners.values())
-        for runner in runners:  # did not make it in time
-            runner.kill()
-        end = time.time() + 3
-        while running_now() and time.time() < end:
-            time.sleep(0.05)
-        for job in running:  # the record says what happened before this process ends
-            with job.lock:
-                if job.active:
-                    self._mark_interrupted(job)
-            self._record(job)
-        self.close()
-        _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
-                     ", ".join(f"{j.id[:6]} {j.state}" for j in running) or "no jobs",
-                     len(runners))
-
-    # -------------------------------------------------------------- internals
     def _dispatch(self) -> None:
+        """Start queued jobs while slots are free, each in a pump thread of its own."""
         started = []
         with self._lock:
             while (self._queue and len(self._running) - len(self._parked) < self.max_jobs
@@ -376,8 +267,7 @@ class JobManager:
                 job = self._jobs[self._queue.pop(0)]
                 self._positions = None
                 self._running.add(job.id)
-                job.state, job.phase, job.started = "running", "loading", time.time()
-                job.version += 1
+                job._begin()
                 started.append(job)
                 threading.Thread(target=self._work, args=(job,), daemon=True,
                                  name=f"dec-job-{job.id[:6]}").start()
@@ -395,13 +285,8 @@ class JobManager:
                 self._parked.add(job.id)
         self._dispatch()
 
-    def _end_idle(self, job: Job) -> None:
-        """End a step job that has waited ``step_idle_s`` for Step (it is saved as stopped)."""
-        with job.lock:
-            job.idle_ended = True
-        job._request_stop()
-
     def _finish(self, job: Job) -> None:
+        """An ended job gives up its slot; the queue moves."""
         with self._lock:
             self._running.discard(job.id)
             self._parked.discard(job.id)
@@ -412,51 +297,7 @@ class JobManager:
         self._prune()
         self._dispatch()
 
-    def _prune(self) -> None:
-        """Forget finished jobs older than ``keep_finished_s``, and all but ``keep_finished``."""
-        now = time.time()
-        with self._lock:
-            while self._finished:
-                jid, ended = next(iter(self._finished.items()))
-                if now - ended <= self.keep_finished_s and len(self._finished) <= self.keep_finished:
-                    break
-                self._finished.popitem(last=False)
-                job = self._jobs.pop(jid, None)
-                if job is not None:
-                    mine = self._by_owner.get(job.owner_key, [])
-                    if job in mine:  # the oldest come first: O(1) in practice
-                        mine.remove(job)
-                    if not mine:
-                        self._by_owner.pop(job.owner_key, None)
-                    self._recorded.pop(jid, None)
-                    if self.journal is not None:
-                        self.journal.remove(jid)
-
-    def _take_runner(self) -> _Runner:
-        """A warm worker when one is alive, else a fresh one."""
-        with self._warm_lock:
-            while self._warm:
-                runner = self._warm.pop(0)
-                if runner.is_alive():
-                    return runner
-                runner.close(timeout=1)
-        return _Runner(self.in_process)
-
-    def _top_up_warm(self) -> None:
-        """Start warm workers until ``warm_workers`` wait (never more)."""
-        if self._closed or not self.warm_workers:
-            return
-        with self._warm_lock:
-            missing = self.warm_workers - len(self._warm)
-        for _ in range(max(0, missing)):
-            runner = _Runner(in_process=False)  # starts the process; outside the lock
-            with self._warm_lock:
-                if len(self._warm) < self.warm_workers and not self._closed:
-                    self._warm.append(runner)
-                    runner = None
-            if runner is not None:
-                runner.discard()
-
+    # ------------------------------------------------------ a job's pump
     def _work(self, job: Job) -> None:
         """Give the job to a worker and apply its events to the job until it ends."""
         if job.upload is None and job.upload_name is not None and self.journal is not None:
@@ -467,62 +308,17 @@ class JobManager:
         try:
             cached = self.autoencoders.pin(key)
             pinned = cached["path"] if cached else None
-            spec = {
-                "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
-                "step_mode": job.step_mode, "run_dir": str(self.runs_dir / job.owner_key),
-                "checkpoint": (str(self.journal.checkpoint_path(job.id))
-                               if self.journal is not None else None),
-                "created": job.created, "started": job.started, "ae_load": pinned,
-                "ae_history": cached["pretrain"] if cached else None,
-                "ae_save": str(self.autoencoders.path(key)) if cached is None else None,
-                "gflops": machine_gflops(),  # measured once per server, for the job's plan
-            }
-            runner = self._take_runner()
+            spec = self._spec(job, key, cached)
+            runner = self.pool.take()
             with self._lock:
                 self._runners[job.id] = runner
             job._attach(runner.controls)
             runner.run(spec)
             job.pid = runner.pid
             job.upload = None  # the worker has its copy
-            stop_seen = None
-            while True:
-                try:
-                    event = runner.events.get(timeout=0.3)
-                except queue.Empty:
-                    self._flush_progress(job)
-                    if not runner.is_alive():
-                        try:  # the last words may still be in the pipe
-                            event = runner.events.get(timeout=1.0)
-                        except queue.Empty:
-                            if stop_seen is not None:
-                                self._ended_by_stop(job)
-                                break
-                            raise RuntimeError(
-                                f"the worker process ended unexpectedly (exit code "
-                                f"{runner.exitcode}); it may have run out of memory") from None
-                    elif job.stop_requested:
-                        stop_seen = stop_seen or time.time()
-                        if time.time() - stop_seen >= self.stop_grace_s:
-                            runner.kill()  # it does not listen: end it
-                        continue
-                    else:
-                        since = job.waiting_since
-                        if since is not None and time.time() - since >= self.step_idle_s:
-                            self._end_idle(job)
-                        continue
-                if self._apply(job, key, event):
-                    break
-                if isinstance(event, ev.StepWaiting):
-                    self._set_waiting(job, event.waiting)
-                self._note_progress(job, event)
+            self._pump(job, key, runner)
         except Exception as err:  # report, never kill the server
-            with job.lock:
-                if not job.active:
-                    pass  # it had ended already
-                elif self._closing:  # killed by shutdown(): resumable from its last checkpoint
-                    self._mark_interrupted(job)
-                else:
-                    job._end("failed", error=str(err))
+            self._end_broken(job, str(err))
         finally:
             with self._lock:
                 self._runners.pop(job.id, None)
@@ -532,30 +328,91 @@ class JobManager:
                 self.autoencoders.unpin(pinned)
             with job.lock:
                 if job.active:  # every way out of the loop ends the job; this is a safety net
-                    job._end("failed", error="the job's thread ended without a result")
+                    job._end("failed", error=NO_RESULT)
             self._finish(job)
             # The replacement starts once the job has ended: its TensorFlow import (3-4
             # CPU seconds) would otherwise share the cores with the job it replaces and
             # with the browser watching that job.
-            self._top_up_warm()
+            if not self._closed:
+                self.pool.top_up()
 
-    # ---------------------------------------------------------------- journal
+    def _spec(self, job: Job, key: str, cached: dict | None) -> dict:
+        """What the worker needs to run the job (:func:`explorer.jobs.worker.run_job`)."""
+        return {
+            "id": job.id, "name": job.name, "config": job.config, "upload": job.upload,
+            "step_mode": job.step_mode, "run_dir": str(self.runs_dir / job.owner_key),
+            "checkpoint": (str(self.journal.checkpoint_path(job.id))
+                           if self.journal is not None else None),
+            "created": job.created, "started": job.started,
+            "ae_load": cached["path"] if cached else None,
+            "ae_history": cached["pretrain"] if cached else None,
+            "ae_save": str(self.autoencoders.path(key)) if cached is None else None,
+            "gflops": machine_gflops(),  # measured once per server, for the job's plan
+        }
+
+    def _pump(self, job: Job, key: str, runner: Runner) -> None:
+        """Apply the worker's events to the job until it ends; watch Stop and Step's wait."""
+        stop_seen = None
+        while True:
+            try:
+                event = runner.events.get(timeout=0.3)
+            except queue.Empty:
+                self._flush_progress(job)
+                if not runner.is_alive():
+                    try:  # the last words may still be in the pipe
+                        event = runner.events.get(timeout=1.0)
+                    except queue.Empty:
+                        if stop_seen is None:
+                            raise RuntimeError(worker_died_error(runner.exitcode)) from None
+                        with job.lock:
+                            job._end("stopped", stop_grace_message(self.stop_grace_s))
+                        return
+                elif job.stop_requested:
+                    stop_seen = stop_seen or time.time()
+                    if time.time() - stop_seen >= self.stop_grace_s:
+                        runner.kill()  # it does not listen: end it
+                    continue
+                else:
+                    since = job.waiting_since
+                    if since is not None and time.time() - since >= self.step_idle_s:
+                        job._end_when_idle(self.step_idle_s)
+                    continue
+            if self._take(job, key, event):
+                return
+
+    def _take(self, job: Job, key: str, event: object) -> bool:
+        """Apply one worker event to the job, then what it means to the server; True when over."""
+        resume_from = ""
+        if isinstance(event, ev.Interrupted):
+            resume_from = self._resume_point(job, event.position)
+        if job.apply(event, resume_from=resume_from):
+            return True
+        if isinstance(event, ev.AutoencoderSaved):
+            self.autoencoders.remember(key, event.path, event.pretrain)
+        elif isinstance(event, ev.StepWaiting):
+            self._set_waiting(job, event.waiting)
+        self._note_progress(job, event)
+        return False
+
+    def _end_broken(self, job: Job, error: str) -> None:
+        """The pump failed: the job fails, or under :meth:`shutdown` it is interrupted."""
+        # a worker killed by shutdown() left its last periodic checkpoint: resumable
+        resume_from = self._resume_point(job) if self._closing and job.active else ""
+        with job.lock:
+            if not job.active:
+                return  # it had ended already
+            if self._closing:
+                job._end_interrupted(resume_from)
+            else:
+                job._end("failed", error=error)
+
+    # ------------------------------------------------------------ the journal
     def _record(self, job: Job) -> None:
-        """Write the job's record to the journal (never the owner token)."""
+        """Write the job's record to the journal (:meth:`Job.to_record`)."""
         if self.journal is None:
             return
         with self._journal_lock:  # two threads never write one record out of order
-            with job.lock:
-                record = {
-                    "id": job.id, "owner": job.owner_key, "seq": job.seq, "name": job.name,
-                    "config": job.config, "step_mode": job.step_mode, "upload": job.upload_name,
-                    "state": job.state, "phase": job.phase, "message": job.message,
-                    "error": job.error, "created": job.created, "started": job.started,
-                    "finished": job.finished, "run_path": job.run_path, "scores": dict(job.scores),
-                    "warnings": list(job.warnings), "resume_from": job.resume_from,
-                    "resumed": job.resumed, "autoencoder_source": job.autoencoder_source,
-                    "progress": _progress(job),
-                }
+            record = job.to_record()
             self._recorded[job.id] = time.time()
             try:
                 self.journal.write(record)
@@ -583,21 +440,16 @@ class JobManager:
             self._unrecorded.discard(job.id)
             self._record(job)
 
-    def _mark_interrupted(self, job: Job, position: dict | None = None) -> None:
-        """The job ended without its run (a restart, a shutdown); Resume can continue it.
-
-        Called with ``job.lock`` held.
-        """
-        job.resume_from = self._resume_point(job, position)
-        job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at {where(_progress(job))}")
-
     def _resume_point(self, job: Job, position: dict | None = None) -> str:
-        """Where Resume would continue, in words (see the worker's ``_train``)."""
+        """Where Resume would continue an interrupted job, in words (:func:`resume_point`).
+
+        ``position`` is the checkpoint's (default: read from the journal's file).
+        Reads disk: call without ``job.lock``.
+        """
         if position is None and self.journal is not None:
             position = checkpoint_position(self.journal.checkpoint_path(job.id))
         if position and position.get("phase") == "dec":
-            return (f"the checkpoint at {describe(position)}; the batches trained after it "
-                    "run again")
+            return resume_point(position, autoencoder_cached=False)  # further along than it
         try:
             upload = job.upload or (self.journal.load_upload(job.id, job.upload_name)
                                     if job.upload_name and self.journal else None)
@@ -605,14 +457,7 @@ class JobManager:
                 self.autoencoders.key(job.config, job.owner_key, upload)).is_file()
         except (KeyError, TypeError, OSError):
             cached = False
-        if cached:
-            return ("the pretrained autoencoder (pretraining had finished; k-means and DEC "
-                    "run again)")
-        if position:
-            return (f"the checkpoint at {describe(position)}; the epochs after it, k-means "
-                    "and DEC run again")
-        return ("the start: no checkpoint was saved before the interruption, so all the work "
-                "done before it runs again")
+        return resume_point(position, autoencoder_cached=cached)
 
     def _restore(self) -> None:
         """Read the journal: queued jobs queue again in order, running ones are interrupted."""
@@ -620,146 +465,74 @@ class JobManager:
         now = time.time()
         for rec in records:
             try:
-                job = Job(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
-                          name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
-                          upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
-                          created=float(rec.get("created") or now), restored=True)
+                job = Job.from_record(rec, now)
             except (KeyError, TypeError, ValueError) as err:
                 self.journal_problems.append(f"{rec.get('id')}: {err}")
                 continue
-            state = rec.get("state", "queued")
-            job.started, job.finished = rec.get("started"), rec.get("finished")
-            job.run_path, job.scores = rec.get("run_path"), rec.get("scores") or {}
-            job.warnings, job.error = list(rec.get("warnings") or []), rec.get("error", "")
-            job.message, job.resumed = rec.get("message", ""), int(rec.get("resumed", 0))
-            job.resume_from = rec.get("resume_from", "")
-            job.autoencoder_source = rec.get("autoencoder_source", "live")
             self._seq = max(self._seq, job.seq)
-            if state == "queued":
-                job.state = job.phase = "queued"
-            elif state == "running":  # the server ended under it
-                job.resume_from = self._resume_point(job)
+            was_running = job.state == "running"
+            if was_running:  # the server ended under it
+                resume_from = self._resume_point(job)
                 with job.lock:
-                    job._end("interrupted", f"interrupted by {INTERRUPTED_BY} at "
-                                            f"{where(rec.get('progress') or {})}", at=now)
-            elif state in STATES_ENDED:  # as it ended before the restart
-                with job.lock:
-                    job._end(state, error=job.error, at=now)
-                _fill_from_run(job)
-            else:
-                self.journal_problems.append(f"{job.id}: unknown state {state!r}")
-                continue
+                    job._end_interrupted(resume_from, rec.get("progress"), at=now)
             self._jobs[job.id] = job
             self._by_owner[job.owner_key].append(job)
             if job.state == "queued":
                 self._queue.append(job.id)
             else:
                 self._finished[job.id] = job.finished or now
-            if state == "running":
+            if was_running:
                 self._record(job)
         self._positions = None
         # oldest end first, as _prune expects
         self._finished = OrderedDict(sorted(self._finished.items(), key=lambda kv: kv[1]))
 
-    def _ended_by_stop(self, job: Job) -> None:
-        with job.lock:
-            job._end("stopped", f"stopped: the worker did not end within {self.stop_grace_s:g} s "
-                                "of Stop, so it was ended; nothing was saved")
+    # ------------------------------------------------------------ the end
+    def close(self) -> None:
+        """Let the warm workers go (running jobs go on to their end)."""
+        self._closed = True
+        self.pool.close()
 
-    def _apply(self, job: Job, key: str, event: object) -> bool:
-        """Apply one worker event to the job; True when the job is over."""
-        over = False
-        with job.lock:
-            match event:
-                case ev.Phase(name=name):
-                    job.phase = name
-                    job.phase_started.setdefault(name, time.time())
-                case ev.Planned(estimate=plan):  # no chart changes: the version stays,
-                    job.plan = plan                  # progress() reads them at every look
-                    return False
-                case ev.PretrainProgress(done=done):
-                    job.pretrain_done = float(done)
-                    return False
-                case ev.DatasetLoaded(info=info, pretrain_epochs=n):
-                    job.dataset_info, job.pretrain_epochs = info, n
-                case ev.Epoch(stage=stage, loss=loss, seconds=seconds):
-                    job.pretrain.append({"stage": stage, "loss": loss, "seconds": seconds,
-                                         "epoch": len(job.pretrain) + 1})
-                case ev.KMeansDone(scores=scores):
-                    job.kmeans = scores
-                    job.phase = "dec"
-                    job.phase_started.setdefault("dec", time.time())
-                case ev.DecUpdate(row=row, sharpening=sharpening, step_info=step_info):
-                    job.dec.append(row)
-                    job.dec_last_update = time.time()
-                    if sharpening is not None:
-                        job.sharpening.append(sharpening)
-                        job.step_info = step_info
-                        frame = replay.compact(step_info)
-                        if frame is not None and len(job.replay) < replay.MAX_FRAMES:
-                            job.replay.append(frame)
-                case ev.Done():
-                    job.run_path, job.scores = event.run_path, event.scores
-                    job.warnings.extend(event.warnings)
-                    message, job.stop = event.message, event.stop
-                    if job.idle_ended:
-                        job.stop = None
-                        message = (
-                            f"ended after waiting {self.step_idle_s / 60:g} minutes for Step, "
-                            "so that other runs get the server; the model so far is saved "
-                            "(Start in step mode again to go on from the beginning)")
-                    job._end("stopped" if job.stop_requested else "done", message)
-                    over = True
-                case ev.Failed(error=error):
-                    job._end("failed", error=error)
-                    over = True
-                case ev.Resumed(position=pos, pretrain=rows, kmeans=scores, dec=dec_rows):
-                    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(rows)]
-                    job.kmeans, job.dec = dict(scores), list(dec_rows)
-                    job.phase = "dec" if pos.get("phase") == "dec" else "pretraining"
-                    job.message = f"resumed from the checkpoint at {describe(pos)}"
-                case ev.Interrupted():
-                    self._mark_interrupted(job, event.position)
-                    over = True
-                case ev.Ready():
-                    return False
-                case ev.StepWaiting(waiting=waiting):
-                    job.waiting_since = (job.waiting_since or time.time()) if waiting else None
-                case ev.AutoencoderSaved():
-                    pass
-                case ev.AutoencoderReused(source=source, pretrain=rows):
-                    if job.resumed and source == "cached":
-                        source = "resumed"
-                    job.reused_autoencoder, job.autoencoder_source = True, source
-                    job.pretrain.extend({**row, "epoch": i + 1} for i, row in enumerate(rows))
-                    job.message = AUTOENCODER_SOURCES[source]
-                case _:
-                    raise TypeError(f"unknown worker event {event!r}")
-            if isinstance(event, ev.CHART_EVENTS) and job.first_event is None:
-                job.first_event = time.time()
-            job.version += 1  # an ended job (over) has its end drawn now, not at the exit
-        if isinstance(event, ev.AutoencoderSaved):
-            self.autoencoders.remember(key, event.path, event.pretrain)
-        return over
+    def shutdown(self, timeout: float = 6.0) -> None:
+        """A graceful stop (SIGTERM): take no more jobs, checkpoint the running ones, end.
 
+        Every running job is asked to save a checkpoint at its next epoch or
+        target update and end; within ``timeout`` seconds they are marked
+        ``"interrupted"`` (Resume continues from that checkpoint). A worker
+        still alive then is killed and its job is marked interrupted at its
+        last periodic checkpoint. Queued jobs stay queued in the journal.
+        No worker process is left.
+        """
+        t0 = time.time()
+        self._closing = True
+        self._closed = True
+        with self._lock:
+            running = [self._jobs[jid] for jid in self._running if jid in self._jobs]
+        _LOG.warning("Shutting down: checkpointing %d running job(s)", len(running))
+        for job in running:
+            job._request_interrupt()
 
-def _fill_from_run(job: Job) -> None:
-    """A finished job read back from the journal: its charts from its saved run."""
-    if not job.run_path:
-        return
-    try:
-        run = Path(job.run_path)
-        history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
-        info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # the run was deleted or moved: the page says what the record says
-    pretrain, job.kmeans, job.dec = ev.rows_from_history(history)
-    job.pretrain = [{**row, "epoch": i + 1} for i, row in enumerate(pretrain)]
-    job.pretrain_epochs, job.dataset_info = len(pretrain), dict(info)
+        def running_now() -> bool:
+            return any(j.active for j in running)
 
-
-def _progress(job: Job) -> dict:
-    """How far a job got (the journal keeps it): phase, epochs, last update."""
-    return {"phase": job.phase, "epoch": len(job.pretrain), "epochs": job.pretrain_epochs,
-            "reused": job.reused_autoencoder,
-            "update": job.dec[-1]["update"] if job.dec else None}
+        end = time.time() + timeout
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        with self._lock:
+            runners = list(self._runners.values())
+        for runner in runners:  # did not make it in time
+            runner.kill()
+        end = time.time() + 3
+        while running_now() and time.time() < end:
+            time.sleep(0.05)
+        for job in running:  # the record says what happened before this process ends
+            if job.active:
+                resume_from = self._resume_point(job)
+                with job.lock:
+                    if job.active:
+                        job._end_interrupted(resume_from)
+            self._record(job)
+        self.close()
+        _LOG.warning("Shut down in %.1f s: %s; %d killed", time.time() - t0,
+                     ", ".join(f"{j.id[:6]} {j.state}" for j in running) or "no jobs",
+                     len(runners))

@@ -22,7 +22,6 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,51 +30,13 @@ from dec_core.callbacks import Callback, StopOnEvent
 from explorer import settings
 from explorer.data import load as load_data
 from explorer.jobs import events as ev
+from explorer.jobs.controls import Controls
 from explorer.live_map.frame import LiveMap
 
 SNAPSHOT_POINTS = 1000      # rows whose embedding is kept at every DEC update
 CHECKPOINT_EVERY_S = 15.0   # a training checkpoint at the first epoch / update after this
 MAX_X_VALUES = 20_000_000   # tabular data saved with the run up to this size (float32)
 PROGRESS_EVERY_S = 0.25     # at most this often a PretrainProgress event
-
-
-@dataclass
-class Controls:
-    """What the server can tell a running worker: stop, and step-mode credits / play.
-
-    Attributes
-    ----------
-    stop : Event
-        Set to end training; the model so far is still saved.
-    credits : Semaphore
-        Step mode: one release lets one more DEC update through.
-    playing : Event
-        Step mode: set while the page plays. The worker still takes one credit
-        per update: the playing page releases each once it has drawn the last
-        update (:meth:`explorer.jobs.Job.advance`).
-    interrupt : Event
-        Save a checkpoint at the next epoch or target update and end without
-        a run (a server shutdown; also set by SIGTERM / SIGINT in the worker).
-    """
-
-    stop: object
-    credits: object
-    playing: object
-    interrupt: object = None
-
-    @classmethod
-    def for_threads(cls) -> Controls:
-        """Controls for a worker that runs in a thread of this process."""
-        return cls(threading.Event(), threading.Semaphore(0), threading.Event(),
-                   threading.Event())
-
-    @classmethod
-    def for_processes(cls, context) -> Controls:
-        """Controls shared with a worker process of the multiprocessing ``context``.
-
-        They must be handed to the process when it is created (inheritance).
-        """
-        return cls(context.Event(), context.Semaphore(0), context.Event(), context.Event())
 
 
 class _Recorder(Callback):

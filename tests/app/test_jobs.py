@@ -237,7 +237,7 @@ def test_controls_given_before_the_worker_starts_reach_it():
     job.step(2)
     job.play()
     job._request_stop()
-    from explorer.jobs.worker import Controls
+    from explorer.jobs.controls import Controls
 
     controls = Controls.for_threads()
     job._attach(controls)
@@ -264,12 +264,11 @@ def test_a_diverged_fit_shows_the_restored_result_with_a_warning(jobs):
     assert len(run.labels) == 200 and np.isfinite(run.proba).all()
 
 
-def test_unknown_events_are_refused(tmp_path):
-    jobs = JobManager(max_jobs=1, runs_dir=tmp_path, in_process=True)
+def test_unknown_events_are_refused():
     job = Job(id="x", owner=ALICE, config={})
     with pytest.raises(TypeError, match="unknown worker event"):
-        jobs._apply(job, "key", ("phase", "dec"))  # the old tuple form
-    assert jobs._apply(job, "key", ev.Phase("dec")) is False and job.phase == "dec"
+        job.apply(("phase", "dec"))  # a tuple, not an event
+    assert job.apply(ev.Phase("dec")) is False and job.phase == "dec"
 
 
 def test_finished_jobs_are_pruned_by_age_and_count(tmp_path):
@@ -339,7 +338,7 @@ def procs(tmp_path_factory):
 
 
 def test_warm_worker_takes_the_job_and_a_crash_stays_in_it(procs):
-    warm_pid = procs._warm[0].pid
+    warm_pid = procs.pool.idle[0].pid
     job = procs.submit(ALICE, tiny_config(pretrain_epochs=200, pretrain_batch_size=16))
     wait_for(lambda: job.pretrain or not job.active, 120)
     assert job.pid == warm_pid != os.getpid()
@@ -521,8 +520,8 @@ def test_the_forkserver_outlasts_a_sigterm_and_a_worker_outlasts_no_forkserver()
     code = textwrap.dedent("""
         import os, signal, time
         from multiprocessing import forkserver
-        from explorer.jobs.manager import _Runner
-        runner = _Runner(in_process=False)
+        from explorer.jobs.pool import Runner
+        runner = Runner(in_process=False)
         assert runner.events.get(timeout=120).__class__.__name__ == "Ready"
         server = forkserver._forkserver._forkserver_pid
         ignored = int(open(f"/proc/{server}/status").read().split("SigIgn:")[1].split()[0], 16)
