@@ -24,6 +24,28 @@ def attach_job() -> None:
         st.session_state["job_id"] = job.id
 
 
+def submit(config: dict | None = None, **kwargs):
+    """Submit a job for this browser's owner, with the session's upload when the data are a file.
+
+    Parameters
+    ----------
+    config : dict, optional
+        ``{"data", "model", "train"}`` (default: copies of the session's settings).
+    **kwargs
+        Passed to :meth:`explorer.jobs.JobManager.submit` (``step_mode``, ``name``, ...).
+
+    Returns
+    -------
+    explorer.jobs.Job
+    """
+    from explorer.jobs import manager
+
+    state = st.session_state
+    config = config or {k: dict(state[k]) for k in ("data", "model", "train")}
+    upload = state.get("upload") if config["data"]["name"] == "file" else None
+    return manager().submit(state["owner"], config, upload, **kwargs)
+
+
 def start_job(plan: dict | None = None) -> None:
     """Submit a training job with the session's data, model and train settings.
 
