@@ -140,8 +140,8 @@ left.number_input("Number of clusters k (0 = number of labels)", 0, max(2, ds.n_
                        f"labels ({n_labels or 'none here, so 10'}). At most the number of "
                        "samples.")
 k = store("model", "n_clusters") or (n_labels or 10)
-# where k comes from, worded as on Train (explorer.analysis.k_sweep), with the Data page's sweep if run
-left.caption("DEC will look for " + k_sweep.header_clusters(
+# where k comes from, worded as on Train (explorer.text.teach), with the Data page's sweep if run
+left.caption("DEC will look for " + teach.header_clusters(
     int(model["n_clusters"]), n_labels,
     k_sweep.current(st.session_state, k_sweep.session_key(st.session_state, ds)), bold=True)
     + ".")

@@ -87,10 +87,10 @@ except ValueError as err:
 SWEEP, SWEEP_TASK, _ = (k_sweep.resolve(st.session_state, DATASET) if DATASET is not None
                         else (None, None, None))
 header.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-{hidden} · "
-               + k_sweep.header_clusters(k, DATASET.n_classes if DATASET else None, SWEEP)
+               + teach.header_clusters(k, DATASET.n_classes if DATASET else None, SWEEP)
                + " · change them on the Data and Model pages.")
 if SWEEP is not None and SWEEP["structure"] == "none":
-    st.warning(k_sweep.no_structure_warning(k, DATASET.n_classes), icon=":material/blur_on:")
+    st.warning(teach.no_structure_warning(k, DATASET.n_classes), icon=":material/blur_on:")
 if SWEEP_TASK is not None:
     poll([SWEEP_TASK], "The k sweep (are there clusters at all?) is running")
 

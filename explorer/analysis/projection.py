@@ -2,12 +2,14 @@
 
 * :func:`sample_indices`: a fixed random subsample of rows for big data.
 * :func:`project`: UMAP or PCA of an embedding.
-* :func:`shared_frame`: the embedding snapshots of every DEC update in one
-  shared coordinate frame, so points move between frames and axes stay put.
+* :func:`axis_ranges`: fixed axes over every frame of an animation.
+
+The snapshots of every DEC update share one frame fitted at the k-means start:
+:func:`explorer.live_map.frame.frame_snapshots`, the live map's.
 
 UMAP's first call in a process loads its numba code (about 1 s; 5-13 s to compile
 it the first time after an install, see dec_core.baselines.import_umap); PCA is
-instant. Where no ``transform`` is needed, UMAP gets its neighbours from
+instant. UMAP gets its neighbours from
 scikit-learn (:func:`knn`): on fewer than 4,096 points UMAP would otherwise
 compute all n² distances through a Python callback (twice the CPU, and it holds
 the GIL the server needs), and on more it would compile NN-descent first.
@@ -85,13 +87,13 @@ def knn(x: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
     return idx.astype(np.int32), dist.astype(np.float32)
 
 
-def _umap(n: int, n_components: int, seed: int, x: np.ndarray | None = None):
-    """UMAP for ``n`` points; with ``x``, its neighbours come from :func:`knn`
-    (then the reducer cannot ``transform`` new points)."""
-    n_neighbors = max(2, min(15, n - 1))
-    extra = {} if x is None else {"precomputed_knn": (*knn(x, n_neighbors), None)}
+def _umap(x: np.ndarray, n_components: int, seed: int):
+    """UMAP for the rows of ``x``, its neighbours from :func:`knn` (so it cannot
+    ``transform`` new points; nothing here asks it to)."""
+    n_neighbors = max(2, min(15, x.shape[0] - 1))
     return import_umap().UMAP(n_components=n_components, random_state=seed,
-                              n_neighbors=n_neighbors, min_dist=0.1, **extra)
+                              n_neighbors=n_neighbors, min_dist=0.1,
+                              precomputed_knn=(*knn(x, n_neighbors), None))
 
 
 def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
@@ -123,45 +125,10 @@ def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
     if x.shape[0] == 0:
         return np.zeros((0, n_components), dtype=np.float32)
     if method == "umap" and x.shape[0] >= 5:
-        coords = _umap(x.shape[0], n_components, seed, x).fit_transform(x)
+        coords = _umap(x, n_components, seed).fit_transform(x)
     else:
         coords = _pca(x, n_components).transform(x)
     return _pad(np.asarray(coords, dtype=np.float32), n_components)
-
-
-def shared_frame(snapshots: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """Snapshots of the embedding at each DEC update, in one 2-D frame.
-
-    Parameters
-    ----------
-    snapshots : ndarray of shape (u, m, e)
-        The embedding of the same ``m`` rows at each of ``u`` updates.
-    method : {"pca", "umap"}, default="pca"
-        ``"pca"`` fits one PCA on all snapshots stacked; ``"umap"`` fits UMAP
-        on the final snapshot and ``transform``s the earlier ones into it.
-    seed : int, default=0
-        UMAP's ``random_state``.
-
-    Returns
-    -------
-    ndarray of shape (u, m, 2), dtype float32
-    """
-    s = np.asarray(snapshots, dtype=np.float32)
-    if s.ndim != 3:
-        raise ValueError(f"snapshots must be 3-D (updates, points, dims); received {s.shape}.")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}; received {method!r}.")
-    u, m, e = s.shape
-    if u == 0 or m == 0:
-        return np.zeros((u, m, 2), dtype=np.float32)
-    if method == "umap" and m >= 5:
-        reducer = _umap(m, 2, seed).fit(s[-1])
-        frames = [reducer.transform(s[i]) for i in range(u - 1)] + [reducer.embedding_]
-        coords = np.stack([np.asarray(f, dtype=np.float32) for f in frames])
-    else:
-        flat = s.reshape(u * m, e)
-        coords = _pad(_pca(flat, 2).transform(flat).astype(np.float32), 2).reshape(u, m, 2)
-    return coords.astype(np.float32)
 
 
 def axis_ranges(coords: np.ndarray, pad: float = 0.05) -> list[list[float]]:

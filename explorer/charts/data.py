@@ -7,43 +7,11 @@ import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
 from dec_core.readers import CsvLayout, csv_layout, label_column_index
-from explorer.charts.explore import image_grid
-from explorer.charts.theme import BACKGROUND, NEUTRAL, color, layout
+from explorer.charts.explore import image_grid, pad_row
+from explorer.charts.theme import NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5, "imbalanced_blobs": 3.0}
 """The noise slider's upper end per synthetic set."""
-
-"""The frame of a blank tile."""
-
-
-def pad_row(images: np.ndarray, borders: list[str], hovers: list[str], per_row: int,
-            blank_hover: str = "") -> tuple[np.ndarray, list[str], list[str]]:
-    """Pad one row of image tiles with blank (white) tiles up to ``per_row``.
-
-    Used where every class or cluster keeps its own row of an image grid.
-
-    Parameters
-    ----------
-    images : ndarray of shape (m, h, w), uint8
-        The row's tiles, ``m <= per_row``.
-    borders, hovers : list of str
-        The frame colour and the hover text of each tile.
-    per_row : int
-        Tiles in a full row.
-    blank_hover : str, default=""
-        The hover text of a blank tile.
-
-    Returns
-    -------
-    images : ndarray of shape (per_row, h, w), uint8
-    borders, hovers : list of str
-    """
-    blank = max(0, per_row - len(images))
-    h, w = images.shape[1:]
-    pad = np.full((blank, h, w), 255, dtype=np.uint8)
-    return (np.concatenate([np.asarray(images, dtype=np.uint8), pad]),
-            [*borders, *[BACKGROUND] * blank], [*hovers, *[blank_hover] * blank])
-
 
 def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,
                   max_classes: int = 20) -> tuple[np.ndarray, list[int], np.ndarray]:
@@ -91,7 +59,7 @@ def sample_images(ds: Dataset, per_class: int = 6, seed: int = 0,
 
 
 def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
-                         tile_px: int = 46) -> go.Figure:
+                         tile_px: int = 46, *, projector: bool = False) -> go.Figure:
     """A grid of sample images: one row per class, framed in the class colour.
 
     Parameters
@@ -104,6 +72,8 @@ def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
     seed : int, default=0
     tile_px : int, default=46
         Height of one row on screen.
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -117,7 +87,8 @@ def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
     borders = [color(c) if c >= 0 else NEUTRAL for c in classes]
     if ds.y is None:
         return image_grid(imgs, border_colors=borders, hover=hover, ncols=per_class,
-                          tile_px=tile_px, title=f"{len(imgs)} random images (no labels)")
+                          tile_px=tile_px, title=f"{len(imgs)} random images (no labels)",
+                          projector=projector)
     # pad short classes with blank tiles so that every class keeps its own row
     order = list(dict.fromkeys(classes))
     grid, grid_borders, grid_hover = [], [], []
@@ -134,16 +105,18 @@ def image_preview_figure(ds: Dataset, per_class: int = 12, seed: int = 0,
     return image_grid(np.concatenate(grid), border_colors=grid_borders, hover=grid_hover,
                       ncols=per_class, tile_px=tile_px, title=title,
                       row_labels=[ds.class_name(c) for c in order],
-                      row_colors=[color(c) for c in order])
+                      row_colors=[color(c) for c in order], projector=projector)
 
 
-def class_balance_figure(ds: Dataset) -> go.Figure:
+def class_balance_figure(ds: Dataset, *, projector: bool = False) -> go.Figure:
     """Bar chart of samples per class, each bar in its class colour.
 
     Parameters
     ----------
     ds : Dataset
         A data set with labels.
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -162,11 +135,12 @@ def class_balance_figure(ds: Dataset) -> go.Figure:
     fig.update_yaxes(title="samples")
     ratio = counts.max() / max(1, counts.min())
     note = "balanced" if ratio < 1.5 else f"largest / smallest = {ratio:.1f}"
-    return layout(fig, f"Class balance: {len(counts)} classes, {note}", height=320)
+    return layout(fig, f"Class balance: {len(counts)} classes, {note}", height=320,
+                  projector=projector)
 
 
 def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
-                    names: list[str] | None = None) -> go.Figure:
+                    names: list[str] | None = None, *, projector: bool = False) -> go.Figure:
     """Two features against each other, coloured by class when there are labels.
 
     Parameters
@@ -178,6 +152,8 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
         Draw a seeded random subset of at most this many points.
     names : list of str, optional
         Feature names; default ``feature j``.
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -203,7 +179,7 @@ def feature_scatter(ds: Dataset, fx: int, fy: int, max_points: int = 5000,
     fig.update_yaxes(title=label(fy))
     return layout(fig, f"{label(fx)} vs {label(fy)}"
                   + (f" ({len(idx):,} of {ds.n_samples:,} points)" if len(idx) < ds.n_samples else ""),
-                  height=420)
+                  height=420, projector=projector)
 
 
 def csv_header(raw: bytes) -> list[str] | None:

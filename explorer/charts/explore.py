@@ -33,11 +33,13 @@ from dec_core.datasets import class_name
 from explorer.analysis.projection import axis_ranges
 from explorer.charts.theme import (
     ACCENT,
+    BACKGROUND,
     CONTINUOUS,
     DARK_GREY,
     LIGHT_GREY,
     NEUTRAL,
     TILE_FRAME,
+    TILE_TEXT,
     TOOLBAR_PX,
     class_color,
     cluster_colors,
@@ -196,6 +198,7 @@ def scatter_embedding(
     marker_size: float | None = None,
     webgl: bool | None = None,
     height: int = 620,
+    projector: bool = False,
 ) -> go.Figure:
     """A 2-D or 3-D scatter of the embedding, one trace per colour group.
 
@@ -222,6 +225,8 @@ def scatter_embedding(
     webgl : bool, optional
         Use ``Scattergl`` (2-D only); default when more than 3,000 points.
     height : int, default=620
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -266,7 +271,7 @@ def scatter_embedding(
         fig.update_xaxes(title=f"{axis_title} 1", zeroline=False)
         fig.update_yaxes(title=f"{axis_title} 2", zeroline=False)
         fig.update_layout(dragmode="lasso", hovermode="closest")
-    fig = layout(fig, title, height=height)
+    fig = layout(fig, title, height=height, projector=projector)
     fig.update_layout(legend={"itemsizing": "constant", "title": {"text": "colour"}})
     return fig
 
@@ -316,6 +321,7 @@ def confusion_heatmap(
     column_colors: Sequence[str] | None = None,
     title: str | None = None,
     height: int | None = None,
+    projector: bool = False,
 ) -> go.Figure:
     """The Hungarian-matched confusion matrix as an annotated heatmap.
 
@@ -338,6 +344,8 @@ def confusion_heatmap(
         columns that face a class, colours no class uses for the rest).
     title : str, optional
     height : int, optional
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -387,7 +395,37 @@ def confusion_heatmap(
                      autorange="reversed", showgrid=False)
     title = title or ("Confusion matrix after Hungarian matching"
                       + (" (row-normalised)" if normalize else " (counts)"))
-    return layout(fig, title, height=height or max(360, 44 * len(classes) + 160))
+    return layout(fig, title, height=height or max(360, 44 * len(classes) + 160),
+                  projector=projector)
+
+
+def pad_row(images: np.ndarray, borders: list[str], hovers: list[str], per_row: int,
+            blank_hover: str = "") -> tuple[np.ndarray, list[str], list[str]]:
+    """Pad one row of image tiles with blank (white) tiles up to ``per_row``.
+
+    Used where every class or cluster keeps its own row of an image grid.
+
+    Parameters
+    ----------
+    images : ndarray of shape (m, h, w), uint8
+        The row's tiles, ``m <= per_row``.
+    borders, hovers : list of str
+        The frame colour and the hover text of each tile.
+    per_row : int
+        Tiles in a full row.
+    blank_hover : str, default=""
+        The hover text of a blank tile.
+
+    Returns
+    -------
+    images : ndarray of shape (per_row, h, w), uint8
+    borders, hovers : list of str
+    """
+    blank = max(0, per_row - len(images))
+    h, w = images.shape[1:]
+    pad = np.full((blank, h, w), 255, dtype=np.uint8)
+    return (np.concatenate([np.asarray(images, dtype=np.uint8), pad]),
+            [*borders, *[BACKGROUND] * blank], [*hovers, *[blank_hover] * blank])
 
 
 def image_grid(
@@ -402,6 +440,7 @@ def image_grid(
     title: str | None = None,
     tile_px: int = 64,
     height: int | None = None,
+    projector: bool = False,
 ) -> go.Figure:
     """Images tiled into one picture, each framed in a colour.
 
@@ -424,6 +463,8 @@ def image_grid(
         Height of one row in screen pixels (sets the figure height).
     height : int, optional
         Overrides the computed height.
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -457,11 +498,11 @@ def image_grid(
                 "x": left + tile_w / 2 - 0.5, "y": top - 0.5, "text": str(titles[i]),
                 "showarrow": False, "yanchor": "bottom", "xanchor": "center",
                 "font": {"size": 10, "color": border_colors[i] if border_colors is not None
-                         else "#333"},
+                         else TILE_TEXT},
             })
     if row_labels is not None:
         for r, text in enumerate(row_labels[:nrows]):
-            col = row_colors[r] if row_colors is not None else "#333"
+            col = row_colors[r] if row_colors is not None else TILE_TEXT
             annotations.append({
                 "x": -1, "y": r * (tile_h + gap) + band + (h + 2 * pad) / 2, "text": f"<b>{text}</b>",
                 "showarrow": False, "xanchor": "right", "yanchor": "middle",
@@ -482,7 +523,8 @@ def image_grid(
     fig.update_yaxes(visible=False, showgrid=False, zeroline=False, constrain="domain",
                      constraintoward="top")
     fig.update_layout(annotations=annotations)
-    fig = layout(fig, title, height=height or (nrows * tile_px + (60 if title else 20)))
+    fig = layout(fig, title, height=height or (nrows * tile_px + (60 if title else 20)),
+                 projector=projector)
     if title:  # no axes here, so the grid can sit closer to its title
         fig.update_layout(margin={"t": TOOLBAR_PX + 34})
     if row_labels is not None:
@@ -549,13 +591,14 @@ def evolution_figure(
     title: str = "Embedding across DEC updates",
     axis_title: str = "PC",
     height: int = 560,
+    projector: bool = False,
 ) -> go.Figure:
     """An animation of the embedding snapshots, one frame per DEC update.
 
     Parameters
     ----------
     coords : ndarray of shape (u, m, 2)
-        The snapshots in one shared frame (:func:`explorer.analysis.projection.shared_frame`).
+        The snapshots in one fixed frame (:func:`explorer.live_map.frame.frame_snapshots`).
     labels : ndarray of shape (u, m)
         The cluster of each point at each update (sets its colour).
     n_clusters : int, optional
@@ -575,6 +618,8 @@ def evolution_figure(
         and ``"cluster j"``); see :func:`cluster_palette`.
     title, axis_title : str
     height : int, default=560
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -646,15 +691,15 @@ def evolution_figure(
                       for f in range(u)],
         }],
     )
-    fig = layout(fig, title, height=height)
+    fig = layout(fig, title, height=height, projector=projector)
     if u:
         fig.update_layout(**heading(0))
     fig.update_layout(margin={"b": 110, "t": 70 + TOOLBAR_PX})
     return fig
 
 
-def scores_by_method_figure(table: pd.DataFrame,
-                            title: str = "ACC / NMI / ARI by method") -> go.Figure:
+def scores_by_method_figure(table: pd.DataFrame, title: str = "ACC / NMI / ARI by method",
+                            *, projector: bool = False) -> go.Figure:
     """Grouped bars of :func:`metrics_table`: one group per metric, one bar per method.
 
     Parameters
@@ -662,6 +707,8 @@ def scores_by_method_figure(table: pd.DataFrame,
     table : pandas.DataFrame
         Index: methods; columns: metrics.
     title : str
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -682,14 +729,14 @@ def scores_by_method_figure(table: pd.DataFrame,
     fig.update_yaxes(title="score", range=[0, 1.1])
     fig.update_xaxes(title="metric")
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
-    return layout(fig, title, height=380)
+    return layout(fig, title, height=380, projector=projector)
 
 
 def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndarray | None = None,
                          class_names: Sequence[str] | None = None,
                          cluster_colors: Mapping[int, str] | None = None,
                          cluster_names: Mapping[int, str] | None = None,
-                         title: str = "Cluster sizes") -> go.Figure:
+                         title: str = "Cluster sizes", projector: bool = False) -> go.Figure:
     """Bars of the number of members of each cluster, in the cluster colours.
 
     Parameters
@@ -706,6 +753,8 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
         Colour and name of each cluster (default ``theme.color(j)`` and
         ``"cluster j"``); see :func:`cluster_palette`.
     title : str
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -732,11 +781,12 @@ def cluster_sizes_figure(labels: np.ndarray, n_clusters: int, *, y_true: np.ndar
     ))
     fig.update_xaxes(title="cluster", type="category")
     fig.update_yaxes(title="members")
-    return layout(fig, title, height=380)
+    return layout(fig, title, height=380, projector=projector)
 
 
 def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
-                         title: str = "Confidence of the assignments (max q)") -> go.Figure:
+                         title: str = "Confidence of the assignments (max q)",
+                         projector: bool = False) -> go.Figure:
     """Histogram of each sample's largest soft assignment.
 
     Parameters
@@ -745,6 +795,8 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
         ``proba.max(axis=1)``, in [1/k, 1].
     bins : int, default=40
     title : str
+    projector : bool, default=False
+        Large type for a projector (:func:`explorer.charts.theme.layout`).
 
     Returns
     -------
@@ -759,4 +811,4 @@ def confidence_histogram(confidence: np.ndarray, *, bins: int = 40,
     ))
     fig.update_xaxes(title="confidence (largest q of a sample)", range=[0, 1])
     fig.update_yaxes(title="samples")
-    return layout(fig, title, height=320)
+    return layout(fig, title, height=320, projector=projector)

@@ -32,6 +32,7 @@ LIGHT_GREY = "#c4c8cd"  # the first baseline's bars
 DARK_GREY = "#7d858f"   # the second baseline's bars; histograms of all samples
 BACKGROUND = "#ffffff"  # the page: blank gallery tiles
 TILE_FRAME = "#d2d2d2"  # an image tile's frame when it has no cluster colour
+TILE_TEXT = "#333333"   # an image grid's captions and row labels without a colour of their own
 OUTLINE = "#1a1a1a"     # dark outlines: the centroids' crosses, data-space centroids
 REFERENCE = "#444444"   # a dotted reference curve: the kernel explorer's Gaussian
 

@@ -762,3 +762,170 @@ def nonconvex_result_text(dataset: str, acc: float, n_samples: int) -> str | Non
     return (f"ACC {acc:.3f}: {wrong:,} of {int(n_samples):,} points ({percent(1 - acc)}) are not "
             f"in the cluster matched to their own {shapes}: there the cut goes across the "
             f"{shapes}s instead of between them.")
+
+
+# ----- k sweep (Data, Train, Model and Explore pages) -----
+NO_STRUCTURE = "no more structure than noise"
+"""The verdict's words when the sweep finds none (every page says it the same way)."""
+
+CACHED_SPACE = ("the embedding of the autoencoder a training job already pretrained on "
+                "these data with these settings")
+"""Where the sweep ran when the job cache held an autoencoder for these data and settings."""
+
+SWEEP_HEADING = "How many clusters, and are they real?"
+
+PRETRAIN_OFFER_TEXT = (
+    "The button starts a training run with these settings (follow it on the Train page). "
+    "Once its pretraining ends the autoencoder is cached, this sweep re-runs in its "
+    "embedding, and later runs with these settings reuse it.")
+"""What the pretraining button does, in words beside it."""
+
+
+def sweep_intro_text(cost: str, by_itself: bool) -> str:
+    """What the k sweep does and costs, before it runs (``cost``: :func:`sweep_cost_text`)."""
+    return ("DEC returns as many clusters as you ask for, whether or not the data hold "
+            "any. The k sweep clusters the embedding with k-means for k = 2 ... 15 and "
+            "plots the silhouette, the stability of resampled fits and a Gaussian "
+            "mixture's BIC against k, then compares the data with a uniform reference "
+            f"of the same shape (the gap statistic). It costs {cost}."
+            + (" It runs by itself for an uploaded file." if by_itself else ""))
+
+
+def sweep_cost_text(n_samples: int, n_features: int, width: int) -> str:
+    """What the sweep will cost and on how many rows, before it runs."""
+    from dec_core.cost import human_seconds, sweep_seconds
+    from dec_core.selection import SWEEP_ROWS
+
+    seconds = human_seconds(sweep_seconds(n_samples, n_features, width))
+    rows = (f"a seeded subsample of {SWEEP_ROWS:,} of the {n_samples:,} rows"
+            if n_samples > SWEEP_ROWS else f"all {n_samples:,} rows")
+    return f"about {seconds} on this machine, on {rows}"
+
+
+def pretrain_offer(sw: dict) -> str | None:
+    """The label of the Data page's button that pretrains an autoencoder for the sweep.
+
+    None when the sweep ran in an autoencoder's embedding (nothing to offer);
+    else the same cost :func:`space_text` quotes (``sw["pretrain_seconds"]``).
+    """
+    from dec_core.cost import human_seconds
+
+    if sw.get("pretrain_seconds") is None:
+        return None
+    return f"Pretrain an autoencoder (~{human_seconds(sw['pretrain_seconds'])})"
+
+
+def pretraining_text(same_settings: bool) -> str:
+    """The sweep panel's words while the owner's training job runs (no second one is offered).
+
+    ``same_settings``: whether that job pretrains the autoencoder this sweep would
+    run in (:func:`explorer.analysis.k_sweep.job_pretrains_for`).
+    """
+    if same_settings:
+        return ("A training run with these data and settings is under way (Train page): "
+                "when its pretraining ends, its autoencoder is cached and this sweep re-runs "
+                "in its embedding.")
+    return ("A training run with other data or settings is under way (Train page); "
+            "pretraining one for these can start when it ends.")
+
+
+def suggestion_text(sw: dict) -> str:
+    """Why the suggested k: from the silhouette curve, with the figures shown."""
+    k = sw["suggested_k"]
+    j = sw["ks"].index(k)
+    sil, stab = sw["silhouette"], sw["stability"]
+    top = max(range(len(sil)), key=sil.__getitem__)
+    if sw["rule"] == "peak":
+        why = f"the highest silhouette ({sil[j]:.2f}); every larger k separates worse"
+    elif sil[top] - sil[j] < 0.005:
+        why = (f"the highest silhouette ({sil[j]:.2f}), though others come within 0.005 of "
+               f"it (from {min(sil):.2f} to {max(sil):.2f} over k = {sw['ks'][0]} ... "
+               f"{sw['ks'][-1]})")
+    else:
+        why = (f"the knee of the silhouette curve ({sil[j]:.2f} at k = {k}; the curve goes on "
+               f"to {sil[top]:.2f} at k = {sw['ks'][top]}): past it, more clusters separate "
+               "only a little better")
+    agree = (f"Fits on resampled data agree with ARI {stab[j]:.2f} at k = {k}"
+             + (" (1 = the same clusters every time)." if stab[j] >= 0.8 else
+                ": different samples give noticeably different clusters."))
+    text = f"**Suggested k = {k}**: {why}. {agree}"
+    if sw["structure"] == "none":
+        text += f" With {NO_STRUCTURE}, this k is a cut like any other."
+    return text
+
+
+def structure_text(sw: dict) -> str:
+    """The verdict, "structure found" or "no more structure than noise", with its numbers."""
+    gap, s, ks = sw["gap"]["gap"], sw["gap"]["s"], sw["gap"]["ks"]
+    b = max(range(len(gap)), key=gap.__getitem__)
+    if sw["structure"] == "none":
+        split = max(range(1, len(gap)), key=gap.__getitem__)
+        figures = (f"Gap(1) = {gap[0]:.2f} is the highest; the best split, k = {ks[split]}, "
+                   f"reaches {gap[split]:.2f}" if b == 0 else
+                   f"Gap(1) = {gap[0]:.2f}, and the best split, Gap({ks[b]}) = {gap[b]:.2f}, "
+                   f"is within its standard error ({s[b]:.2f})")
+        return (f"**These data have {NO_STRUCTURE}.** Against a uniform reference of the same "
+                f"shape (the gap statistic), no split gains over one cluster: {figures}. DEC "
+                "will still return k clusters; they are cuts through one cloud, not groups.")
+    return (f"**Structure found.** Against a uniform reference of the same shape (the gap "
+            f"statistic), Gap({ks[b]}) = {gap[b]:.2f} exceeds Gap(1) = {gap[0]:.2f} by more "
+            f"than its standard error ({s[b]:.2f}): the data split better than noise does.")
+
+
+def space_text(sw: dict) -> str:
+    """Which rows the sweep ran on, and, when in no autoencoder's embedding, what one costs."""
+    from dec_core.cost import human_seconds
+
+    rows = (f"a seeded subsample of {sw['n_used']:,} of the {sw['n_total']:,} rows"
+            if sw["n_used"] < sw["n_total"] else f"all {sw['n_total']:,} rows")
+    text = f"Computed on {sw['space']}, {rows}, in {sw['seconds']:.1f} s."
+    if sw.get("pretrain_seconds") is not None:
+        text += (" Pretraining an autoencoder for these data and settings would cost about "
+                 f"{human_seconds(sw['pretrain_seconds'])}: Start on the Train page does it, "
+                 "and a sweep after it runs in its embedding, the space DEC clusters in.")
+    return text
+
+
+def no_structure_warning(k_setting: int, n_classes: int | None,
+                         where: str = "(Data page)") -> str:
+    """Train's and Explore's sentence when the sweep found no structure.
+
+    ``k_setting`` is the Model page's ``n_clusters`` (0: the default); ``where``
+    names the sweep: the Data page's, or Explore's own "on this run's data".
+    """
+    from dec_core.presets import default_n_clusters
+
+    k = default_n_clusters(k_setting, n_classes)
+    return (f"The k sweep {where} found {NO_STRUCTURE} in these data. DEC still returns "
+            f"{k} clusters, but they are cuts through one cloud, not groups.")
+
+
+def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None, *,
+                    bold: bool = False) -> str:
+    """Where k comes from, for Train's header and the Model page.
+
+    Parameters
+    ----------
+    k_setting : int
+        The Model page's ``n_clusters`` (0: the default).
+    n_classes : int or None
+        The data's true classes (None: no labels, or not loaded).
+    sw : dict or None
+        The session's sweep on these data.
+    bold : bool, default=False
+        Write the number of clusters in bold (Markdown).
+    """
+    from dec_core.presets import default_n_clusters
+
+    k = default_n_clusters(k_setting, n_classes)
+    words = (f"**{k}**" if bold else f"{k}") + " cluster" + ("s" if k != 1 else "")
+    if sw is not None and k == sw["suggested_k"]:
+        return f"{words} (the k sweep's suggestion)"
+    other = "" if sw is None else f"; the k sweep suggests {sw['suggested_k']}"
+    if k_setting:
+        return f"{words} (set on the Model page{other})"
+    if n_classes:
+        return f"{words} (as many as the labels' classes{other})"
+    return (f"{words}: the default without labels; the Data page's k sweep suggests one"
+            if sw is None else f"{words}: the default without labels; the k sweep suggests "
+            f"{sw['suggested_k']}")

@@ -10,6 +10,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer.analysis import projection
 from explorer.charts import explore as explore_charts
 from explorer.charts.theme import class_color, color, log_axis
+from explorer.live_map.frame import frame_snapshots
 
 
 @pytest.fixture
@@ -43,10 +44,10 @@ def test_project_pca_shapes(toy):
         projection.project(emb, "tsne")
 
 
-def test_shared_frame_shape_and_one_frame(toy):
+def test_snapshot_frame_shape_and_one_frame(toy):
     emb, _, _ = toy
     snaps = np.stack([emb * s for s in (1.0, 1.5, 2.0)])
-    coords = projection.shared_frame(snaps)
+    coords, _, _ = frame_snapshots(snaps)
     assert coords.shape == (3, emb.shape[0], 2)
     # one linear frame: scaling the embedding scales its coordinates alike
     np.testing.assert_allclose(coords[2] - coords[2].mean(0), 2 * (coords[0] - coords[0].mean(0)),
@@ -192,7 +193,7 @@ def test_evolution_figure_frames_and_fixed_axes(toy):
     emb, _, labels = toy
     u = 4
     snaps = np.stack([emb * (1 + 0.2 * i) for i in range(u)])
-    coords = projection.shared_frame(snaps)
+    coords, _, _ = frame_snapshots(snaps)
     lab = np.stack([labels] * u)
     fig = explore_charts.evolution_figure(coords, lab, n_clusters=3, index=np.arange(emb.shape[0]) + 100)
     assert len(fig.frames) == u

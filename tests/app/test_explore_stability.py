@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.analysis import k_sweep, stability
 from explorer.panels import stability as stability_panel
+from explorer.text import teach
 from tests.helpers.fake_run import make_fake_run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explore.py")
@@ -99,12 +100,12 @@ def test_explore_says_no_structure_for_data_the_sweep_found_none_in(run_path, tm
     (full / "manifest.json").write_text(json.dumps(manifest))
     at = _app(str(full)).run()
     assert at.tabs  # the run opened
-    assert not any(k_sweep.NO_STRUCTURE in w.value for w in at.warning)  # no sweep run yet
+    assert not any(teach.NO_STRUCTURE in w.value for w in at.warning)  # no sweep run yet
     key = k_sweep.run_key(app, None, 64)
     assert key is not None
     at.session_state[k_sweep.STATE_KEY] = {"key": key, "result": {"structure": "none"}}
     at.run()
     assert not at.exception
     k = config["params"]["n_clusters"]
-    assert [w.value for w in at.warning if k_sweep.NO_STRUCTURE in w.value] == [
-        k_sweep.no_structure_warning(k, None)]
+    assert [w.value for w in at.warning if teach.NO_STRUCTURE in w.value] == [
+        teach.no_structure_warning(k, None)]

@@ -1,4 +1,5 @@
-"""The k sweep in the app (explorer.analysis.k_sweep): its words, Train's header, and the CLI's agreement."""
+"""The k sweep in the app (explorer.analysis.k_sweep, its words in explorer.text.teach, its
+figures in explorer.charts.sweep): Train's header, and the CLI's agreement."""
 
 import copy
 import io
@@ -10,8 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.analysis import k_sweep
+from explorer.charts import sweep as sweep_charts
 from explorer.data import load
 from explorer.session.state import DATA_DEFAULTS, cli_config, model_defaults, train_defaults
+from explorer.text import teach
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,32 +52,32 @@ def _sweep(**changes) -> dict:
 
 def test_train_header_says_where_k_comes_from():
     # no labels, no sweep: the default, said as such (never "as many clusters as labels")
-    words = k_sweep.header_clusters(0, None, None)
+    words = teach.header_clusters(0, None, None)
     assert words.startswith("10 clusters: the default without labels")
     assert "labels'" not in words and "as many" not in words
-    assert k_sweep.header_clusters(0, 10, None) == "10 clusters (as many as the labels' classes)"
-    assert k_sweep.header_clusters(0, None, _sweep()) == (
+    assert teach.header_clusters(0, 10, None) == "10 clusters (as many as the labels' classes)"
+    assert teach.header_clusters(0, None, _sweep()) == (
         "10 clusters: the default without labels; the k sweep suggests 4")
-    assert k_sweep.header_clusters(4, None, _sweep()) == "4 clusters (the k sweep's suggestion)"
-    assert k_sweep.header_clusters(3, None, _sweep()) == (
+    assert teach.header_clusters(4, None, _sweep()) == "4 clusters (the k sweep's suggestion)"
+    assert teach.header_clusters(3, None, _sweep()) == (
         "3 clusters (set on the Model page; the k sweep suggests 4)")
-    assert k_sweep.header_clusters(0, 10, _sweep()) == (
+    assert teach.header_clusters(0, 10, _sweep()) == (
         "10 clusters (as many as the labels' classes; the k sweep suggests 4)")
-    assert k_sweep.header_clusters(3, None, None) == "3 clusters (set on the Model page)"
+    assert teach.header_clusters(3, None, None) == "3 clusters (set on the Model page)"
 
 
 def test_verdicts_quote_the_gap_figures():
-    found = k_sweep.structure_text(_sweep())
+    found = teach.structure_text(_sweep())
     assert found.startswith("**Structure found.**")
     assert "Gap(4) = 1.40 exceeds Gap(1) = 0.20" in found and "(0.03)" in found
     none = _sweep(structure="none", gap={"ks": [1, 2, 3], "gap": [1.30, 1.29, 1.28],
                                          "s": [0.01] * 3, "log_w": [0] * 3, "ref_log_w": [0] * 3})
-    text = k_sweep.structure_text(none)
+    text = teach.structure_text(none)
     assert text.startswith("**These data have no more structure than noise.**")
     assert "Gap(1) = 1.30 is the highest; the best split, k = 2, reaches 1.29" in text
-    assert k_sweep.suggestion_text(none).endswith("this k is a cut like any other.")
+    assert teach.suggestion_text(none).endswith("this k is a cut like any other.")
     # the suggestion reads the curve it is given
-    assert k_sweep.suggestion_text(_sweep()).startswith(
+    assert teach.suggestion_text(_sweep()).startswith(
         "**Suggested k = 4**: the highest silhouette (0.62); every larger k separates worse. "
         "Fits on resampled data agree with ARI 0.97")
 
@@ -114,7 +117,7 @@ def test_train_page_says_no_structure_before_training_without_a_click():
     at.run()
     assert not at.exception
     warning = [w.value for w in at.warning if "no more structure than noise" in w.value]
-    assert warning == [k_sweep.no_structure_warning(0, None)]
+    assert warning == [teach.no_structure_warning(0, None)]
     assert f"the k sweep suggests {result['suggested_k']}" in at.caption[0].value
     stored = at.session_state[k_sweep.STATE_KEY]["result"]  # the same sweep (but its time)
     assert {**stored, "seconds": 0} == {**result, "seconds": 0}
@@ -132,7 +135,7 @@ def test_data_page_sweeps_an_upload_by_itself_but_a_built_in_set_on_request():
     assert any("It runs by itself for an uploaded file." in c.value for c in at.caption)
     _wait_for_background()
     at.run()
-    assert [w.value for w in at.warning if k_sweep.NO_STRUCTURE in w.value]
+    assert [w.value for w in at.warning if teach.NO_STRUCTURE in w.value]
     assert any(m.value.startswith("**Suggested k =") for m in at.markdown)
 
     digits = AppTest.from_file(str(ROOT / "pages/data.py"), default_timeout=180).run()
@@ -162,8 +165,8 @@ def test_explore_says_no_structure_after_a_run_with_no_sweep_in_the_session(tmp_
     _wait_for_background()
     at.run()
     assert not at.exception
-    said = [w.value for w in at.warning if k_sweep.NO_STRUCTURE in w.value]
-    assert said == [k_sweep.no_structure_warning(est.n_clusters, None, "on this run's data")]
+    said = [w.value for w in at.warning if teach.NO_STRUCTURE in w.value]
+    assert said == [teach.no_structure_warning(est.n_clusters, None, "on this run's data")]
     assert said[0].startswith("The k sweep on this run's data found no more structure")
 
 
@@ -184,7 +187,7 @@ def test_sweep_runs_in_the_autoencoder_a_job_already_pretrained(tmp_path, monkey
     plain = k_sweep.compute(ds.x, params, seed)
     assert plain["space"].startswith("the data")
     assert "Pretraining an autoencoder for these data and settings would cost about" in (
-        k_sweep.space_text(plain))
+        teach.space_text(plain))
 
     # a training job on these data and settings saved its pretrained autoencoder
     rng = np.random.default_rng(0)
@@ -201,11 +204,11 @@ def test_sweep_runs_in_the_autoencoder_a_job_already_pretrained(tmp_path, monkey
     assert k_sweep.session_key(state, ds) != before  # a new sweep, in that embedding
     assert k_sweep.cached_autoencoder(state, "someone else", state["upload"]) is None
     cached = k_sweep.compute(ds.x, params, seed, key)
-    assert cached["space"] == k_sweep.CACHED_SPACE and "pretrain_seconds" not in cached
+    assert cached["space"] == teach.CACHED_SPACE and "pretrain_seconds" not in cached
     expected = choose_k(ds.x, params, seed=seed,
                         autoencoder=([w.astype(np.float32) for w in weights], "x")).as_dict()
     assert cached["gap"] == expected["gap"] and cached["silhouette"] == expected["silhouette"]
-    assert "would cost" not in k_sweep.space_text(cached)
+    assert "would cost" not in teach.space_text(cached)
 
     # while that sweep runs, the session's sweep of the same data in their own space answers
     import threading
@@ -254,12 +257,12 @@ def test_app_and_cli_choose_the_same_k_on_the_same_data_and_seed(kind, tmp_path,
 
 def test_figures_mark_the_suggested_k_and_the_classes_without_overprinting():
     sw = _sweep(suggested_k=4)
-    fig = k_sweep.criterion_figure(sw, "silhouette", true_k=5, projector=False)
+    fig = sweep_charts.criterion_figure(sw, "silhouette", true_k=5, projector=False)
     notes = {a.text: a.xanchor for a in fig.layout.annotations}
     # the suggested k labelled to the left of its line, the classes to the right of theirs
     assert notes == {"suggested 4": "right", "5 classes": "left"}
     assert fig.layout.yaxis.range[0] == 0.0  # the silhouette from 0: a flat curve looks flat
-    same = k_sweep.criterion_figure(sw, "gap", true_k=4, projector=False)
+    same = sweep_charts.criterion_figure(sw, "gap", true_k=4, projector=False)
     assert [a.text for a in same.layout.annotations] == ["suggested 4 = 4 classes"]
     assert list(same.layout.xaxis.range) == [0.5, 5.5]  # the gap starts at k = 1
 
@@ -337,7 +340,7 @@ def test_a_sweep_on_the_data_offers_to_pretrain_an_autoencoder_once(tmp_path, mo
     buttons = [b for b in at.button if b.key == "k_sweep_pretrain"]
     assert [b.label for b in buttons] == [label]
     assert f"would cost about {human_seconds(95.0)}" in " ".join(c.value for c in at.caption)
-    assert k_sweep.PRETRAIN_OFFER_TEXT in [c.value for c in at.caption]
+    assert teach.PRETRAIN_OFFER_TEXT in [c.value for c in at.caption]
 
     buttons[0].click().run()
     assert not at.exception
@@ -348,11 +351,13 @@ def test_a_sweep_on_the_data_offers_to_pretrain_an_autoencoder_once(tmp_path, mo
     assert at.session_state["job_id"] == job.id
     # while it runs: no second button, and the panel says the sweep re-runs after pretraining
     assert not [b for b in at.button if b.key == "k_sweep_pretrain"]
-    said = k_sweep.pretraining_text(job.config, job.upload, at.session_state)
+    said = teach.pretraining_text(
+        k_sweep.job_pretrains_for(job.config, job.upload, at.session_state))
     assert said.startswith("A training run with these data and settings is under way")
     assert said in [c.value for c in at.caption]
     other = {**job.config, "train": {**job.config["train"], "seed": 99}}
-    assert "other data or settings" in k_sweep.pretraining_text(other, job.upload, state)
+    assert "other data or settings" in teach.pretraining_text(
+        k_sweep.job_pretrains_for(other, job.upload, state))
 
 
 def test_no_pretrain_button_when_the_shipped_autoencoder_fits(tmp_path, monkeypatch):
@@ -365,7 +370,7 @@ def test_no_pretrain_button_when_the_shipped_autoencoder_fits(tmp_path, monkeypa
     ds = load(state["data"], None)
     result = k_sweep.compute(ds.x, k_sweep.session_params(state, ds), state["train"]["seed"])
     assert not result["space"].startswith("the data") and "pretrain_seconds" not in result
-    assert k_sweep.pretrain_offer(result) is None
+    assert teach.pretrain_offer(result) is None
     at = _data_page_with_sweep(state, result).run()
     assert not at.exception
     assert any(m.value.startswith("**Suggested k =") for m in at.markdown)
