@@ -491,7 +491,7 @@ def markdown(result: dict) -> str:
 
 
 def _threads(machine: dict) -> str:
-    """``intra/inter`` thread settings in words (older results lack them)."""
+    """``intra/inter`` thread settings in words ("n/a" for a result that does not record them)."""
     t = machine.get("tf_threads")
     if not t:
         return "n/a"

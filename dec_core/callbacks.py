@@ -149,7 +149,7 @@ class CallbackList(Callback):
         self._call("on_pretrain_epoch_end", epoch, logs)
 
     def on_pretrain_progress(self, steps_done, logs=None):
-        for cb in self.callbacks:  # a newer hook: callbacks written before it may lack it
+        for cb in self.callbacks:  # optional (not in HOOKS): a callback need not define it
             hook = getattr(cb, "on_pretrain_progress", None)
             if hook is not None:
                 hook(steps_done, logs)

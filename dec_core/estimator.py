@@ -273,8 +273,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     stop_record_ : dec_core.stopping.StopRecord
         The same as data (kind, update, delta_label, tol, ...), also in
         ``history_["stop"]``; explain a stop from this, never by parsing
-        ``stop_reason_``. None on a run loaded from a folder saved before
-        records existed.
+        ``stop_reason_``. None on a run loaded from a folder saved without
+        one.
     diverged_ : bool
         True when the clustering phase diverged (NaN or infinite loss or
         weights). Weights, centroids, labels and history are then those of

@@ -93,7 +93,7 @@ COMMON: dict = {
     **METHOD_OPTIMIZER["dec"],
 }
 
-# The accuracy variants of issue 18 (docs/benchmarks.md, "Accuracy variants"):
+# The accuracy variants (docs/benchmarks.md, "Accuracy variants"):
 # name -> (settings they change from the preset, one sentence saying what they add).
 # The app's Train page, the CLI (`run --variant`), the bench (`--variant`) and the
 # Compare page all read this table. "dec" is the paper's DEC, the default.
@@ -173,7 +173,7 @@ def variant_of(params: dict | None) -> str | None:
             return name
     return None
 
-# The tuned digits preset (issue 4, docs/benchmarks.md), measured on 2 cores:
+# The tuned digits preset (docs/benchmarks.md), measured on 2 cores:
 # a denoising autoencoder (Gaussian input noise 0.4) pretrained for 200 epochs
 # of small batches with Adam and a cosine learning-rate decay, then DEC with
 # batch 64, a target update every 60 batches and tol 1e-4 (DEC keeps

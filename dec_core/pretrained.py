@@ -65,8 +65,8 @@ PRETRAIN_KEYS = (
     "pretrain_batch_size", "pretrain_optimizer", "pretrain_lr", "momentum", "dropout",
     "pretrain_noise", "pretrain_schedule", "augment_shift", "augment", "n_restarts",
 )
-# Keys that joined later, left out of a record while at their default (so files
-# built before them still match): augment 0 (no warp), n_restarts 1 (one fit).
+# Keys left out of a record while at their default, so the shipped records, which do not
+# name them, still match: augment 0 (no warp), n_restarts 1 (one fit).
 _LATER_DEFAULTS = {"augment": 0.0, "n_restarts": 1}
 
 # The built-in default: digits with the default network and settings.
@@ -102,10 +102,6 @@ class Shipped:
     config: dict
     record: dict = field(repr=False)
     path: Path | None = None
-
-    def pretrain_history(self) -> dict[str, list]:
-        """The curve in the estimator's ``history_["pretrain"]`` layout (columns)."""
-        return {k: [row[k] for row in self.history] for k in ("loss", "stage", "epoch")}
 
     def autoencoder(self):
         """A Keras autoencoder holding these weights, for ``DEC.fit(..., autoencoder=)``."""

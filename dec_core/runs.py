@@ -393,7 +393,7 @@ def _load_estimator(path: Path, config: dict, history: dict, labels, kmeans):
     est.history_ = history["history"]
     est.timings_ = history["timings"]
     est.stop_reason_ = history["stop_reason"]
-    est.stop_record_ = StopRecord.from_dict(est.history_.get("stop"))  # None: saved before records
+    est.stop_record_ = StopRecord.from_dict(est.history_.get("stop"))  # None: saved without one
     est.n_iter_ = int(history["n_iter"])
     est.labels_ = labels
     est.kmeans_labels_ = kmeans

@@ -125,7 +125,7 @@ class StopRecord:
 
     @classmethod
     def from_dict(cls, data: dict | None) -> StopRecord | None:
-        """The record :meth:`as_dict` wrote; None for None (a run saved before records)."""
+        """The record :meth:`as_dict` wrote; None for None (a run saved without one)."""
         if not data:
             return None
         names = {f.name for f in dataclasses.fields(cls)}
