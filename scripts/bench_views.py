@@ -96,7 +96,7 @@ def _summary(rows: list[dict]) -> dict:
 
 def measure(argv: list[str] | None = None) -> dict:
     """Run the benchmark and print its JSON; returns the dict."""
-    from dec_core.baselines import kmeans_raw_labels
+    from dec_core.baselines import kmeans_raw_labels, n2d_labels
     from explorer.analysis import compare, projection
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -118,7 +118,7 @@ def measure(argv: list[str] | None = None) -> dict:
     jobs = {
         "explore_umap": lambda: projection.project(emb, "umap", 2, 0),
         "compare_kmeans_raw": lambda: kmeans_raw_labels(x, args.k, 0),
-        "compare_n2d": lambda: compare.n2d(z_pre, args.k, 0),
+        "compare_n2d": lambda: n2d_labels(z_pre, args.k, 0),
         "compare_umap_view": lambda: projection.project(z_pre, "umap", 2, 0),
     }
     for name, fn in jobs.items():

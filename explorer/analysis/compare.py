@@ -1,23 +1,25 @@
-"""Method comparison on the same data and the same pretrained embedding (no streamlit).
+"""Compare's rows: five clusterings of one data set, and the DEC variants (no streamlit).
 
-The Compare page sets five clusterings of one data set side by side (names
-and the raw k-means baseline come from :mod:`dec_core.baselines`):
+The Compare page sets five clusterings side by side (names and the raw
+k-means baseline come from :mod:`dec_core.baselines`):
 
 * ``kmeans_raw``: k-means on the raw features
   (:func:`dec_core.baselines.kmeans_raw_labels`);
 * ``ae_kmeans``: k-means in the pretrained autoencoder's embedding (DEC's start);
 * ``dec``: DEC, self-training with ``L = KL(P || Q)``;
 * ``idec``: IDEC (Guo et al., 2017), which keeps the decoder:
-  ``L = L_r + gamma * KL(P || Q)`` with ``gamma = 0.1``
+  ``L = L_r + gamma * KL(P || Q)`` with :data:`dec_core.presets.IDEC_GAMMA`
   (:func:`companion_config` makes the config of the run that is missing);
 * ``n2d``: N2D (McConville et al., 2020), UMAP of the pretrained embedding
-  to ``k`` dimensions, then a Gaussian mixture (:func:`n2d`).
+  to ``k`` dimensions, then a Gaussian mixture
+  (:func:`dec_core.baselines.n2d_labels`);
 
-:func:`align_to` and :func:`panel_colors` give every method's clusters the one
-colour rule of :mod:`explorer.charts.theme`: class ``c`` is ``class_color(c)``, and
-each cluster takes the colour of the class it is matched to (Hungarian).
-:func:`comparison_table` builds the ACC / NMI / ARI table and
-:func:`style_table` highlights the best value per metric.
+then one row per DEC variant (:data:`dec_core.presets.VARIANTS`).
+:func:`subject` reads the compared run once, :func:`trained` says which run
+fills a trained row, and :func:`compare_rows` builds every row, loading each
+trained run through one loader (:func:`_fill_from_run`), and the table
+(:func:`comparison_table`). :func:`align_to` matches clusters to a reference,
+for the panels' colours (:mod:`explorer.charts.compare`).
 """
 
 from __future__ import annotations
@@ -26,21 +28,30 @@ import copy
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from dec_core.baselines import NAMES, compile_umap, import_umap, n2d_labels
-from dec_core.presets import VARIANTS, apply_variant, method_of, switch_method, variant_of
+from dec_core.augment import is_square_image
+from dec_core.baselines import NAMES, compile_umap, import_umap, kmeans_raw_labels, n2d_labels
+from dec_core.presets import (
+    IDEC_GAMMA,
+    VARIANTS,
+    apply_variant,
+    method_of,
+    switch_method,
+    variant_of,
+)
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
-IDEC_GAMMA = 0.1
-"""IDEC's coefficient of the clustering loss, the paper's value."""
-HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.16); font-weight: 700"
+COMPUTED: tuple[str, ...] = ("kmeans_raw", "n2d")
+"""The rows "Compute k-means and N2D" fills, in background tasks."""
 
 
 def method_names() -> dict[str, str]:
@@ -101,12 +112,6 @@ def variant_seconds(timings: Mapping | None) -> float | None:
 # --------------------------------------------------------------------------- methods
 
 
-def n2d(embedding: np.ndarray, k: int, seed: int = 0, max_fit: int = 10_000,
-        n_neighbors: int = 20) -> np.ndarray:
-    """N2D's labels (UMAP to ``k`` dims + GMM): :func:`dec_core.baselines.n2d_labels`."""
-    return n2d_labels(embedding, k, seed, max_fit, n_neighbors)
-
-
 _UMAP_WARM = False
 
 
@@ -136,6 +141,21 @@ def timed(fn, *args, **kwargs) -> tuple[object, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
+
+
+def kmeans_raw_task(run, k: int, seed: int, upload: Mapping | None
+                    ) -> tuple[np.ndarray, float]:
+    """k-means on the run's raw data and its seconds (a background task)."""
+    return timed(kmeans_raw_labels, run_features(run, upload), k, seed)
+
+
+def n2d_task(z: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, float]:
+    """N2D's labels on the embedding ``z`` (n, d) and its seconds (a background task).
+
+    numba compiles UMAP once per server first, outside N2D's time.
+    """
+    warm_up_umap(k)
+    return timed(n2d_labels, z, k, seed)
 
 
 # ------------------------------------------------------------------------- matching
@@ -184,61 +204,6 @@ def align_to(reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
     for i, r in enumerate(left):
         new[r] = start + i
     return new[inv]
-
-
-def panel_colors(results: Mapping[str, np.ndarray], y: np.ndarray | None = None,
-                 anchor: str = "dec", n_clusters: int | None = None
-                 ) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, int]]]:
-    """The colour of every cluster of every method, under the one colour rule.
-
-    With true labels, each method's clusters are matched to the classes
-    (Hungarian) and take their class's colour (:func:`explorer.charts.explore.cluster_palette`,
-    the rule of the Explore page), and ``"truth"`` colours each class with
-    ``theme.class_color``. Without labels, the ``anchor``'s cluster ``j`` is
-    ``theme.color(j)`` and every other method's clusters take the colour of
-    the anchor cluster they overlap most (:func:`align_to`).
-
-    Parameters
-    ----------
-    results : mapping of str to ndarray of shape (n,)
-        Cluster ids per method; must contain ``anchor``.
-    y : ndarray of shape (n,), optional
-        True labels (non-negative integers).
-    anchor : str, default="dec"
-        The method whose cluster ids give the colours when there are no labels.
-    n_clusters : int, optional
-        Colour the clusters ``0 .. n_clusters - 1`` that hold no point too.
-
-    Returns
-    -------
-    colors : dict of str to dict of int to str
-        ``{method: {cluster: hex colour}}``, plus ``"truth"`` with labels.
-    matched : dict of str to dict of int to int
-        ``{method: {cluster: class}}`` (empty dicts without labels).
-    """
-    from explorer.charts.explore import cluster_palette
-    from explorer.charts.theme import class_color, cluster_colors, color
-
-    colors: dict[str, dict[int, str]] = {}
-    matched: dict[str, dict[int, int]] = {}
-    if y is not None:
-        y = np.asarray(y).astype(np.int64)
-        colors["truth"] = {int(c): class_color(c) for c in np.unique(y)}
-        matched["truth"] = {}
-        for name, labels in results.items():
-            colors[name], matched[name] = cluster_palette(labels, y, n_clusters)
-        return colors, matched
-    base = np.asarray(results[anchor]).astype(np.int64)
-    base_colors = cluster_colors(set(base.tolist()) | set(range(int(n_clusters or 0))))
-    for name, labels in results.items():
-        labels = np.asarray(labels).astype(np.int64)
-        if name == anchor:
-            colors[name] = dict(base_colors)
-        else:
-            pairs = dict(zip(labels.tolist(), align_to(base, labels).tolist()))
-            colors[name] = {int(c): color(a) for c, a in pairs.items()}
-        matched[name] = {}
-    return colors, matched
 
 
 # ---------------------------------------------------------------------------- table
@@ -366,30 +331,6 @@ def score_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c in METRICS or c.endswith("vs ref")]
 
 
-def best_rows(df: pd.DataFrame) -> dict[str, list[str]]:
-    """Per score column, the method(s) with the highest value (ties all count)."""
-    out = {}
-    for c in score_columns(df):
-        col = pd.to_numeric(df[c], errors="coerce")
-        if col.notna().any():
-            out[c] = [str(i) for i in col.index[np.isclose(col, col.max(), equal_nan=False)]]
-    return out
-
-
-def style_table(df: pd.DataFrame, props: str = HIGHLIGHT):
-    """A pandas ``Styler``: scores to 3 decimals, the best per metric highlighted."""
-    scores = score_columns(df)
-
-    def _best(col: pd.Series) -> list[str]:
-        vals = pd.to_numeric(col, errors="coerce")
-        if not vals.notna().any():
-            return [""] * len(col)
-        return [props if (pd.notna(v) and np.isclose(v, vals.max())) else "" for v in vals]
-
-    return (df.style.apply(_best, subset=scores)
-            .format("{:.3f}", subset=scores, na_rep="—")
-            .format("{:.1f}", subset=["Time (s)"], na_rep="—"))
-
 
 # ------------------------------------------------------------------ data and runs
 
@@ -402,9 +343,9 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
     app : mapping
         ``run.config["extra"]["app"]``: ``{"data", "model", "train", ...}``;
         missing settings take the app's defaults.
-    gamma : float, default=0.1
+    gamma : float, default=IDEC_GAMMA
         IDEC's coefficient of the clustering loss when the run is plain DEC
-        (the paper's value).
+        (the paper's value, :data:`dec_core.presets.IDEC_GAMMA`).
 
     Returns
     -------
@@ -541,6 +482,13 @@ def pretrained_embedding(run) -> tuple[np.ndarray, bool]:
     return np.asarray(run.embedding, dtype=np.float32), False
 
 
+def row_seconds(key: str, timings: Mapping | None) -> float | None:
+    """A row's time from its run's ``timings``: a variant's whole fit, else the method's step."""
+    if key.startswith("variant:"):
+        return variant_seconds(timings)
+    return step_seconds(timings, key)
+
+
 def step_seconds(timings: Mapping | None, method: str) -> float | None:
     """Seconds of a method's own step from a run's ``timings``.
 
@@ -562,3 +510,266 @@ def light_run(path: str | os.PathLike):
     from dec_core.runs import load_run
 
     return load_run(path, with_model=False)
+
+
+# ------------------------------------------------------------------- the page's rows
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The run the Compare page compares, read once.
+
+    Attributes
+    ----------
+    path : str
+        Its run folder.
+    run : dec_core.runs.Run
+        Loaded without its Keras model.
+    labels : ndarray of shape (n,), dtype int64
+        Its clusters.
+    k : int
+        The clusters every method is asked for.
+    y_true : ndarray of shape (n,) or None
+    embedding : ndarray of shape (n, d)
+        The pretrained embedding, or the final one when the run lacks it.
+    pretrained : bool
+        Whether ``embedding`` is the pretrained one.
+    app : dict
+        The app's settings of the run (``extra["app"]``).
+    companion : dict
+        The config of the run that completes DEC vs IDEC (:func:`companion_config`).
+    companion_key : {"idec", "dec"}
+    run_gamma : float
+        The run's own IDEC ``gamma``.
+    run_key : str
+        This run's row: ``"dec"``, ``"idec"`` or a variant's key.
+    own_variant : str or None
+        The variant this run is (:func:`run_variant`).
+    """
+
+    path: str
+    run: object
+    labels: np.ndarray
+    k: int
+    y_true: np.ndarray | None
+    embedding: np.ndarray
+    pretrained: bool
+    app: dict
+    companion: dict
+    companion_key: str
+    run_gamma: float
+    run_key: str
+    own_variant: str | None
+
+    @property
+    def n(self) -> int:
+        """The number of samples."""
+        return int(self.labels.shape[0])
+
+    @property
+    def extra(self) -> dict:
+        """The run's ``config["extra"]``."""
+        return self.run.config.get("extra") or {}
+
+
+def subject(run, path: str) -> Subject:
+    """The :class:`Subject` of the run saved at ``path``."""
+    extra = run.config.get("extra") or {}
+    app = dict(extra.get("app") or {})
+    labels = np.asarray(run.labels, dtype=np.int64)
+    k = int(run.config.get("params", {}).get("n_clusters") or np.unique(labels).size)
+    z, pretrained = pretrained_embedding(run)
+    companion, companion_key, run_gamma = companion_config(app)
+    own = run_variant(app)
+    if own in VARIANT_ROWS:  # a variant run has its own row; DEC is trained like a variant
+        run_key = variant_key(own)
+    else:
+        run_key = "idec" if companion_key == "dec" else "dec"
+    return Subject(path=str(path), run=run, labels=labels, k=k,
+                   y_true=None if run.y_true is None else np.asarray(run.y_true),
+                   embedding=z, pretrained=pretrained, app=app, companion=companion,
+                   companion_key=companion_key, run_gamma=run_gamma, run_key=run_key,
+                   own_variant=own)
+
+
+def shown_variants(sub: Subject) -> list[str]:
+    """The variants with a row for this run: DEC-DA only on square images; plain DEC
+    first when the run is itself a variant."""
+    square = is_square_image(int(sub.run.config.get("n_features_in") or 0))
+    variants = [v for v in VARIANT_ROWS if square or not VARIANTS[v]["settings"].get("augment")]
+    if sub.own_variant in VARIANT_ROWS:
+        variants.insert(0, "dec")
+    return variants
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A row that a trained run fills: the DEC / IDEC companion, or a variant.
+
+    Attributes
+    ----------
+    key : str
+        The row (:data:`METHODS` or a variant's key).
+    path : str or None
+        The run that fills it, once there is one.
+    active : bool
+        Its job is queued or training.
+    button : str
+        The button that trains it, named in the Status column until then.
+    """
+
+    key: str
+    path: str | None
+    active: bool
+    button: str
+
+
+def trained(key: str, job, find: Callable[[], Path | None], button: str,
+            own_path: str | None = None) -> Trained:
+    """Which run fills row ``key``: ``own_path``, the job's run, or one trained earlier.
+
+    Parameters
+    ----------
+    key : str
+    job : explorer.jobs.Job or None
+        The job this session started for the row.
+    find : callable
+        Finds a run trained earlier with the row's config (another session,
+        before a refresh): called only when this session started no job.
+    button : str
+        The label of the button that trains the row.
+    own_path : str, optional
+        The compared run's folder, when it is the row's run.
+    """
+    active = job is not None and job.active
+    path = own_path
+    if path is None and job is not None and job.state in ("done", "stopped") and job.run_path:
+        path = job.run_path
+    elif path is None and job is None:
+        found = find()
+        path = str(found) if found else None
+    return Trained(key, path, active, button)
+
+
+@dataclass
+class Rows:
+    """Every row of the scores table, and what the notes and panels need.
+
+    Attributes
+    ----------
+    results : dict of str to ndarray or None
+        Cluster ids per row key (None until computed or trained), in table order.
+    times : dict of str to float or None
+    status : dict of str to str
+    saved : dict of str to dict
+        Scores the run saved for a row whose labels are not here.
+    restarts : dict of str to list
+        Per row name, a restarts run's fits (``kl``, ``acc``, ``chosen``).
+    errors : list of str
+        Why a run could not be opened or a computation failed.
+    table : pandas.DataFrame
+        :func:`comparison_table` of the rows.
+    """
+
+    results: dict = field(default_factory=lambda: dict.fromkeys(METHODS))
+    times: dict = field(default_factory=lambda: dict.fromkeys(METHODS))
+    status: dict = field(default_factory=dict)
+    saved: dict = field(default_factory=dict)
+    restarts: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    table: pd.DataFrame | None = None
+
+
+def compare_rows(sub: Subject, companion: Trained, variants: Sequence[Trained],
+                 computed: Mapping[str, Future] | None, seed: int,
+                 load: Callable[[str], object]) -> Rows:
+    """The rows of the Compare page, from the run, the trained runs and the computed tasks.
+
+    Parameters
+    ----------
+    sub : Subject
+    companion : Trained
+        The DEC / IDEC row.
+    variants : sequence of Trained
+        The variant rows, in table order.
+    computed : mapping of str to Future, optional
+        ``kmeans_raw`` and ``n2d`` (``(labels, seconds)`` each) once Compute
+        was pressed; None before.
+    seed : int
+        Compute's seed: the run's saved raw k-means stands in for its row
+        while Compute has not run with the run's own seed.
+    load : callable
+        ``load(path)``: a run folder's run (the page's cached loader).
+
+    Returns
+    -------
+    Rows
+    """
+    names = method_names()
+    rows = Rows()
+    timings = sub.run.history.get("timings") or {}
+    kmeans = sub.run.kmeans_labels
+    rows.results["ae_kmeans"] = None if kmeans is None else np.asarray(kmeans)
+    rows.times["ae_kmeans"] = step_seconds(timings, "ae_kmeans")
+    rows.results[sub.run_key] = sub.labels
+    rows.times[sub.run_key] = row_seconds(sub.run_key, timings)
+    _fill_trained(rows, companion, sub, load, names)
+    _fill_computed(rows, computed, names)
+    _fill_saved(rows, sub, seed)
+    for row in variants:
+        rows.results[row.key] = rows.times[row.key] = None
+        _fill_trained(rows, row, sub, load, names)
+    rows.table = comparison_table(sub.y_true, rows.results, rows.times, names=names,
+                                  reference=sub.labels if sub.y_true is None else None,
+                                  status=rows.status, saved=rows.saved)
+    return rows
+
+
+def _fill_trained(rows: Rows, row: Trained, sub: Subject, load: Callable[[str], object],
+                  names: Mapping[str, str]) -> None:
+    """The one run loader: row ``row.key`` from its run, or the status saying why not."""
+    if row.path is None:
+        rows.status[row.key] = "training…" if row.active else f"press “{row.button}”"
+        return
+    try:
+        other = sub.run if row.path == sub.path else load(row.path)
+        if other.labels.shape[0] != sub.n:
+            rows.status[row.key] = "different data size"
+            return
+        rows.results[row.key] = np.asarray(other.labels)
+        rows.times[row.key] = row_seconds(row.key, other.history.get("timings"))
+        variant = "dec" if row.key == "dec" else row.key.removeprefix("variant:")
+        if VARIANTS.get(variant, {}).get("settings", {}).get("restart_criterion") == "kl":
+            fits = (other.history.get("history") or {}).get("restarts") or []
+            rows.restarts[names[row.key]] = fits
+    except (ValueError, OSError) as err:
+        rows.status[row.key] = "unreadable run"
+        rows.errors.append(f"The {names[row.key]} run cannot be opened: {err}")
+
+
+def _fill_computed(rows: Rows, computed: Mapping[str, Future] | None,
+                   names: Mapping[str, str]) -> None:
+    """The rows of "Compute k-means and N2D": results, "computing…" or the failure."""
+    if computed is None:
+        for key in COMPUTED:
+            rows.status[key] = "press Compute"
+        return
+    for key in COMPUTED:
+        fut = computed[key]
+        if not fut.done():
+            rows.status[key] = "computing…"
+        elif fut.exception() is not None:
+            rows.status[key] = "no data" if key == "kmeans_raw" else "failed"
+            rows.errors.append(f"{names[key]}: {fut.exception()}")
+        else:
+            rows.results[key], rows.times[key] = fut.result()
+
+
+def _fill_saved(rows: Rows, sub: Subject, seed: int) -> None:
+    """The run's own raw k-means (the worker's, as Explore shows it) until Compute runs
+    it with the run's seed: one figure, one source."""
+    raw = (sub.extra.get("baselines") or {}).get("kmeans_raw")
+    run_seed = int(sub.run.config.get("params", {}).get("random_state") or 0)
+    if rows.results["kmeans_raw"] is None and raw and seed == run_seed:
+        rows.saved["kmeans_raw"] = raw
+        rows.status["kmeans_raw"] = "saved with the run (Compute draws it)"

@@ -44,6 +44,7 @@ DIAGRAM = {
     "embedding_line": "#d62728", "cluster": "#fff4e0", "cluster_line": "#ff7f0e",
 }
 NOTE_BACKGROUND = "rgba(255,255,255,0.75)"  # behind a note written over a chart's lines
+BEST_CELL = "rgba(255, 75, 75, 0.16)"  # a table's best score: ACCENT, faint enough to read
 CONTINUOUS = "Blues"    # heatmaps (confusion matrices)
 
 

@@ -929,3 +929,138 @@ def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None, *,
     return (f"{words}: the default without labels; the Data page's k sweep suggests one"
             if sw is None else f"{words}: the default without labels; the k sweep suggests "
             f"{sw['suggested_k']}")
+
+
+# ----- Compare page -----
+COMPARE_NO_RUN = (
+    "No run to compare yet. Train a model on the **Train** page (or open a saved run on "
+    "the **Runs** page); this page then sets it beside k-means, IDEC and N2D on the same "
+    "data and the same pretrained autoencoder.")
+COMPARE_INTRO = (
+    "All five cluster **the same samples** into the same number of clusters $k$. "
+    "The four deep methods also share **one pretrained autoencoder** "
+    "$f_\\theta$ (encoder) — they differ only in what they do with its embedding "
+    "$z_i = f_\\theta(x_i)$.")
+KMEANS_OBJECTIVE_LATEX = r"\min_{\mu}\ \sum_i \min_j \lVert x_i - \mu_j \rVert^2"
+COMPARE_AE_KMEANS = ("**2. Autoencoder + k-means** — the same k-means, on the embedding $z_i$ "
+                     "of the pretrained autoencoder. This is DEC's starting point.")
+COMPARE_DEC = ("**3. DEC** (Xie et al., 2016) — starts from (2), then trains encoder and "
+               "centroids together to match a sharpened target $P$ of the soft "
+               "assignments $Q$ (Student's $t$):")
+DEC_OBJECTIVE_LATEX = (r"q_{ij} \propto \Big(1 + \tfrac{\lVert z_i-\mu_j\rVert^2}{\alpha}\Big)"
+                       r"^{-\frac{\alpha+1}{2}},\quad p_{ij} \propto \frac{q_{ij}^2 / f_j}"
+                       r"{\sum_{j'} q_{ij'}^2 / f_{j'}},\quad L = \mathrm{KL}(P\,\|\,Q)")
+COMPARE_IDEC = ("**4. IDEC** (Guo et al., 2017) — DEC that keeps the decoder $g$: the "
+                "reconstruction loss keeps weight 1 and the clustering loss is scaled by "
+                "$\\gamma$, so the embedding cannot drift away from the data while it is "
+                "pulled towards the clusters:")
+COMPARE_N2D = ("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
+               "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
+               "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
+               "covariances clusters it.")
+COMPARE_SCORES = ("**Scores** — ACC matches clusters to classes one to one (Hungarian) and "
+                  "counts the matched share; NMI and ARI compare the partitions and ignore "
+                  "the cluster numbers. All are 1 for a perfect clustering; ARI is about 0 "
+                  "for a random one. The colours use the same matching: each class keeps its "
+                  "colour on every page, and a cluster takes the colour of the class it is "
+                  "matched to, so the same colour means the same class in every panel.")
+COMPARE_SEED_HELP = (
+    "Random seed of k-means on raw data, N2D (UMAP and the mixture) and the 2-D views. "
+    "DEC and IDEC keep the seed they were trained with.")
+COMPARE_FRAME_HELP = (
+    "One shared 2-D map of the pretrained embedding for every panel, so panels differ "
+    "only in their colours. UMAP keeps neighbourhoods (computed by Compute k-means "
+    "and N2D; PCA is shown until then); PCA is a fast linear view.")
+COMPARE_TIME_HELP = (
+    "Seconds of the method's own step. The deep methods also share the "
+    "autoencoder pretraining, not counted here; a variant's row is its "
+    "whole fit, pretraining included.")
+COMPARE_CLUSTERS_HELP = "Non-empty clusters: a method can leave some of the k empty."
+COMPARE_NOT_PRETRAINED = (
+    "This run was saved without the pretrained embedding (an older run), so N2D and "
+    "the 2-D views use its final DEC embedding instead.")
+
+
+def compare_kmeans_text(n_init: int) -> str:
+    """The explainer's line on k-means on raw data (``n_init`` restarts)."""
+    return (f"**1. k-means on raw data** — no network: k-means ({n_init} "
+            "restarts) on the pixels / features, minimising")
+
+
+def compare_variants_text(variants: dict) -> str:
+    """The explainer's list of DEC variants, ``{name: {"label", "help"}}``."""
+    return ("**Variants of DEC** (rows below the five; each a background job on this "
+            "run's data and settings, time = the whole fit, since a variant can change "
+            "pretraining):\n"
+            + "\n".join(f"- **{v['label']}** — {v['help']}" for v in variants.values()))
+
+
+def compare_compute_help(n_init: int) -> str:
+    """The help of "Compute k-means and N2D"."""
+    return (f"Run k-means on the raw data ({n_init} restarts) and N2D (UMAP to k "
+            "dimensions + Gaussian mixture) on the pretrained embedding, and a UMAP 2-D "
+            "view, in the background: the page stays usable. Seconds on digits; the "
+            "first UMAP of the server compiles code (~20 s). Results are kept.")
+
+
+def compare_train_button(companion: str, gamma: float, can_train: bool) -> tuple[str, str]:
+    """``(label, help)`` of the button that trains the run's DEC / IDEC companion."""
+    if companion == "idec":
+        label = f"Train IDEC (γ = {gamma:g})"
+        text = ("Train IDEC (Guo et al., 2017) as a background job: the same model, with "
+                "the decoder kept during clustering, minimising L = L_r + γ·KL(P‖Q) "
+                f"(γ = {gamma:g}). Data, autoencoder and every other setting "
+                "are this run's, so the pretrained autoencoder is reused when it is still "
+                "in this server's cache (then only the clustering phase runs).")
+    else:
+        label = "Train DEC"
+        text = ("This run is IDEC; train plain DEC (L = KL(P‖Q), the decoder dropped) "
+                "with every other setting the same, as a background job that reuses the "
+                "pretrained autoencoder when cached.")
+    return label, text + ("" if can_train else
+                          " Upload the run's file again on the Data page first.")
+
+
+def compare_variants_help(variants: dict) -> str:
+    """The help of "Train the variants", ``{name: {"label", "help"}}``."""
+    return ("Train each DEC variant not trained yet on this run's data and settings, as "
+            "background jobs (queued, one after another): "
+            + " ".join(f"**{v['label']}**: {v['help']}" for v in variants.values())
+            + " Each row's time is its whole fit.")
+
+
+def compare_pretrain_note(seconds: float, pretrained_here: bool, source: str | None,
+                          max_fit: int) -> str:
+    """The caption under the scores: what the time column counts.
+
+    Parameters
+    ----------
+    seconds : float
+        The run's pretraining time.
+    pretrained_here : bool
+        Whether the run pretrained its autoencoder (it has a pretraining history).
+    source : {"live", "shipped", "cached"} or None
+        Where the run's autoencoder came from (``extra["autoencoder"]``).
+    max_fit : int
+        The rows N2D's UMAP is fitted on at most.
+    """
+    pre = (f"the autoencoder pretraining they share took {seconds:.1f} s"
+           if pretrained_here and source in (None, "live")
+           else "this run started from the shipped pretrained autoencoder "
+                "(assets/digits.npz), so none pretrained here" if source == "shipped"
+           else "this run reused an autoencoder pretrained by an earlier run")
+    return (f"Highlighted: the best value of each score. Time is each method's own step on "
+            f"this server; {pre}. N2D's UMAP is fitted on at most {max_fit:,} points.")
+
+
+def compare_map_caption(shown: int, n: int, frame: str, pretrained: bool, has_labels: bool,
+                        reference: str) -> str:
+    """The caption of the 2-D panels: what places the points and what colours them."""
+    where = "pretrained" if pretrained else "final"
+    return (f"{shown:,} of {n:,} points, placed by a {frame} map of the {where} embedding; "
+            "only the colours change between panels. "
+            + ("Each class keeps its colour (as on the Data and Explore pages); a cluster "
+               "takes the colour of the class it is matched to (hover a point: "
+               "'cluster 3 → 1')." if has_labels else
+               f"No labels: clusters take the colour of the {reference} cluster they "
+               "overlap most."))

@@ -109,7 +109,7 @@ def test_idec_formula_has_one_text_with_the_mean_over_features():
     latex = teach.idec_loss_latex(0.1)
     assert r"\frac{1}{n\,d}" in latex and r"\gamma = 0.1" in latex
     assert teach.loss_panel("idec", 0.1)[1] == latex
-    page = (Path(__file__).parents[2] / "pages" / "compare.py").read_text()
+    page = (Path(__file__).parents[2] / "explorer" / "panels" / "compare.py").read_text()
     assert "teach.idec_loss_latex(" in page and "L_r =" not in page
     assert "idec_loss_latex" in inspect.getsource(teach.loss_panel)
 

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dec_core.baselines import kmeans_raw_labels
+from dec_core.baselines import kmeans_raw_labels, n2d_labels
+from dec_core.presets import IDEC_GAMMA, method_of
 from explorer.analysis import compare
+from explorer.charts import compare as compare_charts
 from explorer.charts import explore as explore_charts
 from explorer.charts.theme import class_color, color
 from explorer.jobs import JobManager
@@ -73,7 +75,7 @@ def test_panel_colors_follow_the_class_colours():
     dec = (y + 1) % 4                   # DEC's ids: a permutation of the classes
     km = np.array([2, 3, 0, 1])[y]      # another permutation, same groups
     km[:10] = 7                         # plus a cluster matched to no class
-    colors, matched = compare.panel_colors({"dec": dec, "kmeans_raw": km}, y)
+    colors, matched = compare_charts.panel_colors({"dec": dec, "kmeans_raw": km}, y)
     assert colors["truth"] == {c: class_color(c) for c in range(4)}
     for c in range(4):
         assert colors["dec"][(c + 1) % 4] == class_color(c)   # not DEC's own cluster colour
@@ -81,18 +83,18 @@ def test_panel_colors_follow_the_class_colours():
     assert colors["kmeans_raw"][7] not in {class_color(c) for c in range(4)}
     # the colours of the Explore page for the same clustering
     assert colors["dec"] == explore_charts.cluster_palette(dec, y)[0]
-    no_labels, _ = compare.panel_colors({"dec": dec, "kmeans_raw": np.array([2, 3, 0, 1])[y]})
+    no_labels, _ = compare_charts.panel_colors({"dec": dec, "kmeans_raw": np.array([2, 3, 0, 1])[y]})
     assert no_labels["dec"] == {j: color(j) for j in range(4)}
     assert {no_labels["kmeans_raw"][c] for c in range(4)} == set(no_labels["dec"].values())
     assert "truth" not in no_labels
 
 
 def test_method_of_reads_new_and_old_settings():
-    assert compare.method_of({"method": "idec", "gamma": 0.1}) == "idec"
-    assert compare.method_of({"method": "dec", "gamma": 0.1}) == "dec"
-    assert compare.method_of({"gamma": 0.0}) == "dec"       # an old DEC run
-    assert compare.method_of({"gamma": 0.2}) == "idec"      # an old "IDEC" run
-    assert compare.method_of(None) == "dec"
+    assert method_of({"method": "idec", "gamma": 0.1}) == "idec"
+    assert method_of({"method": "dec", "gamma": 0.1}) == "dec"
+    assert method_of({"gamma": 0.0}) == "dec"       # an old DEC run
+    assert method_of({"gamma": 0.2}) == "idec"      # an old "IDEC" run
+    assert method_of(None) == "dec"
 
 
 def test_companion_of_a_dec_run_is_idec_as_published():
@@ -102,7 +104,7 @@ def test_companion_of_a_dec_run_is_idec_as_published():
     legacy = tiny_config(gamma=0.0)
     legacy["train"].pop("method", None)  # saved before `method` existed
     old, key, _ = compare.companion_config(legacy)
-    assert key == "idec" and old["train"]["gamma"] == compare.IDEC_GAMMA == 0.1
+    assert key == "idec" and old["train"]["gamma"] == IDEC_GAMMA == 0.1
 
 
 def test_companion_of_an_idec_run_is_dec():
@@ -122,8 +124,7 @@ def test_table_marks_missing_methods_and_highlights_the_best():
         {"dec": 1.0}, status={"n2d": "press Compute"})
     assert table.loc["DEC", "ACC"] == 1.0 and np.isnan(table.loc["N2D (UMAP + GMM)", "ACC"])
     assert table.loc["N2D (UMAP + GMM)", "Status"] == "press Compute"
-    assert compare.best_rows(table) == {m: ["DEC"] for m in ("ACC", "NMI", "ARI")}
-    html = compare.style_table(table).to_html()
+    html = compare_charts.style_table(table).to_html()
     assert html.count("font-weight: 700") == 1  # one CSS rule for the three best cells
     unlabelled = compare.comparison_table(None, {"dec": y}, reference=y)
     assert list(unlabelled.columns[:2]) == ["NMI vs ref", "ARI vs ref"]
@@ -146,7 +147,7 @@ def test_all_five_methods_on_digits(runs):
         "ae_kmeans": run.kmeans_labels,
         "dec": run.labels,
         "idec": idec_run.labels,
-        "n2d": compare.n2d(z, 10, seed=0, max_fit=200),  # fit on 200, transform 100
+        "n2d": n2d_labels(z, 10, seed=0, max_fit=200),  # fit on 200, transform 100
     }
     table = compare.comparison_table(run.y_true, results, {"dec": 1.0})
     assert len(table) == 5
@@ -154,7 +155,7 @@ def test_all_five_methods_on_digits(runs):
     assert np.isfinite(scores).all()
     assert ((scores >= 0) & (scores <= 1)).all()
     assert table.loc["k-means on raw data", "ACC"] > 0.5  # digits are easy for k-means
-    assert set(compare.panel_colors(results, run.y_true)[0]) == {*results, "truth"}
+    assert set(compare_charts.panel_colors(results, run.y_true)[0]) == {*results, "truth"}
 
 
 def test_find_run_finds_the_companion(runs):
@@ -280,13 +281,13 @@ def test_compute_runs_in_the_background(tmp_path, monkeypatch):
 
     path = make_fake_run(tmp_path / "labelled", n=150, n_updates=2)
     release = threading.Event()
-    real_n2d = compare.n2d
+    real_n2d = compare.n2d_labels
 
     def slow_n2d(*args, **kwargs):
         assert release.wait(120), "never released"
         return real_n2d(*args, **kwargs)
 
-    monkeypatch.setattr(compare, "n2d", slow_n2d)
+    monkeypatch.setattr(compare, "n2d_labels", slow_n2d)
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["owner"] = OWNER
     at.session_state["run_path"] = str(path)
@@ -322,7 +323,7 @@ def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
     z = np.concatenate([rng.normal(size=(60, 5)) + 6 * c for c in range(3)]).astype(np.float32)
     coords = projection.project(z, "umap", 2, 0)
     assert coords.shape == (180, 2) and np.isfinite(coords).all()
-    labels = compare.n2d(z, 3, seed=0)
+    labels = n2d_labels(z, 3, seed=0)
     assert compare.align_to(np.repeat(np.arange(3), 60), labels).tolist() == \
         np.repeat(np.arange(3), 60).tolist()
     idx, dist = projection.knn(z, 4)
