@@ -70,6 +70,132 @@ def _scores_text(reported: dict | None) -> str:
             "floating-point sums differently, and the figures can then differ a little.")
 
 
+_IMPORTS = ("code", "import numpy as np\n"
+                    "import plotly.graph_objects as go\n"
+                    "from sklearn.decomposition import PCA\n\n"
+                    "from dec_core import DEC, load_dataset\n"
+                    "from dec_core.metrics import clustering_scores, matched_confusion_matrix\n"
+                    "from dec_core.presets import estimator_params")
+
+_ESTIMATOR = [
+    ("md", "## 2. The estimator\n\n"
+           "`estimator_params` turns the config into `DEC`'s keyword arguments, as the "
+           "CLI and the app do: the network's sizes start with the data's width, and "
+           "`n_clusters` defaults to the number of classes."),
+    ("code", "params = estimator_params(config, data.n_features, data.n_classes)\n"
+             "dec = DEC(random_state=config['seed'], **params)\n"
+             "params"),
+]
+
+_SHIPPED = [
+    ("md", "The run's config asks for the autoencoder shipped with `dec_core` "
+           "(`'autoencoder': 'shipped'`, the app's default), pretrained on the "
+           "built-in digits with the default settings. As in the app and the CLI, "
+           "`find` returns it only when the data and every setting that shapes "
+           "pretraining match its record, and `fit` then skips pretraining; "
+           "otherwise it returns None and `fit` pretrains here. The cell says which."),
+    ("code", "from dec_core.pretrained import find\n\n"
+             "shipped = find(data.x, dec.get_params())\n"
+             "autoencoder = shipped.autoencoder() if shipped is not None else None\n"
+             "print('autoencoder:', 'shipped' if shipped is not None else "
+             "'pretrained here')"),
+]
+
+_FIT_AND_RESULTS = [
+    ("md", "## 3. Fit\n\n"
+           "Pretraining, k-means in the embedding, then DEC's self-training on "
+           "KL(P‖Q) until fewer than `tol` of the labels change between target updates "
+           "(or `max_iter` batches)."),
+    ("code", "dec.fit(data.x, data.y, autoencoder=autoencoder)\n"
+             "print(dec.stop_reason_)\n"
+             "print('DEC batches:', dec.n_iter_)"),
+    ("md", "## 4. The scores\n\n"
+           "ACC matches clusters to classes one to one (Hungarian); NMI and ARI compare "
+           "the two partitions."),
+    ("code", "if data.y is None:\n"
+             "    print('No true labels: nothing to score.')\n"
+             "else:\n"
+             "    scores = clustering_scores(data.y, dec.labels_)\n"
+             "    for key, value in scores.items():\n"
+             "        print(f'{key.upper()} {value:.4f}')"),
+    ("md", "## 5. The confusion matrix\n\n"
+           "A row per true class, a column per cluster; column j holds the cluster "
+           "matched to class j, so the diagonal holds the points ACC counts."),
+    ("code", "if data.y is not None:\n"
+             "    matrix, classes, clusters = matched_confusion_matrix(data.y, dec.labels_)\n"
+             "    rows = [data.class_name(int(c)) for c in classes]\n"
+             "    cols = [f'cluster {c}' if c >= 0 else '(none)' for c in clusters]\n"
+             "    width = max(len(t) for t in rows + cols) + 1\n"
+             "    print(' ' * width + ''.join(c.rjust(width) for c in cols))\n"
+             "    for r, counts in zip(rows, matrix):\n"
+             "        print(r.rjust(width) + ''.join(str(int(v)).rjust(width) "
+             "for v in counts))"),
+    ("md", "## 6. The map\n\n"
+           "The embedding z (`dec.transform`) projected on its first two principal "
+           "components, each point coloured by its cluster, the centroids μ_j as "
+           "crosses through the same projection."),
+    ("code", "z = dec.transform(data.x)\n"
+             "pca = PCA(n_components=2, random_state=0).fit(z)\n"
+             "xy, mu = pca.transform(z), pca.transform(dec.cluster_centers_)\n"
+             "fig = go.Figure()\n"
+             "for j in range(dec.n_clusters):\n"
+             "    member = dec.labels_ == j\n"
+             "    fig.add_scatter(x=xy[member, 0], y=xy[member, 1], mode='markers',\n"
+             "                    marker={'size': 4}, name=f'cluster {j}')\n"
+             "fig.add_scatter(x=mu[:, 0], y=mu[:, 1], mode='markers', name='centroids',\n"
+             "                marker={'symbol': 'x', 'size': 14, 'color': 'black'})\n"
+             "fig.update_layout(width=640, height=480, xaxis_title='PC 1',\n"
+             "                  yaxis_title='PC 2', title='The embedding z (PCA)')\n"
+             "fig.show()"),
+]
+
+
+def _intro(name: str, title: str | None, reported: dict | None) -> tuple[str, str]:
+    """The first cell: what the notebook does, and the scores the run reported."""
+    intro = (f"# {title or f'DEC on {name}'}\n\n"
+             "This notebook reproduces a DEC Explorer run with `dec_core`, the app's engine: "
+             "the same data, the same settings, the same seed. It needs the `dec-explorer` "
+             "package installed (it holds `dec_core`; run `pip install -e .` in its "
+             "checkout).\n\n"
+             "1. load the data, 2. build the estimator from the run's config, 3. pretrain the "
+             "autoencoder, initialise the centroids with k-means and run DEC, 4. score the "
+             "clusters against the true labels, 5. the confusion matrix, 6. the map of the "
+             "embedding.")
+    said = _scores_text(reported)
+    return ("md", intro + ("\n\n" + said if said else ""))
+
+
+def _data_cells(config: dict, data_file: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """The data set's name, and the cells that show the config and load the data."""
+    from .cli import data_options
+
+    is_file = config["dataset"] == "file"
+    shown = {k: repr(v) for k, v in data_options(config).items() if v is not None}
+    if is_file:
+        data_file = data_file or config.get("data_path") or "data.csv"
+        shown["path"] = DATA_PATH_NAME
+    cells = [
+        ("md", "## The run's config\n\n"
+               "Every setting of the run, as `python -m dec_core run --config` reads it "
+               "(the app's *Config (JSON for the CLI)* download holds the same). Change one "
+               "and run the notebook again to see what it does."),
+        ("code", "config = " + pprint.pformat(config, sort_dicts=False, width=88)),
+    ]
+    if is_file:
+        cells.append(("md", "## Your file\n\nThe run clustered an uploaded file. Point "
+                            f"`{DATA_PATH_NAME}` at your copy of it."))
+        cells.append(("code", f"{DATA_PATH_NAME} = {data_file!r}  # the path to your copy"))
+    cells += [
+        ("md", "## 1. The data\n\n"
+               "`x` is float32 of shape (n_samples, n_features), scaled as the run scaled it; "
+               "`y` holds the true labels (or None), used only to score."),
+        ("code", _call("data = load_dataset", repr(config["dataset"]), shown) + "\n"
+                 "print(data.description)\n"
+                 "print('x:', data.x.shape, ' classes:', data.n_classes)"),
+    ]
+    return (data_file if is_file else config["dataset"]), cells
+
+
 def build_notebook(config: dict, *, data_file: str | None = None,
                    reported: dict | None = None, title: str | None = None) -> dict:
     """A notebook (nbformat 4, as a dict) that reproduces a run from its config.
@@ -95,132 +221,18 @@ def build_notebook(config: dict, *, data_file: str | None = None,
     dict
         JSON-ready; write it with :func:`dumps`.
     """
-    from .cli import data_options
-
     config = dict(config)
     config.setdefault("dataset", "digits")
     config.setdefault("seed", 0)
-    preset = preset_for(config["dataset"])
-    for key, value in preset.items():
+    for key, value in preset_for(config["dataset"]).items():
         config.setdefault(key, value)
-    is_file = config["dataset"] == "file"
-    shown = {k: repr(v) for k, v in data_options(config).items() if v is not None}
-    if is_file:
-        data_file = data_file or config.get("data_path") or "data.csv"
-        shown["path"] = DATA_PATH_NAME
-    name = data_file if is_file else config["dataset"]
-    load_line = _call("data = load_dataset", repr(config["dataset"]), shown)
-    shipped = config.get("autoencoder") == "shipped"
-
-    intro = (f"# {title or f'DEC on {name}'}\n\n"
-             "This notebook reproduces a DEC Explorer run with `dec_core`, the app's engine: "
-             "the same data, the same settings, the same seed. It needs the `dec-explorer` "
-             "package installed (it holds `dec_core`; run `pip install -e .` in its "
-             "checkout).\n\n"
-             "1. load the data, 2. build the estimator from the run's config, 3. pretrain the "
-             "autoencoder, initialise the centroids with k-means and run DEC, 4. score the "
-             "clusters against the true labels, 5. the confusion matrix, 6. the map of the "
-             "embedding.")
-    said = _scores_text(reported)
-    if said:
-        intro += "\n\n" + said
-
-    cells: list[tuple[str, str]] = [
-        ("md", intro),
-        ("code", "import numpy as np\n"
-                 "import plotly.graph_objects as go\n"
-                 "from sklearn.decomposition import PCA\n\n"
-                 "from dec_core import DEC, load_dataset\n"
-                 "from dec_core.metrics import clustering_scores, matched_confusion_matrix\n"
-                 "from dec_core.presets import estimator_params"),
-        ("md", "## The run's config\n\n"
-               "Every setting of the run, as `python -m dec_core run --config` reads it "
-               "(the app's *Config (JSON for the CLI)* download holds the same). Change one "
-               "and run the notebook again to see what it does."),
-        ("code", "config = " + pprint.pformat(config, sort_dicts=False, width=88)),
-    ]
-    if is_file:
-        cells.append(("md", "## Your file\n\nThe run clustered an uploaded file. Point "
-                            f"`{DATA_PATH_NAME}` at your copy of it."))
-        cells.append(("code", f"{DATA_PATH_NAME} = {data_file!r}  # the path to your copy"))
-    cells += [
-        ("md", "## 1. The data\n\n"
-               "`x` is float32 of shape (n_samples, n_features), scaled as the run scaled it; "
-               "`y` holds the true labels (or None), used only to score."),
-        ("code", load_line + "\n"
-                 "print(data.description)\n"
-                 "print('x:', data.x.shape, ' classes:', data.n_classes)"),
-        ("md", "## 2. The estimator\n\n"
-               "`estimator_params` turns the config into `DEC`'s keyword arguments, as the "
-               "CLI and the app do: the network's sizes start with the data's width, and "
-               "`n_clusters` defaults to the number of classes."),
-        ("code", "params = estimator_params(config, data.n_features, data.n_classes)\n"
-                 "dec = DEC(random_state=config['seed'], **params)\n"
-                 "params"),
-    ]
-    if shipped:
-        cells += [
-            ("md", "The run's config asks for the autoencoder shipped with `dec_core` "
-                   "(`'autoencoder': 'shipped'`, the app's default), pretrained on the "
-                   "built-in digits with the default settings. As in the app and the CLI, "
-                   "`find` returns it only when the data and every setting that shapes "
-                   "pretraining match its record, and `fit` then skips pretraining; "
-                   "otherwise it returns None and `fit` pretrains here. The cell says which."),
-            ("code", "from dec_core.pretrained import find\n\n"
-                     "shipped = find(data.x, dec.get_params())\n"
-                     "autoencoder = shipped.autoencoder() if shipped is not None else None\n"
-                     "print('autoencoder:', 'shipped' if shipped is not None else "
-                     "'pretrained here')"),
-        ]
+    name, data = _data_cells(config, data_file)
+    if config.get("autoencoder") == "shipped":
+        autoencoder = _SHIPPED
     else:
-        cells.append(("code", "autoencoder = None  # None: fit pretrains it"))
-    cells += [
-        ("md", "## 3. Fit\n\n"
-               "Pretraining, k-means in the embedding, then DEC's self-training on "
-               "KL(P‖Q) until fewer than `tol` of the labels change between target updates "
-               "(or `max_iter` batches)."),
-        ("code", "dec.fit(data.x, data.y, autoencoder=autoencoder)\n"
-                 "print(dec.stop_reason_)\n"
-                 "print('DEC batches:', dec.n_iter_)"),
-        ("md", "## 4. The scores\n\n"
-               "ACC matches clusters to classes one to one (Hungarian); NMI and ARI compare "
-               "the two partitions."),
-        ("code", "if data.y is None:\n"
-                 "    print('No true labels: nothing to score.')\n"
-                 "else:\n"
-                 "    scores = clustering_scores(data.y, dec.labels_)\n"
-                 "    for key, value in scores.items():\n"
-                 "        print(f'{key.upper()} {value:.4f}')"),
-        ("md", "## 5. The confusion matrix\n\n"
-               "A row per true class, a column per cluster; column j holds the cluster "
-               "matched to class j, so the diagonal holds the points ACC counts."),
-        ("code", "if data.y is not None:\n"
-                 "    matrix, classes, clusters = matched_confusion_matrix(data.y, dec.labels_)\n"
-                 "    rows = [data.class_name(int(c)) for c in classes]\n"
-                 "    cols = [f'cluster {c}' if c >= 0 else '(none)' for c in clusters]\n"
-                 "    width = max(len(t) for t in rows + cols) + 1\n"
-                 "    print(' ' * width + ''.join(c.rjust(width) for c in cols))\n"
-                 "    for r, counts in zip(rows, matrix):\n"
-                 "        print(r.rjust(width) + ''.join(str(int(v)).rjust(width) "
-                 "for v in counts))"),
-        ("md", "## 6. The map\n\n"
-               "The embedding z (`dec.transform`) projected on its first two principal "
-               "components, each point coloured by its cluster, the centroids μ_j as "
-               "crosses through the same projection."),
-        ("code", "z = dec.transform(data.x)\n"
-                 "pca = PCA(n_components=2, random_state=0).fit(z)\n"
-                 "xy, mu = pca.transform(z), pca.transform(dec.cluster_centers_)\n"
-                 "fig = go.Figure()\n"
-                 "for j in range(dec.n_clusters):\n"
-                 "    member = dec.labels_ == j\n"
-                 "    fig.add_scatter(x=xy[member, 0], y=xy[member, 1], mode='markers',\n"
-                 "                    marker={'size': 4}, name=f'cluster {j}')\n"
-                 "fig.add_scatter(x=mu[:, 0], y=mu[:, 1], mode='markers', name='centroids',\n"
-                 "                marker={'symbol': 'x', 'size': 14, 'color': 'black'})\n"
-                 "fig.update_layout(width=640, height=480, xaxis_title='PC 1',\n"
-                 "                  yaxis_title='PC 2', title='The embedding z (PCA)')\n"
-                 "fig.show()"),
-    ]
+        autoencoder = [("code", "autoencoder = None  # None: fit pretrains it")]
+    cells = [_intro(name, title, reported), _IMPORTS, *data, *_ESTIMATOR, *autoencoder,
+             *_FIT_AND_RESULTS]
     return {
         "cells": [(_markdown if kind == "md" else _code)(text, i)
                   for i, (kind, text) in enumerate(cells)],
