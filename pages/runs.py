@@ -14,11 +14,12 @@ from dec_core.notebook import build_notebook, dumps
 from dec_core.runs import list_runs
 from explorer.analysis import lockstep
 from explorer.analysis import runs as side_by_side
+from explorer.charts import runs as run_charts
 from explorer.jobs import manager
 from explorer.session.page import init_page, load_run_cached, run_mtime
 from explorer.session.state import cli_config
-from explorer.session.widgets import chart_columns
-from explorer.text.states import phase_text, step_status
+from explorer.session.widgets import chart_columns, projector_mode
+from explorer.text.states import job_status
 
 init_page()
 owner = st.session_state["owner"]
@@ -26,23 +27,6 @@ jobs = manager()
 root = jobs.owner_path(owner)  # runs_dir / owner_dir(owner): never the token
 
 st.title("Runs")
-
-
-def job_status(v: dict, position: int | None) -> str:
-    """A job's state in words (the table's "status" column)."""
-    if v["state"] == "queued":
-        return f"waiting in the queue (position {position})"
-    if v["state"] == "running" and v["step_mode"]:
-        return f"step by step: {step_status(v)}"
-    if v["state"] == "running":
-        return f"running: {phase_text(v['phase'])}"
-    if v["state"] == "failed":
-        return f"failed: {v['error']}"
-    if v["state"] == "stopped" and v.get("idle_ended"):
-        return "ended after waiting for Step too long (saved)"
-    if v["state"] == "interrupted":
-        return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
-    return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
 
 
 def job_acc(v: dict) -> float:
@@ -149,9 +133,11 @@ if len(chosen) > 1:
             st.warning(f"`{r.name}` cannot be read: {err}")
     histories = [((x.history.get("history") or {}).get("dec") or {}) if x else {} for x in loaded]
     probas = [x.proba if x else None for x in loaded]
-    figures = [side_by_side.scores_figure([r.scores for r in chosen], names),
-               *(side_by_side.curves_figure(histories, names, key) for key in side_by_side.CURVES),
-               side_by_side.confidence_by_run_figure(probas, names)]
+    projector = projector_mode()
+    figures = [run_charts.scores_figure([r.scores for r in chosen], names, projector=projector),
+               *(run_charts.curves_figure(histories, names, key, projector=projector)
+                 for key in run_charts.CURVES),
+               run_charts.confidence_by_run_figure(probas, names, projector=projector)]
     keys = ["compare", "sbs_loss", "sbs_acc", "sbs_delta", "sbs_conf"]
     for start in range(0, len(figures), 2):
         for col, fig_, key in zip(chart_columns(2), figures[start:start + 2], keys[start:start + 2]):

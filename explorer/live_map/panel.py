@@ -14,8 +14,9 @@ import streamlit as st
 
 from explorer.live_map import figure as dec_map
 from explorer.live_map import replay
+from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.widgets import chart_columns
-from explorer.text.teach import DEFAULT_PLAY_SPEED, PLAY_SPEEDS, prototypes_caption
+from explorer.text.teach import prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -167,7 +168,7 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
     While the job trains and nobody touches the replay, the map follows the
     newest update (at most every ``every_s`` seconds, :func:`paced`). Moving
     the slider shows that update; Play walks the updates one by one at a pace
-    of :data:`explorer.text.teach.PLAY_SPEEDS` (Step by step's), each for the same
+    of :data:`explorer.live_map.replay.PLAY_SPEEDS` (Step by step's), each for the same
     time, never skipping one (it advances at most one update per run).
 
     A fragment: while playing it reruns on its own timer; otherwise it is drawn

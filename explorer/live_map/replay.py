@@ -25,6 +25,9 @@ DROPPED = ("labels", "confidence", "centers_trail", "xy_prev")
 MAX_FRAMES = 1000
 """Updates a job keeps for its replay (about 100 kB each for 1,000 tracked points and
 k = 10): a default run has 10 to 50; past this many the replay holds the first ones."""
+PLAY_SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
+"""Seconds each target update stays on screen while a replay or Step by step plays."""
+DEFAULT_PLAY_SPEED = 1.0
 
 
 def compact(step_info: Mapping) -> dict | None:

@@ -1,9 +1,10 @@
-"""Teaching mode: the formulas of each phase and the step-mode figures.
+"""Every sentence the app teaches: formulas, captions, stop reasons and explanations.
 
-No streamlit here: pages call :func:`panels` for the text (its defaults come
-from :data:`explorer.session.state.TRAIN_DEFAULTS`, never typed twice) and the
-``*_figure`` functions for plots built from a job's ``step_info`` (see
-explorer.jobs).
+No streamlit and no figures here (those are :mod:`explorer.charts`): a page or a
+panel calls a function below for its words. Numbers in them come from the
+arguments (the run on screen), from :mod:`dec_core.presets` or from the app's
+defaults (:data:`explorer.session.state.TRAIN_DEFAULTS`), never typed twice.
+Sections follow the pages; the job states' wording is :mod:`explorer.text.states`.
 """
 
 from __future__ import annotations
@@ -11,23 +12,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from dec_core.cost import WARN_SECONDS, human_bytes, human_seconds
+from dec_core.presets import IDEC_GAMMA
 from dec_core.stopping import StopRecord
-from dec_core.target import target_distribution
-from explorer.charts.theme import ACCENT, color, layout, whole_number_ticks
+from explorer.analysis.lesson import gaussian_crossing, sharpen_row, student_t_kernel
 from explorer.session.state import TRAIN_DEFAULTS
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
 
-PLAY_SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
-"""Seconds each target update stays on screen while Step by step plays."""
-DEFAULT_PLAY_SPEED = 1.0
-TARGET_POWERS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0)
-"""The target powers the Step-by-step slider offers (the current value is always added)."""
-TARGET_DEFAULTS: dict = {k: TRAIN_DEFAULTS[k] for k in ("target_power", "normalize_frequency")}
-"""The paper's target (from :mod:`dec_core.presets`, via the app's defaults)."""
 SWITCH_CAPTIONS: dict[str, str] = {
     "target_power": "Raising q to a power above 1 makes confident points more confident; 2 is "
                     "the paper's square, 1 gives no sharpening at all.",
@@ -40,11 +33,6 @@ SWITCH_CAPTIONS: dict[str, str] = {
                            "points; without it, 46-50, and ACC rose from 0.72-0.86 to 0.99 "
                            "(seeds 0-2). Watch the chart Cluster sizes f_j.",
 }
-
-
-def power_options(current: float) -> list[float]:
-    """The target-power slider's values, including ``current`` (e.g. from a link)."""
-    return sorted({*TARGET_POWERS, float(current)})
 
 
 def target_text(target_power: float = 2.0, normalize_frequency: bool = True) -> str:
@@ -162,22 +150,6 @@ def duration_text(elapsed: float, queued_s: float | None = None) -> str:
     return f"{elapsed:.1f} s ({WORKER_TIME}{queue})"
 
 
-def interrupted_text(message: str, resume_from: str) -> str:
-    """The banner of a job a restart interrupted: what is kept, and what Resume redoes.
-
-    Parameters
-    ----------
-    message : str
-        The job's message (``"interrupted by a server restart at epoch 73 of 200"``).
-    resume_from : str
-        Where Resume continues and what it runs again, in words (the job
-        manager's ``resume_from``).
-    """
-    return (f"This training was {message}. Kept: its settings, its data and its link. "
-            f"**Resume** queues it again and continues from {resume_from}; it ends with the "
-            "result an uninterrupted run gives. Start trains anew.")
-
-
 def target_is_q_text(method: str = "dec") -> str:
     """What a run whose target P equals Q learnt: the one wording (Train, Step by step, stops).
 
@@ -219,7 +191,7 @@ def _stop_words(stop: dict, n_samples: int | None, banner: bool) -> str:
     return str(stop.get("reason") or kind or "")
 
 
-def idec_loss_latex(gamma: float = 0.1) -> str:
+def idec_loss_latex(gamma: float = IDEC_GAMMA) -> str:
     """IDEC's objective as LaTeX, the one text every page shows.
 
     ``L_r`` is the squared reconstruction error averaged over the ``n``
@@ -231,13 +203,13 @@ def idec_loss_latex(gamma: float = 0.1) -> str:
             rf"\qquad \gamma = {float(gamma):g}")
 
 
-def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
+def loss_panel(method: str = "dec", gamma: float = IDEC_GAMMA) -> tuple[str, str, str]:
     """The loss panel for DEC or IDEC: ``(title, latex, explanation)``.
 
     Parameters
     ----------
     method : {"dec", "idec"}, default="dec"
-    gamma : float, default=0.1
+    gamma : float, default=:data:`dec_core.presets.IDEC_GAMMA`
         IDEC's coefficient of the clustering loss.
 
     Returns
@@ -249,17 +221,18 @@ def loss_panel(method: str = "dec", gamma: float = 0.1) -> tuple[str, str, str]:
             "5 · Loss: IDEC keeps the decoder",
             idec_loss_latex(gamma),
             "IDEC (Guo et al., 2017) keeps training the decoder: the reconstruction loss "
-            "$L_r$ keeps weight 1 and the clustering loss is scaled by $\\gamma$ (0.1 in the "
-            "paper), so the embedding keeps the data's structure while it is pulled towards "
-            "the clusters. Plain DEC drops the decoder and minimises only $\\mathrm{KL}(P\\|Q)$.",
+            "$L_r$ keeps weight 1 and the clustering loss is scaled by $\\gamma$ "
+            f"({IDEC_GAMMA:g} in the paper), so the embedding keeps the data's structure "
+            "while it is pulled towards the clusters. Plain DEC drops the decoder and "
+            "minimises only $\\mathrm{KL}(P\\|Q)$.",
         )
     return (
         "5 · Loss: KL(P‖Q)",
         r"L = \mathrm{KL}(P\,\|\,Q) = \sum_i \sum_j p_{ij} \log \frac{p_{ij}}{q_{ij}}",
         "Gradient steps on $L$ move the encoder and the centroids so that Q comes closer to "
         "the sharper P; the decoder is dropped. IDEC (Guo et al., 2017) keeps it and "
-        "minimises $L = L_r + \\gamma\\,\\mathrm{KL}(P\\|Q)$ with $\\gamma = 0.1$, "
-        "$L_r$ the reconstruction loss.",
+        "minimises $L = L_r + \\gamma\\,\\mathrm{KL}(P\\|Q)$ with "
+        f"$\\gamma = {IDEC_GAMMA:g}$, $L_r$ the reconstruction loss.",
     )
 
 
@@ -284,7 +257,7 @@ def panels(method: str = "dec", gamma: float | None = None, tol: float | None = 
     list of tuple of str
     """
     default_tol = float(TRAIN_DEFAULTS["tol"])
-    gamma = float(TRAIN_DEFAULTS.get("gamma") or 0.1) if gamma is None else float(gamma)
+    gamma = IDEC_GAMMA if gamma is None else float(gamma)
     n = int(n_samples or DIGITS_SAMPLES)
     tol = default_tol if tol is None else float(tol)
     stop = (f"*tol* ({percent(default_tol)} by default)" if tol == default_tol
@@ -336,205 +309,7 @@ def panels(method: str = "dec", gamma: float | None = None, tol: float | None = 
     ]
 
 
-PANELS: list[tuple[str, str, str]] = panels()
-"""The panels with the app's defaults (plain DEC)."""
-
-
-def _colors(n_clusters: int, colors) -> list[str]:
-    """Cluster j's colour: from ``colors`` ({cluster: colour}, explorer.charts.theme.cluster_colors,
-    so a cluster wears its matched class's colour as on every page), else ``color(j)``."""
-    return [(colors or {}).get(j, color(j)) for j in range(n_clusters)]
-
-
-def confidence_by_cluster_figure(confidence: np.ndarray, labels: np.ndarray, n_clusters: int,
-                                 max_cols: int = 5, colors=None, names=None) -> go.Figure:
-    """Histograms of max_j q_ij (a point's confidence), one small panel per cluster.
-
-    ``colors`` / ``names``: {cluster: colour} and {cluster: "cluster 3 → 1"} (optional).
-    """
-    cols = min(max_cols, n_clusters)
-    rows = int(np.ceil(n_clusters / cols))
-    palette = _colors(n_clusters, colors)
-    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True,
-                        subplot_titles=[(names or {}).get(j, f"cluster {j}")
-                                        for j in range(n_clusters)],
-                        horizontal_spacing=0.03, vertical_spacing=0.12)
-    bins = {"start": 0.0, "end": 1.0, "size": 0.05}
-    for j in range(n_clusters):
-        conf = confidence[labels == j]
-        fig.add_trace(go.Histogram(x=conf, xbins=bins, marker_color=palette[j], name=f"cluster {j}",
-                                   showlegend=False,
-                                   hovertemplate="confidence %{x}<br>%{y} points<extra></extra>"),
-                      row=j // cols + 1, col=j % cols + 1)
-    fig.update_annotations(font={"size": 11})  # the panel titles: narrow panels
-    fig.update_xaxes(range=[0, 1])
-    for c in range(1, cols + 1):
-        fig.update_xaxes(title_text="max q", row=rows, col=c)
-    fig.update_yaxes(title_text="points", row=1, col=1)
-    if rows > 1:
-        fig.update_yaxes(title_text="points", row=rows, col=1)
-    return layout(fig, "Confidence per cluster: histogram of max_j q_ij", height=170 * rows + 90)
-
-
-def q_vs_p_figure(q: np.ndarray, p: np.ndarray, index: int, colors=None,
-                  pinned: bool = False, height: int = 330) -> go.Figure:
-    """One point's soft assignment q and its target p, side by side per cluster.
-
-    ``colors`` are the clusters' colours (the one-colour rule); ``pinned`` marks
-    a point the page keeps across steps (its title says so, in the accent colour).
-    The title is short (the legend says which bars are q and which p), so it fits
-    a narrow column in projector mode.
-    """
-    k = q.shape[0]
-    x = [str(j) for j in range(k)]
-    palette = _colors(k, colors)
-    fig = go.Figure([
-        go.Bar(x=x, y=q, name="q (now, pale)", marker_color=palette,
-               opacity=0.45, marker_line={"color": palette, "width": 1.5}),
-        go.Bar(x=x, y=p, name="p (target)", marker_color=palette),
-    ])
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": 1.12})
-    fig.update_xaxes(title="cluster j", type="category")
-    fig.update_yaxes(title="probability", range=[0, 1])
-    title = f"Point #{index}: q and its target p"
-    if pinned:
-        title = f"<span style='color:{ACCENT}'>Pinned point #{index}</span>: q and p"
-    return layout(fig, title, height=height)
-
-
-def sizes_figure(f: np.ndarray, sizes: np.ndarray, colors=None) -> go.Figure:
-    """Soft cluster sizes f_j next to hard counts (argmax)."""
-    k = len(f)
-    x = [str(j) for j in range(k)]
-    fig = go.Figure([
-        go.Bar(x=x, y=f, name="f_j = Σ_i q_ij (soft)", marker_color=_colors(k, colors)),
-        go.Scatter(x=x, y=sizes, name="points assigned (argmax)", mode="markers",
-                   marker={"symbol": "line-ew-open", "size": 22, "color": ACCENT,
-                           "line": {"width": 3}}),
-    ])
-    fig.update_layout(legend={"orientation": "h", "y": 1.12})
-    fig.update_xaxes(title="cluster j", type="category")
-    fig.update_yaxes(title="size")
-    return layout(fig, "Cluster sizes f_j", height=330)
-
-
-def sharpening_figure(history: list[dict]) -> go.Figure:
-    """Mean confidence of Q and of P across updates: P leads, Q follows."""
-    ups = [h["update"] for h in history]
-    fig = go.Figure([
-        go.Scatter(x=ups, y=[h["q_conf"] for h in history], name="mean max q", mode="lines+markers",
-                   line={"color": color(0)}),
-        go.Scatter(x=ups, y=[h["p_conf"] for h in history], name="mean max p (target)",
-                   mode="lines+markers", line={"color": color(3), "dash": "dash"}),
-    ])
-    fig.update_xaxes(title="target update", **whole_number_ticks(max(ups, default=0)))
-    fig.update_yaxes(title="mean confidence", range=[0, 1.02])
-    fig.update_layout(legend={"orientation": "h", "y": 1.12})
-    return layout(fig, "P sharpens Q: mean confidence per update", height=330)
-
-
-# ---------------------------------------------------------------------------
-# The kernel explorer: Q's Student's t kernel and P's sharpening, pure NumPy, instant.
-
-KERNEL_ALPHAS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
-"""The degrees of freedom the kernel explorer always draws, beside the chosen one."""
-
-
-def student_t_kernel(distance, alpha: float) -> np.ndarray:
-    """The unnormalised soft-assignment kernel ``(1 + d^2 / alpha) ** (-(alpha + 1) / 2)``.
-
-    The numerator of q_ij (:class:`dec_core.layers.ClusteringLayer`), for a point
-    at distance ``d = |z_i - mu_j|`` from a centroid; 1 at the centroid.
-
-    Parameters
-    ----------
-    distance : array-like
-        Distances, >= 0.
-    alpha : float
-        Degrees of freedom, > 0.
-
-    Returns
-    -------
-    ndarray
-    """
-    d = np.asarray(distance, dtype=np.float64)
-    return np.exp(-(alpha + 1.0) / 2.0 * np.log1p(d**2 / float(alpha)))
-
-
-def sharpen_row(q, f, power: float = 2.0, normalize_frequency: bool = True) -> np.ndarray:
-    """One row of DEC's target ``p_j ∝ q_j^power / f_j``, for sizes ``f`` given by sliders.
-
-    :func:`dec_core.target.target_distribution` (the engine's formula) on a
-    single point.
-
-    Parameters
-    ----------
-    q : array-like of shape (k,)
-        The point's soft assignment (sums to 1).
-    f : array-like of shape (k,)
-        Soft cluster sizes ``f_j = sum_i q_ij`` (any positive scale).
-    power : float, default=2.0
-    normalize_frequency : bool, default=True
-
-    Returns
-    -------
-    ndarray of shape (k,)
-    """
-    row = np.asarray(q, dtype=np.float64)[None, :]
-    return target_distribution(row, power, normalize_frequency, frequency=f)[0].astype(np.float64)
-
-
-def example_row(k: int = 4, top: float = 0.5, big: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """A point's q over ``k`` clusters and the clusters' sizes f, for the explorer's sliders.
-
-    Parameters
-    ----------
-    k : int, default=4
-        Number of clusters (>= 2).
-    top : float, default=0.5
-        q of cluster 0, the point's most likely cluster; the rest share
-        ``1 - top`` in falling parts.
-    big : float, default=1.0
-        Size of cluster 0 relative to each of the others (f_0 = big * f_j).
-
-    Returns
-    -------
-    q, f : ndarray of shape (k,)
-    """
-    rest = np.arange(k - 1, 0, -1, dtype=np.float64)
-    q = np.concatenate([[float(top)], (1.0 - float(top)) * rest / rest.sum()])
-    f = np.ones(k)
-    f[0] = float(big)
-    return q, f / f.sum()
-
-
-KERNEL_ALPHA_CHOICES: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
-SIZE_RATIOS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-"""Sizes of cluster 0 against each other cluster, for the sharpening slider."""
-
-
-def alpha_options(current: float) -> list[float]:
-    """The kernel explorer's alpha values, including ``current`` (the Model page's alpha)."""
-    return sorted({*KERNEL_ALPHA_CHOICES, float(current)})
-
-
-def gaussian_crossing(alpha: float, max_distance: float = 10.0) -> float:
-    """The distance beyond which the Student's t kernel is above the Gaussian ``exp(-d^2/2)``.
-
-    Near a centroid the kernel is always below the Gaussian (its curvature at 0 is
-    ``(alpha + 1) / (2 alpha) > 1/2``), far away always above (a power law against an
-    exponential): they cross once.
-
-    Examples
-    --------
-    >>> round(gaussian_crossing(1.0), 2)
-    1.59
-    """
-    d = np.linspace(1e-3, max_distance, 10_001)
-    above = student_t_kernel(d, alpha) >= np.exp(-d**2 / 2)
-    return float(d[np.argmax(above)]) if above.any() else float("inf")
-
-
+# ----- Step by step (the Learn page) -----
 def kernel_caption(alpha: float, q, f, power: float, normalize_frequency: bool) -> str:
     """What the kernel explorer shows, with its numbers: the question a student asks next.
 
@@ -565,48 +340,38 @@ def kernel_caption(alpha: float, q, f, power: float, normalize_frequency: bool) 
     return text + ": no sharpening towards cluster 0."
 
 
-def kernel_figure(alpha: float, alphas=KERNEL_ALPHAS, max_distance: float = 5.0) -> go.Figure:
-    """q's kernel against distance for several alpha, the chosen one highlighted.
+LEARN_INTRO = ("Run DEC one target update at a time and watch the target P sharpen the soft "
+               "assignment Q. Data and model come from the Data and Model pages; training "
+               "settings from the Train page. Click a point on the map to follow it.")
+"""The Step-by-step page's title help."""
 
-    A Gaussian ``exp(-d^2 / 2)`` (the limit of a large alpha) is drawn dotted
-    for reference.
-    """
-    d = np.linspace(0.0, max_distance, 201)
-    values = sorted({float(a) for a in alphas} | {float(alpha)})
-    fig = go.Figure()
-    others = iter((0, 2, 4, 9, 5, 8))  # palette colours far from the accent red
-    for a in values:
-        chosen = a == float(alpha)
-        fig.add_trace(go.Scatter(
-            x=d, y=student_t_kernel(d, a), mode="lines", name=f"α = {a:g}" + (" (chosen)" if chosen else ""),
-            line={"color": ACCENT if chosen else color(next(others)), "width": 4 if chosen else 1.5},
-            opacity=1.0 if chosen else 0.6,
-            hovertemplate="distance %{x:.2f}<br>kernel %{y:.3f}<extra>α = " + f"{a:g}</extra>"))
-    fig.add_trace(go.Scatter(x=d, y=np.exp(-d**2 / 2), mode="lines", name="Gaussian (α → ∞)",
-                             line={"color": "#444", "dash": "dot", "width": 1.5}))
-    fig.update_xaxes(title="distance ‖z_i − μ_j‖")
-    fig.update_yaxes(title="kernel (1 + d²/α)^−(α+1)/2", range=[0, 1.02])
-    fig.update_layout(legend={"orientation": "h", "y": -0.3})
-    return layout(fig, "Q's kernel: how fast belief falls with distance", height=340)
+LEARN_START_HINT = ("Press **Start in step mode**. The autoencoder is pretrained first (the Train "
+                    "page's settings; a pretrained one is reused when nothing changed), then DEC "
+                    "waits for you before every update.")
+"""What the Step-by-step page says before its first job."""
+
+LEARN_NEXT_HINT = "Press **Step** for one more update, or **Play** to run on."
 
 
-def sharpen_figure(q, f, power: float, normalize_frequency: bool) -> go.Figure:
-    """One row's q, its size f and the target p = q^power / f (normalised), per cluster."""
-    q = np.asarray(q, dtype=np.float64)
-    p = sharpen_row(q, f, power, normalize_frequency)
-    k = len(q)
-    x = [str(j) for j in range(k)]
-    cols = [color(j) for j in range(k)]
-    fig = go.Figure([
-        go.Bar(x=x, y=q.tolist(), name="q (now)", marker_color=cols, opacity=0.45,
-               marker_line={"color": cols, "width": 1.5}),
-        go.Bar(x=x, y=p.tolist(), name="p (target)", marker_color=cols),
-    ])
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.3})
-    fig.update_xaxes(title="cluster j (f_0 is the slider's size)", type="category")
-    fig.update_yaxes(title="probability", range=[0, 1])
-    div = " / f_j" if normalize_frequency else ""
-    return layout(fig, f"One row: p ∝ q^{float(power):g}{div}", height=340)
+def step_pretraining_text(epochs_done: int, epochs: int) -> str:
+    """The progress bar's words while a step-mode job pretrains (before its first update)."""
+    return (f"Pretraining the autoencoder: epoch {epochs_done} of {epochs} — step mode "
+            "starts after k-means.")
+
+
+def map_range_text(info: dict) -> str:
+    """The map's axes in words: fixed since update 0, or since the update that widened them."""
+    since = int(info.get("xy_range_since", 0) or 0)
+    if since == 0:
+        return " The axes are fixed at update 0, with room for the clusters to spread."
+    return (f" The axes were fixed at update 0 and widened at update {since}, when points "
+            "left them.")
+
+
+def switches_pending_text(used: dict) -> str:
+    """When the job shown trains towards another target than the switches now say."""
+    return (f"The job shown uses {target_text(**used)}; the switches apply at the next "
+            "**Start in step mode**.")
 
 
 PROTOTYPES_BARELY = 0.02

@@ -178,27 +178,28 @@ def test_kernel_explorer_formulas():
     import numpy as np
 
     from dec_core.target import target_distribution
+    from explorer.analysis import lesson
     from explorer.text import teach
 
     d = np.linspace(0, 4, 9)
     for alpha in (0.1, 1.0, 10.0):
-        np.testing.assert_allclose(teach.student_t_kernel(d, alpha),
+        np.testing.assert_allclose(lesson.student_t_kernel(d, alpha),
                                    (1 + d**2 / alpha) ** (-(alpha + 1) / 2), rtol=1e-9)
     # a large alpha tends to the Gaussian exp(-d^2/2)
-    np.testing.assert_allclose(teach.student_t_kernel(d, 1e6), np.exp(-d**2 / 2), atol=1e-4)
-    q, f = teach.example_row(4, top=0.5, big=4.0)
+    np.testing.assert_allclose(lesson.student_t_kernel(d, 1e6), np.exp(-d**2 / 2), atol=1e-4)
+    q, f = lesson.example_row(4, top=0.5, big=4.0)
     assert q.sum() == pytest.approx(1.0) and q[0] == 0.5 and f[0] == pytest.approx(4 * f[1])
     w = q**3 / f
-    np.testing.assert_allclose(teach.sharpen_row(q, f, 3.0, True), w / w.sum(), atol=1e-6)
-    np.testing.assert_allclose(teach.sharpen_row(q, f, 1.0, False), q, atol=1e-6)
+    np.testing.assert_allclose(lesson.sharpen_row(q, f, 3.0, True), w / w.sum(), atol=1e-6)
+    np.testing.assert_allclose(lesson.sharpen_row(q, f, 1.0, False), q, atol=1e-6)
     # the row explorer and the engine agree when f is the data's own sizes
     rng = np.random.default_rng(0)
     qq = rng.dirichlet(np.ones(5), size=50)
     full = target_distribution(qq, 2.0, True)
-    np.testing.assert_allclose(teach.sharpen_row(qq[7], qq.sum(axis=0)), full[7], atol=1e-6)
+    np.testing.assert_allclose(lesson.sharpen_row(qq[7], qq.sum(axis=0)), full[7], atol=1e-6)
     # a big cluster 0 is held back by the f_j division: p_0 below its q_0
-    assert teach.sharpen_row(q, f, 2.0, True)[0] < teach.sharpen_row(q, f, 2.0, False)[0]
-    assert "holds it back" in teach.kernel_caption(1.0, *teach.example_row(4, 0.4, 8.0), 2.0,
+    assert lesson.sharpen_row(q, f, 2.0, True)[0] < lesson.sharpen_row(q, f, 2.0, False)[0]
+    assert "holds it back" in teach.kernel_caption(1.0, *lesson.example_row(4, 0.4, 8.0), 2.0,
                                                    True)
 
 

@@ -5,10 +5,10 @@ import math
 
 import plotly.graph_objects as go
 
-from explorer.analysis import runs as sbs
+from explorer.charts import lesson as lesson_charts
+from explorer.charts import runs as run_charts
 from explorer.charts import theme
 from explorer.charts import train as charts
-from explorer.text import teach
 
 
 def _title_lines_fit(fig) -> bool:
@@ -37,7 +37,7 @@ def test_long_y_titles_break_into_lines_that_fit_the_plot():
 def test_runs_keep_a_final_zero_on_the_log_axis():
     hist = [{"iteration": [0, 15, 30, 45], "delta_label": [0.0, 0.1, 0.02, 0.0]},
             {"iteration": [0, 15, 30], "delta_label": [0.0, 0.2, 0.05]}]
-    fig = sbs.curves_figure(hist, ["α = 1", "α = 10"], "delta_label")
+    fig = run_charts.curves_figure(hist, ["α = 1", "α = 10"], "delta_label")
     zeros = [t for t in fig.data if t.x == (45,)]
     assert len(zeros) == 1 and zeros[0].marker.symbol == "circle-open"
     floor = zeros[0].y[0]
@@ -47,13 +47,13 @@ def test_runs_keep_a_final_zero_on_the_log_axis():
     # update 0 (0 by construction, against k-means) is not drawn as "no point changed"
     assert all(0 not in t.x for t in fig.data)
     # nothing at 0: no "0" row
-    plain = sbs.curves_figure(hist[1:], ["α = 10"], "delta_label")
+    plain = run_charts.curves_figure(hist[1:], ["α = 10"], "delta_label")
     assert "0" not in plain.layout.yaxis.ticktext
 
 
 def test_step_by_step_update_ticks_stay_few_and_whole():
     for n, most in ((8, 9), (35, 10), (120, 10)):
-        fig = teach.sharpening_figure([{"update": i, "q_conf": 0.5, "p_conf": 0.6}
+        fig = lesson_charts.sharpening_figure([{"update": i, "q_conf": 0.5, "p_conf": 0.6}
                                        for i in range(n + 1)])
         axis = fig.layout.xaxis
         assert axis.dtick == int(axis.dtick) and n / axis.dtick + 1 <= most + 1

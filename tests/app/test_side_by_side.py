@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.analysis import runs as sbs
+from explorer.charts import runs as run_charts
 from explorer.charts.theme import PROJECTOR, layout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,16 +47,16 @@ def test_overlaid_curves_and_confidence():
             {"iteration": [0, 5], "loss": [float("nan"), 0.3], "acc": [0.4, 0.45],
              "delta_label": [0.0, 0.2]}]
     names = ["α = 1", "α = 10"]
-    loss = sbs.curves_figure(hist, names, "loss")
+    loss = run_charts.curves_figure(hist, names, "loss")
     assert [t.name for t in loss.data] == names
     assert list(loss.data[0].x) == [5, 10]  # update 0 has no loss yet
-    delta = sbs.curves_figure(hist, names, "delta_label")
+    delta = run_charts.curves_figure(hist, names, "delta_label")
     assert delta.layout.yaxis.type == "log" and list(delta.data[1].y) == [0.2]
-    empty = sbs.curves_figure([{}, {}], names, "acc")
+    empty = run_charts.curves_figure([{}, {}], names, "acc")
     assert not empty.data and empty.layout.annotations
     rng = np.random.default_rng(0)
     q = rng.dirichlet(np.ones(4), size=100)
-    conf = sbs.confidence_by_run_figure([q, None], names)
+    conf = run_charts.confidence_by_run_figure([q, None], names)
     assert [t.name for t in conf.data] == ["α = 1"]
     assert sum(conf.data[0].y) == pytest.approx(1.0)
 

@@ -5,28 +5,29 @@ import re
 import numpy as np
 import pytest
 
+from explorer.analysis import lesson
 from explorer.text import teach
 
 
-@pytest.mark.parametrize("alpha", teach.KERNEL_ALPHA_CHOICES)
+@pytest.mark.parametrize("alpha", lesson.KERNEL_ALPHA_CHOICES)
 def test_the_kernel_caption_says_only_what_its_numbers_show(alpha):
-    q, f = teach.example_row()
+    q, f = lesson.example_row()
     text = teach.kernel_caption(alpha, q, f, 2.0, True)
-    near, far = teach.student_t_kernel(1.0, alpha), teach.student_t_kernel(3.0, alpha)
+    near, far = lesson.student_t_kernel(1.0, alpha), lesson.student_t_kernel(3.0, alpha)
     assert f"the kernel is {near:.2f} at distance 1 (a Gaussian: {np.exp(-0.5):.2f})" in text
     assert f"{far:.3f} at distance 3, {far / np.exp(-4.5):.1f}× a Gaussian's" in text
     cross = float(re.search(r"up to a distance of ([\d.]+)", text).group(1))
     d = np.linspace(0.05, 8, 400)
-    below = teach.student_t_kernel(d, alpha) < np.exp(-d**2 / 2)
+    below = lesson.student_t_kernel(d, alpha) < np.exp(-d**2 / 2)
     assert below[d < cross - 0.1].all() and not below[d > cross + 0.1].any()
     if alpha != 1.0:  # the comparison with the paper's alpha follows the two numbers
-        word = "more" if far > teach.student_t_kernel(3.0, 1.0) else "less"
+        word = "more" if far > lesson.student_t_kernel(3.0, 1.0) else "less"
         assert f"keeps far points {word} in play than α = 1" in text
 
 
 def test_a_small_alpha_is_not_said_to_keep_far_points_more_than_the_papers():
     """At α = 0.1 the kernel at distance 3 (0.084) is below α = 1's (0.100)."""
-    text = teach.kernel_caption(0.1, *teach.example_row(), 2.0, True)
+    text = teach.kernel_caption(0.1, *lesson.example_row(), 2.0, True)
     assert "a small α keeps far points in play" not in text
     assert "less in play than α = 1" in text
 
@@ -71,9 +72,11 @@ def test_the_finish_time_says_what_it_counts():
 
 
 def test_an_interrupted_job_says_what_is_kept_and_what_runs_again():
-    text = teach.interrupted_text("interrupted by a server restart at epoch 73 of 200",
-                                  "the start: no checkpoint was saved before the interruption, "
-                                  "so all the work done before it runs again")
+    from explorer.text import states
+
+    text = states.interrupted_text("interrupted by a server restart at epoch 73 of 200",
+                                   "the start: no checkpoint was saved before the interruption, "
+                                   "so all the work done before it runs again")
     assert text.startswith("This training was interrupted by a server restart at epoch 73")
     assert "Kept: its settings, its data and its link" in text
     assert "all the work done before it runs again" in text and "Nothing is lost" not in text
