@@ -347,7 +347,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     names = names or {j: f"cluster {j}" for j in range(k)}
     return image_grid(imgs, border_colors=[colors[j] for j in range(k)],
                       titles=[f"μ{j}" for j in range(k)], hover=[names[j] for j in range(k)],
-                      ncols=k, title=title, tile_px=tile_px)
+                      ncols=k, title=title, tile_px=tile_px, projector=projector)
 
 
 def data_space_figure(info: Mapping, colors: Mapping[int, str] | None = None, *,
