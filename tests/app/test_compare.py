@@ -408,3 +408,80 @@ def test_compare_explainer_ranks_no_method_in_words():
     for word in ("best", "better", "worse", "as good as", "outperform", "wins"):
         assert word not in text.lower(), word
         assert not any(word in v["help"].lower() for v in VARIANTS.values()), word
+
+
+def test_projector_mode_scales_the_panels_of_a_shown_run(tmp_path):
+    """Projector mode turned on after the page drew its panels scales them; off scales back."""
+    import json
+
+    from tests.helpers.fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "shown", n=150, n_updates=2)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.run()
+
+    def sizes() -> dict:
+        return {c.key: json.loads(c.proto.spec)["layout"]["font"]["size"]
+                for c in at.get("plotly_chart")}
+
+    normal = sizes()
+    assert {"cmp_panel_truth", "cmp_panel_dec"} <= set(normal)
+    at.session_state["projector"] = True
+    at.run()
+    assert not at.exception, at.exception
+    large = sizes()
+    assert set(large) == set(normal)
+    assert all(large[key] > normal[key] for key in normal), (normal, large)
+    at.session_state["projector"] = False
+    at.run()
+    assert sizes() == normal
+
+
+class _TrainingJob:
+    """A job in DEC's phase, as the manager hands it to the page."""
+
+    active, state, run_path, step_mode = True, "running", None, False
+
+    def view(self) -> dict:
+        return {"state": "running", "phase": "dec", "progress": 0.5, "elapsed": 3.0,
+                "reused_autoencoder": True, "error": None}
+
+
+class _Jobs:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def get(self, job_id, owner):
+        return _TrainingJob() if job_id else None
+
+    def owner_path(self, owner) -> Path:
+        return self.root
+
+    def jobs_for(self, owner) -> list:
+        return []
+
+
+def test_training_rows_name_their_phase_in_words(tmp_path, monkeypatch):
+    """The IDEC job's bar and a variant's line say "3/3 DEC self-training", not "dec"."""
+    import explorer.jobs as jobs_module
+    from explorer.text.states import phase_text
+    from tests.helpers.fake_run import make_fake_run
+
+    path = make_fake_run(tmp_path / "training", n=150, n_updates=2)
+    monkeypatch.setattr(jobs_module, "_MANAGER", _Jobs(tmp_path / "none"))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["owner"] = OWNER
+    at.session_state["run_path"] = str(path)
+    at.session_state["cmp_jobs"] = {str(path): "idec-job"}
+    at.session_state["cmp_variant_jobs"] = {str(path): {"dec-manifold": "variant-job"}}
+    at.run()
+    assert not at.exception, at.exception
+    words = phase_text("dec")
+    assert words != "dec"
+    bar = " ".join(p.proto.text for p in at.get("progress"))
+    assert f"**IDEC**: {words} · 50%" in bar
+    lines = " ".join(c.value for c in at.caption)
+    assert f"DEC, manifold start: running · {words} · 50%" in lines
+    assert at.button(key="cmp_train").disabled  # its job is training
