@@ -22,9 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .augment import image_side, is_square_image
-from .readers import LABEL_NAMES as LABEL_NAMES  # header names of a label column (auto)
-from .readers import load_keras_npz as load_keras_npz  # public: dec_core.datasets.load_keras_npz
-from .readers import read_csv, read_npy, read_npz
+from .readers import load_keras_npz, read_csv, read_npy, read_npz
 
 DATA_DIR_ENV = "DEC_DATA_DIR"
 """Environment variable naming a folder with ``mnist.npz`` / ``fashion_mnist.npz``."""

@@ -677,9 +677,6 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._fwd_cache = (encoder, clustering, fwd)
         return fwd
 
-    def _embed(self, X) -> np.ndarray:
-        return self._forward(X)[0]
-
     def _check_fitted(self) -> None:
         check_is_fitted(self, ("cluster_centers_", "encoder_"))
         if not hasattr(self, "labels_"):
@@ -693,7 +690,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, embedding_dim)
         """
         self._check_fitted()
-        return self._embed(self._check_X(X))
+        return self._forward(self._check_X(X))[0]
 
     def predict_proba(self, X) -> np.ndarray:
         """Soft assignments ``q`` (rows sum to 1).
