@@ -15,17 +15,25 @@ import re
 from collections.abc import Sequence
 
 from dec_core.cost import (  # noqa: F401  (the one cost model; re-exported for the page)
-    TRAINING_FACTOR,
     flops_per_sample,
     human_count,
     human_seconds,
     layer_pairs,
-    machine_gflops,
     numpy_matmul_gflops,
     param_count,
     training_flops_per_sample,
 )
 from explorer.charts.theme import DIAGRAM
+
+
+def hidden_tokens(text: str) -> list[str]:
+    """The sizes typed in the hidden-sizes box, split at commas, semicolons or spaces."""
+    return [t for t in re.split(r"[,;\s]+", str(text).strip()) if t]
+
+
+def hidden_text(hidden: Sequence[int]) -> str:
+    """Hidden sizes as the box shows them: ``"500,500,2000,10"``."""
+    return ",".join(str(int(h)) for h in hidden)
 
 
 def parse_hidden(text: str, n_features: int) -> list[int]:
@@ -52,7 +60,7 @@ def parse_hidden(text: str, n_features: int) -> list[int]:
     """
     from dec_core.dims import check_dims
 
-    tokens = [t for t in re.split(r"[,;\s]+", str(text).strip()) if t]
+    tokens = hidden_tokens(text)
     if not tokens:
         raise ValueError("Give at least the embedding size, e.g. 10 (or 500,500,2000,10).")
     hidden = []
@@ -97,30 +105,6 @@ def layer_table(dims: Sequence[int]) -> list[dict]:
             "forward FLOPs": 2 * a * b,
         })
     return rows
-
-
-def clustering_phase_text(method: str = "dec", gamma: float = 0.1) -> str:
-    """What happens to the decoder after pretraining, for DEC or IDEC.
-
-    Parameters
-    ----------
-    method : {"dec", "idec"}, default="dec"
-    gamma : float, default=0.1
-        IDEC's coefficient of the clustering loss.
-
-    Returns
-    -------
-    str
-        One sentence (markdown) for the Model page.
-    """
-    if method == "idec":
-        return ("The pretraining loss compares the reconstruction x̂ with x. **IDEC keeps the "
-                "decoder**: it trains encoder, decoder and clustering layer together on "
-                f"L = L_r + γ·KL(P‖Q) with γ = {float(gamma):g}, so the reconstruction loss "
-                "L_r keeps the embedding faithful to the data.")
-    return ("The pretraining loss compares the reconstruction x̂ with x. **DEC then drops the "
-            "decoder** and refines the encoder with the clustering layer on L = KL(P‖Q) "
-            "(IDEC, set on the Train page, keeps it).")
 
 
 def autoencoder_dot(dims: Sequence[int], n_clusters: int | None = None,

@@ -3,6 +3,7 @@
 import pytest
 
 from explorer.charts import model as mi
+from explorer.text import teach
 
 
 @pytest.mark.parametrize("dims", [[64, 32, 10], [784, 500, 500, 2000, 10], [5, 2]])
@@ -85,7 +86,7 @@ def test_human_formats():
 
 def test_decoder_is_kept_for_idec():
     """Issue 11 item 9: the Model page said the decoder is dropped even for IDEC."""
-    dec, idec = mi.clustering_phase_text("dec"), mi.clustering_phase_text("idec", 0.1)
+    dec, idec = teach.clustering_phase_text("dec"), teach.clustering_phase_text("idec", 0.1)
     assert "drops the decoder" in dec and "L = KL(P‖Q)" in dec
     assert "keeps the decoder" in idec and "drops" not in idec
     assert "L = L_r + γ·KL(P‖Q) with γ = 0.1" in idec
