@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import plotly.graph_objects as go
 
+from dec_core.presets import method_of
 from explorer.charts.theme import (
     ACCENT,
     NEUTRAL,
@@ -42,7 +43,8 @@ def wrap(text: str, width: int = 46) -> str:
                                      break_on_hyphens=False)) or str(text)
 
 
-def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None) -> go.Figure:
+def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None, *,
+                         projector: bool = False) -> go.Figure:
     """Reconstruction loss (MSE) per pretraining epoch, one line per stage."""
     fig = go.Figure()
     stages: dict[str, list[dict]] = {}
@@ -57,7 +59,8 @@ def pretrain_loss_figure(pretrain: list[dict], total_epochs: int | None = None) 
                      if total_epochs else None)
     fig.update_yaxes(title="reconstruction loss (MSE, log)",
                      **log_axis(r["loss"] for r in pretrain))
-    return layout(fig, "Autoencoder pretraining: reconstruction loss", height=300)
+    return layout(fig, "Autoencoder pretraining: reconstruction loss", height=300,
+                  projector=projector)
 
 
 def loss_title(method: str) -> str:
@@ -65,7 +68,8 @@ def loss_title(method: str) -> str:
     return f"IDEC: loss {IDEC_FORMULA}" if method == "idec" else f"DEC: clustering loss {KL}"
 
 
-def kl_loss_figure(dec: list[dict], method: str = "dec") -> go.Figure:
+def kl_loss_figure(dec: list[dict], method: str = "dec", *,
+                   projector: bool = False) -> go.Figure:
     """The clustering loss between two target updates (mean per batch).
 
     DEC draws ``KL(P‖Q)``. IDEC draws its terms apart, ``KL(P‖Q)`` and the
@@ -100,10 +104,11 @@ def kl_loss_figure(dec: list[dict], method: str = "dec") -> go.Figure:
     fig.update_xaxes(title="DEC iteration (batches)")
     fig.update_yaxes(title="loss per batch (log)", **log_axis(values))
     fig.update_layout(showlegend=len(series) > 1)
-    return layout(fig, loss_title(method), height=300)
+    return layout(fig, loss_title(method), height=300, projector=projector)
 
 
-def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None) -> go.Figure:
+def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None, *,
+                       projector: bool = False) -> go.Figure:
     """Share of points that changed cluster at each update, with the ``tol`` line.
 
     A change of 0 cannot sit on a log axis. It is drawn as what it is: on a
@@ -147,10 +152,12 @@ def delta_label_figure(dec: list[dict], tol: float, n_samples: int | None = None
         axis = zero_row(axis, floor, max([tol, *positive]))
     fig.update_yaxes(title="points that changed cluster (share, log)", **axis)
     fig.update_layout(showlegend=bool(zero), legend={"orientation": "h", "y": -0.35})
-    return layout(fig, "DEC: points that changed cluster per update", height=300)
+    return layout(fig, "DEC: points that changed cluster per update", height=300,
+                  projector=projector)
 
 
-def scores_by_update_figure(dec: list[dict], kmeans: dict | None = None) -> go.Figure:
+def scores_by_update_figure(dec: list[dict], kmeans: dict | None = None, *,
+                            projector: bool = False) -> go.Figure:
     """ACC / NMI / ARI at each update, with the k-means start as dotted lines."""
     fig = go.Figure()
     for key in ("acc", "nmi", "ari"):
@@ -166,11 +173,12 @@ def scores_by_update_figure(dec: list[dict], kmeans: dict | None = None) -> go.F
                                                "width": 1})
     fig.update_xaxes(title="DEC iteration (batches)")
     fig.update_yaxes(title="score (dotted: autoencoder + k-means)", range=[0, 1.02])
-    return layout(fig, "Clustering quality against the true labels", height=300)
+    return layout(fig, "Clustering quality against the true labels", height=300,
+                  projector=projector)
 
 
 @lru_cache(maxsize=32)
-def placeholder(title: str, note: str) -> go.Figure:
+def placeholder(title: str, note: str, projector: bool = False) -> go.Figure:
     """An empty chart with a note; cached, so a waiting page sends the same figure each time.
 
     Callers must not change the returned figure.
@@ -180,4 +188,21 @@ def placeholder(title: str, note: str) -> go.Figure:
                        x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return layout(fig, title, height=300)
+    return layout(fig, title, height=300, projector=projector)
+
+
+def training_charts_html(v: dict, *, projector: bool = False) -> str:
+    """Every training chart of a finished job as one interactive HTML page.
+
+    ``v`` is the job's :meth:`~explorer.jobs.Job.view`. The page embeds plotly.js
+    once (several MB), so callers build it only when it is asked for.
+    """
+    train, n_samples = v["config"]["train"], (v["dataset"] or {}).get("n_samples")
+    figs = [pretrain_loss_figure(v["pretrain"], v["pretrain_epochs"], projector=projector),
+            kl_loss_figure(v["dec"], method_of(train), projector=projector),
+            delta_label_figure(v["dec"], float(train["tol"]), n_samples, projector=projector)]
+    if v["dec"] and "acc" in v["dec"][0]:
+        figs.append(scores_by_update_figure(v["dec"], v["kmeans"], projector=projector))
+    html = "<html><head><meta charset='utf-8'><title>DEC training charts</title></head><body>"
+    return html + "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0))
+                          for i, f in enumerate(figs)) + "</body></html>"

@@ -1,9 +1,9 @@
 """The live DEC map as a Streamlit panel, shared by Train and Step by step.
 
 Pages call :func:`draw` with a job's ``step_info``; the figures come from
-:mod:`explorer.live_map.figure` and are rebuilt only when the update they show (or an
-option) changed, so a page that polls every second sends the same figure
-objects between updates.
+:mod:`explorer.live_map.figure` and are rebuilt only when the update they show, an
+option or projector mode changed (:mod:`explorer.charts.cache`), so a page that polls
+every second sends the same figure objects between updates.
 """
 
 from __future__ import annotations
@@ -12,24 +12,17 @@ import time
 
 import streamlit as st
 
+from explorer.charts.cache import cached_figure
 from explorer.live_map import figure as dec_map
 from explorer.live_map import replay
 from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
-from explorer.session.widgets import chart_columns
+from explorer.session.widgets import chart_columns, projector_mode
 from explorer.text.teach import prototypes_caption
 
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
               "on screen is movement in z. Opacity follows each point's confidence max_j q_ij; "
               "× marks the centroids μ_j, the lines their path over the updates.")
-
-
-def _figure(key: str, fingerprint: tuple, build):
-    cache = st.session_state.setdefault("_dec_map_figures", {})
-    hit = cache.get(key)
-    if hit is None or hit[0] != fingerprint:
-        hit = cache[key] = (fingerprint, build())
-    return hit[1]
 
 
 def paced(key: str, info: dict, *, job_id: str, live: bool, every_s: float) -> dict:
@@ -102,16 +95,23 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     k = info["q"].shape[1]
     colors, names = dec_map.colors_for(info, k), dec_map.names_for(info, k)
     fp = (*fingerprint, tuple(sorted((info.get("mapping") or {}).items())))
+    projector = projector_mode()
+
+    def cached(name: str, stamp: tuple, build):
+        return cached_figure(st.session_state, f"{key}_{name}", stamp, build,
+                             projector=projector)
+
     grid = info.get("grid") is not None
     share = info.get("grad_share")
     if show_map:
         left, right = (st.columns([1, 1]) if grid else st.columns([3, 2]) if gradient
                        else (st.container(), None))
         with left:
-            fig = _figure(f"{key}_map", (*fp, arrows, size_by, highlight, height),
-                          lambda: dec_map.embedding_map_figure(
-                              info, colors, names=names, arrows=arrows, size_by=size_by,
-                              highlight=highlight, height=height or dec_map.MAP_HEIGHT))
+            fig = cached("map", (*fp, arrows, size_by, highlight, height),
+                         lambda p: dec_map.embedding_map_figure(
+                             info, colors, names=names, arrows=arrows, size_by=size_by,
+                             highlight=highlight, height=height or dec_map.MAP_HEIGHT,
+                             projector=p))
             st.plotly_chart(fig, key=f"{key}_map")
             st.caption(FRAME_TEXT)
         data_slot, grad_slot = right, (right if not grid else None)
@@ -121,9 +121,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
         data_slot, grad_slot = chart_columns(2) if both else (st.container(), None)
     if grid:
         with data_slot:
-            st.plotly_chart(_figure(f"{key}_data", (*fp, highlight),
-                                    lambda: dec_map.data_space_figure(
-                                        info, colors, names=names, highlight=highlight)),
+            st.plotly_chart(cached("data", (*fp, highlight),
+                                   lambda p: dec_map.data_space_figure(
+                                       info, colors, names=names, highlight=highlight,
+                                       projector=p)),
                             key=f"{key}_data")
             st.caption("The same points where they live, coloured by cluster: DEC's clusters "
                        "as regions of the plane. Each background spot is pushed through the "
@@ -136,14 +137,15 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     protos = info.get("prototypes")
     shape = (dataset or {}).get("image_shape")
     if protos is not None and shape:
-        st.plotly_chart(_figure(f"{key}_protos", fp, lambda: dec_map.prototypes_figure(
-            protos, shape, colors, names)), key=f"{key}_protos")
+        st.plotly_chart(cached("protos", fp, lambda p: dec_map.prototypes_figure(
+            protos, shape, colors, names, projector=p)), key=f"{key}_protos")
         st.caption(prototypes_caption(bool(info.get("decoder_trained")),
                                       info.get("prototypes_change"), info.get("update")))
     if gradient and share is not None:
         with grad_slot if grad_slot is not None else st.container():  # None: below the rest
-            st.plotly_chart(_figure(f"{key}_grad", fp,
-                                    lambda: dec_map.grad_share_figure(share)), key=f"{key}_grad")
+            st.plotly_chart(cached("grad", fp,
+                                   lambda p: dec_map.grad_share_figure(share, projector=p)),
+                            key=f"{key}_grad")
             st.caption(dec_map.grad_caption(share))
 
 
@@ -343,18 +345,20 @@ def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
         if n >= 2:
             _replay_controls(key, state, n, shown_at, live, one_row=True)
         box = replay.shared_box(*(f[:n] for f in frames))
+        projector = projector_mode()
         cols = st.columns(len(frames))
         for side, (col, run_frames, name) in enumerate(zip(cols, frames, names)):
             at = min(shown_at, len(run_frames) - 1)
             info = replay.info_at(run_frames[:n], at, box=box)
             k = info["q"].shape[1]
             ended = " (its last: it stopped there)" if at < shown_at else ""
-            fig = _figure(f"{key}_map_{side}", (pair_id, side, at, ended, n, box),
-                          lambda info=info, k=k, name=name, ended=ended:
-                          dec_map.embedding_map_figure(
-                              info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k),
-                              title=f"{name}: update {info['update']}{ended}",
-                              height=LOCKSTEP_MAP_HEIGHT))
+            fig = cached_figure(
+                st.session_state, f"{key}_map_{side}", (pair_id, side, at, ended, n, box),
+                lambda p, info=info, k=k, name=name, ended=ended: dec_map.embedding_map_figure(
+                    info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k),
+                    title=f"{name}: update {info['update']}{ended}",
+                    height=LOCKSTEP_MAP_HEIGHT, projector=p),
+                projector=projector)
             col.plotly_chart(fig, key=f"{key}_map_{side}")
         st.caption("Both maps go through the same fixed frame (PCA of the shared k-means "
                    "start) with the same axes, and show the same target update (a run that "

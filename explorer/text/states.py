@@ -28,3 +28,28 @@ def step_status(v: dict) -> str:
     if v.get("playing"):
         return f"playing (update {update})"
     return f"training towards update {update + 1}"
+
+
+def eta_text(seconds: float | None) -> str:
+    """A running job's time left (``"estimating…"`` until it has one)."""
+    if seconds is None:
+        return "estimating…"
+    return f"{seconds:.0f} s left" if seconds < 120 else f"{seconds / 60:.1f} min left"
+
+
+def progress_text(v: dict) -> str:
+    """A running job's progress bar line, from its :meth:`~explorer.jobs.Job.view`."""
+    return (f"**{phase_text(v['phase'])}** · {v['progress']:.0%} · {v['elapsed']:.0f} s elapsed "
+            f"· {eta_text(v['eta'])}")
+
+
+def queued_text(position: int, max_jobs: int, restored: bool) -> str:
+    """Where a queued job stands (Train page)."""
+    kept = " Your place was kept across a server restart." if restored else ""
+    return (f"Queued: position {position} — {max_jobs} job(s) run at once on this server; yours "
+            f"starts when a slot frees up. This page follows it.{kept}")
+
+
+def failed_text(error: str) -> str:
+    """The banner of a job whose training raised ``error``."""
+    return f"Training failed: {error}"

@@ -445,76 +445,6 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
     return "waiting for the first epoch…"
 
 
-# ----- Model page -----
-MODEL_INTRO = ("A symmetric dense autoencoder d → hidden → embedding z → hidden → d, with ReLU "
-               "inside and linear embedding and output layers; then DEC's clustering layer on z.")
-
-MODEL_PRESET_HELP = {
-    "Fast": "quick to train on a CPU; a good default for teaching demos.",
-    "DEC paper": "the paper's network (Xie et al., 2016); slow on a CPU for big data.",
-    "Tiny": "one small hidden layer; a first look in seconds.",
-}
-"""What each network preset is for, by the start of its name
-(:data:`explorer.session.state.MODEL_PRESETS`)."""
-
-HIDDEN_SIZES_HELP = ("Comma-separated layer widths from the first hidden layer to the "
-                     "embedding, e.g. 500,500,2000,10; the decoder mirrors them. Usually 1-4 "
-                     "hidden layers of 64-2000 units and an embedding of 2-20 (10 in the "
-                     "paper). Press Enter to apply.")
-
-DIAGRAM_CAPTION = ("Encoder in blue, the embedding z in red, decoder in green; box heights "
-                   "follow the layer widths. ")
-
-ALPHA_HELP = ("The shape of the soft assignment q_ij ∝ (1 + ||z_i - μ_j||² / α)^(-(α+1)/2). "
-              "1, the paper's choice, gives heavy tails; a large alpha approaches a Gaussian "
-              "kernel. Usually 1 (range 0.1-10).")
-
-
-def preset_help(name: str, hidden_text: str) -> str:
-    """A network preset button's help: its sizes and what it is for."""
-    return f"Hidden sizes {hidden_text}: " + next(
-        (v for k, v in MODEL_PRESET_HELP.items() if name.startswith(k)), "")
-
-
-def model_cost_caption(dims: list[int], n_samples: int, batch: int, gflops: float) -> str:
-    """How the Model page's time estimates are made, with this machine's numbers."""
-    from dec_core import cost
-
-    overhead = cost.STEP_OVERHEAD_S + cost.LAYER_OVERHEAD_S * 2 * (len(dims) - 1)
-    return (f"Training costs ≈ 3 x forward = "
-            f"{cost.human_count(cost.training_flops_per_sample(dims))} FLOPs per sample. "
-            f"**Estimates**, for {n_samples:,} samples in batches of {batch}: this machine "
-            f"multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, measured once); a "
-            f"step costs its FLOPs at {cost.EFFICIENCY:.0%} of that rate plus about "
-            f"{overhead * 1e3:.1f} ms of framework overhead (dec_core.cost). Expect the real "
-            "time within a factor of about 1.5 (a busy server is slower).")
-
-
-def clustering_phase_text(method: str = "dec", gamma: float = IDEC_GAMMA) -> str:
-    """What happens to the decoder after pretraining, for DEC or IDEC.
-
-    Parameters
-    ----------
-    method : {"dec", "idec"}, default="dec"
-    gamma : float, default=:data:`dec_core.presets.IDEC_GAMMA`
-        IDEC's coefficient of the clustering loss.
-
-    Returns
-    -------
-    str
-        One sentence (markdown) for the Model page.
-    """
-    if method == "idec":
-        return ("The pretraining loss compares the reconstruction x̂ with x. **IDEC keeps the "
-                "decoder**: it trains encoder, decoder and clustering layer together on "
-                f"L = L_r + γ·KL(P‖Q) with γ = {float(gamma):g}, so the reconstruction loss "
-                "L_r keeps the embedding faithful to the data.")
-    return ("The pretraining loss compares the reconstruction x̂ with x. **DEC then drops the "
-            "decoder** and refines the encoder with the clustering layer on L = KL(P‖Q) "
-            "(IDEC, set on the Train page, keeps it).")
-
-
-
 # ------------------------------------------------------------------ surprises, answered
 KL_RISE_TEXT = (
     "Each point is the mean KL(P‖Q) per batch over the batches between two target updates, "
@@ -597,6 +527,121 @@ def nonconvex_result_text(dataset: str, acc: float, n_samples: int) -> str | Non
     return (f"ACC {acc:.3f}: {wrong:,} of {int(n_samples):,} points ({percent(1 - acc)}) are not "
             f"in the cluster matched to their own {shapes}: there the cut goes across the "
             f"{shapes}s instead of between them.")
+
+
+# ----- Train page -----
+TRAIN_IDLE_TEXT = (
+    "Press **Start** to train DEC on the current data and model. Charts appear here live. "
+    "Training runs on the server, not in this tab: switch pages, refresh or close the tab and "
+    "it goes on. If the server restarts, the job is kept: it shows here as interrupted, and "
+    "**Resume** continues it from its last checkpoint.")
+NO_TRAINING_TEXT = "No training yet: press **Start** to train on the current data and model."
+NO_LABELS_TEXT = "No true labels: ACC / NMI / ARI cannot be computed for this data."
+
+# Estimator parameters as Train's settings panel names them (the shipped-autoencoder note).
+SETTING_LABELS = {"pretrain": "Scheme", "pretrain_epochs": "Epochs", "layer_epochs":
+                  "Epochs per layer", "pretrain_batch_size": "Batch size", "pretrain_optimizer":
+                  "Optimizer", "pretrain_lr": "Learning rate", "pretrain_schedule":
+                  "Learning-rate schedule", "pretrain_noise": "Input noise",
+                  "random_state": "Seed", "momentum": "Momentum"}
+
+
+def shipped_difference_text(d: dict) -> str:
+    """One way the settings differ from the shipped autoencoder's record, in words.
+
+    ``d`` is one entry of :func:`dec_core.pretrained.mismatch` (``key``, ``value``,
+    ``recorded``).
+    """
+    def dims(v):
+        return "d-" + "-".join(str(h) for h in v[1:]) if v else "none"
+
+    if d["key"] == "dims":
+        return f"the network is {dims(d['value'])}, it was pretrained as {dims(d['recorded'])}"
+    label = SETTING_LABELS.get(d["key"], d["key"])
+    if d["key"] == "pretrain_steps":  # the record ran every epoch
+        return (f"{label} {d['value']:,} stops pretraining before its epochs end; the shipped "
+                "one ran them all")
+    return f"{label} is {d['value']}, it was pretrained with {d['recorded']}"
+
+
+def shipped_mismatch_text(differ: list[dict], data_name: str) -> tuple[str, str] | None:
+    """Why Start will pretrain live although the shipped autoencoder was chosen.
+
+    Returns ``("info", words)`` when the data are not the ones it was pretrained
+    on, ``("warning", words)`` when a setting differs, None when it fits.
+    """
+    if differ and differ[-1]["key"] == "data":
+        recorded, value = differ[-1]["recorded"], differ[-1]["value"]
+        return "info", (f"The shipped autoencoder was pretrained on the built-in digits (all "
+                        f"{recorded[0]:,} images), so it cannot serve {data_name} "
+                        f"({value[0]:,} × {value[1]}): Start pretrains live.")
+    if differ:
+        return "warning", ("**The shipped autoencoder does not fit these settings**, so Start "
+                           "pretrains live (slower, and a result of its own): "
+                           + "; ".join(map(shipped_difference_text, differ))
+                           + ". Settings → Reset to defaults brings it back.")
+    return None
+
+
+def cost_text(est, gflops: float, reuse: bool, update_budget: int | None) -> str:
+    """Train's estimate before Start, from a :func:`dec_core.cost.estimate` ``est``.
+
+    ``reuse``: the shipped autoencoder serves, so pretraining is skipped;
+    ``update_budget``: the most rows the target updates embed in all.
+    """
+    pre = ("skipped: the shipped autoencoder" if reuse else
+           f"≈ {human_seconds(est.pretrain_seconds)} ({est.pretrain_steps:,} steps"
+           + (f", the step budget stops it after {est.pretrain_epochs_run} of "
+              f"{est.pretrain_epochs} epochs" if est.capped else "") + ")")
+    widened = (f"; a target update every {est.update_interval:,} batches instead of "
+               f"{est.update_interval_asked:,}, so that the updates embed at most "
+               f"{update_budget:,} rows in all"
+               if est.update_interval > est.update_interval_asked else "")
+    return (f"**Estimated cost** on this server ({gflops:.0f} GFLOP/s matmul): pretraining {pre} "
+            f"· k-means ≈ {human_seconds(est.kmeans_seconds)} · DEC ≈ "
+            f"{human_seconds(est.dec_expected_seconds)} (at most "
+            f"{human_seconds(est.dec_seconds)}, {est.dec_steps:,} batches{widened}) · **total ≈ "
+            f"{human_seconds(est.total_seconds)}** · peak memory ≈ "
+            f"{human_bytes(est.peak_bytes)}. An estimate from the FLOP count: expect the "
+            "real time within about 1.5x; a busy server is slower, and the ETA then follows "
+            "the measured speed.")
+
+
+def over_budget_text(total_seconds: float) -> str:
+    """The warning above the one-click fixes of a run estimated past ``WARN_SECONDS``."""
+    return (f"This run is estimated at **{human_seconds(total_seconds)}**, more than "
+            f"{human_seconds(WARN_SECONDS)}. Start it anyway, or make it fit:")
+
+
+def stale_text(what: str, state: str, active: bool) -> str:
+    """Words for a job made with other settings than the current ones.
+
+    ``what`` names its data and k (e.g. ``"moons, k = 2"``); ``state`` and
+    ``active`` are the job's.
+    """
+    if active:
+        return (f"This run was started with other settings ({what}); your changes apply to "
+                "the next Start.")
+    if state == "interrupted":  # not a stale result: Resume goes on with its own settings
+        return (f"The interrupted run used other settings ({what}): **Resume** goes on with "
+                "them; Start trains anew with the current ones.")
+    return (f"From the previous run: {what}. The settings have changed since; press Start "
+            "to train with the current ones.")
+
+
+def stopped_text(elapsed: float) -> str:
+    """The banner of a job stopped by its owner."""
+    return f"Stopped after {duration_text(elapsed)} — the model keeps what it had learned."
+
+
+def finished_text(v: dict, n_samples: int | None) -> str:
+    """The banner of a finished job, from its :meth:`~explorer.jobs.Job.view` ``v``."""
+    again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
+             "checkpoint; the same result as without the interruption)" if v["resumed"] else "")
+    queued = (v["started"] - v["created"]) if v["started"] and not v["resumed"] else None
+    return (f"Finished in {duration_text(v['elapsed'], queued)}{again} — "
+            + stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                        state=v["state"]))
 
 
 # ----- k sweep (Data, Train, Model and Explore pages) -----

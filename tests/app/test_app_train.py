@@ -87,6 +87,32 @@ def test_train_end_to_end_then_runs_page():
     assert len(runs.get("download_button")) == 4  # labels CSV, model, CLI config, notebook
 
 
+def _font_sizes(at) -> dict:
+    import json
+
+    return {c.key: json.loads(c.proto.spec)["layout"]["font"]["size"]
+            for c in at.get("plotly_chart")}
+
+
+def test_projector_mode_redraws_a_finished_runs_charts():
+    """Turning projector mode on after a run finished scales every chart, the cached ones
+    (training charts, the map and its panels) included, and turning it off scales them back."""
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
+    button(at, "Start").click().run()
+    wait_done(at)
+    normal = _font_sizes(at)
+    assert {"pretrain_chart", "kl_chart", "train_map", "confusion_chart"} <= set(normal)
+    at.session_state["projector"] = True
+    at.run()
+    assert not at.exception
+    large = _font_sizes(at)
+    assert set(large) == set(normal)
+    assert all(large[key] > normal[key] for key in normal), (normal, large)
+    at.session_state["projector"] = False
+    at.run()
+    assert _font_sizes(at) == normal
+
+
 def test_refresh_reattaches_by_url(monkeypatch):
     import explorer.session.owner as session_owner
 
