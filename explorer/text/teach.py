@@ -811,6 +811,49 @@ def header_clusters(k_setting: int, n_classes: int | None, sw: dict | None, *,
             f"{sw['suggested_k']}")
 
 
+# ----- Explore page -----
+CONFUSION_CAPTION = (
+    "Each cluster is matched to one class (Hungarian algorithm). Column *j* holds the cluster "
+    "matched to class *j*, so the diagonal holds the matched points: they are the ACC. A "
+    "**none** column means no cluster is matched to that class; clusters matched to no class "
+    "(more clusters than classes, or empty ones) come last, after the dotted line. The "
+    "squares are the colours of the map and the galleries.")
+GALLERY_CAPTION = (
+    "Confidence is a sample's largest soft assignment q (its cluster's share). The most "
+    "confident members show what a cluster stands for; the least confident are the "
+    "borderline cases DEC is unsure about.")
+PROTOTYPES_CAPTION = (
+    "The pretrained decoder turns each centroid into an image (plain DEC never trains the "
+    "decoder): what the cluster 'means', beside its members below.")
+SCORES_CAPTION = (
+    "ACC: accuracy after matching clusters to classes (Hungarian). NMI: normalised mutual "
+    "information. ARI: adjusted Rand index (0 = chance).")
+
+
+def confidence_range_text(k: int) -> str:
+    """Where a confidence (max q) can lie with ``k`` clusters."""
+    return (f"With {k} clusters, a sample's confidence is at least 1/{k} = {1 / k:.2f} "
+            "(no preference) and at most 1 (fully in one cluster).")
+
+
+def evolution_caption(explained, with_centroids: bool) -> str:
+    """How to read the evolution animation: one frame fixed at the k-means start.
+
+    ``explained``: the share of update 0's embedding variance on each of the two axes.
+    """
+    return ("The frame is fixed once, at the k-means start: a PCA of the tracked points' "
+            f"embedding at update 0 (its two axes hold {explained[0]:.0%} and "
+            f"{explained[1]:.0%} of that embedding's variance). Every later update"
+            + (" and every centroid" if with_centroids else "")
+            + " goes through the same linear map, so movement on screen is movement in the "
+            "embedding, and update 0 looks as clustered as k-means left it. Press Play or drag "
+            "the slider: DEC pulls the points towards the centroids"
+            + (" (×, with their path)" if with_centroids else "")
+            + " while the centroids themselves move."
+            + ("" if with_centroids else " This run was saved before centroids were "
+               "recorded, so they are not drawn."))
+
+
 # ----- Compare page -----
 COMPARE_NO_RUN = (
     "No run to compare yet. Train a model on the **Train** page (or open a saved run on "

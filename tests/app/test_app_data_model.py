@@ -326,3 +326,25 @@ def test_model_page_says_what_fewer_clusters_than_classes_allow():
     assert any(f"ACC can be at most {max_acc(y, 3):.3f}" in c.value for c in at.caption)
     at.number_input(key="model.n_clusters").set_value(10).run()
     assert not any("ACC can be at most" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("name", ["digits", "blobs"])
+def test_data_page_figures_follow_projector_mode(name):
+    """Projector mode turned on after the page was drawn redraws its figures in large type."""
+    import json
+
+    from explorer.charts.theme import PROJECTOR, PROJECTOR_KEY
+
+    at = data_page(name=name).run()
+    assert not at.exception, at.exception
+
+    def title_sizes() -> dict:
+        return {c.key: json.loads(c.proto.spec)["layout"]["title"].get("font", {}).get("size")
+                for c in at.get("plotly_chart")}
+
+    before = title_sizes()
+    assert len(before) == 2 and PROJECTOR["title"] not in before.values()
+    at.session_state[PROJECTOR_KEY] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert title_sizes() == dict.fromkeys(before, PROJECTOR["title"])

@@ -179,3 +179,23 @@ def test_explore_and_compare_show_the_same_baseline(runs, tmp_path, monkeypatch)
     for metric in ("ACC", "NMI", "ARI"):
         assert row[metric] == pytest.approx(explore[metric], abs=1e-12)
     assert NAMES["ae_kmeans"] in cmp.dataframe[0].value.index
+
+
+def test_projector_mode_rescales_every_figure_of_a_finished_run(runs):
+    """Turning projector mode on for a run already drawn redraws each figure in large type
+    (the builders take the mode as an argument, so no cached figure keeps the small one)."""
+    from explorer.charts.theme import PROJECTOR, PROJECTOR_KEY
+
+    def title_sizes(at) -> dict:
+        return {c.key: json.loads(c.proto.spec)["layout"].get("title", {}).get("font", {})
+                .get("size") for c in at.get("plotly_chart")}
+
+    at = _app(runs["images"])
+    at.run()
+    assert not at.exception, at.exception
+    before = title_sizes(at)
+    assert len(before) >= 9 and PROJECTOR["title"] not in before.values()
+    at.session_state[PROJECTOR_KEY] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert title_sizes(at) == dict.fromkeys(before, PROJECTOR["title"])
