@@ -72,13 +72,12 @@ import atexit
 import threading
 
 from explorer import settings
-from explorer.jobs._words import AUTOENCODER_SOURCES
 from explorer.jobs.cache import AutoencoderCache
 from explorer.jobs.job import STATES_ACTIVE, STATES_ENDED, Job, owner_dir
 from explorer.jobs.manager import JobManager
 
-__all__ = ["AUTOENCODER_SOURCES", "STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job",
-           "JobManager", "manager", "owner_dir"]
+__all__ = ["STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job", "JobManager", "manager",
+           "owner_dir"]
 
 _MANAGER: JobManager | None = None
 _MANAGER_LOCK = threading.Lock()

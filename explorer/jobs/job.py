@@ -20,14 +20,14 @@ import numpy as np
 
 from dec_core.cost import remaining_seconds
 from explorer.jobs import events as ev
-from explorer.jobs._words import (
+from explorer.jobs.controls import Controls
+from explorer.live_map import replay as live_replay
+from explorer.text.states import (
     AUTOENCODER_SOURCES,
     idle_end_message,
     interrupted_message,
     resumed_message,
 )
-from explorer.jobs.controls import Controls
-from explorer.live_map import replay as live_replay
 
 STATES_ACTIVE = ("queued", "running")
 STATES_ENDED = ("done", "stopped", "failed", "interrupted")

@@ -23,17 +23,17 @@ from dec_core.checkpoint import position as checkpoint_position
 from dec_core.cost import machine_gflops
 from explorer import settings
 from explorer.jobs import events as ev
-from explorer.jobs._words import (
+from explorer.jobs.cache import AutoencoderCache
+from explorer.jobs.job import Job, owner_dir
+from explorer.jobs.journal import PROGRESS_EVERY_S, Journal
+from explorer.jobs.pool import Runner, WarmPool
+from explorer.text.states import (
     NO_RESULT,
     STOPPED_BEFORE_START,
     resume_point,
     stop_grace_message,
     worker_died_error,
 )
-from explorer.jobs.cache import AutoencoderCache
-from explorer.jobs.job import Job, owner_dir
-from explorer.jobs.journal import PROGRESS_EVERY_S, Journal
-from explorer.jobs.pool import Runner, WarmPool
 
 _LOG = logging.getLogger(__name__)
 

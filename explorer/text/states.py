@@ -1,6 +1,14 @@
-"""The job states in words: phases, step-mode status (no streamlit)."""
+"""The job states in words: every sentence the app says about a training job (no streamlit).
+
+Phases and step-mode status, a job's status line, its progress and queue
+place, and the messages a job ends with (stopped, interrupted, resumed, ended
+while idle, failed) and where Resume continues. :mod:`explorer.jobs` words its
+jobs' states from here; the pages say them from here. May import: ``dec_core``.
+"""
 
 from __future__ import annotations
+
+from dec_core.checkpoint import describe
 
 # A job's phase as people read it (Train page, sidebar, Runs page).
 PHASES = {"queued": "Waiting in the queue", "loading": "Loading data",
@@ -53,3 +61,123 @@ def queued_text(position: int, max_jobs: int, restored: bool) -> str:
 def failed_text(error: str) -> str:
     """The banner of a job whose training raised ``error``."""
     return f"Training failed: {error}"
+
+
+def job_status(v: dict, position: int | None) -> str:
+    """A job's state in words (the Runs page's "status" column).
+
+    Parameters
+    ----------
+    v : dict
+        The job's :meth:`~explorer.jobs.Job.view`.
+    position : int or None
+        Its place in the queue (:meth:`~explorer.jobs.JobManager.queue_position`).
+    """
+    if v["state"] == "queued":
+        return f"waiting in the queue (position {position})"
+    if v["state"] == "running" and v["step_mode"]:
+        return f"step by step: {step_status(v)}"
+    if v["state"] == "running":
+        return f"running: {phase_text(v['phase'])}"
+    if v["state"] == "failed":
+        return f"failed: {v['error']}"
+    if v["state"] == "stopped" and v.get("idle_ended"):
+        return "ended after waiting for Step too long (saved)"
+    if v["state"] == "interrupted":
+        return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
+    return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+
+
+# -- the messages a job ends with, and where Resume continues
+# How an interrupted job came to be, in words (Train, Runs, the sidebar say it).
+INTERRUPTED_BY = "a server restart"
+# Where a job's autoencoder came from, in words (the Train page and the saved run say it).
+AUTOENCODER_SOURCES = {
+    "live": "pretrained live",
+    "shipped": "the shipped pretrained autoencoder (assets/digits.npz), skipping to k-means and DEC",
+    "cached": "reusing the pretrained autoencoder (only DEC settings changed)",
+    "resumed": "the autoencoder this job pretrained before it was interrupted",
+}
+STOPPED_BEFORE_START = "stopped before it started"
+NO_RESULT = "the job's thread ended without a result"
+
+
+def where(progress: dict) -> str:
+    """A job's progress in words: ``"epoch 57 of 200"``, ``"update 12"``, ``"k-means"``.
+
+    ``progress`` is :meth:`explorer.jobs.Job.progress_record` (the journal keeps it).
+    """
+    phase = progress.get("phase")
+    if progress.get("update") is not None:
+        return f"update {progress['update']}"
+    if phase == "pretraining" and progress.get("epochs"):
+        return f"epoch {progress.get('epoch', 0)} of {progress['epochs']}"
+    return {"loading": "the start (loading the data)", "kmeans": "k-means",
+            "dec": "the start of DEC", "saving": "the end (saving the run)"}.get(
+                phase, "the start")
+
+
+def interrupted_message(progress: dict) -> str:
+    """An interrupted job's message: ``"interrupted by a server restart at update 12"``."""
+    return f"interrupted by {INTERRUPTED_BY} at {where(progress)}"
+
+
+
+def interrupted_text(message: str, resume_from: str) -> str:
+    """The banner of a job a restart interrupted: what is kept, and what Resume redoes.
+
+    Parameters
+    ----------
+    message : str
+        The job's message (:func:`interrupted_message`).
+    resume_from : str
+        Where Resume continues and what it runs again (:func:`resume_point`).
+    """
+    return (f"This training was {message}. Kept: its settings, its data and its link. "
+            f"**Resume** queues it again and continues from {resume_from}; it ends with the "
+            "result an uninterrupted run gives. Start trains anew.")
+
+def resumed_message(position: dict) -> str:
+    """A resumed job's message until its autoencoder or its end says more."""
+    return f"resumed from the checkpoint at {describe(position)}"
+
+
+def resume_point(position: dict | None, autoencoder_cached: bool) -> str:
+    """Where Resume continues an interrupted job, and what runs again, in words.
+
+    Parameters
+    ----------
+    position : dict or None
+        The job's checkpoint (:func:`dec_core.checkpoint.position`); None without one.
+    autoencoder_cached : bool
+        Whether the autoencoder the job pretrained is in the cache (pretraining
+        had finished).
+    """
+    if position and position.get("phase") == "dec":
+        return f"the checkpoint at {describe(position)}; the batches trained after it run again"
+    if autoencoder_cached:
+        return "the pretrained autoencoder (pretraining had finished; k-means and DEC run again)"
+    if position:
+        return (f"the checkpoint at {describe(position)}; the epochs after it, k-means "
+                "and DEC run again")
+    return ("the start: no checkpoint was saved before the interruption, so all the work "
+            "done before it runs again")
+
+
+def stop_grace_message(grace_s: float) -> str:
+    """A stopped job whose worker did not end within ``grace_s`` seconds of Stop."""
+    return (f"stopped: the worker did not end within {grace_s:g} s of Stop, so it was ended; "
+            "nothing was saved")
+
+
+def idle_end_message(idle_s: float) -> str:
+    """A step-mode job ended after waiting ``idle_s`` seconds for Step."""
+    return (f"ended after waiting {idle_s / 60:g} minutes for Step, so that other runs get "
+            "the server; the model so far is saved (Start in step mode again to go on from "
+            "the beginning)")
+
+
+def worker_died_error(exitcode: int | None) -> str:
+    """A failed job's error when its worker process ended without a word."""
+    return (f"the worker process ended unexpectedly (exit code {exitcode}); it may have run "
+            "out of memory")

@@ -266,7 +266,7 @@ def test_finished_in_is_fixed_when_the_job_is_done(jobs):
     job = Job(id="job-ghi789", owner=TOKEN, config={}, state="running", phase="saving",
               started=time.time() - 3)
     done = ev.Done(run_path="/nowhere", scores={}, message="converged", warnings=[])
-    assert jobs._apply(job, "key", done)
+    assert job.apply(done)
     assert job.state == "done" and job.phase == "finished" and job.finished is not None
     first = job.elapsed()
     time.sleep(0.05)
