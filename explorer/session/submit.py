@@ -59,15 +59,8 @@ def start_job(plan: dict | None = None) -> None:
         A :func:`dec_core.cost.estimate` (``as_dict``) for the job's ETA until its
         worker plans its own.
     """
-    from explorer.jobs import manager
-
     state = st.session_state
-    upload = state.get("upload") if state["data"]["name"] == "file" else None
-    config = {k: dict(state[k]) for k in ("data", "model", "train")}
-    new = manager().submit(state["owner"], config, upload)
-    if plan and not new.plan:  # the worker's own plan replaces it
-        with new.lock:
-            new.plan = dict(plan)
+    new = submit(plan=plan)
     state["job_id"] = new.id
     st.query_params[JOB_PARAM] = new.id
 

@@ -203,6 +203,21 @@ def test_queued_page_draws_one_line(monkeypatch):
     assert not at.exception and button(at, "Start").disabled is False
 
 
+def test_start_gives_the_job_the_estimate_shown_before_it(monkeypatch):
+    """The cost estimate under the settings is the job's plan (its ETA) from Start on."""
+    import explorer.jobs as jobs_module
+
+    m = jobs_module.JobManager(max_jobs=1)
+    m.max_jobs = 0  # no slot: the job waits, no worker replaces the plan
+    monkeypatch.setattr(jobs_module, "_MANAGER", m)
+    at = tiny(AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180)).run()
+    shown = at.session_state["_cost_plan"]
+    button(at, "Start").click().run()
+    assert not at.exception
+    job = m.get(at.session_state["job_id"], at.session_state["owner"])
+    assert job.plan == shown and shown
+
+
 def test_picking_idec_brings_its_optimiser_and_back():
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
     assert not at.exception
