@@ -4,8 +4,6 @@ Open a run in Explore, compare runs' metrics, download labels, config and model.
 """
 
 import json
-import time
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -28,37 +26,12 @@ root = jobs.owner_path(owner)  # runs_dir / owner_dir(owner): never the token
 
 st.title("Runs")
 
-
-def job_acc(v: dict) -> float:
-    """The ACC column: the result's, or the last update's while it trains; NaN (an empty
-    cell, never "None") before there is one or without labels."""
-    acc = v["scores"].get("acc")
-    if acc is None and v["dec"]:
-        acc = v["dec"][-1].get("acc")
-    return float("nan") if acc is None else float(acc)
-
-
-def job_data(v: dict) -> str:
-    """What a job trains on: the data set and its size (the table's "data" column)."""
-    data = v["config"]["data"]
-    n = data.get("n_samples")
-    return f"{data['name']}, {n:,} samples" if n else f"{data['name']}, all samples"
-
-
 # ------------------------------------------------------------------- jobs
 mine = jobs.jobs_for(owner)
 if mine:
     st.subheader("Jobs on this server")
-    rows = []
-    for job in mine:
-        v = job.view()
-        rows.append({"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
-                     "mode": side_by_side.MODES["step" if v["step_mode"] else "train"],
-                     "data": job_data(v), "status": job_status(v, jobs.queue_position(job)),
-                     "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
-                     "ACC": job_acc(v),
-                     # the folder's name only: its path holds this browser's folder
-                     "run": Path(v["run_path"]).name if v["run_path"] else ""})
+    views = [(job.view(), jobs.queue_position(job)) for job in mine]
+    rows = [side_by_side.job_row(v, job_status(v, position)) for v, position in views]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
         "ACC": st.column_config.NumberColumn(format="%.3f"),
@@ -84,12 +57,7 @@ if not complete:
 
 settings = [side_by_side.run_settings(r.params, r.dataset) for r in complete]
 differ = side_by_side.differing(settings)  # columns for what the listed runs do differently
-table = pd.DataFrame([{
-    "run": r.name, "mode": side_by_side.MODES[side_by_side.run_mode(r.extra)],
-    "created": r.created.replace("T", " ")[:19], "dataset": r.dataset, "samples": r.n_samples,
-    **{col: s[col] for col in differ if col != "data"},
-    "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
-} for r, s in zip(complete, settings)])
+table = pd.DataFrame(side_by_side.run_rows(complete, settings, differ))
 picked = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
     key="runs_table",
@@ -107,7 +75,8 @@ chosen = [complete[i] for i in rows]
 if len(chosen) > 1:
     picked_settings = [settings[i] for i in rows]
     names = side_by_side.run_names(picked_settings,
-                                   [r.created.replace("T", " ")[:19] or r.name for r in chosen])
+                                   [side_by_side.created_text(r.created) or r.name
+                                    for r in chosen])
     st.subheader("Side by side")
     same = side_by_side.differing(picked_settings)
     st.caption("Each run is named by what differs between the selected runs"
@@ -144,8 +113,7 @@ if len(chosen) > 1:
             col.plotly_chart(fig_, key=key)
 
 run = chosen[0]
-scores = " · ".join(f"{m.upper()} {run.scores[m]:.3f}" for m in ("acc", "nmi", "ari")
-                    if isinstance(run.scores.get(m), (int, float)))
+scores = side_by_side.scores_text(run.scores)
 st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
             + (f" · {scores}" if scores else " · no true labels, so no scores"))
 # one row of buttons as wide as their labels, wrapping when the page is narrow: five equal

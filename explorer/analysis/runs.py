@@ -12,7 +12,9 @@ No streamlit here: the page passes the runs' saved parameters (from
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from dec_core.baselines import NAMES
 from dec_core.presets import method_of
@@ -132,3 +134,78 @@ def run_names(settings: Sequence[Mapping[str, str]], fallback: Sequence[str]) ->
     if len(set(names)) < len(names):  # same settings twice: tell them apart by the fallback
         names = [f"{n} ({alt})" if names.count(n) > 1 else n for n, alt in zip(names, fallback)]
     return names
+
+
+def _job_acc(v: Mapping) -> float:
+    """The ACC column: the result's, or the last update's while it trains; NaN (an empty
+    cell, never "None") before there is one or without labels."""
+    acc = v["scores"].get("acc")
+    if acc is None and v["dec"]:
+        acc = v["dec"][-1].get("acc")
+    return float("nan") if acc is None else float(acc)
+
+
+def _job_data(v: Mapping) -> str:
+    """What a job trains on: the data set and its size (the table's "data" column)."""
+    data = v["config"]["data"]
+    n = data.get("n_samples")
+    return f"{data['name']}, {n:,} samples" if n else f"{data['name']}, all samples"
+
+
+def job_row(v: Mapping, status: str) -> dict:
+    """One row of the Runs page's jobs table, from a job's ``view()``.
+
+    Parameters
+    ----------
+    v : mapping
+        :meth:`explorer.jobs.Job.view`.
+    status : str
+        The job's state in words (:func:`explorer.text.states.job_status`).
+
+    Returns
+    -------
+    dict
+    """
+    return {"started": time.strftime("%H:%M:%S", time.localtime(v["created"])),
+            "mode": MODES["step" if v["step_mode"] else "train"],
+            "data": _job_data(v), "status": status,
+            "progress": v["progress"], "elapsed (s)": round(v["elapsed"], 1),
+            "ACC": _job_acc(v),
+            # the folder's name only: its path holds this browser's folder
+            "run": Path(v["run_path"]).name if v["run_path"] else ""}
+
+
+def created_text(created: str) -> str:
+    """A run's creation time as the table shows it: ``"2026-12-06 04:10:24"``."""
+    return created.replace("T", " ")[:19]
+
+
+def run_rows(runs: Sequence, settings: Sequence[Mapping[str, str]],
+             differ: Sequence[str]) -> list[dict]:
+    """The Runs page's saved-runs table: one row per run, a column per differing setting.
+
+    Parameters
+    ----------
+    runs : sequence of dec_core.runs.RunInfo
+        Complete runs (:func:`dec_core.runs.list_runs`).
+    settings : sequence of mapping
+        :func:`run_settings` of each run.
+    differ : sequence of str
+        :func:`differing` of ``settings``.
+
+    Returns
+    -------
+    list of dict
+    """
+    return [{
+        "run": r.name, "mode": MODES[run_mode(r.extra)], "created": created_text(r.created),
+        "dataset": r.dataset, "samples": r.n_samples,
+        **{col: s[col] for col in differ if col != "data"},
+        "ACC": r.scores.get("acc"), "NMI": r.scores.get("nmi"), "ARI": r.scores.get("ari"),
+    } for r, s in zip(runs, settings)]
+
+
+def scores_text(scores: Mapping) -> str:
+    """A run's scores in one line, ``"ACC 0.912 · NMI 0.850 · ARI 0.830"`` ("" without)."""
+    return " · ".join(f"{m.upper()} {scores[m]:.3f}" for m in ("acc", "nmi", "ari")
+                      if isinstance(scores.get(m), (int, float)))
