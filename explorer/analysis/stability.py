@@ -7,7 +7,8 @@ runs and, for each cluster of the run shown, the Jaccard index of its best
 match in each other run (:func:`dec_core.selection.best_match_jaccard`).
 Hennig's (2007) reading of that index names the flags: a cluster whose mean
 Jaccard is at most :data:`DISSOLVED` does not survive; one at
-:data:`STABLE` or more is stable.
+:data:`STABLE` or more is stable. The words for all this are in
+:mod:`explorer.text.teach` (the "Check stability" section).
 """
 
 from __future__ import annotations
@@ -99,40 +100,6 @@ def compare(labels, others: Sequence) -> dict:
         "stable": [int(c) for c in np.flatnonzero((mean >= STABLE) & occupied)],
         "sizes": sizes.tolist(),
     }
-
-
-def cost_text(seconds_each: float, seed: int, n: int = EXTRA_SEEDS) -> str:
-    """The check's cost before it starts, from the run's own estimate (dec_core.cost).
-
-    ``seed`` is the run's training seed; the check trains seeds ``seed + 1 ... seed + n``.
-    """
-    from dec_core.cost import human_seconds
-
-    seeds = [str(int(seed) + i) for i in range(1, int(n) + 1)]
-    named = ", ".join(seeds[:-1]) + " and " + seeds[-1] if len(seeds) > 1 else seeds[0]
-    return (f"{n} more runs of these settings with seed{'s' if n > 1 else ''} {named} (this "
-            f"run's: {int(seed)}), about {human_seconds(seconds_each)} each (about "
-            f"{human_seconds(n * seconds_each)} in all when they run one after the other)")
-
-
-def summary_text(result: Mapping) -> str:
-    """The ARIs and the clusters that do and don't survive, in words from the figures."""
-    ari = ", ".join(f"{a:.2f}" for a in result["ari"])
-    words = f"ARI of this run against the reseeded runs: {ari}"
-    if not np.isnan(result["ari_between"]):
-        words += f"; between the reseeded runs: {result['ari_between']:.2f}"
-    words += " (1 = the same partition)."
-    k = len(result["mean_jaccard"])
-    gone, kept = result["dissolved"], result["stable"]
-    if gone:
-        names = ", ".join(str(c) for c in gone)
-        words += (f" {len(gone)} of {k} clusters do not survive reseeding "
-                  f"(cluster{'s' if len(gone) > 1 else ''} {names}: best-match Jaccard ≤ "
-                  f"{DISSOLVED:g} on average)")
-    else:
-        words += f" Every cluster has a best match with Jaccard above {DISSOLVED:g} on average"
-    words += f"; {len(kept)} of {k} are stable (≥ {STABLE:g})."
-    return words
 
 
 def cluster_flags(result: Mapping) -> dict[int, str]:

@@ -17,6 +17,8 @@ from dec_core.cost import estimate
 from explorer.analysis import stability
 from explorer.jobs import manager
 from explorer.session.page import load_run_cached, run_mtime
+from explorer.session.submit import submit
+from explorer.text import teach
 
 RESULT_KEY = "stability_results"
 """Session-state key: run path -> the :func:`explorer.analysis.stability.compare` result."""
@@ -28,16 +30,10 @@ def result_for(run_path: str) -> dict | None:
 
 
 def _submit(run_path: str, app_cfg: dict) -> None:
-    owner = st.session_state["owner"]
-    upload = None
-    if app_cfg["data"]["name"] == "file":
-        upload = st.session_state.get("upload")
+    """Queue the reseeded runs (with the session's upload when the run clustered a file)."""
     name = app_cfg.get("name") or Path(run_path).name
-    ids = []
-    for config in stability.reseeded_configs(app_cfg):
-        job = manager().submit(owner, config, upload,
-                               name=f"{name} · stability, seed {config['train']['seed']}")
-        ids.append(job.id)
+    ids = [submit(config, name=f"{name} · stability, seed {config['train']['seed']}").id
+           for config in stability.reseeded_configs(app_cfg)]
     st.session_state.setdefault(stability.STATE_KEY, {})[str(run_path)] = ids
 
 
@@ -51,26 +47,17 @@ def flag_line(run_path: str) -> None:
     result = result_for(run_path)
     if result is None:
         return
+    words = teach.stability_flag_text(result, stability.DISSOLVED)
     if result["dissolved"]:
-        names = ", ".join(str(c) for c in result["dissolved"])
-        one = len(result["dissolved"]) == 1
-        st.warning(f"Check stability: cluster{'' if one else 's'} {names} do{'es' if one else ''}"
-                   " not survive reseeding (best-match Jaccard ≤ "
-                   f"{stability.DISSOLVED:g}): see the Stability tab.", icon=":material/flaky:")
+        st.warning(words, icon=":material/flaky:")
     else:
-        st.caption(f":material/verified: Check stability: every cluster survives reseeding "
-                   f"(best-match Jaccard above {stability.DISSOLVED:g}); "
-                   f"{len(result['stable'])} of {len(result['sizes'])} are stable.")
+        st.caption(words)
 
 
 def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) -> None:
     """The Stability tab: cost and button, the jobs' progress, or the result."""
     run_path = str(run_path)
-    st.caption("Is this clustering a property of the data, or of one random start? Check "
-               "stability trains the same settings from other seeds and, for each cluster here, "
-               "finds its best match in each new run (Jaccard index: shared rows over rows in "
-               f"either). Hennig (2007): a mean at most {stability.DISSOLVED:g} means the "
-               f"cluster does not survive; {stability.STABLE:g} or more, it is stable.")
+    st.caption(teach.stability_intro_text(stability.DISSOLVED, stability.STABLE))
     if not app_cfg or not all(k in app_cfg for k in ("data", "model", "train")):
         st.info("This run was saved without the app's settings, so it cannot be retrained here.")
         return
@@ -83,8 +70,9 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
         params = run.config.get("params") or {}
         seconds = estimate(len(labels), params).total_seconds if params.get("dims") else None
         seed = int(app_cfg["train"].get("seed", 0))
-        st.markdown("**Cost:** " + (stability.cost_text(seconds, seed) if seconds is not None
-                                    else f"{stability.EXTRA_SEEDS} more runs of this one"))
+        st.markdown("**Cost:** " + (
+            teach.stability_cost_text(seconds, seed, stability.EXTRA_SEEDS) if seconds is not None
+            else f"{stability.EXTRA_SEEDS} more runs of this one"))
         st.button("Check stability", icon=":material/flaky:", key="stability_start",
                   on_click=_submit, args=(run_path, app_cfg),
                   help="Queues two training jobs; they run in the background like any Start.")
@@ -114,7 +102,7 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
             return
         st.session_state.setdefault(RESULT_KEY, {})[run_path] = result
         st.rerun()  # the flag line above the tabs reads it
-    st.markdown(stability.summary_text(result))
+    st.markdown(teach.stability_summary_text(result, stability.DISSOLVED, stability.STABLE))
     flags = stability.cluster_flags(result)
     seed = int(app_cfg["train"].get("seed", 0))
     table = pd.DataFrame({

@@ -854,6 +854,68 @@ def evolution_caption(explained, with_centroids: bool) -> str:
                "recorded, so they are not drawn."))
 
 
+# ----- Check stability (Explore page) -----
+def stability_intro_text(dissolved: float, stable: float) -> str:
+    """What Check stability does, with Hennig's (2007) thresholds on the best-match Jaccard."""
+    return ("Is this clustering a property of the data, or of one random start? Check "
+            "stability trains the same settings from other seeds and, for each cluster here, "
+            "finds its best match in each new run (Jaccard index: shared rows over rows in "
+            f"either). Hennig (2007): a mean at most {dissolved:g} means the cluster does not "
+            f"survive; {stable:g} or more, it is stable.")
+
+
+def stability_cost_text(seconds_each: float, seed: int, n: int) -> str:
+    """The check's cost before it starts, from the run's own estimate (dec_core.cost).
+
+    ``seed`` is the run's training seed; the check trains seeds ``seed + 1 ... seed + n``.
+    """
+    from dec_core.cost import human_seconds
+
+    seeds = [str(int(seed) + i) for i in range(1, int(n) + 1)]
+    named = ", ".join(seeds[:-1]) + " and " + seeds[-1] if len(seeds) > 1 else seeds[0]
+    return (f"{n} more runs of these settings with seed{'s' if n > 1 else ''} {named} (this "
+            f"run's: {int(seed)}), about {human_seconds(seconds_each)} each (about "
+            f"{human_seconds(n * seconds_each)} in all when they run one after the other)")
+
+
+def stability_summary_text(result: dict, dissolved: float, stable: float) -> str:
+    """The ARIs and the clusters that do and don't survive, in words from the figures.
+
+    ``result`` is :func:`explorer.analysis.stability.compare`'s; ``dissolved`` and
+    ``stable`` the thresholds it flagged the clusters with.
+    """
+    ari = ", ".join(f"{a:.2f}" for a in result["ari"])
+    words = f"ARI of this run against the reseeded runs: {ari}"
+    if not math.isnan(result["ari_between"]):
+        words += f"; between the reseeded runs: {result['ari_between']:.2f}"
+    words += " (1 = the same partition)."
+    k = len(result["mean_jaccard"])
+    gone, kept = result["dissolved"], result["stable"]
+    if gone:
+        names = ", ".join(str(c) for c in gone)
+        words += (f" {len(gone)} of {k} clusters do not survive reseeding "
+                  f"(cluster{'s' if len(gone) > 1 else ''} {names}: best-match Jaccard ≤ "
+                  f"{dissolved:g} on average)")
+    else:
+        words += f" Every cluster has a best match with Jaccard above {dissolved:g} on average"
+    words += f"; {len(kept)} of {k} are stable (≥ {stable:g})."
+    return words
+
+
+def stability_flag_text(result: dict, dissolved: float) -> str:
+    """Above Explore's tabs, once checked: the clusters that don't survive reseeding, or that
+    every one does."""
+    if result["dissolved"]:
+        names = ", ".join(str(c) for c in result["dissolved"])
+        one = len(result["dissolved"]) == 1
+        return (f"Check stability: cluster{'' if one else 's'} {names} do{'es' if one else ''}"
+                f" not survive reseeding (best-match Jaccard ≤ {dissolved:g}): see the "
+                "Stability tab.")
+    return (f":material/verified: Check stability: every cluster survives reseeding "
+            f"(best-match Jaccard above {dissolved:g}); "
+            f"{len(result['stable'])} of {len(result['sizes'])} are stable.")
+
+
 # ----- Compare page -----
 COMPARE_NO_RUN = (
     "No run to compare yet. Train a model on the **Train** page (or open a saved run on "

@@ -5,6 +5,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from explorer.analysis import stability
+from explorer.text import teach
 
 
 def test_reseeded_configs_change_only_the_training_seed():
@@ -33,11 +34,11 @@ def test_compare_flags_a_cluster_that_splits_in_the_other_runs():
     assert stability.cluster_flags(out) == {0: "stable", 1: "stable", 2: "survives partly"}
     gone = stability.compare(run, [torn, torn])
     assert gone["dissolved"] == [2]
-    text = stability.summary_text(gone)
+    text = teach.stability_summary_text(gone, stability.DISSOLVED, stability.STABLE)
     assert "1 of 3 clusters do not survive reseeding (cluster 2:" in text
     two = stability.compare(run, [np.zeros(30, dtype=int)] * 2)
     assert "3 of 3 clusters do not survive reseeding (clusters 0, 1, 2:" in (
-        stability.summary_text(two))
+        teach.stability_summary_text(two, stability.DISSOLVED, stability.STABLE))
     assert "0 of 3 are stable" in text  # the others keep only 2/3 of their rows
 
 
