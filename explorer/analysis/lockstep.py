@@ -14,7 +14,9 @@ No streamlit here: the page passes the runs' app configs (``{"data", "model",
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -120,9 +122,6 @@ def pair_configs(config: Mapping, pair: str) -> list[dict]:
 
 def app_config(run_dir) -> dict | None:
     """A saved run's app config (``config.json``'s ``extra.app``), or None without one."""
-    import json
-    from pathlib import Path
-
     try:
         config = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
