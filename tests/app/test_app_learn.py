@@ -323,3 +323,25 @@ def test_a_target_equal_to_q_is_said_at_every_step_and_at_the_end():
     assert banner.startswith("Finished: converged: 0 of 300 points changed cluster")
     assert "the target P equals Q (power 1, no / f_j)" in banner
     assert "there was nothing to learn, and nothing moved" in banner
+
+
+def test_projector_mode_rescales_every_chart_of_a_finished_step_job():
+    """Projector on after the run ended: the map (cached per update) and every other chart
+    of the lesson are rebuilt in large type, not served from a cache of the normal ones."""
+    from explorer.charts.theme import PROJECTOR, PROJECTOR_KEY
+    from explorer.jobs import manager
+
+    at = AppTest.from_file(str(ROOT / "pages/learn.py"), default_timeout=180)
+    job = _step_job(at)
+    button(at, "Stop").click().run()
+    assert manager().wait(job, 60)
+    at.run()
+    keys = ("learn_map", "qp", "conf_hist", "sharpen", "sizes", "kx_kernel", "kx_sharpen")
+    assert all(chart(at, k)["layout"]["xaxis"].get("tickfont", {}).get("size") is None
+               for k in keys)
+    at.session_state[PROJECTOR_KEY] = True
+    at.run()
+    assert not at.exception
+    for key in keys:
+        tick = chart(at, key)["layout"]["xaxis"]["tickfont"]
+        assert tick["size"] >= 16 and tick["color"] == PROJECTOR["ink"], key
