@@ -52,16 +52,6 @@ def _evolution_frames(path: str, mtime: float, chosen: tuple[int, ...]):
     return xy, cxy, frame.explained
 
 
-def _background(key: tuple, fn, *args):
-    """``fn(*args)``'s result when the background task ``key`` has it, else None
-    (started if needed), and its error if it failed."""
-    fut = tasks().submit(key, fn, *args)
-    if not fut.done():
-        return None, None
-    err = fut.exception()
-    return (None, err) if err is not None else (fut.result(), None)
-
-
 # ------------------------------------------------------------------ above the tabs
 def header(view: RunView) -> pd.DataFrame:
     """What the run is, and its scores against the AE + k-means baseline; returns the
@@ -110,8 +100,8 @@ def sweep_warning(view: RunView, run_mtime: float) -> None:
     sweep, where = _session_sweep(view), "(Data page)"
     if sweep is None and k_sweep.run_sweeps_by_itself(view.app_config, view.y_true is not None):
         task = ("k_sweep_run", view.run_path, run_mtime)
-        sweep, _ = _background(task, k_sweep.compute_run, view.run.arrays,
-                               view.run.config.get("params") or {})
+        sweep, _ = tasks().outcome(task, k_sweep.compute_run, view.run.arrays,
+                                   view.run.config.get("params") or {})
         where = "on this run's data"
         if sweep is None:
             poll([task], "The k sweep (are there clusters at all?) is running")
@@ -195,9 +185,9 @@ def map_tab(view: RunView, run_mtime: float) -> None:
     shown_method, umap_key, umap_error = "pca", None, None
     if map_method == "umap":  # seconds: computed in the background, PCA until then
         umap_key = ("explore_umap", view.run_path, run_mtime, dims, max_points, SEED)
-        umap_coords, umap_error = _background(umap_key, projection.project,
-                                              np.asarray(view.run.embedding[idx]), "umap",
-                                              dims, SEED)
+        umap_coords, umap_error = tasks().outcome(umap_key, projection.project,
+                                                  np.asarray(view.run.embedding[idx]), "umap",
+                                                  dims, SEED)
         if umap_coords is not None:
             coords, shown_method = umap_coords, "umap"
     fig = _map_figure(view, coords, idx, by_class, shown_method)

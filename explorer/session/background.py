@@ -74,6 +74,18 @@ class Tasks:
             self._trim()
             return fut
 
+    def outcome(self, key: Hashable, fn: Callable, *args
+                ) -> tuple[object | None, BaseException | None]:
+        """``(result, error)`` of :meth:`submit`'s task: ``(None, None)`` while it computes.
+
+        Starts it when ``key`` never was; a failed one gives ``(None, its exception)``.
+        """
+        fut = self.submit(key, fn, *args)
+        if not fut.done():
+            return None, None
+        err = fut.exception()
+        return (None, err) if err is not None else (fut.result(), None)
+
     def _timed(self, key, fn, args, kwargs):
         with self._lock:
             self._started[key] = time.monotonic()

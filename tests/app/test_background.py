@@ -31,3 +31,16 @@ def test_a_failed_task_stays_failed_until_forgotten():
     assert tasks.submit("k", lambda: 3) is fut
     tasks.forget("k")
     assert tasks.submit("k", lambda: 3).result(timeout=10) == 3
+
+
+def test_outcome_is_none_while_computing_then_the_result_or_the_error():
+    tasks = Tasks()
+    gate = threading.Event()
+    assert tasks.outcome("slow", lambda: gate.wait(10) and 5) == (None, None)
+    gate.set()
+    assert tasks.wait_all(timeout=10)
+    assert tasks.outcome("slow", lambda: 6) == (5, None)  # the first submission's result
+    tasks.outcome("bad", lambda: 1 / 0)
+    assert tasks.wait_all(timeout=10)
+    result, error = tasks.outcome("bad", lambda: 3)
+    assert result is None and isinstance(error, ZeroDivisionError)
