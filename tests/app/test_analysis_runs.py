@@ -1,4 +1,4 @@
-"""Runs side by side: the differing settings as columns, overlays named by what differs;
+"""Runs side by side (explorer.analysis.runs, explorer.charts.runs): the differing settings as columns, overlays named by what differs;
 projector mode's large type in every chart."""
 
 import json

@@ -1,4 +1,4 @@
-"""The Model page's pure helpers: counts, FLOPs, the time estimate, parsing, the drawing."""
+"""explorer.charts.model and the Model page: counts, FLOPs, the time estimate, parsing, the drawing."""
 
 import pytest
 
