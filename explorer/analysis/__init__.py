@@ -1,7 +1,7 @@
 """The numbers pages show beside training (no streamlit).
 
 Projections (PCA / UMAP views), Compare's rows and its run loader, the Runs
-page's differing settings, the k sweep, stability across reseeded runs and the
-lock-step view. May import: ``dec_core``, :mod:`explorer.charts`,
+page's rows and differing settings, the k sweep, stability across reseeded runs, the
+lock-step view and the lesson's kernel explorer (``lesson``). May import: ``dec_core``, :mod:`explorer.charts`,
 :mod:`explorer.text`, :mod:`explorer.jobs` (to find runs and cached autoencoders).
 """

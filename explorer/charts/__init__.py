@@ -1,7 +1,7 @@
 """Figures and tables: arrays in, a Plotly figure or a DataFrame out (no streamlit).
 
 One module per page that draws (``data``, ``explore`` (also Compare's), ``train``,
-``model``), and :mod:`explorer.charts.theme`, the only place a colour is written.
+``model``, ``runs``, ``lesson`` (Step by step's)), and :mod:`explorer.charts.theme`, the only place a colour is written.
 Builders take ``projector`` (large type) as an argument, never from the session, so
 a cache keyed on their arguments can't serve a figure sized for the other mode.
 May import: ``dec_core``, :mod:`explorer.text`, :mod:`explorer.analysis`.
