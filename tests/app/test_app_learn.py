@@ -252,7 +252,7 @@ def test_pin_keeps_one_point_across_steps():
 
 
 def test_step_page_words_colours_and_the_runs_page(monkeypatch):
-    """Issue 21: the status is a badge in words (never a clipped metric), clusters wear
+    """The status is a badge in words (never a clipped metric), clusters wear
     their matched class's colour, the formulas are the run's (not "(IDEC)" for a DEC
     run), the end is said in words, and Runs says "waiting for Step (update 0)"."""
     import json

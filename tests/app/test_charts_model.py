@@ -85,7 +85,7 @@ def test_human_formats():
 
 
 def test_decoder_is_kept_for_idec():
-    """Issue 11 item 9: the Model page said the decoder is dropped even for IDEC."""
+    """The Model page says what happens to the decoder: dropped by DEC, kept by IDEC."""
     dec, idec = teach.clustering_phase_text("dec"), teach.clustering_phase_text("idec", 0.1)
     assert "drops the decoder" in dec and "L = KL(P‖Q)" in dec
     assert "keeps the decoder" in idec and "drops" not in idec
