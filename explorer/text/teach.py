@@ -291,7 +291,9 @@ def panels(method: str = "dec", gamma: float | None = None, tol: float | None = 
             "4 · Target distribution P (sharpened Q)",
             r"p_{ij} = \frac{q_{ij}^2 / f_j}{\sum_{j'} q_{ij'}^2 / f_{j'}}, \qquad f_j = \sum_i q_{ij}",
             "Squaring $q$ makes confident assignments more confident; dividing by the soft "
-            "cluster size $f_j$ normalises each centroid's share, so that large clusters do not distort the embedding (the paper's reason); it also pulls the clusters towards equal sizes. P is recomputed on "
+            "cluster size $f_j$ normalises each centroid's share, so that large clusters do "
+            "not distort the embedding (the paper's reason); it also pulls the clusters "
+            "towards equal sizes. P is recomputed on "
             "all the data every *update interval* batches and held fixed in between: the model "
             "learns from its own high-confidence guesses (self-training).",
         ),
