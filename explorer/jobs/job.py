@@ -501,24 +501,31 @@ class Job:
         manager ends it as interrupted, since where Resume continues depends on
         its checkpoint and its autoencoder cache.
 
+        Parameters
+        ----------
+        record : dict
+            What :meth:`to_record` wrote.
+        now : float, optional
+            When the server read it back (the end time of a job that ended
+            before); default now.
+
         Raises
         ------
         KeyError, TypeError, ValueError
             The record is incomplete, or its state is unknown.
         """
         now = time.time() if now is None else now
-        rec = record
-        job = cls(id=rec["id"], owner="", owner_key=rec["owner"], config=rec["config"],
-                  name=rec.get("name", ""), step_mode=bool(rec.get("step_mode")),
-                  upload_name=rec.get("upload"), seq=int(rec.get("seq", 0)),
-                  created=float(rec.get("created") or now), restored=True)
-        state = rec.get("state", "queued")
-        job.started, job.finished = rec.get("started"), rec.get("finished")
-        job.run_path, job.scores = rec.get("run_path"), rec.get("scores") or {}
-        job.warnings, job.error = list(rec.get("warnings") or []), rec.get("error", "")
-        job.message, job.resumed = rec.get("message", ""), int(rec.get("resumed", 0))
-        job.resume_from = rec.get("resume_from", "")
-        job.autoencoder_source = rec.get("autoencoder_source", "live")
+        job = cls(id=record["id"], owner="", owner_key=record["owner"], config=record["config"],
+                  name=record.get("name", ""), step_mode=bool(record.get("step_mode")),
+                  upload_name=record.get("upload"), seq=int(record.get("seq", 0)),
+                  created=float(record.get("created") or now), restored=True)
+        state = record.get("state", "queued")
+        job.started, job.finished = record.get("started"), record.get("finished")
+        job.run_path, job.scores = record.get("run_path"), record.get("scores") or {}
+        job.warnings, job.error = list(record.get("warnings") or []), record.get("error", "")
+        job.message, job.resumed = record.get("message", ""), int(record.get("resumed", 0))
+        job.resume_from = record.get("resume_from", "")
+        job.autoencoder_source = record.get("autoencoder_source", "live")
         if state == "running":
             job.state = "running"
         elif state in STATES_ENDED:

@@ -111,7 +111,6 @@ class JobManager:
         self._recorded: dict[str, float] = {}  # job id -> when its record was last written
         self._unrecorded: set[str] = set()     # jobs with progress not yet in the journal
         self.journal = Journal(self.runs_dir) if journal else None
-        self.journal_problems: list[str] = []
         if self.journal is not None:
             self._restore()
         self.pool.top_up()
@@ -417,7 +416,7 @@ class JobManager:
             try:
                 self.journal.write(record)
             except OSError as err:  # a full disk must not end the job
-                self.journal_problems.append(f"{job.id}: {err}")
+                _LOG.warning("Journal: the record of job %s was not written: %s", job.id, err)
 
     def _note_progress(self, job: Job, event: object) -> None:
         """Record a phase change at once, chart progress at most once per PROGRESS_EVERY_S."""
@@ -461,13 +460,15 @@ class JobManager:
 
     def _restore(self) -> None:
         """Read the journal: queued jobs queue again in order, running ones are interrupted."""
-        records, self.journal_problems = self.journal.load()
+        records, problems = self.journal.load()
+        for problem in problems:  # a file cut short (a full disk): left alone, said once
+            _LOG.warning("Journal: %s", problem)
         now = time.time()
         for rec in records:
             try:
                 job = Job.from_record(rec, now)
             except (KeyError, TypeError, ValueError) as err:
-                self.journal_problems.append(f"{rec.get('id')}: {err}")
+                _LOG.warning("Journal: the record of job %s cannot be used: %s", rec.get("id"), err)
                 continue
             self._seq = max(self._seq, job.seq)
             was_running = job.state == "running"
