@@ -2,7 +2,8 @@
 
 Training runs in a background job (explorer.jobs); this page only reads the
 job's state and draws it, polling with a fragment while the job is active. The
-panels it composes live in :mod:`explorer.panels.train`.
+panels it composes live in :mod:`explorer.panels.train` and
+:mod:`explorer.panels.train_settings`.
 """
 
 import streamlit as st
@@ -11,6 +12,7 @@ from explorer.analysis import k_sweep
 from explorer.jobs import manager
 from explorer.jobs.resources import job_params
 from explorer.panels import train as panel
+from explorer.panels import train_settings
 from explorer.session.background import poll
 from explorer.session.page import current_dataset, init_page
 from explorer.session.widgets import projector_mode, shown, store_all
@@ -61,7 +63,7 @@ active = page_stage != "ended"
 compact = projector_mode() and active
 
 if shown("train_settings"):
-    panel.settings(dataset, hidden=compact)
+    train_settings.settings(dataset, hidden=compact)
 train = store_all("train")
 
 # Refuse up front what cannot work: bad data, too many clusters, too little memory.

@@ -1,6 +1,7 @@
-"""The Train page's panels: settings, the notes before Start, cost, controls, the live view.
+"""The Train page's panels: the notes before Start, cost, controls, the live view, the result.
 
-``pages/train.py`` composes them top-down. The words come from
+``pages/train.py`` composes them top-down (the settings panel is
+:mod:`explorer.panels.train_settings`). The words come from
 :mod:`explorer.text.teach` (Train section) and :mod:`explorer.text.states`, the
 figures from :mod:`explorer.charts.train`, cached by :mod:`explorer.charts.cache`
 with projector mode in every key.
@@ -10,23 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from dec_core.augment import is_square_image
 from dec_core.baselines import NAMES as BASELINE_NAMES
 from dec_core.metrics import matched_confusion_matrix
 from dec_core.notebook import build_notebook, dumps
-from dec_core.presets import (
-    METHOD_OPTIMIZER,
-    VARIANT_KEYS,
-    VARIANTS,
-    apply_variant,
-    default_n_clusters,
-    method_of,
-    switch_method,
-    variant_of,
-)
+from dec_core.presets import default_n_clusters, method_of
 from explorer.charts import explore as explore_charts
 from explorer.charts import train as charts
 from explorer.charts.cache import cached_figure
@@ -34,10 +26,14 @@ from explorer.jobs import manager
 from explorer.live_map import panel as map_panel
 from explorer.live_map import replay
 from explorer.session.page import load_run_cached, run_mtime
-from explorer.session.state import TRAIN_DEFAULTS, cli_config, train_defaults
+from explorer.session.state import cli_config
 from explorer.session.submit import start_job
-from explorer.session.widgets import bind, chart_columns, projector_mode, set_setting, shown
+from explorer.session.widgets import chart_columns, projector_mode, set_setting, shown
 from explorer.text import states, teach
+
+if TYPE_CHECKING:  # the page imports no TensorFlow, nor these at run time
+    from dec_core.datasets import Dataset
+    from explorer.jobs import Job
 
 # How often the live view looks at its job, by the job's state. Every look is a fragment
 # run (server) and a redraw (browser); once a second keeps the charts moving, a queued
@@ -50,202 +46,14 @@ MAP_EVERY_S = 2.0
 COMPACT_MAP_HEIGHT = 260
 STALE_CSS = "opacity: 0.45; filter: grayscale(1);"  # a result shown under other settings
 
-D = TRAIN_DEFAULTS  # defaults quoted in help texts come from here, never typed in
-AUTOENCODER_CHOICES = {"shipped": "use the shipped pretrained autoencoder (skip to DEC)",
-                       "live": "pretrain live"}
-METHODS = {"dec": f"DEC: L = {charts.KL}", "idec": f"IDEC: {charts.IDEC_FORMULA}"}
 
-
-def stage(job) -> str:
+def stage(job: Job | None) -> str:
     """What the page's timer depends on: "queued", "running" or "ended" (also: no job)."""
     return job.state if job is not None and job.active else "ended"
 
 
-# ------------------------------------------------------------------ settings
-def settings(dataset, *, hidden: bool = False) -> None:
-    """Every pretraining and DEC setting, bound to ``st.session_state['train']``.
-
-    ``hidden`` (projector mode while a run trains) keeps the widgets but hides them:
-    a widget left out loses its state, and its callback then fires on a key that is gone.
-    """
-    with st.container(key="train_settings_box"):
-        with st.expander("Settings", expanded=False):
-            left, right = st.columns(2)
-            with left:
-                _pretraining_settings()
-            with right:
-                _clustering_settings(dataset)
-            st.button("Reset to defaults", on_click=_reset)
-    if hidden:
-        st.html("<style>.st-key-train_settings_box { display: none; }</style>")
-
-
-def _reset() -> None:
-    """Reset: the current data set's defaults (dec_core.presets)."""
-    for key, value in train_defaults(st.session_state["data"]["name"]).items():
-        set_setting("train", key, value)
-
-
-def _switch_method() -> None:
-    """The method radio changed: the clustering optimiser follows (presets.METHOD_OPTIMIZER)."""
-    new = switch_method(st.session_state["train"], st.session_state["train.method"])
-    for key in ("method", *METHOD_OPTIMIZER[new["method"]]):
-        set_setting("train", key, new[key])
-
-
-def _switch_variant() -> None:
-    """The variant box changed: its settings (presets.VARIANTS) replace the variant keys."""
-    name = st.session_state["train_variant"]
-    if name in VARIANTS:
-        new = apply_variant(st.session_state["train"], name)
-        for key in VARIANT_KEYS:
-            set_setting("train", key, new[key])
-
-
-def _pretraining_settings() -> None:
-    """The left column: the autoencoder and how it is pretrained."""
-    st.markdown("**Pretraining** (the autoencoder)")
-    st.radio("Autoencoder", ["shipped", "live"], key=bind("train", "autoencoder"),
-             horizontal=True, format_func=AUTOENCODER_CHOICES.get,
-             help="The shipped autoencoder (assets/digits.npz, built by `python -m "
-                  "dec_core.pretrained build`) was pretrained on the built-in digits "
-                  "with the default network and pretraining settings and seed 0: it "
-                  "is used only when all of them match, and its recorded loss curve "
-                  "is drawn. Otherwise, or with 'pretrain live', pretraining runs now. "
-                  f"Default: {AUTOENCODER_CHOICES[D['autoencoder']]}.")
-    st.radio("Scheme", ["end_to_end", "layerwise"], key=bind("train", "pretrain"),
-             horizontal=True, format_func=lambda s: s.replace("_", " "),
-             help="End to end trains the whole autoencoder at once (DEC-keras). Layer-wise "
-                  "trains one denoising layer pair at a time with dropout 0.2, then "
-                  "fine-tunes (the paper's way; slower).")
-    st.number_input("Epochs", 0, 2000, key=bind("train", "pretrain_epochs"),
-                    help="Passes over the data for end-to-end (fine-tuning) training. "
-                         f"Default {D['pretrain_epochs']}; 0 skips pretraining.")
-    st.number_input("Step budget", 1, 10**8, step=1000, key=bind("train", "pretrain_steps"),
-                    help="The most gradient steps (batches) pretraining runs: the epochs "
-                         "stop once this many batches ran, so big data stays bounded. "
-                         f"Default {D['pretrain_steps']:,}; the estimate below Start "
-                         "says what it costs.")
-    if (st.session_state["train"]["pretrain"] == "layerwise"
-            or st.session_state.get("train.pretrain") == "layerwise"):
-        st.number_input("Epochs per layer", 0, 1000, key=bind("train", "layer_epochs"),
-                        help="Greedy layer-wise epochs for each layer pair. "
-                             f"Default {D['layer_epochs']}.")
-    st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024],
-                     key=bind("train", "pretrain_batch_size"),
-                     help="Samples per gradient step. Default "
-                          f"{D['pretrain_batch_size']}; MNIST-sized data likes 256.")
-    st.selectbox("Optimizer", ["adam", "sgd"], key=bind("train", "pretrain_optimizer"),
-                 help="Adam needs little tuning; SGD with momentum 0.9 is the "
-                      "reference's choice (lr ~1 with its init). Default "
-                      f"{D['pretrain_optimizer']}.")
-    st.number_input("Learning rate", 1e-6, 10.0, key=bind("train", "pretrain_lr"),
-                    format="%.5f", help=f"Default {D['pretrain_lr']:g} (Adam). Adam: "
-                                        "1e-4 to 3e-3. SGD: 0.01 to 1.")
-    st.radio("Learning-rate schedule", ["cosine", "constant"], horizontal=True,
-             key=bind("train", "pretrain_schedule"),
-             help="cosine decays the learning rate to 0 over the epochs (steadier end "
-                  "points); constant keeps it fixed (the reference's choice). Default "
-                  f"{D['pretrain_schedule']}.")
-    st.slider("Input noise", 0.0, 1.0, key=bind("train", "pretrain_noise"), step=0.05,
-              help="Std of Gaussian noise added to inputs while pretraining (a denoising "
-                   f"autoencoder). Default {D['pretrain_noise']:g}, tuned on digits "
-                   "(docs/benchmarks.md); 0 trains a plain autoencoder.")
-
-
-def _clustering_settings(dataset) -> None:
-    """The right column: DEC's (or IDEC's) objective, variant, stop rule and optimiser."""
-    st.markdown("**Clustering** (DEC self-training)")
-    st.radio("Objective", ["dec", "idec"], key=bind("train", "method"),
-             horizontal=True, format_func=METHODS.get, on_change=_switch_method,
-             help=f"DEC drops the decoder and minimises {charts.KL}. IDEC (Guo et "
-                  f"al. 2017) keeps it and minimises {charts.IDEC_FORMULA}, where "
-                  "L_r is the reconstruction's mean squared error, so the "
-                  f"embedding keeps the data's local structure. Default "
-                  f"{METHODS[D['method']]}.")
-    if st.session_state.get("train.method", st.session_state["train"]["method"]) == "idec":
-        st.number_input("γ (IDEC)", 0.001, 10.0, key=bind("train", "gamma"),
-                        step=0.05, format="%.3f",
-                        help="Coefficient of the clustering loss in "
-                             f"{charts.IDEC_FORMULA}; the reconstruction loss has "
-                             f"weight 1. The IDEC paper uses 0.1 (default "
-                             f"{D['gamma']:g}).")
-    _variant_settings(dataset is not None and is_square_image(dataset.n_features))
-    st.number_input("Update interval", 1, 5000, key=bind("train", "update_interval"),
-                    help="Batches between recomputing the target P on all data. The paper "
-                         f"uses 140 for MNIST; default {D['update_interval']}.")
-    st.number_input("Tolerance (tol)", 0.0, 1.0, key=bind("train", "tol"), format="%.4f",
-                    help="Stop when fewer than this share of points change cluster "
-                         "between two target updates. Default "
-                         f"{teach.tol_text(D['tol'], dataset.n_samples if dataset else None)}.")
-    st.number_input("Max iterations", 0, 200000, key=bind("train", "max_iter"),
-                    help="Upper bound on DEC batches; tol usually stops earlier. "
-                         f"Default {D['max_iter']:,}.")
-    st.select_slider("DEC batch size", [32, 64, 128, 256, 512, 1024],
-                     key=bind("train", "batch_size"),
-                     help=f"Samples per DEC step. Default {D['batch_size']}; the paper "
-                          "uses 256 for MNIST.")
-    st.number_input("DEC learning rate", 1e-6, 1.0, key=bind("train", "learning_rate"),
-                    format="%.4f",
-                    help="SGD of the clustering phase. DEC: the paper's "
-                         f"{METHOD_OPTIMIZER['dec']['learning_rate']:g} with momentum "
-                         f"{METHOD_OPTIMIZER['dec']['momentum']:g}; IDEC: "
-                         f"{METHOD_OPTIMIZER['idec']['learning_rate']:g} with momentum "
-                         f"{METHOD_OPTIMIZER['idec']['momentum']:g} (its authors' "
-                         "setting, docs/benchmarks.md), set when you pick IDEC.")
-    st.number_input("Seed", 0, 10**6, key=bind("train", "seed"),
-                    help="Random seed for weights, shuffling and k-means.")
-
-
-def _variant_settings(square: bool) -> None:
-    """The accuracy variant: one box, then the few settings it changes.
-
-    ``square``: the rows are square images, which DEC-DA's augmentation needs.
-    """
-    current = variant_of(st.session_state["train"]) or "custom"
-    options = [v for v in VARIANTS if square or not VARIANTS[v]["settings"].get("augment")]
-    if current not in options:
-        options.append(current)
-    st.session_state["train_variant"] = current  # follows the settings (a loaded run, Reset)
-    st.selectbox(
-        "Variant", options, key="train_variant", on_change=_switch_variant,
-        format_func=lambda v: VARIANTS[v]["label"] if v in VARIANTS else "custom settings",
-        help="What each adds (measured on digits and 10k MNIST in docs/benchmarks.md): "
-             + " ".join(f"**{spec['label']}**: {spec['help']}" for spec in VARIANTS.values())
-             + (" DEC-DA needs square images (8x8, 28x28)." if not square else "")
-             + " Default: DEC, the paper's method.")
-    what = VARIANTS[current]["help"] if current in VARIANTS else (
-        "your own combination of the settings below.")
-    st.caption(f"What runs: {what}")
-    train = st.session_state["train"]
-    if square and (float(train["augment"]) > 0 or current == "custom"):
-        st.slider("Augmentation strength", 0.0, 2.0, step=0.25, key=bind("train", "augment"),
-                  help="DEC-DA (Guo et al. 2018): 1 means random rotations in ±10°, scales in "
-                       "[0.9, 1.1] and sub-pixel shifts of up to 10% of the side, in "
-                       "pretraining and clustering; ranges scale linearly; 0 is off.")
-    if train["centroid_init"] != "kmeans" or current == "custom":
-        st.radio("Centroid start", ["kmeans", "manifold"], horizontal=True,
-                 key=bind("train", "centroid_init"),
-                 format_func={"kmeans": "k-means (paper)",
-                              "manifold": "manifold (UMAP + GMM)"}.get,
-                 help="k-means in the embedding (the paper), or N2D's clusters: UMAP of the "
-                      "embedding to k dimensions and a Gaussian mixture there; each centroid "
-                      "is its cluster's mean in the embedding. The first UMAP of a worker "
-                      "compiles code (~20 s).")
-    if int(train["n_restarts"]) > 1 or current == "custom":
-        st.number_input("Restarts", 1, 10, key=bind("train", "n_restarts"),
-                        help="Whole fits with different seeds (this many times the time); "
-                             "the kept one is chosen without labels by the criterion.")
-        st.selectbox("Restart criterion", ["kl", "silhouette", "inertia"],
-                     key=bind("train", "restart_criterion"),
-                     format_func={"kl": "lowest final KL(P‖Q)",
-                                  "silhouette": "highest silhouette in z",
-                                  "inertia": "lowest relative inertia in z"}.get,
-                     help="How the kept restart is chosen (labels are never used).")
-
-
 # ------------------------------------------------------------------ before Start
-def shipped_note(dataset, params: dict) -> None:
+def shipped_note(dataset: Dataset, params: dict) -> None:
     """Why Start pretrains live although the shipped autoencoder is chosen (if it does).
 
     The shipped autoencoder is used only when the data and every pretraining setting
@@ -260,7 +68,7 @@ def shipped_note(dataset, params: dict) -> None:
         (st.info if kind == "info" else st.warning)(words, icon=":material/info:")
 
 
-def surprises(dataset, params: dict) -> None:
+def surprises(dataset: Dataset, params: dict) -> None:
     """What a class asks about, answered before Start: non-convex data, k below the classes."""
     nonconvex = teach.nonconvex_text(st.session_state["data"]["name"])
     if nonconvex:
@@ -287,8 +95,15 @@ def _uses_shipped(_dataset, data_key: str, params_key: str) -> bool:
     return pretrained.mismatch(_dataset.x, params, defaults=False) == []
 
 
-def cost(dataset, params: dict) -> None:
-    """Before Start: what the run will cost on this server (dec_core.cost), and a fix if long."""
+def cost(dataset: Dataset, params: dict) -> None:
+    """Before Start: what the run will cost on this server, and one-click fixes if long.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    params : dict
+        The estimator parameters (:func:`explorer.jobs.resources.job_params`).
+    """
     from dec_core import cost as costs
 
     reuse = False
@@ -338,8 +153,18 @@ def _apply_both(steps: int, n_samples: int) -> None:
     set_setting("data", "n_samples", n_samples)
 
 
-def controls(job, *, active: bool, problem: str | None) -> None:
-    """Start, Stop, and Resume for an interrupted job."""
+def controls(job: Job | None, *, active: bool, problem: str | None) -> None:
+    """Start, Stop, and Resume for an interrupted job.
+
+    Parameters
+    ----------
+    job : Job or None
+        The job the session follows.
+    active : bool
+        It is queued or running: Start waits, Stop acts.
+    problem : str or None
+        Why these settings cannot train (Start is disabled).
+    """
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem),
               icon=":material/play_arrow:",
@@ -365,7 +190,7 @@ def _resume() -> None:
 
 
 # ------------------------------------------------------------------ the live view
-def stale_note(job) -> None:
+def stale_note(job: Job | None) -> None:
     """Mark a job made with other settings than the current ones (the header names them).
 
     Charts and a result from a run of other settings (e.g. circles, then digits
@@ -383,10 +208,15 @@ def stale_note(job) -> None:
         st.html(f"<style>.st-key-train_view {{{STALE_CSS}}}</style>")
 
 
-def live_view(job, *, compact: bool = False) -> None:
+def live_view(job: Job | None, *, compact: bool = False) -> None:
     """The live part: status, charts, map, result. Rerun by the page's fragment timer.
 
-    ``compact``: projector mode while the job runs (a smaller map).
+    Parameters
+    ----------
+    job : Job or None
+        The job the session follows (None: a line saying how to start one).
+    compact : bool, default=False
+        Projector mode while the job runs: a map that fits the first screen.
     """
     if job is None:
         st.info(teach.NO_TRAINING_TEXT)
@@ -413,7 +243,7 @@ def live_view(job, *, compact: bool = False) -> None:
         _result(v, projector)
 
 
-def _status(job, v: dict) -> bool:
+def _status(job: Job, v: dict) -> bool:
     """The job's state line; False when nothing more is drawn (queued, interrupted)."""
     if v["state"] == "queued":  # one line, nothing else: a queued page costs little
         st.info(states.queued_text(manager().queue_position(job), manager().max_jobs,
@@ -500,7 +330,7 @@ def _saved_frames(path: str) -> list:
     return cache[path]
 
 
-def _map(job, v: dict, compact: bool) -> None:
+def _map(job: Job, v: dict, compact: bool) -> None:
     """The embedding with its moving centroids, live, and its replay (explorer.live_map.panel)."""
     owner = st.session_state["owner"]
 
