@@ -86,6 +86,7 @@ class Journal:
 
     # -- what a job may still need
     def upload_path(self, job_id: str) -> Path:
+        """Where an uploaded data file's bytes are kept for the job."""
         return self.root / f"{job_id}.upload"
 
     def checkpoint_path(self, job_id: str) -> Path:

@@ -22,7 +22,15 @@ from explorer.jobs.worker import process_main, run_job
 
 
 class Runner:
-    """One worker: a process (or, in-process, a thread) with its inbox, events and controls."""
+    """One worker: a process (or, in-process, a thread) with its inbox, events and controls.
+
+    Parameters
+    ----------
+    in_process : bool
+        A thread of this process (tests), started by :meth:`run`; else a
+        worker process, started now (it imports what a job needs, says
+        :class:`~explorer.jobs.events.Ready` and waits for :meth:`run`).
+    """
 
     def __init__(self, in_process: bool) -> None:
         self.in_process = in_process
@@ -39,6 +47,7 @@ class Runner:
 
     @property
     def pid(self) -> int | None:
+        """The worker process's id (this process's for a thread worker)."""
         return self.proc.pid if self.proc is not None else os.getpid()
 
     def run(self, spec: dict) -> None:
@@ -51,12 +60,14 @@ class Runner:
             self.inbox.put(spec)
 
     def is_alive(self) -> bool:
+        """Whether the worker still runs."""
         if self.in_process:
             return self.thread is not None and self.thread.is_alive()
         return self.proc.is_alive()
 
     @property
     def exitcode(self) -> int | None:
+        """The worker process's exit code; None while it runs, and for a thread."""
         return None if self.proc is None else self.proc.exitcode
 
     def kill(self) -> bool:

@@ -313,8 +313,8 @@ def process_main(inbox, events, controls: Controls) -> None:
             events.close()
             events.join_thread()  # flush the last events before the process ends
         # else the server is gone (its crash left this worker to checkpoint and end): no one
-        # reads the events now, and this process holds the queue's read end as well, so a
-        # flush blocked on a full pipe until ORPHAN_GRACE_S (20 s in the DEC phase, whose
+        # reads the events, and this process holds the queue's read end as well, so a
+        # flush would block on a full pipe until ORPHAN_GRACE_S (in the DEC phase, whose
         # events are larger); the checkpoint is already on disk
     # The job is over and reported: end without the interpreter's teardown, which with
     # TensorFlow loaded takes about a CPU second, while the browser draws the result.
