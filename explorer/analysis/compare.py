@@ -17,7 +17,7 @@ k-means baseline come from :mod:`dec_core.baselines`):
 then one row per DEC variant (:data:`dec_core.presets.VARIANTS`).
 :func:`subject` reads the compared run once, :func:`trained` says which run
 fills a trained row, and :func:`compare_rows` builds every row, loading each
-trained run through one loader (:func:`_fill_from_run`), and the table
+trained run through one loader (:func:`_fill_trained`), and the table
 (:func:`comparison_table`). :func:`align_to` matches clusters to a reference,
 for the panels' colours (:mod:`explorer.charts.compare`).
 """
