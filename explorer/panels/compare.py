@@ -26,7 +26,7 @@ from explorer.session.background import poll, tasks
 from explorer.session.page import load_run_cached, run_mtime
 from explorer.session.widgets import chart_columns, projector_mode
 from explorer.text import teach
-from explorer.text.states import phase_text
+from explorer.text.states import phase_text, queue_place
 
 MAX_POINTS = 5000  # points drawn per panel (a fixed random sample)
 FRAMES = {"UMAP": "umap", "PCA (instant)": "pca"}
@@ -127,7 +127,7 @@ def companion_status(sub: Subject, row: Trained) -> None:
         return
     v = job.view()
     if v["state"] == "queued":
-        st.info(f"{what}: waiting in the queue (position {manager().queue_position(job)}).")
+        st.info(f"{what}: {queue_place(manager().queue_position(job))}.")
     elif v["state"] == "running":
         reuse = " · reusing the pretrained autoencoder" if v["reused_autoencoder"] else ""
         st.progress(v["progress"], text=f"**{what}**: {phase_text(v['phase'])} · "

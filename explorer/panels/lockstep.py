@@ -17,7 +17,7 @@ from explorer.jobs import manager
 from explorer.live_map import replay
 from explorer.session.page import load_run_cached, run_mtime
 from explorer.session.submit import submit
-from explorer.text.states import phase_text
+from explorer.text.states import short_status
 
 
 def _start_pair(pair: str) -> None:
@@ -73,7 +73,7 @@ def sides(chosen: Mapping) -> tuple[list, list, list, bool, list]:
         configs.append(v["config"])
         settings.append(side_by_side.run_settings(lockstep.params_of(v["config"], v["dataset"]),
                                                   v["config"]["data"]["name"]))
-        status.append(phase_text(v["phase"]) if job.active else v["state"])
+        status.append(short_status(v))
     for path in chosen.get("runs", []):
         f, cfg, params, dataset = _run_side(path)
         frames.append(f)

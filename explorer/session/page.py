@@ -14,7 +14,7 @@ from explorer.session.state import ensure_defaults, from_query, link_changes
 from explorer.session.submit import attach_job
 from explorer.session.url import AUDIENCES, PRESENT_PARAM, PROJECTOR_PARAM, share_link
 from explorer.session.widgets import HIDEABLE, projector_mode
-from explorer.text.states import phase_text
+from explorer.text.states import sidebar_resume_text, sidebar_text
 
 # Projector mode also scales the page's own text (Streamlit sizes it in rem).
 # Captions and metric labels in near-black too, and less blank space around the page
@@ -109,10 +109,9 @@ def training_status(show: bool = True) -> None:
         current = manager().get(job_id, owner)
         if current is not None and current.active:
             v = current.view()
-            slot.progress(v["progress"], text=f"Training: {phase_text(v['phase'])}")
+            slot.progress(v["progress"], text=sidebar_text(v["phase"]))
         elif current is not None and current.state == "interrupted":
-            slot.warning(f"Your training was {current.message}. **Resume** it on the Train "
-                         "page.", icon=":material/restart_alt:")
+            slot.warning(sidebar_resume_text(current.message), icon=":material/restart_alt:")
 
     if not show:
         st.empty()

@@ -63,6 +63,33 @@ def failed_text(error: str) -> str:
     return f"Training failed: {error}"
 
 
+# An ended job's state in a word or two (a status line that has no room for more).
+ENDED = {"done": "finished", "stopped": "stopped", "failed": "failed",
+         "interrupted": "interrupted"}
+
+
+def short_status(v: dict) -> str:
+    """A job's state in a few words: its phase while it is active, else how it ended."""
+    if v["state"] in ("queued", "running"):
+        return phase_text(v["phase"])
+    return ENDED.get(v["state"], v["state"])
+
+
+def queue_place(position: int | None) -> str:
+    """A queued job's place: ``"waiting in the queue (position 2)"``."""
+    return f"waiting in the queue (position {position})"
+
+
+def sidebar_text(phase: str) -> str:
+    """The sidebar's line while the session's job is active: ``"Training: Loading data"``."""
+    return f"Training: {phase_text(phase)}"
+
+
+def sidebar_resume_text(message: str) -> str:
+    """The sidebar's line for an interrupted job (``message``: :func:`interrupted_message`)."""
+    return f"Your training was {message}. **Resume** it on the Train page."
+
+
 def job_status(v: dict, position: int | None) -> str:
     """A job's state in words (the Runs page's "status" column).
 
@@ -74,7 +101,7 @@ def job_status(v: dict, position: int | None) -> str:
         Its place in the queue (:meth:`~explorer.jobs.JobManager.queue_position`).
     """
     if v["state"] == "queued":
-        return f"waiting in the queue (position {position})"
+        return queue_place(position)
     if v["state"] == "running" and v["step_mode"]:
         return f"step by step: {step_status(v)}"
     if v["state"] == "running":
@@ -85,7 +112,7 @@ def job_status(v: dict, position: int | None) -> str:
         return "ended after waiting for Step too long (saved)"
     if v["state"] == "interrupted":
         return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
-    return {"done": "finished", "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+    return {"done": ENDED["done"], "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
 
 
 # -- the messages a job ends with, and where Resume continues

@@ -1,0 +1,42 @@
+"""explorer.text.states: every line about a job's state is worded, never a raw state name."""
+
+from explorer.text import states
+
+
+def _view(state: str, phase: str = "finished", **more) -> dict:
+    return {"state": state, "phase": phase, "step_mode": False, "dec": [], "error": "",
+            "message": "", "resume_from": "", **more}
+
+
+def test_a_short_status_says_the_phase_or_how_the_job_ended_in_words():
+    assert states.short_status(_view("running", "kmeans")) == "2/3 k-means in the embedding"
+    assert states.short_status(_view("queued", "queued")) == "Waiting in the queue"
+    ended = [states.short_status(_view(s)) for s in states.ENDED]
+    assert ended == ["finished", "stopped", "failed", "interrupted"]
+
+
+def test_the_runs_status_column_and_the_sidebar_word_every_state():
+    assert states.job_status(_view("queued", "queued"), 2) == "waiting in the queue (position 2)"
+    assert states.job_status(_view("running", "dec"), None) == "running: 3/3 DEC self-training"
+    assert states.job_status(_view("done"), None) == "finished"
+    assert states.job_status(_view("stopped", idle_ended=True), None) == (
+        "ended after waiting for Step too long (saved)")
+    message = states.interrupted_message({"phase": "pretraining", "epoch": 57, "epochs": 200})
+    assert message == "interrupted by a server restart at epoch 57 of 200"
+    v = _view("interrupted", message=message, resume_from="the start")
+    assert states.job_status(v, None).endswith("Resume on the Train page continues from the start")
+    assert states.sidebar_resume_text(message) == (f"Your training was {message}. **Resume** it "
+                                                   "on the Train page.")
+    assert states.sidebar_text("loading") == "Training: Loading data"
+
+
+def test_where_resume_continues_follows_the_checkpoint_then_the_cached_autoencoder():
+    dec = {"phase": "dec", "update": 12}
+    pre = {"phase": "pretrain", "epoch": 5, "epochs": 20}
+    assert states.resume_point(dec, autoencoder_cached=True).startswith(
+        "the checkpoint at DEC update 12; the batches")
+    assert states.resume_point(pre, autoencoder_cached=True).startswith("the pretrained autoencoder")
+    assert states.resume_point(pre, autoencoder_cached=False).startswith(
+        "the checkpoint at pretraining epoch 5 of 20")
+    assert states.resume_point(None, autoencoder_cached=False).startswith("the start: no checkpoint")
+    assert states.where({"phase": "kmeans"}) == "k-means" and states.where({}) == "the start"
