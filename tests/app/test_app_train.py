@@ -241,7 +241,7 @@ def test_shipped_or_live_autoencoder_is_offered_plainly():
 
 
 def test_a_shipped_autoencoder_that_does_not_fit_is_named_before_start():
-    """Issue 21: with "use the shipped" chosen, a changed pretraining setting is named
+    """With "use the shipped" chosen, a changed pretraining setting is named
     before Start (the run would pretrain live); the defaults say nothing."""
     at = AppTest.from_file(str(ROOT / "pages/train.py"), default_timeout=180).run()
     assert not at.exception
@@ -264,7 +264,7 @@ def test_the_shipped_autoencoder_cannot_serve_other_data():
 
 
 def test_cost_before_start_and_one_click_fit(monkeypatch):
-    """Issue 19: the estimate shows before Start; past 2 minutes, a one-click budget fits."""
+    """The estimate shows before Start; past 2 minutes, a one-click budget fits."""
     monkeypatch.setenv("DEC_GFLOPS", "50")  # the estimate's machine rate, fixed for the test
     from dec_core import cost
 
@@ -300,8 +300,8 @@ def test_cost_before_start_and_one_click_fit(monkeypatch):
 
 
 def test_header_counts_clusters_and_surprises_are_answered_before_start():
-    """Issue 21: "· 5 ·" read as nothing; k < classes caps ACC (say it, with the number);
-    DEC fails on moons by design (say it, and point to N2D)."""
+    """The header says how many clusters and where k comes from; k < classes caps ACC
+    (say it, with the number); DEC fails on moons by design (say it, and point to N2D)."""
     from dec_core.datasets import load_dataset
     from dec_core.metrics import max_acc
 

@@ -144,8 +144,8 @@ def test_placeholder_is_built_once():
 
 
 def test_no_change_is_drawn_as_zero_not_as_a_tiny_share():
-    """Issue 21: a last update with no point changed sat at "0.001 %"; only the hover
-    said "0 points". It has its own "0" row and marker, off the line."""
+    """An update with no point changed is not drawn at a tiny share (say "0.001 %") with
+    only the hover saying "0 points": it has its own "0" row and marker, off the line."""
     rows = [*dec_rows(), {"update": 6, "iteration": 360, "delta_label": 0.0}]
     fig = charts.delta_label_figure(rows, 1e-4, 1797)
     line, zero = fig.data

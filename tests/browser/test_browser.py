@@ -160,8 +160,8 @@ def nav(page, name: str) -> None:
     page.locator("[data-testid=stSidebar]").get_by_role("link", name=name).first.click()
 
 
-def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, browser):
-    """Issue 21, what only a browser shows, at 1280 px: Input noise stays 0.40 after
+def test_screens_keep_settings_and_nothing_covers_anything(server, browser):
+    """What only a browser shows, at 1280 px: Input noise stays 0.40 after
     Data -> moons -> digits; image grids sit under their titles; chart toolbars clear
     the titles; Play / Pause clear the evolution slider; Step's status is not clipped."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -185,12 +185,12 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     noise.wait_for(timeout=30_000)
     settle(page)
     assert noise.locator("[data-testid=stSliderThumbValue]").inner_text() == "0.40"
-    page.screenshot(path=str(ARTIFACTS / "issue21-train-settings.png"))
+    page.screenshot(path=str(ARTIFACTS / "screens-train-settings.png"))
 
     t0 = time.time()
     page.get_by_role("button", name="Start").click()
     page.get_by_text("Finished in").first.wait_for(timeout=180_000)
-    print(f"[issue21] Start -> Finished {time.time() - t0:.1f} s")
+    print(f"[screens] Start -> Finished {time.time() - t0:.1f} s")
     assert "train.pretrain_noise" not in page.url
     nav(page, "Explore")  # at once: the Train page's last run may still be drawing
     page.get_by_role("tab", name="Evolution").wait_for(timeout=60_000)
@@ -223,21 +223,21 @@ def test_issue21_screens_keep_settings_and_nothing_covers_anything(server, brows
     axis_title = page.evaluate(BOXES, "[data-testid=stPlotlyChart] .xtitle")
     axis_title = [t for t in axis_title if t[2] > t[0]]  # the visible tab's chart
     assert axis_title and not any(overlap(t, r) for t in axis_title for r in [rail, *buttons])
-    page.screenshot(path=str(ARTIFACTS / "issue21-evolution-update0.png"))
+    page.screenshot(path=str(ARTIFACTS / "screens-evolution-update0.png"))
 
-    print(f"[issue21] Explore checked {time.time() - t0:.1f} s")
+    print(f"[screens] Explore checked {time.time() - t0:.1f} s")
     nav(page, "Step by step")
     page.get_by_role("button", name="Start in step mode").click()
     badge = page.get_by_text("waiting for Step (update 0)").first
     badge.wait_for(timeout=180_000)
-    print(f"[issue21] step job waiting {time.time() - t0:.1f} s")
+    print(f"[screens] step job waiting {time.time() - t0:.1f} s")
     page.wait_for_timeout(1500)
     assert badge.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     clipped = page.evaluate("""() => [...document.querySelectorAll(
         '[data-testid=stMetricValue] div, [data-testid=stMetricValue], button p')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
     assert clipped == []
-    page.screenshot(path=str(ARTIFACTS / "issue21-step-waiting.png"))
+    page.screenshot(path=str(ARTIFACTS / "screens-step-waiting.png"))
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped:").first.wait_for(timeout=60_000)
     page.close()
