@@ -258,9 +258,9 @@ def _status(job: Job, v: dict) -> bool:
                    icon=":material/restart_alt:")
         return False
     elif v["state"] == "stopped":
-        st.success(teach.stopped_text(v["elapsed"]))
+        st.success(states.stopped_text(v["elapsed"]))
     else:
-        st.success(teach.finished_text(v, (v["dataset"] or {}).get("n_samples")))
+        st.success(states.finished_text(v, (v["dataset"] or {}).get("n_samples")))
     return True
 
 

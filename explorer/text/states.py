@@ -9,6 +9,7 @@ jobs' states from here; the pages say them from here. May import: ``dec_core``.
 from __future__ import annotations
 
 from dec_core.checkpoint import describe
+from explorer.text.teach import stop_text
 
 # A job's phase as people read it (Train page, sidebar, Runs page).
 PHASES = {"queued": "Waiting in the queue", "loading": "Loading data",
@@ -208,3 +209,41 @@ def worker_died_error(exitcode: int | None) -> str:
     """A failed job's error when its worker process ended without a word."""
     return (f"the worker process ended unexpectedly (exit code {exitcode}); it may have run "
             "out of memory")
+
+
+# -- how long a job took, and the banners of its end (Train page)
+WORKER_TIME = "worker time, from its start to the saved run"
+"""What a job's ``elapsed`` counts (:meth:`explorer.jobs.Job.elapsed`): not the wait in
+the queue, nor the page's drawing after the end."""
+
+
+def duration_text(elapsed: float, queued_s: float | None = None) -> str:
+    """A finished job's time with what it counts: ``"3.6 s (worker time, ...)"``.
+
+    Parameters
+    ----------
+    elapsed : float
+        The job's ``elapsed`` (from the worker's start to its end).
+    queued_s : float, optional
+        Seconds it waited in the queue before (said when at least 1 s).
+    """
+    queue = f"; {queued_s:.0f} s in the queue before" if queued_s and queued_s >= 1 else ""
+    return f"{elapsed:.1f} s ({WORKER_TIME}{queue})"
+
+
+def stopped_text(elapsed: float) -> str:
+    """The banner of a job stopped by its owner."""
+    return f"Stopped after {duration_text(elapsed)} — the model keeps what it had learned."
+
+
+def finished_text(v: dict, n_samples: int | None) -> str:
+    """The banner of a finished job, from its :meth:`~explorer.jobs.Job.view` ``v``.
+
+    Why it stopped comes from :func:`explorer.text.teach.stop_text` (the stop rule taught).
+    """
+    again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
+             "checkpoint; the same result as without the interruption)" if v["resumed"] else "")
+    queued = (v["started"] - v["created"]) if v["started"] and not v["resumed"] else None
+    return (f"Finished in {duration_text(v['elapsed'], queued)}{again} — "
+            + stop_text(v.get("stop") or v["message"], n_samples, banner=True,
+                        state=v["state"]))

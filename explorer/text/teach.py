@@ -131,25 +131,6 @@ def stop_text(stop, n_samples: int | None = None, *, banner: bool = False,
     return text
 
 
-WORKER_TIME = "worker time, from its start to the saved run"
-"""What a job's ``elapsed`` counts (:meth:`explorer.jobs.Job.elapsed`): not the wait in
-the queue, nor the page's drawing after the end."""
-
-
-def duration_text(elapsed: float, queued_s: float | None = None) -> str:
-    """A finished job's time with what it counts: ``"3.6 s (worker time, ...)"``.
-
-    Parameters
-    ----------
-    elapsed : float
-        The job's ``elapsed`` (from the worker's start to its end).
-    queued_s : float, optional
-        Seconds it waited in the queue before (said when at least 1 s).
-    """
-    queue = f"; {queued_s:.0f} s in the queue before" if queued_s and queued_s >= 1 else ""
-    return f"{elapsed:.1f} s ({WORKER_TIME}{queue})"
-
-
 def target_is_q_text(method: str = "dec") -> str:
     """What a run whose target P equals Q learnt: the one wording (Train, Step by step, stops).
 
@@ -629,21 +610,6 @@ def stale_text(what: str, state: str, active: bool) -> str:
                 "them; Start trains anew with the current ones.")
     return (f"From the previous run: {what}. The settings have changed since; press Start "
             "to train with the current ones.")
-
-
-def stopped_text(elapsed: float) -> str:
-    """The banner of a job stopped by its owner."""
-    return f"Stopped after {duration_text(elapsed)} — the model keeps what it had learned."
-
-
-def finished_text(v: dict, n_samples: int | None) -> str:
-    """The banner of a finished job, from its :meth:`~explorer.jobs.Job.view` ``v``."""
-    again = (f" (after {v['resumed']} resume{'s' if v['resumed'] > 1 else ''} from a "
-             "checkpoint; the same result as without the interruption)" if v["resumed"] else "")
-    queued = (v["started"] - v["created"]) if v["started"] and not v["resumed"] else None
-    return (f"Finished in {duration_text(v['elapsed'], queued)}{again} — "
-            + stop_text(v.get("stop") or v["message"], n_samples, banner=True,
-                        state=v["state"]))
 
 
 # ----- k sweep (Data, Train, Model and Explore pages) -----

@@ -40,3 +40,18 @@ def test_where_resume_continues_follows_the_checkpoint_then_the_cached_autoencod
         "the checkpoint at pretraining epoch 5 of 20")
     assert states.resume_point(None, autoencoder_cached=False).startswith("the start: no checkpoint")
     assert states.where({"phase": "kmeans"}) == "k-means" and states.where({}) == "the start"
+
+
+def test_the_finish_time_says_what_it_counts():
+    assert states.duration_text(3.62) == "3.6 s (worker time, from its start to the saved run)"
+    assert states.duration_text(3.62, 4.4).endswith("; 4 s in the queue before)")
+    assert "queue" not in states.duration_text(3.62, 0.3)
+
+
+def test_an_interrupted_job_says_what_is_kept_and_what_runs_again():
+    text = states.interrupted_text("interrupted by a server restart at epoch 73 of 200",
+                                   "the start: no checkpoint was saved before the interruption, "
+                                   "so all the work done before it runs again")
+    assert text.startswith("This training was interrupted by a server restart at epoch 73")
+    assert "Kept: its settings, its data and its link" in text
+    assert "all the work done before it runs again" in text and "Nothing is lost" not in text

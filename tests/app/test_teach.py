@@ -65,23 +65,6 @@ def test_moons_are_not_said_to_fail_but_what_the_cut_costs_is_counted():
     assert teach.nonconvex_result_text("digits", 0.9, 1797) is None
 
 
-def test_the_finish_time_says_what_it_counts():
-    assert teach.duration_text(3.62) == "3.6 s (worker time, from its start to the saved run)"
-    assert teach.duration_text(3.62, 4.4).endswith("; 4 s in the queue before)")
-    assert "queue" not in teach.duration_text(3.62, 0.3)
-
-
-def test_an_interrupted_job_says_what_is_kept_and_what_runs_again():
-    from explorer.text import states
-
-    text = states.interrupted_text("interrupted by a server restart at epoch 73 of 200",
-                                   "the start: no checkpoint was saved before the interruption, "
-                                   "so all the work done before it runs again")
-    assert text.startswith("This training was interrupted by a server restart at epoch 73")
-    assert "Kept: its settings, its data and its link" in text
-    assert "all the work done before it runs again" in text and "Nothing is lost" not in text
-
-
 @pytest.mark.parametrize("phase, epochs, reused, active, clustered, said", [
     ("queued", 0, False, True, False, "loading the data"),
     ("loading", 0, False, True, False, "loading the data"),  # shipped or skipped: not known
