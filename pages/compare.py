@@ -37,9 +37,10 @@ def main() -> None:
     seed = int(c3.number_input("Seed", 0, 10**6, value=int(sub.companion["train"].get("seed", 0)),
                                key="cmp_seed", help=teach.COMPARE_SEED_HELP))
     computed = st.session_state.setdefault("cmp_computed", {})
+    compute_key = f"{run_path}|{seed}"
     if c1.button("Compute k-means and N2D", type="primary", icon=":material/calculate:",
                  help=teach.compare_compute_help(KMEANS_N_INIT), key="cmp_compute"):
-        computed[f"{run_path}|{seed}"] = True
+        computed[compute_key] = True
     label, train_help = teach.compare_train_button(sub.companion_key, IDEC_GAMMA, can_train)
     companion = panel.companion_row(sub, label)
     c2.button(label, on_click=panel.start_companion, args=(sub, upload),
@@ -61,7 +62,7 @@ def main() -> None:
     # ------------------------------------------------------------------ results
     idx, pca = panel.pca_view(run_path, mtime, seed)
     futures = (panel.compute(sub, mtime, seed, idx, upload)
-               if computed.get(f"{run_path}|{seed}") else None)
+               if computed.get(compute_key) else None)
     rows = compare.compare_rows(sub, companion, variant_rows, futures, seed, panel.load_other)
     if any(row.active for row in variant_rows):
         st.fragment(run_every=2.0)(panel.variant_progress)(run_path, variants)

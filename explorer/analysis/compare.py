@@ -567,6 +567,11 @@ class Subject:
         return int(self.labels.shape[0])
 
     @property
+    def name(self) -> str:
+        """The run's name: the one the app gave it, else its folder's."""
+        return self.app.get("name") or Path(self.path).name
+
+    @property
     def extra(self) -> dict:
         """The run's ``config["extra"]``."""
         return self.run.config.get("extra") or {}

@@ -53,11 +53,10 @@ def explain() -> None:
 def header(sub: Subject) -> None:
     """Which run this is, the explainer, and a warning when the run lacks its pretrained embedding."""
     names = compare.method_names()
-    name = sub.app.get("name") or Path(sub.path).name
     dataset = sub.run.config.get("dataset", {}).get("name", "")
-    on = "" if not dataset or dataset.lower() in name.lower() else f" on {dataset}"
+    on = "" if not dataset or dataset.lower() in sub.name.lower() else f" on {dataset}"
     gamma_note = f" with γ = {sub.run_gamma:g}" if sub.run_key == "idec" else ""
-    st.caption(f"**{name}**{on}: {sub.n:,} samples in {sub.k} clusters, a "
+    st.caption(f"**{sub.name}**{on}: {sub.n:,} samples in {sub.k} clusters, a "
                f"{sub.embedding.shape[1]}-d embedding. This run is "
                f"**{names[sub.run_key]}**{gamma_note}.")
     explain()
@@ -100,19 +99,17 @@ def variant_rows(sub: Subject, variants: list[str]) -> list[Trained]:
 
 def start_companion(sub: Subject, upload: dict | None) -> None:
     """Button callback: submit the DEC / IDEC job."""
-    name = sub.app.get("name") or Path(sub.path).name
     job = manager().submit(st.session_state["owner"], sub.companion, upload,
-                           name=f"{name} · {compare.method_names()[sub.companion_key]}")
+                           name=f"{sub.name} · {compare.method_names()[sub.companion_key]}")
     st.session_state.setdefault(COMPANION_JOBS, {})[sub.path] = job.id
 
 
 def start_variants(sub: Subject, missing: list[str], upload: dict | None) -> None:
     """Button callback: submit a job for each variant not trained yet."""
-    name = sub.app.get("name") or Path(sub.path).name
     ids = st.session_state.setdefault(VARIANT_JOBS, {}).setdefault(sub.path, {})
     for v in missing:
         job = manager().submit(st.session_state["owner"], compare.variant_config(sub.app, v),
-                               upload, name=f"{name} · {VARIANTS[v]['label']}")
+                               upload, name=f"{sub.name} · {VARIANTS[v]['label']}")
         ids[v] = job.id
 
 
@@ -203,7 +200,8 @@ def load_other(path: str):
 
 
 def scores(sub: Subject, rows: Rows) -> None:
-    """The scores table, what its time counts, and the notes its numbers call for."""
+    """Why a row is missing (a run that cannot be opened, a failed computation), the
+    scores table, what its time counts, and the notes its numbers call for."""
     names = compare.method_names()
     for msg in rows.errors:
         st.warning(msg)
