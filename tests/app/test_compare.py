@@ -331,7 +331,7 @@ def test_umap_neighbours_come_from_scikit_learn(monkeypatch):
 
 
 def test_page_names_the_shipped_autoencoder(tmp_path):
-    """Issue 21: a run that started from the shipped autoencoder read "pretrained by an
+    """A run that started from the shipped autoencoder says so, not "pretrained by an
     earlier run"."""
     import json
 
