@@ -28,7 +28,7 @@ from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.submit import submit
 from explorer.session.widgets import bind, chart_columns, projector_mode, store
 from explorer.text import teach
-from explorer.text.states import step_status
+from explorer.text.states import queue_place, step_end_text, step_status
 
 # Heights before projector mode's 1.25x: the map and the q-and-p chart share one row and,
 # with the buttons and the counters above them, fit 1280x720 in projector mode.
@@ -138,7 +138,7 @@ def _map_figure(info: dict, fingerprint: tuple, **kwargs):
 def _not_yet(job, v: dict) -> bool:
     """Say why there is no update to draw yet (queued, failed, pretraining); True if so."""
     if v["state"] == "queued":
-        st.info(f"Queued at position {manager().queue_position(job)}.")
+        st.info(f"{queue_place(manager().queue_position(job)).capitalize()}.")
     elif v["state"] == "failed":
         st.error(v["error"])
     elif v["phase"] in ("loading", "pretraining", "kmeans") or not v["step_info"]:
@@ -211,10 +211,7 @@ def _end(job, v: dict) -> None:
     """Why the job ended, in full; or, while it waits, what to press."""
     if not job.active:
         n_samples = (v["dataset"] or {}).get("n_samples")
-        end = teach.stop_text(v.get("stop") or v["message"], n_samples, banner=True,
-                              state=v["state"])
-        (st.success if v["state"] == "done" else st.info)(
-            ("Finished: " if v["state"] == "done" else "Stopped: ") + end)
+        (st.success if v["state"] == "done" else st.info)(step_end_text(v, n_samples))
     elif not v["playing"]:
         st.caption(teach.LEARN_NEXT_HINT)
 

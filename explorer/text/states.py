@@ -247,3 +247,9 @@ def finished_text(v: dict, n_samples: int | None) -> str:
     return (f"Finished in {duration_text(v['elapsed'], queued)}{again} — "
             + stop_text(v.get("stop") or v["message"], n_samples, banner=True,
                         state=v["state"]))
+
+
+def step_end_text(v: dict, n_samples: int | None) -> str:
+    """The Step by step page's banner once its job ended: how, and why DEC stopped."""
+    end = stop_text(v.get("stop") or v["message"], n_samples, banner=True, state=v["state"])
+    return ("Finished: " if v["state"] == "done" else "Stopped: ") + end

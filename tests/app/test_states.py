@@ -55,3 +55,10 @@ def test_an_interrupted_job_says_what_is_kept_and_what_runs_again():
     assert text.startswith("This training was interrupted by a server restart at epoch 73")
     assert "Kept: its settings, its data and its link" in text
     assert "all the work done before it runs again" in text and "Nothing is lost" not in text
+
+
+def test_step_by_step_says_how_its_job_ended_and_why_dec_stopped():
+    done = states.step_end_text(_view("done", stop={"kind": "stopped"}), 200)
+    stopped = states.step_end_text(_view("stopped", stop={"kind": "stopped"}), 200)
+    assert done.startswith("Finished: ") and stopped.startswith("Stopped: ")
+    assert done[len("Finished: "):] == stopped[len("Stopped: "):] != ""
