@@ -47,6 +47,7 @@ from dec_core.presets import (
     switch_method,
     variant_of,
 )
+from explorer.session.state import DATA_DEFAULTS, SECTIONS
 
 METHODS: tuple[str, ...] = ("kmeans_raw", "ae_kmeans", "dec", "idec", "n2d")
 METRICS: tuple[str, ...] = ("ACC", "NMI", "ARI")
@@ -74,6 +75,13 @@ def row_key(name: str) -> str:
     return "dec" if name == "dec" else variant_key(name)
 
 
+def with_defaults(app: Mapping) -> dict:
+    """A run's ``{"data", "model", "train"}`` settings (copies), the app's defaults filling
+    what it did not save."""
+    return {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
+            for k in ("data", "model", "train")}
+
+
 def variant_config(app: Mapping, name: str) -> dict:
     """The config of the run that fills a variant's row: this run's, with the variant.
 
@@ -86,10 +94,7 @@ def variant_config(app: Mapping, name: str) -> dict:
     dict
         ``{"data", "model", "train"}``.
     """
-    from explorer.session.state import SECTIONS
-
-    config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
-              for k in ("data", "model", "train")}
+    config = with_defaults(app)
     config["train"] = apply_variant(switch_method(config["train"], "dec"), name)
     return config
 
@@ -358,13 +363,10 @@ def companion_config(app: Mapping, gamma: float = IDEC_GAMMA) -> tuple[dict, str
     run_gamma : float
         The run's own ``gamma`` (meaningful for IDEC runs only).
     """
-    from explorer.session.state import SECTIONS
-
     # the run's method from its own settings, before the defaults fill the gaps (an old
     # run has no "method", and the default one would hide its gamma > 0)
     method = method_of(app.get("train"))
-    config = {k: {**copy.deepcopy(SECTIONS[k]), **copy.deepcopy(dict(app.get(k) or {}))}
-              for k in ("data", "model", "train")}
+    config = with_defaults(app)
     train = config["train"]
     run_gamma = float(train.get("gamma") or 0.0)
     # the companion's clustering optimiser follows its method (presets.METHOD_OPTIMIZER)
@@ -456,7 +458,6 @@ def run_features(run, upload: Mapping | None = None) -> np.ndarray:
     if spec:
         try:
             from explorer.data import load
-            from explorer.session.state import DATA_DEFAULTS
 
             ds = load({**DATA_DEFAULTS, **spec}, dict(upload) if upload else None)
             if ds.x.shape[0] == n:
