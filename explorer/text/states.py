@@ -22,16 +22,28 @@ def phase_text(phase: str) -> str:
     return PHASES.get(phase, phase.replace("_", " ").capitalize())
 
 
+# An ended job's state in a word or two (a status line that has no room for more).
+ENDED = {"done": "finished", "stopped": "stopped", "failed": "failed",
+         "interrupted": "interrupted"}
+
+
+def short_status(v: dict) -> str:
+    """A job's state in a few words: its phase while it is active, else how it ended."""
+    if v["state"] in ("queued", "running"):
+        return phase_text(v["phase"])
+    return ENDED.get(v["state"], v["state"])
+
+
 def step_status(v: dict) -> str:
     """A step-mode job's state in words, from its :meth:`~explorer.jobs.Job.view`.
 
     The Step by step page and the Runs page both say it:
     ``"waiting for Step (update 3)"``, ``"playing (update 5)"``, ``"training
-    towards update 4"``; before DEC, the phase (:func:`phase_text`).
+    towards update 4"``; before DEC, and once it ended, :func:`short_status`.
     """
     update = v["dec"][-1]["update"] if v["dec"] else None
     if v["state"] != "running" or update is None or v["phase"] != "dec":
-        return phase_text(v["phase"]) if v["state"] == "running" else v["state"]
+        return short_status(v)
     if v.get("waiting"):
         return f"waiting for Step (update {update})"
     if v.get("playing"):
@@ -62,18 +74,6 @@ def queued_text(position: int, max_jobs: int, restored: bool) -> str:
 def failed_text(error: str) -> str:
     """The banner of a job whose training raised ``error``."""
     return f"Training failed: {error}"
-
-
-# An ended job's state in a word or two (a status line that has no room for more).
-ENDED = {"done": "finished", "stopped": "stopped", "failed": "failed",
-         "interrupted": "interrupted"}
-
-
-def short_status(v: dict) -> str:
-    """A job's state in a few words: its phase while it is active, else how it ended."""
-    if v["state"] in ("queued", "running"):
-        return phase_text(v["phase"])
-    return ENDED.get(v["state"], v["state"])
 
 
 def queue_place(position: int | None) -> str:

@@ -62,3 +62,12 @@ def test_step_by_step_says_how_its_job_ended_and_why_dec_stopped():
     stopped = states.step_end_text(_view("stopped", stop={"kind": "stopped"}), 200)
     assert done.startswith("Finished: ") and stopped.startswith("Stopped: ")
     assert done[len("Finished: "):] == stopped[len("Stopped: "):] != ""
+
+
+def test_a_step_jobs_status_is_worded_in_every_state():
+    update = {"update": 3, "iteration": 30}
+    waiting = _view("running", "dec", dec=[update], waiting=True)
+    assert states.step_status(waiting) == "waiting for Step (update 3)"
+    assert states.step_status(_view("running", "dec", dec=[update])) == "training towards update 4"
+    assert states.step_status(_view("queued", "queued")) == "Waiting in the queue"
+    assert states.step_status(_view("done", dec=[update])) == "finished"
