@@ -40,9 +40,10 @@ def _stand_in() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _from_run(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from dec_core.runs import load_run
     from explorer.analysis import compare
 
-    run = compare.light_run(path)
+    run = load_run(path, with_model=False)
     z, _ = compare.pretrained_embedding(run)
     return compare.run_features(run), np.asarray(run.embedding, dtype=np.float32), z
 

@@ -503,16 +503,6 @@ def step_seconds(timings: Mapping | None, method: str) -> float | None:
     return float(timings.get("kmeans", 0.0)) + float(timings.get("dec", 0.0))
 
 
-def light_run(path: str | os.PathLike):
-    """A run folder's arrays and settings, without loading its Keras model.
-
-    Raises ValueError for an incomplete run; see :func:`dec_core.runs.load_run`.
-    """
-    from dec_core.runs import load_run
-
-    return load_run(path, with_model=False)
-
-
 # ------------------------------------------------------------------- the page's rows
 
 

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dec_core.baselines import kmeans_raw_labels, n2d_labels
 from dec_core.presets import IDEC_GAMMA, method_of
+from dec_core.runs import load_run
 from explorer.analysis import compare
 from explorer.charts import compare as compare_charts
 from explorer.charts import explore as explore_charts
@@ -45,7 +46,7 @@ def runs(tmp_path_factory):
     """A DEC run and its IDEC companion, trained by one job manager."""
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path_factory.mktemp("cmp_runs"), in_process=True)
     dec = train(jobs, tiny_config())
-    run = compare.light_run(dec.run_path)
+    run = load_run(dec.run_path, with_model=False)
     config, key, _ = compare.companion_config(run.config["extra"]["app"])
     assert key == "idec"
     assert (config["train"]["method"], config["train"]["gamma"]) == ("idec", 0.1)
@@ -136,7 +137,7 @@ def test_table_marks_missing_methods_and_highlights_the_best():
 def test_all_five_methods_on_digits(runs):
     run, idec = runs["run"], runs["idec"]
     assert idec.reused_autoencoder  # only gamma changed
-    idec_run = compare.light_run(idec.run_path)
+    idec_run = load_run(idec.run_path, with_model=False)
     np.testing.assert_array_equal(idec_run.kmeans_labels, run.kmeans_labels)
     z, pretrained = compare.pretrained_embedding(run)
     assert pretrained and z.shape == (300, 10)
@@ -195,7 +196,7 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     # AE + k-means and DEC, and raw k-means as the run saved it (Explore's Metrics figure)
     assert len(table) == rows and table["ACC"].notna().sum() == 3
     names = compare.method_names()
-    run = compare.light_run(dec.run_path)
+    run = load_run(dec.run_path, with_model=False)
     saved = run.config["extra"]["baselines"]["kmeans_raw"]
     explore = explore_charts.metrics_table(run.config["extra"]["baselines"])
     raw = table.loc[names["kmeans_raw"]]
@@ -223,7 +224,6 @@ def test_page_compares_all_five(tmp_path, monkeypatch):
     assert len(table) == 5
     # every listed score is clustering_scores(y, labels) of the saved runs' labels
     from dec_core.metrics import clustering_scores
-    from dec_core.runs import load_run
 
     idec_path = jobs.get(at.session_state["cmp_jobs"][dec.run_path], OWNER).run_path
     for key, labels in (("dec", run.labels), ("ae_kmeans", run.kmeans_labels),
