@@ -28,7 +28,7 @@ from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.submit import submit
 from explorer.session.widgets import bind, chart_columns, projector_mode, store
 from explorer.text import teach
-from explorer.text.states import queue_place, step_end_text, step_status
+from explorer.text.states import queue_place, short_status, step_end_text, step_status
 
 # Heights before projector mode's 1.25x: the map and the q-and-p chart share one row and,
 # with the buttons and the counters above them, fit 1280x720 in projector mode.
@@ -157,7 +157,7 @@ def _status(job, v: dict, last: dict) -> None:
                  else ":material/play_circle:", color="blue" if v["waiting"] else "green")
     else:  # the end on the first screen; why it ended is said in full below the map
         done = v["state"] == "done"
-        st.badge(f"{'finished' if done else v['state']} at update {info['update']}",
+        st.badge(f"{short_status(v)} at update {info['update']}",
                  icon=":material/check_circle:" if done else ":material/stop_circle:",
                  color="green" if done else "gray")
     with st.container(horizontal=True, gap="medium"):

@@ -19,6 +19,7 @@ from explorer.jobs import manager
 from explorer.session.page import load_run_cached, run_mtime
 from explorer.session.submit import submit
 from explorer.text import teach
+from explorer.text.states import short_status
 
 RESULT_KEY = "stability_results"
 """Session-state key: run path -> the :func:`explorer.analysis.stability.compare` result."""
@@ -89,7 +90,7 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
     failed = [j for j in jobs if j.state != "done" or not j.run_path]
     if failed:
         st.error("A reseeded run did not finish (" + ", ".join(
-            f"{j.name}: {j.state}" for j in failed) + "); the check has no result.")
+            f"{j.name}: {short_status(j.view())}" for j in failed) + "); the check has no result.")
         st.button("Check again", key="stability_again", on_click=_forget, args=(run_path,))
         return
     result = result_for(run_path)
@@ -129,7 +130,7 @@ def _wait(ids: list[str]) -> None:
             st.rerun()
         for j in jobs:
             frac, _ = j.progress()
-            st.progress(min(1.0, frac), text=f"{j.name}: {j.state}, {frac:.0%}")
+            st.progress(min(1.0, frac), text=f"{j.name}: {short_status(j.view())}, {frac:.0%}")
         st.caption("The reseeded runs train in the background (see Runs); you can keep "
                    "exploring meanwhile.")
 
