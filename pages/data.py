@@ -9,6 +9,7 @@ from explorer.panels import data as data_panel
 from explorer.session.page import current_dataset, init_page
 from explorer.session.state import dataset_changes
 from explorer.session.widgets import bind, projector_mode, set_setting, shown, store
+from explorer.text import teach
 
 init_page()
 
@@ -25,10 +26,7 @@ NAMES = {
 SYNTHETIC = tuple(SYNTHETIC_NOISE)
 
 st.title("Data")
-st.caption("What DEC will cluster. The true labels never enter training. They are used in "
-           "two places: the number of clusters defaults to the number of classes (choose "
-           "another on the Model page), and after training they score the clusters (ACC, "
-           "NMI, ARI) and colour the charts.")
+st.caption(teach.DATA_INTRO)
 data = st.session_state["data"]
 if isinstance(data["label_column"], str) and data["label_column"].isdigit():
     data["label_column"] = int(data["label_column"])  # a column index, as a link carries it
@@ -80,9 +78,11 @@ if shown("data_options"):
             top = data_charts.NOISE_MAX[name]
             if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
                 set_setting("data", "noise", SYNTHETIC_NOISE[name])
+            spread = ("the std of each blob (usually 0.5-2)" if name.endswith("blobs")
+                      else "the jitter of the points (usually 0.02-0.2)")
             st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
-                      help=f"Spread of the points: {'the std of each blob (usually 0.5-2)' if name.endswith('blobs') else 'the jitter of the points (usually 0.02-0.2)'}; "
-                           f"default {SYNTHETIC_NOISE[name]}. More noise, harder clusters.")
+                      help=f"Spread of the points: {spread}; default {SYNTHETIC_NOISE[name]}. "
+                           "More noise, harder clusters.")
             store("data", "noise")
         if name == "file":
             data_panel.upload_panel(data)
@@ -100,13 +100,7 @@ with preview_box:
     except ValueError as err:
         st.error(str(err), icon=":material/error:")
         if data["name"] in ("mnist", "fashion_mnist"):
-            folder = settings.data_dir()
-            where = (f"DEC_DATA_DIR is `{folder}`; put `{data['name']}.npz` there" if folder else
-                     "Offline? Start the app with the environment variable DEC_DATA_DIR set to a "
-                     f"folder holding `{data['name']}.npz`")
-            st.info(f"{where} in the Keras layout (arrays x_train, y_train, x_test, y_test), "
-                    "e.g. `DEC_DATA_DIR=../shared/data streamlit run app.py`; or upload that "
-                    ".npz with 'Upload a file'.", icon=":material/info:")
+            st.info(teach.data_dir_hint(data["name"], settings.data_dir()), icon=":material/info:")
         st.stop()
     except Exception as err:  # never a traceback on this page
         st.error(f"The data could not be loaded: {type(err).__name__}: {err}",
@@ -115,15 +109,16 @@ with preview_box:
 
     data_panel.summary_metrics(ds)
     if ds.image_shape is not None and shown("data_options"):
-        image_note.caption("DEC sees each sample as a row of d numbers; images are flattened "
-                           "row by row, so it knows nothing of neighbouring pixels.")
+        image_note.caption(teach.FLATTENED_IMAGES)
 
     if ds.image_shape is not None:
-        st.plotly_chart(data_charts.image_preview_figure(ds, projector=projector_mode()), width="stretch", key="data_grid")
+        st.plotly_chart(data_charts.image_preview_figure(ds, projector=projector_mode()),
+                        width="stretch", key="data_grid")
     else:
         data_panel.table_preview(ds, data)
     if ds.y is not None:
-        st.plotly_chart(data_charts.class_balance_figure(ds, projector=projector_mode()), width="stretch", key="data_balance")
+        st.plotly_chart(data_charts.class_balance_figure(ds, projector=projector_mode()),
+                        width="stretch", key="data_balance")
 
 
 data_panel.k_sweep_panel(ds)

@@ -118,7 +118,8 @@ class RunView:
         """A hover text per row: index, cluster, true label, confidence."""
         conf, out = self.confidence, []
         for r in rows:
-            t = f"<br>true label {self.class_name(self.y_true[r])}" if self.y_true is not None else ""
+            t = ("" if self.y_true is None
+                 else f"<br>true label {self.class_name(self.y_true[r])}")
             out.append(f"index {r}<br>cluster {self.labels[r]}{t}<br>confidence {conf[r]:.3f}")
         return out
 

@@ -71,7 +71,8 @@ def header(view: RunView) -> pd.DataFrame:
         for col, metric in zip(st.columns(3), ("ACC", "NMI", "ARI")):
             value, ref = table.loc[NAMES[view.method], metric], ae[metric]
             diff = None if np.isnan(value) or np.isnan(ref) else round(value - ref, 3) + 0.0
-            col.metric(f"{NAMES[view.method]} {metric}", "–" if np.isnan(value) else f"{value:.3f}",
+            col.metric(f"{NAMES[view.method]} {metric}",
+                       "–" if np.isnan(value) else f"{value:.3f}",
                        None if diff is None else f"{diff:+.3f} vs {NAMES['ae_kmeans']}",
                        delta_color="off" if diff == 0 else "normal")
     return table

@@ -612,6 +612,29 @@ def stale_text(what: str, state: str, active: bool) -> str:
             "to train with the current ones.")
 
 
+# ----- Data page -----
+DATA_INTRO = (
+    "What DEC will cluster. The true labels never enter training. They are used in two "
+    "places: the number of clusters defaults to the number of classes (choose another on the "
+    "Model page), and after training they score the clusters (ACC, NMI, ARI) and colour the "
+    "charts.")
+FLATTENED_IMAGES = ("DEC sees each sample as a row of d numbers; images are flattened row by "
+                    "row, so it knows nothing of neighbouring pixels.")
+
+
+def data_dir_hint(name: str, folder) -> str:
+    """Where MNIST / Fashion-MNIST are read from when they could not be loaded.
+
+    ``folder`` is the server's ``DEC_DATA_DIR`` (None when unset).
+    """
+    where = (f"DEC_DATA_DIR is `{folder}`; put `{name}.npz` there" if folder else
+             "Offline? Start the app with the environment variable DEC_DATA_DIR set to a "
+             f"folder holding `{name}.npz`")
+    return (f"{where} in the Keras layout (arrays x_train, y_train, x_test, y_test), e.g. "
+            "`DEC_DATA_DIR=../shared/data streamlit run app.py`; or upload that .npz with "
+            "'Upload a file'.")
+
+
 # ----- k sweep (Data, Train, Model and Explore pages) -----
 NO_STRUCTURE = "no more structure than noise"
 """The verdict's words when the sweep finds none (every page says it the same way)."""
