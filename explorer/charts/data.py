@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from dec_core.datasets import Dataset
 from dec_core.readers import CsvLayout, csv_layout, label_column_index
-from explorer.charts.explore import image_grid, pad_row
+from explorer.charts.images import image_grid, pad_row
 from explorer.charts.theme import NEUTRAL, color, layout
 
 NOISE_MAX = {"blobs": 3.0, "moons": 0.5, "circles": 0.5, "imbalanced_blobs": 3.0}

@@ -338,7 +338,7 @@ def prototypes_figure(prototypes: np.ndarray, image_shape: Sequence[int],
     projector : bool, default=False
         Projector mode's large type.
     """
-    from explorer.charts.explore import image_grid
+    from explorer.charts.images import image_grid
 
     k = len(prototypes)
     h, w = (int(v) for v in image_shape)

@@ -16,6 +16,7 @@ from dec_core.metrics import matched_confusion_matrix
 from explorer.analysis import k_sweep, projection
 from explorer.analysis.run_view import RunView, evolution_labels
 from explorer.charts import explore as explore_charts
+from explorer.charts.images import image_grid, pad_row
 from explorer.charts.theme import NEUTRAL, class_color
 from explorer.live_map import figure as map_figure
 from explorer.live_map import frame as map_frame
@@ -171,7 +172,7 @@ def _selection(view: RunView, rows: np.ndarray) -> None:
     shown = rows[:MAX_SELECTION_IMAGES]
     if rows.size > shown.size:
         st.caption(f"Showing the first {shown.size} of {rows.size:,}.")
-    grid = explore_charts.image_grid(
+    grid = image_grid(
         view.images_of(shown), border_colors=[view.colors[j] for j in view.labels[shown]],
         hover=view.hover_of(shown), ncols=20, title="Selected samples (frame = cluster colour)",
         tile_px=64, projector=projector_mode())
@@ -241,14 +242,14 @@ def _all_clusters_galleries(view: RunView, per: int) -> None:
         tiles, borders, hovers = [], [], []
         for j in range(view.k):
             picked = view.ranked(j, per)[pos]
-            row, b, t = explore_charts.pad_row(
+            row, b, t = pad_row(
                 view.images_of(picked),
                 [view.colors[j]] * len(picked), view.hover_of(picked), per,
                 blank_hover=f"cluster {j}: no more members")
             tiles.append(row)
             borders += b
             hovers += t
-        g_cols[pos].plotly_chart(explore_charts.image_grid(
+        g_cols[pos].plotly_chart(image_grid(
             np.concatenate(tiles), border_colors=borders, hover=hovers, ncols=per,
             row_labels=[f"{view.names[j]} ({sizes[j]})" for j in range(view.k)],
             row_colors=[view.colors[j] for j in range(view.k)],
@@ -262,7 +263,7 @@ def _one_cluster_gallery(view: RunView, j: int, per: int, protos) -> None:
     most, least = view.ranked(j, per)
     if protos is not None:
         g0, g1, g2 = chart_columns([0.7, 2, 2])
-        g0.plotly_chart(explore_charts.image_grid(
+        g0.plotly_chart(image_grid(
             np.clip(np.rint(protos[j].reshape(1, h, w) * 255), 0, 255),
             border_colors=[view.colors[j]], titles=["decoded μ"], ncols=1,
             title="Prototype", tile_px=110, projector=projector_mode()), key="explore_prototype")
@@ -273,7 +274,7 @@ def _one_cluster_gallery(view: RunView, j: int, per: int, protos) -> None:
             if picked.size == 0:
                 st.info(f"Cluster {j} is empty.")
                 continue
-            st.plotly_chart(explore_charts.image_grid(
+            st.plotly_chart(image_grid(
                 view.images_of(picked), border_colors=[view.colors[j]] * len(picked),
                 titles=[f"q={view.confidence[r]:.2f}" for r in picked],
                 hover=view.hover_of(picked), ncols=min(per, 5),

@@ -152,24 +152,6 @@ def test_confusion_heatmap_with_fewer_and_more_clusters():
     assert not any(class_color(c) in ticks[j] for j in (2, 3) for c in (0, 1))
 
 
-def test_image_grid_tiles_borders_and_hover():
-    imgs = np.zeros((7, 8, 8), dtype=np.uint8)
-    imgs[:, 2:6, 2:6] = 200
-    borders = [color(i) for i in range(7)]
-    fig = explore_charts.image_grid(imgs, titles=[str(i) for i in range(7)], border_colors=borders,
-                           hover=[f"i{i}" for i in range(7)], ncols=3, title="grid",
-                           row_labels=["r0", "r1", "r2"])
-    assert isinstance(fig.data[0], go.Image) and len(fig.data) == 2
-    canvas = np.asarray(fig.data[0].z)
-    assert canvas.ndim == 3 and canvas.shape[2] == 3
-    assert len(fig.data[1].x) == 7
-    # the first tile's frame is cluster 0's colour
-    r, g, b = (int(color(0)[i: i + 2], 16) for i in (1, 3, 5))
-    assert ((canvas == [r, g, b]).all(axis=2)).any()
-    assert len(fig.layout.annotations) == 7 + 3
-    assert len(explore_charts.image_grid(imgs[:2]).data) == 1
-
-
 def test_metrics_table_and_fallbacks():
     base = {"kmeans_raw": {"acc": 0.5, "nmi": 0.4, "ari": 0.3}, "ae_kmeans": None, "dec": None}
     df = explore_charts.metrics_table(base, {"acc": 0.6, "nmi": 0.5, "ari": 0.4},
