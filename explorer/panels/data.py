@@ -65,6 +65,16 @@ def _check_key(name: str, content: bytes, data: dict) -> tuple:
     return name, upload_digest(content), tuple(sorted(data.items(), key=str))
 
 
+def _check(name: str, content: bytes, data: dict) -> str | None:
+    """Load the file with the data settings and remember the outcome; a file that loads
+    becomes the session's upload. Returns why it was refused (None: it loads)."""
+    _, problem = check_upload(name, content, data)
+    st.session_state["upload_check"] = {"key": _check_key(name, content, data), "error": problem}
+    if problem is None:
+        st.session_state["upload"] = {"name": name, "bytes": content}
+    return problem
+
+
 def _kept_note(problem: str) -> str:
     kept = st.session_state.get("upload")
     return problem + (f" The previous file, {kept['name']}, stays selected." if kept else "")
@@ -79,12 +89,9 @@ def _on_upload() -> None:
     up = st.session_state.get(_uploader_key())
     if up is None:
         return
-    content, data = up.getvalue(), st.session_state["data"]
-    _, problem = check_upload(up.name, content, data)
-    st.session_state["upload_check"] = {"key": _check_key(up.name, content, data),
-                                        "error": problem}
+    content = up.getvalue()
+    problem = _check(up.name, content, st.session_state["data"])
     if problem is None:
-        st.session_state["upload"] = {"name": up.name, "bytes": content}
         st.session_state.pop("upload_refused", None)
         return
     del content
@@ -126,14 +133,10 @@ def upload_panel(data: dict) -> None:
     if up is None:
         st.session_state.pop("upload_check", None)
     elif current is None or current["bytes"] != content or current["name"] != up.name:
-        key = _check_key(up.name, content, data)
         check = st.session_state.get("upload_check")
-        if not check or check["key"] != key:
-            _, problem = check_upload(up.name, content, data)
-            check = {"key": key, "error": problem}
-            st.session_state["upload_check"] = check
-            if problem is None:
-                st.session_state["upload"] = {"name": up.name, "bytes": content}
+        if not check or check["key"] != _check_key(up.name, content, data):
+            _check(up.name, content, data)
+            check = st.session_state["upload_check"]
         if check["error"]:
             st.error(_kept_note(check["error"]), icon=":material/error:")
     if up is None and st.session_state.get("upload_refused"):
