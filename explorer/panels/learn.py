@@ -20,6 +20,7 @@ from dec_core.presets import method_of
 from explorer.analysis import lesson
 from explorer.charts import explore as explore_charts
 from explorer.charts import lesson as charts
+from explorer.charts.cache import cached_figure
 from explorer.charts.theme import cluster_colors
 from explorer.jobs import manager
 from explorer.live_map import figure as dec_map
@@ -124,17 +125,6 @@ def chosen_point(q: np.ndarray, p: np.ndarray) -> tuple[int, bool]:
     return dec_map.default_point(q, p), False
 
 
-def _map_figure(info: dict, fingerprint: tuple, **kwargs):
-    """The map, rebuilt only when what it shows changed (the page polls every 0.8 s)."""
-    hit = st.session_state.get("_learn_map_figure")
-    if hit is None or hit[0] != fingerprint:
-        k = info["q"].shape[1]
-        fig = dec_map.embedding_map_figure(info, dec_map.colors_for(info, k),
-                                           names=dec_map.names_for(info, k), **kwargs)
-        hit = st.session_state["_learn_map_figure"] = (fingerprint, fig)
-    return hit[1]
-
-
 def _not_yet(job, v: dict) -> bool:
     """Say why there is no update to draw yet (queued, failed, pretraining); True if so."""
     if v["state"] == "queued":
@@ -175,10 +165,16 @@ def _map(job_id: str, info: dict, i: int, projector: bool) -> None:
     # plotly's selection (which fades every other point) never outlives the click
     pinned_row = st.session_state.get("learn_pinned")
     key = "learn_map" if pinned_row is None else f"learn_map_{pinned_row}"
-    fig = _map_figure(info, (job_id, info["update"], arrows, size_by, i, projector,
-                             tuple(sorted((info.get("mapping") or {}).items()))),
-                      arrows=arrows, size_by=size_by, highlight=i, pull=True,
-                      height=MAP_HEIGHT[projector], projector=projector)
+    k = info["q"].shape[1]
+    # rebuilt only when what it shows changed: the page polls every 0.8 s
+    fig = cached_figure(
+        st.session_state, "learn_lesson_map",  # not "learn_map": the map panel's key
+        (job_id, info["update"], arrows, size_by, i,
+         tuple(sorted((info.get("mapping") or {}).items()))),
+        lambda p: dec_map.embedding_map_figure(
+            info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k), arrows=arrows,
+            size_by=size_by, highlight=i, pull=True, height=MAP_HEIGHT[p], projector=p),
+        projector=projector)
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(key), selection_mode="points")
 
 
