@@ -87,47 +87,6 @@ def cluster_palette(labels: np.ndarray, y_true: np.ndarray | None = None,
     return cluster_colors(clusters, matched, int(y.max()) + 1), matched
 
 
-def matching_notes(y_true, labels, class_names: Sequence[str] | None = None,
-                   limit: int = 3) -> list[str]:
-    """Why a cluster is matched to a class that is not its largest, from the matrix's counts.
-
-    The Hungarian matching (:func:`dec_core.metrics.cluster_acc`) gives each class
-    one cluster so that the matched points are as many as possible; a cluster can
-    thus be matched to its second class when another cluster holds more of its
-    first. One sentence per such cluster (the ``limit`` with the most points of
-    their largest class first).
-
-    Returns
-    -------
-    list of str
-        E.g. ``"cluster 1 holds 99 points of class 1 and 80 of class 8; the
-        matching gives it 8 because cluster 7 took class 1 (150 points)..."``.
-    """
-    from dec_core.metrics import cluster_acc, contingency
-
-    counts, clusters, classes = contingency(y_true, labels)
-    _, mapping = cluster_acc(y_true, labels, return_mapping=True)
-    row = {int(c): i for i, c in enumerate(clusters.tolist())}
-    col = {int(c): j for j, c in enumerate(classes.tolist())}
-    owner = {cls: c for c, cls in mapping.items()}  # class -> the cluster matched to it
-    found = []
-    for c, cls in mapping.items():
-        counts_c = counts[row[c]]
-        top = int(classes[int(np.argmax(counts_c))])
-        if top == cls or counts_c[col[top]] == counts_c[col[cls]]:
-            continue
-        other = owner[top]  # always matched: else giving c the class top would match more
-        found.append((int(counts_c[col[top]]), (
-            f"cluster {c} holds {int(counts_c[col[top]]):,} points of class "
-            f"{class_name(class_names, top)} and {int(counts_c[col[cls]]):,} of class "
-            f"{class_name(class_names, cls)}; the matching gives it "
-            f"{class_name(class_names, cls)} because cluster {other} took class "
-            f"{class_name(class_names, top)} ({int(counts[row[other], col[top]]):,} points), "
-            "and each class gets one cluster.")))
-    found.sort(key=lambda t: -t[0])
-    return [text for _, text in found[:limit]]
-
-
 def cluster_names(clusters, matched: Mapping[int, int] | None = None,
                   class_names: Sequence[str] | None = None, *,
                   has_labels: bool = True) -> dict[int, str]:

@@ -229,7 +229,7 @@ def confusion_tab(view: RunView) -> None:
         matrix, classes, clusters, normalize=norm, class_names=view.class_names,
         column_colors=columns, projector=projector_mode()), key="explore_confusion")
     cm_side.caption(teach.CONFUSION_CAPTION)
-    for note in explore_charts.matching_notes(view.y_true, view.labels, view.class_names):
+    for note in teach.matching_notes(view.y_true, view.labels, view.class_names):
         st.caption(":material/lightbulb: " + note[0].upper() + note[1:])
 
 

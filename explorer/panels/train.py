@@ -388,7 +388,7 @@ def _confusion(run, class_names, projector: bool) -> None:
                                                      class_names=class_names,
                                                      projector=projector),
                     key="confusion_chart")
-    for note in explore_charts.matching_notes(run.y_true, run.labels, class_names):
+    for note in teach.matching_notes(run.y_true, run.labels, class_names):
         st.caption(":material/lightbulb: " + note[0].upper() + note[1:])
 
 

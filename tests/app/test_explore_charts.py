@@ -202,7 +202,7 @@ def test_train_confusion_figure_follows_the_layout():
 
 
 def test_matching_notes_explain_a_cluster_matched_to_its_second_class():
-    from explorer.charts.explore import matching_notes
+    from explorer.text.teach import matching_notes
 
     # cluster 1: 99 ones and 80 eights; cluster 7: 150 ones -> 1 goes to 7, 8 to cluster 1
     y = np.array([1] * 99 + [8] * 80 + [1] * 150 + [8] * 5)
@@ -220,7 +220,7 @@ def test_matching_notes_quote_the_confusion_matrix():
     import re
 
     from dec_core.metrics import cluster_acc, contingency
-    from explorer.charts.explore import matching_notes
+    from explorer.text.teach import matching_notes
 
     rng = np.random.default_rng(0)
     for _ in range(20):
