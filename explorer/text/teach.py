@@ -428,6 +428,76 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
     return "waiting for the first epoch…"
 
 
+# ----- Model page -----
+MODEL_INTRO = ("A symmetric dense autoencoder d → hidden → embedding z → hidden → d, with ReLU "
+               "inside and linear embedding and output layers; then DEC's clustering layer on z.")
+
+MODEL_PRESET_HELP = {
+    "Fast": "quick to train on a CPU; a good default for teaching demos.",
+    "DEC paper": "the paper's network (Xie et al., 2016); slow on a CPU for big data.",
+    "Tiny": "one small hidden layer; a first look in seconds.",
+}
+"""What each network preset is for, by the start of its name
+(:data:`explorer.session.state.MODEL_PRESETS`)."""
+
+HIDDEN_SIZES_HELP = ("Comma-separated layer widths from the first hidden layer to the "
+                     "embedding, e.g. 500,500,2000,10; the decoder mirrors them. Usually 1-4 "
+                     "hidden layers of 64-2000 units and an embedding of 2-20 (10 in the "
+                     "paper). Press Enter to apply.")
+
+DIAGRAM_CAPTION = ("Encoder in blue, the embedding z in red, decoder in green; box heights "
+                   "follow the layer widths. ")
+
+ALPHA_HELP = ("The shape of the soft assignment q_ij ∝ (1 + ||z_i - μ_j||² / α)^(-(α+1)/2). "
+              "1, the paper's choice, gives heavy tails; a large alpha approaches a Gaussian "
+              "kernel. Usually 1 (range 0.1-10).")
+
+
+def preset_help(name: str, hidden_text: str) -> str:
+    """A network preset button's help: its sizes and what it is for."""
+    return f"Hidden sizes {hidden_text}: " + next(
+        (v for k, v in MODEL_PRESET_HELP.items() if name.startswith(k)), "")
+
+
+def model_cost_caption(dims: list[int], n_samples: int, batch: int, gflops: float) -> str:
+    """How the Model page's time estimates are made, with this machine's numbers."""
+    from dec_core import cost
+
+    overhead = cost.STEP_OVERHEAD_S + cost.LAYER_OVERHEAD_S * 2 * (len(dims) - 1)
+    return (f"Training costs ≈ 3 x forward = "
+            f"{cost.human_count(cost.training_flops_per_sample(dims))} FLOPs per sample. "
+            f"**Estimates**, for {n_samples:,} samples in batches of {batch}: this machine "
+            f"multiplies float32 matrices at {gflops:.0f} GFLOP/s (NumPy, measured once); a "
+            f"step costs its FLOPs at {cost.EFFICIENCY:.0%} of that rate plus about "
+            f"{overhead * 1e3:.1f} ms of framework overhead (dec_core.cost). Expect the real "
+            "time within a factor of about 1.5 (a busy server is slower).")
+
+
+def clustering_phase_text(method: str = "dec", gamma: float = IDEC_GAMMA) -> str:
+    """What happens to the decoder after pretraining, for DEC or IDEC.
+
+    Parameters
+    ----------
+    method : {"dec", "idec"}, default="dec"
+    gamma : float, default=:data:`dec_core.presets.IDEC_GAMMA`
+        IDEC's coefficient of the clustering loss.
+
+    Returns
+    -------
+    str
+        One sentence (markdown) for the Model page.
+    """
+    if method == "idec":
+        return ("The pretraining loss compares the reconstruction x̂ with x. **IDEC keeps the "
+                "decoder**: it trains encoder, decoder and clustering layer together on "
+                f"L = L_r + γ·KL(P‖Q) with γ = {float(gamma):g}, so the reconstruction loss "
+                "L_r keeps the embedding faithful to the data.")
+    return ("The pretraining loss compares the reconstruction x̂ with x. **DEC then drops the "
+            "decoder** and refines the encoder with the clustering layer on L = KL(P‖Q) "
+            "(IDEC, set on the Train page, keeps it).")
+
+
+
 # ------------------------------------------------------------------ surprises, answered
 KL_RISE_TEXT = (
     "Each point is the mean KL(P‖Q) per batch over the batches between two target updates, "
