@@ -129,21 +129,6 @@ def pull_arrow(info: Mapping, row: int) -> dict | None:
             "strongest": strongest, "median": float(np.median(grad))}
 
 
-def pull_caption(arrow: Mapping | None, row: int) -> str:
-    """How the chosen point's arrow is scaled, and what its length means, in numbers."""
-    if arrow is None:
-        return (f"No arrow on point #{row}: no pull at this update (every ∂L/∂z_i is 0 "
-                "when the target P equals Q).")
-    rel = arrow["norm"] / arrow["median"] if arrow["median"] > 0 else float("inf")
-    plane = arrow["in_plane"] / arrow["norm"] if arrow["norm"] > 0 else 0.0
-    return (f"Red arrow: the pull −∂L/∂z_i on point #{row} (the paper's eq. 4), through the "
-            f"same frame, drawn {arrow['scale']:.3g}× its length. One scale for every point "
-            f"and update of the run: at update {arrow['since']} the strongest pull spanned "
-            f"{PULL_SHARE:.0%} of the map's width. "
-            f"|∂L/∂z_i| = {arrow['norm']:.3g}, {rel:.1f}× the median point's; "
-            f"{plane:.0%} of it lies in the map's plane.")
-
-
 def _segments(a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
     """x and y of the segments a_i -> b_i in one line trace (None between segments)."""
     n = len(a)
@@ -413,25 +398,3 @@ def grad_share_figure(share: Mapping, height: int = 300, projector: bool = False
     fig.update_yaxes(title="share", range=[0, 1], tickformat=".0%")
     # short enough for a half-width column at 1280 px, sidebar open
     return layout(fig, "Gradient |∂L/∂z_i| by confidence", height=height, projector=projector)
-
-
-def grad_caption(share: Mapping) -> str:
-    """What the class is seeing in :func:`grad_share_figure`, in a few sentences."""
-    edges = np.asarray(share["edges"])
-    g, p = np.asarray(share["gradient"], float), np.asarray(share["points"], float)
-    gap = share.get("p_gap")
-    if g.sum() <= 0:
-        return ("No pull: the target P equals Q everywhere"
-                + (f" (the largest |p_ij − q_ij| is {gap:.0e}, float rounding)" if gap else "")
-                + ", so every |∂L/∂z_i| is zero and no point is pulled.")
-    ratio = np.where(p > 0, g / np.maximum(p, 1e-12), 0.0)
-    top = int(np.argmax(ratio))
-    cut = edges[-3]
-    return (
-        f"Points with confidence {edges[top]:.2f}–{edges[top + 1]:.2f} are {p[top]:.0%} of the "
-        f"data and give {g[top]:.0%} of the gradient: per point, they are pulled hardest. "
-        f"The most confident points (max q ≥ {cut:.2f}) are {p[-2:].sum():.0%} of the data "
-        f"and give {g[-2:].sum():.0%}. A red bar taller than its grey one means those points "
-        "pull more than their number. The pull on z_i is |∂L/∂z_i| = (α+1)/α · "
-        "|Σ_j (p_ij − q_ij)(z_i − μ_j) / (1 + ‖z_i − μ_j‖²/α)| (the paper's eq. 4): large "
-        "where the sharpened target p differs from q, zero where p = q.")

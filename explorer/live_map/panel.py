@@ -17,12 +17,7 @@ from explorer.live_map import figure as dec_map
 from explorer.live_map import replay
 from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.widgets import chart_columns, projector_mode
-from explorer.text.teach import prototypes_caption
-
-FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
-              "later update and every centroid goes through the same linear map, so movement "
-              "on screen is movement in z. Opacity follows each point's confidence max_j q_ij; "
-              "× marks the centroids μ_j, the lines their path over the updates.")
+from explorer.text.teach import FRAME_TEXT, REPLAY_TEXT, grad_caption, prototypes_caption
 
 
 def paced(key: str, info: dict, *, job_id: str, live: bool, every_s: float) -> dict:
@@ -146,12 +141,7 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
             st.plotly_chart(cached("grad", fp,
                                    lambda p: dec_map.grad_share_figure(share, projector=p)),
                             key=f"{key}_grad")
-            st.caption(dec_map.grad_caption(share))
-
-
-REPLAY_TEXT = ("Replay: every target update this run made, in the same fixed frame. Drag the "
-               "slider, or press Play to show one update after another at the chosen pace; "
-               "none is skipped.")
+            st.caption(grad_caption(share))
 
 
 def _replay_state(key: str, job_id: str) -> dict:

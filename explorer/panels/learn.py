@@ -181,7 +181,7 @@ def _map(job_id: str, info: dict, i: int, projector: bool) -> None:
 def _point_picker(info: dict, q: np.ndarray, i: int, pinned: bool, last: dict) -> None:
     """The pull's caption, which point to show, Pin / Unpin, the iteration and ACC."""
     if dec_map.has_map(info):
-        st.caption(dec_map.pull_caption(dec_map.pull_arrow(info, i), i))
+        st.caption(teach.pull_caption(dec_map.pull_arrow(info, i), i))
     st.radio("Point", POINT_MODES, horizontal=True, key="learn_point_mode",
              disabled=pinned, help="Which sample to inspect when none is pinned: q is its "
              "current soft assignment, p the target it is pulled towards. \"p farthest "
@@ -262,7 +262,7 @@ def lesson_view(job_id: str) -> int | None:
     with left:
         if dec_map.has_map(info):
             map_panel.options("learn")
-            st.caption(map_panel.FRAME_TEXT + teach.map_range_text(info))
+            st.caption(teach.FRAME_TEXT + teach.map_range_text(info))
     _end(job, v)
     # below the lesson: the data's own space (2-D data), the prototypes, the gradient
     if dec_map.has_map(info):

@@ -10,6 +10,7 @@ Sections follow the pages; the job states' wording is :mod:`explorer.text.states
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from dec_core.cost import WARN_SECONDS, human_bytes, human_seconds
 from dec_core.presets import IDEC_GAMMA
 from dec_core.stopping import StopRecord
 from explorer.analysis.lesson import gaussian_crossing, sharpen_row, student_t_kernel
+from explorer.live_map.frame import PULL_SHARE
 from explorer.session.state import TRAIN_DEFAULTS
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
@@ -426,6 +428,56 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
     if phase in ("queued", "loading"):
         return "loading the data and choosing the autoencoder…"
     return "waiting for the first epoch…"
+
+
+# ----- The live map (Train, Step by step, Lockstep) -----
+FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
+              "later update and every centroid goes through the same linear map, so movement "
+              "on screen is movement in z. Opacity follows each point's confidence max_j q_ij; "
+              "× marks the centroids μ_j, the lines their path over the updates.")
+"""Under the map: what its frame is, and what opacity, crosses and lines show."""
+
+REPLAY_TEXT = ("Replay: every target update this run made, in the same fixed frame. Drag the "
+               "slider, or press Play to show one update after another at the chosen pace; "
+               "none is skipped.")
+"""The replay slider's help."""
+
+
+def pull_caption(arrow: Mapping | None, row: int) -> str:
+    """How the chosen point's arrow is scaled, and what its length means, in numbers."""
+    if arrow is None:
+        return (f"No arrow on point #{row}: no pull at this update (every ∂L/∂z_i is 0 "
+                "when the target P equals Q).")
+    rel = arrow["norm"] / arrow["median"] if arrow["median"] > 0 else float("inf")
+    plane = arrow["in_plane"] / arrow["norm"] if arrow["norm"] > 0 else 0.0
+    return (f"Red arrow: the pull −∂L/∂z_i on point #{row} (the paper's eq. 4), through the "
+            f"same frame, drawn {arrow['scale']:.3g}× its length. One scale for every point "
+            f"and update of the run: at update {arrow['since']} the strongest pull spanned "
+            f"{PULL_SHARE:.0%} of the map's width. "
+            f"|∂L/∂z_i| = {arrow['norm']:.3g}, {rel:.1f}× the median point's; "
+            f"{plane:.0%} of it lies in the map's plane.")
+
+
+def grad_caption(share: Mapping) -> str:
+    """What the class is seeing in :func:`explorer.live_map.figure.grad_share_figure`, in a few sentences."""
+    edges = np.asarray(share["edges"])
+    g, p = np.asarray(share["gradient"], float), np.asarray(share["points"], float)
+    gap = share.get("p_gap")
+    if g.sum() <= 0:
+        return ("No pull: the target P equals Q everywhere"
+                + (f" (the largest |p_ij − q_ij| is {gap:.0e}, float rounding)" if gap else "")
+                + ", so every |∂L/∂z_i| is zero and no point is pulled.")
+    ratio = np.where(p > 0, g / np.maximum(p, 1e-12), 0.0)
+    top = int(np.argmax(ratio))
+    cut = edges[-3]
+    return (
+        f"Points with confidence {edges[top]:.2f}–{edges[top + 1]:.2f} are {p[top]:.0%} of the "
+        f"data and give {g[top]:.0%} of the gradient: per point, they are pulled hardest. "
+        f"The most confident points (max q ≥ {cut:.2f}) are {p[-2:].sum():.0%} of the data "
+        f"and give {g[-2:].sum():.0%}. A red bar taller than its grey one means those points "
+        "pull more than their number. The pull on z_i is |∂L/∂z_i| = (α+1)/α · "
+        "|Σ_j (p_ij − q_ij)(z_i − μ_j) / (1 + ‖z_i − μ_j‖²/α)| (the paper's eq. 4): large "
+        "where the sharpened target p differs from q, zero where p = q.")
 
 
 # ----- Model page -----

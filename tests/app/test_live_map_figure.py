@@ -9,6 +9,7 @@ from dec_core.gradients import embedding_gradient, soft_assign
 from dec_core.target import target_distribution
 from explorer.live_map import figure as dec_map
 from explorer.live_map.frame import PULL_SHARE, Frame, LiveMap
+from explorer.text import teach
 
 
 def _live_updates(n_updates: int = 3, m: int = 60, e: int = 5, k: int = 3, seed: int = 0):
@@ -56,7 +57,7 @@ def test_one_arrow_scale_for_the_run_set_at_its_first_update():
     assert first["pull_scale"] == pytest.approx(PULL_SHARE * width / strongest)
     assert {i["pull_scale"] for i in infos} == {first["pull_scale"]}
     assert {i["pull_scale_since"] for i in infos} == {0}
-    caption = dec_map.pull_caption(dec_map.pull_arrow(infos[2], 3), 3)
+    caption = teach.pull_caption(dec_map.pull_arrow(infos[2], 3), 3)
     assert f"drawn {first['pull_scale']:.3g}× its length" in caption
     assert f"at update 0 the strongest pull spanned {PULL_SHARE:.0%}" in caption
 
@@ -65,7 +66,7 @@ def test_no_arrow_without_a_pull():
     _, infos, _ = _live_updates(1)
     info = dict(infos[0], pull_xy=np.zeros_like(infos[0]["pull_xy"]))
     assert dec_map.pull_arrow(info, 0) is None
-    assert "no pull" in dec_map.pull_caption(None, 0)
+    assert "no pull" in teach.pull_caption(None, 0)
     older = {k: v for k, v in infos[0].items() if k != "pull_xy"}  # a run from before arrows
     assert dec_map.pull_arrow(older, 0) is None
 

@@ -154,7 +154,7 @@ def test_a_target_equal_to_q_draws_no_pull_and_says_so():
     """Power 1 without / f_j: P = Q, so the shares are not rounding noise passed off as pull."""
     from sklearn.datasets import make_blobs
 
-    from explorer.live_map.figure import grad_caption
+    from explorer.text.teach import grad_caption
 
     x, _ = make_blobs(200, n_features=4, centers=3, random_state=0)
     x = x.astype(np.float32)
