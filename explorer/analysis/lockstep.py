@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.session.state import SECTIONS, dec_params
+from explorer.text.teach import lockstep_refusal
 
 FREE: dict[str, frozenset[str]] = {
     "data": frozenset(),
@@ -85,14 +86,10 @@ def refusal(a: Mapping | None, b: Mapping | None, frames_a: Sequence[Mapping] = 
         centroids must agree (the same k-means start, checked, not assumed).
     """
     if a is None or b is None:
-        return ("One of these runs was saved without the app's settings, so whether it "
-                "starts where the other does cannot be told.")
+        return lockstep_refusal("no_settings")
     free, fixed = differences(a, b)
     if fixed:
-        return ("These two runs do not share their start (data, network, seed, "
-                "pretraining and autoencoder must be the same; only DEC settings such as "
-                "the target's power, /f_j or α may differ). They differ in "
-                f"{', '.join(fixed)}.")
+        return lockstep_refusal("start", fixed)
     if frames_a and frames_b:
         za, zb = frames_a[0], frames_b[0]
         same = (np.shape(za["xy"]) == np.shape(zb["xy"])
@@ -100,12 +97,9 @@ def refusal(a: Mapping | None, b: Mapping | None, frames_a: Sequence[Mapping] = 
                 and np.allclose(za["xy"], zb["xy"], atol=START_ATOL)
                 and np.allclose(za["centers_xy"], zb["centers_xy"], atol=START_ATOL))
         if not same:
-            return ("These runs have the same settings for their start, but their k-means "
-                    "starts differ (e.g. one autoencoder was pretrained on another machine "
-                    "or library version), so they cannot be shown in one frame.")
+            return lockstep_refusal("kmeans")
     if not free:
-        return ("These two runs have the same settings: lockstep shows what one setting "
-                "changes (e.g. the target's power, /f_j or α).")
+        return lockstep_refusal("same")
     return None
 
 

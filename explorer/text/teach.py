@@ -480,6 +480,34 @@ def grad_caption(share: Mapping) -> str:
         "where the sharpened target p differs from q, zero where p = q.")
 
 
+# ----- Lockstep page -----
+def lockstep_refusal(reason: str, fixed: list[str] | None = None) -> str:
+    """Why two runs cannot play in lockstep (:func:`explorer.analysis.lockstep.refusal`).
+
+    Parameters
+    ----------
+    reason : {"no_settings", "start", "kmeans", "same"}
+        A run without the app's settings; settings that change the start; the same
+        settings but another k-means start; nothing that differs.
+    fixed : list of str, optional
+        With ``"start"``: the settings that differ (``"train.seed"``).
+    """
+    if reason == "no_settings":
+        return ("One of these runs was saved without the app's settings, so whether it "
+                "starts where the other does cannot be told.")
+    if reason == "start":
+        return ("These two runs do not share their start (data, network, seed, "
+                "pretraining and autoencoder must be the same; only DEC settings such as "
+                "the target's power, /f_j or α may differ). They differ in "
+                f"{', '.join(fixed or [])}.")
+    if reason == "kmeans":
+        return ("These runs have the same settings for their start, but their k-means "
+                "starts differ (e.g. one autoencoder was pretrained on another machine "
+                "or library version), so they cannot be shown in one frame.")
+    return ("These two runs have the same settings: lockstep shows what one setting "
+            "changes (e.g. the target's power, /f_j or α).")
+
+
 # ----- Model page -----
 MODEL_INTRO = ("A symmetric dense autoencoder d → hidden → embedding z → hidden → d, with ReLU "
                "inside and linear embedding and output layers; then DEC's clustering layer on z.")
