@@ -69,7 +69,7 @@ def cached_autoencoder(config: Mapping, owner: str | None, upload: Mapping | Non
 
 def session_key(state: Mapping, ds, *, cached: bool = True) -> str:
     """:func:`sweep_key` of the session's data, upload, settings and cached autoencoder
-    (``cached=False``: the key of the sweep in the data's own space, as before one existed)."""
+    (``cached=False``: the key of the sweep in the data's own space, with no autoencoder cached)."""
     from explorer.data import upload_digest
 
     data = state["data"]

@@ -500,8 +500,8 @@ def evolution_figure(
             ],
         }],
         sliders=[{
-            # the rail starts right of the Play / Pause buttons (they are a fixed ~150 px
-            # wide): at x = 0.16 of a narrow plot they covered update 0's handle
+            # the rail starts right of the Play / Pause buttons (a fixed ~150 px wide), so
+            # they never cover update 0's handle, however narrow the plot
             "active": 0, "x": 0.0, "len": 1.0, "y": -0.08, "yanchor": "top",
             "pad": {"l": EVOLUTION_BUTTONS_PX, "t": 26},  # t: below the axis title
             "currentvalue": {"visible": False},

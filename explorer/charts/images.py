@@ -131,9 +131,9 @@ def image_grid(
                                  hoverinfo="text", marker={"size": 1, "opacity": 0},
                                  showlegend=False, name="images"))
         fig.update_layout(hoverdistance=-1, hovermode="closest")
-    # The image keeps its aspect ratio, so it rarely fills the plot area; plotly centres it,
-    # which left a band of white between the title and a grid in a narrow column. Pin it
-    # to the top left: the title sits on the grid, and any spare room falls below / right.
+    # The image keeps its aspect ratio, so it rarely fills the plot area; centred (plotly's
+    # default) it leaves a band of white between the title and a grid in a narrow column.
+    # Pinned to the top left, the title sits on the grid and any spare room falls below / right.
     fig.update_xaxes(visible=False, showgrid=False, zeroline=False, constrain="domain",
                      constraintoward="left")
     fig.update_yaxes(visible=False, showgrid=False, zeroline=False, constrain="domain",
