@@ -135,7 +135,7 @@ def test_confusion_heatmap_counts_and_normalised(toy):
 
 
 def test_confusion_heatmap_with_fewer_and_more_clusters():
-    """Issue 11 item 2: an empty column for an unmatched class, unmatched clusters last."""
+    """An empty column for an unmatched class, and the unmatched clusters last."""
     y, labels = np.array([0, 0, 1, 1, 1, 2, 2, 2]), np.array([5, 7, 5, 5, 5, 7, 7, 7])
     m, classes, clusters = matched_confusion_matrix(y, labels)
     fig = explore_charts.confusion_heatmap(m, classes, clusters)
