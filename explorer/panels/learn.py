@@ -44,8 +44,7 @@ def step_job():
 
 
 def _start() -> None:
-    config = {k: dict(st.session_state[k]) for k in ("data", "model", "train")}
-    new = submit(config, step_mode=True, name=f"{config['data']['name']} (step mode)")
+    new = submit(step_mode=True, name=f"{st.session_state['data']['name']} (step mode)")
     st.session_state["step_job_id"] = new.id
     st.session_state.pop("learn_pinned", None)  # tracked rows belong to one job
 
