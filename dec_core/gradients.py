@@ -24,6 +24,32 @@ def _sq_dist(z: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return np.maximum(d2, 0.0)
 
 
+def _log_kernel(sq_dist, alpha: float) -> np.ndarray:
+    # log of the Student's t kernel (1 + d^2 / alpha)^(-(alpha + 1) / 2): the paper's eq. 1
+    return -(alpha + 1.0) / 2.0 * np.log1p(sq_dist / alpha)
+
+
+def student_t_kernel(distance, alpha: float = 1.0) -> np.ndarray:
+    """The unnormalised soft-assignment kernel ``(1 + d^2 / alpha) ** (-(alpha + 1) / 2)``.
+
+    The numerator of ``q_ij`` (:func:`soft_assign`) for a point at distance
+    ``d = |z_i - mu_j|`` from a centroid; 1 at the centroid.
+
+    Parameters
+    ----------
+    distance : array-like
+        Distances, >= 0.
+    alpha : float, default=1.0
+        Degrees of freedom, > 0.
+
+    Returns
+    -------
+    ndarray
+    """
+    d = np.asarray(distance, dtype=np.float64)
+    return np.exp(_log_kernel(d**2, float(alpha)))
+
+
 def soft_assign(z, centers, alpha: float = 1.0) -> np.ndarray:
     """Student's t soft assignment ``q_ij`` (the paper's eq. 1), computed in log space.
 
@@ -42,7 +68,7 @@ def soft_assign(z, centers, alpha: float = 1.0) -> np.ndarray:
     """
     z = np.asarray(z, dtype=np.float64)
     mu = np.asarray(centers, dtype=np.float64)
-    logits = -(alpha + 1.0) / 2.0 * np.log1p(_sq_dist(z, mu) / alpha)
+    logits = _log_kernel(_sq_dist(z, mu), alpha)
     logits -= logits.max(axis=1, keepdims=True)
     q = np.exp(logits)
     return q / q.sum(axis=1, keepdims=True)

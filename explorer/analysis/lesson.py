@@ -2,7 +2,7 @@
 
 The kernel explorer shows Q's Student's t kernel and P's sharpening on one made-up
 point, with no training: pure NumPy, redrawn at once. The formulas are the
-engine's (:class:`dec_core.layers.ClusteringLayer`,
+engine's (:func:`dec_core.gradients.student_t_kernel`,
 :func:`dec_core.target.target_distribution`); this module evaluates them on the
 values the sliders give. No streamlit here.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dec_core.gradients import student_t_kernel
 from dec_core.presets import COMMON
 from dec_core.target import target_distribution
 
@@ -32,27 +33,6 @@ def power_options(current: float) -> list[float]:
 def alpha_options(current: float) -> list[float]:
     """The kernel explorer's alpha values, including ``current`` (the Model page's alpha)."""
     return sorted({*KERNEL_ALPHA_CHOICES, float(current)})
-
-
-def student_t_kernel(distance, alpha: float) -> np.ndarray:
-    """The unnormalised soft-assignment kernel ``(1 + d^2 / alpha) ** (-(alpha + 1) / 2)``.
-
-    The numerator of q_ij (:class:`dec_core.layers.ClusteringLayer`), for a point
-    at distance ``d = |z_i - mu_j|`` from a centroid; 1 at the centroid.
-
-    Parameters
-    ----------
-    distance : array-like
-        Distances, >= 0.
-    alpha : float
-        Degrees of freedom, > 0.
-
-    Returns
-    -------
-    ndarray
-    """
-    d = np.asarray(distance, dtype=np.float64)
-    return np.exp(-(alpha + 1.0) / 2.0 * np.log1p(d**2 / float(alpha)))
 
 
 def sharpen_row(q, f, power: float = 2.0, normalize_frequency: bool = True) -> np.ndarray:

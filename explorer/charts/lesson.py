@@ -13,7 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.analysis.lesson import sharpen_row, student_t_kernel
+from dec_core.gradients import student_t_kernel
+from explorer.analysis.lesson import sharpen_row
 from explorer.charts.theme import ACCENT, REFERENCE, color, layout, whole_number_ticks
 
 KERNEL_ALPHAS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from dec_core.cost import WARN_SECONDS, human_bytes, human_seconds
+from dec_core.gradients import student_t_kernel
 from dec_core.presets import IDEC_GAMMA
 from dec_core.stopping import StopRecord
-from explorer.analysis.lesson import gaussian_crossing, sharpen_row, student_t_kernel
+from explorer.analysis.lesson import gaussian_crossing, sharpen_row
 from explorer.live_map.frame import PULL_SHARE
 from explorer.session.state import TRAIN_DEFAULTS
 

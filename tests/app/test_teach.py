@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from dec_core.gradients import student_t_kernel
 from explorer.analysis import lesson
 from explorer.text import teach
 
@@ -13,15 +14,15 @@ from explorer.text import teach
 def test_the_kernel_caption_says_only_what_its_numbers_show(alpha):
     q, f = lesson.example_row()
     text = teach.kernel_caption(alpha, q, f, 2.0, True)
-    near, far = lesson.student_t_kernel(1.0, alpha), lesson.student_t_kernel(3.0, alpha)
+    near, far = student_t_kernel(1.0, alpha), student_t_kernel(3.0, alpha)
     assert f"the kernel is {near:.2f} at distance 1 (a Gaussian: {np.exp(-0.5):.2f})" in text
     assert f"{far:.3f} at distance 3, {far / np.exp(-4.5):.1f}× a Gaussian's" in text
     cross = float(re.search(r"up to a distance of ([\d.]+)", text).group(1))
     d = np.linspace(0.05, 8, 400)
-    below = lesson.student_t_kernel(d, alpha) < np.exp(-d**2 / 2)
+    below = student_t_kernel(d, alpha) < np.exp(-d**2 / 2)
     assert below[d < cross - 0.1].all() and not below[d > cross + 0.1].any()
     if alpha != 1.0:  # the comparison with the paper's alpha follows the two numbers
-        word = "more" if far > lesson.student_t_kernel(3.0, 1.0) else "less"
+        word = "more" if far > student_t_kernel(3.0, 1.0) else "less"
         assert f"keeps far points {word} in play than α = 1" in text
 
 
