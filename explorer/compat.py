@@ -35,20 +35,6 @@ def use_app_navigation() -> bool:
     return False
 
 
-def in_script_run() -> bool:
-    """Whether this code runs inside a Streamlit script run (a page or a fragment).
-
-    ``st.session_state`` exists outside a run too (a bare-mode warning and an empty
-    dict), so the script-run context is the only reliable test
-    (``get_script_run_ctx``, private since Streamlit 1.2x).
-    """
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-    except ImportError:
-        return False
-    return get_script_run_ctx(suppress_warning=True) is not None
-
-
 def forget_upload(file_id: str) -> None:
     """Drop an uploaded file's bytes from Streamlit's upload manager at once.
 

@@ -18,6 +18,7 @@ from dec_core.presets import IDEC_GAMMA, VARIANTS
 from explorer.analysis import compare
 from explorer.panels import compare as panel
 from explorer.session.page import current_run_or_stop, init_page
+from explorer.session.state import session_upload
 from explorer.text import teach
 
 
@@ -29,7 +30,7 @@ def main() -> None:
     run_path, mtime, run = current_run_or_stop(teach.COMPARE_NO_RUN, on_empty=panel.explain)
     sub = compare.subject(run, run_path)
     panel.header(sub)
-    upload = panel.session_upload(sub)
+    upload = session_upload(st.session_state, sub.companion["data"])
     can_train = sub.companion["data"].get("name") != "file" or upload is not None
 
     # ------------------------------------------------------------------ controls

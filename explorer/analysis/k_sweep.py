@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping, MutableMapping
 
 from dec_core.pretrained import pretrain_settings
+from explorer.session.state import session_upload
 from explorer.text.teach import CACHED_SPACE
 
 STATE_KEY = "k_sweep"
@@ -73,7 +74,7 @@ def session_key(state: Mapping, ds, *, cached: bool = True) -> str:
     from explorer.data import upload_digest
 
     data = state["data"]
-    upload = state.get("upload") if data["name"] == "file" else None
+    upload = session_upload(state)
     return sweep_key(data, upload_digest(upload["bytes"]) if upload else None,
                      session_params(state, ds),
                      cached_autoencoder(state, state.get("owner"), upload) if cached else None)
@@ -225,7 +226,7 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
         start = (runs_by_itself(state["data"])
                  or current(state, session_key(state, ds, cached=False)) is not None)
     if fut is None and start:
-        upload = state.get("upload") if state["data"]["name"] == "file" else None
+        upload = session_upload(state)
         fut = tasks().submit(task, compute, ds.x, session_params(state, ds),
                              int(state["train"]["seed"]),
                              cached_autoencoder(state, state.get("owner"), upload))
@@ -252,7 +253,7 @@ def job_pretrains_for(job_config: Mapping, job_upload: Mapping | None, state: Ma
     from explorer.jobs.job import owner_dir
 
     owner = owner_dir(state.get("owner") or "")
-    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    upload = session_upload(state)
     try:
         return (AutoencoderCache.key({k: dict(job_config[k]) for k in ("data", "model", "train")},
                                      owner, job_upload)

@@ -204,21 +204,6 @@ PROJECTOR: dict = {
 PROJECTOR_KEY = "projector"  # the session-state flag that turns it on
 
 
-def projector_on() -> bool:
-    """Whether the current browser session asked for projector mode.
-
-    Read from the Streamlit session's state when this runs inside a page (also
-    in a fragment's rerun); False anywhere else (the engine, tests, scripts).
-    """
-    from explorer.compat import in_script_run
-
-    if not in_script_run():
-        return False
-    import streamlit as st
-
-    return bool(st.session_state.get(PROJECTOR_KEY, False))
-
-
 def _scaled(value, factor: float):
     if value is None or isinstance(value, str):
         return value
@@ -259,7 +244,7 @@ def _projector(fig, height: int | None) -> None:
 
 
 def layout(fig, title: str | None = None, height: int | None = None,
-           projector: bool | None = None):
+           projector: bool = False):
     """Shared look for plotly figures: title, margins, font; returns ``fig``.
 
     The title starts below the band where the chart toolbar appears on hover
@@ -271,10 +256,12 @@ def layout(fig, title: str | None = None, height: int | None = None,
         Call this after adding the traces, so projector mode reaches them.
     title : str, optional
     height : int, optional
-    projector : bool, optional
+    projector : bool, default=False
         Projector mode (axis ticks >= 16 px in near-black, larger fonts and
-        markers, thicker lines, taller charts). Default: the browser session's
-        choice (:func:`projector_on`), so every chart of every page follows.
+        markers, thicker lines, taller charts). Passed, never read from the
+        session: a figure cache keyed on a builder's arguments then can't serve
+        one mode's figure in the other (the page passes
+        :func:`explorer.session.widgets.projector_mode`).
     """
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left", "yref": "container", "y": 1.0,
@@ -286,7 +273,6 @@ def layout(fig, title: str | None = None, height: int | None = None,
     )
     if height:
         fig.update_layout(height=height)
-    projector = projector_on() if projector is None else projector
     if projector:
         _projector(fig, height)
         fig.update_layout(margin={"t": 64 + TOOLBAR_PX if title else 10})

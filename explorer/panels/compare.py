@@ -64,11 +64,6 @@ def header(sub: Subject) -> None:
         st.warning(teach.COMPARE_NOT_PRETRAINED)
 
 
-def session_upload(sub: Subject) -> dict | None:
-    """The session's uploaded file when the run was trained on one (its jobs need it)."""
-    return st.session_state.get("upload") if sub.companion["data"].get("name") == "file" else None
-
-
 # ---------------------------------------------------------------- the rows' jobs
 
 

@@ -19,6 +19,7 @@ from explorer.charts import sweep as sweep_charts
 from explorer.compat import forget_upload
 from explorer.data import check_upload, upload_digest
 from explorer.session.background import poll, tasks
+from explorer.session.state import session_upload
 from explorer.session.submit import running_job, start_job
 from explorer.session.widgets import bind, chart_columns, projector_mode, set_setting, store
 from explorer.text import teach
@@ -211,7 +212,7 @@ def _rerun_when_cached(job) -> None:
     """While the job runs: the whole page again once an autoencoder for these settings is
     cached (the sweep then re-runs in it) or the job ends (the offer comes back)."""
     state = st.session_state
-    upload = state.get("upload") if state["data"]["name"] == "file" else None
+    upload = session_upload(state)
     if not job.active or k_sweep.cached_autoencoder(state, state.get("owner"), upload):
         st.rerun()
 

@@ -10,7 +10,7 @@ import explorer.session.owner as session_owner
 from explorer.charts.theme import PROJECTOR, PROJECTOR_KEY
 from explorer.compat import use_app_navigation
 from explorer.session.owner import OWNER_PARAM
-from explorer.session.state import ensure_defaults, from_query, link_changes
+from explorer.session.state import ensure_defaults, from_query, link_changes, session_upload
 from explorer.session.submit import attach_job
 from explorer.session.url import AUDIENCES, PRESENT_PARAM, PROJECTOR_PARAM, share_link
 from explorer.session.widgets import HIDEABLE, projector_mode
@@ -151,7 +151,7 @@ def current_dataset():
     from explorer.data import upload_digest
 
     spec = st.session_state["data"]
-    upload = st.session_state.get("upload") if spec["name"] == "file" else None
+    upload = session_upload(st.session_state)
     digest = upload_digest(upload["bytes"]) if upload else None
     return _load_cached(tuple(sorted(spec.items())), digest, upload)
 

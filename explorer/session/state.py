@@ -21,7 +21,7 @@ This module never imports streamlit: pages pass ``st.session_state`` in.
 from __future__ import annotations
 
 import copy
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 from dec_core.datasets import SYNTHETIC_NOISE
 from dec_core.presets import IMAGES, TABULAR, estimator_params, legacy_method, preset_for
@@ -74,6 +74,21 @@ MODEL_DEFAULTS: dict = model_defaults(DATA_DEFAULTS["name"])
 TRAIN_DEFAULTS: dict = train_defaults(DATA_DEFAULTS["name"])
 
 SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAULTS}
+
+def session_upload(state: Mapping, data: Mapping | None = None) -> dict | None:
+    """The session's uploaded file (``{"name", "bytes"}``) when ``data`` names a file, else None.
+
+    Parameters
+    ----------
+    state : Mapping
+        The session state (``st.session_state`` or a plain dict).
+    data : Mapping, optional
+        A data spec; default the session's own (``state["data"]``). A run's or job's spec
+        names the file its data came from, which is the session's last upload.
+    """
+    data = state["data"] if data is None else data
+    return state.get("upload") if data.get("name") == "file" else None
+
 
 def ensure_defaults(state: MutableMapping) -> None:
     """Fill missing sections (and missing keys in them) with the defaults.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.session.state import session_upload
 from explorer.session.url import JOB_PARAM
 
 
@@ -42,7 +43,7 @@ def submit(config: dict | None = None, **kwargs):
 
     state = st.session_state
     config = config or {k: dict(state[k]) for k in ("data", "model", "train")}
-    upload = state.get("upload") if config["data"]["name"] == "file" else None
+    upload = session_upload(state, config["data"])
     return manager().submit(state["owner"], config, upload, **kwargs)
 
 

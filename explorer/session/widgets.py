@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.charts.theme import projector_on
+from explorer.charts.theme import PROJECTOR_KEY
 
 # Parts of the pages a presenter can hide (the link carries the choice).
 HIDEABLE = {
@@ -75,7 +75,7 @@ def shown(part: str) -> bool:
 
 def projector_mode() -> bool:
     """Whether this session shows projector mode (large dark type, one chart per row)."""
-    return projector_on()
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
 
 
 def chart_columns(spec, **kwargs) -> list:
