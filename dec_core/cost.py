@@ -48,7 +48,7 @@ from dataclasses import asdict, dataclass
 TRAINING_FACTOR = 3
 """A training step costs about 3 forward passes (forward, input gradients, weight gradients)."""
 
-# Fitted on the project's 2-core CPU (TensorFlow 2.x, oneDNN), issue 19: seconds of a
+# Fitted on the project's 2-core CPU (TensorFlow 2.x, oneDNN): seconds of a
 # compiled training step beyond its matmuls (launching ~10 small ops per layer), and the
 # share of the matmul rate (machine_gflops) that batches of 64-256 rows through
 # 64-2000-wide layers reach: at load 4-5 digits' pretraining ran its matmuls at 59 GFLOP/s,

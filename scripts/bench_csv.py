@@ -1,4 +1,4 @@
-"""Benchmark of CSV reading (issue 13, item 2): not a test, run by hand.
+"""Benchmark of CSV reading: not a test, run by hand.
 
     python scripts/bench_csv.py make --mnist ../shared/data/mnist.npz   # writes the files to /tmp
     /usr/bin/time -v python scripts/bench_csv.py refuse /tmp/mnist60k.csv

@@ -1,4 +1,4 @@
-"""Print what the k sweep (``dec_core.selection.choose_k``) says on the data sets of issue 30.
+"""Print what the k sweep (``dec_core.selection.choose_k``) says on blobs, noise, digits, moons, circles and the small tables.
 
 Each data set goes through the app's own reader and scaling (a CSV without a
 label column, read by ``dec_core.readers``, standardised), then the same

@@ -1,6 +1,6 @@
 """ACC of the default settings on tabular CSVs, through the CLI and through the app.
 
-Not a test; run by hand (issue 13, item 1):
+Not a test; run by hand:
 
     python scripts/tabular_paths.py make              # wine, iris, breast cancer CSVs in /tmp
     python scripts/tabular_paths.py run /tmp/cancer.csv /tmp/wine.csv --seeds 0,1,2

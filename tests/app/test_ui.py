@@ -311,7 +311,7 @@ def _bound_widgets(at, section):
 
 def test_switching_data_sets_keeps_every_setting_at_its_preset(jobs, tmp_path, monkeypatch):
     """Data -> every data set -> back: each model and train setting is its preset's,
-    in the setting dicts and on the widgets as a browser mounts them (issue 21:
+    in the setting dicts and on the widgets as a browser mounts them (a bug:
     "Input noise" showed 0.00 after Data -> moons -> digits, and the next click
     made 0.0 the setting)."""
     import numpy as np

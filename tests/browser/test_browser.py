@@ -5,22 +5,20 @@ either is missing. A screenshot goes to ``test-artifacts/``.
 """
 
 import time
-from pathlib import Path
 
-from tests.helpers.browser import owner_of as owner_cookie
 from tests.helpers.browser import (
+    ARTIFACTS,
     server_env,
     settle,
     skip_without_browser,
     streamlit_server,
+    tiny_run,
 )
+from tests.helpers.browser import owner_of as owner_cookie
 
 skip_without_browser()
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
-        "&train.max_iter=300&train.update_interval=15")
+TINY = tiny_run(tol=None)
 
 
 # Checked at every change of the page: what a projector would show at that moment.

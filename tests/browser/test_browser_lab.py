@@ -5,18 +5,14 @@ Uses Debian's chromium through Playwright's ``executable_path``; skipped when
 either is missing. Screenshots go to ``test-artifacts/``.
 """
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.helpers.browser import settle, skip_without_browser
+from tests.helpers.browser import ARTIFACTS, settle, skip_without_browser, tiny_run
 
 skip_without_browser()
 from playwright.sync_api import expect  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
-        "&train.max_iter=300&train.update_interval=15")
+TINY = tiny_run(tol=None)
 # A run that lasts: live pretraining, then DEC with no tolerance and many batches.
 LONG = ("data.n_samples=300&model.hidden=32,10&train.autoencoder=live"
         "&train.pretrain_epochs=2000&train.tol=0&train.max_iter=100000")

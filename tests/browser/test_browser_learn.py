@@ -6,20 +6,22 @@ on the map makes it the chosen point: the q-and-p chart shows it and the map dra
 its pull arrow from it. Skipped when Playwright or Chromium is missing.
 """
 
-from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import launch_chromium, skip_without_browser, streamlit_server
+from tests.helpers.browser import (
+    ARTIFACTS,
+    launch_chromium,
+    skip_without_browser,
+    streamlit_server,
+    tiny_run,
+)
 
 skip_without_browser()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5&train.max_iter=300"
-        "&train.update_interval=15&train.tol=0")
+TINY = tiny_run()
 VIEWPORT = {"width": 1280, "height": 720}
 
 # The lesson's charts, found by their titles: the map's update, the q-and-p chart's

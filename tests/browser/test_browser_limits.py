@@ -15,14 +15,13 @@ import numpy as np
 import pytest
 
 from tests.helpers.browser import (
-    ROOT,
+    ARTIFACTS,
     skip_without_browser,
     streamlit_server,
 )
 
 skip_without_browser()
 
-ARTIFACTS = ROOT / "test-artifacts"
 LONG_NAME = "a_rather_long_experiment_file_name_for_the_lab_session_2026.csv"  # 63 characters
 CAP = 200_000  # DEC_MAX_UPLOAD_CELLS of the test server
 

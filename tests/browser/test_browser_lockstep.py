@@ -6,18 +6,21 @@ shared k-means start). Skipped when Playwright or Chromium is missing.
 Screenshots go to ``test-artifacts/``.
 """
 
-from pathlib import Path
 
-from tests.helpers.browser import launch_chromium, settle, skip_without_browser, streamlit_server
+from tests.helpers.browser import (
+    ARTIFACTS,
+    launch_chromium,
+    settle,
+    skip_without_browser,
+    streamlit_server,
+    tiny_run,
+)
 
 skip_without_browser()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5&train.max_iter=150"
-        "&train.update_interval=15&train.tol=0")
+TINY = tiny_run(max_iter=150)
 
 # Each lockstep map: its update (from its title) and its points (the markers trace with
 # one point per tracked row; the centroids' crosses have k = 10).

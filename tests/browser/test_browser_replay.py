@@ -6,27 +6,25 @@ update k of the saved run (its snapshots through the same fixed frame,
 missing. Screenshots go to ``test-artifacts/``.
 """
 
-from pathlib import Path
 
 import numpy as np
 
 from tests.helpers.browser import (
+    ARTIFACTS,
     launch_chromium,
     owner_folder,
     owner_of,
     settle,
     skip_without_browser,
     streamlit_server,
+    tiny_run,
 )
 
 skip_without_browser()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TINY = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5&train.max_iter=300"
-        "&train.update_interval=15&train.tol=0")
+TINY = tiny_run()
 
 # The map's update (from its title) and its points: the one markers trace with a point
 # per tracked row (the centroids' crosses have k).

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.helpers.browser import (
+    ARTIFACTS,
     free_port,
     launch_chromium,
     owner_folder,
@@ -27,8 +28,6 @@ from tests.helpers.browser import (
 skip_without_browser()
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 SETTINGS = ("data.n_samples=200&model.hidden=16,4&train.autoencoder=live"
             "&train.pretrain_epochs=1000&train.pretrain_batch_size=16&train.max_iter=3000"
             "&train.update_interval=20&train.tol=0&train.batch_size=16")

@@ -151,7 +151,7 @@ def test_remaining_seconds_has_an_eta_from_the_start_and_follows_the_run():
 
 
 def test_first_dec_eta_is_not_a_multiple_of_the_time_spent():
-    # issue 21: with the shipped autoencoder, the first ETA said "33 s left" 2 s before
+    # A bug: with the shipped autoencoder, the first ETA said "33 s left" 2 s before
     # the end. After the first update of a run that will stop at ~1,000 of 3,000 batches,
     # the ETA is the plan's, not elapsed x (1 - 2%) / 2%.
     plan = cost.estimate(1797, params_for("digits", 64, 10), gflops=100,
@@ -189,7 +189,7 @@ def test_budget_caps_pretraining_and_reports_progress():
 
 
 def test_job_eta_from_the_first_second_of_pretraining():
-    # issue 19: the Train page said "estimating…" after 91 s of a 1,000,000-row run
+    # A bug: the Train page said "estimating…" after 91 s of a 1,000,000-row run
     import time
 
     from explorer.jobs import Job

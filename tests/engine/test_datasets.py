@@ -248,7 +248,7 @@ def test_class_name():
 
 
 def test_csv_with_a_5000_column_header_reads_its_rows():
-    # issue 19: the header alone fills the sniffed sample (64 KB); the rows were lost
+    # A bug: the header alone fills the sniffed sample (64 KB); the rows were lost
     from dec_core.readers import SAMPLE_BYTES, csv_layout
 
     header = ",".join(f"feature_{i:04d}" for i in range(5000))

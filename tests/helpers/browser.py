@@ -24,6 +24,18 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("DEC_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 OWNER_COOKIE = "dec_owner"
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests leave for a person to look at
+
+
+def tiny_run(max_iter: int = 300, tol: float | None = 0.0) -> str:
+    """A URL query for a run that trains in seconds: 300 digits, a 32-10 encoder, 5 epochs.
+
+    ``tol=None`` keeps the preset's stop rule; the default 0 runs all ``max_iter``
+    batches (updates every 15 batches), so a test sees a known number of updates.
+    """
+    query = (f"data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5"
+             f"&train.max_iter={max_iter}&train.update_interval=15")
+    return query if tol is None else f"{query}&train.tol={tol:g}"
 
 
 REQUIRE_BROWSER = "DEC_REQUIRE_BROWSER"
