@@ -193,6 +193,14 @@ def fused_update(optimizer, variables):
     with no clipping, weight decay, EMA, gradient accumulation, loss scaling
     or constraints, under no multi-replica strategy; None otherwise (then
     use ``optimizer.apply_gradients``).
+
+    It reads three private names of Keras 3's optimizers (checked on Keras 3.x,
+    ``pyproject.toml`` asks for ``keras>=3.0``): ``_get_variable_index`` (a
+    variable's slot), ``_momentums`` / ``_velocities`` (Adam's slots; SGD's are
+    public) and ``_get_current_learning_rate`` (the schedule's value at this step).
+    Keras has no public access to them; ``tests/engine/test_autoencoder.py`` checks
+    the fused update against ``optimizer.apply`` so an upgrade that moves them fails
+    there, and any other optimizer takes Keras' own path.
     """
     import tensorflow as tf
 
