@@ -19,7 +19,7 @@ steps (:func:`pretrain_plan`); DEC runs at most ``max_iter`` batches (about
 the data every ``update_interval`` batches, an interval the ``update_budget``
 widens on big data (:func:`dec_update_interval`); k-means
 runs ``n_init`` restarts in the embedding. The constants were fitted on the
-project's 2-core CPU (docs in the README, "What a run costs"); the estimate is
+project's 2-core CPU (docs/engine.md, "What a run costs"); the estimate is
 meant to be within a factor of 1.5 for pretraining.
 
 Examples

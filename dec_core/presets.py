@@ -55,7 +55,7 @@ METHOD_OPTIMIZER: dict[str, dict] = {
 # preset as it was (digits 200 x 29 = 5,800 steps; MNIST-10k 60 x 40 = 2,400; all of
 # MNIST 60 x 274 = 16,440; the tabular sets <= 3,200) and cuts a 1,000,000-row CSV from
 # 200 epochs of 15,625 steps (about 2.5 hours on 2 cores) to 1.3 epochs (about 25 s;
-# ACC 0.99 on 4 blobs, README "What a run costs"). dec_core.cost estimates the time.
+# ACC 0.99 on 4 blobs, docs/engine.md "What a run costs"). dec_core.cost estimates the time.
 PRETRAIN_STEPS = 20_000
 
 # The DEC phase's budget, in rows embedded by all target updates together. max_iter already

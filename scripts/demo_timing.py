@@ -17,7 +17,7 @@ string, if given) in Debian's Chromium, presses Start, and prints one JSON line:
     CPU seconds used meanwhile, by process family: the Streamlit server, the training
     worker(s) (multiprocessing children) and Chromium.
 
-The README's demo figures come from this script. Needs Debian's chromium and pip's
+The demo figures in docs/benchmarks.md come from this script. Needs Debian's chromium and pip's
 playwright (``[test]`` extra).
 """
 

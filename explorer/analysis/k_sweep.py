@@ -181,7 +181,7 @@ def runs_by_itself(data: Mapping) -> bool:
     """Whether the sweep starts when the data load, without a click.
 
     For an uploaded file, whose structure nobody knows: its verdict must not
-    wait for a button. A built-in set's answer is known (the README's table),
+    wait for a button. A built-in set's answer is known (the table in docs/engine.md),
     so there the Data page offers the sweep as a button.
     """
     return data.get("name") == "file"

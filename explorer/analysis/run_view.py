@@ -1,7 +1,7 @@
 """A saved run as the Explore page reads it: its arrays, names and colours (no streamlit).
 
 :class:`RunView` gathers what every Explore tab needs from a
-:class:`dec_core.runs.LoadedRun` once: the labels and confidences, the true
+:class:`dec_core.runs.Run` once: the labels and confidences, the true
 labels and class names, the images (or the table), the cluster colours under
 the one colour rule (:func:`explorer.charts.explore.cluster_palette`), and the
 hover texts and tables of any set of rows.

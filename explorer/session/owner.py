@@ -57,8 +57,8 @@ def remember_owner() -> None:
 
     ``st.context.cookies`` only reads cookies, so a tiny script in the page
     (``st.html`` with JavaScript) writes it; a refresh then sends it back and
-    :func:`init_state` reattaches the session to its jobs. Draws nothing when the
-    browser already sent this token.
+    :func:`explorer.session.page.init_state` reattaches the session to its jobs.
+    Draws nothing when the browser already sent this token.
 
     Two tabs opened before either wrote the cookie each get a new token (a
     session reads the cookie only when it opens). So a session whose token is new

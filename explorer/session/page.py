@@ -43,8 +43,8 @@ def init_state() -> None:
 
     The token (it lets a browser see and stop its jobs) comes from the browser's
     cookie, or is new; it never goes into the URL, so a projected address bar or
-    a copied link does not hand out control. :func:`remember_owner` writes the
-    cookie.
+    a copied link does not hand out control.
+    :func:`explorer.session.owner.remember_owner` writes the cookie.
     """
     ensure_navigation()
     ensure_defaults(st.session_state)

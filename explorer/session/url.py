@@ -30,7 +30,7 @@ def share_query(audience: str = "presenter") -> dict[str, str]:
     ----------
     audience : {"presenter", "students"}, default="presenter"
         ``"presenter"``: projector mode and the hidden controls
-        (:data:`HIDEABLE`); ``"students"``: the settings alone, so a student's
+        (:data:`explorer.session.widgets.HIDEABLE`); ``"students"``: the settings alone, so a student's
         own screen opens in normal mode with every control.
     """
     if audience not in AUDIENCES:
@@ -60,7 +60,7 @@ def sync_url() -> None:
     """Write every non-default setting and the session's job into the URL.
 
     The link then reopens this experiment, and a refresh shows the job again
-    (:func:`attach_job`). A change of the query string replaces the tab's history
+    (:func:`explorer.session.submit.attach_job`). A change of the query string replaces the tab's history
     entry (:func:`one_entry_per_page`): only a move to another page adds one.
     """
     wanted = to_query(st.session_state)
