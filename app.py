@@ -45,7 +45,7 @@ PAGES = {
     for group, items in SPEC.items()
 }
 # Streamlit serves the default page at "/" only, so "/data?..." (the page's name, in a
-# link or typed) showed "Page not found" before running the root page. A hidden page of
+# link or typed) would show "Page not found" before running the root page. A hidden page of
 # the same file answers that path; it comes after the menu's pages, so a link or switch
 # to pages/data.py still goes to "/".
 ALIASES = [st.Page(FIRST, title="Data", url_path="data", visibility="hidden")]

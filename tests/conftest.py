@@ -21,8 +21,8 @@ MNIST_PATH = Path(os.environ.get("DEC_TEST_MNIST", ROOT.parent / "shared" / "dat
 # The README's test command runs the suite on three pytest-xdist workers, a test file to
 # a worker (pyproject.toml: -n 3 --dist loadfile --no-loadscope-reorder). On 2 cores a
 # third worker runs while the other two wait on their servers, browsers and worker
-# processes: the machine stays busy (98% in vmstat; the suite ~230 s warm, once ~255 s
-# against ~275 s with two workers on an earlier build). Files go out in collection
+# processes: the machine stays busy (98% in vmstat; three workers run the suite in
+# less wall time than two). Files go out in collection
 # order, so the longest start first and the many short ones fill in behind them;
 # otherwise a minute-long browser test could start last and run alone. Seconds per file on the 2-core machine, three workers (2026-12-01);
 # the rest keep their order.

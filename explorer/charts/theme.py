@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 # each picked, in this order, as the colour farthest (CIELAB distance) from every
 # colour before it, among moderately saturated ones of mid lightness (readable on
 # white). Each is at least 34 Delta-E from all the others; the closest pair of the
-# whole palette stays tab10's own purple / pink (28). The former extras (tab20b-like)
-# came within 5-20 of the first ten: "cluster 11 (no class)" and "cluster 13 -> 5"
-# were both brown. tests/app/test_theme.py pins the distances.
+# whole palette stays tab10's own purple / pink (28). tab20b-like extras come within
+# 5-20 of the first ten, so "cluster 11 (no class)" and "cluster 13 -> 5" would both be
+# brown. tests/app/test_theme.py pins the distances.
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",

@@ -66,7 +66,7 @@ def remember_owner() -> None:
     another tab's token, before writing, or :data:`OWNER_CHECK_MS` after writing
     when two tabs wrote at once; the reloaded session reads that token. A session
     that started a job (``job=`` in its URL, or a job under its token) keeps its
-    token and writes it, as before.
+    token and writes it, so its jobs stay reachable after a refresh.
     """
     owner = st.session_state["owner"]
     if owner_cookie() == owner:

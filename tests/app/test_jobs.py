@@ -386,8 +386,8 @@ def test_the_shipped_autoencoder_is_used_only_when_it_matches(jobs):
 
 
 def test_a_step_job_waiting_for_step_does_not_starve_the_queue(tmp_path):
-    """Issue 21: cap 1, one step job paused at update 0, one plain job: the plain job
-    finishes (it was still queued 90 s later); the step job waits on, then goes on."""
+    """Cap 1, one step job paused at update 0, one plain job: the plain job finishes
+    (a paused step job must not hold the only slot); the step job waits on, then goes on."""
     jobs = JobManager(max_jobs=1, runs_dir=tmp_path / "runs", in_process=True)
     step = jobs.submit(ALICE, tiny_config(max_iter=200, tol=0.0), step_mode=True)
     wait_for(lambda: step.view()["waiting"] or not step.active)

@@ -29,7 +29,8 @@ def test_lab_is_right_on_known_colours():
 
 
 def test_k15_on_ten_classes_has_no_near_duplicates():
-    """Issue 21: at k = 15 "cluster 11 (no class)" and "cluster 13 → 5" were both brown."""
+    """At k = 15, "cluster 11 (no class)" and "cluster 13 → 5" get distinct colours
+    (not both brown)."""
     mapping = {13: 5, 0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 7, 7: 8, 8: 9}
     colours = cluster_colors(range(15), mapping, n_classes=10)
     assert colours[13] == class_color(5)

@@ -351,8 +351,8 @@ def test_switching_data_sets_keeps_every_setting_at_its_preset(jobs, tmp_path, m
 
 
 def test_a_result_from_other_settings_is_greyed_and_named(jobs, fake_run, monkeypatch):
-    """Issue 21: after a circles run, digits chosen: the Train page showed "digits" above
-    the circles run's confusion matrix. The result is now marked as the previous run's."""
+    """After a circles run, with digits chosen, the Train page must not show "digits" above
+    the circles run's confusion matrix: the result is marked as the previous run's."""
     job = finished_job(jobs, TOKEN, fake_run)
     job.config["data"].update(name="circles", noise=0.05)
     job.dataset_info.update(name="circles", n_classes=2)

@@ -201,7 +201,7 @@ def test_job_eta_from_the_first_second_of_pretraining():
     now = time.time()
     job.started = now - 2
     job.phase_started = {"pretraining": now - 1}
-    assert job.progress()[1] is None  # no plan yet (an old worker): as before
+    assert job.progress()[1] is None  # no plan (a worker that sends none): no ETA
     plan = cost.estimate(1_000_000, params_for("file", 3, 4), gflops=50).as_dict()
     job.plan = plan
     frac, eta = job.progress()

@@ -84,7 +84,7 @@ def _check_layout(y_true, y_pred, m, classes, clusters):
 
 
 def test_confusion_fewer_clusters_than_classes():
-    """Issue 11 item 2's reproduction: cluster 5 faces class 1, class 0 has an empty column."""
+    """Fewer clusters than classes: cluster 5 faces class 1, class 0 has an empty column."""
     y_true, y_pred = [0, 0, 1, 1, 1, 2, 2, 2], [5, 7, 5, 5, 5, 7, 7, 7]
     m, classes, clusters = matched_confusion_matrix(y_true, y_pred)
     assert clusters.tolist() == [-1, 5, 7]
