@@ -10,7 +10,7 @@ import json
 
 import streamlit as st
 
-from explorer.live_map import panel as map_panel
+from explorer.live_map import panel as live_map_panel
 from explorer.panels import lockstep as pair_panel
 from explorer.session.page import init_page
 
@@ -41,6 +41,6 @@ if failed:
 if live:
     st.caption(" · ".join(f"**{n}**: {s}" for n, s in zip(names, status)))
 
-map_panel.lockstep_maps("lockstep", pair_panel.source(chosen),
+live_map_panel.lockstep_maps("lockstep", pair_panel.source(chosen),
                         pair_id=json.dumps(chosen, sort_keys=True), poll_s=POLL_S)
 pair_panel.start_buttons()

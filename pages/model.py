@@ -6,7 +6,7 @@ import streamlit as st
 from dec_core import cost
 from dec_core.presets import IDEC_GAMMA, method_of
 from explorer.analysis import k_sweep
-from explorer.charts import model as mi
+from explorer.charts import model as model_charts
 from explorer.session.page import current_dataset, init_page
 from explorer.session.state import MODEL_PRESETS, dec_params
 from explorer.session.widgets import bind, set_setting, shown, store
@@ -31,7 +31,7 @@ TEXT = "model_hidden_text"  # the text input's key
 def _apply_text():
     """Validate the typed sizes; keep the last valid ones on a bad entry."""
     try:
-        hidden = mi.parse_hidden(st.session_state[TEXT], d)
+        hidden = model_charts.parse_hidden(st.session_state[TEXT], d)
     except ValueError as err:
         st.session_state["model_error"] = str(err)
         return
@@ -41,18 +41,18 @@ def _apply_text():
 
 def _preset(hidden):
     set_setting("model", "hidden", list(hidden))
-    st.session_state[TEXT] = mi.hidden_text(hidden)
+    st.session_state[TEXT] = model_charts.hidden_text(hidden)
     st.session_state["model_error"] = ""
 
 
 # The text follows the setting when it was changed elsewhere (a preset, a link, a loaded
 # run), unless it holds a bad entry the user is fixing.
 if TEXT not in st.session_state:
-    st.session_state[TEXT] = mi.hidden_text(model["hidden"])
+    st.session_state[TEXT] = model_charts.hidden_text(model["hidden"])
     st.session_state["model_error"] = ""
 elif not st.session_state.get("model_error") and \
-        mi.hidden_tokens(st.session_state[TEXT]) != [str(h) for h in model["hidden"]]:
-    st.session_state[TEXT] = mi.hidden_text(model["hidden"])
+        model_charts.hidden_tokens(st.session_state[TEXT]) != [str(h) for h in model["hidden"]]:
+    st.session_state[TEXT] = model_charts.hidden_text(model["hidden"])
 
 if shown("model_editor"):
     st.subheader("Layer sizes")
@@ -60,12 +60,12 @@ if shown("model_editor"):
     for col, (name, hidden) in zip(cols, MODEL_PRESETS.items()):
         col.button(name, on_click=_preset, args=(hidden,), width="stretch",
                    type="primary" if list(hidden) == list(model["hidden"]) else "secondary",
-                   help=teach.preset_help(name, mi.hidden_text(hidden)))
+                   help=teach.preset_help(name, model_charts.hidden_text(hidden)))
     st.text_input(f"Hidden sizes after the input width d = {d}", key=TEXT, on_change=_apply_text,
                   help=teach.HIDDEN_SIZES_HELP)
     if st.session_state.get("model_error"):
         st.error(f"{st.session_state['model_error']} The last valid sizes stay in use: "
-                 f"{mi.hidden_text(model['hidden'])}.", icon=":material/error:")
+                 f"{model_charts.hidden_text(model['hidden'])}.", icon=":material/error:")
 
 dims = [d, *model["hidden"]]
 train = st.session_state["train"]
@@ -78,17 +78,17 @@ except ValueError as err:  # a bad setting on the Train page; the page there say
     st.error(str(err), icon=":material/error:")
     st.stop()
 c = st.columns(4)
-c[0].metric("Parameters", mi.human_count(mi.param_count(dims)),
+c[0].metric("Parameters", model_charts.human_count(model_charts.param_count(dims)),
             help="Weights and biases of the encoder and the decoder (the clustering layer "
                  "adds k x embedding size centroids).")
-c[1].metric("FLOPs per sample", mi.human_count(mi.flops_per_sample(dims)),
+c[1].metric("FLOPs per sample", model_charts.human_count(model_charts.flops_per_sample(dims)),
             help="One forward pass through encoder and decoder, 2 FLOPs per weight. "
                  "A training step costs about 3x.")
-c[2].metric("Est. time per epoch", mi.human_seconds(est.pretrain_step_seconds
+c[2].metric("Est. time per epoch", model_charts.human_seconds(est.pretrain_step_seconds
                                                     * est.steps_per_epoch),
             help=f"{est.steps_per_epoch:,} steps of {batch} samples at "
                  f"{est.pretrain_step_seconds * 1e3:.2f} ms each: see the note below.")
-c[3].metric("Est. pretraining", mi.human_seconds(est.pretrain_seconds),
+c[3].metric("Est. pretraining", model_charts.human_seconds(est.pretrain_seconds),
             help=f"{est.pretrain_steps:,} gradient steps: {est.pretrain_epochs} epochs (set on "
                  "the Train page)" + (f", stopped by the step budget of "
                                       f"{int(train['pretrain_steps']):,} after "
@@ -97,12 +97,12 @@ c[3].metric("Est. pretraining", mi.human_seconds(est.pretrain_seconds),
 st.caption(teach.model_cost_caption(dims, ds.n_samples, batch, gflops))
 
 method = method_of(train)
-st.graphviz_chart(mi.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),
+st.graphviz_chart(model_charts.autoencoder_dot(dims, model["n_clusters"] or (ds.n_classes or 10),
                                      model["alpha"], method=method), width="stretch")
 st.caption(teach.DIAGRAM_CAPTION
            + teach.clustering_phase_text(method, train.get("gamma") or IDEC_GAMMA))
 with st.expander("Layer by layer"):
-    st.dataframe(pd.DataFrame(mi.layer_table(dims)), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(model_charts.layer_table(dims)), hide_index=True, width="stretch")
 
 st.subheader("Clustering")
 left, right = st.columns(2)

@@ -11,7 +11,7 @@ import streamlit as st
 from dec_core.notebook import build_notebook, dumps
 from dec_core.runs import list_runs
 from explorer.analysis import lockstep
-from explorer.analysis import runs as side_by_side
+from explorer.analysis import runs as run_analysis
 from explorer.charts import runs as run_charts
 from explorer.jobs import manager
 from explorer.session.page import init_page, load_run_cached, run_mtime
@@ -31,7 +31,7 @@ mine = jobs.jobs_for(owner)
 if mine:
     st.subheader("Jobs on this server")
     views = [(job.view(), jobs.queue_position(job)) for job in mine]
-    rows = [side_by_side.job_row(v, job_status(v, position)) for v, position in views]
+    rows = [run_analysis.job_row(v, job_status(v, position)) for v, position in views]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
         "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
         "ACC": st.column_config.NumberColumn(format="%.3f"),
@@ -55,9 +55,9 @@ if not complete:
             "it finishes or you stop it (even if you close the tab).")
     st.stop()
 
-settings = [side_by_side.run_settings(r.params, r.dataset) for r in complete]
-differ = side_by_side.differing(settings)  # columns for what the listed runs do differently
-table = pd.DataFrame(side_by_side.run_rows(complete, settings, differ))
+settings = [run_analysis.run_settings(r.params, r.dataset) for r in complete]
+differ = run_analysis.differing(settings)  # columns for what the listed runs do differently
+table = pd.DataFrame(run_analysis.run_rows(complete, settings, differ))
 picked = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
     key="runs_table",
@@ -74,11 +74,11 @@ chosen = [complete[i] for i in rows]
 
 if len(chosen) > 1:
     picked_settings = [settings[i] for i in rows]
-    names = side_by_side.run_names(picked_settings,
-                                   [side_by_side.created_text(r.created) or r.name
+    names = run_analysis.run_names(picked_settings,
+                                   [run_analysis.created_text(r.created) or r.name
                                     for r in chosen])
     st.subheader("Side by side")
-    same = side_by_side.differing(picked_settings)
+    same = run_analysis.differing(picked_settings)
     st.caption("Each run is named by what differs between the selected runs"
                + (f" ({', '.join(same)})." if same else "; these have the same settings."))
     if len(chosen) == 2:  # both maps at the same update, in one frame (pages/lockstep.py)
@@ -113,7 +113,7 @@ if len(chosen) > 1:
             col.plotly_chart(fig_, key=key)
 
 run = chosen[0]
-scores = side_by_side.scores_text(run.scores)
+scores = run_analysis.scores_text(run.scores)
 st.markdown(f"**{run.name}** — {run.dataset}, {run.n_samples:,} samples"
             + (f" · {scores}" if scores else " · no true labels, so no scores"))
 # one row of buttons as wide as their labels, wrapping when the page is narrow: five equal

@@ -203,9 +203,9 @@ def test_model_page_clusters_and_outside_changes():
 
 
 def mi_count(dims) -> str:
-    from explorer.charts import model as mi
+    from explorer.charts import model as model_charts
 
-    return mi.human_count(mi.param_count(dims))
+    return model_charts.human_count(model_charts.param_count(dims))
 
 
 # ---------------------------------------------------------------------------

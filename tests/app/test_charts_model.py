@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer.charts import model as mi
+from explorer.charts import model as model_charts
 from explorer.text import teach
 
 
@@ -11,19 +11,20 @@ def test_counts_match_keras(dims):
     from dec_core.autoencoder import build_autoencoder
 
     model, _ = build_autoencoder(dims)
-    assert mi.param_count(dims) == model.count_params()
-    assert sum(r["parameters"] for r in mi.layer_table(dims)) == model.count_params()
+    assert model_charts.param_count(dims) == model.count_params()
+    assert sum(r["parameters"] for r in model_charts.layer_table(dims)) == model.count_params()
 
 
 def test_flops():
     dims = [64, 32, 10]
-    assert mi.flops_per_sample(dims) == 2 * (64 * 32 + 32 * 10) * 2
-    assert mi.training_flops_per_sample(dims) == 3 * mi.flops_per_sample(dims)
-    assert sum(r["forward FLOPs"] for r in mi.layer_table(dims)) == mi.flops_per_sample(dims)
+    assert model_charts.flops_per_sample(dims) == 2 * (64 * 32 + 32 * 10) * 2
+    assert model_charts.training_flops_per_sample(dims) == 3 * model_charts.flops_per_sample(dims)
+    assert (sum(r["forward FLOPs"] for r in model_charts.layer_table(dims))
+            == model_charts.flops_per_sample(dims))
 
 
 def test_layer_table_mirrors_the_encoder():
-    rows = mi.layer_table([64, 256, 10])
+    rows = model_charts.layer_table([64, 256, 10])
     assert [(r["in"], r["out"]) for r in rows] == [(64, 256), (256, 10), (10, 256), (256, 64)]
     assert [r["activation"] for r in rows] == ["ReLU", "linear", "ReLU", "linear"]
     assert [r["part"] for r in rows] == ["encoder", "encoder", "decoder", "decoder"]
@@ -32,9 +33,10 @@ def test_layer_table_mirrors_the_encoder():
 def test_model_page_helpers_come_from_the_one_cost_model():
     from dec_core import cost
 
-    assert mi.flops_per_sample is cost.flops_per_sample
-    assert mi.numpy_matmul_gflops is cost.numpy_matmul_gflops and mi.human_seconds is cost.human_seconds
-    assert mi.numpy_matmul_gflops(n=128, repeats=1) > 0
+    assert model_charts.flops_per_sample is cost.flops_per_sample
+    assert model_charts.numpy_matmul_gflops is cost.numpy_matmul_gflops
+    assert model_charts.human_seconds is cost.human_seconds
+    assert model_charts.numpy_matmul_gflops(n=128, repeats=1) > 0
 
 
 @pytest.mark.parametrize("text, hidden", [
@@ -44,7 +46,7 @@ def test_model_page_helpers_come_from_the_one_cost_model():
     ("10", [10]),
 ])
 def test_parse_hidden_accepts(text, hidden):
-    assert mi.parse_hidden(text, 64) == hidden
+    assert model_charts.parse_hidden(text, 64) == hidden
 
 
 @pytest.mark.parametrize("text, match", [
@@ -58,11 +60,11 @@ def test_parse_hidden_accepts(text, hidden):
 ])
 def test_parse_hidden_rejects(text, match):
     with pytest.raises(ValueError, match=match):
-        mi.parse_hidden(text, 64)
+        model_charts.parse_hidden(text, 64)
 
 
 def test_dot_has_every_layer():
-    dot = mi.autoencoder_dot([64, 256, 10])
+    dot = model_charts.autoencoder_dot([64, 256, 10])
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
     assert "embedding z" in dot and "reconstruction" in dot and "input x" in dot
     assert dot.count("->") == 4  # 5 boxes: 64, 256, 10, 256, 64
@@ -70,18 +72,19 @@ def test_dot_has_every_layer():
 
 
 def test_dot_with_clustering_head_and_no_hidden_layer():
-    dot = mi.autoencoder_dot([64, 10], n_clusters=7, alpha=1.0)
+    dot = model_charts.autoencoder_dot([64, 10], n_clusters=7, alpha=1.0)
     assert "7 centroids" in dot and "α=1" in dot
     assert dot.count("->") == 3  # 64 -> 10 -> 64, and z -> q
     assert "cluster_enc" not in dot  # no empty encoder box
 
 
 def test_human_formats():
-    assert mi.human_count(1_500_000) == "1.5 M" and mi.human_count(999) == "999"
-    assert mi.human_count(2_300) == "2.3 k" and mi.human_count(4e9) == "4.0 G"
-    assert mi.human_seconds(0.123) == "0.12 s"
-    assert mi.human_seconds(5) == "5.0 s" and mi.human_seconds(42) == "42 s"
-    assert mi.human_seconds(600) == "10.0 min" and mi.human_seconds(7200) == "2.0 h"
+    assert model_charts.human_count(1_500_000) == "1.5 M" and model_charts.human_count(999) == "999"
+    assert model_charts.human_count(2_300) == "2.3 k" and model_charts.human_count(4e9) == "4.0 G"
+    assert model_charts.human_seconds(0.123) == "0.12 s"
+    assert model_charts.human_seconds(5) == "5.0 s" and model_charts.human_seconds(42) == "42 s"
+    assert model_charts.human_seconds(600) == "10.0 min"
+    assert model_charts.human_seconds(7200) == "2.0 h"
 
 
 def test_decoder_is_kept_for_idec():
@@ -90,8 +93,8 @@ def test_decoder_is_kept_for_idec():
     assert "drops the decoder" in dec and "L = KL(P‖Q)" in dec
     assert "keeps the decoder" in idec and "drops" not in idec
     assert "L = L_r + γ·KL(P‖Q) with γ = 0.1" in idec
-    assert "decoder (kept by IDEC)" in mi.autoencoder_dot([64, 32, 10], method="idec")
-    assert "decoder (pretraining only)" in mi.autoencoder_dot([64, 32, 10], method="dec")
+    assert "decoder (kept by IDEC)" in model_charts.autoencoder_dot([64, 32, 10], method="idec")
+    assert "decoder (pretraining only)" in model_charts.autoencoder_dot([64, 32, 10], method="dec")
 
 
 def test_model_page_says_what_happens_to_the_decoder():

@@ -134,20 +134,20 @@ def test_map_figure_draws_points_in_their_clusters_colours_and_a_trail_per_centr
 def test_paced_map_moves_on_at_most_every_interval(monkeypatch):
     from types import SimpleNamespace
 
-    from explorer.live_map import panel as map_panel
+    from explorer.live_map import panel as panel
 
     clock = [100.0]
-    monkeypatch.setattr(map_panel, "st", SimpleNamespace(session_state={}))
-    monkeypatch.setattr(map_panel.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(panel, "st", SimpleNamespace(session_state={}))
+    monkeypatch.setattr(panel.time, "monotonic", lambda: clock[0])
     a, b, c, d = (_info(u) for u in range(4))
-    assert map_panel.paced("t", {}, job_id="j", live=True, every_s=2) == {}  # no map yet
-    assert map_panel.paced("t", a, job_id="j", live=True, every_s=2) is a  # the first at once
+    assert panel.paced("t", {}, job_id="j", live=True, every_s=2) == {}  # no map yet
+    assert panel.paced("t", a, job_id="j", live=True, every_s=2) is a  # the first at once
     clock[0] += 1.0
-    assert map_panel.paced("t", b, job_id="j", live=True, every_s=2) is a  # too soon
+    assert panel.paced("t", b, job_id="j", live=True, every_s=2) is a  # too soon
     clock[0] += 1.5
-    assert map_panel.paced("t", c, job_id="j", live=True, every_s=2) is c
-    assert map_panel.paced("t", d, job_id="j", live=False, every_s=2) is d  # the end at once
-    assert map_panel.paced("t", a, job_id="other", live=True, every_s=2) is a  # a new job
+    assert panel.paced("t", c, job_id="j", live=True, every_s=2) is c
+    assert panel.paced("t", d, job_id="j", live=False, every_s=2) is d  # the end at once
+    assert panel.paced("t", a, job_id="other", live=True, every_s=2) is a  # a new job
 
 
 def test_a_target_equal_to_q_draws_no_pull_and_says_so():
