@@ -9,9 +9,8 @@ NumPy in, numbers out; no estimator, no TensorFlow. Everything a page, the CLI
 * :func:`stability`: the mean adjusted Rand index between k-means fits on random
   subsamples, each labelling every point;
 * :func:`gap_statistic`: Tibshirani, Walther & Hastie's gap statistic (2001)
-  against their PCA-aligned uniform reference, read by :func:`gap_choice` (their
-  first one-standard-error rule) or :func:`gap_global_choice` (Dudoit &
-  Fridlyand's global one, which the verdict uses);
+  against their PCA-aligned uniform reference, read by :func:`gap_global_choice`
+  (Dudoit & Fridlyand's global one-standard-error rule, which the verdict uses);
 * :func:`sweep`: all of them for k = 2 ... 15 (bounded by n), the suggested k
   with the rule that gave it (:func:`suggest_k`: the silhouette's clear peak,
   else its :func:`knee`), and the verdict "found" or "none"
@@ -223,18 +222,6 @@ def gap_statistic(x, ks, *, n_refs: int = GAP_REFS, seed: int = 0,
                gap=[float(v) for v in mean - np.asarray(log_w)], s=[float(v) for v in s])
 
 
-def gap_choice(gap: Gap) -> int:
-    """The gap statistic's k: the smallest k with ``Gap(k) >= Gap(k+1) - s_{k+1}``.
-
-    Tibshirani et al.'s one-standard-error rule; the largest k tried when no k
-    qualifies.
-    """
-    for j in range(len(gap.ks) - 1):
-        if gap.gap[j] >= gap.gap[j + 1] - gap.s[j + 1]:
-            return gap.ks[j]
-    return gap.ks[-1]
-
-
 # --------------------------------------------------------------------- the sweep
 @dataclass
 class Sweep:
@@ -356,9 +343,10 @@ def structure_verdict(gap: Gap) -> str:
 
     None when :func:`gap_global_choice` is k = 1: no split of the data gains more
     over the PCA-aligned uniform reference than one cluster does, within one
-    standard error. (Tibshirani's first-SE rule, :func:`gap_choice`, also stops
-    at 1 on data whose gap rises slowly at k = 2, such as digits' embedding, so
-    the verdict uses the global reading.)
+    standard error. (Tibshirani's first-SE rule, the smallest k with
+    ``Gap(k) >= Gap(k+1) - s_{k+1}``, also stops at 1 on data whose gap rises
+    slowly at k = 2, such as digits' embedding, so the verdict uses the global
+    reading.)
     """
     return "none" if gap_global_choice(gap) == 1 else "found"
 

@@ -52,7 +52,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dec_core.gradients import embedding_gradient, share_by_confidence, soft_assign
+from dec_core.gradients import (
+    embedding_gradient,
+    gradient_norms,
+    share_by_confidence,
+    soft_assign,
+)
 
 GRID = 60        # the 2-D data panel's background: GRID x GRID cells through the encoder
 P_EQUALS_Q = 1e-6
@@ -240,12 +245,14 @@ class LiveMap:
             if not np.array_equal(wider, self.box):
                 self.box, self.box_since = wider, update
         alpha = float(est.alpha)
-        grad = embedding_gradient(z, centers, p, alpha, q)  # (n, e)
-        norms = np.linalg.norm(grad, axis=1).astype(np.float32)
+        norms = gradient_norms(z, centers, p, alpha, q)  # (n,)
+        # the pull arrows need the gradient of the shown rows only; each row's is its own
+        shown = self.index
+        grad = embedding_gradient(z[shown], centers, p[shown], alpha, q[shown])  # (m, e)
         gap = float(np.abs(p - q).max())
         if gap < P_EQUALS_Q:  # P is Q (power 1, no / f_j): the norms are rounding noise
             norms, grad = np.zeros_like(norms), np.zeros_like(grad)
-        pull_xy = self.frame.project_vector(-grad[self.index])
+        pull_xy = self.frame.project_vector(-grad)
         strongest = float(np.linalg.norm(pull_xy, axis=1).max()) if len(pull_xy) else 0.0
         if self.pull_scale is None and strongest > 0:
             self.pull_scale = PULL_SHARE * float(self.box[0, 1] - self.box[0, 0]) / strongest

@@ -22,6 +22,7 @@ import pytest
 
 from dec_core.runs import load_run
 from explorer.jobs import JobManager, owner_dir
+from explorer.jobs.journal import FOLDER
 from explorer.session.state import ensure_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,7 +174,7 @@ def test_sigkill_then_restart_shows_the_job_interrupted_and_resume_matches(
 
     wait_for(lambda: not alive(worker), 60)
     assert ended_in < ORPHAN_GRACE_S / 2, ended_in
-    record = json.loads((runs / ".jobs" / f"{job_id}.json").read_text())
+    record = json.loads((runs / FOLDER / f"{job_id}.json").read_text())
     assert record["owner"] == owner_dir(ALICE)
     assert ALICE not in json.dumps(record)  # the token is never written down
 
@@ -195,7 +196,7 @@ def test_sigkill_then_restart_shows_the_job_interrupted_and_resume_matches(
     np.testing.assert_array_equal(run.labels, reference.labels)  # identical, as documented
     np.testing.assert_array_equal(run.arrays["snapshots"], reference.arrays["snapshots"])
     assert len(job.pretrain) == train["pretrain_epochs"] and len(job.dec) == reference.arrays["snapshots"].shape[0]
-    leftover = runs / ".jobs" / f"{job_id}.ckpt.npz"
+    leftover = runs / FOLDER / f"{job_id}.ckpt.npz"
     wait_for(lambda: not leftover.exists(), 30)  # done: the checkpoint is not needed
 
 
@@ -206,18 +207,18 @@ def test_sigterm_checkpoints_marks_interrupted_and_leaves_no_process(tmp_path, r
                                       lambda pre, dec: dec >= 2, signal.SIGTERM, graceful=True)
     assert "shut" in tail
     assert not alive(worker)  # gone the moment the server is
-    record = json.loads((runs / ".jobs" / f"{job_id}.json").read_text())
+    record = json.loads((runs / FOLDER / f"{job_id}.json").read_text())
     assert record["state"] == "interrupted"
     assert record["message"].startswith("interrupted by a server restart at update ")
     assert record["resume_from"].startswith("the checkpoint at DEC update ")
-    assert (runs / ".jobs" / f"{job_id}.ckpt.npz").is_file()
+    assert (runs / FOLDER / f"{job_id}.ckpt.npz").is_file()
     jobs = JobManager(max_jobs=1, runs_dir=runs, in_process=True)
     job = jobs.get(job_id, ALICE)
     assert job.state == "interrupted" and job.message == record["message"]
     assert jobs.resume(job_id, ALICE) and jobs.wait(job, 300) and job.state == "done"
     np.testing.assert_array_equal(load_run(job.run_path, with_model=False).labels,
                                   reference.labels)
-    wait_for(lambda: json.loads((runs / ".jobs" / f"{job_id}.json").read_text())["state"]
+    wait_for(lambda: json.loads((runs / FOLDER / f"{job_id}.json").read_text())["state"]
              == "done")
     later = JobManager(max_jobs=1, runs_dir=runs, in_process=True).get(job_id, ALICE)
     assert later.state == "done" and later.run_path == job.run_path  # and its charts:
@@ -230,11 +231,11 @@ def test_without_a_dec_checkpoint_resume_reuses_the_pretrained_autoencoder(
     runs = tmp_path / "runs"
     before = JobManager(max_jobs=1, runs_dir=runs, in_process=True)
     job = before.submit(ALICE, tiny_config(**DEC_SLOW))
-    record = runs / ".jobs" / f"{job.id}.json"
+    record = runs / FOLDER / f"{job.id}.json"
     wait_for(lambda: json.loads(record.read_text())["progress"]["update"] is not None, 120)
     crash_copy(runs, tmp_path / "crash")
     before.stop(job.id, ALICE)
-    (tmp_path / "crash" / ".jobs" / f"{job.id}.ckpt.npz").unlink(missing_ok=True)
+    (tmp_path / "crash" / FOLDER / f"{job.id}.ckpt.npz").unlink(missing_ok=True)
     after = JobManager(max_jobs=1, runs_dir=tmp_path / "crash", in_process=True)
     again = after.get(job.id, ALICE)
     assert again.message.startswith("interrupted by a server restart at update ")
@@ -252,7 +253,7 @@ def test_queued_jobs_survive_a_restart_in_order(tmp_path):
     first = before.submit(ALICE, tiny_config(**{**SLOW, "pretrain_epochs": 5000}))
     queued = [before.submit(BOB, tiny_config()), before.submit(ALICE, tiny_config(seed=1)),
               before.submit(BOB, tiny_config(seed=2))]
-    record = runs / ".jobs" / f"{first.id}.json"
+    record = runs / FOLDER / f"{first.id}.json"
     wait_for(lambda: json.loads(record.read_text())["progress"]["epoch"] >= 1)
     assert [j.state for j in queued] == ["queued"] * 3
     crash = tmp_path / "crash"
@@ -282,7 +283,7 @@ def test_train_and_runs_pages_say_it_in_words(tmp_path, monkeypatch):
     runs = tmp_path / "runs"
     before = JobManager(max_jobs=1, runs_dir=runs, in_process=True)
     job = before.submit(ALICE, tiny_config(**{**SLOW, "pretrain_epochs": 5000}))
-    record = runs / ".jobs" / f"{job.id}.json"
+    record = runs / FOLDER / f"{job.id}.json"
     wait_for(lambda: json.loads(record.read_text())["progress"]["epoch"] >= 1)
     crash_copy(runs, tmp_path / "crash")
     before.stop(job.id, ALICE)
