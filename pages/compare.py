@@ -18,7 +18,7 @@ from dec_core.presets import IDEC_GAMMA, VARIANTS
 from explorer.analysis import compare
 from explorer.panels import compare as panel
 from explorer.session.page import current_run_or_stop, init_page
-from explorer.session.state import session_upload
+from explorer.session.state import missing_upload, session_upload
 from explorer.text import teach
 
 
@@ -31,7 +31,7 @@ def main() -> None:
     sub = compare.subject(run, run_path)
     panel.header(sub)
     upload = session_upload(st.session_state, sub.companion["data"])
-    can_train = sub.companion["data"].get("name") != "file" or upload is not None
+    can_train = not missing_upload(st.session_state, sub.companion["data"])
 
     # ------------------------------------------------------------------ controls
     c1, c2, c3, c4 = st.columns([1.3, 1.3, 0.8, 1.4], vertical_alignment="bottom")

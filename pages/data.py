@@ -7,7 +7,7 @@ from explorer import settings
 from explorer.charts import data as data_charts
 from explorer.panels import data as data_panel
 from explorer.session.page import current_dataset, init_page
-from explorer.session.state import dataset_changes
+from explorer.session.state import dataset_changes, missing_upload
 from explorer.session.widgets import bind, projector_mode, set_setting, shown, store
 from explorer.text import teach
 
@@ -92,7 +92,7 @@ else:
     preview_box = image_note = st.container()
 
 with preview_box:
-    if data["name"] == "file" and not st.session_state.get("upload"):
+    if missing_upload(st.session_state):
         st.info("Choose a CSV, NPY or NPZ file to preview it here.", icon=":material/upload_file:")
         st.stop()
     try:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, MutableMapping
 
 from dec_core.pretrained import pretrain_settings
-from explorer.session.state import session_upload
+from explorer.session.state import missing_upload, session_upload
 from explorer.text.teach import CACHED_SPACE
 
 STATE_KEY = "k_sweep"
@@ -96,13 +96,14 @@ def run_key(app_config: Mapping, upload: Mapping | None, n_features: int,
     if not app_config or not all(k in app_config for k in ("data", "model", "train")):
         return None
     data = app_config["data"]
-    if data.get("name") == "file" and not upload:
+    session = {"upload": upload}  # the session's upload, as session.state's helpers read it
+    if missing_upload(session, data):
         return None
     try:
         params = dec_params(app_config["model"], app_config["train"], int(n_features), None)
     except (KeyError, TypeError, ValueError):  # a run saved with fewer settings than these
         return None
-    mine = upload if data.get("name") == "file" else None
+    mine = session_upload(session, data)
     return sweep_key(data, upload_digest(upload["bytes"]) if mine else None, params,
                      cached_autoencoder(app_config, owner, mine) if cached else None)
 

@@ -17,6 +17,7 @@ from dec_core.cost import estimate
 from explorer.analysis import stability
 from explorer.jobs import manager
 from explorer.session.page import load_run_cached, run_mtime
+from explorer.session.state import missing_upload
 from explorer.session.submit import submit
 from explorer.text import teach
 from explorer.text.states import short_status
@@ -62,7 +63,7 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
     if not app_cfg or not all(k in app_cfg for k in ("data", "model", "train")):
         st.info("This run was saved without the app's settings, so it cannot be retrained here.")
         return
-    if app_cfg["data"]["name"] == "file" and not st.session_state.get("upload"):
+    if missing_upload(st.session_state, app_cfg["data"]):
         st.info("This run clustered an uploaded file: upload it again on the Data page to "
                 "check its stability.")
         return

@@ -90,6 +90,20 @@ def session_upload(state: Mapping, data: Mapping | None = None) -> dict | None:
     return state.get("upload") if data.get("name") == "file" else None
 
 
+def missing_upload(state: Mapping, data: Mapping | None = None) -> bool:
+    """True when ``data`` names a file and the session holds no upload to read it from.
+
+    Parameters
+    ----------
+    state : Mapping
+        The session state (``st.session_state`` or a plain dict).
+    data : Mapping, optional
+        A data spec; default the session's own (``state["data"]``).
+    """
+    data = state["data"] if data is None else data
+    return data.get("name") == "file" and not state.get("upload")
+
+
 def ensure_defaults(state: MutableMapping) -> None:
     """Fill missing sections (and missing keys in them) with the defaults.
 
