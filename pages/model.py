@@ -70,7 +70,7 @@ if shown("model_editor"):
 dims = [d, *model["hidden"]]
 train = st.session_state["train"]
 gflops = st.cache_resource(cost.machine_gflops, show_spinner="Measuring this machine…")()
-batch = int(train.get("pretrain_batch_size", 64))
+batch = int(train["pretrain_batch_size"])  # the session's train section holds every key
 try:
     params = dec_params(model, train, d, ds.n_classes)
     est = cost.estimate(ds.n_samples, params, gflops=gflops)

@@ -35,7 +35,8 @@ def alpha_options(current: float) -> list[float]:
     return sorted({*KERNEL_ALPHA_CHOICES, float(current)})
 
 
-def sharpen_row(q, f, power: float = 2.0, normalize_frequency: bool = True) -> np.ndarray:
+def sharpen_row(q, f, power: float = COMMON["target_power"],
+                normalize_frequency: bool = COMMON["normalize_frequency"]) -> np.ndarray:
     """One row of DEC's target ``p_j ∝ q_j^power / f_j``, for sizes ``f`` given by sliders.
 
     :func:`dec_core.target.target_distribution` (the engine's formula) on a

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from dec_core.baselines import NAMES
-from dec_core.presets import method_of
+from dec_core.presets import COMMON, method_of
 from explorer.text.teach import target_text
 
 
@@ -31,8 +31,9 @@ SETTINGS: tuple[tuple[str, str, Callable[[Mapping], object]], ...] = (
     ("method", "", lambda p: NAMES[method_of(p)]),
     ("k", "k", lambda p: p.get("n_clusters")),
     ("alpha", "α", lambda p: p.get("alpha")),
-    ("target", "", lambda p: target_text(p.get("target_power", 2.0),
-                                         p.get("normalize_frequency", True))),
+    ("target", "", lambda p: target_text(p.get("target_power", COMMON["target_power"]),
+                                         p.get("normalize_frequency",
+                                               COMMON["normalize_frequency"]))),
     ("epochs", "pretrain epochs", lambda p: p.get("pretrain_epochs")),
     ("network", "", _network),
     ("gamma", "γ", lambda p: p.get("gamma") if method_of(p) == "idec" else None),

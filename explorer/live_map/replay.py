@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dec_core.gradients import soft_assign
+from dec_core.presets import COMMON
 from explorer.live_map.frame import frame_snapshots
 
 # Left out of a replay frame: the all-rows arrays (n values each, the rest is per
@@ -101,7 +102,7 @@ def frames_from_run(run) -> list[dict]:
     u = min(len(snaps), len(cents))
     snaps, cents = np.asarray(snaps)[:u], np.asarray(cents)[:u]
     xy, centers, frame = frame_snapshots(snaps, cents)
-    alpha = float((run.config.get("params") or {}).get("alpha", 1.0))
+    alpha = float((run.config.get("params") or {}).get("alpha", COMMON["alpha"]))
     labels = arrays.get("snapshot_labels")
     index = arrays.get("snapshot_index")
     y = None
