@@ -17,7 +17,7 @@ from dec_core.baselines import KMEANS_N_INIT
 from dec_core.presets import IDEC_GAMMA, VARIANTS
 from explorer.analysis import compare
 from explorer.panels import compare as panel
-from explorer.session.page import current_run_or_stop, init_page
+from explorer.session.page import current_run_or_stop, init_page, run_pca
 from explorer.session.state import missing_upload, session_upload
 from explorer.text import teach
 
@@ -61,7 +61,7 @@ def main() -> None:
         sub, companion)
 
     # ------------------------------------------------------------------ results
-    idx, pca = panel.pca_view(run_path, mtime, seed)
+    idx, pca = run_pca(run_path, mtime, 2, panel.MAX_POINTS, seed, pretrained=True)
     futures = (panel.compute(sub, mtime, seed, idx, upload)
                if computed.get(compute_key) else None)
     rows = compare.compare_rows(sub, companion, variant_rows, futures, seed, panel.load_other)

@@ -2,6 +2,7 @@
 
 * :func:`sample_indices`: a fixed random subsample of rows for big data.
 * :func:`project`: UMAP or PCA of an embedding.
+* :func:`sampled_pca`: the PCA map of a subsample, the map drawn first.
 * :func:`axis_ranges`: fixed axes over every frame of an animation.
 
 The snapshots of every DEC update share one frame fitted at the k-means start:
@@ -129,6 +130,28 @@ def project(embedding: np.ndarray, method: str = "umap", n_components: int = 2,
     else:
         coords = _pca(x, n_components).transform(x)
     return _pad(np.asarray(coords, dtype=np.float32), n_components)
+
+
+def sampled_pca(z: np.ndarray, max_points: int, n_components: int = 2,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded subsample's rows and their PCA map.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n, e)
+        The embedding.
+    max_points : int
+        Largest sample (:func:`sample_indices`).
+    n_components : int, default=2
+    seed : int, default=0
+
+    Returns
+    -------
+    idx : ndarray of shape (m,), dtype int64
+    coords : ndarray of shape (m, n_components), float32
+    """
+    idx = sample_indices(z.shape[0], max_points, seed)
+    return idx, project(z[idx], "pca", n_components, seed)
 
 
 def axis_ranges(coords: np.ndarray, pad: float = 0.05) -> list[list[float]]:

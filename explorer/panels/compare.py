@@ -152,14 +152,6 @@ def variant_progress(run_path: str, variants: list[str]) -> None:
 # ------------------------------------------------------------- computed rows, views
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def pca_view(path: str, mtime: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(idx, coords)``: the sampled rows and their PCA map of the pretrained embedding."""
-    z, _ = compare.pretrained_embedding(load_run_cached(path, mtime))
-    idx = projection.sample_indices(z.shape[0], MAX_POINTS, seed)
-    return idx, projection.project(z[idx], "pca", 2, seed)
-
-
 def _umap_view(z: np.ndarray, idx: np.ndarray, seed: int) -> np.ndarray:
     return projection.project(z[idx], "umap", 2, seed)
 

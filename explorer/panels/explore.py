@@ -21,7 +21,7 @@ from explorer.charts.theme import NEUTRAL, class_color
 from explorer.live_map import figure as map_figure
 from explorer.live_map import frame as map_frame
 from explorer.session.background import poll, tasks
-from explorer.session.page import load_run_cached
+from explorer.session.page import load_run_cached, run_pca
 from explorer.session.widgets import chart_columns, projector_mode
 from explorer.text import teach
 
@@ -30,14 +30,6 @@ DEFAULT_POINTS = 5000
 MAX_SELECTION_IMAGES = 120
 MAX_FRAMES = 60  # evolution frames drawn (evenly spaced over the updates)
 SEED = 0  # the map's sample and UMAP's seed: the same points on every visit
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _pca(path: str, mtime: float, n_components: int, max_points: int,
-         seed: int) -> tuple[np.ndarray, np.ndarray]:
-    run = load_run_cached(path, mtime)
-    idx = projection.sample_indices(run.embedding.shape[0], max_points, seed)
-    return idx, projection.project(run.embedding[idx], "pca", n_components, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -183,7 +175,7 @@ def map_tab(view: RunView, run_mtime: float) -> None:
     """The UMAP / PCA map of the embedding; a box or lasso shows the samples it holds."""
     map_method, by_class, three_d, max_points = _map_controls(view)
     dims = 3 if three_d else 2
-    idx, coords = _pca(view.run_path, run_mtime, dims, max_points, SEED)
+    idx, coords = run_pca(view.run_path, run_mtime, dims, max_points, SEED)
     shown_method, umap_key, umap_error = "pca", None, None
     if map_method == "umap":  # seconds: computed in the background, PCA until then
         umap_key = ("explore_umap", view.run_path, run_mtime, dims, max_points, SEED)

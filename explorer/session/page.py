@@ -174,6 +174,22 @@ def load_run_cached(path: str, mtime: float):
     return load_run(path, with_model=False)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_pca(path: str, mtime: float, n_components: int, max_points: int, seed: int,
+            pretrained: bool = False):
+    """``(idx, coords)``: a run's PCA map of a seeded sample, cached per run and settings.
+
+    The run's final embedding, or with ``pretrained`` the autoencoder's before DEC
+    (:func:`explorer.analysis.compare.pretrained_embedding`).
+    """
+    from explorer.analysis.compare import pretrained_embedding
+    from explorer.analysis.projection import sampled_pca
+
+    run = load_run_cached(path, mtime)
+    z = pretrained_embedding(run)[0] if pretrained else run.embedding
+    return sampled_pca(z, max_points, n_components, seed)
+
+
 def run_page_links() -> None:
     """Links to where a run comes from: the Train and Runs pages."""
     try:
