@@ -203,6 +203,11 @@ PROJECTOR: dict = {
 }
 PROJECTOR_KEY = "projector"  # the session-state flag that turns it on
 
+# st.badge takes a Streamlit palette name, not a hex colour: a step job's state on the Learn
+# page (blue while it waits for Step, green while it runs or once it is done, grey stopped)
+BADGE_COLORS: dict[str, str] = {"waiting": "blue", "running": "green", "done": "green",
+                                "stopped": "gray"}
+
 
 def _scaled(value, factor: float):
     if value is None or isinstance(value, str):

@@ -21,7 +21,7 @@ from explorer.analysis import lesson
 from explorer.charts import explore as explore_charts
 from explorer.charts import lesson as charts
 from explorer.charts.cache import cached_figure
-from explorer.charts.theme import cluster_colors
+from explorer.charts.theme import BADGE_COLORS, cluster_colors
 from explorer.jobs import manager
 from explorer.live_map import figure as dec_map
 from explorer.live_map import panel as map_panel
@@ -143,12 +143,13 @@ def _status(job, v: dict, last: dict) -> None:
     info = v["step_info"]
     if job.active:  # a badge, not a metric: the words never get clipped ("waiting f…")
         st.badge(step_status(v), icon=":material/pause_circle:" if v["waiting"]
-                 else ":material/play_circle:", color="blue" if v["waiting"] else "green")
+                 else ":material/play_circle:",
+                 color=BADGE_COLORS["waiting" if v["waiting"] else "running"])
     else:  # the end on the first screen; why it ended is said in full below the map
         done = v["state"] == "done"
         st.badge(f"{short_status(v)} at update {info['update']}",
                  icon=":material/check_circle:" if done else ":material/stop_circle:",
-                 color="green" if done else "gray")
+                 color=BADGE_COLORS["done" if done else "stopped"])
     with st.container(horizontal=True, gap="medium"):
         st.metric("Target update", info["update"], width="content")
         st.metric("Changed labels", f"{last.get('delta_label', 0):.2%}", width="content",
