@@ -323,6 +323,33 @@ def _load_npy(path: Path):
     return np.load(path, allow_pickle=False) if path.is_file() else None
 
 
+def read_config(path: str | os.PathLike) -> dict:
+    """A run folder's ``config.json``, its parameters read through :func:`upgrade_params`.
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder.
+
+    Returns
+    -------
+    dict
+        The saved config: ``params``, ``dataset``, ``n_samples``, ``created``,
+        ``extra`` (the app's settings under ``extra["app"]``), ...
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    ValueError
+        If it is not JSON.
+    """
+    config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    if isinstance(config.get("params"), dict):
+        config["params"] = upgrade_params(config["params"])
+    return config
+
+
 def load_run(path: str | os.PathLike, *, with_model: bool = True) -> Run:
     """Load a run folder saved by :func:`save_run`.
 
@@ -349,9 +376,7 @@ def load_run(path: str | os.PathLike, *, with_model: bool = True) -> Run:
     problem = check_run(path)
     if problem:
         raise ValueError(f"{path} is not a complete run: {problem}.")
-    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    if isinstance(config.get("params"), dict):
-        config["params"] = upgrade_params(config["params"])
+    config = read_config(path)
     history = json.loads((path / "history.json").read_text(encoding="utf-8"))
     labels = np.load(path / "labels.npy", allow_pickle=False)
     kmeans = _load_npy(path / "kmeans_labels.npy")
@@ -433,14 +458,14 @@ def list_runs(root: str | os.PathLike) -> list[RunInfo]:
         info = RunInfo(name=p.name, path=p, complete=not problem, problem=problem)
         if not problem:
             try:
-                config = json.loads((p / "config.json").read_text(encoding="utf-8"))
+                config = read_config(p)
                 history = json.loads((p / "history.json").read_text(encoding="utf-8"))
                 info.created = config.get("created", "")
                 info.dataset = str(config.get("dataset", {}).get("name", ""))
                 info.n_samples = int(config.get("n_samples", 0))
                 info.scores = history.get("scores", {})
                 params = config.get("params")
-                info.params = upgrade_params(params) if isinstance(params, dict) else {}
+                info.params = params if isinstance(params, dict) else {}
                 extra = config.get("extra")
                 info.extra = extra if isinstance(extra, dict) else {}
             except (ValueError, OSError, TypeError, AttributeError) as err:

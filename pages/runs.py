@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dec_core.notebook import build_notebook, dumps
-from dec_core.runs import list_runs
+from dec_core.runs import list_runs, read_config
 from explorer.analysis import lockstep
 from explorer.analysis import runs as run_analysis
 from explorer.charts import runs as run_charts
@@ -140,7 +140,7 @@ if model_file.is_file():
     c3.download_button("Model (.keras)", model_file.read_bytes(), f"{run.name}.keras",
                        "application/octet-stream", icon=":material/download:")
 try:
-    config = json.loads((run.path / "config.json").read_text(encoding="utf-8"))
+    config = read_config(run.path)
     app_cfg = config.get("extra", {}).get("app")
     if app_cfg:
         cli = cli_config(app_cfg["data"], app_cfg["model"], app_cfg["train"])

@@ -413,7 +413,7 @@ def find_run(root: str | os.PathLike, config: Mapping, n_samples: int | None = N
     -------
     Path or None
     """
-    from dec_core.runs import MANIFEST, check_run
+    from dec_core.runs import MANIFEST, check_run, read_config
 
     root = Path(root)
     if not root.is_dir():
@@ -424,7 +424,7 @@ def find_run(root: str | os.PathLike, config: Mapping, n_samples: int | None = N
         if not p.is_dir() or p.name.startswith(".") or (exclude and p == Path(exclude)):
             continue
         try:
-            cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+            cfg = read_config(p)
         except (OSError, ValueError):
             continue
         app = (cfg.get("extra") or {}).get("app") or {}

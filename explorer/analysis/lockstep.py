@@ -14,12 +14,11 @@ No streamlit here: the page passes the runs' app configs (``{"data", "model",
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 
+from dec_core.runs import read_config
 from explorer.session.state import SECTIONS, dec_params
 from explorer.text.teach import lockstep_refusal
 
@@ -117,7 +116,7 @@ def pair_configs(config: Mapping, pair: str) -> list[dict]:
 def app_config(run_dir) -> dict | None:
     """A saved run's app config (``config.json``'s ``extra.app``), or None without one."""
     try:
-        config = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
+        config = read_config(run_dir)
     except (OSError, ValueError):
         return None
     return (config.get("extra") or {}).get("app")

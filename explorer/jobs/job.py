@@ -538,12 +538,14 @@ class Job:
 
     def _charts_from_run(self) -> None:
         """A finished job read back from the journal: its charts from its saved run."""
+        from dec_core.runs import read_config
+
         if not self.run_path:
             return
         try:
             run = Path(self.run_path)
             history = json.loads((run / "history.json").read_text(encoding="utf-8"))["history"]
-            info = json.loads((run / "config.json").read_text(encoding="utf-8")).get("dataset", {})
+            info = read_config(run).get("dataset", {})
         except (OSError, ValueError, KeyError, TypeError):
             return  # the run was deleted or moved: the page says what the record says
         pretrain, self.kmeans, self.dec = ev.rows_from_history(history)
