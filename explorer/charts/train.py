@@ -25,11 +25,9 @@ from explorer.charts.theme import (
     log_axis,
     zero_row,
 )
-from explorer.text.teach import percent, tol_text
+from explorer.text.teach import IDEC_FORMULA, KL, percent, tol_text
 
 METRIC_COLORS = {"acc": color(0), "nmi": color(1), "ari": color(2)}
-KL = "KL(P‖Q)"
-IDEC_FORMULA = "L = L_r + γ·KL(P‖Q)"
 TERM_COLORS = {"kl": color(4), "reconstruction": color(5), "loss": color(7)}
 
 

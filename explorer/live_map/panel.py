@@ -17,7 +17,18 @@ from explorer.live_map import figure as dec_map
 from explorer.live_map import replay
 from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.widgets import chart_columns, projector_mode
-from explorer.text.teach import FRAME_TEXT, REPLAY_TEXT, grad_caption, prototypes_caption
+from explorer.text.teach import (
+    ARROWS_HELP,
+    FRAME_TEXT,
+    LOCKSTEP_MAPS_CAPTION,
+    POINT_SIZE_HELP,
+    REPLAY_PLAY_HELP,
+    REPLAY_SPEED_HELP,
+    REPLAY_TEXT,
+    data_space_caption,
+    grad_caption,
+    prototypes_caption,
+)
 
 
 def paced(key: str, info: dict, *, job_id: str, live: bool, every_s: float) -> dict:
@@ -44,13 +55,10 @@ def options(key: str) -> tuple[bool, str]:
     point's size. Returns ``(arrows, size_by)``."""
     c = st.columns([1.3, 2, 2])
     arrows = c[0].toggle("Arrows", key=f"{key}_map_arrows",
-                         help="A line from each point's position at the previous update to "
-                              "where it is now.")
+                         help=ARROWS_HELP)
     size = c[1].radio("Point size", ["confidence max q", "pull |∂L/∂z|"], horizontal=True,
                       key=f"{key}_map_size",
-                      help="Opacity always follows the confidence. Size can show it too, or "
-                           "each point's weight in the loss: the norm of the gradient of "
-                           "KL(p_i‖q_i) with respect to its code z_i.")
+                      help=POINT_SIZE_HELP)
     return arrows, ("gradient" if size.startswith("pull") else "confidence")
 
 
@@ -121,12 +129,7 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
                                        info, colors, names=names, highlight=highlight,
                                        projector=p)),
                             key=f"{key}_data")
-            st.caption("The same points where they live, coloured by cluster: DEC's clusters "
-                       "as regions of the plane. Each background spot is pushed through the "
-                       "encoder and assigned to the nearest centroid by the Student's t "
-                       "kernel; strong colour = confident, pale = unsure."
-                       + (f" The red ring is point #{int(highlight)}, the one chosen on the "
-                          "map." if highlight is not None else ""))
+            st.caption(data_space_caption(highlight))
     if controls is not None:
         controls()
     protos = info.get("prototypes")
@@ -269,8 +272,7 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
     else:
         c[0].button("Play", key=f"{key}_replay_play", on_click=play,
                     icon=":material/play_arrow:",
-                    help="Show the updates one after another at the chosen pace, from the "
-                         "first (or from where the slider stands).")
+                    help=REPLAY_PLAY_HELP)
     c[1].slider("Replay: target update", 0, n - 1, value=shown_at, key=slider_key,
                 on_change=moved,
                 help=REPLAY_TEXT)
@@ -278,8 +280,7 @@ def _replay_controls(key: str, state: dict, n: int, shown_at: int, live: bool,
                                                          vertical_alignment="bottom")
     c[0].segmented_control("Seconds per update", list(PLAY_SPEEDS), default=DEFAULT_PLAY_SPEED,
                            key=f"{key}_replay_speed", format_func=lambda s: f"{s:g} s",
-                           help="How long each update stays on screen while the replay plays "
-                                "(Step by step's paces).")
+                           help=REPLAY_SPEED_HELP)
     if live:
         c[1].button("Live", key=f"{key}_replay_live", on_click=follow,
                     disabled=state["pos"] is None, icon=":material/sensors:",
@@ -350,8 +351,6 @@ def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
                     height=LOCKSTEP_MAP_HEIGHT, projector=p),
                 projector=projector)
             col.plotly_chart(fig, key=f"{key}_map_{side}")
-        st.caption("Both maps go through the same fixed frame (PCA of the shared k-means "
-                   "start) with the same axes, and show the same target update (a run that "
-                   "stopped earlier stays at its last one).")
+        st.caption(LOCKSTEP_MAPS_CAPTION)
 
     st.fragment(run_every=every)(body)()

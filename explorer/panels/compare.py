@@ -55,10 +55,9 @@ def header(sub: Subject) -> None:
     names = compare.method_names()
     dataset = sub.run.config.get("dataset", {}).get("name", "")
     on = "" if not dataset or dataset.lower() in sub.name.lower() else f" on {dataset}"
-    gamma_note = f" with γ = {sub.run_gamma:g}" if sub.run_key == "idec" else ""
-    st.caption(f"**{sub.name}**{on}: {sub.n:,} samples in {sub.k} clusters, a "
-               f"{sub.embedding.shape[1]}-d embedding. This run is "
-               f"**{names[sub.run_key]}**{gamma_note}.")
+    st.caption(teach.compare_header_text(
+        sub.name, on, sub.n, sub.k, sub.embedding.shape[1], names[sub.run_key],
+        sub.run_gamma if sub.run_key == "idec" else None))
     explain()
     if not sub.pretrained:
         st.warning(teach.COMPARE_NOT_PRETRAINED)
@@ -114,8 +113,7 @@ def companion_status(sub: Subject, row: Trained) -> None:
     what = compare.method_names()[sub.companion_key]
     if job is None:
         if row.path is not None:
-            st.caption(f"{what}: using the run trained earlier with the same settings "
-                       f"({Path(row.path).name}).")
+            st.caption(teach.compare_reused_text(what, Path(row.path).name))
         return
     v = job.view()
     if v["state"] == "queued":
@@ -194,9 +192,7 @@ def scores(sub: Subject, rows: Rows) -> None:
         st.warning(msg)
     st.subheader("Scores")
     if sub.y_true is None:
-        st.info("This data has no true labels, so ACC cannot be computed: NMI and ARI are measured "
-                f"against this run's clusters ({names[sub.run_key]}) instead — agreement, not "
-                "accuracy.")
+        st.info(teach.compare_no_labels_text(names[sub.run_key]))
     st.dataframe(charts.style_table(rows.table), key="cmp_table", placeholder="—",
                  column_config={
                      "Time (s)": st.column_config.NumberColumn(help=teach.COMPARE_TIME_HELP),
@@ -228,10 +224,9 @@ def maps(sub: Subject, rows: Rows, variants: list[str], wanted: str, umap: Futur
     title = "UMAP" if frame == "umap" else "PCA"
     st.subheader(f"The clusters in one 2-D map: {title}")
     if wanted == "umap" and frame == "pca":
-        why = ("it is being computed" if umap is not None and not umap.done()
-               else "press **Compute k-means and N2D** to compute it" if umap is None
-               else "it failed")
-        st.caption(f"Showing **PCA**, although UMAP is selected: {why}.")
+        state = ("computing" if umap is not None and not umap.done()
+                 else "absent" if umap is None else "failed")
+        st.caption(teach.compare_pca_text(state))
     available = {key: lab for key, lab in rows.results.items() if lab is not None}
     colors, matched = charts.panel_colors(available, sub.y_true, anchor=sub.run_key,
                                           n_clusters=sub.k)

@@ -110,9 +110,7 @@ def _label_column(data: dict, source: bytes | None) -> None:
         "Label column (CSV)", options, key=bind("data", "label_column"),
         format_func=lambda v: {"auto": "auto-detect", "none": "none (no labels)"}.get(
             v, f"column {v}" if isinstance(v, int) else v),
-        help="Which CSV column holds the true labels; it is taken out of the features. "
-             "auto-detect takes a column named label / y / target / class, or a last "
-             "column of text. Labels only score the clusters; at most 256 classes.")
+        help=teach.LABEL_COLUMN_HELP)
     store("data", "label_column")
 
 
@@ -121,9 +119,7 @@ def upload_panel(data: dict) -> None:
     up = st.file_uploader(
         "CSV, NPY or NPZ file", type=["csv", "tsv", "txt", "npy", "npz"],
         key=_uploader_key(), on_change=_on_upload,
-        help="CSV: one sample per row, with or without a header, numbers only except an "
-             "optional label column. NPY: an array (n, d) or images (n, h, w). NPZ: keys x "
-             "(and y), or the Keras layout x_train/y_train/x_test/y_test. Never unpickled.")
+        help=teach.UPLOAD_HELP)
     content = up.getvalue() if up is not None else None
     current = st.session_state.get("upload")
     source = content if content is not None else (current or {}).get("bytes")
@@ -159,13 +155,11 @@ def summary_metrics(ds) -> None:
     m = st.columns(4)
     m[0].metric("Samples", _count(ds.n_samples),
                 help=f"n = {ds.n_samples:,}, the rows DEC clusters.")
-    m[1].metric("Features (d)", _count(ds.n_features), help=f"d = {ds.n_features:,}, the input "
-                "width of the autoencoder (the Model page starts from it).")
+    m[1].metric("Features (d)", _count(ds.n_features), help=teach.features_help(ds.n_features))
     m[2].metric("Classes", ds.n_classes if ds.n_classes is not None else "none",
-                help="Distinct true labels; with n_clusters = 0 DEC looks for this many.")
+                help=teach.CLASSES_HELP)
     m[3].metric("Image", f"{ds.image_shape[0]}x{ds.image_shape[1]}" if ds.image_shape
-                else "no", help="Height x width when each row is an image; no: a table of "
-                "numbers (a short word: a metric's value never wraps, it is cut).")
+                else "no", help=teach.IMAGE_HELP)
     st.caption(f"{ds.description}. {data_charts.value_summary(ds)}")
 
 
@@ -293,5 +287,5 @@ def k_sweep_panel(ds) -> None:
     elif result is None:
         _sweep_offer(ds, task)
     else:
-        poll([task], "Running the k sweep again, in the autoencoder training pretrained")
+        poll([task], teach.SWEEP_RERUNNING)
         _sweep_result(ds, result)

@@ -53,9 +53,8 @@ def header(view: RunView) -> pd.DataFrame:
     dataset = run.config.get("dataset", {}).get("name", "")
     stop = teach.stop_text(view.stop, n)
     on = "" if not dataset or dataset.lower() in view.name.lower() else f" on {dataset}"
-    st.caption(f"**{view.name}**{on}: {NAMES[view.method]} put {n:,} samples in {k} clusters, "
-               f"through a {run.embedding.shape[1]}-d embedding."
-               + (f" Training {stop}." if stop else ""))
+    st.caption(teach.explore_header_text(view.name, on, NAMES[view.method], n, k,
+                                         run.embedding.shape[1], stop))
     table = explore_charts.metrics_table(view.extra.get("baselines") or {},
                                          view.history.get("kmeans"), run.scores,
                                          method=view.method)
@@ -108,20 +107,17 @@ def _map_controls(view: RunView) -> tuple[str, bool, bool, int]:
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 0.8, 2])
     method_label = c1.radio("Projection", list(MAP_METHODS), key="explore_method",
                             horizontal=True,
-                            help="UMAP keeps neighbourhoods (its first run compiles code, "
-                                 "~20 s); PCA is a fast linear view.")
+                            help=teach.PROJECTION_HELP)
     color_by = c2.radio("Colour by", ["cluster", "true label"], key="explore_color",
                         horizontal=True, disabled=view.y_true is None,
-                        help="Each class has one colour on every page (as on the Data page). "
-                             "A cluster takes the colour of the class it is matched to "
-                             "(Hungarian), and its legend entry says which: 'cluster 3 → 1'.")
+                        help=teach.COLOR_BY_HELP)
     three_d = c3.toggle("3-D", key="explore_3d", help="Selection works in the 2-D view only.")
     max_points = view.n
     if view.n > 500:
         max_points = c4.slider("Points shown (random sample)", min_value=500,
                                max_value=max(view.n, 500), value=min(view.n, DEFAULT_POINTS),
                                step=100, key="explore_points",
-                               help="UMAP on many points is slow; the sample is fixed per seed.")
+                               help=teach.POINTS_SHOWN_HELP)
     by_class = color_by == "true label" and view.y_true is not None
     return MAP_METHODS[method_label], by_class, three_d, int(max_points)
 
@@ -188,19 +184,16 @@ def map_tab(view: RunView, run_mtime: float) -> None:
     if umap_error is not None:
         st.warning(f"UMAP failed ({umap_error}); showing PCA instead.")
     elif map_method == "umap" and shown_method == "pca":
-        poll([umap_key], f"Showing **PCA** while UMAP of {len(idx):,} points computes (the first "
-                         "UMAP on this server also compiles code, ~20 s)")
+        poll([umap_key], teach.umap_pending_text(len(idx)))
     if three_d:
         st.plotly_chart(fig, key="explore_map3d")
-        st.caption("Drag to rotate, scroll to zoom. Selection works in the 2-D view: turn "
-                   "3-D off to pick samples.")
+        st.caption(teach.MAP_3D_CAPTION)
         return
     event = st.plotly_chart(fig, key="explore_map", on_select="rerun",
                             selection_mode=("box", "lasso", "points"))
     rows = explore_charts.rows_from_selection(getattr(event, "selection", None) if event else None)
     if rows.size == 0:
-        st.caption("Draw a box or a lasso around points (tools at the top right of the chart), "
-                   "or click a point, to see those samples here. Double-click clears it.")
+        st.caption(teach.SELECTION_HINT)
     else:
         _selection(view, rows)
 
@@ -209,7 +202,7 @@ def map_tab(view: RunView, run_mtime: float) -> None:
 def confusion_tab(view: RunView) -> None:
     """The Hungarian-matched confusion matrix, and why a cluster got a class not its largest."""
     if view.y_true is None:
-        st.info("This data set has no true labels, so there is no confusion matrix.")
+        st.info(teach.NO_CONFUSION_TEXT)
         return
     cm_plot, cm_side = st.columns([4, 1])
     norm = cm_side.toggle("Row-normalised", key="explore_cm_norm",
@@ -327,7 +320,7 @@ def metrics_tab(view: RunView, table: pd.DataFrame) -> None:
                             key="explore_metrics_chart")
             st.caption(teach.SCORES_CAPTION)
         else:
-            st.info("No true labels: ACC / NMI / ARI cannot be computed for this data.")
+            st.info(teach.NO_LABELS_TEXT)
     with c2:
         st.plotly_chart(explore_charts.cluster_sizes_figure(
             view.labels, view.k, y_true=view.y_true, class_names=view.class_names,
@@ -344,7 +337,7 @@ def evolution_tab(view: RunView, run_mtime: float) -> None:
     snaps = view.run.arrays.get("snapshots")
     snap_labels = view.run.arrays.get("snapshot_labels")
     if snaps is None or snap_labels is None or len(snaps) == 0:
-        st.info("This run has no embedding snapshots (they are recorded by the Train page).")
+        st.info(teach.NO_SNAPSHOTS_TEXT)
         return
     n_snaps = len(snaps)
     chosen = tuple(sorted(set(np.linspace(0, n_snaps - 1, min(n_snaps, MAX_FRAMES))
@@ -361,6 +354,6 @@ def evolution_tab(view: RunView, run_mtime: float) -> None:
     if centers is not None:
         map_figure.add_centroids(fig, centers, view.colors, view.k)
     if len(chosen) < n_snaps:
-        st.caption(f"{n_snaps} updates recorded; {len(chosen)} evenly spaced ones are shown.")
+        st.caption(teach.evolution_sampled_text(n_snaps, len(chosen)))
     st.plotly_chart(fig, key="explore_evolution")
     st.caption(teach.evolution_caption(explained, centers is not None))

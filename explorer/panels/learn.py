@@ -73,23 +73,20 @@ def controls(job) -> float:
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         st.button("Start in step mode", type="primary", on_click=_start, disabled=active,
                   icon=":material/school:",
-                  help="Pretrain and run k-means as usual, then pause before every DEC update.")
+                  help=teach.LEARN_BUTTON_HELP["start"])
         st.button("Step", on_click=_control, args=("step",), disabled=not active or playing,
-                  icon=":material/skip_next:", help="Compute exactly one more target update "
-                  "(P), then train update-interval batches towards it.")
+                  icon=":material/skip_next:", help=teach.LEARN_BUTTON_HELP["step"])
         st.button("Play", on_click=_control, args=("play",), disabled=not active or playing,
-                  icon=":material/play_arrow:", help="Run the updates one after another, at "
-                  "the chosen speed, until Pause or until the stop rule fires.")
+                  icon=":material/play_arrow:", help=teach.LEARN_BUTTON_HELP["play"])
         st.button("Pause", on_click=_control, args=("pause",),
                   disabled=not active or not playing, icon=":material/pause:",
-                  help="Hold after the current update.")
+                  help=teach.LEARN_BUTTON_HELP["pause"])
         st.button("Stop", on_click=_control, args=("stop",), disabled=not active,
-                  icon=":material/stop:", help="End training; the model so far is saved.")
+                  icon=":material/stop:", help=teach.LEARN_BUTTON_HELP["stop"])
         speed = st.segmented_control(
             "Play speed", list(PLAY_SPEEDS), default=DEFAULT_PLAY_SPEED,
             key="learn_speed", format_func=lambda s: f"{s:g} s", label_visibility="collapsed",
-            help="Seconds each update stays on screen while playing. Every update is drawn: "
-            "the next one is computed only after the page showed this one.")
+            help=teach.LEARN_SPEED_HELP)
     return float(speed or DEFAULT_PLAY_SPEED)
 
 
@@ -153,7 +150,7 @@ def _status(job, v: dict, last: dict) -> None:
     with st.container(horizontal=True, gap="medium"):
         st.metric("Target update", info["update"], width="content")
         st.metric("Changed labels", f"{last.get('delta_label', 0):.2%}", width="content",
-                  help="Share of points whose cluster changed since the previous update.")
+                  help=teach.CHANGED_LABELS_HELP)
 
 
 def _map(job_id: str, info: dict, i: int, projector: bool) -> None:
@@ -183,9 +180,7 @@ def _point_picker(info: dict, q: np.ndarray, i: int, pinned: bool, last: dict) -
     if dec_map.has_map(info):
         st.caption(teach.pull_caption(dec_map.pull_arrow(info, i), i))
     st.radio("Point", POINT_MODES, horizontal=True, key="learn_point_mode",
-             disabled=pinned, help="Which sample to inspect when none is pinned: q is its "
-             "current soft assignment, p the target it is pulled towards. \"p farthest "
-             "from q\" is the row with the largest Σ_j |p_ij − q_ij|.")
+             disabled=pinned, help=teach.POINT_MODE_HELP)
     if st.session_state.get("learn_point_mode") == "by number" and not pinned:
         st.number_input(f"Sample (0 … {len(q) - 1})", 0, len(q) - 1, 0,
                         key="learn_point", help="Index among the tracked samples.")
@@ -194,9 +189,7 @@ def _point_picker(info: dict, q: np.ndarray, i: int, pinned: bool, last: dict) -
                   icon=":material/keep_off:", help="Follow the picker again.")
     else:
         st.button("Pin this point", key="learn_pin", on_click=_pin, args=(i,),
-                  icon=":material/keep:", help="Keep this sample's q and p bars (and its "
-                  "place on the map) across steps, so the class can follow one point. "
-                  "Clicking a point on the map pins it too.")
+                  icon=":material/keep:", help=teach.PIN_HELP)
     with st.container(horizontal=True, gap="medium"):
         st.metric("DEC iteration", last.get("iteration", 0), width="content")
         if "acc" in last:
@@ -296,7 +289,7 @@ def follow(job_id: str, *, active: bool, playing: bool, speed: float) -> None:
 
 def target_switches(job) -> None:
     """The target's power and / f_j, for the next start; says when the job shown differs."""
-    st.markdown("**Target switches** (they apply at the next **Start in step mode**)")
+    st.markdown(teach.TARGET_SWITCHES_HEADING)
     t1, t2 = st.columns(2)
     t1.select_slider("Target power (p ∝ q^power)",
                      lesson.power_options(st.session_state["train"]["target_power"]),
@@ -312,8 +305,8 @@ def target_switches(job) -> None:
         if used != {k: st.session_state["train"][k] for k in lesson.TARGET_DEFAULTS}:
             st.caption(teach.switches_pending_text(used))
     try:  # both settings of a switch at once: two runs from one start, side by side
-        st.page_link("pages/lockstep.py", label="See a switch's two settings side by side, "
-                     "update by update: Lockstep", icon=":material/compare_arrows:")
+        st.page_link("pages/lockstep.py", label=teach.LOCKSTEP_LINK,
+                     icon=":material/compare_arrows:")
     except Exception:  # no navigation (the page run on its own, e.g. in AppTest)
         pass
 

@@ -18,6 +18,7 @@ from explorer.live_map import replay
 from explorer.session.page import load_run_cached, run_mtime
 from explorer.session.submit import submit
 from explorer.text.states import short_status
+from explorer.text.teach import LOCKSTEP_JOBS_GONE, lockstep_pair_help
 
 
 def _start_pair(pair: str) -> None:
@@ -33,8 +34,7 @@ def start_buttons() -> None:
     for col, (pair, spec) in zip(cols[1:], lockstep.PAIRS.items()):
         col.button(spec["label"], key=f"lockstep_start_{pair}", on_click=_start_pair,
                    args=(pair,), icon=":material/compare_arrows:",
-                   help=spec["help"] + " Both runs train now, from the settings of the Data, "
-                                       "Model and Train pages.")
+                   help=lockstep_pair_help(spec["help"]))
 
 
 def _run_side(path: str):
@@ -61,8 +61,7 @@ def sides(chosen: Mapping) -> tuple[list, list, list, bool, list]:
     for ref in chosen.get("jobs", []):
         job = jobs.get(ref, owner)
         if job is None:
-            st.warning("This pair's jobs are gone (the server restarted without them); "
-                       "start a new pair.")
+            st.warning(LOCKSTEP_JOBS_GONE)
             st.stop()
         v = job.view()
         live = live or job.active

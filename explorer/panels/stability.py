@@ -61,11 +61,10 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
     run_path = str(run_path)
     st.caption(teach.stability_intro_text(stability.DISSOLVED, stability.STABLE))
     if not app_cfg or not all(k in app_cfg for k in ("data", "model", "train")):
-        st.info("This run was saved without the app's settings, so it cannot be retrained here.")
+        st.info(teach.STABILITY_NO_SETTINGS)
         return
     if missing_upload(st.session_state, app_cfg["data"]):
-        st.info("This run clustered an uploaded file: upload it again on the Data page to "
-                "check its stability.")
+        st.info(teach.STABILITY_UPLOAD_AGAIN)
         return
     ids = st.session_state.get(stability.STATE_KEY, {}).get(run_path)
     if ids is None:
@@ -77,7 +76,7 @@ def draw(run_path: str, run, app_cfg: dict, labels, cluster_names: list[str]) ->
             else f"{stability.EXTRA_SEEDS} more runs of this one"))
         st.button("Check stability", icon=":material/flaky:", key="stability_start",
                   on_click=_submit, args=(run_path, app_cfg),
-                  help="Queues two training jobs; they run in the background like any Start.")
+                  help=teach.STABILITY_BUTTON_HELP)
         return
     owner = st.session_state["owner"]
     jobs = [manager().get(i, owner) for i in ids]
@@ -132,7 +131,6 @@ def _wait(ids: list[str]) -> None:
         for j in jobs:
             frac, _ = j.progress()
             st.progress(min(1.0, frac), text=f"{j.name}: {short_status(j.view())}, {frac:.0%}")
-        st.caption("The reseeded runs train in the background (see Runs); you can keep "
-                   "exploring meanwhile.")
+        st.caption(teach.STABILITY_RUNNING)
 
     _poll()

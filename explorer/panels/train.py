@@ -132,20 +132,19 @@ def _fit_buttons(fix: dict, n_samples: int) -> None:
                        f"{fix['n_samples']:,} rows", on_click=_apply_both,
                        args=(fix["pretrain_steps"], fix["n_samples"]),
                        icon=":material/timer:", key="fit_both",
-                       help="Sets the step budget (Settings) and a stratified subsample "
-                            "(Data page): neither alone fits.")
+                       help=teach.FIT_HELP["both"])
         return
     if fix["pretrain_steps"]:
         cols[0].button(f"Cap pretraining at {fix['pretrain_steps']:,} steps",
                        on_click=set_setting, args=("train", "pretrain_steps",
                                                    fix["pretrain_steps"]),
                        icon=":material/timer:", key="fit_steps",
-                       help="Sets the step budget (Settings) so the estimate fits.")
+                       help=teach.FIT_HELP["steps"])
     if fix["n_samples"]:
         cols[1].button(f"Subsample {fix['n_samples']:,} of {n_samples:,} rows",
                        on_click=set_setting, args=("data", "n_samples", fix["n_samples"]),
                        icon=":material/filter_alt:", key="fit_rows",
-                       help="A stratified subsample (Data page) whose estimate fits.")
+                       help=teach.FIT_HELP["rows"])
 
 
 def _apply_both(steps: int, n_samples: int) -> None:
@@ -168,13 +167,12 @@ def controls(job: Job | None, *, active: bool, problem: str | None) -> None:
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     b1.button("Start", type="primary", on_click=_start, disabled=active or bool(problem),
               icon=":material/play_arrow:",
-              help="Pretrain the autoencoder, run k-means in its embedding, then DEC.")
+              help=teach.TRAIN_BUTTON_HELP["start"])
     b2.button("Stop", on_click=_stop, disabled=not active, icon=":material/stop:",
-              help="Stop now; the model keeps what it has learned and is saved.")
+              help=teach.TRAIN_BUTTON_HELP["stop"])
     if job is not None and job.state == "interrupted":
         b3.button("Resume", type="primary", on_click=_resume, icon=":material/resume:",
-                  help="Continue the interrupted training from its last checkpoint; it ends "
-                       "with the result an uninterrupted run gives.")
+                  help=teach.TRAIN_BUTTON_HELP["resume"])
 
 
 def _start() -> None:
@@ -234,8 +232,8 @@ def live_view(job: Job | None, *, compact: bool = False) -> None:
     for warning in v["warnings"]:
         st.warning(warning)
     if v["reused_autoencoder"]:
-        st.caption(f"Autoencoder: {states.AUTOENCODER_SOURCES[v['autoencoder_source']]}; its "
-                   "pretraining curve is drawn as recorded.")
+        st.caption(teach.reused_autoencoder_text(
+            states.AUTOENCODER_SOURCES[v['autoencoder_source']]))
     _charts(job.id, v, projector)
     if not projector:
         _map(job, v, compact)
@@ -400,30 +398,27 @@ def _exports(v: dict, projector: bool) -> None:
     """
     run_dir = Path(v["run_path"])
     cfg = v["config"]
-    st.caption("Export — each chart also saves as PNG from its camera icon.")
+    st.caption(teach.EXPORT_CAPTION)
     c = [st.container(horizontal=True)] * 5  # one row as wide as the labels, wrapping
     c[0].download_button("Charts (HTML)",
                          lambda: charts.training_charts_html(v, projector=projector),
                          "dec-training-charts.html", "text/html", icon=":material/download:",
-                         help="All training charts, interactive.")
+                         help=teach.EXPORT_HELP["charts"])
     if (run_dir / "labels.csv").is_file():
         c[1].download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes,
                              "labels.csv", "text/csv", icon=":material/download:",
-                             help="index, cluster and true label of every sample.")
+                             help=teach.EXPORT_HELP["labels"])
     config = cli_config(cfg["data"], cfg["model"], cfg["train"])
     c[2].download_button("Config (JSON)", json.dumps(config, indent=2), "dec-config.json",
                          "application/json", icon=":material/download:",
-                         help="Reproduce this run headless: python -m dec_core run --config "
-                              "dec-config.json")
+                         help=teach.EXPORT_HELP["config"])
     c[3].download_button("Notebook",
                          lambda: dumps(build_notebook(config, data_file=v["dataset"].get("name"),
                                                       reported=v["scores"])),
                          "dec-run.ipynb", "application/x-ipynb+json", icon=":material/download:",
-                         help="A Jupyter notebook (.ipynb) that reproduces this run with dec_core: "
-                              "the data, this config, fit, the scores, the confusion matrix and a "
-                              "map of the embedding.")
+                         help=teach.EXPORT_HELP["notebook"])
     if (run_dir / "model.keras").is_file():
         c[4].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
                              "dec-model.keras", "application/octet-stream",
                              icon=":material/download:",
-                             help="The Keras model x -> (q, x_hat), with its ClusteringLayer.")
+                             help=teach.EXPORT_HELP["model"])

@@ -16,13 +16,17 @@ import numpy as np
 
 from dec_core.cost import WARN_SECONDS, human_bytes, human_seconds
 from dec_core.gradients import student_t_kernel
-from dec_core.presets import IDEC_GAMMA
+from dec_core.presets import IDEC_GAMMA, METHOD_OPTIMIZER, VARIANTS
 from dec_core.stopping import StopRecord
 from explorer.analysis.lesson import gaussian_crossing, sharpen_row
 from explorer.live_map.frame import PULL_SHARE
 from explorer.session.state import TRAIN_DEFAULTS
 
 DIGITS_SAMPLES = 1797  # the built-in default data set, for the stop rule's example
+
+# The two objectives in plain text (chart legends, the settings' help and labels).
+KL = "KL(P‖Q)"
+IDEC_FORMULA = "L = L_r + γ·KL(P‖Q)"
 
 SWITCH_CAPTIONS: dict[str, str] = {
     "target_power": "Raising q to a power above 1 makes confident points more confident; 2 is "
@@ -431,6 +435,29 @@ def pretrain_placeholder(phase: str, pretrain_epochs: int, reused: bool,
     return "waiting for the first epoch…"
 
 
+LEARN_BUTTON_HELP = {
+    "start": "Pretrain and run k-means as usual, then pause before every DEC update.",
+    "step": ("Compute exactly one more target update (P), then train update-interval batches "
+             "towards it."),
+    "play": ("Run the updates one after another, at the chosen speed, until Pause or until the "
+             "stop rule fires."),
+    "pause": "Hold after the current update.",
+    "stop": "End training; the model so far is saved.",
+}
+"""The help of Step by step's buttons, by button."""
+
+LEARN_SPEED_HELP = ("Seconds each update stays on screen while playing. Every update is drawn: "
+                    "the next one is computed only after the page showed this one.")
+CHANGED_LABELS_HELP = "Share of points whose cluster changed since the previous update."
+POINT_MODE_HELP = ("Which sample to inspect when none is pinned: q is its current soft "
+                   "assignment, p the target it is pulled towards. \"p farthest from q\" is "
+                   "the row with the largest Σ_j |p_ij − q_ij|.")
+PIN_HELP = ("Keep this sample's q and p bars (and its place on the map) across steps, so the "
+            "class can follow one point. Clicking a point on the map pins it too.")
+TARGET_SWITCHES_HEADING = "**Target switches** (they apply at the next **Start in step mode**)"
+LOCKSTEP_LINK = "See a switch's two settings side by side, update by update: Lockstep"
+
+
 # ----- The live map (Train, Step by step, Lockstep) -----
 FRAME_TEXT = ("Frame fixed at the k-means start (PCA of the embedding at update 0): every "
               "later update and every centroid goes through the same linear map, so movement "
@@ -481,6 +508,30 @@ def grad_caption(share: Mapping) -> str:
         "where the sharpened target p differs from q, zero where p = q.")
 
 
+ARROWS_HELP = "A line from each point's position at the previous update to where it is now."
+POINT_SIZE_HELP = ("Opacity always follows the confidence. Size can show it too, or each "
+                   "point's weight in the loss: the norm of the gradient of KL(p_i‖q_i) with "
+                   "respect to its code z_i.")
+REPLAY_PLAY_HELP = ("Show the updates one after another at the chosen pace, from the first "
+                    "(or from where the slider stands).")
+REPLAY_SPEED_HELP = ("How long each update stays on screen while the replay plays (Step by "
+                     "step's paces).")
+LOCKSTEP_MAPS_CAPTION = ("Both maps go through the same fixed frame (PCA of the shared k-means "
+                         "start) with the same axes, and show the same target update (a run "
+                         "that stopped earlier stays at its last one).")
+
+
+def data_space_caption(highlight: int | None = None) -> str:
+    """The caption under the data-space map; ``highlight`` is the ringed point's row."""
+    # no colour word for the ring: its colour is the theme's, named nowhere in words
+    return ("The same points where they live, coloured by cluster: DEC's clusters as regions "
+            "of the plane. Each background spot is pushed through the encoder and assigned "
+            "to the nearest centroid by the Student's t kernel; strong colour = confident, "
+            "pale = unsure."
+            + (f" The ring is point #{int(highlight)}, the one chosen on the map."
+               if highlight is not None else ""))
+
+
 # ----- Lockstep page -----
 def lockstep_refusal(reason: str, fixed: list[str] | None = None) -> str:
     """Why two runs cannot play in lockstep (:func:`explorer.analysis.lockstep.refusal`).
@@ -507,6 +558,16 @@ def lockstep_refusal(reason: str, fixed: list[str] | None = None) -> str:
                 "or library version), so they cannot be shown in one frame.")
     return ("These two runs have the same settings: lockstep shows what one setting "
             "changes (e.g. the target's power, /f_j or α).")
+
+
+LOCKSTEP_JOBS_GONE = ("This pair's jobs are gone (the server restarted without them); start a "
+                      "new pair.")
+
+
+def lockstep_pair_help(pair_help: str) -> str:
+    """A pair button's help: what the pair shows, then where its settings come from."""
+    return (pair_help + " Both runs train now, from the settings of the Data, Model and "
+                        "Train pages.")
 
 
 # ----- Model page -----
@@ -763,6 +824,121 @@ def stale_text(what: str, state: str, active: bool) -> str:
             "to train with the current ones.")
 
 
+TRAIN_BUTTON_HELP = {
+    "start": "Pretrain the autoencoder, run k-means in its embedding, then DEC.",
+    "stop": "Stop now; the model keeps what it has learned and is saved.",
+    "resume": ("Continue the interrupted training from its last checkpoint; it ends with the "
+               "result an uninterrupted run gives."),
+}
+"""The help of Train's Start, Stop and Resume."""
+
+FIT_HELP = {
+    "both": ("Sets the step budget (Settings) and a stratified subsample (Data page): neither "
+             "alone fits."),
+    "steps": "Sets the step budget (Settings) so the estimate fits.",
+    "rows": "A stratified subsample (Data page) whose estimate fits.",
+}
+"""The help of the one-click fixes of a run over budget."""
+
+EXPORT_CAPTION = "Export — each chart also saves as PNG from its camera icon."
+EXPORT_HELP = {
+    "charts": "All training charts, interactive.",
+    "labels": "index, cluster and true label of every sample.",
+    "config": "Reproduce this run headless: python -m dec_core run --config dec-config.json",
+    "notebook": ("A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the "
+                 "data, this config, fit, the scores, the confusion matrix and a map of the "
+                 "embedding."),
+    "model": "The Keras model x -> (q, x_hat), with its ClusteringLayer.",
+}
+"""The help of Train's downloads."""
+
+
+def reused_autoencoder_text(source: str) -> str:
+    """The caption of a run whose autoencoder was not pretrained here (``source`` says whence)."""
+    return f"Autoencoder: {source}; its pretraining curve is drawn as recorded."
+
+
+# ----- Train page: the settings panel -----
+AUTOENCODER_CHOICES = {"shipped": "use the shipped pretrained autoencoder (skip to DEC)",
+                       "live": "pretrain live"}
+METHOD_LABELS = {"dec": f"DEC: L = {KL}", "idec": f"IDEC: {IDEC_FORMULA}"}
+VARIANT_CUSTOM = "your own combination of the settings below."
+
+_D = TRAIN_DEFAULTS  # the defaults the help quotes, never typed in
+_DEC_SGD, _IDEC_SGD = METHOD_OPTIMIZER["dec"], METHOD_OPTIMIZER["idec"]
+SETTING_HELP: dict[str, str] = {
+    "autoencoder": (
+        "The shipped autoencoder (assets/digits.npz, built by `python -m dec_core.pretrained "
+        "build`) was pretrained on the built-in digits with the default network and "
+        "pretraining settings and seed 0: it is used only when all of them match, and its "
+        "recorded loss curve is drawn. Otherwise, or with 'pretrain live', pretraining runs "
+        f"now. Default: {AUTOENCODER_CHOICES[_D['autoencoder']]}."),
+    "pretrain": ("End to end trains the whole autoencoder at once (DEC-keras). Layer-wise "
+                 "trains one denoising layer pair at a time with dropout 0.2, then fine-tunes "
+                 "(the paper's way; slower)."),
+    "pretrain_epochs": ("Passes over the data for end-to-end (fine-tuning) training. "
+                        f"Default {_D['pretrain_epochs']}; 0 skips pretraining."),
+    "pretrain_steps": ("The most gradient steps (batches) pretraining runs: the epochs stop "
+                       "once this many batches ran, so big data stays bounded. Default "
+                       f"{_D['pretrain_steps']:,}; the estimate below Start says what it costs."),
+    "layer_epochs": f"Greedy layer-wise epochs for each layer pair. Default {_D['layer_epochs']}.",
+    "pretrain_batch_size": (f"Samples per gradient step. Default {_D['pretrain_batch_size']}; "
+                            "MNIST-sized data likes 256."),
+    "pretrain_optimizer": ("Adam needs little tuning; SGD with momentum 0.9 is the reference's "
+                           f"choice (lr ~1 with its init). Default {_D['pretrain_optimizer']}."),
+    "pretrain_lr": f"Default {_D['pretrain_lr']:g} (Adam). Adam: 1e-4 to 3e-3. SGD: 0.01 to 1.",
+    "pretrain_schedule": ("cosine decays the learning rate to 0 over the epochs (steadier end "
+                          "points); constant keeps it fixed (the reference's choice). Default "
+                          f"{_D['pretrain_schedule']}."),
+    "pretrain_noise": ("Std of Gaussian noise added to inputs while pretraining (a denoising "
+                       f"autoencoder). Default {_D['pretrain_noise']:g}, tuned on digits "
+                       "(docs/benchmarks.md); 0 trains a plain autoencoder."),
+    "method": (f"DEC drops the decoder and minimises {KL}. IDEC (Guo et al. 2017) keeps it and "
+               f"minimises {IDEC_FORMULA}, where L_r is the reconstruction's mean squared "
+               "error, so the embedding keeps the data's local structure. Default "
+               f"{METHOD_LABELS[_D['method']]}."),
+    "gamma": (f"Coefficient of the clustering loss in {IDEC_FORMULA}; the reconstruction loss "
+              f"has weight 1. The IDEC paper uses {IDEC_GAMMA:g} (default {_D['gamma']:g})."),
+    "update_interval": ("Batches between recomputing the target P on all data. The paper uses "
+                        f"140 for MNIST; default {_D['update_interval']}."),
+    "max_iter": ("Upper bound on DEC batches; tol usually stops earlier. "
+                 f"Default {_D['max_iter']:,}."),
+    "batch_size": (f"Samples per DEC step. Default {_D['batch_size']}; the paper uses 256 "
+                   "for MNIST."),
+    "learning_rate": ("SGD of the clustering phase. DEC: the paper's "
+                      f"{_DEC_SGD['learning_rate']:g} with momentum "
+                      f"{_DEC_SGD['momentum']:g}; IDEC: "
+                      f"{_IDEC_SGD['learning_rate']:g} with momentum {_IDEC_SGD['momentum']:g} "
+                      "(its authors' setting, docs/benchmarks.md), set when you pick IDEC."),
+    "seed": "Random seed for weights, shuffling and k-means.",
+    "augment": ("DEC-DA (Guo et al. 2018): 1 means random rotations in ±10°, scales in [0.9, "
+                "1.1] and sub-pixel shifts of up to 10% of the side, in pretraining and "
+                "clustering; ranges scale linearly; 0 is off."),
+    "centroid_init": ("k-means in the embedding (the paper), or N2D's clusters: UMAP of the "
+                      "embedding to k dimensions and a Gaussian mixture there; each centroid is "
+                      "its cluster's mean in the embedding. The first UMAP of a worker compiles "
+                      "code (~20 s)."),
+    "n_restarts": ("Whole fits with different seeds (this many times the time); the kept one "
+                   "is chosen without labels by the criterion."),
+    "restart_criterion": "How the kept restart is chosen (labels are never used).",
+}
+"""The help of each Train setting, by its key in ``st.session_state['train']``."""
+
+
+def tol_help(n_samples: int | None = None) -> str:
+    """The help of the tolerance, with the share in points of ``n_samples`` rows."""
+    return ("Stop when fewer than this share of points change cluster between two target "
+            f"updates. Default {tol_text(_D['tol'], n_samples)}.")
+
+
+def variant_help(square: bool) -> str:
+    """The help of the variant box; ``square`` rows can take DEC-DA's augmentation."""
+    return ("What each adds (measured on digits and 10k MNIST in docs/benchmarks.md): "
+            + " ".join(f"**{spec['label']}**: {spec['help']}" for spec in VARIANTS.values())
+            + (" DEC-DA needs square images (8x8, 28x28)." if not square else "")
+            + " Default: DEC, the paper's method.")
+
+
 # ----- Data page -----
 DATA_INTRO = (
     "What DEC will cluster. The true labels never enter training. They are used in two "
@@ -786,6 +962,23 @@ def data_dir_hint(name: str, folder) -> str:
             "'Upload a file'.")
 
 
+LABEL_COLUMN_HELP = ("Which CSV column holds the true labels; it is taken out of the features. "
+                     "auto-detect takes a column named label / y / target / class, or a last "
+                     "column of text. Labels only score the clusters; at most 256 classes.")
+UPLOAD_HELP = ("CSV: one sample per row, with or without a header, numbers only except an "
+               "optional label column. NPY: an array (n, d) or images (n, h, w). NPZ: keys x "
+               "(and y), or the Keras layout x_train/y_train/x_test/y_test. Never unpickled.")
+CLASSES_HELP = "Distinct true labels; with n_clusters = 0 DEC looks for this many."
+IMAGE_HELP = ("Height x width when each row is an image; no: a table of numbers (a short "
+              "word: a metric's value never wraps, it is cut).")
+
+
+def features_help(n_features: int) -> str:
+    """The help of the Features metric."""
+    return (f"d = {n_features:,}, the input width of the autoencoder (the Model page starts "
+            "from it).")
+
+
 # ----- k sweep (Data, Train, Model and Explore pages) -----
 NO_STRUCTURE = "no more structure than noise"
 """The verdict's words when the sweep finds none (every page says it the same way)."""
@@ -795,6 +988,7 @@ CACHED_SPACE = ("the embedding of the autoencoder a training job already pretrai
 """Where the sweep ran when the job cache held an autoencoder for these data and settings."""
 
 SWEEP_HEADING = "How many clusters, and are they real?"
+SWEEP_RERUNNING = "Running the k sweep again, in the autoencoder training pretrained"
 
 PRETRAIN_OFFER_TEXT = (
     "The button starts a training run with these settings (follow it on the Train page). "
@@ -1038,6 +1232,42 @@ def matching_notes(y_true, labels, class_names: list[str] | None = None,
     return [text for _, text in found[:limit]]
 
 
+PROJECTION_HELP = ("UMAP keeps neighbourhoods (its first run compiles code, ~20 s); PCA is a "
+                   "fast linear view.")
+COLOR_BY_HELP = ("Each class has one colour on every page (as on the Data page). A cluster "
+                 "takes the colour of the class it is matched to (Hungarian), and its legend "
+                 "entry says which: 'cluster 3 → 1'.")
+POINTS_SHOWN_HELP = "UMAP on many points is slow; the sample is fixed per seed."
+MAP_3D_CAPTION = ("Drag to rotate, scroll to zoom. Selection works in the 2-D view: turn 3-D "
+                  "off to pick samples.")
+SELECTION_HINT = ("Draw a box or a lasso around points (tools at the top right of the chart), "
+                  "or click a point, to see those samples here. Double-click clears it.")
+NO_CONFUSION_TEXT = "This data set has no true labels, so there is no confusion matrix."
+NO_SNAPSHOTS_TEXT = ("This run has no embedding snapshots (they are recorded by the Train "
+                     "page).")
+
+
+def explore_header_text(name: str, on: str, method: str, n: int, k: int, dims: int,
+                        stop: str | None) -> str:
+    """What the run on Explore is: ``method`` put ``n`` samples in ``k`` clusters.
+
+    ``on`` is ``" on <data set>"`` or empty; ``stop`` is :func:`stop_text`'s words.
+    """
+    return (f"**{name}**{on}: {method} put {n:,} samples in {k} clusters, through a "
+            f"{dims}-d embedding." + (f" Training {stop}." if stop else ""))
+
+
+def umap_pending_text(n_points: int) -> str:
+    """The wait line while Explore's UMAP of ``n_points`` points computes."""
+    return (f"Showing **PCA** while UMAP of {n_points:,} points computes (the first UMAP on "
+            "this server also compiles code, ~20 s)")
+
+
+def evolution_sampled_text(recorded: int, shown: int) -> str:
+    """The caption when the evolution shows ``shown`` of ``recorded`` updates."""
+    return f"{recorded} updates recorded; {shown} evenly spaced ones are shown."
+
+
 # ----- Check stability (Explore page) -----
 def stability_intro_text(dissolved: float, stable: float) -> str:
     """What Check stability does, with Hennig's (2007) thresholds on the best-match Jaccard."""
@@ -1098,6 +1328,15 @@ def stability_flag_text(result: dict, dissolved: float) -> str:
     return (f":material/verified: Check stability: every cluster survives reseeding "
             f"(best-match Jaccard above {dissolved:g}); "
             f"{len(result['stable'])} of {len(result['sizes'])} are stable.")
+
+
+STABILITY_NO_SETTINGS = ("This run was saved without the app's settings, so it cannot be "
+                         "retrained here.")
+STABILITY_UPLOAD_AGAIN = ("This run clustered an uploaded file: upload it again on the Data "
+                          "page to check its stability.")
+STABILITY_BUTTON_HELP = "Queues two training jobs; they run in the background like any Start."
+STABILITY_RUNNING = ("The reseeded runs train in the background (see Runs); you can keep "
+                     "exploring meanwhile.")
 
 
 # ----- Compare page -----
@@ -1233,3 +1472,33 @@ def compare_map_caption(shown: int, n: int, frame: str, pretrained: bool, has_la
                "'cluster 3 → 1')." if has_labels else
                f"No labels: clusters take the colour of the {reference} cluster they "
                "overlap most."))
+
+
+def compare_header_text(name: str, on: str, n: int, k: int, dims: int, method: str,
+                        gamma: float | None = None) -> str:
+    """What the run on Compare is; ``gamma`` is an IDEC run's (None for others)."""
+    gamma_note = f" with γ = {gamma:g}" if gamma is not None else ""
+    return (f"**{name}**{on}: {n:,} samples in {k} clusters, a {dims}-d embedding. This run "
+            f"is **{method}**{gamma_note}.")
+
+
+def compare_reused_text(method: str, run_name: str) -> str:
+    """The companion row came from an earlier run with the same settings."""
+    return f"{method}: using the run trained earlier with the same settings ({run_name})."
+
+
+def compare_no_labels_text(method: str) -> str:
+    """Why Compare's scores are agreement with the run's own ``method`` clusters."""
+    return ("This data has no true labels, so ACC cannot be computed: NMI and ARI are measured "
+            f"against this run's clusters ({method}) instead — agreement, not accuracy.")
+
+
+def compare_pca_text(umap_state: str) -> str:
+    """Why the map is PCA although UMAP is chosen.
+
+    ``umap_state`` is ``"computing"``, ``"absent"`` (never asked for) or ``"failed"``.
+    """
+    why = {"computing": "it is being computed",
+           "absent": "press **Compute k-means and N2D** to compute it",
+           "failed": "it failed"}[umap_state]
+    return f"Showing **PCA**, although UMAP is selected: {why}."
