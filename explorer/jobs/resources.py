@@ -53,6 +53,13 @@ def check_fits(n_samples: int, dims: list[int], n_clusters: int, batch_size: int
     return need
 
 
+def check_n_clusters(n_clusters: int, n_samples: int) -> None:
+    """Raise ValueError when there are more clusters than samples (the Model page sets k)."""
+    if n_clusters > n_samples:
+        raise ValueError(f"n_clusters={n_clusters} is more than the "
+                         f"{n_samples} samples; lower it on the Model page.")
+
+
 def job_params(model: dict, train: dict, dataset) -> dict:
     """The estimator parameters of a job on ``dataset``, or ValueError saying what cannot work.
 
@@ -81,8 +88,6 @@ def job_params(model: dict, train: dict, dataset) -> dict:
     params = dec_params(model, train, dataset.n_features, dataset.n_classes)
     check_params(params)
     check_dims(params["dims"], dataset.n_features)
-    if params["n_clusters"] > dataset.n_samples:
-        raise ValueError(f"n_clusters={params['n_clusters']} is more than the "
-                         f"{dataset.n_samples} samples; lower it on the Model page.")
+    check_n_clusters(params["n_clusters"], dataset.n_samples)
     check_fits(dataset.n_samples, params["dims"], params["n_clusters"])
     return params

@@ -1502,3 +1502,131 @@ def compare_pca_text(umap_state: str) -> str:
            "absent": "press **Compute k-means and N2D** to compute it",
            "failed": "it failed"}[umap_state]
     return f"Showing **PCA**, although UMAP is selected: {why}."
+
+
+# ----- The pages' own words (Data, Model, Train's header, Runs, Lockstep, Explore) -----
+DATASET_NAMES = {
+    "digits": "Digits 8x8 (built in, 1,797 images)",
+    "mnist": "MNIST 28x28 (70,000 images)",
+    "fashion_mnist": "Fashion-MNIST 28x28 (70,000 images)",
+    "blobs": "Blobs (synthetic, convex)",
+    "moons": "Two moons (synthetic, non-convex)",
+    "circles": "Circles (synthetic, non-convex)",
+    "imbalanced_blobs": "Imbalanced blobs (synthetic, 10 : 10 : 1)",
+    "file": "Upload a file (CSV / NPY / NPZ)",
+}
+"""The Data page's data sets, in menu order, with their menu names."""
+DATASET_HELP = ("Digits needs nothing else and trains in seconds. MNIST and Fashion-MNIST read "
+                "DEC_DATA_DIR (or download). Synthetic sets show where k-means-style clustering "
+                "struggles (moons, circles), and what the division by the cluster size f_j does "
+                "(imbalanced blobs: one blob a tenth the size of the others).")
+SCALE_HELP = ("auto: pixels to [0, 1], tabular columns standardised (mean 0, sd 1). minmax maps "
+              "each column (images: all pixels) to [0, 1]; standard gives each column mean 0 "
+              "and sd 1; none keeps the raw values.")
+SEED_HELP = ("Seed of the subsample and of synthetic data (any integer, 0-1,000,000); the same "
+             "seed gives the same samples.")
+UPLOAD_PROMPT = "Choose a CSV, NPY or NPZ file to preview it here."
+
+
+def subsample_help(points: Mapping[str, int]) -> str:
+    """The Data page's sample size help; ``points``: each synthetic set's default size."""
+    return ("A seeded, class-stratified subsample keeps training quick: 2,000-10,000 samples "
+            "train in a minute or two on a CPU; MNIST has 70,000. For synthetic sets, how many "
+            f"points to draw (0 = {points['blobs']:,} blobs, {points['moons']:,} moons or "
+            f"circles, {points['imbalanced_blobs']:,} imbalanced blobs). At least 2 (3 for "
+            "imbalanced blobs).")
+
+
+def noise_help(name: str, default: float) -> str:
+    """The noise slider's help for synthetic set ``name`` (default noise ``default``)."""
+    spread = ("the std of each blob (usually 0.5-2)" if name.endswith("blobs")
+              else "the jitter of the points (usually 0.02-0.2)")
+    return f"Spread of the points: {spread}; default {default}. More noise, harder clusters."
+
+
+def load_failed_text(err: Exception) -> str:
+    """The Data page's error for a loader failure that is not a bad setting."""
+    return f"The data could not be loaded: {type(err).__name__}: {err}"
+
+
+def model_no_data_text(err: Exception) -> str:
+    """The Model page's error when the data set cannot be loaded."""
+    return f"The data set cannot be loaded, so the input width d is unknown: {err}"
+
+
+MODEL_NO_DATA_HINT = "Pick a data set that loads on the Data page."
+PARAMETERS_HELP = ("Weights and biases of the encoder and the decoder (the clustering layer "
+                   "adds k x embedding size centroids).")
+FLOPS_HELP = ("One forward pass through encoder and decoder, 2 FLOPs per weight. A training step "
+              "costs about 3x.")
+ALPHA_PAPER_NOTE = "The paper keeps α = 1 and does not tune it."
+
+
+def hidden_error_text(error: str, valid: str) -> str:
+    """A bad hidden-sizes entry: why, and the sizes that stay in use."""
+    return f"{error} The last valid sizes stay in use: {valid}."
+
+
+def epoch_time_help(est, batch: int) -> str:
+    """Help of the Model page's time per epoch (``est``: :func:`dec_core.cost.estimate`)."""
+    return (f"{est.steps_per_epoch:,} steps of {batch} samples at "
+            f"{est.pretrain_step_seconds * 1e3:.2f} ms each: see the note below.")
+
+
+def pretrain_time_help(est, train: Mapping) -> str:
+    """Help of the Model page's pretraining time, with the step budget when it cuts in."""
+    cut = (f", stopped by the step budget of {int(train['pretrain_steps']):,} after "
+           f"{est.pretrain_epochs_run}" if est.capped else "")
+    return (f"{est.pretrain_steps:,} gradient steps: {est.pretrain_epochs} epochs (set on the "
+            f"Train page){cut}. The Train page shows the whole run's estimate before Start.")
+
+
+def n_clusters_help(n_labels: int | None) -> str:
+    """Help of the Model page's k input."""
+    return ("k, the number of centroids, usually 2-50. 0 uses the number of true labels "
+            f"({n_labels or 'none here, so 10'}). At most the number of samples.")
+
+
+def header_text(data: Mapping, model: Mapping, n_classes: int | None,
+                sw: dict | None) -> str:
+    """Train's header: the data, the network and where k comes from."""
+    n_txt = f"{data['n_samples']:,} samples" if data["n_samples"] else "all samples"
+    return (f"**{data['name']}** ({n_txt}) · autoencoder d-"
+            + "-".join(str(h) for h in model["hidden"]) + " · "
+            + header_clusters(int(model["n_clusters"]), n_classes, sw)
+            + " · change them on the Data and Model pages.")
+
+
+RUNS_JOBS_NOTE = ("Jobs keep running when you leave or refresh; the Train page shows the latest "
+                  "one live.")
+RUNS_NONE_YET = ("No saved runs yet. Every training you start on the Train page is saved here "
+                 "when it finishes or you stop it (even if you close the tab).")
+RUNS_SELECT_HINT = ("Select one run to open or download it, or several to compare them side by "
+                    "side.")
+RUNS_LOCKSTEP_HELP = ("The two maps side by side, update by update, in one frame, with one "
+                      "replay.")
+NOTEBOOK_HELP = ("A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the data, "
+                 "this config, fit, the scores, the confusion matrix and a map of the embedding.")
+
+
+def runs_differ_text(differ: list[str]) -> str:
+    """The runs table's caption: the settings its columns show besides the data."""
+    return ("Besides the data, the table shows the settings in which the listed runs differ: "
+            f"{', '.join(differ)}.")
+
+
+def runs_named_text(same: list[str]) -> str:
+    """Side by side: how the selected runs are named (by the settings in which they differ)."""
+    return ("Each run is named by what differs between the selected runs"
+            + (f" ({', '.join(same)})." if same else "; these have the same settings."))
+
+
+LOCKSTEP_INTRO = ("Two runs with the same start (data, network, seed, autoencoder: the same "
+                  "k-means centroids), one DEC setting apart, at the same target update in one "
+                  "frame.")
+LOCKSTEP_NO_PAIR = ("No pair yet: start one above, or select two runs on the **Runs** page and "
+                    "press **Play in lockstep**.")
+EXPLORE_NO_RUN = ("No run to explore yet. Train a model on the **Train** page, or open a saved "
+                  "run on the **Runs** page.")
+EXPLORE_NO_EMBEDDING = ("This run was saved without its embedding (the data was not given to "
+                        "save_run), so there is nothing to explore.")
