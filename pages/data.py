@@ -2,34 +2,23 @@
 
 import streamlit as st
 
-from dec_core.datasets import SYNTHETIC_NOISE, SYNTHETIC_POINTS
+from dec_core.datasets import SCALINGS, SYNTHETIC_NOISE, SYNTHETIC_POINTS
 from explorer import settings
 from explorer.charts import data as data_charts
 from explorer.panels import data as data_panel
 from explorer.session.page import current_dataset, init_page
-from explorer.session.state import dataset_changes, missing_upload
+from explorer.session.state import dataset_changes, label_column, missing_upload, noise_reset
 from explorer.session.widgets import bind, projector_mode, set_setting, shown, store
 from explorer.text import teach
 
 init_page()
 
-NAMES = {
-    "digits": "Digits 8x8 (built in, 1,797 images)",
-    "mnist": "MNIST 28x28 (70,000 images)",
-    "fashion_mnist": "Fashion-MNIST 28x28 (70,000 images)",
-    "blobs": "Blobs (synthetic, convex)",
-    "moons": "Two moons (synthetic, non-convex)",
-    "circles": "Circles (synthetic, non-convex)",
-    "imbalanced_blobs": "Imbalanced blobs (synthetic, 10 : 10 : 1)",
-    "file": "Upload a file (CSV / NPY / NPZ)",
-}
 SYNTHETIC = tuple(SYNTHETIC_NOISE)
 
 st.title("Data")
 st.caption(teach.DATA_INTRO)
 data = st.session_state["data"]
-if isinstance(data["label_column"], str) and data["label_column"].isdigit():
-    data["label_column"] = int(data["label_column"])  # a column index, as a link carries it
+data["label_column"] = label_column(data)  # a column index, as a link carries it, is text
 
 
 def _on_name_change():
@@ -45,44 +34,27 @@ def _on_name_change():
 if shown("data_options"):
     left, right = st.columns([2, 3], gap="large")
     with left:
-        st.selectbox("Data set", list(NAMES), format_func=NAMES.get, key=bind("data", "name"),
-                     on_change=_on_name_change,
-                     help="Digits needs nothing else and trains in seconds. MNIST and "
-                          "Fashion-MNIST read DEC_DATA_DIR (or download). Synthetic sets show "
-                          "where k-means-style clustering struggles (moons, circles), and "
-                          "what the division by the cluster size f_j does (imbalanced "
-                          "blobs: one blob a tenth the size of the others).")
+        st.selectbox("Data set", list(teach.DATASET_NAMES), format_func=teach.DATASET_NAMES.get,
+                     key=bind("data", "name"), on_change=_on_name_change,
+                     help=teach.DATASET_HELP)
         name = store("data", "name")
         synthetic = name in SYNTHETIC
         st.number_input("Points to generate (0 = default)" if synthetic
                         else "Subsample size (0 = all)",
                         0, 100_000, step=100, key=bind("data", "n_samples"),
-                        help="A seeded, class-stratified subsample keeps training quick: "
-                             "2,000-10,000 samples train in a minute or two on a CPU; MNIST has "
-                             "70,000. For synthetic sets, how many points to draw (0 = "
-                             f"{SYNTHETIC_POINTS['blobs']:,} blobs, {SYNTHETIC_POINTS['moons']:,} "
-                             "moons or circles, "
-                             f"{SYNTHETIC_POINTS['imbalanced_blobs']:,} imbalanced blobs). "
-                             "At least 2 (3 for imbalanced blobs).")
+                        help=teach.subsample_help(SYNTHETIC_POINTS))
         store("data", "n_samples")
-        st.selectbox("Scaling", ["auto", "minmax", "standard", "none"], key=bind("data", "scale"),
-                     help="auto: pixels to [0, 1], tabular columns standardised (mean 0, sd 1). "
-                          "minmax maps each column (images: all pixels) to [0, 1]; standard "
-                          "gives each column mean 0 and sd 1; none keeps the raw values.")
+        st.selectbox("Scaling", list(SCALINGS), key=bind("data", "scale"),
+                     help=teach.SCALE_HELP)
         store("data", "scale")
-        st.number_input("Seed", 0, 10**6, key=bind("data", "seed"),
-                        help="Seed of the subsample and of synthetic data (any integer, "
-                             "0-1,000,000); the same seed gives the same samples.")
+        st.number_input("Seed", 0, 10**6, key=bind("data", "seed"), help=teach.SEED_HELP)
         store("data", "seed")
         if synthetic:
             top = data_charts.NOISE_MAX[name]
-            if data.get("noise") is None or not 0 <= float(data["noise"]) <= top:
-                set_setting("data", "noise", SYNTHETIC_NOISE[name])
-            spread = ("the std of each blob (usually 0.5-2)" if name.endswith("blobs")
-                      else "the jitter of the points (usually 0.02-0.2)")
+            if (reset := noise_reset(data, top)) is not None:
+                set_setting("data", "noise", reset)
             st.slider("Noise", 0.0, top, key=bind("data", "noise"), step=0.01,
-                      help=f"Spread of the points: {spread}; default {SYNTHETIC_NOISE[name]}. "
-                           "More noise, harder clusters.")
+                      help=teach.noise_help(name, SYNTHETIC_NOISE[name]))
             store("data", "noise")
         if name == "file":
             data_panel.upload_panel(data)
@@ -93,7 +65,7 @@ else:
 
 with preview_box:
     if missing_upload(st.session_state):
-        st.info("Choose a CSV, NPY or NPZ file to preview it here.", icon=":material/upload_file:")
+        st.info(teach.UPLOAD_PROMPT, icon=":material/upload_file:")
         st.stop()
     try:
         ds = current_dataset()
@@ -103,8 +75,7 @@ with preview_box:
             st.info(teach.data_dir_hint(data["name"], settings.data_dir()), icon=":material/info:")
         st.stop()
     except Exception as err:  # never a traceback on this page
-        st.error(f"The data could not be loaded: {type(err).__name__}: {err}",
-                 icon=":material/error:")
+        st.error(teach.load_failed_text(err), icon=":material/error:")
         st.stop()
 
     data_panel.summary_metrics(ds)

@@ -181,12 +181,27 @@ def link_changes(state: MutableMapping, found: dict) -> list[tuple[str, str, obj
     return changes
 
 
-def _label_column(data: dict):
+def label_column(data: Mapping):
+    """The data spec's label column: ``"auto"``, ``"none"``, a name, or a column index.
+
+    A column index from a link or a widget arrives as text; it is read as an int.
+    """
     column = data.get("label_column", "auto")
-    # a column index from a link or a widget arrives as text
     if isinstance(column, str) and column.lstrip("-").isdigit():
         column = int(column)
     return column
+
+
+def noise_reset(data: Mapping, top: float) -> float | None:
+    """The synthetic set's default noise when ``data``'s is unset or outside ``[0, top]``.
+
+    None when the current noise stands. A new data set starts from its own noise
+    level (:data:`dec_core.datasets.SYNTHETIC_NOISE`).
+    """
+    noise = data.get("noise")
+    if noise is None or not 0 <= float(noise) <= top:
+        return SYNTHETIC_NOISE[data["name"]]
+    return None
 
 
 def dataset_options(data: dict, data_dir: str | None = None) -> dict:
@@ -196,7 +211,7 @@ def dataset_options(data: dict, data_dir: str | None = None) -> dict:
     if data["name"] in ("mnist", "fashion_mnist") and data_dir:
         opts["path"] = data_dir
     if data["name"] == "file":
-        opts["label_column"] = _label_column(data)
+        opts["label_column"] = label_column(data)
     if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
         opts["noise"] = float(data["noise"])
     return opts
@@ -230,7 +245,7 @@ def cli_config(data: dict, model: dict, train: dict) -> dict:
     if int(data["n_samples"]):
         config["n_samples"] = int(data["n_samples"])
     if data["name"] == "file":
-        config["label_column"] = _label_column(data)
+        config["label_column"] = label_column(data)
     if data["name"] in SYNTHETIC_NOISE and data.get("noise") is not None:
         config["noise"] = float(data["noise"])
     if int(model["n_clusters"]):
