@@ -14,16 +14,14 @@ from explorer.analysis.run_view import RunView
 from explorer.panels import explore as explore_panel
 from explorer.panels import stability as stability_panel
 from explorer.session.page import current_run_or_stop, init_page
+from explorer.text import teach
 
 init_page()
 
 st.title("Explore")
-run_path, mtime, run = current_run_or_stop(
-    "No run to explore yet. Train a model on the **Train** page, or open a saved run on the "
-    "**Runs** page.")
+run_path, mtime, run = current_run_or_stop(teach.EXPLORE_NO_RUN)
 if run.embedding is None or run.proba is None:
-    st.error("This run was saved without its embedding (the data was not given to save_run), "
-             "so there is nothing to explore.")
+    st.error(teach.EXPLORE_NO_EMBEDDING)
     st.stop()
 
 # One colour rule (explorer.charts.theme): a class keeps its colour on every page, and a

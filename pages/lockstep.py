@@ -13,19 +13,18 @@ import streamlit as st
 from explorer.live_map import panel as live_map_panel
 from explorer.panels import lockstep as pair_panel
 from explorer.session.page import init_page
+from explorer.text import teach
 
 POLL_S = 1.0  # while a run of the pair trains, the maps look for new updates this often
 
 init_page()
 st.title("Lockstep")
-st.caption("Two runs with the same start (data, network, seed, autoencoder: the same "
-           "k-means centroids), one DEC setting apart, at the same target update in one frame.")
+st.caption(teach.LOCKSTEP_INTRO)
 
 chosen = st.session_state.get("lockstep")
 if not chosen:
     pair_panel.start_buttons()
-    st.info("No pair yet: start one above, or select two runs on the **Runs** page and press "
-            "**Play in lockstep**.")
+    st.info(teach.LOCKSTEP_NO_PAIR)
     try:
         st.page_link("pages/runs.py", label="Runs", icon=":material/folder_open:")
     except Exception:  # no navigation (the page run on its own, e.g. in AppTest)

@@ -15,6 +15,7 @@ from explorer.panels import train as panel
 from explorer.panels import train_settings
 from explorer.session.background import poll
 from explorer.session.page import current_dataset, init_page
+from explorer.session.submit import attach_interrupted
 from explorer.session.widgets import projector_mode, shown, store_all
 from explorer.text import teach
 
@@ -22,12 +23,7 @@ init_page()
 jobs = manager()
 owner = st.session_state["owner"]
 
-# A refresh (the job id travels in the URL) or a second tab reattaches in init_page
-# (explorer.session.submit.attach_job). After a server restart the journal brings the job back
-# (explorer.jobs.journal); a job the restart interrupted is shown even without the link,
-# so its owner sees it.
-if "job_id" not in st.session_state and (cut := jobs.interrupted_for(owner)) is not None:
-    st.session_state["job_id"] = cut.id
+attach_interrupted()  # a job a server restart cut, shown even without the link
 
 st.title("Train")
 data, model = st.session_state["data"], st.session_state["model"]
@@ -42,12 +38,7 @@ except ValueError as err:
 # so its verdict reaches this page before Start without a click on the Data page.
 sweep, sweep_task, _ = (k_sweep.resolve(st.session_state, dataset) if dataset is not None
                         else (None, None, None))
-n_txt = f"{data['n_samples']:,} samples" if data["n_samples"] else "all samples"
-header.caption(f"**{data['name']}** ({n_txt}) · autoencoder d-"
-               + "-".join(str(h) for h in model["hidden"]) + " · "
-               + teach.header_clusters(int(model["n_clusters"]),
-                                         dataset.n_classes if dataset else None, sweep)
-               + " · change them on the Data and Model pages.")
+header.caption(teach.header_text(data, model, dataset.n_classes if dataset else None, sweep))
 if sweep is not None and sweep["structure"] == "none":
     st.warning(teach.no_structure_warning(int(model["n_clusters"]), dataset.n_classes),
                icon=":material/blur_on:")

@@ -25,6 +25,22 @@ def attach_job() -> None:
         st.session_state["job_id"] = job.id
 
 
+def attach_interrupted() -> None:
+    """Give a session without a job the owner's job that a server restart interrupted.
+
+    A refresh or a second tab reattaches in :func:`attach_job`; after a restart the
+    journal (:mod:`explorer.jobs.journal`) brings the job back, and the Train page
+    shows it even without the link, so its owner sees it and can resume it.
+    """
+    from explorer.jobs import manager
+
+    if "job_id" in st.session_state:
+        return
+    cut = manager().interrupted_for(st.session_state["owner"])
+    if cut is not None:
+        st.session_state["job_id"] = cut.id
+
+
 def submit(config: dict | None = None, **kwargs):
     """Submit a job for this browser's owner, with the session's upload when the data are a file.
 
