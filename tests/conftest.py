@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _no_background_task_outlives_its_test():
     """A page's background computation (e.g. Explore's UMAP) finishes inside its test:
-    one still running in the next test's time once swapped the process's warnings state
+    one still running in the next test's time can swap the process's warnings state
     under that test's ``pytest.warns`` (catch_warnings is not thread-safe)."""
     yield
     import sys
