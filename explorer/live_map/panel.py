@@ -13,7 +13,7 @@ import time
 import streamlit as st
 
 from explorer.charts.cache import cached_figure
-from explorer.live_map import figure as dec_map
+from explorer.live_map import figure as map_figure
 from explorer.live_map import replay
 from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.widgets import chart_columns, projector_mode
@@ -43,7 +43,7 @@ def paced(key: str, info: dict, *, job_id: str, live: bool, every_s: float) -> d
     """
     shown = st.session_state.get(f"_{key}_map_paced")
     now = time.monotonic()
-    if (live and shown is not None and shown[0] == job_id and dec_map.has_map(shown[2])
+    if (live and shown is not None and shown[0] == job_id and map_figure.has_map(shown[2])
             and now - shown[1] < every_s):
         return shown[2]
     st.session_state[f"_{key}_map_paced"] = (job_id, now, info)
@@ -93,10 +93,10 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     controls : callable, optional
         Draws widgets right under the map's row (the replay's), above the prototypes.
     """
-    if not dec_map.has_map(info):
+    if not map_figure.has_map(info):
         return
     k = info["q"].shape[1]
-    colors, names = dec_map.colors_for(info, k), dec_map.names_for(info, k)
+    colors, names = map_figure.colors_for(info, k), map_figure.names_for(info, k)
     fp = (*fingerprint, tuple(sorted((info.get("mapping") or {}).items())))
     projector = projector_mode()
 
@@ -111,9 +111,9 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
                        else (st.container(), None))
         with left:
             fig = cached("map", (*fp, arrows, size_by, highlight, height),
-                         lambda p: dec_map.embedding_map_figure(
+                         lambda p: map_figure.embedding_map_figure(
                              info, colors, names=names, arrows=arrows, size_by=size_by,
-                             highlight=highlight, height=height or dec_map.MAP_HEIGHT,
+                             highlight=highlight, height=height or map_figure.MAP_HEIGHT,
                              projector=p))
             st.plotly_chart(fig, key=f"{key}_map")
             st.caption(FRAME_TEXT)
@@ -125,7 +125,7 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     if grid:
         with data_slot:
             st.plotly_chart(cached("data", (*fp, highlight),
-                                   lambda p: dec_map.data_space_figure(
+                                   lambda p: map_figure.data_space_figure(
                                        info, colors, names=names, highlight=highlight,
                                        projector=p)),
                             key=f"{key}_data")
@@ -135,14 +135,14 @@ def draw(info: dict, dataset: dict | None, *, key: str, fingerprint: tuple,
     protos = info.get("prototypes")
     shape = (dataset or {}).get("image_shape")
     if protos is not None and shape:
-        st.plotly_chart(cached("protos", fp, lambda p: dec_map.prototypes_figure(
+        st.plotly_chart(cached("protos", fp, lambda p: map_figure.prototypes_figure(
             protos, shape, colors, names, projector=p)), key=f"{key}_protos")
         st.caption(prototypes_caption(bool(info.get("decoder_trained")),
                                       info.get("prototypes_change"), info.get("update")))
     if gradient and share is not None:
         with grad_slot if grad_slot is not None else st.container():  # None: below the rest
             st.plotly_chart(cached("grad", fp,
-                                   lambda p: dec_map.grad_share_figure(share, projector=p)),
+                                   lambda p: map_figure.grad_share_figure(share, projector=p)),
                             key=f"{key}_grad")
             st.caption(grad_caption(share))
 
@@ -212,7 +212,7 @@ def replay_map(key: str, source, dataset: dict | None, *, job_id: str,
             fingerprint = (job_id, "replay", shown_at, n if live else -1)
         controls = ((lambda: _replay_controls(key, state, n, shown_at, live)) if n >= 2
                     else None)
-        if dec_map.has_map(info):
+        if map_figure.has_map(info):
             draw(info, dataset, key=key, fingerprint=fingerprint, height=height,
                  controls=controls)
         elif controls is not None:
@@ -345,8 +345,8 @@ def lockstep_maps(key: str, source, *, pair_id: str, poll_s: float) -> None:
             ended = " (its last: it stopped there)" if at < shown_at else ""
             fig = cached_figure(
                 st.session_state, f"{key}_map_{side}", (pair_id, side, at, ended, n, box),
-                lambda p, info=info, k=k, name=name, ended=ended: dec_map.embedding_map_figure(
-                    info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k),
+                lambda p, info=info, k=k, name=name, ended=ended: map_figure.embedding_map_figure(
+                    info, map_figure.colors_for(info, k), names=map_figure.names_for(info, k),
                     title=f"{name}: update {info['update']}{ended}",
                     height=LOCKSTEP_MAP_HEIGHT, projector=p),
                 projector=projector)

@@ -23,8 +23,8 @@ from explorer.charts import lesson as charts
 from explorer.charts.cache import cached_figure
 from explorer.charts.theme import BADGE_COLORS, cluster_colors
 from explorer.jobs import manager
-from explorer.live_map import figure as dec_map
-from explorer.live_map import panel as map_panel
+from explorer.live_map import figure as map_figure
+from explorer.live_map import panel as live_map_panel
 from explorer.live_map.replay import DEFAULT_PLAY_SPEED, PLAY_SPEEDS
 from explorer.session.submit import submit
 from explorer.session.widgets import bind, chart_columns, projector_mode, store
@@ -33,7 +33,7 @@ from explorer.text.states import queue_place, short_status, step_end_text, step_
 
 # Heights before projector mode's 1.25x: the map and the q-and-p chart share one row and,
 # with the buttons and the counters above them, fit 1280x720 in projector mode.
-MAP_HEIGHT = {False: dec_map.MAP_HEIGHT, True: 385}
+MAP_HEIGHT = {False: map_figure.MAP_HEIGHT, True: 385}
 QP_HEIGHT = {False: 330, True: 255}
 POINT_MODES = ("p farthest from q", "least confident", "most confident", "by number")
 
@@ -100,7 +100,7 @@ def _pin(index: int | None) -> None:
 
 def _clicked(key: str) -> None:
     """A click on the map: the clicked point becomes the chosen (pinned) point."""
-    row = dec_map.clicked_row((st.session_state.get(key) or {}).get("selection"))
+    row = map_figure.clicked_row((st.session_state.get(key) or {}).get("selection"))
     if row is not None:
         _pin(row)
 
@@ -118,7 +118,7 @@ def chosen_point(q: np.ndarray, p: np.ndarray) -> tuple[int, bool]:
         return int(np.argmax(conf)), False
     if mode == "by number":
         return int(np.clip(st.session_state.get("learn_point", 0), 0, len(q) - 1)), False
-    return dec_map.default_point(q, p), False
+    return map_figure.default_point(q, p), False
 
 
 def _not_yet(job, v: dict) -> bool:
@@ -168,8 +168,8 @@ def _map(job_id: str, info: dict, i: int, projector: bool) -> None:
         st.session_state, "learn_lesson_map",  # not "learn_map": the map panel's key
         (job_id, info["update"], arrows, size_by, i,
          tuple(sorted((info.get("mapping") or {}).items()))),
-        lambda p: dec_map.embedding_map_figure(
-            info, dec_map.colors_for(info, k), names=dec_map.names_for(info, k), arrows=arrows,
+        lambda p: map_figure.embedding_map_figure(
+            info, map_figure.colors_for(info, k), names=map_figure.names_for(info, k), arrows=arrows,
             size_by=size_by, highlight=i, pull=True, height=MAP_HEIGHT[p], projector=p),
         projector=projector)
     st.plotly_chart(fig, key=key, on_select=lambda: _clicked(key), selection_mode="points")
@@ -177,8 +177,8 @@ def _map(job_id: str, info: dict, i: int, projector: bool) -> None:
 
 def _point_picker(info: dict, q: np.ndarray, i: int, pinned: bool, last: dict) -> None:
     """The pull's caption, which point to show, Pin / Unpin, the iteration and ACC."""
-    if dec_map.has_map(info):
-        st.caption(teach.pull_caption(dec_map.pull_arrow(info, i), i))
+    if map_figure.has_map(info):
+        st.caption(teach.pull_caption(map_figure.pull_arrow(info, i), i))
     st.radio("Point", POINT_MODES, horizontal=True, key="learn_point_mode",
              disabled=pinned, help=teach.POINT_MODE_HELP)
     if st.session_state.get("learn_point_mode") == "by number" and not pinned:
@@ -248,18 +248,18 @@ def lesson_view(job_id: str) -> int | None:
                                              height=QP_HEIGHT[projector], projector=projector),
                         key="qp")
     with left:
-        if dec_map.has_map(info):
+        if map_figure.has_map(info):
             _map(job_id, info, i, projector)
     with right:
         _point_picker(info, q, i, pinned, last)
     with left:
-        if dec_map.has_map(info):
-            map_panel.options("learn")
+        if map_figure.has_map(info):
+            live_map_panel.options("learn")
             st.caption(teach.FRAME_TEXT + teach.map_range_text(info))
     _end(job, v)
     # below the lesson: the data's own space (2-D data), the prototypes, the gradient
-    if dec_map.has_map(info):
-        map_panel.draw(info, v["dataset"], key="learn", fingerprint=(job_id, info["update"]),
+    if map_figure.has_map(info):
+        live_map_panel.draw(info, v["dataset"], key="learn", fingerprint=(job_id, info["update"]),
                        highlight=i, show_map=False)
     _clusters(v, colors, projector)
     return int(info["update"])

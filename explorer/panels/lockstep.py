@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from explorer.analysis import lockstep
-from explorer.analysis import runs as side_by_side
+from explorer.analysis import runs as run_analysis
 from explorer.jobs import manager
 from explorer.live_map import replay
 from explorer.session.page import load_run_cached, run_mtime
@@ -70,16 +70,16 @@ def sides(chosen: Mapping) -> tuple[list, list, list, bool, list]:
             f = _run_side(v["run_path"])[0]
         frames.append(f)
         configs.append(v["config"])
-        settings.append(side_by_side.run_settings(lockstep.params_of(v["config"], v["dataset"]),
+        settings.append(run_analysis.run_settings(lockstep.params_of(v["config"], v["dataset"]),
                                                   v["config"]["data"]["name"]))
         status.append(short_status(v))
     for path in chosen.get("runs", []):
         f, cfg, params, dataset = _run_side(path)
         frames.append(f)
         configs.append(cfg)
-        settings.append(side_by_side.run_settings(params, dataset))
+        settings.append(run_analysis.run_settings(params, dataset))
         status.append("saved")
-    names = side_by_side.run_names(settings, [f"run {i + 1}" for i in range(len(settings))])
+    names = run_analysis.run_names(settings, [f"run {i + 1}" for i in range(len(settings))])
     return frames, configs, names, live, status
 
 

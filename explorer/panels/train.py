@@ -23,7 +23,7 @@ from explorer.charts import explore as explore_charts
 from explorer.charts import train as charts
 from explorer.charts.cache import cached_figure
 from explorer.jobs import manager
-from explorer.live_map import panel as map_panel
+from explorer.live_map import panel as live_map_panel
 from explorer.live_map import replay
 from explorer.session.page import load_run_cached, run_mtime
 from explorer.session.state import cli_config
@@ -344,7 +344,7 @@ def _map(job: Job, v: dict, compact: bool) -> None:
     now = view()
     if now is None or (not now["replay"] and "xy" not in v["step_info"]):
         return
-    map_panel.replay_map("train", view, v["dataset"], job_id=job.id, every_s=MAP_EVERY_S,
+    live_map_panel.replay_map("train", view, v["dataset"], job_id=job.id, every_s=MAP_EVERY_S,
                          height=COMPACT_MAP_HEIGHT if compact else None)
 
 

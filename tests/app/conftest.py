@@ -14,7 +14,7 @@ def _app_tests_run_as_the_server_does() -> None:
     thread here) and collects garbage after every run (``runner.postScriptGC``,
     which the server's ``.streamlit/config.toml`` turns off; AppTest does not read
     that file). Together they made a page run here 3-5x slower than on the server
-    (tests/app/test_ui.py: 51 s -> 23 s). The matplotlib part of the clean-up stays."""
+    (tests/app/test_session.py: 51 s -> 23 s). The matplotlib part of the clean-up stays."""
     from streamlit import config
     from streamlit.runtime.scriptrunner import script_runner
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.live_map import figure as dec_map
+from explorer.live_map import figure as map_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_step_mode_one_update_per_step():
     # the q-and-p chart opens where p differs most from q (not on a flat row), and a click
     # on the map chooses a point (plotly's point selection)
     info = job.view()["step_info"]
-    first = dec_map.default_point(info["q"], info["p"])
+    first = map_figure.default_point(info["q"], info["p"])
     assert chart(at, "qp")["layout"]["title"]["text"].startswith(f"Point #{first}:")
     assert np.abs(info["p"][first] - info["q"][first]).sum() > 0.05
     the_map = next(c for c in at.get("plotly_chart") if c.key == "learn_map")

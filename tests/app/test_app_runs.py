@@ -9,7 +9,7 @@ import explorer.session.owner as session_owner
 from dec_core.notebook import build_notebook
 from dec_core.runs import MANIFEST
 from explorer.session.state import cli_config
-from tests.app.test_ui import TOKEN, fake_run, finished_job, jobs  # noqa: F401  (fixtures)
+from tests.app.test_session import TOKEN, fake_run, finished_job, jobs  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 

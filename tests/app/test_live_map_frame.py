@@ -117,15 +117,15 @@ def _info(u: int, k: int = 3, m: int = 30) -> dict:
 
 
 def test_map_figure_draws_points_in_their_clusters_colours_and_a_trail_per_centroid():
-    from explorer.live_map import figure as dec_map
+    from explorer.live_map import figure as map_figure
 
     info = _info(4)
-    colors = dec_map.colors_for(info, 3)
-    fig = dec_map.embedding_map_figure(info, colors)
+    colors = map_figure.colors_for(info, 3)
+    fig = map_figure.embedding_map_figure(info, colors)
     points, trails = fig.data[0], [t for t in fig.data if t.mode == "lines+markers"]
     labels = info["q"].argmax(axis=1)
     assert list(points.marker.color) == [colors[j] for j in labels]  # one trace, per-point colour
-    np.testing.assert_allclose(points.marker.opacity, dec_map._opacity(info["q"].max(axis=1), 3))
+    np.testing.assert_allclose(points.marker.opacity, map_figure._opacity(info["q"].max(axis=1), 3))
     assert [t.name for t in trails] == ["cluster 0 → 2", "cluster 1 → 0", "cluster 2 → 1"]
     assert all(len(t.x) == 5 for t in trails)  # updates 0..4
     assert "at update 4" in fig.layout.title.text

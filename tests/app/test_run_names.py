@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dec_core.presets import apply_variant
 from dec_core.runs import list_runs, load_run
-from explorer.analysis import runs as sbs
+from explorer.analysis import runs as run_analysis
 from explorer.jobs import worker
 from explorer.session.state import TRAIN_DEFAULTS
 
@@ -46,12 +46,12 @@ def test_same_name_in_the_same_second_gets_a_number(tmp_path, monkeypatch):
 
 
 def test_run_mode_new_and_old_records():
-    assert sbs.run_mode({"job": {"mode": "step"}}) == "step"
-    assert sbs.run_mode({"job": {"mode": "train"}, "app": {"name": "x (step mode)"}}) == "train"
+    assert run_analysis.run_mode({"job": {"mode": "step"}}) == "step"
+    assert run_analysis.run_mode({"job": {"mode": "train"}, "app": {"name": "x (step mode)"}}) == "train"
     # saved before the mode was recorded: the Step by step page's job name said it
-    assert sbs.run_mode({"app": {"name": "digits (step mode)"}, "job": {"id": "x"}}) == "step"
-    assert sbs.run_mode({"app": {"name": "digits"}}) == "train"
-    assert sbs.run_mode(None) == "train"
+    assert run_analysis.run_mode({"app": {"name": "digits (step mode)"}, "job": {"id": "x"}}) == "step"
+    assert run_analysis.run_mode({"app": {"name": "digits"}}) == "train"
+    assert run_analysis.run_mode(None) == "train"
 
 
 def _set_extra(folder: Path, **extra) -> None:
@@ -88,5 +88,5 @@ def test_runs_page_marks_step_runs_and_lists_old_names(tmp_path, monkeypatch):
     assert not at.exception
     table = at.dataframe[0].value
     modes = dict(zip(table["run"], table["mode"]))
-    assert modes == {step.name: sbs.MODES["step"], train.name: sbs.MODES["train"],
-                     old.name: sbs.MODES["step"]}
+    assert modes == {step.name: run_analysis.MODES["step"], train.name: run_analysis.MODES["train"],
+                     old.name: run_analysis.MODES["step"]}
