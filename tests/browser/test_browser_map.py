@@ -8,6 +8,7 @@ import json
 from tests.helpers.browser import (
     ARTIFACTS,
     launch_chromium,
+    poll_page,
     skip_without_browser,
     streamlit_server,
     tiny_run,
@@ -38,12 +39,8 @@ READ = """() => {
 
 
 def _wait_for_update(page, update: int, timeout_s: float = 90.0) -> dict:
-    for _ in range(int(timeout_s / 0.25)):
-        state = page.evaluate(READ)
-        if state["update"] == update and state["protos"]:
-            return state
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the map never showed update {update}: {state}")
+    return poll_page(page, READ, lambda s: s["update"] == update and s["protos"],
+                     timeout_s=timeout_s, what=f"the map at update {update}")
 
 
 def test_three_steps_grow_the_trails_and_change_the_prototypes(tmp_path):

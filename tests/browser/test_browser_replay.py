@@ -14,6 +14,7 @@ from tests.helpers.browser import (
     launch_chromium,
     owner_folder,
     owner_of,
+    poll_page,
     settle,
     skip_without_browser,
     streamlit_server,
@@ -42,13 +43,8 @@ READ_MAP = """(m) => {
 
 
 def _map_at(page, update: int, m: int, timeout_s: float = 60.0) -> dict:
-    state = None
-    for _ in range(int(timeout_s / 0.25)):
-        state = page.evaluate(READ_MAP, m)
-        if state and state["update"] == update:
-            return state
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the map never showed update {update}: {state and state['update']}")
+    return poll_page(page, READ_MAP, lambda s: bool(s) and s["update"] == update, arg=m,
+                     timeout_s=timeout_s, what=f"the map at update {update}")
 
 
 def test_the_replay_at_update_k_draws_update_ks_points(tmp_path):

@@ -166,6 +166,20 @@ _SETTLED = """(quiet) => {
 }"""
 
 
+def poll_page(page, script: str, until, arg=None, timeout_s: float = 60.0, what: str = ""):
+    """Evaluate ``script`` (with ``arg``) every 250 ms until ``until(result)``; return the result.
+
+    Raises AssertionError naming ``what`` and the last result when ``timeout_s`` passes.
+    """
+    result = None
+    for _ in range(int(timeout_s / 0.25)):
+        result = page.evaluate(script) if arg is None else page.evaluate(script, arg)
+        if until(result):
+            return result
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{what or 'the page'} never came: {result}")
+
+
 def settle(page, quiet_ms: int = 500, timeout_ms: int = 60_000) -> None:
     """Wait until the page's script has finished and ``quiet_ms`` passed without a run.
 
