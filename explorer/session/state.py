@@ -35,6 +35,7 @@ DATA_DEFAULTS: dict = {
     "noise": None,         # synthetic sets: None = dec_core.datasets.SYNTHETIC_NOISE
 }
 
+
 def _dims_name(title: str, hidden: list[int]) -> str:
     return f"{title} (d-{'-'.join(str(h) for h in hidden)})"
 
@@ -74,6 +75,7 @@ MODEL_DEFAULTS: dict = model_defaults(DATA_DEFAULTS["name"])
 TRAIN_DEFAULTS: dict = train_defaults(DATA_DEFAULTS["name"])
 
 SECTIONS = {"data": DATA_DEFAULTS, "model": MODEL_DEFAULTS, "train": TRAIN_DEFAULTS}
+
 
 def session_upload(state: Mapping, data: Mapping | None = None) -> dict | None:
     """The session's uploaded file (``{"name", "bytes"}``) when ``data`` names a file, else None.
