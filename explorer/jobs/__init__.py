@@ -4,7 +4,7 @@ The subpackage, one concern per module:
 
 - :mod:`~explorer.jobs.job`: a :class:`Job`, its states, how it applies an event
   and its journal record;
-- :mod:`~explorer.jobs.manager`: :class:`JobManager`, the registry, the queue and
+- :mod:`~explorer.jobs.job_manager`: :class:`JobManager`, the registry, the queue and
   its slots, and the thread (the *pump*) that applies a job's events;
 - :mod:`~explorer.jobs.pool`: the workers a job runs in, and the warm ones waiting;
 - :mod:`~explorer.jobs.journal`: every job's record on disk (restarts lose none);
@@ -74,7 +74,7 @@ import threading
 from explorer import settings
 from explorer.jobs.cache import AutoencoderCache
 from explorer.jobs.job import STATES_ACTIVE, STATES_ENDED, Job, owner_dir
-from explorer.jobs.manager import JobManager
+from explorer.jobs.job_manager import JobManager
 
 __all__ = ["STATES_ACTIVE", "STATES_ENDED", "AutoencoderCache", "Job", "JobManager", "manager",
            "owner_dir"]
