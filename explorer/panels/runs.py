@@ -84,12 +84,12 @@ def _config_downloads(run: RunInfo, box) -> None:
             box.download_button("Config (JSON for the CLI)", json.dumps(cli, indent=2),
                                 f"{run.name}-config.json", "application/json",
                                 icon=":material/download:",
-                                help="Run it headless: python -m dec_core run --config FILE")
+                                help=teach.config_help(f"{run.name}-config.json"))
             box.download_button(
                 "Notebook",
                 lambda: dumps(build_notebook(cli, data_file=run.dataset, reported=run.scores)),
                 f"{run.name}.ipynb", "application/x-ipynb+json", icon=":material/download:",
-                help=teach.NOTEBOOK_HELP)
+                help=teach.EXPORT_HELP["notebook"])
     except (OSError, ValueError, KeyError) as err:
         st.warning(f"Cannot read this run's config: {err}")
 
@@ -110,10 +110,12 @@ def actions(run: RunInfo) -> None:
             st.success("Opened: go to the Explore page.")
     labels_csv = run.path / "labels.csv"
     if labels_csv.is_file():
-        box.download_button("Labels (CSV)", labels_csv.read_bytes(), f"{run.name}-labels.csv",
-                            "text/csv", icon=":material/download:")
+        box.download_button("Labels (CSV)", labels_csv.read_bytes, f"{run.name}-labels.csv",
+                            "text/csv", icon=":material/download:",
+                            help=teach.EXPORT_HELP["labels"])
     model_file = run.path / "model.keras"
     if model_file.is_file():
-        box.download_button("Model (.keras)", model_file.read_bytes(), f"{run.name}.keras",
-                            "application/octet-stream", icon=":material/download:")
+        box.download_button("Model (.keras)", model_file.read_bytes, f"{run.name}.keras",
+                            "application/octet-stream", icon=":material/download:",
+                            help=teach.EXPORT_HELP["model"])
     _config_downloads(run, box)

@@ -341,8 +341,8 @@ def _map(job: Job, v: dict, compact: bool) -> None:
             now["replay"] = _saved_frames(now["run_path"])  # read back after a restart
         return now
 
-    now = view()
-    if now is None or (not now["replay"] and "xy" not in v["step_info"]):
+    if not v["replay"] and "xy" not in v["step_info"] and (
+            job.active or not v["run_path"] or not _saved_frames(v["run_path"])):
         return
     live_map_panel.replay_map("train", view, v["dataset"], job_id=job.id, every_s=MAP_EVERY_S,
                          height=COMPACT_MAP_HEIGHT if compact else None)
@@ -399,26 +399,26 @@ def _exports(v: dict, projector: bool) -> None:
     run_dir = Path(v["run_path"])
     cfg = v["config"]
     st.caption(teach.EXPORT_CAPTION)
-    c = [st.container(horizontal=True)] * 5  # one row as wide as the labels, wrapping
-    c[0].download_button("Charts (HTML)",
-                         lambda: charts.training_charts_html(v, projector=projector),
-                         "dec-training-charts.html", "text/html", icon=":material/download:",
-                         help=teach.EXPORT_HELP["charts"])
+    row = st.container(horizontal=True)  # one row as wide as the labels, wrapping
+    row.download_button("Charts (HTML)",
+                        lambda: charts.training_charts_html(v, projector=projector),
+                        "dec-training-charts.html", "text/html", icon=":material/download:",
+                        help=teach.EXPORT_HELP["charts"])
     if (run_dir / "labels.csv").is_file():
-        c[1].download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes,
-                             "labels.csv", "text/csv", icon=":material/download:",
-                             help=teach.EXPORT_HELP["labels"])
+        row.download_button("Labels (CSV)", (run_dir / "labels.csv").read_bytes,
+                            "labels.csv", "text/csv", icon=":material/download:",
+                            help=teach.EXPORT_HELP["labels"])
     config = cli_config(cfg["data"], cfg["model"], cfg["train"])
-    c[2].download_button("Config (JSON)", json.dumps(config, indent=2), "dec-config.json",
-                         "application/json", icon=":material/download:",
-                         help=teach.EXPORT_HELP["config"])
-    c[3].download_button("Notebook",
-                         lambda: dumps(build_notebook(config, data_file=v["dataset"].get("name"),
-                                                      reported=v["scores"])),
-                         "dec-run.ipynb", "application/x-ipynb+json", icon=":material/download:",
-                         help=teach.EXPORT_HELP["notebook"])
+    row.download_button("Config (JSON)", json.dumps(config, indent=2), "dec-config.json",
+                        "application/json", icon=":material/download:",
+                        help=teach.config_help("dec-config.json"))
+    row.download_button("Notebook",
+                        lambda: dumps(build_notebook(config, data_file=v["dataset"].get("name"),
+                                                     reported=v["scores"])),
+                        "dec-run.ipynb", "application/x-ipynb+json", icon=":material/download:",
+                        help=teach.EXPORT_HELP["notebook"])
     if (run_dir / "model.keras").is_file():
-        c[4].download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
-                             "dec-model.keras", "application/octet-stream",
-                             icon=":material/download:",
-                             help=teach.EXPORT_HELP["model"])
+        row.download_button("Model (.keras)", (run_dir / "model.keras").read_bytes,
+                            "dec-model.keras", "application/octet-stream",
+                            icon=":material/download:",
+                            help=teach.EXPORT_HELP["model"])

@@ -844,13 +844,17 @@ EXPORT_CAPTION = "Export — each chart also saves as PNG from its camera icon."
 EXPORT_HELP = {
     "charts": "All training charts, interactive.",
     "labels": "index, cluster and true label of every sample.",
-    "config": "Reproduce this run headless: python -m dec_core run --config dec-config.json",
     "notebook": ("A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the "
                  "data, this config, fit, the scores, the confusion matrix and a map of the "
                  "embedding."),
     "model": "The Keras model x -> (q, x_hat), with its ClusteringLayer.",
 }
-"""The help of Train's downloads."""
+"""The help of a run's downloads (Train and Runs; the config's: :func:`config_help`)."""
+
+
+def config_help(file_name: str) -> str:
+    """The CLI config download's help, naming the file it saves."""
+    return f"Reproduce this run headless: python -m dec_core run --config {file_name}"
 
 
 def reused_autoencoder_text(source: str) -> str:
@@ -1605,8 +1609,6 @@ RUNS_SELECT_HINT = ("Select one run to open or download it, or several to compar
                     "side.")
 RUNS_LOCKSTEP_HELP = ("The two maps side by side, update by update, in one frame, with one "
                       "replay.")
-NOTEBOOK_HELP = ("A Jupyter notebook (.ipynb) that reproduces this run with dec_core: the data, "
-                 "this config, fit, the scores, the confusion matrix and a map of the embedding.")
 
 
 def runs_differ_text(differ: list[str]) -> str:

@@ -96,20 +96,15 @@ BOTTOMS = """() => {
 
 
 def test_projector_mode_shows_the_progress_and_the_live_map_on_the_first_screen(tmp_path):
-    long_dec = ("data.n_samples=300&model.hidden=32,10&train.pretrain_epochs=5&train.tol=0"
-                "&train.max_iter=100000&train.update_interval=15&projector=1")
+    long_dec = tiny_run(max_iter=100_000) + "&projector=1"
     with streamlit_server({"DEC_RUNS_DIR": str(tmp_path)}) as (url, _), \
             sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(f"{url}/train?{long_dec}")
         page.get_by_role("button", name="Start", exact=True).click(timeout=120_000)
-        boxes = None
-        for _ in range(480):
-            boxes = page.evaluate(BOTTOMS)
-            if boxes["map"] and boxes["progress"]:
-                break
-            page.wait_for_timeout(250)
+        boxes = poll_page(page, BOTTOMS, lambda b: b["map"] and b["progress"], timeout_s=120,
+                          what="the progress bar and the live map")
         for _ in range(40):  # the page polls while the run trains: wait for a layout at rest
             page.wait_for_timeout(500)
             again = page.evaluate(BOTTOMS)
