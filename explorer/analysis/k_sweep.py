@@ -243,12 +243,15 @@ def resolve(state: MutableMapping, ds, *, start: bool | None = None
     return result, task, None
 
 
-def job_pretrains_for(job_config: Mapping, job_upload: Mapping | None, state: Mapping) -> bool:
+def job_pretrains_for(job_config: Mapping, job_upload: Mapping | None, state: Mapping,
+                      job_key: str = "") -> bool:
     """Whether a training job pretrains the autoencoder the session's sweep would run in.
 
     The same job-cache key (:meth:`explorer.jobs.cache.AutoencoderCache.key`) for the
     job's data and settings as for the session's; False for a job saved with fewer
-    settings than these.
+    settings than these. ``job_key``: the key a running job recorded
+    (:attr:`explorer.jobs.Job.autoencoder_key`), which holds once its upload has left
+    the server; without it the key is computed from ``job_config`` and ``job_upload``.
     """
     from explorer.jobs.cache import AutoencoderCache
     from explorer.jobs.job import owner_dir
@@ -256,9 +259,10 @@ def job_pretrains_for(job_config: Mapping, job_upload: Mapping | None, state: Ma
     owner = owner_dir(state.get("owner") or "")
     upload = session_upload(state)
     try:
-        return (AutoencoderCache.key({k: dict(job_config[k]) for k in ("data", "model", "train")},
-                                     owner, job_upload)
-                == AutoencoderCache.key({k: dict(state[k]) for k in ("data", "model", "train")},
-                                        owner, upload))
+        mine = AutoencoderCache.key({k: dict(state[k]) for k in ("data", "model", "train")},
+                                    owner, upload)
+        theirs = job_key or AutoencoderCache.key(
+            {k: dict(job_config[k]) for k in ("data", "model", "train")}, owner, job_upload)
     except (KeyError, TypeError):
         return False
+    return mine == theirs

@@ -88,6 +88,9 @@ class Job:
     owner_key: str = ""               # owner_dir(owner): what the journal and lookups use
     seq: int = 0                      # submission order (the journal restores the queue by it)
     upload_name: str | None = None    # the uploaded file's name (its bytes: the journal's)
+    # The job cache's key of the autoencoder it pretrains, set when a worker takes the job
+    # (the upload's bytes leave the server then, so the key can't be computed again).
+    autoencoder_key: str = ""
     resume_from: str = ""             # interrupted: where Resume continues, in words
     resumed: int = 0                  # how often the job was resumed
     restored: bool = False            # read back from the journal after a restart

@@ -302,6 +302,7 @@ class JobManager:
         if job.upload is None and job.upload_name is not None and self.journal is not None:
             job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
         key = self.autoencoders.key(job.config, job.owner_key, job.upload)
+        job.autoencoder_key = key
         runner = None
         pinned = None
         try:

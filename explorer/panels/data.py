@@ -219,7 +219,8 @@ def _pretrain_offer(result: dict) -> None:
     job = running_job(st.session_state["owner"])
     if job is not None:
         st.caption(teach.pretraining_text(
-            k_sweep.job_pretrains_for(job.config, job.upload, st.session_state)))
+            k_sweep.job_pretrains_for(job.config, job.upload, st.session_state,
+                                      job_key=job.autoencoder_key)))
         try:
             st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
         except Exception:  # no navigation (the page run on its own, e.g. in AppTest)

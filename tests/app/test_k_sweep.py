@@ -286,6 +286,7 @@ class _SubmittedJob:
 
         self.id, self.owner, self.config, self.upload = "pretrain-job", owner, config, upload
         self.active, self.step_mode, self.state, self.plan = True, False, "queued", {}
+        self.autoencoder_key = ""  # queued: no worker has taken it yet (Job's default)
         self.lock = threading.Lock()
 
     def view(self):
@@ -403,3 +404,19 @@ def test_a_sweep_on_the_data_re_runs_by_itself_once_a_job_cached_an_autoencoder(
     finally:
         _wait_for_background()
         tasks().forget(task)
+
+
+def test_a_running_job_on_an_upload_still_pretrains_for_the_session():
+    """Once a worker has an upload's bytes the server drops them (job.upload is None); the key
+    the job recorded then says whether it pretrains the autoencoder this sweep waits for."""
+    from explorer.jobs.cache import AutoencoderCache
+    from explorer.jobs.job import owner_dir
+
+    state = {**_file_state(NOISE), "owner": "tok"}
+    config = {k: dict(state[k]) for k in ("data", "model", "train")}
+    key = AutoencoderCache.key(config, owner_dir("tok"), state["upload"])
+    assert k_sweep.job_pretrains_for(config, None, state, job_key=key)
+    assert not k_sweep.job_pretrains_for(config, None, state)  # without the key, bytes gone
+    other = {**config, "train": {**config["train"], "seed": 99}}
+    other_key = AutoencoderCache.key(other, owner_dir("tok"), state["upload"])
+    assert not k_sweep.job_pretrains_for(other, None, state, job_key=other_key)
