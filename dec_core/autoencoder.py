@@ -136,6 +136,11 @@ def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9):
     raise ValueError(f"Unknown optimizer {name!r}; expected 'adam' or 'sgd'.")
 
 
+STEPS_PER_CALL = 64
+"""Batches per compiled call, in pretraining and in DEC: one host sync per call; stop
+requests are polled between calls."""
+
+
 @dataclass
 class PretrainConfig:
     """How to pretrain the autoencoder (the estimator fills it from its params)."""
@@ -154,7 +159,7 @@ class PretrainConfig:
     augment: float = 0.0  # strength of the random affine warp (dec_core.augment), end-to-end stage
     lr_schedule: str = "constant"  # or "cosine": decay to 0 over the end-to-end stage
     jit_compile: bool | None = None  # None: see use_xla()
-    steps_per_call: int = 64  # batches per compiled call (stop requests are polled between)
+    steps_per_call: int = STEPS_PER_CALL  # batches per compiled call (stops polled between)
     max_steps: int | None = None  # a budget of gradient steps per stage (None: epochs alone)
 
     @classmethod

@@ -27,16 +27,13 @@ import numpy as np
 import tensorflow as tf
 
 from .augment import augment_rows, image_side
-from .autoencoder import StepRunner, batch_plan, make_optimizer
+from .autoencoder import STEPS_PER_CALL, StepRunner, batch_plan, make_optimizer
 from .callbacks import scalar_logs
 from .cost import dec_update_interval
 from .layers import ClusteringLayer
 from .metrics import clustering_scores
 from .stopping import StopRecord
 from .target import target_distribution
-
-STEPS_PER_CALL = 64
-"""DEC batches per compiled call: one host sync per call; stop requests are polled between."""
 
 
 def _loss_fn(model, encoder, clustering, p, n_features: int, sums: dict):

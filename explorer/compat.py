@@ -3,7 +3,9 @@
 Each function says why the public API does not suffice and which Streamlit version it
 was written against (1.4x-1.5x; ``pyproject.toml`` asks for ``streamlit>=1.40``). When
 an upgrade breaks one, this is the only file to change; every function degrades to
-doing nothing (never to an error) when the private name is gone.
+doing nothing (never to an error) when the private name is gone, except
+:func:`start_without_main` and :func:`streamlit_main`, which have no way round it and fail
+loudly (a test of each runs in the suite).
 """
 
 from __future__ import annotations

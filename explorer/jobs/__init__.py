@@ -19,7 +19,8 @@ The subpackage, one concern per module:
 
 The job states' wording lives in :mod:`explorer.text.states`. May import:
 ``dec_core``, ``explorer.settings``, ``explorer.data``, ``explorer.live_map``
-(its worker-side frames) and ``explorer.text``; never streamlit.
+(its worker-side frames), ``explorer.text``, ``explorer.compat`` (the spawn patch) and
+``explorer.session.state`` (the settings' defaults, no streamlit); never streamlit.
 
 Streamlit reruns a page's script on every click, and a refresh starts a new
 session, so training cannot live in the script run. A :class:`JobManager`

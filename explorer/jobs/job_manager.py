@@ -230,9 +230,11 @@ class JobManager:
         afresh. True when the job was found and interrupted.
         """
         job = self.get(job_id, owner)
-        if job is None or job.state != "interrupted" or self._closed:
+        if job is None:
             return False
-        with self._lock:
+        with self._lock:  # checked and queued at once: two tabs' Resume queue it once
+            if job.state != "interrupted" or self._closed:
+                return False
             self._finished.pop(job.id, None)
             job._requeue()
             self._queue.append(job.id)
@@ -299,13 +301,13 @@ class JobManager:
     # ------------------------------------------------------ a job's pump
     def _work(self, job: Job) -> None:
         """Give the job to a worker and apply its events to the job until it ends."""
-        if job.upload is None and job.upload_name is not None and self.journal is not None:
-            job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
-        key = self.autoencoders.key(job.config, job.owner_key, job.upload)
-        job.autoencoder_key = key
         runner = None
         pinned = None
-        try:
+        try:  # everything that can fail inside: a broken job ends, it never holds its slot
+            if job.upload is None and job.upload_name is not None and self.journal is not None:
+                job.upload = self.journal.load_upload(job.id, job.upload_name)  # read back
+            key = self.autoencoders.key(job.config, job.owner_key, job.upload)
+            job.autoencoder_key = key
             cached = self.autoencoders.pin(key)
             pinned = cached["path"] if cached else None
             spec = self._spec(job, key, cached)
@@ -414,6 +416,7 @@ class JobManager:
         with self._journal_lock:  # two threads never write one record out of order
             record = job.to_record()
             self._recorded[job.id] = time.time()
+            self._unrecorded.discard(job.id)
             try:
                 self.journal.write(record)
             except OSError as err:  # a full disk must not end the job

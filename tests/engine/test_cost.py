@@ -151,9 +151,9 @@ def test_remaining_seconds_has_an_eta_from_the_start_and_follows_the_run():
 
 
 def test_first_dec_eta_is_not_a_multiple_of_the_time_spent():
-    # A bug: with the shipped autoencoder, the first ETA said "33 s left" 2 s before
-    # the end. After the first update of a run that will stop at ~1,000 of 3,000 batches,
-    # the ETA is the plan's, not elapsed x (1 - 2%) / 2%.
+    # With the shipped autoencoder DEC's first update comes ~2 s in: after the first update
+    # of a run that will stop at ~1,000 of 3,000 batches, the ETA is the plan's, not
+    # elapsed x (1 - 2%) / 2% (which would say "33 s left" 2 s before the end).
     plan = cost.estimate(1797, params_for("digits", 64, 10), gflops=100,
                          pretrained=True).as_dict()
     per_iter = plan["dec_step_seconds"] + plan["update_seconds"] / plan["update_interval"]
@@ -189,7 +189,8 @@ def test_budget_caps_pretraining_and_reports_progress():
 
 
 def test_job_eta_from_the_first_second_of_pretraining():
-    # A bug: the Train page said "estimating…" after 91 s of a 1,000,000-row run
+    # A job's ETA exists from the first second of pretraining, not only after an epoch
+    # (one epoch of a 1,000,000-row run takes about 91 s)
     import time
 
     from explorer.jobs import Job
