@@ -302,7 +302,7 @@ def galleries_tab(view: RunView) -> None:
             protos, view.image_shape, view.colors, view.names,
             title="Each cluster's prototype: its centroid μ_j decoded",
             projector=projector_mode()), key="explore_prototypes")
-        st.caption(teach.PROTOTYPES_CAPTION)
+        st.caption(teach.prototypes_caption(view.method == "idec"))
     _all_clusters_galleries(view, per)
 
 

@@ -340,7 +340,10 @@ def formulas(job) -> None:
     train = job.config["train"] if job is not None else st.session_state["train"]
     method = method_of(train)
     with st.expander(f"The algorithm in six formulas ({NAMES[method]})", expanded=False):
-        for title, latex, text in teach.panels(method, train.get("gamma"), train.get("tol")):
+        # the stop rule in points of these data: the job's size, else an explicit subsample
+        n = ((job.dataset_info or {}).get("n_samples") if job is not None
+             else st.session_state["data"].get("n_samples")) or None
+        for title, latex, text in teach.panels(method, train.get("gamma"), train.get("tol"), n):
             st.markdown(f"**{title}**")
             st.latex(latex)
             st.markdown(text)

@@ -256,7 +256,7 @@ def _status(job: Job, v: dict) -> bool:
                    icon=":material/restart_alt:")
         return False
     elif v["state"] == "stopped":
-        st.success(states.stopped_text(v["elapsed"]))
+        st.success(states.stopped_text(v["elapsed"], bool(v["run_path"]), v["message"]))
     else:
         st.success(states.finished_text(v, (v["dataset"] or {}).get("n_samples")))
     return True

@@ -113,7 +113,9 @@ def job_status(v: dict, position: int | None) -> str:
         return "ended after waiting for Step too long (saved)"
     if v["state"] == "interrupted":
         return f"{v['message']}; Resume on the Train page continues from {v['resume_from']}"
-    return {"done": ENDED["done"], "stopped": "stopped by you (saved)"}.get(v["state"], v["state"])
+    if v["state"] == "stopped":  # saved unless it ended before its first save
+        return "stopped by you (saved)" if v.get("run_path") else (v["message"] or "stopped")
+    return {"done": ENDED["done"]}.get(v["state"], v["state"])
 
 
 # -- the messages a job ends with, and where Resume continues
@@ -231,9 +233,15 @@ def duration_text(elapsed: float, queued_s: float | None = None) -> str:
     return f"{elapsed:.1f} s ({WORKER_TIME}{queue})"
 
 
-def stopped_text(elapsed: float) -> str:
-    """The banner of a job stopped by its owner."""
-    return f"Stopped after {duration_text(elapsed)} — the model keeps what it had learned."
+def stopped_text(elapsed: float, saved: bool = True, message: str = "") -> str:
+    """The banner of a job stopped by its owner.
+
+    ``saved``: whether a run was saved (a job stopped before it started, or whose worker had
+    to be ended after Stop's grace, has none; ``message`` then says why).
+    """
+    if saved:
+        return f"Stopped after {duration_text(elapsed)} — the model keeps what it had learned."
+    return f"Stopped after {duration_text(elapsed)} — {message or 'nothing was saved'}."
 
 
 def finished_text(v: dict, n_samples: int | None) -> str:

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from dec_core.baselines import N2D_NEIGHBORS
 from dec_core.cost import WARN_SECONDS, human_bytes, human_seconds
 from dec_core.gradients import student_t_kernel
-from dec_core.presets import IDEC_GAMMA, METHOD_OPTIMIZER, VARIANTS
+from dec_core.presets import IDEC_GAMMA, METHOD_OPTIMIZER, VARIANTS, default_n_clusters
+from dec_core.selection import K_MAX
 from dec_core.stopping import StopRecord
 from explorer.analysis.lesson import gaussian_crossing, sharpen_row
 from explorer.live_map.frame import PULL_SHARE
@@ -293,7 +295,7 @@ def panels(method: str = "dec", gamma: float | None = None, tol: float | None = 
             "At each target update, count the share of points whose cluster changed. When it "
             f"falls below {stop}, the clusters have settled and training stops. On {where}, "
             f"one point is {percent(1 / n)}"
-            + (", so this tol means: stop when no point changes cluster." if tol * n < 1
+            + (", so this tol means: stop when no point changes cluster." if tol * n <= 1
                else f", so it means: fewer than {math.ceil(tol * n):,} points changed."),
         ),
     ]
@@ -1004,7 +1006,7 @@ PRETRAIN_OFFER_TEXT = (
 def sweep_intro_text(cost: str, by_itself: bool) -> str:
     """What the k sweep does and costs, before it runs (``cost``: :func:`sweep_cost_text`)."""
     return ("DEC returns as many clusters as you ask for, whether or not the data hold "
-            "any. The k sweep clusters the embedding with k-means for k = 2 ... 15 and "
+            f"any. The k sweep clusters the embedding with k-means for k = 2 ... {K_MAX} and "
             "plots the silhouette, the stability of resampled fits and a Gaussian "
             "mixture's BIC against k, then compares the data with a uniform reference "
             f"of the same shape (the gap statistic). It costs {cost}."
@@ -1162,9 +1164,6 @@ GALLERY_CAPTION = (
     "Confidence is a sample's largest soft assignment q (its cluster's share). The most "
     "confident members show what a cluster stands for; the least confident are the "
     "borderline cases DEC is unsure about.")
-PROTOTYPES_CAPTION = (
-    "The pretrained decoder turns each centroid into an image (plain DEC never trains the "
-    "decoder): what the cluster 'means', beside its members below.")
 SCORES_CAPTION = (
     "ACC: accuracy after matching clusters to classes (Hungarian). NMI: normalised mutual "
     "information. ARI: adjusted Rand index (0 = chance).")
@@ -1367,7 +1366,7 @@ COMPARE_IDEC = ("**4. IDEC** (Guo et al., 2017) — DEC that keeps the decoder $
                 "$\\gamma$, so the embedding cannot drift away from the data while it is "
                 "pulled towards the clusters:")
 COMPARE_N2D = ("**5. N2D** (McConville et al., 2020) — no self-training: UMAP "
-               "(`n_neighbors=20`, `min_dist=0`) learns the *local manifold* of the "
+               f"(`n_neighbors={N2D_NEIGHBORS}`, `min_dist=0`) learns the *local manifold* of the "
                "pretrained embedding in $k$ dimensions, and a Gaussian mixture with full "
                "covariances clusters it.")
 COMPARE_SCORES = ("**Scores** — ACC matches clusters to classes one to one (Hungarian) and "
@@ -1588,7 +1587,8 @@ def pretrain_time_help(est, train: Mapping) -> str:
 def n_clusters_help(n_labels: int | None) -> str:
     """Help of the Model page's k input."""
     return ("k, the number of centroids, usually 2-50. 0 uses the number of true labels "
-            f"({n_labels or 'none here, so 10'}). At most the number of samples.")
+            f"({n_labels or f'none here, so {default_n_clusters(0, None)}'}). At most the number "
+            "of samples.")
 
 
 def header_text(data: Mapping, model: Mapping, n_classes: int | None,

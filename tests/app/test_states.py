@@ -71,3 +71,15 @@ def test_a_step_jobs_status_is_worded_in_every_state():
     assert states.step_status(_view("running", "dec", dec=[update])) == "training towards update 4"
     assert states.step_status(_view("queued", "queued")) == "Waiting in the queue"
     assert states.step_status(_view("done", dec=[update])) == "finished"
+
+
+def test_a_stop_that_saved_nothing_is_not_called_saved():
+    """Stopped before it started, or ended after Stop's grace: no run, and the words say so."""
+    before = _view("stopped", message=states.STOPPED_BEFORE_START, run_path=None)
+    assert states.job_status(before, None) == states.STOPPED_BEFORE_START
+    assert states.job_status(_view("stopped", run_path="/runs/x"), None) == (
+        "stopped by you (saved)")
+    grace = states.stop_grace_message(10)
+    assert "keeps what it had learned" not in states.stopped_text(3.0, False, grace)
+    assert states.stopped_text(3.0, False, grace).endswith(grace + ".")
+    assert "keeps what it had learned" in states.stopped_text(3.0, True)
